@@ -1,0 +1,299 @@
+//! The kiosk's HTTPS client for the sync server. Trust is a pinned certificate fingerprint from
+//! the enrollment string, not a CA: the server's leaf certificate must hash to the pin.
+
+mod pin;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use protocol::enroll::{EnrollRequest, EnrollResponse, kiosk_bearer};
+use protocol::{
+    ApiErrorBody, ChangesResponse, Cursor, FeedNotice, Fingerprint, KioskId, KioskInfo, MediaHash,
+};
+use reqwest::StatusCode;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use url::Url;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(
+        "the server's certificate does not match the pinned fingerprint: this is not the server the kiosk was enrolled with"
+    )]
+    PinMismatch,
+    #[error("cannot reach the server: {0}")]
+    Network(#[source] reqwest::Error),
+    #[error("the server refused the request ({status}): {} ({})", .body.message, .body.error)]
+    Server {
+        status: StatusCode,
+        body: ApiErrorBody,
+    },
+    #[error("media {0} arrived damaged (its content does not match its hash)")]
+    Tampered(MediaHash),
+    #[error("the server sent a response the kiosk cannot read: {0}")]
+    Decode(String),
+}
+
+impl ClientError {
+    /// The server's error code, when the server answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ClientError::Server { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            ClientError::Server { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    fn from_reqwest(e: reqwest::Error) -> ClientError {
+        if pin::is_pin_mismatch(&e) {
+            ClientError::PinMismatch
+        } else {
+            ClientError::Network(e)
+        }
+    }
+}
+
+/// A client bound to one server and one pinned certificate; with credentials after enrollment.
+#[derive(Clone)]
+pub struct ServerClient {
+    http: reqwest::Client,
+    /// For the event stream: no overall timeout.
+    stream_http: reqwest::Client,
+    base: Url,
+    bearer: Option<String>,
+}
+
+impl ServerClient {
+    pub fn new(base: Url, pin: Fingerprint) -> Result<ServerClient, ClientError> {
+        let build = |timeout: Option<Duration>| {
+            let mut b = reqwest::Client::builder()
+                .tls_backend_preconfigured(pin::client_config(pin))
+                .connect_timeout(Duration::from_secs(10))
+                .user_agent(concat!("union-kiosk/", env!("CARGO_PKG_VERSION")));
+            if let Some(t) = timeout {
+                b = b.timeout(t);
+            }
+            b.build().map_err(ClientError::Network)
+        };
+        Ok(ServerClient {
+            http: build(Some(Duration::from_secs(60)))?,
+            stream_http: build(None)?,
+            base,
+            bearer: None,
+        })
+    }
+
+    /// The same client, authenticating as an enrolled kiosk.
+    pub fn with_credentials(mut self, kiosk: &KioskId, secret: &str) -> ServerClient {
+        self.bearer = Some(kiosk_bearer(kiosk, secret));
+        self
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> Url {
+        self.base
+            .join(path)
+            .expect("endpoint paths are valid relative URLs")
+    }
+
+    fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.bearer {
+            Some(b) => req.header(reqwest::header::AUTHORIZATION, b),
+            None => req,
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, ClientError> {
+        let resp = self
+            .auth(req)
+            .send()
+            .await
+            .map_err(ClientError::from_reqwest)?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let text = resp.text().await.map_err(ClientError::from_reqwest)?;
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| ApiErrorBody {
+            error: "unexpected_response".to_owned(),
+            message: text.chars().take(200).collect(),
+        });
+        Err(ClientError::Server { status, body })
+    }
+
+    async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let bytes = self
+            .send(req)
+            .await?
+            .bytes()
+            .await
+            .map_err(ClientError::from_reqwest)?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// `GET /v1/health`: the server is up and the pin matches.
+    pub async fn health(&self) -> Result<(), ClientError> {
+        self.send(self.http.get(self.url("v1/health")))
+            .await
+            .map(drop)
+    }
+
+    pub async fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, ClientError> {
+        self.json(self.http.post(self.url("v1/enroll")).json(req))
+            .await
+    }
+
+    pub async fn me(&self) -> Result<KioskInfo, ClientError> {
+        self.json(self.http.get(self.url("v1/kiosk"))).await
+    }
+
+    /// One page of the delta feed after `since` (from zero when `None`).
+    pub async fn changes(
+        &self,
+        since: Option<Cursor>,
+        limit: Option<u32>,
+    ) -> Result<ChangesResponse, ClientError> {
+        let mut url = self.url("v1/changes");
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(c) = since {
+                q.append_pair("since", &c.to_string());
+            }
+            if let Some(l) = limit {
+                q.append_pair("limit", &l.to_string());
+            }
+        }
+        self.json(self.http.get(url)).await
+    }
+
+    /// A media file by hash, verified against the hash before it is returned.
+    pub async fn media(&self, hash: &MediaHash) -> Result<Bytes, ClientError> {
+        let resp = self
+            .send(self.http.get(self.url(&format!("v1/media/{hash}"))))
+            .await?;
+        let bytes = resp.bytes().await.map_err(ClientError::from_reqwest)?;
+        if MediaHash::from_digest(Sha256::digest(&bytes).into()) != *hash {
+            return Err(ClientError::Tampered(hash.clone()));
+        }
+        Ok(bytes)
+    }
+
+    /// Opens `GET /v1/events` and yields its notices until the server ends the stream.
+    pub async fn events(
+        &self,
+    ) -> Result<impl Stream<Item = Result<Notice, ClientError>> + use<>, ClientError> {
+        let req = self
+            .stream_http
+            .get(self.url("v1/events"))
+            .header(reqwest::header::ACCEPT, "text/event-stream");
+        let resp = self.send(req).await?;
+        let bytes = resp.bytes_stream();
+        Ok(futures_util::stream::unfold(
+            (bytes, SseParser::default()),
+            |(mut bytes, mut parser)| async move {
+                loop {
+                    if let Some(n) = parser.next_notice() {
+                        return Some((n, (bytes, parser)));
+                    }
+                    match bytes.next().await {
+                        Some(Ok(chunk)) => parser.push(&chunk),
+                        Some(Err(e)) => {
+                            return Some((Err(ClientError::from_reqwest(e)), (bytes, parser)));
+                        }
+                        None => return None,
+                    }
+                }
+            },
+        ))
+    }
+}
+
+/// A notice from the event stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// Content in scope changed up to this seq: pull if behind.
+    Changes(u64),
+    /// The kiosk's scope changed (moved, or revoked): pull now; the stream ends.
+    Reset(u64),
+}
+
+/// Splits an SSE byte stream into events (`event:` and `data:` lines, blank-line terminated).
+#[derive(Default)]
+struct SseParser {
+    buf: Vec<u8>,
+}
+
+impl SseParser {
+    fn push(&mut self, chunk: &[u8]) {
+        self.buf.extend_from_slice(chunk);
+    }
+
+    fn next_notice(&mut self) -> Option<Result<Notice, ClientError>> {
+        loop {
+            // Events end with a blank line; a whole event is whole UTF-8.
+            let (end, sep) = [&b"\n\n"[..], b"\r\n\r\n"]
+                .iter()
+                .filter_map(|sep| {
+                    self.buf
+                        .windows(sep.len())
+                        .position(|w| w == *sep)
+                        .map(|at| (at, sep.len()))
+                })
+                .min()?;
+            let block = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+            self.buf.drain(..end + sep);
+            let mut name = "message";
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    name = v.trim();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data.push_str(v.trim());
+                }
+            }
+            if data.is_empty() {
+                continue;
+            }
+            let parsed = serde_json::from_str::<FeedNotice>(&data)
+                .map_err(|e| ClientError::Decode(format!("event '{name}': {e}")));
+            return Some(match (name, parsed) {
+                (_, Err(e)) => Err(e),
+                ("reset", Ok(n)) => Ok(Notice::Reset(n.seq)),
+                (_, Ok(n)) => Ok(Notice::Changes(n.seq)),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_parser_handles_split_chunks_comments_and_crlf() {
+        let mut p = SseParser::default();
+        p.push(b": keep-alive\n\nevent: chan");
+        assert!(p.next_notice().is_none());
+        p.push(b"ges\r\ndata: {\"seq\":7}\r\n\r\nevent: reset\ndata: {\"seq\":9}\n\n");
+        assert_eq!(
+            p.next_notice().map(|r| r.ok()),
+            Some(Some(Notice::Changes(7)))
+        );
+        assert_eq!(
+            p.next_notice().map(|r| r.ok()),
+            Some(Some(Notice::Reset(9)))
+        );
+        assert!(p.next_notice().is_none());
+    }
+}

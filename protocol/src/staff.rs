@@ -1,0 +1,136 @@
+//! The staff JSON API (`/v1/staff/...`): sign-in, org units, accounts, content, media,
+//! enrollment tokens and the kiosk fleet. The console and the CLI speak it too.
+
+use crate::content::{ContentBody, ContentItem};
+use crate::ids::{KioskId, MediaHash, OrgId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: Timestamp,
+    pub staff: StaffInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffInfo {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub org_id: OrgId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Org {
+    pub id: OrgId,
+    pub parent_id: Option<OrgId>,
+    pub name: String,
+    /// 0 for the root.
+    pub depth: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrg {
+    pub parent_id: OrgId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewStaff {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub display_name: String,
+    pub org_id: OrgId,
+}
+
+/// Create (`POST /v1/staff/content`) or replace (`PUT /v1/staff/content/{id}`) an item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentWrite {
+    pub org_id: OrgId,
+    /// Published items reach kiosks (from `publish_at`, until `expire_at`); drafts do not.
+    #[serde(default = "yes")]
+    pub published: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publish_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expire_at: Option<Timestamp>,
+    pub body: ContentBody,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentState {
+    Draft,
+    Published,
+    Unpublished,
+}
+
+/// An item as staff see it: the kiosk view plus its state and whether kiosks see it right now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentRecord {
+    pub item: ContentItem,
+    pub state: ContentState,
+    /// Published, and now is within publish-at .. expire-at.
+    pub live: bool,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaInfo {
+    pub sha256: MediaHash,
+    pub mime: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+}
+
+/// `POST /v1/staff/media` stores two renditions; content refers to `display` and the kiosk uses
+/// `thumbnail` in lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaUploaded {
+    pub display: MediaInfo,
+    pub thumbnail: MediaInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewEnrollmentToken {
+    pub org_id: OrgId,
+    /// How long the token stays usable; default 24 hours, at most 30 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_minutes: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollmentTokenCreated {
+    pub enrollment_string: String,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KioskRecord {
+    pub id: KioskId,
+    pub name: String,
+    pub org_id: OrgId,
+    pub version: String,
+    pub enrolled_at: Timestamp,
+    pub last_seen_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveKiosk {
+    pub org_id: OrgId,
+}

@@ -1,0 +1,101 @@
+//! The HTTP surface: routes, versioned under `/v1`, grouped by who calls them.
+
+mod extract;
+mod kiosk_api;
+mod staff_api;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+pub fn router(state: AppState) -> Router {
+    let media_limit = state.config.media.max_upload_bytes + 64 * 1024;
+    let kiosk = Router::new()
+        .route("/v1/health", get(kiosk_api::health))
+        .route("/v1/enroll", post(kiosk_api::enroll))
+        .route("/v1/kiosk", get(kiosk_api::me))
+        .route("/v1/changes", get(kiosk_api::changes))
+        .route("/v1/events", get(kiosk_api::events))
+        .route("/v1/media/{sha256}", get(kiosk_api::media));
+    let staff = Router::new()
+        .route("/v1/staff/login", post(staff_api::login))
+        .route("/v1/staff/logout", post(staff_api::logout))
+        .route("/v1/staff/me", get(staff_api::me))
+        .route(
+            "/v1/staff/orgs",
+            get(staff_api::list_orgs).post(staff_api::create_org),
+        )
+        .route(
+            "/v1/staff/users",
+            get(staff_api::list_users).post(staff_api::create_user),
+        )
+        .route(
+            "/v1/staff/content",
+            get(staff_api::list_content).post(staff_api::create_content),
+        )
+        .route(
+            "/v1/staff/content/{id}",
+            get(staff_api::get_content)
+                .put(staff_api::replace_content)
+                .delete(staff_api::delete_content),
+        )
+        .route(
+            "/v1/staff/content/{id}/publish",
+            post(staff_api::publish_content),
+        )
+        .route(
+            "/v1/staff/content/{id}/unpublish",
+            post(staff_api::unpublish_content),
+        )
+        .route(
+            "/v1/staff/forms/{id}/versions/{version}",
+            get(staff_api::form_version),
+        )
+        .route(
+            "/v1/staff/media",
+            post(staff_api::upload_media).layer(DefaultBodyLimit::max(media_limit)),
+        )
+        .route(
+            "/v1/staff/enrollment-tokens",
+            post(staff_api::create_enrollment_token),
+        )
+        .route("/v1/staff/kiosks", get(staff_api::list_kiosks))
+        .route(
+            "/v1/staff/kiosks/{id}/revoke",
+            post(staff_api::revoke_kiosk),
+        )
+        .route("/v1/staff/kiosks/{id}/move", post(staff_api::move_kiosk));
+    let json_limit = state.config.staff.max_json_bytes;
+    kiosk
+        .merge(staff)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(json_limit))
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(panicked))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::new(StatusCode::NOT_FOUND, "no_such_endpoint", "没有这个接口")
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "这个接口不支持该请求方法",
+    )
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    AppError::internal("handler panicked", "see the panic message above").into_response()
+}

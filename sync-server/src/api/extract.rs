@@ -1,0 +1,115 @@
+//! Extractors whose rejections are JSON errors, and the two kinds of authentication.
+
+use crate::error::AppError;
+use crate::kiosks::{self, Kiosk};
+use crate::orgs::Actor;
+use crate::staff;
+use crate::state::AppState;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use protocol::staff::StaffInfo;
+
+/// `axum::Json`, with malformed or oversized bodies answered as JSON errors.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct Json<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct Query<T>(pub T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct Path<T>(pub T);
+
+impl From<JsonRejection> for AppError {
+    fn from(r: JsonRejection) -> Self {
+        let status = r.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return too_large();
+        }
+        let code = match r {
+            JsonRejection::MissingJsonContentType(_) => "expected_json",
+            JsonRejection::JsonSyntaxError(_) => "malformed_json",
+            JsonRejection::JsonDataError(_) => "invalid_json_fields",
+            _ => "unreadable_body",
+        };
+        AppError::new(status, code, format!("请求内容无法读取：{}", r.body_text()))
+    }
+}
+
+pub fn too_large() -> AppError {
+    AppError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "上传的内容太大了",
+    )
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(r: QueryRejection) -> Self {
+        AppError::bad_request("invalid_query", format!("查询参数有误：{}", r.body_text()))
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(r: PathRejection) -> Self {
+        AppError::bad_request("invalid_path", format!("地址有误：{}", r.body_text()))
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str, AppError> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::unauthorized(
+                "missing_credentials",
+                "需要登录：请求缺少 Authorization 凭据",
+            )
+        })
+}
+
+/// A signed-in staff member.
+pub struct StaffAuth {
+    pub info: StaffInfo,
+    pub actor: Actor,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for StaffAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = bearer(parts)?.to_owned();
+        let (info, actor) = staff::authenticate(&state.db, &token).await?;
+        Ok(StaffAuth { info, actor, token })
+    }
+}
+
+/// An enrolled, unrevoked kiosk.
+pub struct KioskAuth(pub Kiosk);
+
+impl FromRequestParts<AppState> for KioskAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let credentials = bearer(parts)?.to_owned();
+        Ok(KioskAuth(
+            kiosks::authenticate(&state.db, &credentials).await?,
+        ))
+    }
+}

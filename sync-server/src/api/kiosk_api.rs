@@ -1,0 +1,183 @@
+//! Kiosk-facing endpoints: enroll, who-am-I, the delta feed, live events, media.
+
+use super::extract::{Json, KioskAuth, Path, Query};
+use crate::content::feed_head;
+use crate::error::{AppError, AppResult};
+use crate::feed::{self, WireChanges};
+use crate::orgs::ids_in_path;
+use crate::state::AppState;
+use crate::{kiosks, media};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::Stream;
+use protocol::enroll::{EnrollRequest, EnrollResponse};
+use protocol::{Cursor, FeedNotice, KioskInfo, MediaHash};
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+pub async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+pub async fn enroll(
+    State(state): State<AppState>,
+    Json(req): Json<EnrollRequest>,
+) -> AppResult<Json<EnrollResponse>> {
+    Ok(Json(kiosks::enroll(&state.db, req).await?))
+}
+
+pub async fn me(
+    State(state): State<AppState>,
+    KioskAuth(kiosk): KioskAuth,
+) -> AppResult<Json<KioskInfo>> {
+    Ok(Json(kiosks::info(&state.db, kiosk).await?))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ChangesQuery {
+    since: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn changes(
+    State(state): State<AppState>,
+    KioskAuth(kiosk): KioskAuth,
+    Query(q): Query<ChangesQuery>,
+) -> AppResult<Json<WireChanges>> {
+    let since = q
+        .since
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<Cursor>())
+        .transpose()
+        .map_err(|e| AppError::bad_request("invalid_cursor", e.to_string()))?;
+    let feed = &state.config.feed;
+    let limit = q
+        .limit
+        .unwrap_or(feed.default_limit)
+        .clamp(1, feed.max_limit);
+    Ok(Json(feed::changes(&state.db, kiosk, since, limit).await?))
+}
+
+/// What woke an event stream.
+enum Wake {
+    Changes(u64),
+    Reset,
+    Closed,
+}
+
+struct Listener {
+    orgs: Vec<watch::Receiver<u64>>,
+    kiosk: watch::Receiver<u64>,
+    shutdown: watch::Receiver<bool>,
+    first: Option<u64>,
+    ended: bool,
+}
+
+impl Listener {
+    async fn next(&mut self) -> Wake {
+        if let Some(seq) = self.first.take() {
+            return Wake::Changes(seq);
+        }
+        let org_changes = futures_util::future::select_all(self.orgs.iter_mut().map(|rx| {
+            Box::pin(async move {
+                match rx.changed().await {
+                    Ok(()) => Some(*rx.borrow_and_update()),
+                    Err(_) => None,
+                }
+            })
+        }));
+        tokio::select! {
+            _ = self.kiosk.changed() => Wake::Reset,
+            _ = self.shutdown.wait_for(|down| *down) => Wake::Closed,
+            (seq, _, _) = org_changes => seq.map_or(Wake::Closed, Wake::Changes),
+        }
+    }
+}
+
+fn notice(name: &str, seq: u64) -> Event {
+    let data = serde_json::to_string(&FeedNotice { seq }).expect("a notice always serialises");
+    Event::default().event(name).data(data)
+}
+
+/// `GET /v1/events`: a `changes` notice at once with the current head, then one whenever content
+/// in the kiosk's scope changes; a `reset` notice (and the end of the stream) when the kiosk was
+/// moved or revoked. No database query runs per notice.
+pub async fn events(
+    State(state): State<AppState>,
+    KioskAuth(kiosk): KioskAuth,
+) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let head = state.db.read(feed_head).await?;
+    let listener = Listener {
+        orgs: ids_in_path(&kiosk.org_path)
+            .into_iter()
+            .map(|org| state.hub.subscribe_org(org, head))
+            .collect(),
+        kiosk: state.hub.subscribe_kiosk(&kiosk.id),
+        shutdown: state.shutdown.clone(),
+        first: Some(head),
+        ended: false,
+    };
+    let stream = futures_util::stream::unfold(listener, |mut l| async move {
+        if l.ended {
+            return None;
+        }
+        match l.next().await {
+            Wake::Changes(seq) => Some((Ok(notice("changes", seq)), l)),
+            Wake::Reset => {
+                l.ended = true;
+                let seq = l.orgs.first().map_or(0, |rx| *rx.borrow());
+                Some((Ok(notice("reset", seq)), l))
+            }
+            Wake::Closed => None,
+        }
+    });
+    let keepalive = Duration::from_secs(state.config.feed.keepalive_seconds.max(1));
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(keepalive)))
+}
+
+/// `GET /v1/media/{sha256}`: immutable, cacheable for ever, with Range support.
+pub async fn media(
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+    req: Request,
+) -> AppResult<Response> {
+    let hash: MediaHash = hash.parse().map_err(|e: protocol::ids::InvalidMediaHash| {
+        AppError::bad_request("invalid_hash", e.to_string())
+    })?;
+    let etag = format!("\"{hash}\"");
+    let (path, mime) = media::locate(&state.db, &state.media_dir, hash).await?;
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut resp = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mime: mime::Mime = mime
+            .parse()
+            .map_err(|e| AppError::internal("stored media type", e))?;
+        let served = tower_http::services::ServeFile::new_with_mime(&path, &mime)
+            .oneshot(req)
+            .await
+            .map_err(|e| AppError::internal("serving media", e))?;
+        if served.status() == StatusCode::NOT_FOUND {
+            return Err(AppError::internal("media file missing", path.display()));
+        }
+        served.map(axum::body::Body::new)
+    };
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    headers.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).map_err(|e| AppError::internal("etag", e))?,
+    );
+    Ok(resp)
+}

@@ -1,0 +1,246 @@
+//! The staff JSON API: sign-in, orgs, accounts, content, media, enrollment tokens, the fleet.
+
+use super::extract::{Json, Path, Query, StaffAuth, too_large};
+use crate::content::{self, ListQuery};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::{kiosks, media, orgs, staff};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use protocol::content::ContentBody;
+use protocol::staff::{
+    ContentRecord, ContentWrite, EnrollmentTokenCreated, KioskRecord, LoginRequest, LoginResponse,
+    MediaUploaded, MoveKiosk, NewEnrollmentToken, NewOrg, NewStaff, Org, StaffInfo,
+};
+use protocol::{ContentId, KioskId};
+
+pub async fn login(
+    State(state): State<AppState>,
+    Json(req): Json<LoginRequest>,
+) -> AppResult<Json<LoginResponse>> {
+    let hours = state.config.staff.session_hours;
+    Ok(Json(
+        staff::login(&state.db, req.username, req.password, hours).await?,
+    ))
+}
+
+pub async fn logout(State(state): State<AppState>, auth: StaffAuth) -> AppResult<StatusCode> {
+    staff::logout(&state.db, &auth.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn me(auth: StaffAuth) -> Json<StaffInfo> {
+    Json(auth.info)
+}
+
+pub async fn list_orgs(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+) -> AppResult<Json<Vec<Org>>> {
+    let actor = auth.actor;
+    Ok(Json(state.db.read(move |tx| orgs::list(tx, &actor)).await?))
+}
+
+pub async fn create_org(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Json(new): Json<NewOrg>,
+) -> AppResult<(StatusCode, Json<Org>)> {
+    let actor = auth.actor;
+    let org = state
+        .db
+        .write(move |tx| {
+            actor.check_org(tx, new.parent_id)?;
+            orgs::create(tx, Some(new.parent_id), &new.name)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(org)))
+}
+
+pub async fn list_users(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+) -> AppResult<Json<Vec<StaffInfo>>> {
+    Ok(Json(staff::list(&state.db, auth.actor).await?))
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Json(new): Json<NewStaff>,
+) -> AppResult<(StatusCode, Json<StaffInfo>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(staff::create(&state.db, auth.actor, new).await?),
+    ))
+}
+
+pub async fn list_content(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<Vec<ContentRecord>>> {
+    Ok(Json(content::list(&state.db, auth.actor, q).await?))
+}
+
+pub async fn create_content(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Json(w): Json<ContentWrite>,
+) -> AppResult<(StatusCode, Json<ContentRecord>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(content::create(&state, auth.actor, w).await?),
+    ))
+}
+
+pub async fn get_content(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<ContentRecord>> {
+    Ok(Json(
+        content::get(&state.db, auth.actor, ContentId(id)).await?,
+    ))
+}
+
+pub async fn replace_content(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+    Json(w): Json<ContentWrite>,
+) -> AppResult<Json<ContentRecord>> {
+    Ok(Json(
+        content::replace(&state, auth.actor, ContentId(id), w).await?,
+    ))
+}
+
+pub async fn publish_content(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<ContentRecord>> {
+    Ok(Json(
+        content::set_published(&state, auth.actor, ContentId(id), true).await?,
+    ))
+}
+
+pub async fn unpublish_content(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<ContentRecord>> {
+    Ok(Json(
+        content::set_published(&state, auth.actor, ContentId(id), false).await?,
+    ))
+}
+
+pub async fn delete_content(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    content::delete(&state, auth.actor, ContentId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn form_version(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path((id, version)): Path<(String, u32)>,
+) -> AppResult<Json<ContentBody>> {
+    Ok(Json(
+        content::form_version(&state.db, auth.actor, ContentId(id), version).await?,
+    ))
+}
+
+fn multipart_error(e: impl std::fmt::Display, status: StatusCode) -> AppError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        AppError::bad_request("invalid_upload", format!("上传内容无法读取：{e}"))
+    }
+}
+
+/// `POST /v1/staff/media`, multipart with one part named `file`.
+pub async fn upload_media(
+    State(state): State<AppState>,
+    _auth: StaffAuth,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> AppResult<(StatusCode, Json<MediaUploaded>)> {
+    let mut multipart = multipart.map_err(|e| {
+        let status = e.status();
+        multipart_error(e, status)
+    })?;
+    while let Some(field) = multipart.next_field().await.map_err(|e| {
+        let status = e.status();
+        multipart_error(e, status)
+    })? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let bytes = field.bytes().await.map_err(|e| {
+            let status = e.status();
+            multipart_error(e, status)
+        })?;
+        if bytes.is_empty() {
+            return Err(AppError::bad_request("empty_upload", "上传的文件是空的"));
+        }
+        let stored = media::store_upload(
+            &state.db,
+            &state.media_dir,
+            &state.config.media,
+            bytes.to_vec(),
+        )
+        .await?;
+        return Ok((StatusCode::CREATED, Json(stored)));
+    }
+    Err(AppError::bad_request(
+        "missing_file",
+        "上传内容里没有名为 file 的文件",
+    ))
+}
+
+pub async fn create_enrollment_token(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Json(req): Json<NewEnrollmentToken>,
+) -> AppResult<(StatusCode, Json<EnrollmentTokenCreated>)> {
+    let created = kiosks::create_token(
+        &state.db,
+        auth.actor,
+        req,
+        &state.config.enrollment,
+        state.public_url.clone(),
+        state.fingerprint,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+pub async fn list_kiosks(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+) -> AppResult<Json<Vec<KioskRecord>>> {
+    Ok(Json(kiosks::list(&state.db, auth.actor).await?))
+}
+
+pub async fn revoke_kiosk(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    kiosks::revoke(&state, auth.actor, KioskId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn move_kiosk(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+    Json(m): Json<MoveKiosk>,
+) -> AppResult<StatusCode> {
+    kiosks::move_to(&state, auth.actor, KioskId(id), m.org_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,171 @@
+//! Starting the server: the binary and the tests both go through `Application::build`, which
+//! opens the database, loads the TLS identity and binds the listener, then `run_until`.
+
+use crate::api;
+use crate::config::Config;
+use crate::content::{self, feed_head};
+use crate::db::now_ms;
+use crate::state::AppState;
+use anyhow::Context;
+use protocol::Fingerprint;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use url::Url;
+
+pub struct Application {
+    listener: std::net::TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    state: AppState,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let listener = std::net::TcpListener::bind(config.listen)
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        listener.set_nonblocking(true)?;
+        let bound = listener.local_addr()?;
+        let (state, identity, shutdown) = AppState::open(config, bound)?;
+        let tls = identity.server_config()?;
+        Ok(Application {
+            listener,
+            tls,
+            state,
+            shutdown,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn public_url(&self) -> &Url {
+        &self.state.public_url
+    }
+
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.state.fingerprint
+    }
+
+    /// Shared state, for tests and the demo to seed data through the same code the API uses.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `signal` completes, then stops taking requests, ends event streams and
+    /// lets requests in flight finish (up to 10 s).
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let handle = axum_server::Handle::new();
+        let router = api::router(self.state.clone());
+        let scheduler = tokio::spawn(run_scheduler(self.state.clone()));
+        let watcher = tokio::spawn(watch_other_writers(self.state.clone()));
+        let shutdown = self.shutdown;
+        let stopper = handle.clone();
+        tokio::spawn(async move {
+            signal.await;
+            tracing::info!("shutting down");
+            shutdown.send_replace(true);
+            stopper.graceful_shutdown(Some(Duration::from_secs(10)));
+        });
+        let config = axum_server::tls_rustls::RustlsConfig::from_config(self.tls);
+        axum_server::from_tcp_rustls(self.listener, config)?
+            .handle(handle)
+            .serve(router.into_make_service())
+            .await
+            .context("server failed")?;
+        scheduler.abort();
+        watcher.abort();
+        Ok(())
+    }
+}
+
+/// Applies publish-at / expire-at when they fall due: sleeps until the next one (at most a
+/// minute), or until a write says the schedule changed.
+async fn run_scheduler(state: AppState) {
+    loop {
+        let next = match content::apply_due(&state).await {
+            Ok(next) => next,
+            Err(e) => {
+                tracing::error!(error = %e, "scheduled publishing failed; retrying");
+                Some(now_ms() + 5_000)
+            }
+        };
+        state.hub.prune();
+        let wait_ms = next.map_or(60_000, |t| (t - now_ms()).clamp(0, 60_000));
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
+            _ = state.schedule_changed.notified() => {}
+        }
+    }
+}
+
+/// The CLI writes to the same database while the server runs (`content put`, imports). Their
+/// changes reach the feed but not this process's hub, so once a second the feed head is compared
+/// with what was announced, and the orgs of anything newer are woken.
+async fn watch_other_writers(state: AppState) {
+    if let Ok(head) = state.db.read(feed_head).await {
+        state.hub.content_changed(&[], head);
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let announced = state.hub.announced();
+        let found = state
+            .db
+            .read(move |tx| {
+                let head = feed_head(tx)?;
+                if head <= announced {
+                    return Ok(None);
+                }
+                let orgs = tx
+                    .prepare("SELECT DISTINCT org_id FROM feed WHERE seq > ?1 AND seq <= ?2")?
+                    .query_map([announced as i64, head as i64], |r| {
+                        r.get(0).map(protocol::OrgId)
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Some((orgs, head)))
+            })
+            .await;
+        match found {
+            Ok(Some((orgs, head))) => {
+                state.hub.content_changed(&orgs, head);
+                state.schedule_changed.notify_one();
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot check for changes by other writers"),
+        }
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

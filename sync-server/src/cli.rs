@@ -1,0 +1,348 @@
+//! The command line: `serve`, and the operator's bootstrap and content commands, which act on
+//! the database directly with full authority (the operator owns the server).
+
+use crate::app::{Application, shutdown_signal};
+use crate::config::Config;
+use crate::content::{self, ListQuery};
+use crate::orgs::{self, Actor};
+use crate::state::AppState;
+use crate::{kiosks, media, staff};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use protocol::staff::{ContentWrite, NewEnrollmentToken, NewStaff};
+use protocol::{ContentId, ContentKind, KioskId, OrgId};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "sync-server", version, about = "Union Kiosk central server")]
+pub struct Cli {
+    /// TOML config file (see config/sync-server.example.toml).
+    #[arg(long, global = true, env = "SYNC_SERVER_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where the database, media and certificate live (overrides the config).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve HTTPS until SIGTERM or Ctrl-C.
+    Serve {
+        /// Address to listen on (overrides the config).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Create the root org and its first administrator on a new server.
+    Init {
+        /// Name of the root org, e.g. "某某省分行工会".
+        #[arg(long)]
+        org: String,
+        /// Administrator username.
+        #[arg(long)]
+        admin: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// Password; read from standard input when not given.
+        #[arg(long, env = "SYNC_SERVER_ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Org units.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Content items (JSON as in docs/protocol.md, "ContentWrite").
+    #[command(subcommand)]
+    Content(ContentCommand),
+    /// Upload an image; prints its display and thumbnail hashes.
+    MediaAdd { file: PathBuf },
+    /// Create a one-time enrollment string (and QR code) for a kiosk at an org.
+    EnrollToken {
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        valid_minutes: Option<u32>,
+    },
+    /// The kiosk fleet.
+    #[command(subcommand)]
+    Kiosk(KioskCommand),
+    /// Print the server certificate's SHA-256 fingerprint.
+    Fingerprint,
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    Add {
+        #[arg(long)]
+        parent: i64,
+        #[arg(long)]
+        name: String,
+    },
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        org: i64,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        /// Password; read from standard input when not given.
+        #[arg(long, env = "SYNC_SERVER_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum ContentCommand {
+    /// Create an item from a JSON file, or replace item `--id`.
+    Put {
+        file: PathBuf,
+        #[arg(long)]
+        id: Option<String>,
+    },
+    List {
+        #[arg(long)]
+        kind: Option<ContentKind>,
+        #[arg(long)]
+        org: Option<i64>,
+    },
+    Publish {
+        id: String,
+    },
+    Unpublish {
+        id: String,
+    },
+    Delete {
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KioskCommand {
+    List,
+    Revoke {
+        id: String,
+    },
+    Move {
+        id: String,
+        #[arg(long)]
+        org: i64,
+    },
+}
+
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn read_password(given: Option<String>) -> anyhow::Result<String> {
+    if let Some(p) = given {
+        return Ok(p);
+    }
+    eprintln!("password (one line on standard input):");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let mut config = Config::load(self.config.as_deref())?;
+        if let Some(dir) = self.data_dir {
+            config.data_dir = Some(dir);
+        }
+        if let Command::Serve { listen } = self.command {
+            if let Some(addr) = listen {
+                config.listen = addr;
+            }
+            return serve(config).await;
+        }
+        let listen = config.listen;
+        let (state, _identity, _shutdown) = AppState::open(config, listen)?;
+        run_operator(&state, self.command).await
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    println!("sync-server listening on https://{}", app.local_addr());
+    println!("kiosks reach it at {}", app.public_url());
+    println!("certificate SHA-256 fingerprint: {}", app.fingerprint());
+    app.run_until(shutdown_signal()).await
+}
+
+async fn run_operator(state: &AppState, command: Command) -> anyhow::Result<()> {
+    let op = Actor::Operator;
+    match command {
+        Command::Serve { .. } => unreachable!("handled by Cli::run"),
+        Command::Init {
+            org,
+            admin,
+            display_name,
+            password,
+        } => {
+            let new = NewStaff {
+                username: admin,
+                password: read_password(password)?,
+                display_name,
+                org_id: OrgId(0),
+            };
+            let info = staff::bootstrap(&state.db, org, new).await?;
+            println!(
+                "created root org {} and administrator '{}'",
+                info.org_id, info.username
+            );
+        }
+        Command::Org(OrgCommand::Add { parent, name }) => {
+            let org = state
+                .db
+                .write(move |tx| orgs::create(tx, Some(OrgId(parent)), &name))
+                .await?;
+            print_json(&org)?;
+        }
+        Command::Org(OrgCommand::List) => {
+            for org in state
+                .db
+                .read(move |tx| orgs::list(tx, &Actor::Operator))
+                .await?
+            {
+                println!(
+                    "{:>5}  {}{}",
+                    org.id,
+                    "  ".repeat(org.depth as usize),
+                    org.name
+                );
+            }
+        }
+        Command::User(UserCommand::Add {
+            username,
+            org,
+            display_name,
+            password,
+        }) => {
+            let new = NewStaff {
+                username,
+                password: read_password(password)?,
+                display_name,
+                org_id: OrgId(org),
+            };
+            print_json(&staff::create(&state.db, op, new).await?)?;
+        }
+        Command::User(UserCommand::List) => print_json(&staff::list(&state.db, op).await?)?,
+        Command::Content(cmd) => run_content(state, cmd).await?,
+        Command::MediaAdd { file } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let stored =
+                media::store_upload(&state.db, &state.media_dir, &state.config.media, bytes)
+                    .await?;
+            print_json(&stored)?;
+        }
+        Command::EnrollToken { org, valid_minutes } => {
+            let req = NewEnrollmentToken {
+                org_id: OrgId(org),
+                valid_minutes,
+            };
+            let created = kiosks::create_token(
+                &state.db,
+                op,
+                req,
+                &state.config.enrollment,
+                state.public_url.clone(),
+                state.fingerprint,
+            )
+            .await?;
+            let qr = qrcode::QrCode::new(created.enrollment_string.as_bytes())
+                .context("the enrollment string does not fit in a QR code")?
+                .render::<qrcode::render::unicode::Dense1x2>()
+                .quiet_zone(true)
+                .build();
+            println!("{qr}");
+            println!("{}", created.enrollment_string);
+            println!(
+                "valid until {}; it can enroll one kiosk.",
+                created.expires_at
+            );
+        }
+        Command::Kiosk(KioskCommand::List) => print_json(&kiosks::list(&state.db, op).await?)?,
+        Command::Kiosk(KioskCommand::Revoke { id }) => {
+            kiosks::revoke(state, op, KioskId(id)).await?;
+            println!("revoked");
+        }
+        Command::Kiosk(KioskCommand::Move { id, org }) => {
+            kiosks::move_to(state, op, KioskId(id), OrgId(org)).await?;
+            println!("moved");
+        }
+        Command::Fingerprint => println!("{}", state.fingerprint),
+    }
+    Ok(())
+}
+
+async fn run_content(state: &AppState, cmd: ContentCommand) -> anyhow::Result<()> {
+    let op = Actor::Operator;
+    match cmd {
+        ContentCommand::Put { file, id } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let write: ContentWrite = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a valid content item", file.display()))?;
+            let record = match id {
+                Some(id) => content::replace(state, op, ContentId(id), write).await?,
+                None => content::create(state, op, write).await?,
+            };
+            print_json(&record)?;
+        }
+        ContentCommand::List { kind, org } => {
+            let q = ListQuery {
+                kind,
+                org_id: org.map(OrgId),
+                limit: Some(1000),
+                offset: None,
+            };
+            for r in content::list(&state.db, op, q).await? {
+                println!(
+                    "{}  {:<13} org {:<4} v{:<3} {:?}{}",
+                    r.item.id,
+                    r.item.body.kind(),
+                    r.item.org_id,
+                    r.item.version,
+                    r.state,
+                    if r.live { " (live)" } else { "" }
+                );
+            }
+        }
+        ContentCommand::Publish { id } => {
+            print_json(&content::set_published(state, op, ContentId(id), true).await?)?
+        }
+        ContentCommand::Unpublish { id } => {
+            print_json(&content::set_published(state, op, ContentId(id), false).await?)?
+        }
+        ContentCommand::Delete { id } => {
+            content::delete(state, op, ContentId(id)).await?;
+            println!("deleted");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! Server configuration: built-in defaults, then a TOML file, then `SYNC_SERVER_*` environment
+//! variables (nested keys joined with `__`, e.g. `SYNC_SERVER_MEDIA__MAX_UPLOAD_BYTES`).
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The address kiosks use to reach this server; goes into enrollment strings.
+    /// Default: `https://<listen address>` (with 127.0.0.1 for an unspecified address).
+    pub public_url: Option<Url>,
+    /// Where the database, media and generated certificate live. Default: the platform data dir.
+    pub data_dir: Option<PathBuf>,
+    pub tls: TlsConfig,
+    pub media: MediaConfig,
+    pub staff: StaffConfig,
+    pub feed: FeedConfig,
+    pub enrollment: EnrollmentConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain. With `key`, used instead of the generated self-signed certificate.
+    pub cert: Option<PathBuf>,
+    /// PEM private key.
+    pub key: Option<PathBuf>,
+    /// Extra DNS names or IPs for the generated certificate.
+    pub extra_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaConfig {
+    pub max_upload_bytes: usize,
+    pub display_max_edge: u32,
+    pub thumbnail_max_edge: u32,
+    /// Decoding refuses images wider or taller than this (decompression bombs).
+    pub max_source_edge: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffConfig {
+    pub session_hours: u32,
+    /// Largest JSON body the staff API accepts.
+    pub max_json_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    pub default_limit: u32,
+    pub max_limit: u32,
+    pub keepalive_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollmentConfig {
+    pub default_valid_minutes: u32,
+    pub max_valid_minutes: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([0, 0, 0, 0], 8443)),
+            public_url: None,
+            data_dir: None,
+            tls: TlsConfig::default(),
+            media: MediaConfig {
+                max_upload_bytes: 20 * 1024 * 1024,
+                display_max_edge: 1920,
+                thumbnail_max_edge: 480,
+                max_source_edge: 12_000,
+            },
+            staff: StaffConfig {
+                session_hours: 12,
+                max_json_bytes: 2 * 1024 * 1024,
+            },
+            feed: FeedConfig {
+                default_limit: 500,
+                max_limit: 2000,
+                keepalive_seconds: 15,
+            },
+            enrollment: EnrollmentConfig {
+                default_valid_minutes: 24 * 60,
+                max_valid_minutes: 30 * 24 * 60,
+            },
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                anyhow::bail!("config file {} does not exist", path.display());
+            }
+            fig = fig.merge(Toml::file(path));
+        }
+        fig.merge(Env::prefixed("SYNC_SERVER_").split("__"))
+            .extract()
+            .context("invalid configuration")
+    }
+
+    pub fn data_dir(&self) -> anyhow::Result<PathBuf> {
+        if let Some(dir) = &self.data_dir {
+            return Ok(dir.clone());
+        }
+        let dirs = directories::ProjectDirs::from("cn", "UnionKiosk", "sync-server")
+            .context("no home directory to put the data in; pass --data-dir")?;
+        Ok(dirs.data_dir().to_path_buf())
+    }
+
+    /// `public_url`, or one made from the bound address.
+    pub fn public_url_for(&self, bound: SocketAddr) -> Url {
+        if let Some(url) = &self.public_url {
+            return url.clone();
+        }
+        let ip = if bound.ip().is_unspecified() {
+            "127.0.0.1".to_owned()
+        } else if bound.is_ipv6() {
+            format!("[{}]", bound.ip())
+        } else {
+            bound.ip().to_string()
+        };
+        Url::parse(&format!("https://{ip}:{}/", bound.port()))
+            .expect("an IP address and port make a valid URL")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail fixes the closure's error type"
+    )]
+    fn toml_overrides_defaults_and_env_overrides_toml() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("server.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\n[media]\nmax_upload_bytes = 1000\n",
+        )
+        .expect("write config");
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SYNC_SERVER_MEDIA__THUMBNAIL_MAX_EDGE", "200");
+            let c = Config::load(Some(&file)).expect("config loads");
+            assert_eq!(c.listen, SocketAddr::from(([127, 0, 0, 1], 9000)));
+            assert_eq!(c.media.max_upload_bytes, 1000);
+            assert_eq!(c.media.thumbnail_max_edge, 200);
+            assert_eq!(c.media.display_max_edge, 1920);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("server.toml");
+        std::fs::write(&file, "lisen = \"127.0.0.1:9000\"\n").expect("write config");
+        let err = Config::load(Some(&file)).expect_err("typo must be refused");
+        assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+    }
+
+    #[test]
+    fn public_url_defaults_to_bound_address() {
+        let c = Config::default();
+        let url = c.public_url_for(SocketAddr::from(([0, 0, 0, 0], 8443)));
+        assert_eq!(url.as_str(), "https://127.0.0.1:8443/");
+    }
+}

@@ -1,0 +1,278 @@
+//! Kiosk enrollment (one-time tokens exchanged for credentials), kiosk authentication, and the
+//! fleet operations staff perform: list, revoke, move to another org.
+
+use crate::db::{Db, now_ms, to_ts};
+use crate::error::{AppError, AppResult};
+use crate::orgs::{self, Actor};
+use crate::secrets::{hashes_equal, random_token, token_hash};
+use crate::state::AppState;
+use protocol::enroll::{EnrollRequest, EnrollResponse, EnrollmentString};
+use protocol::staff::{EnrollmentTokenCreated, KioskRecord, NewEnrollmentToken};
+use protocol::{Fingerprint, KioskId, KioskInfo, OrgId};
+use rusqlite::{OptionalExtension, params};
+use url::Url;
+
+/// Creates a one-time enrollment token for an org and wraps it into an enrollment string.
+pub async fn create_token(
+    db: &Db,
+    actor: Actor,
+    req: NewEnrollmentToken,
+    limits: &crate::config::EnrollmentConfig,
+    server: Url,
+    fingerprint: Fingerprint,
+) -> AppResult<EnrollmentTokenCreated> {
+    let minutes = req.valid_minutes.unwrap_or(limits.default_valid_minutes);
+    if minutes == 0 || minutes > limits.max_valid_minutes {
+        return Err(AppError::bad_request(
+            "invalid_validity",
+            format!("有效期须在 1 到 {} 分钟之间", limits.max_valid_minutes),
+        ));
+    }
+    let token = random_token(24);
+    let hash = token_hash(&token);
+    let expires = now_ms() + i64::from(minutes) * 60_000;
+    db.write(move |tx| {
+        actor.check_org(tx, req.org_id)?;
+        tx.execute(
+            "INSERT INTO enrollment_tokens (token_hash, org_id, created_by, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![hash, req.org_id.0, actor.staff_id(), now_ms(), expires],
+        )?;
+        Ok(())
+    })
+    .await?;
+    let s = EnrollmentString {
+        server,
+        token,
+        fingerprint,
+    };
+    Ok(EnrollmentTokenCreated {
+        enrollment_string: s.to_string(),
+        expires_at: to_ts(expires),
+    })
+}
+
+/// Exchanges a token for kiosk credentials. The token is spent in the same transaction that
+/// creates the kiosk, so two kiosks can never enroll with one token.
+pub async fn enroll(db: &Db, req: EnrollRequest) -> AppResult<EnrollResponse> {
+    let hash = token_hash(req.token.trim());
+    let secret = random_token(32);
+    let secret_hash = token_hash(&secret);
+    let kiosk_id = KioskId(uuid::Uuid::new_v4().to_string());
+    let id = kiosk_id.clone();
+    let org = db
+        .write(move |tx| {
+            let now = now_ms();
+            let row: Option<(i64, i64, Option<i64>)> = tx
+                .query_row(
+                    "SELECT org_id, expires_at, used_at FROM enrollment_tokens WHERE token_hash = ?1",
+                    [&hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((org, expires, used)) = row else {
+                return Err(AppError::unauthorized(
+                    "enrollment_token_unknown",
+                    "注册码无效：请向管理员索取新的注册码",
+                ));
+            };
+            if used.is_some() {
+                return Err(AppError::new(
+                    axum::http::StatusCode::GONE,
+                    "enrollment_token_used",
+                    "这个注册码已经用过了：每个注册码只能注册一台终端",
+                ));
+            }
+            if expires <= now {
+                return Err(AppError::new(
+                    axum::http::StatusCode::GONE,
+                    "enrollment_token_expired",
+                    "这个注册码已过期：请向管理员索取新的注册码",
+                ));
+            }
+            tx.execute(
+                "UPDATE enrollment_tokens SET used_at = ?1, kiosk_id = ?2 WHERE token_hash = ?3",
+                params![now, id.0, hash],
+            )?;
+            let name = req.name.trim().chars().take(60).collect::<String>();
+            let version = req.version.trim().chars().take(40).collect::<String>();
+            tx.execute(
+                "INSERT INTO kiosks (id, name, org_id, secret_hash, version, enrolled_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![id.0, name, org, secret_hash, version, now],
+            )?;
+            orgs::summary(tx, OrgId(org))
+        })
+        .await?;
+    tracing::info!(kiosk = %kiosk_id, org = %org.id, "kiosk enrolled");
+    Ok(EnrollResponse {
+        kiosk_id,
+        secret,
+        org,
+    })
+}
+
+/// An authenticated kiosk as the feed needs it.
+#[derive(Debug, Clone)]
+pub struct Kiosk {
+    pub id: KioskId,
+    pub org: OrgId,
+    pub org_path: String,
+    pub epoch: u32,
+}
+
+/// How often a kiosk's `last_seen_at` is rewritten at most.
+const SEEN_RESOLUTION_MS: i64 = 60_000;
+
+/// Checks `Bearer <kiosk id>.<secret>`; revoked kiosks are refused.
+pub async fn authenticate(db: &Db, credentials: &str) -> AppResult<Kiosk> {
+    let unknown = || {
+        AppError::unauthorized(
+            "invalid_kiosk_credentials",
+            "终端凭据无效：请重新注册这台终端",
+        )
+    };
+    let (id, secret) = credentials.split_once('.').ok_or_else(unknown)?;
+    let id = id.to_owned();
+    let presented = token_hash(secret);
+    let (kiosk, last_seen) = db
+        .read(move |tx| {
+            let row = tx
+                .query_row(
+                    "SELECT k.org_id, o.path, k.scope_epoch, k.secret_hash, k.revoked_at, k.last_seen_at
+                     FROM kiosks k JOIN orgs o ON o.id = k.org_id WHERE k.id = ?1",
+                    [&id],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, u32>(2)?,
+                            r.get::<_, Vec<u8>>(3)?,
+                            r.get::<_, Option<i64>>(4)?,
+                            r.get::<_, Option<i64>>(5)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let (org, path, epoch, stored, revoked, seen) = row.ok_or_else(unknown)?;
+            if !hashes_equal(&stored, &presented) {
+                return Err(unknown());
+            }
+            if revoked.is_some() {
+                return Err(AppError::unauthorized(
+                    "kiosk_revoked",
+                    "这台终端已被管理员停用",
+                ));
+            }
+            let kiosk = Kiosk {
+                id: KioskId(id),
+                org: OrgId(org),
+                org_path: path,
+                epoch,
+            };
+            Ok((kiosk, seen))
+        })
+        .await?;
+    let now = now_ms();
+    if last_seen.is_none_or(|t| now - t >= SEEN_RESOLUTION_MS) {
+        let id = kiosk.id.clone();
+        db.write(move |tx| {
+            tx.execute(
+                "UPDATE kiosks SET last_seen_at = ?1 WHERE id = ?2",
+                params![now, id.0],
+            )?;
+            Ok(())
+        })
+        .await?;
+    }
+    Ok(kiosk)
+}
+
+pub async fn info(db: &Db, kiosk: Kiosk) -> AppResult<KioskInfo> {
+    db.read(move |tx| {
+        let name: String = tx.query_row(
+            "SELECT name FROM kiosks WHERE id = ?1",
+            [&kiosk.id.0],
+            |r| r.get(0),
+        )?;
+        Ok(KioskInfo {
+            kiosk_id: kiosk.id,
+            name,
+            org: orgs::summary(tx, kiosk.org)?,
+        })
+    })
+    .await
+}
+
+pub async fn list(db: &Db, actor: Actor) -> AppResult<Vec<KioskRecord>> {
+    db.read(move |tx| {
+        let (cond, path) = actor.subtree_filter("org_id");
+        let sql = format!(
+            "SELECT id, name, org_id, version, enrolled_at, last_seen_at, revoked_at
+             FROM kiosks WHERE {cond} ORDER BY enrolled_at"
+        );
+        let rows = tx
+            .prepare(&sql)?
+            .query_map([path], |r| {
+                Ok(KioskRecord {
+                    id: KioskId(r.get(0)?),
+                    name: r.get(1)?,
+                    org_id: OrgId(r.get(2)?),
+                    version: r.get(3)?,
+                    enrolled_at: to_ts(r.get(4)?),
+                    last_seen_at: r.get::<_, Option<i64>>(5)?.map(to_ts),
+                    revoked_at: r.get::<_, Option<i64>>(6)?.map(to_ts),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    })
+    .await
+}
+
+fn kiosk_org(tx: &rusqlite::Transaction<'_>, id: &KioskId) -> AppResult<OrgId> {
+    tx.query_row("SELECT org_id FROM kiosks WHERE id = ?1", [&id.0], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .map(OrgId)
+    .ok_or_else(|| AppError::not_found(&format!("终端 {id}")))
+}
+
+/// Revokes a kiosk: every later call with its credentials is refused, its stream is closed.
+pub async fn revoke(state: &AppState, actor: Actor, id: KioskId) -> AppResult<()> {
+    let kiosk = id.clone();
+    state
+        .db
+        .write(move |tx| {
+            actor.check_org(tx, kiosk_org(tx, &kiosk)?)?;
+            tx.execute(
+                "UPDATE kiosks SET revoked_at = coalesce(revoked_at, ?1) WHERE id = ?2",
+                params![now_ms(), kiosk.0],
+            )?;
+            Ok(())
+        })
+        .await?;
+    state.hub.kiosk_changed(&id);
+    tracing::info!(kiosk = %id, "kiosk revoked");
+    Ok(())
+}
+
+/// Moves a kiosk to another org. Its scope changes, so its next pull starts a resync.
+pub async fn move_to(state: &AppState, actor: Actor, id: KioskId, org: OrgId) -> AppResult<()> {
+    let kiosk = id.clone();
+    state
+        .db
+        .write(move |tx| {
+            actor.check_org(tx, kiosk_org(tx, &kiosk)?)?;
+            actor.check_org(tx, org)?;
+            tx.execute(
+                "UPDATE kiosks SET org_id = ?1, scope_epoch = scope_epoch + 1 WHERE id = ?2",
+                params![org.0, kiosk.0],
+            )?;
+            Ok(())
+        })
+        .await?;
+    state.hub.kiosk_changed(&id);
+    Ok(())
+}

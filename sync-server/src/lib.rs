@@ -1,0 +1,24 @@
+//! Union Kiosk sync server: content store, org hierarchy, kiosk enrollment, delta feed with live
+//! push, and media, over HTTPS. `main.rs` is a thin CLI over this library, and the end-to-end
+//! tests start the server through the same `Application::build`.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod error;
+pub mod feed;
+pub mod hub;
+pub mod kiosks;
+pub mod media;
+pub mod orgs;
+pub mod secrets;
+pub mod staff;
+pub mod state;
+pub mod tls;
+
+pub use app::Application;
+pub use config::Config;
+pub use state::AppState;

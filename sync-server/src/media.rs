@@ -1,0 +1,233 @@
+//! Images: uploads are decoded (so only real images are kept), scaled to a display rendition
+//! (long edge ≤ 1920 px) and a thumbnail, re-encoded, and stored by the SHA-256 of their bytes.
+
+use crate::config::MediaConfig;
+use crate::db::{Db, now_ms};
+use crate::error::{AppError, AppResult};
+use axum::http::StatusCode;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use protocol::MediaHash;
+use protocol::staff::{MediaInfo, MediaUploaded};
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+/// Decodes, scales and stores an uploaded image. Nothing is stored unless both renditions are.
+pub async fn store_upload(
+    db: &Db,
+    dir: &Path,
+    config: &MediaConfig,
+    bytes: Vec<u8>,
+) -> AppResult<MediaUploaded> {
+    let config = config.clone();
+    let dir = dir.to_path_buf();
+    let (display, thumb) = tokio::task::spawn_blocking(move || -> AppResult<_> {
+        let image = decode(&bytes, config.max_source_edge)?;
+        let display = Rendition::make(&image, config.display_max_edge)?;
+        let thumb = Rendition::make(&image, config.thumbnail_max_edge)?;
+        display.write(&dir)?;
+        thumb.write(&dir)?;
+        Ok((display, thumb))
+    })
+    .await
+    .map_err(|e| AppError::internal("image task", e))??;
+    let (d, t) = (display.info(), thumb.info());
+    let (d2, t2) = (d.clone(), t.clone());
+    db.write(move |tx| {
+        for (info, r) in [(&d2, &display), (&t2, &thumb)] {
+            tx.execute(
+                "INSERT OR IGNORE INTO media (sha256, mime, width, height, bytes, file, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    info.sha256.as_str(),
+                    info.mime,
+                    info.width,
+                    info.height,
+                    info.bytes as i64,
+                    r.file_name(),
+                    now_ms()
+                ],
+            )?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(MediaUploaded {
+        display: d,
+        thumbnail: t,
+    })
+}
+
+fn not_an_image() -> AppError {
+    AppError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "not_an_image",
+        "上传的文件不是可识别的图片（支持 JPEG、PNG、WebP、GIF、BMP）",
+    )
+}
+
+fn decode(bytes: &[u8], max_edge: u32) -> AppResult<DynamicImage> {
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| not_an_image())?;
+    if reader.format().is_none() {
+        return Err(not_an_image());
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(max_edge);
+    limits.max_image_height = Some(max_edge);
+    limits.max_alloc = Some(1024 * 1024 * 1024);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|e| decode_error(&e))?;
+    let orientation = decoder.orientation().ok();
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(&e))?;
+    if let Some(o) = orientation {
+        image.apply_orientation(o);
+    }
+    Ok(image)
+}
+
+fn decode_error(e: &image::ImageError) -> AppError {
+    match e {
+        image::ImageError::Limits(_) => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "image_too_large",
+            "图片尺寸太大，请缩小后再上传",
+        ),
+        _ => AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "broken_image",
+            "图片文件已损坏或不完整，无法读取",
+        ),
+    }
+}
+
+struct Rendition {
+    hash: MediaHash,
+    bytes: Vec<u8>,
+    width: u32,
+    height: u32,
+    png: bool,
+}
+
+impl Rendition {
+    /// Scales `image` so its long edge is at most `max_edge`; JPEG, or PNG when it has alpha.
+    fn make(image: &DynamicImage, max_edge: u32) -> AppResult<Rendition> {
+        let scaled = if image.width().max(image.height()) > max_edge {
+            image.resize(max_edge, max_edge, image::imageops::FilterType::CatmullRom)
+        } else {
+            image.clone()
+        };
+        let png = scaled.color().has_alpha();
+        let mut out = Cursor::new(Vec::new());
+        let encoded = if png {
+            scaled.write_to(&mut out, ImageFormat::Png)
+        } else {
+            let rgb = DynamicImage::ImageRgb8(scaled.to_rgb8());
+            let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85);
+            rgb.write_with_encoder(encoder)
+        };
+        encoded.map_err(|e| AppError::internal("image encoding failed", e))?;
+        let bytes = out.into_inner();
+        Ok(Rendition {
+            hash: MediaHash::from_digest(Sha256::digest(&bytes).into()),
+            width: scaled.width(),
+            height: scaled.height(),
+            bytes,
+            png,
+        })
+    }
+
+    fn file_name(&self) -> String {
+        format!("{}.{}", self.hash, if self.png { "png" } else { "jpg" })
+    }
+
+    fn info(&self) -> MediaInfo {
+        MediaInfo {
+            sha256: self.hash.clone(),
+            mime: if self.png { "image/png" } else { "image/jpeg" }.to_owned(),
+            width: self.width,
+            height: self.height,
+            bytes: self.bytes.len() as u64,
+        }
+    }
+
+    /// Writes the file under its hash, atomically: a reader never sees half a file.
+    fn write(&self, dir: &Path) -> AppResult<()> {
+        let path = dir.join(self.file_name());
+        if path.exists() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!(".{}.tmp", self.file_name()));
+        std::fs::write(&tmp, &self.bytes)?;
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(())
+    }
+}
+
+/// Where a stored media file is, and its type.
+pub async fn locate(db: &Db, dir: &Path, hash: MediaHash) -> AppResult<(PathBuf, String)> {
+    let dir = dir.to_path_buf();
+    db.read(move |tx| {
+        let row: Option<(String, String)> = tx
+            .query_row(
+                "SELECT file, mime FROM media WHERE sha256 = ?1",
+                [hash.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (file, mime) = row.ok_or_else(|| AppError::not_found(&format!("图片 {hash}")))?;
+        Ok((dir.join(file), mime))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let img = DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        }));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Png)
+            .expect("encode test png");
+        out.into_inner()
+    }
+
+    #[test]
+    fn renditions_are_bounded_and_hashed() {
+        let img = decode(&png(3000, 1000), 12_000).expect("decodes");
+        let r = Rendition::make(&img, 1920).expect("scales");
+        assert_eq!((r.width, r.height), (1920, 640));
+        assert!(!r.png, "opaque images become JPEG");
+        assert_eq!(
+            r.hash,
+            MediaHash::from_digest(Sha256::digest(&r.bytes).into())
+        );
+        let small = Rendition::make(&img, 5000).expect("keeps size");
+        assert_eq!((small.width, small.height), (3000, 1000));
+    }
+
+    #[test]
+    fn junk_and_truncated_images_are_refused() {
+        assert_eq!(
+            decode(b"%PDF-1.4 not an image", 100).err().map(|e| e.code),
+            Some("not_an_image")
+        );
+        let mut truncated = png(64, 64);
+        truncated.truncate(truncated.len() / 2);
+        assert_eq!(
+            decode(&truncated, 100).err().map(|e| e.code),
+            Some("broken_image")
+        );
+        assert_eq!(
+            decode(&png(200, 10), 100).err().map(|e| e.code),
+            Some("image_too_large")
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! What every handler shares.
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::hub::Hub;
+use crate::tls::Identity;
+use anyhow::Context;
+use protocol::Fingerprint;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
+use url::Url;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub hub: Arc<Hub>,
+    pub config: Arc<Config>,
+    /// Poked after a write that may change when the next publish-at / expire-at falls due.
+    pub schedule_changed: Arc<Notify>,
+    /// The address kiosks use, for enrollment strings.
+    pub public_url: Url,
+    pub fingerprint: Fingerprint,
+    pub media_dir: PathBuf,
+    /// Turns true when the server is shutting down; long-lived streams end on it.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// Opens the data dir (creating it), its database and TLS identity. `bound` is the address
+    /// the server listens on, for the default public URL. The sender turns shutdown on.
+    pub fn open(
+        config: Config,
+        bound: SocketAddr,
+    ) -> anyhow::Result<(AppState, Identity, watch::Sender<bool>)> {
+        let dir = config.data_dir()?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create data dir {}", dir.display()))?;
+        let db = Db::open(&dir.join("server.db"))
+            .with_context(|| format!("cannot open the database in {}", dir.display()))?;
+        let identity = Identity::load_or_create(&config.tls, &dir)?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let state = AppState {
+            db,
+            hub: Arc::new(Hub::default()),
+            public_url: config.public_url_for(bound),
+            fingerprint: identity.fingerprint,
+            media_dir: dir.join("media"),
+            config: Arc::new(config),
+            schedule_changed: Arc::new(Notify::new()),
+            shutdown: shutdown_rx,
+        };
+        Ok((state, identity, shutdown))
+    }
+}
