@@ -3,6 +3,8 @@
 
 mod pin;
 
+pub use pin::client_config as pinned_tls_config;
+
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use protocol::enroll::{EnrollRequest, EnrollResponse, kiosk_bearer};

@@ -1,1 +1,344 @@
+//! Helpers for the end-to-end tests: start the real sync server (the same `Application` the
+//! binary runs) over real TLS on 127.0.0.1:0 in a fresh temporary directory, and talk to it with
+//! the real kiosk client and a pinned staff client.
 
+use kiosk::net::{ServerClient, pinned_tls_config};
+use protocol::enroll::EnrollRequest;
+use protocol::staff::{
+    ContentRecord, ContentWrite, EnrollmentTokenCreated, LoginResponse, NewEnrollmentToken, NewOrg,
+    NewStaff, Org,
+};
+use protocol::{ApiErrorBody, ContentBody, EnrollmentString, Fingerprint, OrgId};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sync_server::{AppState, Application, Config};
+use tokio::sync::oneshot;
+use url::Url;
+
+pub use protocol::content::{NewsArticle, NewsCategory};
+
+pub struct TestServer {
+    pub url: Url,
+    pub fingerprint: Fingerprint,
+    pub state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+pub const ADMIN: &str = "admin";
+pub const PASSWORD: &str = "correct-horse-battery";
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server whose config `tweak` may change (limits, keepalive, …).
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().expect("valid address"),
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let app = Application::build(config).await.expect("server builds");
+        let url = app.public_url().clone();
+        let fingerprint = app.fingerprint();
+        let state = app.state().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        let server = TestServer {
+            url,
+            fingerprint,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+            _dir: dir,
+        };
+        server.client().health().await.expect("server answers");
+        server
+    }
+
+    /// Asks the server to shut down and waits until it has.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await?,
+            None => Ok(()),
+        }
+    }
+
+    /// A kiosk client with no credentials yet.
+    pub fn client(&self) -> ServerClient {
+        ServerClient::new(self.url.clone(), self.fingerprint).expect("client builds")
+    }
+
+    /// Creates the root org and the first admin, as `sync-server init` does.
+    pub async fn init(&self) -> OrgId {
+        let admin = NewStaff {
+            username: ADMIN.to_owned(),
+            password: PASSWORD.to_owned(),
+            display_name: "省工会管理员".to_owned(),
+            org_id: OrgId(0),
+        };
+        sync_server::staff::bootstrap(&self.state.db, "测试省分行工会".to_owned(), admin)
+            .await
+            .expect("bootstrap")
+            .org_id
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Staff {
+        let http = staff_http(self.fingerprint);
+        let resp: LoginResponse = Staff::call(
+            &http,
+            http.post(self.url.join("v1/staff/login").expect("url"))
+                .json(&serde_json::json!({ "username": username, "password": password })),
+        )
+        .await
+        .expect("login succeeds");
+        Staff {
+            http,
+            base: self.url.clone(),
+            token: resp.token,
+            org: resp.staff.org_id,
+        }
+    }
+
+    /// A province with two cities, each with one branch; an admin at the province and a staff
+    /// member at city A.
+    pub async fn org_tree(&self) -> Tree {
+        let province = self.init().await;
+        let admin = self.login(ADMIN, PASSWORD).await;
+        let city_a = admin.create_org(province, "甲市分行工会").await;
+        let city_b = admin.create_org(province, "乙市分行工会").await;
+        let branch_a = admin.create_org(city_a, "甲市城东支行").await;
+        let branch_b = admin.create_org(city_b, "乙市城西支行").await;
+        let _: serde_json::Value = admin
+            .post(
+                "v1/staff/users",
+                &NewStaff {
+                    username: "city_a".to_owned(),
+                    password: PASSWORD.to_owned(),
+                    display_name: "甲市工会干事".to_owned(),
+                    org_id: city_a,
+                },
+            )
+            .await
+            .expect("user created");
+        let city_staff = self.login("city_a", PASSWORD).await;
+        Tree {
+            province,
+            city_a,
+            city_b,
+            branch_a,
+            branch_b,
+            admin,
+            city_staff,
+        }
+    }
+
+    /// Enrolls a kiosk at `org` and returns its authenticated client.
+    pub async fn kiosk_at(&self, staff: &Staff, org: OrgId) -> ServerClient {
+        let created = staff.enrollment_token(org).await;
+        let parsed: EnrollmentString = created.enrollment_string.parse().expect("parses");
+        let client = ServerClient::new(parsed.server, parsed.fingerprint).expect("client");
+        let creds = client
+            .enroll(&EnrollRequest {
+                token: parsed.token,
+                name: "大厅一号机".to_owned(),
+                version: "test".to_owned(),
+            })
+            .await
+            .expect("enrolls");
+        client.with_credentials(&creds.kiosk_id, &creds.secret)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub struct Tree {
+    pub province: OrgId,
+    pub city_a: OrgId,
+    pub city_b: OrgId,
+    pub branch_a: OrgId,
+    pub branch_b: OrgId,
+    pub admin: Staff,
+    pub city_staff: Staff,
+}
+
+fn staff_http(pin: Fingerprint) -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(pinned_tls_config(pin))
+        .build()
+        .expect("staff client builds")
+}
+
+/// A signed-in staff member's API client.
+pub struct Staff {
+    pub http: reqwest::Client,
+    pub base: Url,
+    pub token: String,
+    pub org: OrgId,
+}
+
+/// A non-2xx answer: its status and JSON error body.
+#[derive(Debug)]
+pub struct Refused {
+    pub status: u16,
+    pub body: ApiErrorBody,
+}
+
+impl Staff {
+    async fn call<T: DeserializeOwned>(
+        _http: &reqwest::Client,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, Refused> {
+        let resp = req.send().await.expect("request reaches the server");
+        let status = resp.status();
+        let text = resp.text().await.expect("response body");
+        if status.is_success() {
+            let text = if text.is_empty() { "null" } else { &text };
+            Ok(serde_json::from_str(text).expect("success body is the documented JSON"))
+        } else {
+            let body = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("error body must be JSON ({e}): {text:?}"));
+            Err(Refused {
+                status: status.as_u16(),
+                body,
+            })
+        }
+    }
+
+    pub fn url(&self, path: &str) -> Url {
+        self.base.join(path).expect("valid path")
+    }
+
+    pub fn authed(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        req.bearer_auth(&self.token)
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Refused> {
+        Self::call(&self.http, self.authed(self.http.get(self.url(path)))).await
+    }
+
+    pub async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, Refused> {
+        Self::call(
+            &self.http,
+            self.authed(self.http.post(self.url(path)).json(body)),
+        )
+        .await
+    }
+
+    pub async fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, Refused> {
+        Self::call(
+            &self.http,
+            self.authed(self.http.put(self.url(path)).json(body)),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Result<(), Refused> {
+        Self::call::<()>(&self.http, self.authed(self.http.delete(self.url(path)))).await
+    }
+
+    pub async fn create_org(&self, parent: OrgId, name: &str) -> OrgId {
+        let org: Org = self
+            .post(
+                "v1/staff/orgs",
+                &NewOrg {
+                    parent_id: parent,
+                    name: name.to_owned(),
+                },
+            )
+            .await
+            .expect("org created");
+        org.id
+    }
+
+    pub async fn publish(&self, org: OrgId, body: ContentBody) -> Result<ContentRecord, Refused> {
+        self.post("v1/staff/content", &write(org, body)).await
+    }
+
+    pub async fn enrollment_token(&self, org: OrgId) -> EnrollmentTokenCreated {
+        self.post(
+            "v1/staff/enrollment-tokens",
+            &NewEnrollmentToken {
+                org_id: org,
+                valid_minutes: None,
+            },
+        )
+        .await
+        .expect("token created")
+    }
+}
+
+/// A published write of `body` at `org`, now, without expiry.
+pub fn write(org: OrgId, body: ContentBody) -> ContentWrite {
+    ContentWrite {
+        org_id: org,
+        published: true,
+        publish_at: None,
+        expire_at: None,
+        body,
+    }
+}
+
+pub fn news(title: &str) -> ContentBody {
+    ContentBody::News(NewsArticle {
+        title: title.to_owned(),
+        summary: format!("{title}的摘要"),
+        body_markdown: format!("# {title}\n\n正文。"),
+        cover: None,
+        images: Vec::new(),
+        category: NewsCategory::UnionNews,
+        pinned: false,
+        phone_link: None,
+    })
+}
+
+/// The next notice on a kiosk's event stream, waiting at most 20 seconds.
+pub async fn next_notice(
+    stream: &mut (
+             impl futures_util::Stream<Item = Result<kiosk::net::Notice, kiosk::net::ClientError>>
+             + Unpin
+         ),
+) -> kiosk::net::Notice {
+    use futures_util::StreamExt;
+    tokio::time::timeout(std::time::Duration::from_secs(20), stream.next())
+        .await
+        .expect("a notice within 20 s")
+        .expect("the stream is open")
+        .expect("the notice parses")
+}
+
+/// A PNG of the given size, for upload tests.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 7 % 256) as u8, (y * 3 % 256) as u8, 120])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode png");
+    out.into_inner()
+}

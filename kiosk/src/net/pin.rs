@@ -87,15 +87,22 @@ pub fn client_config(pin: Fingerprint) -> rustls::ClientConfig {
 
 /// Whether a request failed because the certificate did not match the pin.
 pub fn is_pin_mismatch(e: &reqwest::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = source {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = next {
         if let Some(rustls::Error::InvalidCertificate(
             CertificateError::ApplicationVerificationFailure,
         )) = err.downcast_ref::<rustls::Error>()
         {
             return true;
         }
-        source = err.source();
+        // An io::Error's source() skips the error it wraps, so step into that one instead.
+        next = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
     }
     false
 }

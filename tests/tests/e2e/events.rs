@@ -1,0 +1,58 @@
+//! Live push: a publish in scope reaches an open event stream; one beside it does not.
+
+use futures_util::StreamExt;
+use kiosk::net::Notice;
+use std::time::Duration;
+use tests::{TestServer, news, next_notice};
+
+#[tokio::test]
+async fn publish_in_scope_notifies_an_open_stream() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let kiosk = server.kiosk_at(&tree.admin, tree.branch_a).await;
+    let mut events = Box::pin(kiosk.events().await.expect("stream opens"));
+    let Notice::Changes(head) = next_notice(&mut events).await else {
+        panic!("the first notice is the current head");
+    };
+
+    // A sibling's publish must not wake this kiosk: the next notice is for the in-scope one.
+    tree.admin
+        .publish(tree.branch_b, news("城西"))
+        .await
+        .expect("ok");
+    tree.admin
+        .publish(tree.city_b, news("乙市"))
+        .await
+        .expect("ok");
+    tree.admin
+        .publish(tree.province, news("全省"))
+        .await
+        .expect("ok");
+    let page = kiosk.changes(None, None).await.expect("feed");
+    let in_scope_seq = page.cursor.seq;
+    assert!(in_scope_seq > head);
+    assert_eq!(
+        next_notice(&mut events).await,
+        Notice::Changes(in_scope_seq)
+    );
+}
+
+#[tokio::test]
+async fn shutdown_ends_streams_and_stops_cleanly() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let kiosk = server.kiosk_at(&tree.admin, tree.branch_a).await;
+    let mut events = Box::pin(kiosk.events().await.expect("stream opens"));
+    next_notice(&mut events).await;
+    let stopping = tokio::spawn(server.stop());
+    let ended = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Some(Ok(_)) = StreamExt::next(&mut events).await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ends on shutdown");
+    tokio::time::timeout(Duration::from_secs(15), stopping)
+        .await
+        .expect("server stops")
+        .expect("task joins")
+        .expect("clean shutdown");
+}

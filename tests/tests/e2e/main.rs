@@ -1,0 +1,8 @@
+//! End-to-end tests: the real sync server over real TLS, driven by the real kiosk client.
+
+mod enroll;
+mod errors;
+mod events;
+mod feed;
+mod media;
+mod scope;
