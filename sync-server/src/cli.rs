@@ -187,10 +187,11 @@ impl Cli {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
+    let stop = shutdown_signal()?;
     println!("sync-server listening on https://{}", app.local_addr());
     println!("kiosks reach it at {}", app.public_url());
     println!("certificate SHA-256 fingerprint: {}", app.fingerprint());
-    app.run_until(shutdown_signal()).await
+    app.run_until(stop).await
 }
 
 async fn run_operator(state: &AppState, command: Command) -> anyhow::Result<()> {

@@ -179,6 +179,28 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail fixes the closure's error type"
+    )]
+    fn example_config_loads_and_matches_the_defaults() {
+        let example = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../config/sync-server.example.toml"
+        );
+        // In a jail: another test sets SYNC_SERVER_* variables inside one.
+        figment::Jail::expect_with(|_| {
+            let loaded = Config::load(Some(Path::new(example))).expect("example is valid");
+            assert_eq!(
+                serde_json::to_value(&loaded).expect("serialises"),
+                serde_json::to_value(Config::default()).expect("serialises"),
+                "the example documents the defaults"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
     fn public_url_defaults_to_bound_address() {
         let c = Config::default();
         let url = c.public_url_for(SocketAddr::from(([0, 0, 0, 0], 8443)));

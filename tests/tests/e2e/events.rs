@@ -56,3 +56,32 @@ async fn shutdown_ends_streams_and_stops_cleanly() {
         .expect("task joins")
         .expect("clean shutdown");
 }
+
+#[tokio::test]
+async fn writes_by_another_process_reach_open_streams() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let kiosk = server.kiosk_at(&tree.admin, tree.branch_a).await;
+    let mut events = Box::pin(kiosk.events().await.expect("stream opens"));
+    let Notice::Changes(head) = next_notice(&mut events).await else {
+        panic!("the first notice is the current head");
+    };
+    // What `sync-server content put` does while the server runs: its own connection and hub.
+    let mut config = (*server.state.config).clone();
+    config.listen = "127.0.0.1:0".parse().expect("address");
+    let (cli, _identity, _stop) =
+        sync_server::AppState::open(config, server.state.config.listen).expect("opens");
+    sync_server::content::create(
+        &cli,
+        sync_server::orgs::Actor::Operator,
+        tests::write(tree.city_a, news("命令行")),
+    )
+    .await
+    .expect("created by the other writer");
+    let Notice::Changes(seq) = next_notice(&mut events).await else {
+        panic!("expected a changes notice");
+    };
+    assert!(seq > head);
+    let page = kiosk.changes(None, None).await.expect("feed");
+    assert_eq!(page.changes.len(), 1);
+}
