@@ -3,7 +3,9 @@
 
 use crate::app::{Application, shutdown_signal};
 use crate::config::Config;
-use crate::content::{self, ListQuery};
+use crate::content::{self, ListQuery, Upserted};
+use crate::demo;
+use crate::import::{catalog, news};
 use crate::orgs::{self, Actor};
 use crate::state::AppState;
 use crate::{kiosks, media, staff};
@@ -73,6 +75,49 @@ enum Command {
     Kiosk(KioskCommand),
     /// Print the server certificate's SHA-256 fingerprint.
     Fingerprint,
+    /// Publish a Markdown article with +++ TOML front matter; publishing it again updates it.
+    PublishNews {
+        file: PathBuf,
+        /// Org id to publish at (overrides the front matter's `org`).
+        #[arg(long)]
+        org: Option<i64>,
+    },
+    /// Import a library catalogue CSV (UTF-8 or GBK/GB18030); columns in docs/publishing.md.
+    ImportCatalog {
+        file: PathBuf,
+        #[arg(long)]
+        org: i64,
+        /// utf-8, gbk or gb18030; detected when not given.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Import the valid rows even when some rows are invalid.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Unpublish this org's catalogue items that the file does not list.
+        #[arg(long)]
+        replace: bool,
+        /// Folder of cover images named <ISBN>.jpg/.png (or as the cover_file column says).
+        #[arg(long)]
+        covers: Option<PathBuf>,
+    },
+    /// Write a generated catalogue CSV (deterministic for a seed), for demos and benchmarks.
+    GenCatalog {
+        out: PathBuf,
+        #[arg(long, default_value_t = 60_000)]
+        count: u64,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Load the demo pack and a generated catalogue into the data dir, then serve.
+    Demo {
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        #[arg(long, default_value_t = 60_000)]
+        catalog_size: u64,
+        /// Load the demo and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,11 +218,36 @@ impl Cli {
         if let Some(dir) = self.data_dir {
             config.data_dir = Some(dir);
         }
-        if let Command::Serve { listen } = self.command {
-            if let Some(addr) = listen {
-                config.listen = addr;
+        match self.command {
+            Command::Serve { listen } => {
+                if let Some(addr) = listen {
+                    config.listen = addr;
+                }
+                return serve(config).await;
             }
-            return serve(config).await;
+            Command::Demo {
+                listen,
+                catalog_size,
+                no_serve,
+            } => {
+                if let Some(addr) = listen {
+                    config.listen = addr;
+                }
+                return demo(config, catalog_size, no_serve).await;
+            }
+            Command::GenCatalog { out, count, seed } => {
+                let file = std::fs::File::create(&out)
+                    .with_context(|| format!("cannot create {}", out.display()))?;
+                demo::catalog_gen::write_csv(
+                    std::io::BufWriter::new(file),
+                    count,
+                    seed,
+                    &Default::default(),
+                )?;
+                println!("wrote {count} rows to {}", out.display());
+                return Ok(());
+            }
+            _ => {}
         }
         let listen = config.listen;
         let (state, _identity, _shutdown) = AppState::open(config, listen)?;
@@ -188,10 +258,79 @@ impl Cli {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     let stop = shutdown_signal()?;
+    announce(&app);
+    app.run_until(stop).await
+}
+
+fn announce(app: &Application) {
     println!("sync-server listening on https://{}", app.local_addr());
     println!("kiosks reach it at {}", app.public_url());
     println!("certificate SHA-256 fingerprint: {}", app.fingerprint());
+}
+
+async fn demo(config: Config, catalog_size: u64, no_serve: bool) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    let stop = shutdown_signal()?;
+    let state = app.state().clone();
+    let work = state.config.data_dir()?.join("demo");
+    eprintln!("loading the demo pack and a {catalog_size}-item catalogue…");
+    let loaded = demo::load(&state, &work, catalog_size, &ProgressBar::new("catalogue")).await?;
+    let token = kiosks::create_token(
+        &state.db,
+        Actor::Operator,
+        NewEnrollmentToken {
+            org_id: loaded.branch,
+            valid_minutes: None,
+        },
+        &state.config.enrollment,
+        state.public_url.clone(),
+        state.fingerprint,
+    )
+    .await?;
+    println!(
+        "demo loaded: {} articles, {} forms, {} catalogue items",
+        loaded.news, loaded.forms, loaded.catalog_items
+    );
+    println!("staff login: {} / {}", demo::ADMIN, demo::PASSWORD);
+    println!("staff API: {}v1/staff/", app.public_url());
+    println!("enrollment string for a kiosk at {}:", loaded.branch_name);
+    println!("{}", token.enrollment_string);
+    if no_serve {
+        return Ok(());
+    }
+    announce(&app);
     app.run_until(stop).await
+}
+
+/// A terminal progress bar with rate, drawn on stderr (hidden when stderr is not a terminal).
+struct ProgressBar(indicatif::ProgressBar);
+
+impl ProgressBar {
+    fn new(what: &str) -> ProgressBar {
+        let bar = indicatif::ProgressBar::new(0);
+        let style = indicatif::ProgressStyle::with_template(
+            "{msg} {bar:40} {pos}/{len} rows, {per_sec}, {eta} left",
+        )
+        .expect("the template is valid");
+        bar.set_style(style);
+        bar.set_message(what.to_owned());
+        ProgressBar(bar)
+    }
+}
+
+impl catalog::Progress for ProgressBar {
+    fn start(&self, total_rows: u64) {
+        self.0.reset();
+        self.0.set_length(total_rows);
+    }
+
+    fn advance(&self, rows: u64) {
+        self.0.inc(rows);
+    }
+
+    fn finish(&self) {
+        self.0.finish();
+    }
 }
 
 async fn run_operator(state: &AppState, command: Command) -> anyhow::Result<()> {
@@ -297,7 +436,80 @@ async fn run_operator(state: &AppState, command: Command) -> anyhow::Result<()> 
             println!("moved");
         }
         Command::Fingerprint => println!("{}", state.fingerprint),
+        Command::PublishNews { file, org } => {
+            let (outcome, id) = news::publish(state, op, &file, org.map(OrgId)).await?;
+            println!(
+                "{id}: {}",
+                match outcome {
+                    Upserted::Created => "published",
+                    Upserted::Updated => "updated",
+                    Upserted::Unchanged => "unchanged",
+                }
+            );
+        }
+        Command::ImportCatalog {
+            file,
+            org,
+            encoding,
+            skip_invalid,
+            replace,
+            covers,
+        } => {
+            let encoding = match encoding {
+                None => None,
+                Some(label) => Some(
+                    encoding_rs::Encoding::for_label(label.as_bytes()).with_context(|| {
+                        format!("unknown encoding '{label}' (use utf-8, gbk or gb18030)")
+                    })?,
+                ),
+            };
+            let options = catalog::Options {
+                org: OrgId(org),
+                encoding,
+                skip_invalid,
+                replace,
+                covers,
+            };
+            let report =
+                catalog::import(state, op, &file, options, &ProgressBar::new("importing")).await?;
+            print_import_report(&report)?;
+        }
+        Command::GenCatalog { .. } => unreachable!("handled by Cli::run"),
+        Command::Demo { .. } => unreachable!("handled by Cli::run"),
     }
+    Ok(())
+}
+
+fn print_import_report(report: &catalog::Report) -> anyhow::Result<()> {
+    for e in &report.errors {
+        eprintln!("第 {} 行：{}", e.line, e.message);
+    }
+    if report.invalid_rows as usize > report.errors.len() {
+        eprintln!(
+            "……另有 {} 行有误未列出",
+            report.invalid_rows as usize - report.errors.len()
+        );
+    }
+    for w in &report.warnings {
+        eprintln!("第 {} 行（已导入）：{}", w.line, w.message);
+    }
+    if !report.imported {
+        anyhow::bail!(
+            "{} of {} rows are invalid, so nothing was imported (fix them, or pass --skip-invalid)",
+            report.invalid_rows,
+            report.rows
+        );
+    }
+    println!(
+        "{} rows ({}): {} new, {} updated, {} unchanged, {} invalid skipped, {} unpublished",
+        report.rows,
+        report.encoding,
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.invalid_rows,
+        report.unpublished
+    );
     Ok(())
 }
 

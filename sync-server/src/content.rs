@@ -65,7 +65,10 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
 
 fn load(tx: &Transaction<'_>, id: &ContentId) -> AppResult<Option<Stored>> {
     let sql = format!("SELECT {COLUMNS} FROM content WHERE id = ?1");
-    Ok(tx.query_row(&sql, [&id.0], read_row).optional()?)
+    Ok(tx
+        .prepare_cached(&sql)?
+        .query_row([&id.0], read_row)
+        .optional()?)
 }
 
 impl Stored {
@@ -130,16 +133,13 @@ fn tombstone(
     org: OrgId,
     touched: &mut Touched,
 ) -> AppResult<()> {
-    let shown: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM feed WHERE content_id = ?1 AND org_id = ?2 AND item IS NOT NULL)",
+    let shown: bool = tx.prepare_cached("SELECT EXISTS(SELECT 1 FROM feed WHERE content_id = ?1 AND org_id = ?2 AND item IS NOT NULL)")?.query_row(
         params![id.0, org.0],
         |r| r.get(0),
     )?;
     if shown {
-        tx.execute(
-            "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, NULL)",
-            params![id.0, org.0, kind.as_str()],
-        )?;
+        tx.prepare_cached("INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, NULL)")?
+        .execute(params![id.0, org.0, kind.as_str()])?;
         touched.add(org);
     }
     Ok(())
@@ -147,12 +147,14 @@ fn tombstone(
 
 /// Brings the feed and the row's `live` / `next_transition` in line with the row as stored.
 /// `old_org`: where the item was published before this write, if that was elsewhere.
+/// `row_current`: the caller already stored this `live` / `next_transition` (a new row).
 fn sync_feed(
     tx: &Transaction<'_>,
     row: &mut Stored,
     old_org: Option<OrgId>,
     now: i64,
     touched: &mut Touched,
+    row_current: bool,
 ) -> AppResult<()> {
     let kind = row.body.kind();
     if let Some(old) = old_org.filter(|o| *o != row.org_id) {
@@ -161,29 +163,26 @@ fn sync_feed(
     row.live = row.live_at(now);
     if row.live {
         let item = serde_json::to_string(&row.item())?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, ?4)",
-            params![row.id.0, row.org_id.0, kind.as_str(), item],
-        )?;
+        )?
+        .execute(params![row.id.0, row.org_id.0, kind.as_str(), item])?;
         touched.add(row.org_id);
     } else {
         tombstone(tx, &row.id, kind, row.org_id, touched)?;
     }
-    tx.execute(
-        "UPDATE content SET live = ?1, next_transition = ?2 WHERE id = ?3",
-        params![row.live, row.next_transition(now), row.id.0],
-    )?;
+    if !row_current {
+        tx.prepare_cached("UPDATE content SET live = ?1, next_transition = ?2 WHERE id = ?3")?
+            .execute(params![row.live, row.next_transition(now), row.id.0])?;
+    }
     Ok(())
 }
 
 /// The newest feed seq, for notices.
 pub fn feed_head(tx: &Transaction<'_>) -> AppResult<u64> {
     let seq: Option<i64> = tx
-        .query_row(
-            "SELECT seq FROM sqlite_sequence WHERE name = 'feed'",
-            [],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'feed'")?
+        .query_row([], |r| r.get(0))
         .optional()?;
     Ok(seq.unwrap_or(0).max(0) as u64)
 }
@@ -199,11 +198,9 @@ fn check_write(tx: &Transaction<'_>, w: &ContentWrite) -> AppResult<()> {
         ));
     }
     for hash in w.body.media() {
-        let known: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM media WHERE sha256 = ?1)",
-            [hash.as_str()],
-            |r| r.get(0),
-        )?;
+        let known: bool = tx
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM media WHERE sha256 = ?1)")?
+            .query_row([hash.as_str()], |r| r.get(0))?;
         if !known {
             return Err(AppError::bad_request(
                 "unknown_media",
@@ -212,11 +209,9 @@ fn check_write(tx: &Transaction<'_>, w: &ContentWrite) -> AppResult<()> {
         }
     }
     for id in w.body.references() {
-        let known: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM content WHERE id = ?1)",
-            [&id.0],
-            |r| r.get(0),
-        )?;
+        let known: bool = tx
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM content WHERE id = ?1)")?
+            .query_row([&id.0], |r| r.get(0))?;
         if !known {
             return Err(AppError::bad_request(
                 "unknown_reference",
@@ -231,40 +226,65 @@ fn keep_form_version(tx: &Transaction<'_>, row: &Stored, now: i64) -> AppResult<
     if let ContentBody::Form(_) = &row.body
         && row.state == ContentState::Published
     {
-        tx.execute(
-            "INSERT OR IGNORE INTO form_versions (form_id, version, body, published_at) VALUES (?1, ?2, ?3, ?4)",
-            params![row.id.0, row.version, serde_json::to_string(&row.body)?, now],
-        )?;
+        tx.prepare_cached("INSERT OR IGNORE INTO form_versions (form_id, version, body, published_at) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![row.id.0, row.version, serde_json::to_string(&row.body)?, now])?;
     }
     Ok(())
 }
 
-fn store(tx: &Transaction<'_>, row: &Stored, created_by: Option<i64>) -> AppResult<()> {
-    tx.execute(
-        "INSERT OR REPLACE INTO content (id, kind, org_id, state, version, body, publish_at, expire_at,
-             created_at, updated_at, created_by, live)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
-            row.id.0,
-            row.body.kind().as_str(),
-            row.org_id.0,
-            state_str(row.state),
-            row.version,
-            serde_json::to_string(&row.body)?,
-            row.publish_at,
-            row.expire_at,
-            row.created_at,
-            row.updated_at,
-            created_by,
-            row.live
-        ],
-    )?;
+fn insert(
+    tx: &Transaction<'_>,
+    row: &Stored,
+    key: Option<&str>,
+    created_by: Option<i64>,
+    next_transition: Option<i64>,
+) -> AppResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO content (id, kind, org_id, state, version, body, publish_at, expire_at,
+             created_at, updated_at, created_by, live, external_key, next_transition)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        row.id.0,
+        row.body.kind().as_str(),
+        row.org_id.0,
+        state_str(row.state),
+        row.version,
+        serde_json::to_string(&row.body)?,
+        row.publish_at,
+        row.expire_at,
+        row.created_at,
+        row.updated_at,
+        created_by,
+        row.live,
+        key,
+        next_transition
+    ])?;
+    Ok(())
+}
+
+fn update(tx: &Transaction<'_>, row: &Stored) -> AppResult<()> {
+    tx.prepare_cached(
+        "UPDATE content SET org_id = ?2, state = ?3, version = ?4, body = ?5, publish_at = ?6,
+             expire_at = ?7, updated_at = ?8
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        row.id.0,
+        row.org_id.0,
+        state_str(row.state),
+        row.version,
+        serde_json::to_string(&row.body)?,
+        row.publish_at,
+        row.expire_at,
+        row.updated_at,
+    ])?;
     Ok(())
 }
 
 /// Runs a content write and, after it commits, tells the hub (and the scheduler when the write
 /// may have changed what is due next).
-async fn commit<T, F>(state: &AppState, kick_scheduler: bool, f: F) -> AppResult<T>
+pub(crate) async fn commit<T, F>(state: &AppState, kick_scheduler: bool, f: F) -> AppResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&Transaction<'_>, i64, &mut Touched) -> AppResult<T> + Send + 'static,
@@ -287,30 +307,168 @@ where
     Ok(out)
 }
 
+fn state_of(w: &ContentWrite) -> ContentState {
+    if w.published {
+        ContentState::Published
+    } else {
+        ContentState::Draft
+    }
+}
+
+/// Creates an item inside a write transaction. `key` is the external key it can be found by
+/// again (a news slug, an ISBN), for idempotent re-publishing.
+pub(crate) fn create_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    now: i64,
+    touched: &mut Touched,
+    w: ContentWrite,
+    key: Option<&str>,
+) -> AppResult<ContentRecord> {
+    actor.check_org(tx, w.org_id)?;
+    check_write(tx, &w)?;
+    let mut row = Stored {
+        id: ContentId(uuid::Uuid::now_v7().to_string()),
+        org_id: w.org_id,
+        state: state_of(&w),
+        version: 1,
+        body: w.body,
+        publish_at: w.publish_at.map(|t| t.as_millisecond()),
+        expire_at: w.expire_at.map(|t| t.as_millisecond()),
+        created_at: now,
+        updated_at: now,
+        live: false,
+    };
+    row.live = row.live_at(now);
+    insert(tx, &row, key, actor.staff_id(), row.next_transition(now))?;
+    keep_form_version(tx, &row, now)?;
+    sync_feed(tx, &mut row, None, now, touched, true)?;
+    Ok(row.record())
+}
+
+/// Replaces an item inside a write transaction; a new version.
+pub(crate) fn replace_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    now: i64,
+    touched: &mut Touched,
+    id: ContentId,
+    w: ContentWrite,
+) -> AppResult<ContentRecord> {
+    let old = load(tx, &id)?.ok_or_else(|| AppError::not_found(&format!("内容 {id}")))?;
+    actor.check_org(tx, old.org_id)?;
+    actor.check_org(tx, w.org_id)?;
+    if old.body.kind() != w.body.kind() {
+        return Err(AppError::conflict(
+            "kind_mismatch",
+            format!(
+                "内容 {id} 是 {}，不能改成 {}",
+                old.body.kind(),
+                w.body.kind()
+            ),
+        ));
+    }
+    check_write(tx, &w)?;
+    let mut row = Stored {
+        id,
+        org_id: w.org_id,
+        state: state_of(&w),
+        version: old.version + 1,
+        body: w.body,
+        publish_at: w.publish_at.map(|t| t.as_millisecond()),
+        expire_at: w.expire_at.map(|t| t.as_millisecond()),
+        created_at: old.created_at,
+        updated_at: now,
+        live: old.live,
+    };
+    update(tx, &row)?;
+    keep_form_version(tx, &row, now)?;
+    sync_feed(tx, &mut row, Some(old.org_id), now, touched, false)?;
+    Ok(row.record())
+}
+
+/// What a keyed upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created,
+    Updated,
+    /// Identical to what was stored: no new version, nothing sent to kiosks.
+    Unchanged,
+}
+
+/// Creates or replaces the item of the write's kind known by `key`, looked up within `org` when
+/// given (library items are keyed per catalogue) or across all orgs (news slugs).
+pub(crate) fn upsert_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    now: i64,
+    touched: &mut Touched,
+    key: &str,
+    within_org: Option<OrgId>,
+    w: ContentWrite,
+) -> AppResult<(Upserted, ContentId)> {
+    let existing: Option<String> = tx
+        .prepare_cached(
+            "SELECT id FROM content WHERE kind = ?1 AND external_key = ?2
+                 AND (?3 IS NULL OR org_id = ?3) LIMIT 1",
+        )?
+        .query_row(
+            params![w.body.kind().as_str(), key, within_org.map(|o| o.0)],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(id) = existing.map(ContentId) else {
+        let record = create_in(tx, actor, now, touched, w, Some(key))?;
+        return Ok((Upserted::Created, record.item.id));
+    };
+    let old = load(tx, &id)?.ok_or_else(|| AppError::not_found(&format!("内容 {id}")))?;
+    let same = old.org_id == w.org_id
+        && old.state == state_of(&w)
+        && old.body == w.body
+        && old.publish_at == w.publish_at.map(|t| t.as_millisecond())
+        && old.expire_at == w.expire_at.map(|t| t.as_millisecond());
+    if same {
+        actor.check_org(tx, old.org_id)?;
+        return Ok((Upserted::Unchanged, id));
+    }
+    replace_in(tx, actor, now, touched, id.clone(), w)?;
+    Ok((Upserted::Updated, id))
+}
+
+/// Unpublishes the published items of `kind` at `org` whose external key is not in `keep`.
+/// Returns how many.
+pub(crate) fn unpublish_missing(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    now: i64,
+    touched: &mut Touched,
+    kind: ContentKind,
+    org: OrgId,
+    keep: &std::collections::HashSet<String>,
+) -> AppResult<usize> {
+    actor.check_org(tx, org)?;
+    let candidates: Vec<(String, String)> = tx
+        .prepare(
+            "SELECT id, external_key FROM content
+             WHERE kind = ?1 AND org_id = ?2 AND state = 'published' AND external_key IS NOT NULL",
+        )?
+        .query_map(params![kind.as_str(), org.0], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut count = 0;
+    for (id, key) in candidates {
+        if !keep.contains(&key) {
+            set_published_in(tx, actor, now, touched, ContentId(id), false)?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
 pub async fn create(state: &AppState, actor: Actor, w: ContentWrite) -> AppResult<ContentRecord> {
     commit(state, true, move |tx, now, touched| {
-        actor.check_org(tx, w.org_id)?;
-        check_write(tx, &w)?;
-        let mut row = Stored {
-            id: ContentId(uuid::Uuid::now_v7().to_string()),
-            org_id: w.org_id,
-            state: if w.published {
-                ContentState::Published
-            } else {
-                ContentState::Draft
-            },
-            version: 1,
-            body: w.body,
-            publish_at: w.publish_at.map(|t| t.as_millisecond()),
-            expire_at: w.expire_at.map(|t| t.as_millisecond()),
-            created_at: now,
-            updated_at: now,
-            live: false,
-        };
-        store(tx, &row, actor.staff_id())?;
-        keep_form_version(tx, &row, now)?;
-        sync_feed(tx, &mut row, None, now, touched)?;
-        Ok(row.record())
+        create_in(tx, &actor, now, touched, w, None)
     })
     .await
 }
@@ -323,47 +481,32 @@ pub async fn replace(
     w: ContentWrite,
 ) -> AppResult<ContentRecord> {
     commit(state, true, move |tx, now, touched| {
-        let old = load(tx, &id)?.ok_or_else(|| AppError::not_found(&format!("内容 {id}")))?;
-        actor.check_org(tx, old.org_id)?;
-        actor.check_org(tx, w.org_id)?;
-        if old.body.kind() != w.body.kind() {
-            return Err(AppError::conflict(
-                "kind_mismatch",
-                format!(
-                    "内容 {id} 是 {}，不能改成 {}",
-                    old.body.kind(),
-                    w.body.kind()
-                ),
-            ));
-        }
-        check_write(tx, &w)?;
-        let mut row = Stored {
-            id,
-            org_id: w.org_id,
-            state: if w.published {
-                ContentState::Published
-            } else {
-                ContentState::Draft
-            },
-            version: old.version + 1,
-            body: w.body,
-            publish_at: w.publish_at.map(|t| t.as_millisecond()),
-            expire_at: w.expire_at.map(|t| t.as_millisecond()),
-            created_at: old.created_at,
-            updated_at: now,
-            live: old.live,
-        };
-        let created_by: Option<i64> = tx.query_row(
-            "SELECT created_by FROM content WHERE id = ?1",
-            [&row.id.0],
-            |r| r.get(0),
-        )?;
-        store(tx, &row, created_by)?;
-        keep_form_version(tx, &row, now)?;
-        sync_feed(tx, &mut row, Some(old.org_id), now, touched)?;
-        Ok(row.record())
+        replace_in(tx, &actor, now, touched, id, w)
     })
     .await
+}
+
+fn set_published_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    now: i64,
+    touched: &mut Touched,
+    id: ContentId,
+    published: bool,
+) -> AppResult<ContentRecord> {
+    let mut row = load(tx, &id)?.ok_or_else(|| AppError::not_found(&format!("内容 {id}")))?;
+    actor.check_org(tx, row.org_id)?;
+    row.state = if published {
+        ContentState::Published
+    } else {
+        ContentState::Unpublished
+    };
+    row.updated_at = now;
+    tx.prepare_cached("UPDATE content SET state = ?1, updated_at = ?2 WHERE id = ?3")?
+        .execute(params![state_str(row.state), now, row.id.0])?;
+    keep_form_version(tx, &row, now)?;
+    sync_feed(tx, &mut row, None, now, touched, false)?;
+    Ok(row.record())
 }
 
 /// Publishes or unpublishes an item without changing its content or version.
@@ -374,21 +517,7 @@ pub async fn set_published(
     published: bool,
 ) -> AppResult<ContentRecord> {
     commit(state, true, move |tx, now, touched| {
-        let mut row = load(tx, &id)?.ok_or_else(|| AppError::not_found(&format!("内容 {id}")))?;
-        actor.check_org(tx, row.org_id)?;
-        row.state = if published {
-            ContentState::Published
-        } else {
-            ContentState::Unpublished
-        };
-        row.updated_at = now;
-        tx.execute(
-            "UPDATE content SET state = ?1, updated_at = ?2 WHERE id = ?3",
-            params![state_str(row.state), now, row.id.0],
-        )?;
-        keep_form_version(tx, &row, now)?;
-        sync_feed(tx, &mut row, None, now, touched)?;
-        Ok(row.record())
+        set_published_in(tx, &actor, now, touched, id, published)
     })
     .await
 }
@@ -399,7 +528,8 @@ pub async fn delete(state: &AppState, actor: Actor, id: ContentId) -> AppResult<
         let row = load(tx, &id)?.ok_or_else(|| AppError::not_found(&format!("内容 {id}")))?;
         actor.check_org(tx, row.org_id)?;
         tombstone(tx, &row.id, row.body.kind(), row.org_id, touched)?;
-        tx.execute("DELETE FROM content WHERE id = ?1", [&row.id.0])?;
+        tx.prepare_cached("DELETE FROM content WHERE id = ?1")?
+            .execute([&row.id.0])?;
         Ok(())
     })
     .await
@@ -423,19 +553,15 @@ pub async fn form_version(
 ) -> AppResult<ContentBody> {
     db.read(move |tx| {
         let org: Option<i64> = tx
-            .query_row("SELECT org_id FROM content WHERE id = ?1", [&id.0], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT org_id FROM content WHERE id = ?1")?
+            .query_row([&id.0], |r| r.get(0))
             .optional()?;
         if let Some(org) = org {
             actor.check_org(tx, OrgId(org))?;
         }
         let body: String = tx
-            .query_row(
-                "SELECT body FROM form_versions WHERE form_id = ?1 AND version = ?2",
-                params![id.0, version],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT body FROM form_versions WHERE form_id = ?1 AND version = ?2")?
+            .query_row(params![id.0, version], |r| r.get(0))
             .optional()?
             .ok_or_else(|| AppError::not_found(&format!("表单 {id} 的第 {version} 版")))?;
         Ok(serde_json::from_str(&body)?)
@@ -491,14 +617,14 @@ pub async fn apply_due(state: &AppState) -> AppResult<Option<i64>> {
             .collect::<Result<_, _>>()?;
         for id in due {
             if let Some(mut row) = load(tx, &ContentId(id))? {
-                sync_feed(tx, &mut row, None, now, touched)?;
+                sync_feed(tx, &mut row, None, now, touched, false)?;
             }
         }
-        Ok(tx.query_row(
-            "SELECT min(next_transition) FROM content WHERE next_transition IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(tx
+            .prepare_cached(
+                "SELECT min(next_transition) FROM content WHERE next_transition IS NOT NULL",
+            )?
+            .query_row([], |r| r.get(0))?)
     })
     .await
 }

@@ -12,7 +12,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("db/schema.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("db/001_schema.sql")),
+    M::up(include_str!("db/002_external_key.sql")),
+];
 
 #[derive(Clone)]
 pub struct Db {

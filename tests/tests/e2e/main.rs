@@ -1,8 +1,11 @@
 //! End-to-end tests: the real sync server over real TLS, driven by the real kiosk client.
 
+mod catalog;
+mod demo;
 mod enroll;
 mod errors;
 mod events;
 mod feed;
 mod media;
+mod news;
 mod scope;
