@@ -1,4 +1,8 @@
-//! Union Kiosk: the lobby touchscreen. Today this crate holds the kiosk's network client (the
-//! only code that talks to the sync server); the cache, sync engine, outbox and UI follow.
+//! Union Kiosk: the lobby touchscreen's headless core. `net` talks to the sync server, `store`
+//! keeps the offline cache, `sync` keeps it in step, `admin` holds the branch IT commands. The touchscreen UI comes with the kiosk app issue.
 
+pub mod admin;
+pub mod config;
 pub mod net;
+pub mod store;
+pub mod sync;

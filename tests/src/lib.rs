@@ -160,6 +160,67 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Stops the server but keeps its data dir and address, to start it again later.
+    pub async fn stop_keeping_data(mut self) -> StoppedServer {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("clean shutdown");
+        }
+        let config = (*self.state.config).clone();
+        let addr = std::net::SocketAddr::from((
+            [127, 0, 0, 1],
+            self.url.port().expect("the URL has a port"),
+        ));
+        let dir = tempfile::tempdir().expect("temp dir");
+        // Swap a fresh (unused) temp dir in, so dropping `self` does not delete the data.
+        let data = std::mem::replace(&mut self._dir, dir);
+        StoppedServer { data, config, addr }
+    }
+}
+
+/// A stopped server's data dir and address.
+pub struct StoppedServer {
+    data: tempfile::TempDir,
+    config: Config,
+    addr: std::net::SocketAddr,
+}
+
+impl StoppedServer {
+    /// Opens the database as the CLI would while the server is down.
+    pub fn offline_state(&self) -> AppState {
+        AppState::open(self.config.clone(), self.addr)
+            .expect("data dir opens")
+            .0
+    }
+
+    /// Starts the server again on the same address with the same data.
+    pub async fn start(self) -> TestServer {
+        let mut config = self.config.clone();
+        config.listen = self.addr;
+        let app = Application::build(config).await.expect("server restarts");
+        let url = app.public_url().clone();
+        let fingerprint = app.fingerprint();
+        let state = app.state().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        let server = TestServer {
+            url,
+            fingerprint,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+            _dir: self.data,
+        };
+        server.client().health().await.expect("server answers");
+        server
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {

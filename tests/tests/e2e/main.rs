@@ -6,6 +6,7 @@ mod enroll;
 mod errors;
 mod events;
 mod feed;
+mod kiosk_core;
 mod media;
 mod news;
 mod scope;

@@ -1,0 +1,98 @@
+//! Kiosk configuration: built-in defaults, then a TOML file (see `config/kiosk.example.toml`).
+//! The server address and credentials are not configuration: they come from enrollment.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KioskConfig {
+    /// Where the cache, media and credentials live. Default: the platform data directory.
+    pub data_dir: Option<PathBuf>,
+    /// A name branch IT recognises in the fleet list, sent at enrollment.
+    pub name: String,
+    /// Largest the media cache may grow, in MiB (what current content needs is always kept).
+    pub media_cache_mb: u64,
+    /// Seconds between polls while the live event stream is down.
+    pub poll_seconds: u64,
+}
+
+impl Default for KioskConfig {
+    fn default() -> Self {
+        KioskConfig {
+            data_dir: None,
+            name: String::new(),
+            media_cache_mb: 512,
+            poll_seconds: 60,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the config file {path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+    #[error("no home directory to keep the kiosk's data in; pass --data-dir")]
+    NoDataDir,
+}
+
+impl KioskConfig {
+    pub fn load(file: Option<&Path>) -> Result<KioskConfig, ConfigError> {
+        let Some(path) = file else {
+            return Ok(KioskConfig::default());
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    pub fn data_dir(&self) -> Result<PathBuf, ConfigError> {
+        if let Some(dir) = &self.data_dir {
+            return Ok(dir.clone());
+        }
+        directories::ProjectDirs::from("cn", "UnionKiosk", "kiosk")
+            .map(|d| d.data_dir().to_path_buf())
+            .ok_or(ConfigError::NoDataDir)
+    }
+
+    pub fn sync(&self) -> crate::sync::SyncConfig {
+        crate::sync::SyncConfig {
+            media_budget_bytes: self.media_cache_mb * 1024 * 1024,
+            poll_interval: Duration::from_secs(self.poll_seconds.max(5)),
+            ..crate::sync::SyncConfig::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_is_valid_and_typos_are_refused() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/kiosk.example.toml");
+        let c = KioskConfig::load(Some(Path::new(example))).expect("example loads");
+        assert_eq!(c.media_cache_mb, 512);
+        let dir = tempfile::tempdir().expect("dir");
+        let bad = dir.path().join("k.toml");
+        std::fs::write(&bad, "pol_seconds = 5\n").expect("write");
+        let err = KioskConfig::load(Some(&bad)).expect_err("typo");
+        assert!(err.to_string().contains("pol_seconds"), "{err}");
+    }
+}

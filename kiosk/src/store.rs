@@ -1,0 +1,359 @@
+//! The kiosk's local SQLite store: enrollment, the content cache with its feed cursor, and the
+//! media cache index. Everything the screens show comes from here, so the kiosk works offline.
+//!
+//! A feed page and the cursor that follows it are written in one transaction: after a crash the
+//! kiosk resumes exactly where the last applied page ended, never past a page it did not apply.
+
+use protocol::enroll::EnrollResponse;
+use protocol::{
+    Change, ChangesResponse, ContentItem, ContentKind, Cursor, Fingerprint, KioskId, MediaHash,
+    OrgSummary,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use url::Url;
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("store/001_schema.sql"))];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the kiosk's local database failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the kiosk's local database could not be upgraded: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("cached data could not be read: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot use the data folder {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What branch IT enrolled this kiosk with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrollment {
+    pub server: Url,
+    pub fingerprint: Fingerprint,
+    pub kiosk_id: KioskId,
+    pub secret: String,
+    pub org: OrgSummary,
+}
+
+/// How a page changed the cache.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    pub upserts: usize,
+    pub deletes: usize,
+    /// A resync from zero finished with this page; this many stale items were dropped.
+    pub resync_dropped: Option<usize>,
+}
+
+pub struct Store {
+    conn: Connection,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+impl Store {
+    /// Opens (creating) the store in `dir`: `kiosk.db` and the `media/` folder.
+    pub fn open(dir: &Path) -> Result<Store> {
+        let io = |source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir.join("media")).map_err(io)?;
+        restrict(dir).map_err(io)?;
+        let mut conn = Connection::open(dir.join("kiosk.db"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: the outbox and the cursor must survive a power cut once written.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        Ok(Store {
+            conn,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+        conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
+            .execute([key, value])?;
+        Ok(())
+    }
+
+    pub fn save_enrollment(
+        &mut self,
+        server: &Url,
+        fingerprint: Fingerprint,
+        creds: &EnrollResponse,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        Self::set(&tx, "server", server.as_str())?;
+        Self::set(&tx, "fingerprint", &fingerprint.to_string())?;
+        Self::set(&tx, "kiosk_id", &creds.kiosk_id.0)?;
+        Self::set(&tx, "secret", &creds.secret)?;
+        Self::set(&tx, "org", &serde_json::to_string(&creds.org)?)?;
+        // A new enrollment starts a new cache: what another org's kiosk held does not belong here.
+        tx.execute("DELETE FROM items", [])?;
+        tx.execute(
+            "DELETE FROM meta WHERE key IN ('cursor', 'resync_gen', 'resyncing')",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn enrollment(&self) -> Result<Option<Enrollment>> {
+        let (Some(server), Some(fp), Some(id), Some(secret), Some(org)) = (
+            self.get("server")?,
+            self.get("fingerprint")?,
+            self.get("kiosk_id")?,
+            self.get("secret")?,
+            self.get("org")?,
+        ) else {
+            return Ok(None);
+        };
+        let (Ok(server), Ok(fingerprint)) = (Url::parse(&server), fp.parse()) else {
+            return Ok(None);
+        };
+        Ok(Some(Enrollment {
+            server,
+            fingerprint,
+            kiosk_id: KioskId(id),
+            secret,
+            org: serde_json::from_str(&org)?,
+        }))
+    }
+
+    pub fn cursor(&self) -> Result<Option<Cursor>> {
+        Ok(self.get("cursor")?.and_then(|c| c.parse().ok()))
+    }
+
+    fn generation(&self) -> Result<i64> {
+        Ok(self
+            .get("resync_gen")?
+            .and_then(|g| g.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Applies one feed page and stores its cursor, in one transaction.
+    pub fn apply(&mut self, page: &ChangesResponse) -> Result<Applied> {
+        let mut generation = self.generation()?;
+        let mut resyncing = self.get("resyncing")?.is_some();
+        let tx = self.conn.transaction()?;
+        if page.reset {
+            // Keep showing the old cache; mark what the resync brings, drop the rest at its end.
+            generation += 1;
+            resyncing = true;
+            Self::set(&tx, "resync_gen", &generation.to_string())?;
+            Self::set(&tx, "resyncing", "1")?;
+        }
+        let mut applied = Applied::default();
+        for change in &page.changes {
+            match change {
+                Change::Upsert { item, .. } => {
+                    tx.prepare_cached(
+                        "INSERT OR REPLACE INTO items (id, kind, org_id, version, item, gen)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?
+                    .execute(params![
+                        item.id.0,
+                        item.body.kind().as_str(),
+                        item.org_id.0,
+                        item.version,
+                        serde_json::to_string(item)?,
+                        generation
+                    ])?;
+                    applied.upserts += 1;
+                }
+                Change::Delete { id, .. } => {
+                    tx.prepare_cached("DELETE FROM items WHERE id = ?1")?
+                        .execute([&id.0])?;
+                    applied.deletes += 1;
+                }
+            }
+        }
+        if resyncing && !page.has_more {
+            let dropped = tx.execute("DELETE FROM items WHERE gen < ?1", [generation])?;
+            tx.execute("DELETE FROM meta WHERE key = 'resyncing'", [])?;
+            applied.resync_dropped = Some(dropped);
+        }
+        Self::set(&tx, "cursor", &page.cursor.to_string())?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Every cached item of `kind`.
+    pub fn items(&self, kind: ContentKind) -> Result<Vec<ContentItem>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT item FROM items WHERE kind = ?1")?;
+        let rows = stmt.query_map([kind.as_str()], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+
+    pub fn item(&self, id: &protocol::ContentId) -> Result<Option<ContentItem>> {
+        let text: Option<String> = self
+            .conn
+            .prepare_cached("SELECT item FROM items WHERE id = ?1")?
+            .query_row([&id.0], |r| r.get(0))
+            .optional()?;
+        Ok(text.map(|t| serde_json::from_str(&t)).transpose()?)
+    }
+
+    pub fn count(&self, kind: Option<ContentKind>) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM items WHERE ?1 IS NULL OR kind = ?1",
+            [kind.map(|k| k.as_str())],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// Every media hash the cached content refers to.
+    pub fn needed_media(&self) -> Result<HashSet<MediaHash>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT item FROM items WHERE kind IN ('news', 'attract_slide', 'reading_list')
+                 OR (kind = 'library_item' AND item LIKE '%\"cover\"%')",
+        )?;
+        let mut needed = HashSet::new();
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            let item: ContentItem = serde_json::from_str(&row?)?;
+            needed.extend(item.body.media().into_iter().cloned());
+        }
+        Ok(needed)
+    }
+
+    pub fn media_path(&self, hash: &MediaHash) -> PathBuf {
+        self.dir.join("media").join(hash.as_str())
+    }
+
+    pub fn has_media(&self, hash: &MediaHash) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM media WHERE sha256 = ?1)")?
+            .query_row([hash.as_str()], |r| r.get(0))?)
+    }
+
+    /// Records a media file already written (and verified) at `media_path(hash)`.
+    pub fn add_media(&self, hash: &MediaHash, bytes: u64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO media (sha256, bytes, last_used) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![hash.as_str(), bytes as i64, now_ms()])?;
+        Ok(())
+    }
+
+    /// Marks a media file as just used (for least-recently-used eviction).
+    pub fn touch_media(&self, hash: &MediaHash) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE media SET last_used = ?2 WHERE sha256 = ?1")?
+            .execute(params![hash.as_str(), now_ms()])?;
+        Ok(())
+    }
+
+    pub fn media_bytes(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(sum(bytes), 0) FROM media", [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64)
+    }
+
+    /// Evicts least-recently-used media until the cache fits `budget` bytes, never a file in
+    /// `keep` (what current content needs). Returns how many files were removed.
+    pub fn evict_media(&self, budget: u64, keep: &HashSet<MediaHash>) -> Result<usize> {
+        let mut total = self.media_bytes()?;
+        if total <= budget {
+            return Ok(0);
+        }
+        let candidates: Vec<(String, i64)> = self
+            .conn
+            .prepare("SELECT sha256, bytes FROM media ORDER BY last_used")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        let mut removed = 0;
+        for (hash, bytes) in candidates {
+            if total <= budget {
+                break;
+            }
+            let Ok(parsed) = hash.parse::<MediaHash>() else {
+                continue;
+            };
+            if keep.contains(&parsed) {
+                continue;
+            }
+            // The row goes first: a file without a row is only wasted space, a row without a
+            // file would be a broken image.
+            self.conn
+                .execute("DELETE FROM media WHERE sha256 = ?1", [&hash])?;
+            let _ = std::fs::remove_file(self.media_path(&parsed));
+            total = total.saturating_sub(bytes as u64);
+            removed += 1;
+        }
+        Ok(removed)
+    }
+
+    pub fn record_sync_ok(&self) -> Result<()> {
+        Self::set(&self.conn, "last_sync_ok", &now_ms().to_string())?;
+        self.conn
+            .execute("DELETE FROM meta WHERE key = 'last_sync_error'", [])?;
+        Ok(())
+    }
+
+    pub fn record_sync_error(&self, message: &str) -> Result<()> {
+        Self::set(&self.conn, "last_sync_error", message)
+    }
+
+    pub fn last_sync_ok(&self) -> Result<Option<jiff::Timestamp>> {
+        Ok(self
+            .get("last_sync_ok")?
+            .and_then(|v| v.parse::<i64>().ok())
+            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()))
+    }
+
+    pub fn last_sync_error(&self) -> Result<Option<String>> {
+        self.get("last_sync_error")
+    }
+}
+
+/// The data folder holds the kiosk's secret: only its owner may read it.
+fn restrict(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}

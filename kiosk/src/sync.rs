@@ -1,0 +1,327 @@
+//! The sync engine: pulls the feed until caught up, fetches the media current content needs,
+//! listens on the server's event stream and pulls on notice, and falls back to polling with
+//! jitter while the stream is down. Every failure schedules another attempt with exponential
+//! backoff and jitter, so the kiosk never stops trying and never hammers a recovering server.
+
+use crate::net::{ClientError, Notice, ServerClient};
+use crate::store::{Store, StoreError};
+use futures_util::StreamExt;
+use protocol::MediaHash;
+use rand::Rng;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
+
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// Largest the media cache may grow, in bytes (what current content needs is always kept).
+    pub media_budget_bytes: u64,
+    /// How often to poll while the event stream is down, and as a safety net while it is up.
+    pub poll_interval: Duration,
+    /// Longest wait between attempts after repeated failures.
+    pub max_backoff: Duration,
+    pub page_limit: u32,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            media_budget_bytes: 512 * 1024 * 1024,
+            poll_interval: Duration::from_secs(60),
+            max_backoff: Duration::from_secs(300),
+            page_limit: 1000,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("this kiosk is not enrolled yet: run `kiosk enroll <enrollment string>`")]
+    NotEnrolled,
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write the media cache: {0}")]
+    Media(std::io::Error),
+}
+
+impl SyncError {
+    /// The server no longer accepts this kiosk (revoked, or its credentials are unknown).
+    pub fn is_refused(&self) -> bool {
+        matches!(
+            self,
+            SyncError::Client(e) if matches!(e.code(), Some("kiosk_revoked" | "invalid_kiosk_credentials"))
+        )
+    }
+}
+
+/// What one catch-up did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub pages: usize,
+    pub upserts: usize,
+    pub deletes: usize,
+    /// A resync from zero completed (the kiosk's scope changed).
+    pub resynced: bool,
+    pub media_fetched: usize,
+    /// Media that could not be fetched or failed verification; retried on the next sync.
+    pub media_failed: usize,
+    pub media_evicted: usize,
+}
+
+/// What the screens hear from the engine.
+#[derive(Debug, Clone)]
+pub enum SyncEvent {
+    /// Caught up; content may have changed.
+    Synced(Summary),
+    /// The server could not be reached or refused; the cache keeps serving.
+    Failed { message: String, refused: bool },
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<Mutex<Store>>,
+    client: ServerClient,
+    config: SyncConfig,
+    events: broadcast::Sender<SyncEvent>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+async fn with_store<T, F>(store: &Arc<Mutex<Store>>, f: F) -> Result<T, SyncError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+{
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut guard = store
+            .lock()
+            .expect("the store lock is never held across a panic");
+        f(&mut guard)
+    })
+    .await
+    .expect("store tasks do not panic")
+    .map_err(SyncError::Store)
+}
+
+/// Completes when `shutdown` turns true (or its sender is gone).
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is dropped here, so callers' futures stay `Send`.
+    let _ = shutdown.wait_for(|down| *down).await;
+}
+
+/// Exponential backoff with ±50% jitter: `base · 2^(failures-1)`, capped at `max`.
+pub fn backoff(failures: u32, base: Duration, max: Duration) -> Duration {
+    let exp = base.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+    let capped = exp.min(max);
+    capped.mul_f64(rand::rng().random_range(0.5..1.5))
+}
+
+impl Engine {
+    /// An engine for the enrolled kiosk whose store this is.
+    pub fn new(store: Arc<Mutex<Store>>, config: SyncConfig) -> Result<Engine, SyncError> {
+        let enrollment = store
+            .lock()
+            .expect("the store lock is never held across a panic")
+            .enrollment()?
+            .ok_or(SyncError::NotEnrolled)?;
+        let client = ServerClient::new(enrollment.server, enrollment.fingerprint)?
+            .with_credentials(&enrollment.kiosk_id, &enrollment.secret);
+        let (events, _) = broadcast::channel(64);
+        Ok(Engine {
+            store,
+            client,
+            config,
+            events,
+        })
+    }
+
+    pub fn client(&self) -> &ServerClient {
+        &self.client
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<SyncEvent> {
+        self.events.subscribe()
+    }
+
+    /// Pulls until caught up, then brings the media cache in line. Records the outcome.
+    pub async fn sync_once(&self) -> Result<Summary, SyncError> {
+        let result = self.catch_up().await;
+        match &result {
+            Ok(summary) => {
+                with_store(&self.store, |s| s.record_sync_ok()).await?;
+                let _ = self.events.send(SyncEvent::Synced(summary.clone()));
+            }
+            Err(e) => {
+                let message = e.to_string();
+                let refused = e.is_refused();
+                let stored = message.clone();
+                with_store(&self.store, move |s| s.record_sync_error(&stored)).await?;
+                let _ = self.events.send(SyncEvent::Failed { message, refused });
+            }
+        }
+        result
+    }
+
+    async fn catch_up(&self) -> Result<Summary, SyncError> {
+        let mut summary = Summary::default();
+        loop {
+            let cursor = with_store(&self.store, |s| s.cursor()).await?;
+            let page = self
+                .client
+                .changes(cursor, Some(self.config.page_limit))
+                .await?;
+            let has_more = page.has_more;
+            let applied = with_store(&self.store, move |s| s.apply(&page)).await?;
+            summary.pages += 1;
+            summary.upserts += applied.upserts;
+            summary.deletes += applied.deletes;
+            summary.resynced |= applied.resync_dropped.is_some();
+            if !has_more {
+                break;
+            }
+        }
+        self.sync_media(&mut summary).await?;
+        Ok(summary)
+    }
+
+    async fn sync_media(&self, summary: &mut Summary) -> Result<(), SyncError> {
+        let needed = with_store(&self.store, |s| s.needed_media()).await?;
+        for hash in &needed {
+            let known = {
+                let h = hash.clone();
+                with_store(&self.store, move |s| s.has_media(&h)).await?
+            };
+            if known {
+                continue;
+            }
+            match self.client.media(hash).await {
+                Ok(bytes) => {
+                    self.save_media(hash, &bytes).await?;
+                    summary.media_fetched += 1;
+                }
+                Err(e @ (ClientError::Tampered(_) | ClientError::Server { .. })) => {
+                    tracing::warn!(%hash, error = %e, "media not cached; will retry");
+                    summary.media_failed += 1;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let budget = self.config.media_budget_bytes;
+        summary.media_evicted =
+            with_store(&self.store, move |s| s.evict_media(budget, &needed)).await?;
+        Ok(())
+    }
+
+    /// Writes a verified file atomically, then records it.
+    async fn save_media(&self, hash: &MediaHash, bytes: &[u8]) -> Result<(), SyncError> {
+        let path = self
+            .store
+            .lock()
+            .expect("the store lock is never held across a panic")
+            .media_path(hash);
+        let tmp = path.with_extension("tmp");
+        tokio::fs::write(&tmp, bytes)
+            .await
+            .map_err(SyncError::Media)?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .map_err(SyncError::Media)?;
+        let (h, len) = (hash.clone(), bytes.len() as u64);
+        with_store(&self.store, move |s| s.add_media(&h, len)).await
+    }
+
+    /// Keeps the kiosk in step until `shutdown` turns true: catch up, then listen for notices;
+    /// poll when the stream is down; back off after failures.
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
+        let base = Duration::from_secs(1);
+        let mut failures: u32 = 0;
+        loop {
+            let down = *shutdown.borrow();
+            if down {
+                return;
+            }
+            let wait = match self.sync_once().await {
+                Ok(_) => {
+                    failures = 0;
+                    match self.listen(&mut shutdown).await {
+                        Ok(()) => Duration::ZERO,
+                        Err(_) => {
+                            failures += 1;
+                            backoff(failures, base, self.config.poll_interval)
+                        }
+                    }
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::info!(error = %e, "sync failed; retrying later");
+                    backoff(failures, base, self.config.max_backoff)
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                () = stopped(&mut shutdown) => {}
+            }
+        }
+    }
+
+    /// Follows the event stream, pulling on every notice beyond the cursor, and polling now and
+    /// then as a safety net. Returns Ok when the stream asks for a reconnect, Err when it broke.
+    async fn listen(&self, shutdown: &mut watch::Receiver<bool>) -> Result<(), SyncError> {
+        let mut stream = Box::pin(self.client.events().await?);
+        loop {
+            let jittered = self
+                .config
+                .poll_interval
+                .mul_f64(rand::rng().random_range(0.8..1.2));
+            tokio::select! {
+                notice = stream.next() => match notice {
+                    Some(Ok(Notice::Changes(seq))) => {
+                        let behind = with_store(&self.store, |s| s.cursor()).await?.is_none_or(|c| c.seq < seq);
+                        if behind {
+                            self.sync_once().await?;
+                        }
+                    }
+                    Some(Ok(Notice::Reset(_))) => {
+                        self.sync_once().await?;
+                        return Ok(());
+                    }
+                    Some(Err(e)) => return Err(e.into()),
+                    None => return Ok(()),
+                },
+                _ = tokio::time::sleep(jittered) => {
+                    self.sync_once().await?;
+                }
+                () = stopped(shutdown) => return Ok(()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_caps_and_jitters() {
+        let base = Duration::from_secs(1);
+        let max = Duration::from_secs(60);
+        for failures in 1..40 {
+            let d = backoff(failures, base, max);
+            let nominal = base.saturating_mul(1 << (failures - 1).min(16)).min(max);
+            assert!(
+                d >= nominal.mul_f64(0.5) && d <= nominal.mul_f64(1.5),
+                "{failures}: {d:?}"
+            );
+        }
+        assert!(backoff(30, base, max) <= Duration::from_secs(90));
+    }
+}
