@@ -57,6 +57,7 @@ struct LocalFacts {
     last_ok: Result<Option<jiff::Timestamp>, String>,
     last_error: Option<String>,
     cache: Result<(u64, u64), String>,
+    outbox: Result<u64, String>,
 }
 
 fn local_facts(store: &Mutex<Store>) -> LocalFacts {
@@ -71,6 +72,7 @@ fn local_facts(store: &Mutex<Store>) -> LocalFacts {
             .count(None)
             .and_then(|items| Ok((items, store.media_bytes()?)))
             .map_err(|e| e.to_string()),
+        outbox: store.outbox_depth().map_err(|e| e.to_string()),
     }
 }
 
@@ -154,6 +156,13 @@ pub async fn doctor(store: &Mutex<Store>) -> Vec<Check> {
             bytes as f64 / 1024.0 / 1024.0
         ))),
         Err(e) => checks.push(problem(format!("The cache cannot be read: {e}."))),
+    }
+    match facts.outbox {
+        Ok(0) => checks.push(ok("Outbox: empty, every submission delivered.".to_owned())),
+        Ok(n) => checks.push(problem(format!(
+            "Outbox: {n} submissions waiting to be delivered (they are safe on disk and are sent when the server is reachable)."
+        ))),
+        Err(e) => checks.push(problem(format!("The outbox cannot be read: {e}."))),
     }
     checks
 }

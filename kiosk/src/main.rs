@@ -97,11 +97,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let engine = Engine::new(store, config.sync())?;
             if once {
                 let s = engine
-                    .sync_once()
+                    .sync_now()
                     .await
                     .context("sync failed; the cache is unchanged")?;
                 println!(
-                    "synced: {} pages, {} updated, {} removed{}, {} images fetched{}",
+                    "synced: {} submissions delivered, {} pages, {} updated, {} removed{}, {} images fetched{}",
+                    s.delivered,
                     s.pages,
                     s.upserts,
                     s.deletes,

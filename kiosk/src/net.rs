@@ -179,6 +179,15 @@ impl ServerClient {
         self.json(self.http.get(url)).await
     }
 
+    /// Uploads a submission; `Ok` only once the server has stored it durably (or had already).
+    pub async fn submit(
+        &self,
+        upload: &protocol::submission::SubmissionUpload,
+    ) -> Result<protocol::submission::SubmissionStored, ClientError> {
+        self.json(self.http.post(self.url("v1/submissions")).json(upload))
+            .await
+    }
+
     /// A media file by hash, verified against the hash before it is returned.
     pub async fn media(&self, hash: &MediaHash) -> Result<Bytes, ClientError> {
         let resp = self

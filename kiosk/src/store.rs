@@ -4,10 +4,12 @@
 //! A feed page and the cursor that follows it are written in one transaction: after a crash the
 //! kiosk resumes exactly where the last applied page ended, never past a page it did not apply.
 
+use base64::Engine as _;
 use protocol::enroll::EnrollResponse;
+use protocol::submission::{SealedAnswers, SubmissionUpload, receipt};
 use protocol::{
-    Change, ChangesResponse, ContentItem, ContentKind, Cursor, Fingerprint, KioskId, MediaHash,
-    OrgSummary,
+    Change, ChangesResponse, ContentId, ContentItem, ContentKind, Cursor, Fingerprint, KioskId,
+    MediaHash, OrgSummary,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
@@ -16,7 +18,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use url::Url;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("store/001_schema.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("store/001_schema.sql")),
+    M::up(include_str!("store/002_outbox.sql")),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -26,6 +31,12 @@ pub enum StoreError {
     Migration(#[from] rusqlite_migration::Error),
     #[error("cached data could not be read: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("this kiosk is not enrolled yet")]
+    NotEnrolled,
+    #[error("the submission could not be sealed")]
+    Seal,
+    #[error("this kiosk has used up its receipt codes; enroll it again")]
+    ReceiptsExhausted,
     #[error("cannot use the data folder {path}: {source}")]
     Io {
         path: PathBuf,
@@ -44,6 +55,9 @@ pub struct Enrollment {
     pub kiosk_id: KioskId,
     pub secret: String,
     pub org: OrgSummary,
+    pub receipt_prefix: String,
+    /// The server's X25519 public key that submissions are sealed to.
+    pub submission_key: [u8; 32],
 }
 
 /// How a page changed the cache.
@@ -123,6 +137,8 @@ impl Store {
         Self::set(&tx, "kiosk_id", &creds.kiosk_id.0)?;
         Self::set(&tx, "secret", &creds.secret)?;
         Self::set(&tx, "org", &serde_json::to_string(&creds.org)?)?;
+        Self::set(&tx, "receipt_prefix", &creds.receipt_prefix)?;
+        Self::set(&tx, "submission_key", &creds.submission_key)?;
         // A new enrollment starts a new cache: what another org's kiosk held does not belong here.
         tx.execute("DELETE FROM items", [])?;
         tx.execute(
@@ -134,16 +150,24 @@ impl Store {
     }
 
     pub fn enrollment(&self) -> Result<Option<Enrollment>> {
-        let (Some(server), Some(fp), Some(id), Some(secret), Some(org)) = (
+        let (Some(server), Some(fp), Some(id), Some(secret), Some(org), Some(prefix), Some(key)) = (
             self.get("server")?,
             self.get("fingerprint")?,
             self.get("kiosk_id")?,
             self.get("secret")?,
             self.get("org")?,
+            self.get("receipt_prefix")?,
+            self.get("submission_key")?,
         ) else {
             return Ok(None);
         };
-        let (Ok(server), Ok(fingerprint)) = (Url::parse(&server), fp.parse()) else {
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(key)
+            .ok()
+            .and_then(|k| <[u8; 32]>::try_from(k).ok());
+        let (Ok(server), Ok(fingerprint), Some(submission_key)) =
+            (Url::parse(&server), fp.parse(), key)
+        else {
             return Ok(None);
         };
         Ok(Some(Enrollment {
@@ -152,6 +176,8 @@ impl Store {
             kiosk_id: KioskId(id),
             secret,
             org: serde_json::from_str(&org)?,
+            receipt_prefix: prefix,
+            submission_key,
         }))
     }
 
@@ -349,6 +375,108 @@ impl Store {
 
     pub fn last_sync_error(&self) -> Result<Option<String>> {
         self.get("last_sync_error")
+    }
+}
+
+/// A submission waiting in the outbox, as it will be uploaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub upload: SubmissionUpload,
+    pub attempts: u32,
+}
+
+/// What the employee is told at once: the receipt, and that the submission is safe on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub id: String,
+    pub receipt: String,
+}
+
+impl Store {
+    /// Seals the answers to the server's key and writes the submission to the outbox, durably,
+    /// with a fresh receipt code, in one transaction. Only then may the screen say "submitted".
+    pub fn enqueue(
+        &mut self,
+        form_id: &ContentId,
+        form_version: u32,
+        answers: &SealedAnswers,
+    ) -> Result<Saved> {
+        let enrollment = self.enrollment()?.ok_or(StoreError::NotEnrolled)?;
+        let plain = serde_json::to_vec(answers)?;
+        let sealed = crypto_box::PublicKey::from_bytes(enrollment.submission_key)
+            .seal(&mut crypto_box::aead::OsRng, &plain)
+            .map_err(|_| StoreError::Seal)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let tx = self.conn.transaction()?;
+        let counter: u64 = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'receipt_counter'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let receipt = receipt::code(&enrollment.receipt_prefix, counter)
+            .ok_or(StoreError::ReceiptsExhausted)?;
+        Self::set(&tx, "receipt_counter", &(counter + 1).to_string())?;
+        let now = now_ms();
+        tx.execute(
+            "INSERT INTO outbox (id, receipt, form_id, form_version, submitted_at, sealed, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
+            params![id, receipt, form_id.0, form_version, now, sealed],
+        )?;
+        tx.commit()?;
+        Ok(Saved { id, receipt })
+    }
+
+    /// Submissions whose next attempt is due (all of them when `everything`, as for "sync now"),
+    /// oldest first.
+    pub fn due(&self, everything: bool) -> Result<Vec<Pending>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, receipt, form_id, form_version, submitted_at, sealed, attempts
+             FROM outbox WHERE ?1 OR next_attempt_at <= ?2 ORDER BY submitted_at",
+        )?;
+        let rows = stmt.query_map(params![everything, now_ms()], |r| {
+            let submitted: i64 = r.get(4)?;
+            let sealed: Vec<u8> = r.get(5)?;
+            Ok(Pending {
+                upload: SubmissionUpload {
+                    id: r.get(0)?,
+                    receipt: r.get(1)?,
+                    form_id: ContentId(r.get(2)?),
+                    form_version: r.get(3)?,
+                    submitted_at: jiff::Timestamp::from_millisecond(submitted)
+                        .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+                    sealed: base64::engine::general_purpose::STANDARD.encode(sealed),
+                },
+                attempts: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The server has it: it leaves the outbox.
+    pub fn delivered(&self, id: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Delivery failed; try again after `retry_in`.
+    pub fn failed(&self, id: &str, error: &str, retry_in: Duration) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
+            params![id, error, now_ms() + retry_in.as_millis() as i64],
+        )?;
+        Ok(())
+    }
+
+    pub fn outbox_depth(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
     }
 }
 

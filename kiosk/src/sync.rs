@@ -59,6 +59,10 @@ impl SyncError {
 /// What one catch-up did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
+    /// Submissions the server confirmed and that left the outbox.
+    pub delivered: usize,
+    /// Submissions still waiting (delivery failed; retried with backoff).
+    pub undelivered: usize,
     pub pages: usize,
     pub upserts: usize,
     pub deletes: usize,
@@ -85,6 +89,8 @@ pub struct Engine {
     client: ServerClient,
     config: SyncConfig,
     events: broadcast::Sender<SyncEvent>,
+    /// Poked when a submission is saved, so it is sent at once rather than at the next poll.
+    outbox_changed: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -141,6 +147,7 @@ impl Engine {
             client,
             config,
             events,
+            outbox_changed: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -152,9 +159,20 @@ impl Engine {
         self.events.subscribe()
     }
 
-    /// Pulls until caught up, then brings the media cache in line. Records the outcome.
+    /// Delivers due submissions, pulls until caught up, then brings the media cache in line.
+    /// Records the outcome.
     pub async fn sync_once(&self) -> Result<Summary, SyncError> {
-        let result = self.catch_up().await;
+        self.sync(false).await
+    }
+
+    /// As `sync_once`, but retries every waiting submission now, whatever its backoff says
+    /// (branch IT's "sync now", `kiosk sync --once`).
+    pub async fn sync_now(&self) -> Result<Summary, SyncError> {
+        self.sync(true).await
+    }
+
+    async fn sync(&self, everything: bool) -> Result<Summary, SyncError> {
+        let result = self.catch_up(everything).await;
         match &result {
             Ok(summary) => {
                 with_store(&self.store, |s| s.record_sync_ok()).await?;
@@ -171,8 +189,64 @@ impl Engine {
         result
     }
 
-    async fn catch_up(&self) -> Result<Summary, SyncError> {
+    /// Saves a submission to the outbox (sealed, durable) and asks for prompt delivery. The
+    /// receipt is valid from this moment, whether or not the network is up.
+    pub async fn submit(
+        &self,
+        form_id: protocol::ContentId,
+        form_version: u32,
+        answers: protocol::submission::SealedAnswers,
+    ) -> Result<crate::store::Saved, SyncError> {
+        let saved = with_store(&self.store, move |s| {
+            s.enqueue(&form_id, form_version, &answers)
+        })
+        .await?;
+        self.outbox_changed.notify_one();
+        Ok(saved)
+    }
+
+    /// Sends every due submission, oldest first. A submission leaves the outbox only when the
+    /// server confirms it; a resend of one the server already stored is confirmed too, so each
+    /// is stored exactly once whatever the network does. Stops at the first network failure.
+    pub async fn deliver_outbox(
+        &self,
+        everything: bool,
+        summary: &mut Summary,
+    ) -> Result<(), SyncError> {
+        let due = with_store(&self.store, move |s| s.due(everything)).await?;
+        let mut pending = due.into_iter();
+        for item in pending.by_ref() {
+            match self.client.submit(&item.upload).await {
+                Ok(_) => {
+                    let id = item.upload.id.clone();
+                    with_store(&self.store, move |s| s.delivered(&id)).await?;
+                    summary.delivered += 1;
+                }
+                Err(e) => {
+                    summary.undelivered += 1;
+                    let retry = backoff(
+                        item.attempts + 1,
+                        Duration::from_secs(2),
+                        self.config.max_backoff,
+                    );
+                    let (id, message) = (item.upload.id.clone(), e.to_string());
+                    with_store(&self.store, move |s| s.failed(&id, &message, retry)).await?;
+                    if matches!(e, ClientError::Server { .. }) {
+                        // This one was refused (e.g. a conflict); the others may still go.
+                        tracing::warn!(receipt = %item.upload.receipt, error = %e, "submission refused");
+                        continue;
+                    }
+                    summary.undelivered += pending.len();
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn catch_up(&self, everything: bool) -> Result<Summary, SyncError> {
         let mut summary = Summary::default();
+        self.deliver_outbox(everything, &mut summary).await?;
         loop {
             let cursor = with_store(&self.store, |s| s.cursor()).await?;
             let page = self
@@ -268,6 +342,7 @@ impl Engine {
             };
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
+                _ = self.outbox_changed.notified() => {}
                 () = stopped(&mut shutdown) => {}
             }
         }
@@ -299,6 +374,10 @@ impl Engine {
                 },
                 _ = tokio::time::sleep(jittered) => {
                     self.sync_once().await?;
+                }
+                _ = self.outbox_changed.notified() => {
+                    let mut summary = Summary::default();
+                    self.deliver_outbox(false, &mut summary).await?;
                 }
                 () = stopped(shutdown) => return Ok(()),
             }

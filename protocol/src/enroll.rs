@@ -137,6 +137,11 @@ pub struct EnrollResponse {
     pub kiosk_id: KioskId,
     pub secret: String,
     pub org: OrgSummary,
+    /// This kiosk's receipt-code prefix (see `submission::receipt`).
+    pub receipt_prefix: String,
+    /// Base64 of the server's X25519 public key: the kiosk seals submissions to it, so personal
+    /// data is never on the kiosk's disk in plain text.
+    pub submission_key: String,
 }
 
 impl EnrollResponse {

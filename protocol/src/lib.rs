@@ -10,6 +10,7 @@ pub mod feed;
 pub mod ids;
 pub mod isbn;
 pub mod staff;
+pub mod submission;
 
 pub use content::{ContentBody, ContentItem, ContentKind};
 pub use enroll::{EnrollRequest, EnrollResponse, EnrollmentString, Fingerprint};

@@ -23,7 +23,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/kiosk", get(kiosk_api::me))
         .route("/v1/changes", get(kiosk_api::changes))
         .route("/v1/events", get(kiosk_api::events))
-        .route("/v1/media/{sha256}", get(kiosk_api::media));
+        .route("/v1/media/{sha256}", get(kiosk_api::media))
+        .route("/v1/submissions", post(kiosk_api::submit));
     let staff = Router::new()
         .route("/v1/staff/login", post(staff_api::login))
         .route("/v1/staff/logout", post(staff_api::logout))

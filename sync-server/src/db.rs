@@ -15,6 +15,7 @@ use std::time::Duration;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/001_schema.sql")),
     M::up(include_str!("db/002_external_key.sql")),
+    M::up(include_str!("db/003_submissions.sql")),
 ];
 
 #[derive(Clone)]
@@ -36,6 +37,8 @@ impl Db {
         let mut writer = Connection::open(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer)?;
+        // A submission is acknowledged only once it would survive a power cut.
+        writer.pragma_update(None, "synchronous", "FULL")?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut writer)?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             configure(c)?;

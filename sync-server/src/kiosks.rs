@@ -54,13 +54,17 @@ pub async fn create_token(
 
 /// Exchanges a token for kiosk credentials. The token is spent in the same transaction that
 /// creates the kiosk, so two kiosks can never enroll with one token.
-pub async fn enroll(db: &Db, req: EnrollRequest) -> AppResult<EnrollResponse> {
+pub async fn enroll(
+    db: &Db,
+    req: EnrollRequest,
+    submission_key: &str,
+) -> AppResult<EnrollResponse> {
     let hash = token_hash(req.token.trim());
     let secret = random_token(32);
     let secret_hash = token_hash(&secret);
     let kiosk_id = KioskId(uuid::Uuid::new_v4().to_string());
     let id = kiosk_id.clone();
-    let org = db
+    let (org, receipt_prefix) = db
         .write(move |tx| {
             let now = now_ms();
             let row: Option<(i64, i64, Option<i64>)> = tx
@@ -96,12 +100,16 @@ pub async fn enroll(db: &Db, req: EnrollRequest) -> AppResult<EnrollResponse> {
             )?;
             let name = req.name.trim().chars().take(60).collect::<String>();
             let version = req.version.trim().chars().take(40).collect::<String>();
+            let enrolled: i64 = tx.query_row("SELECT count(*) FROM kiosks", [], |r| r.get(0))?;
+            let prefix = protocol::submission::receipt::prefix(enrolled as u64).ok_or_else(|| {
+                AppError::conflict("fleet_full", "终端数量已达上限，无法再分配回执编号")
+            })?;
             tx.execute(
-                "INSERT INTO kiosks (id, name, org_id, secret_hash, version, enrolled_at, last_seen_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                params![id.0, name, org, secret_hash, version, now],
+                "INSERT INTO kiosks (id, name, org_id, secret_hash, version, enrolled_at, last_seen_at, receipt_prefix)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+                params![id.0, name, org, secret_hash, version, now, prefix],
             )?;
-            orgs::summary(tx, OrgId(org))
+            Ok((orgs::summary(tx, OrgId(org))?, prefix))
         })
         .await?;
     tracing::info!(kiosk = %kiosk_id, org = %org.id, "kiosk enrolled");
@@ -109,6 +117,8 @@ pub async fn enroll(db: &Db, req: EnrollRequest) -> AppResult<EnrollResponse> {
         kiosk_id,
         secret,
         org,
+        receipt_prefix,
+        submission_key: submission_key.to_owned(),
     })
 }
 
@@ -119,6 +129,7 @@ pub struct Kiosk {
     pub org: OrgId,
     pub org_path: String,
     pub epoch: u32,
+    pub receipt_prefix: Option<String>,
 }
 
 /// How often a kiosk's `last_seen_at` is rewritten at most.
@@ -139,7 +150,8 @@ pub async fn authenticate(db: &Db, credentials: &str) -> AppResult<Kiosk> {
         .read(move |tx| {
             let row = tx
                 .query_row(
-                    "SELECT k.org_id, o.path, k.scope_epoch, k.secret_hash, k.revoked_at, k.last_seen_at
+                    "SELECT k.org_id, o.path, k.scope_epoch, k.secret_hash, k.revoked_at, k.last_seen_at,
+                            k.receipt_prefix
                      FROM kiosks k JOIN orgs o ON o.id = k.org_id WHERE k.id = ?1",
                     [&id],
                     |r| {
@@ -150,11 +162,13 @@ pub async fn authenticate(db: &Db, credentials: &str) -> AppResult<Kiosk> {
                             r.get::<_, Vec<u8>>(3)?,
                             r.get::<_, Option<i64>>(4)?,
                             r.get::<_, Option<i64>>(5)?,
+                            r.get::<_, Option<String>>(6)?,
                         ))
                     },
                 )
                 .optional()?;
-            let (org, path, epoch, stored, revoked, seen) = row.ok_or_else(unknown)?;
+            let (org, path, epoch, stored, revoked, seen, receipt_prefix) =
+                row.ok_or_else(unknown)?;
             if !hashes_equal(&stored, &presented) {
                 return Err(unknown());
             }
@@ -169,6 +183,7 @@ pub async fn authenticate(db: &Db, credentials: &str) -> AppResult<Kiosk> {
                 org: OrgId(org),
                 org_path: path,
                 epoch,
+                receipt_prefix,
             };
             Ok((kiosk, seen))
         })

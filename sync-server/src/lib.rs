@@ -19,6 +19,7 @@ pub mod orgs;
 pub mod secrets;
 pub mod staff;
 pub mod state;
+pub mod submissions;
 pub mod tls;
 
 pub use app::Application;

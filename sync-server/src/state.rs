@@ -25,6 +25,8 @@ pub struct AppState {
     pub media_dir: PathBuf,
     /// Turns true when the server is shutting down; long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,
+    /// Opens the sealed boxes kiosks put submissions in.
+    pub submission_key: Arc<crypto_box::SecretKey>,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
         let db = Db::open(&dir.join("server.db"))
             .with_context(|| format!("cannot open the database in {}", dir.display()))?;
         let identity = Identity::load_or_create(&config.tls, &dir)?;
+        let submission_key = Arc::new(crate::submissions::load_or_create_key(&dir)?);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let state = AppState {
             db,
@@ -50,6 +53,7 @@ impl AppState {
             config: Arc::new(config),
             schedule_changed: Arc::new(Notify::new()),
             shutdown: shutdown_rx,
+            submission_key,
         };
         Ok((state, identity, shutdown))
     }

@@ -27,7 +27,8 @@ pub async fn enroll(
     State(state): State<AppState>,
     Json(req): Json<EnrollRequest>,
 ) -> AppResult<Json<EnrollResponse>> {
-    Ok(Json(kiosks::enroll(&state.db, req).await?))
+    let key = crate::submissions::public_key_base64(&state.submission_key);
+    Ok(Json(kiosks::enroll(&state.db, req, &key).await?))
 }
 
 pub async fn me(
@@ -180,4 +181,19 @@ pub async fn media(
         HeaderValue::from_str(&etag).map_err(|e| AppError::internal("etag", e))?,
     );
     Ok(resp)
+}
+
+/// `POST /v1/submissions`: stores a submission exactly once; see `submissions::store`.
+pub async fn submit(
+    State(state): State<AppState>,
+    KioskAuth(kiosk): KioskAuth,
+    Json(upload): Json<protocol::submission::SubmissionUpload>,
+) -> AppResult<(StatusCode, Json<protocol::submission::SubmissionStored>)> {
+    let stored = crate::submissions::store(&state, kiosk, upload).await?;
+    let status = if stored.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(stored)))
 }

@@ -9,4 +9,5 @@ mod feed;
 mod kiosk_core;
 mod media;
 mod news;
+mod outbox;
 mod scope;

@@ -1,0 +1,198 @@
+//! Submissions from kiosks: the key kiosks seal them to, and storing each exactly once.
+//!
+//! A kiosk resends a submission until it hears back, so the same upload may arrive twice (the
+//! first answer was lost). The server recognises a resend by id and upload fingerprint and
+//! answers it as success; a different upload under a known id or receipt is a conflict (409).
+//! The answer is sent only after the transaction is committed with `synchronous=FULL`.
+
+use crate::db::now_ms;
+use crate::error::{AppError, AppResult};
+use crate::kiosks::Kiosk;
+use crate::state::AppState;
+use anyhow::Context;
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use protocol::content::{ContentBody, FieldInput};
+use protocol::submission::{SealedAnswers, SubmissionStored, SubmissionUpload, receipt};
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// The server's submission key, kept in `<data dir>/submission.key` (created on first start).
+pub fn load_or_create_key(dir: &Path) -> anyhow::Result<crypto_box::SecretKey> {
+    let path = dir.join("submission.key");
+    if path.exists() {
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("{} is not a 32-byte key", path.display()))?;
+        return Ok(crypto_box::SecretKey::from_bytes(key));
+    }
+    let key = crypto_box::SecretKey::generate(&mut crypto_box::aead::OsRng);
+    let tmp = dir.join("submission.key.tmp");
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        f.write_all(&key.to_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok(key)
+}
+
+pub fn public_key_base64(key: &crypto_box::SecretKey) -> String {
+    STANDARD.encode(key.public_key().as_bytes())
+}
+
+fn bad(code: &'static str, message: impl Into<String>) -> AppError {
+    AppError::bad_request(code, message)
+}
+
+/// The last four digits of the answer to the form's phone field, for the status check.
+fn phone_last4(form: &ContentBody, answers: &SealedAnswers) -> Option<String> {
+    let ContentBody::Form(form) = form else {
+        return None;
+    };
+    let field = form
+        .fields
+        .iter()
+        .find(|f| matches!(f.input, FieldInput::Phone))?;
+    let digits: String = answers
+        .answers
+        .get(&field.key)?
+        .as_str()?
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    (digits.len() >= 4).then(|| digits[digits.len() - 4..].to_owned())
+}
+
+pub async fn store(
+    state: &AppState,
+    kiosk: Kiosk,
+    upload: SubmissionUpload,
+) -> AppResult<SubmissionStored> {
+    uuid::Uuid::parse_str(&upload.id).map_err(|_| {
+        bad(
+            "invalid_submission_id",
+            format!("提交编号 '{}' 不是 UUID", upload.id),
+        )
+    })?;
+    let receipt_code = receipt::normalize(&upload.receipt)
+        .filter(|r| Some(&r[..receipt::PREFIX_LEN]) == kiosk.receipt_prefix.as_deref())
+        .ok_or_else(|| {
+            bad(
+                "invalid_receipt",
+                format!("回执编号 '{}' 不属于这台终端", upload.receipt),
+            )
+        })?;
+    let sealed = STANDARD
+        .decode(&upload.sealed)
+        .map_err(|_| bad("invalid_sealed", "提交内容不是有效的 base64"))?;
+    let fingerprint: Vec<u8> = {
+        let mut h = Sha256::new();
+        h.update(upload.form_id.0.as_bytes());
+        h.update(upload.form_version.to_be_bytes());
+        h.update(receipt_code.as_bytes());
+        h.update(&sealed);
+        h.finalize().to_vec()
+    };
+    let key = state.submission_key.clone();
+    state
+        .db
+        .write(move |tx| {
+            let existing: Option<(String, Vec<u8>)> = tx
+                .query_row(
+                    "SELECT kiosk_id, upload_sha256 FROM submissions WHERE id = ?1 OR receipt = ?2",
+                    params![upload.id, receipt_code],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((by, seen)) = existing {
+                if by == kiosk.id.0 && seen == fingerprint {
+                    return Ok(SubmissionStored {
+                        id: upload.id,
+                        receipt: receipt_code,
+                        duplicate: true,
+                    });
+                }
+                return Err(AppError::conflict(
+                    "submission_conflict",
+                    "同一提交编号或回执编号已用于另一份不同的提交",
+                ));
+            }
+            let opened = key.unseal(&sealed).map_err(|_| {
+                bad(
+                    "undecryptable",
+                    "提交内容无法解密：终端使用的密钥与服务器不符，请重新注册终端",
+                )
+            })?;
+            let answers: SealedAnswers = serde_json::from_slice(&opened)
+                .map_err(|e| bad("invalid_answers", format!("提交内容格式不对：{e}")))?;
+            let form: Option<String> = tx
+                .query_row(
+                    "SELECT body FROM form_versions WHERE form_id = ?1 AND version = ?2",
+                    params![upload.form_id.0, upload.form_version],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let form: ContentBody = serde_json::from_str(&form.ok_or_else(|| {
+                AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_form_version",
+                    format!("表单 {} 没有第 {} 版", upload.form_id, upload.form_version),
+                )
+            })?)?;
+            tx.execute(
+                "INSERT INTO submissions (id, receipt, kiosk_id, org_id, form_id, form_version,
+                     upload_sha256, answers, phone_last4, submitted_at, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    upload.id,
+                    receipt_code,
+                    kiosk.id.0,
+                    kiosk.org.0,
+                    upload.form_id.0,
+                    upload.form_version,
+                    fingerprint,
+                    serde_json::to_string(&answers.answers)?,
+                    phone_last4(&form, &answers),
+                    upload.submitted_at.as_millisecond(),
+                    now_ms()
+                ],
+            )?;
+            Ok(SubmissionStored {
+                id: upload.id,
+                receipt: receipt_code,
+                duplicate: false,
+            })
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_is_kept_and_opens_what_is_sealed_to_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let key = load_or_create_key(dir.path()).expect("created");
+        let again = load_or_create_key(dir.path()).expect("loaded");
+        assert_eq!(key.to_bytes(), again.to_bytes());
+        let sealed = key
+            .public_key()
+            .seal(&mut crypto_box::aead::OsRng, b"secret")
+            .expect("seals");
+        assert_eq!(again.unseal(&sealed).expect("opens"), b"secret");
+    }
+}
