@@ -1,8 +1,10 @@
 //! Union Kiosk: the lobby touchscreen's headless core. `net` talks to the sync server, `store`
-//! keeps the offline cache, `sync` keeps it in step, `admin` holds the branch IT commands. The touchscreen UI comes with the kiosk app issue.
+//! keeps the offline cache and outbox, `sync` keeps them in step, `core` is the API the screens
+//! use, `admin` holds the branch IT commands. The touchscreen UI comes with the kiosk app issue.
 
 pub mod admin;
 pub mod config;
+pub mod core;
 pub mod net;
 pub mod store;
 pub mod sync;

@@ -357,13 +357,36 @@ impl Store {
 
     pub fn record_sync_ok(&self) -> Result<()> {
         Self::set(&self.conn, "last_sync_ok", &now_ms().to_string())?;
-        self.conn
-            .execute("DELETE FROM meta WHERE key = 'last_sync_error'", [])?;
+        self.conn.execute(
+            "DELETE FROM meta WHERE key IN ('last_sync_error', 'offline_since', 'refused')",
+            [],
+        )?;
         Ok(())
     }
 
-    pub fn record_sync_error(&self, message: &str) -> Result<()> {
-        Self::set(&self.conn, "last_sync_error", message)
+    /// A sync failed; `refused`: the server refused this kiosk rather than being unreachable.
+    pub fn record_sync_error(&self, message: &str, refused: bool) -> Result<()> {
+        Self::set(&self.conn, "last_sync_error", message)?;
+        self.conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('offline_since', ?1)",
+            [now_ms().to_string()],
+        )?;
+        if refused {
+            Self::set(&self.conn, "refused", "1")?;
+        }
+        Ok(())
+    }
+
+    /// Since when syncs have been failing, if they are.
+    pub fn offline_since(&self) -> Result<Option<jiff::Timestamp>> {
+        Ok(self
+            .get("offline_since")?
+            .and_then(|v| v.parse::<i64>().ok())
+            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()))
+    }
+
+    pub fn refused(&self) -> Result<bool> {
+        Ok(self.get("refused")?.is_some())
     }
 
     pub fn last_sync_ok(&self) -> Result<Option<jiff::Timestamp>> {

@@ -182,7 +182,7 @@ impl Engine {
                 let message = e.to_string();
                 let refused = e.is_refused();
                 let stored = message.clone();
-                with_store(&self.store, move |s| s.record_sync_error(&stored)).await?;
+                with_store(&self.store, move |s| s.record_sync_error(&stored, refused)).await?;
                 let _ = self.events.send(SyncEvent::Failed { message, refused });
             }
         }

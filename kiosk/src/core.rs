@@ -1,0 +1,242 @@
+//! The API the screens use. Every query runs on the blocking pool (the UI thread never waits on
+//! SQLite), and sync progress arrives as events the UI subscribes to. One `Core` per kiosk
+//! process: it owns the store and the sync engine.
+
+use crate::store::{Saved, Store, StoreError};
+use crate::sync::{Engine, SyncConfig, SyncError, SyncEvent};
+use jiff::Timestamp;
+use protocol::content::{
+    AttractSlide, FormDefinition, HomeLayout, LibraryItem, NewsArticle, NewsCategory, ReadingList,
+};
+use protocol::submission::SealedAnswers;
+use protocol::{ContentBody, ContentId, ContentItem, ContentKind, MediaHash};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, watch};
+
+/// How the kiosk stands with the server, for the status bar and the admin panel.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// The branch name, from enrollment.
+    pub org_name: String,
+    pub last_synced: Option<Timestamp>,
+    /// Set while syncs fail: since when the server has been unreachable.
+    pub offline_since: Option<Timestamp>,
+    /// The server refuses this kiosk (revoked): only branch IT can fix it.
+    pub refused: bool,
+    pub outbox_depth: u64,
+}
+
+/// An article with the local files of its images (`None` while an image is not cached yet).
+#[derive(Debug, Clone)]
+pub struct Article {
+    pub item: ContentItem,
+    pub news: NewsArticle,
+    pub cover: Option<PathBuf>,
+}
+
+#[derive(Clone)]
+pub struct Core {
+    store: Arc<Mutex<Store>>,
+    engine: Engine,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core").finish_non_exhaustive()
+    }
+}
+
+async fn query<T, F>(store: &Arc<Mutex<Store>>, f: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+{
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        f(&mut store
+            .lock()
+            .expect("the store lock is never held across a panic"))
+    })
+    .await
+    .expect("store queries do not panic")
+}
+
+fn bodies<T>(
+    items: Vec<ContentItem>,
+    pick: impl Fn(ContentBody) -> Option<T>,
+) -> Vec<(ContentItem, T)> {
+    items
+        .into_iter()
+        .filter_map(|i| pick(i.body.clone()).map(|b| (i, b)))
+        .collect()
+}
+
+impl Core {
+    /// Opens the enrolled kiosk's store in `dir`.
+    pub fn open(dir: &Path, config: SyncConfig) -> Result<Core, SyncError> {
+        let store = Arc::new(Mutex::new(Store::open(dir)?));
+        let engine = Engine::new(store.clone(), config)?;
+        Ok(Core { store, engine })
+    }
+
+    /// Runs the sync engine in the background until `shutdown` turns true.
+    pub fn start(&self, shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+        let engine = self.engine.clone();
+        tokio::spawn(async move { engine.run(shutdown).await })
+    }
+
+    /// Sync progress and failures, as they happen.
+    pub fn events(&self) -> broadcast::Receiver<SyncEvent> {
+        self.engine.subscribe()
+    }
+
+    /// Sync now (the admin panel's button): deliver the outbox and pull, whatever the backoff.
+    pub async fn sync_now(&self) -> Result<crate::sync::Summary, SyncError> {
+        self.engine.sync_now().await
+    }
+
+    pub async fn status(&self) -> Result<SyncStatus, StoreError> {
+        query(&self.store, |s| {
+            Ok(SyncStatus {
+                org_name: s.enrollment()?.map(|e| e.org.name).unwrap_or_default(),
+                last_synced: s.last_sync_ok()?,
+                offline_since: s.offline_since()?,
+                refused: s.refused()?,
+                outbox_depth: s.outbox_depth()?,
+            })
+        })
+        .await
+    }
+
+    /// The home layout: the one published at the kiosk's own org if there is one, otherwise the
+    /// most recently updated one in its scope.
+    pub async fn home_layout(&self) -> Result<Option<HomeLayout>, StoreError> {
+        query(&self.store, |s| {
+            let path: Vec<i64> = s.enrollment()?.map(|e| e.org.id.0).into_iter().collect();
+            let layouts = bodies(s.items(ContentKind::HomeLayout)?, |b| match b {
+                ContentBody::HomeLayout(h) => Some(h),
+                _ => None,
+            });
+            let mut layouts = layouts;
+            layouts.sort_by_key(|(i, _)| (path.contains(&i.org_id.0), i.updated_at));
+            Ok(layouts.pop().map(|(_, h)| h))
+        })
+        .await
+    }
+
+    /// Articles of a category, pinned first, newest first.
+    pub async fn news(
+        &self,
+        category: NewsCategory,
+    ) -> Result<Vec<(ContentItem, NewsArticle)>, StoreError> {
+        query(&self.store, move |s| {
+            let mut list = bodies(s.items(ContentKind::News)?, |b| match b {
+                ContentBody::News(n) if n.category == category => Some(n),
+                _ => None,
+            });
+            list.sort_by(|(a, an), (b, bn)| {
+                bn.pinned
+                    .cmp(&an.pinned)
+                    .then(b.updated_at.cmp(&a.updated_at))
+            });
+            Ok(list)
+        })
+        .await
+    }
+
+    pub async fn article(&self, id: ContentId) -> Result<Option<Article>, StoreError> {
+        query(&self.store, move |s| {
+            let Some(item) = s.item(&id)? else {
+                return Ok(None);
+            };
+            let ContentBody::News(news) = item.body.clone() else {
+                return Ok(None);
+            };
+            let cover = match &news.cover {
+                Some(h) => local_media(s, h)?,
+                None => None,
+            };
+            Ok(Some(Article { item, news, cover }))
+        })
+        .await
+    }
+
+    /// The local file of a cached image, marking it used; `None` if it is not cached (yet).
+    pub async fn media(&self, hash: MediaHash) -> Result<Option<PathBuf>, StoreError> {
+        query(&self.store, move |s| local_media(s, &hash)).await
+    }
+
+    /// The catalogue, a page at a time, by title.
+    pub async fn library(
+        &self,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<(ContentItem, LibraryItem)>, usize), StoreError> {
+        query(&self.store, move |s| {
+            let mut all = bodies(s.items(ContentKind::LibraryItem)?, |b| match b {
+                ContentBody::LibraryItem(l) => Some(l),
+                _ => None,
+            });
+            all.sort_by(|(_, a), (_, b)| a.title.cmp(&b.title));
+            let total = all.len();
+            Ok((all.into_iter().skip(offset).take(limit).collect(), total))
+        })
+        .await
+    }
+
+    pub async fn reading_lists(&self) -> Result<Vec<(ContentItem, ReadingList)>, StoreError> {
+        query(&self.store, |s| {
+            Ok(bodies(s.items(ContentKind::ReadingList)?, |b| match b {
+                ContentBody::ReadingList(r) => Some(r),
+                _ => None,
+            }))
+        })
+        .await
+    }
+
+    pub async fn forms(&self) -> Result<Vec<(ContentItem, FormDefinition)>, StoreError> {
+        query(&self.store, |s| {
+            Ok(bodies(s.items(ContentKind::Form)?, |b| match b {
+                ContentBody::Form(f) => Some(f),
+                _ => None,
+            }))
+        })
+        .await
+    }
+
+    /// The attract carousel's slides in order.
+    pub async fn slides(&self) -> Result<Vec<AttractSlide>, StoreError> {
+        query(&self.store, |s| {
+            let mut slides: Vec<AttractSlide> =
+                bodies(s.items(ContentKind::AttractSlide)?, |b| match b {
+                    ContentBody::AttractSlide(a) => Some(a),
+                    _ => None,
+                })
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect();
+            slides.sort_by_key(|a| a.order);
+            Ok(slides)
+        })
+        .await
+    }
+
+    /// Saves a submission (sealed, durable, with its receipt) and sends it as soon as it can.
+    pub async fn submit(
+        &self,
+        form_id: ContentId,
+        form_version: u32,
+        answers: SealedAnswers,
+    ) -> Result<Saved, SyncError> {
+        self.engine.submit(form_id, form_version, answers).await
+    }
+}
+
+fn local_media(s: &Store, hash: &MediaHash) -> Result<Option<PathBuf>, StoreError> {
+    if !s.has_media(hash)? {
+        return Ok(None);
+    }
+    s.touch_media(hash)?;
+    Ok(Some(s.media_path(hash)))
+}
