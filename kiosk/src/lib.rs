@@ -6,5 +6,6 @@ pub mod admin;
 pub mod config;
 pub mod core;
 pub mod net;
+pub mod search;
 pub mod store;
 pub mod sync;

@@ -29,7 +29,7 @@ impl Default for SyncConfig {
             media_budget_bytes: 512 * 1024 * 1024,
             poll_interval: Duration::from_secs(60),
             max_backoff: Duration::from_secs(300),
-            page_limit: 1000,
+            page_limit: 2000,
         }
     }
 }

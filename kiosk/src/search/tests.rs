@@ -1,0 +1,289 @@
+use super::*;
+
+/// (id, title, author, isbn)
+const CATALOGUE: &[(&str, &str, &str, Option<&str>)] = &[
+    ("b01", "红楼梦", "（清）曹雪芹 著", Some("978-7-02-000220-7")),
+    ("b02", "红楼梦诗词鉴赏", "蔡义江", Some("9787101000000")),
+    ("b03", "细说红楼梦", "白先勇", None),
+    ("b04", "古典小说十讲", "红楼梦研究所", None),
+    ("b05", "红岩", "罗广斌、杨益言", None),
+    ("b06", "三国演义", "罗贯中", None),
+    ("b07", "Python编程：从入门到实践", "埃里克·马瑟斯", Some("7-115-42802-8")),
+    ("b08", "經濟學原理", "曼昆", None),
+    ("b09", "长江传", "冯骥才", None),
+    ("b10", "银行风险管理", "王伟", None),
+    ("b11", "女职工权益手册", "中华全国总工会", None),
+    ("b12", "中国近代史", "蒋廷黻", None),
+];
+
+fn catalogue() -> SearchIndex {
+    let mut index = SearchIndex::new();
+    for &(id, title, author, isbn) in CATALOGUE {
+        index.upsert(entry(id, title, author, isbn));
+    }
+    index
+}
+
+fn entry(id: &str, title: &str, author: &str, isbn: Option<&str>) -> Entry {
+    Entry {
+        id: ContentId(id.to_owned()),
+        title: title.to_owned(),
+        author: author.to_owned(),
+        isbn: isbn.map(str::to_owned),
+        kind: LibraryKind::Book,
+    }
+}
+
+fn titles(index: &SearchIndex, page: &Page) -> Vec<String> {
+    page.hits
+        .iter()
+        .map(|hit| {
+            let (_, title, _, _) = CATALOGUE
+                .iter()
+                .find(|(id, ..)| *id == hit.id.0)
+                .or_else(|| EXTRA.iter().find(|(id, ..)| *id == hit.id.0))
+                .unwrap_or_else(|| panic!("unknown id {} in {index:?}", hit.id));
+            (*title).to_owned()
+        })
+        .collect()
+}
+
+/// Titles other tests add to the catalogue.
+const EXTRA: &[(&str, &str, &str, Option<&str>)] = &[
+    ("a01", "红岩", "某出版社", None),
+    ("z01", "红岩", "某出版社", None),
+    ("new", "家", "巴金", None),
+];
+
+/// The query finds exactly these titles, in this order, with `total` agreeing.
+fn check(query: &str, expect: &[&str]) {
+    let index = catalogue();
+    let page = index.search(query, 0, 50);
+    assert_eq!(titles(&index, &page), expect, "query {query:?}");
+    assert_eq!(page.total, expect.len(), "total for {query:?}");
+}
+
+const HONGLOUMENG: &[&str] = &["红楼梦", "红楼梦诗词鉴赏", "细说红楼梦", "古典小说十讲"];
+const HONGLOU: &[&str] = &["红楼梦", "红楼梦诗词鉴赏", "细说红楼梦", "古典小说十讲"];
+
+#[test]
+fn title_by_hanzi_pinyin_and_initials() {
+    check("红楼梦", HONGLOUMENG);
+    check("hongloumeng", HONGLOUMENG);
+    check("HongLouMeng", HONGLOUMENG);
+    check("hlm", HONGLOUMENG);
+    check("honglm", HONGLOUMENG);
+    check("hlmeng", HONGLOUMENG);
+    check("红楼", HONGLOU);
+    check("honglou", HONGLOU);
+    check("hong lou", HONGLOU);
+    check("hl", HONGLOU);
+    check("honglo", HONGLOU);
+    check("楼梦", &["红楼梦", "细说红楼梦", "红楼梦诗词鉴赏", "古典小说十讲"]);
+    check("loumeng", &["红楼梦", "细说红楼梦", "红楼梦诗词鉴赏", "古典小说十讲"]);
+    check("诗词", &["红楼梦诗词鉴赏"]);
+    check("scjs", &["红楼梦诗词鉴赏"]);
+}
+
+#[test]
+fn traditional_and_simplified_fold_together() {
+    check("紅樓夢", HONGLOUMENG);
+    // The catalogue holds 經濟學原理 in traditional characters.
+    check("经济学", &["經濟學原理"]);
+    check("經濟", &["經濟學原理"]);
+    check("jingjixue", &["經濟學原理"]);
+}
+
+#[test]
+fn one_character_and_one_letter() {
+    check("红", &["红岩", "红楼梦", "红楼梦诗词鉴赏", "细说红楼梦", "古典小说十讲"]);
+    check("岩", &["红岩"]);
+    check("家", &[]);
+    check(
+        "x",
+        &[
+            "细说红楼梦",
+            "古典小说十讲",
+            "經濟學原理",
+            "银行风险管理",
+            "红楼梦",
+            "红岩",
+        ],
+    );
+}
+
+#[test]
+fn authors_rank_below_titles() {
+    check("曹雪芹", &["红楼梦"]);
+    check("cxq", &["红楼梦"]);
+    check("caoxueqin", &["红楼梦"]);
+    check("xueqin", &["红楼梦"]);
+    // Each name in the author line is matched on its own.
+    check("杨益言", &["红岩"]);
+    check("广斌杨", &[]);
+    check("罗", &["红岩", "三国演义"]);
+    check("lgz", &["三国演义"]);
+}
+
+#[test]
+fn isbn_full_hyphenated_ten_digit_and_prefix() {
+    check("9787020002207", &["红楼梦"]);
+    check("978-7-02-000220-7", &["红楼梦"]);
+    check("702000220X", &["红楼梦"]);
+    check("7-02-000220-x", &["红楼梦"]);
+    check("9787020", &["红楼梦"]);
+    check("9787", &["红楼梦", "红楼梦诗词鉴赏", "Python编程：从入门到实践"]);
+    // Stored as ISBN-10, found by its ISBN-13 and by the ISBN-10's beginning.
+    check("9787115428028", &["Python编程：从入门到实践"]);
+    check("7115", &["Python编程：从入门到实践"]);
+    check("978", &[]);
+    check("9787020002208", &[]);
+}
+
+#[test]
+fn latin_letters_in_titles() {
+    check("python", &["Python编程：从入门到实践"]);
+    check("PYTHON", &["Python编程：从入门到实践"]);
+    check("Ｐｙｔｈｏｎ", &["Python编程：从入门到实践"]);
+    check("python编程", &["Python编程：从入门到实践"]);
+    check("pythonbiancheng", &["Python编程：从入门到实践"]);
+    check("编程从入门", &["Python编程：从入门到实践"]);
+}
+
+#[test]
+fn every_reading_of_a_heteronym() {
+    check("changjiang", &["长江传"]);
+    check("zhangjiang", &["长江传"]);
+    check("yinhang", &["银行风险管理"]);
+    check("yinxing", &["银行风险管理"]);
+    check("nvzhigong", &["女职工权益手册"]);
+    check("nuzhigong", &["女职工权益手册"]);
+    check("nzg", &["女职工权益手册"]);
+}
+
+#[test]
+fn zh_ch_sh_count_as_one_initial() {
+    check("zg", &["中国近代史", "女职工权益手册"]);
+    check("zhg", &["中国近代史", "女职工权益手册"]);
+    check("zhgjd", &["中国近代史"]);
+}
+
+#[test]
+fn ranking_exact_then_prefix_then_substring_then_author() {
+    let index = catalogue();
+    let page = index.search("红楼梦", 0, 10);
+    assert_eq!(titles(&index, &page), HONGLOUMENG);
+    let scores: Vec<u32> = page.hits.iter().map(|h| h.score).collect();
+    assert!(scores.windows(2).all(|w| w[0] > w[1]), "{scores:?}");
+}
+
+#[test]
+fn ties_go_to_the_shorter_title_then_the_lower_id() {
+    let mut index = catalogue();
+    index.upsert(entry("z01", "红岩", "某出版社", None));
+    index.upsert(entry("a01", "红岩", "某出版社", None));
+    let page = index.search("hy", 0, 10);
+    let ids: Vec<&str> = page.hits.iter().map(|h| h.id.0.as_str()).collect();
+    assert_eq!(ids, ["a01", "b05", "z01"]);
+    let page = index.search("hong", 0, 10);
+    let ids: Vec<&str> = page.hits.iter().map(|h| h.id.0.as_str()).collect();
+    assert_eq!(ids, ["a01", "b05", "z01", "b01", "b02", "b03", "b04"]);
+}
+
+#[test]
+fn paging() {
+    let index = catalogue();
+    let all = index.search("红", 0, 10);
+    assert_eq!(all.total, 5);
+    let first = index.search("红", 0, 2);
+    let second = index.search("红", 2, 2);
+    let third = index.search("红", 4, 2);
+    assert_eq!((first.total, second.total, third.total), (5, 5, 5));
+    let paged: Vec<Hit> = [first.hits, second.hits, third.hits].concat();
+    assert_eq!(paged, all.hits);
+    let past_end = index.search("红", 10, 5);
+    assert_eq!((past_end.hits.len(), past_end.total), (0, 5));
+    let no_room = index.search("红", 0, 0);
+    assert_eq!((no_room.hits.len(), no_room.total), (0, 5));
+    let huge = index.search("红", usize::MAX, usize::MAX);
+    assert_eq!((huge.hits.len(), huge.total), (0, 5));
+}
+
+#[test]
+fn upsert_replaces_and_remove_removes() {
+    let mut index = catalogue();
+    assert_eq!(index.len(), CATALOGUE.len());
+    index.upsert(entry("b05", "家", "巴金", None));
+    assert_eq!(index.len(), CATALOGUE.len());
+    assert!(index.search("红岩", 0, 10).hits.is_empty());
+    let page = index.search("jia", 0, 10);
+    assert_eq!(page.hits.iter().map(|h| h.id.0.as_str()).collect::<Vec<_>>(), ["b05"]);
+
+    // Upserting the same text again changes nothing.
+    index.upsert(entry("b05", "家", "巴金", None));
+    assert_eq!(index.search("巴金", 0, 10).total, 1);
+
+    index.remove(&ContentId("b05".to_owned()));
+    index.remove(&ContentId("b05".to_owned()));
+    index.remove(&ContentId("nope".to_owned()));
+    assert_eq!(index.len(), CATALOGUE.len() - 1);
+    assert_eq!(index.search("家", 0, 10).total, 0);
+    assert_eq!(index.search("bajin", 0, 10).total, 0);
+}
+
+#[test]
+fn compaction_keeps_results() {
+    let mut index = SearchIndex::new();
+    let count = COMPACT_AFTER + 500;
+    for round in 0..3 {
+        for i in 0..count {
+            let title = if round == 2 { "工匠精神" } else { "劳模精神" };
+            index.upsert(entry(&format!("{i:05}"), title, "工会", None));
+        }
+    }
+    for i in (0..count).step_by(2) {
+        index.remove(&ContentId(format!("{i:05}")));
+    }
+    assert_eq!(index.len(), count / 2);
+    assert!(index.slots.len() < count * 2, "compacted: {index:?}");
+    assert_eq!(index.search("劳模", 0, 10).total, 0);
+    let page = index.search("gjjs", 0, 3);
+    assert_eq!(page.total, count / 2);
+    let ids: Vec<&str> = page.hits.iter().map(|h| h.id.0.as_str()).collect();
+    assert_eq!(ids, ["00001", "00003", "00005"]);
+}
+
+#[test]
+fn odd_input_finds_nothing_and_does_not_panic() {
+    let long = "红".repeat(10_000);
+    let queries = [
+        "",
+        "   ",
+        "\u{3000}",
+        "😀",
+        "！？。，",
+        "-",
+        "\0",
+        "🀄️中",
+        "ｚ",
+        "ⅷ",
+        "İ",
+        "ß",
+        "a".repeat(MAX_QUERY + 1).as_str(),
+        long.as_str(),
+    ];
+    let mut index = catalogue();
+    index.upsert(entry("odd", "😀 ！ ℃ ⅷ İstanbul straße", "", Some("not an isbn")));
+    for query in queries {
+        let page = index.search(query, 0, 10);
+        assert_eq!(page.total, page.hits.len(), "query {query:?}");
+    }
+    for query in ["", "   ", "😀", "！？。，", &long] {
+        assert_eq!(index.search(query, 0, 10), Page::default(), "query {query:?}");
+    }
+    assert_eq!(index.search("istanbul", 0, 10).total, 1);
+    assert_eq!(index.search("ⅷ", 0, 10).total, 1);
+    index.upsert(entry("long", &long, &long, None));
+    assert_eq!(index.search("红红红", 0, 1).hits.len(), 1);
+    assert_eq!(index.search("hhhhhhhhhhh", 0, 1).hits.len(), 1);
+}
