@@ -396,7 +396,11 @@ impl SearchIndex {
                 self.postings
                     .list(Gram::InitialPair(letter(q[0]), letter(q[second]))),
             ];
-            lists.extend(first.syllable.map(|id| self.postings.list(Gram::Syllable(id))));
+            lists.extend(
+                first
+                    .syllable
+                    .map(|id| self.postings.list(Gram::Syllable(id))),
+            );
             if self.ends_query(&q[second..]) {
                 found.extend(intersect(&mut lists.clone()));
             }
@@ -407,7 +411,10 @@ impl SearchIndex {
                     self.postings
                         .list(Gram::InitialPair(letter(q[second]), letter(q[third]))),
                 );
-                lists.extend(next.syllable.map(|id| self.postings.list(Gram::Syllable(id))));
+                lists.extend(
+                    next.syllable
+                        .map(|id| self.postings.list(Gram::Syllable(id))),
+                );
                 found.extend(intersect(&mut lists));
             }
         }
@@ -883,7 +890,12 @@ impl Query {
     fn parse(text: &str, glyphs: &Glyphs) -> Option<Query> {
         // Folding keeps one character per letter or digit, so overlong input is rejected
         // before paying for it.
-        if text.chars().filter(|c| c.is_alphanumeric()).nth(MAX_QUERY).is_some() {
+        if text
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .nth(MAX_QUERY)
+            .is_some()
+        {
             return None;
         }
         let mut symbols = Vec::new();

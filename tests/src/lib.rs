@@ -7,8 +7,8 @@ pub mod proxy;
 use kiosk::net::{ServerClient, pinned_tls_config};
 use protocol::enroll::EnrollRequest;
 use protocol::staff::{
-    ContentRecord, ContentWrite, EnrollmentTokenCreated, LoginResponse, NewEnrollmentToken, NewOrg,
-    NewStaff, Org,
+    ContentRecord, ContentWrite, EnrollmentTokenCreated, LoginResponse, MediaUploaded,
+    NewEnrollmentToken, NewOrg, NewStaff, Org,
 };
 use protocol::{ApiErrorBody, ContentBody, EnrollmentString, Fingerprint, OrgId};
 use serde::Serialize;
@@ -45,6 +45,11 @@ impl TestServer {
             ..Config::default()
         };
         tweak(&mut config);
+        Self::launch(config, dir).await
+    }
+
+    /// Builds and runs the server as the binary does, and waits until it answers.
+    async fn launch(config: Config, dir: tempfile::TempDir) -> TestServer {
         let app = Application::build(config).await.expect("server builds");
         let url = app.public_url().clone();
         let fingerprint = app.fingerprint();
@@ -98,7 +103,6 @@ impl TestServer {
     pub async fn login(&self, username: &str, password: &str) -> Staff {
         let http = staff_http(self.fingerprint);
         let resp: LoginResponse = Staff::call(
-            &http,
             http.post(self.url.join("v1/staff/login").expect("url"))
                 .json(&serde_json::json!({ "username": username, "password": password })),
         )
@@ -202,24 +206,7 @@ impl StoppedServer {
     pub async fn start(self) -> TestServer {
         let mut config = self.config.clone();
         config.listen = self.addr;
-        let app = Application::build(config).await.expect("server restarts");
-        let url = app.public_url().clone();
-        let fingerprint = app.fingerprint();
-        let state = app.state().clone();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
-        let server = TestServer {
-            url,
-            fingerprint,
-            state,
-            stop: Some(stop),
-            task: Some(task),
-            _dir: self.data,
-        };
-        server.client().health().await.expect("server answers");
-        server
+        TestServer::launch(config, self.data).await
     }
 }
 
@@ -264,10 +251,7 @@ pub struct Refused {
 }
 
 impl Staff {
-    async fn call<T: DeserializeOwned>(
-        _http: &reqwest::Client,
-        req: reqwest::RequestBuilder,
-    ) -> Result<T, Refused> {
+    async fn call<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, Refused> {
         let resp = req.send().await.expect("request reaches the server");
         let status = resp.status();
         let text = resp.text().await.expect("response body");
@@ -293,7 +277,7 @@ impl Staff {
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Refused> {
-        Self::call(&self.http, self.authed(self.http.get(self.url(path)))).await
+        Self::call(self.authed(self.http.get(self.url(path)))).await
     }
 
     pub async fn post<B: Serialize, T: DeserializeOwned>(
@@ -301,11 +285,7 @@ impl Staff {
         path: &str,
         body: &B,
     ) -> Result<T, Refused> {
-        Self::call(
-            &self.http,
-            self.authed(self.http.post(self.url(path)).json(body)),
-        )
-        .await
+        Self::call(self.authed(self.http.post(self.url(path)).json(body))).await
     }
 
     pub async fn put<B: Serialize, T: DeserializeOwned>(
@@ -313,15 +293,11 @@ impl Staff {
         path: &str,
         body: &B,
     ) -> Result<T, Refused> {
-        Self::call(
-            &self.http,
-            self.authed(self.http.put(self.url(path)).json(body)),
-        )
-        .await
+        Self::call(self.authed(self.http.put(self.url(path)).json(body))).await
     }
 
     pub async fn delete(&self, path: &str) -> Result<(), Refused> {
-        Self::call::<()>(&self.http, self.authed(self.http.delete(self.url(path)))).await
+        Self::call::<()>(self.authed(self.http.delete(self.url(path)))).await
     }
 
     pub async fn create_org(&self, parent: OrgId, name: &str) -> OrgId {
@@ -340,6 +316,34 @@ impl Staff {
 
     pub async fn publish(&self, org: OrgId, body: ContentBody) -> Result<ContentRecord, Refused> {
         self.post("v1/staff/content", &write(org, body)).await
+    }
+
+    /// Uploads an image through `POST /v1/staff/media`.
+    pub async fn upload(&self, bytes: Vec<u8>, name: &str) -> Result<MediaUploaded, Refused> {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        Self::call(
+            self.authed(self.http.post(self.url("v1/staff/media")))
+                .multipart(form),
+        )
+        .await
+    }
+
+    /// Enrolls a kiosk at `org` and returns its `Authorization` header value, for requests the
+    /// kiosk client would never send.
+    pub async fn raw_kiosk_credentials(&self, server: &TestServer, org: OrgId) -> String {
+        let created = self.enrollment_token(org).await;
+        let parsed: EnrollmentString = created.enrollment_string.parse().expect("parses");
+        let creds = server
+            .client()
+            .enroll(&EnrollRequest {
+                token: parsed.token,
+                name: String::new(),
+                version: String::new(),
+            })
+            .await
+            .expect("enrolls");
+        creds.bearer()
     }
 
     pub async fn enrollment_token(&self, org: OrgId) -> EnrollmentTokenCreated {

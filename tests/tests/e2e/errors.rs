@@ -175,21 +175,11 @@ async fn a_bad_cursor_is_a_400() {
     let tree = server.org_tree().await;
     let s = &tree.admin;
     // The kiosk client only sends well-formed cursors; send a bad one by hand with its token.
-    let created = s.enrollment_token(tree.branch_a).await;
-    let parsed: protocol::EnrollmentString = created.enrollment_string.parse().expect("ok");
-    let creds = server
-        .client()
-        .enroll(&protocol::EnrollRequest {
-            token: parsed.token,
-            name: String::new(),
-            version: String::new(),
-        })
-        .await
-        .expect("enroll");
+    let bearer = s.raw_kiosk_credentials(&server, tree.branch_a).await;
     let req = s
         .http
         .get(s.url("v1/changes?since=banana"))
-        .header("authorization", creds.bearer());
+        .header("authorization", bearer);
     let (status, body) = raw(req).await;
     assert_eq!((status, body.error.as_str()), (400, "invalid_cursor"));
 }

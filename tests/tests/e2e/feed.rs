@@ -383,23 +383,12 @@ async fn a_no_change_pull_is_one_small_response() {
     let mut mirror = Mirror::default();
     mirror.pull(&kiosk, None).await;
     let cursor = mirror.cursor.expect("cursor");
-    let secret: String = {
-        // The kiosk's secret is only in its client; enroll a second, raw one instead.
-        let created = tree.admin.enrollment_token(tree.branch_a).await;
-        let parsed: protocol::EnrollmentString = created.enrollment_string.parse().expect("ok");
-        let creds = server
-            .client()
-            .enroll(&protocol::EnrollRequest {
-                token: parsed.token,
-                name: String::new(),
-                version: String::new(),
-            })
-            .await
-            .expect("enroll");
-        format!("{}.{}", creds.kiosk_id, creds.secret)
-    };
+    let bearer = tree
+        .admin
+        .raw_kiosk_credentials(&server, tree.branch_a)
+        .await;
     let request = format!(
-        "GET /v1/changes?since={cursor} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {secret}\r\nAccept-Encoding: zstd, gzip\r\nConnection: close\r\n\r\n"
+        "GET /v1/changes?since={cursor} HTTP/1.1\r\nHost: localhost\r\nAuthorization: {bearer}\r\nAccept-Encoding: zstd, gzip\r\nConnection: close\r\n\r\n"
     );
     let response = raw_exchange(&server, request).await;
     let text = String::from_utf8_lossy(&response);

@@ -4,7 +4,7 @@ use kiosk::admin;
 use kiosk::net::ClientError;
 use kiosk::store::Store;
 use kiosk::sync::{Engine, SyncConfig, SyncEvent};
-use protocol::staff::{ContentRecord, MediaUploaded};
+use protocol::staff::ContentRecord;
 use protocol::{ContentBody, ContentKind};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -215,17 +215,11 @@ async fn a_notice_on_the_event_stream_triggers_a_pull() {
 async fn tampered_media_is_not_cached() {
     let server = TestServer::start().await;
     let tree = server.org_tree().await;
-    let part = reqwest::multipart::Part::bytes(tests::png(640, 480)).file_name("c.png");
-    let up: MediaUploaded = tree
+    let up = tree
         .admin
-        .authed(tree.admin.http.post(tree.admin.url("v1/staff/media")))
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
+        .upload(tests::png(640, 480), "c.png")
         .await
-        .expect("upload")
-        .json()
-        .await
-        .expect("json");
+        .expect("upload");
     let mut body = news("带封面");
     if let ContentBody::News(n) = &mut body {
         n.cover = Some(up.display.sha256.clone());
@@ -391,17 +385,11 @@ async fn the_media_cache_evicts_least_recently_used_but_never_what_content_needs
     .await;
     let mut ids = Vec::new();
     for (i, size) in [(0, 300), (1, 400)] {
-        let part = reqwest::multipart::Part::bytes(tests::png(size, size)).file_name("c.png");
-        let up: MediaUploaded = tree
+        let up = tree
             .admin
-            .authed(tree.admin.http.post(tree.admin.url("v1/staff/media")))
-            .multipart(reqwest::multipart::Form::new().part("file", part))
-            .send()
+            .upload(tests::png(size, size), "c.png")
             .await
-            .expect("upload")
-            .json()
-            .await
-            .expect("json");
+            .expect("upload");
         let mut body = news(&format!("封面{i}"));
         if let ContentBody::News(n) = &mut body {
             n.cover = Some(up.display.sha256.clone());

@@ -2,37 +2,16 @@
 
 use kiosk::net::ClientError;
 use protocol::MediaHash;
-use protocol::staff::MediaUploaded;
 use sha2::{Digest, Sha256};
-use tests::{Refused, Staff, TestServer, png};
-
-async fn upload(staff: &Staff, bytes: Vec<u8>, name: &str) -> Result<MediaUploaded, Refused> {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
-    let form = reqwest::multipart::Form::new().part("file", part);
-    let resp = staff
-        .authed(staff.http.post(staff.url("v1/staff/media")))
-        .multipart(form)
-        .send()
-        .await
-        .expect("request reaches the server");
-    let status = resp.status().as_u16();
-    let text = resp.text().await.expect("body");
-    if status == 201 {
-        Ok(serde_json::from_str(&text).expect("MediaUploaded"))
-    } else {
-        Err(Refused {
-            status,
-            body: serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("JSON error body ({e}): {text}")),
-        })
-    }
-}
+use tests::{TestServer, png};
 
 #[tokio::test]
 async fn images_are_scaled_stored_by_hash_and_served_with_range() {
     let server = TestServer::start().await;
     let tree = server.org_tree().await;
-    let up = upload(&tree.admin, png(2400, 1200), "cover.png")
+    let up = tree
+        .admin
+        .upload(png(2400, 1200), "cover.png")
         .await
         .expect("uploaded");
     assert_eq!((up.display.width, up.display.height), (1920, 960));
@@ -119,18 +98,18 @@ async fn content_referring_to_unknown_media_is_refused() {
 async fn non_images_broken_images_and_oversized_uploads_are_refused() {
     let server = TestServer::start_with(|c| c.media.max_upload_bytes = 200_000).await;
     let tree = server.org_tree().await;
-    let pdf = upload(
-        &tree.admin,
-        b"%PDF-1.7 not an image at all".to_vec(),
-        "x.png",
-    )
-    .await;
+    let pdf = tree
+        .admin
+        .upload(b"%PDF-1.7 not an image at all".to_vec(), "x.png")
+        .await;
     let pdf = pdf.expect_err("not an image");
     assert_eq!((pdf.status, pdf.body.error.as_str()), (415, "not_an_image"));
 
     let mut truncated = png(300, 300);
     truncated.truncate(truncated.len() / 3);
-    let broken = upload(&tree.admin, truncated, "broken.png")
+    let broken = tree
+        .admin
+        .upload(truncated, "broken.png")
         .await
         .expect_err("broken");
     assert_eq!(
@@ -138,7 +117,9 @@ async fn non_images_broken_images_and_oversized_uploads_are_refused() {
         (415, "broken_image")
     );
 
-    let big = upload(&tree.admin, vec![0u8; 400_000], "big.png")
+    let big = tree
+        .admin
+        .upload(vec![0u8; 400_000], "big.png")
         .await
         .expect_err("too big");
     assert_eq!(
