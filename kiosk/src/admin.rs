@@ -118,6 +118,10 @@ pub async fn doctor(store: &Mutex<Store>) -> Vec<Check> {
                 )));
                 let authed = client.with_credentials(&enrollment.kiosk_id, &enrollment.secret);
                 match authed.me().await {
+                    Ok(me) if me.name.is_empty() => checks.push(ok(format!(
+                        "The server accepts this kiosk (no name given) at {}.",
+                        me.org.name
+                    ))),
                     Ok(me) => checks.push(ok(format!(
                         "The server knows this kiosk as “{}” at {}.",
                         me.name, me.org.name

@@ -2,6 +2,7 @@
 //! SQLite), and sync progress arrives as events the UI subscribes to. One `Core` per kiosk
 //! process: it owns the store and the sync engine.
 
+use crate::search::SearchIndex;
 use crate::store::{Saved, Store, StoreError};
 use crate::sync::{Engine, SyncConfig, SyncError, SyncEvent};
 use jiff::Timestamp;
@@ -11,7 +12,7 @@ use protocol::content::{
 use protocol::submission::SealedAnswers;
 use protocol::{ContentBody, ContentId, ContentItem, ContentKind, MediaHash};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, watch};
 
 /// How the kiosk stands with the server, for the status bar and the admin panel.
@@ -39,6 +40,8 @@ pub struct Article {
 pub struct Core {
     store: Arc<Mutex<Store>>,
     engine: Engine,
+    /// Rebuilt off the UI thread whenever library items change; searches read the current one.
+    search: Arc<RwLock<Arc<SearchIndex>>>,
 }
 
 impl std::fmt::Debug for Core {
@@ -77,11 +80,51 @@ impl Core {
     pub fn open(dir: &Path, config: SyncConfig) -> Result<Core, SyncError> {
         let store = Arc::new(Mutex::new(Store::open(dir)?));
         let engine = Engine::new(store.clone(), config)?;
-        Ok(Core { store, engine })
+        Ok(Core {
+            store,
+            engine,
+            search: Arc::new(RwLock::new(Arc::new(SearchIndex::new()))),
+        })
     }
 
-    /// Runs the sync engine in the background until `shutdown` turns true.
+    /// Rebuilds the search index from the cache (on the blocking pool) and swaps it in.
+    pub async fn rebuild_search(&self) -> Result<usize, StoreError> {
+        let entries = query(&self.store, |s| s.library_entries()).await?;
+        let index = tokio::task::spawn_blocking(move || {
+            let mut index = SearchIndex::new();
+            for entry in entries {
+                index.upsert(entry);
+            }
+            index
+        })
+        .await
+        .expect("building the index does not panic");
+        let len = index.len();
+        *self
+            .search
+            .write()
+            .expect("the index lock is never held across a panic") = Arc::new(index);
+        Ok(len)
+    }
+
+    /// Runs the sync engine in the background until `shutdown` turns true, and keeps the search
+    /// index in step with the catalogue.
     pub fn start(&self, shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+        let core = self.clone();
+        let mut events = self.engine.subscribe();
+        tokio::spawn(async move {
+            if let Err(e) = core.rebuild_search().await {
+                tracing::warn!(error = %e, "cannot build the search index");
+            }
+            while let Ok(event) = events.recv().await {
+                if let SyncEvent::Synced(summary) = event
+                    && summary.library_changed
+                    && let Err(e) = core.rebuild_search().await
+                {
+                    tracing::warn!(error = %e, "cannot rebuild the search index");
+                }
+            }
+        });
         let engine = self.engine.clone();
         tokio::spawn(async move { engine.run(shutdown).await })
     }
@@ -181,6 +224,34 @@ impl Core {
             all.sort_by(|(_, a), (_, b)| a.title.cmp(&b.title));
             let total = all.len();
             Ok((all.into_iter().skip(offset).take(limit).collect(), total))
+        })
+        .await
+    }
+
+    /// Library search as the employee types: pinyin, initials, hanzi, author, ISBN; ranked and
+    /// paged. Returns the page of items and how many matched in all.
+    pub async fn search(
+        &self,
+        text: String,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<(ContentItem, LibraryItem)>, usize), StoreError> {
+        let index = self
+            .search
+            .read()
+            .expect("the index lock is never held across a panic")
+            .clone();
+        let page = index.search(&text, offset, limit);
+        query(&self.store, move |s| {
+            let mut items = Vec::with_capacity(page.hits.len());
+            for hit in page.hits {
+                if let Some(item) = s.item(&hit.id)?
+                    && let ContentBody::LibraryItem(l) = item.body.clone()
+                {
+                    items.push((item, l));
+                }
+            }
+            Ok((items, page.total))
         })
         .await
     }

@@ -67,6 +67,8 @@ pub struct Applied {
     pub deletes: usize,
     /// A resync from zero finished with this page; this many stale items were dropped.
     pub resync_dropped: Option<usize>,
+    /// A library item was added, changed or removed (the search index needs rebuilding).
+    pub library_changed: bool,
 }
 
 pub struct Store {
@@ -221,8 +223,10 @@ impl Store {
                         generation
                     ])?;
                     applied.upserts += 1;
+                    applied.library_changed |= item.body.kind() == ContentKind::LibraryItem;
                 }
-                Change::Delete { id, .. } => {
+                Change::Delete { id, kind, .. } => {
+                    applied.library_changed |= *kind == ContentKind::LibraryItem;
                     tx.prepare_cached("DELETE FROM items WHERE id = ?1")?
                         .execute([&id.0])?;
                     applied.deletes += 1;
@@ -231,6 +235,7 @@ impl Store {
         }
         if resyncing && !page.has_more {
             let dropped = tx.execute("DELETE FROM items WHERE gen < ?1", [generation])?;
+            applied.library_changed |= dropped > 0;
             tx.execute("DELETE FROM meta WHERE key = 'resyncing'", [])?;
             applied.resync_dropped = Some(dropped);
         }
@@ -248,6 +253,23 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+
+    /// Every cached library item, as the search index wants them.
+    pub fn library_entries(&self) -> Result<Vec<crate::search::Entry>> {
+        let mut out = Vec::new();
+        for item in self.items(ContentKind::LibraryItem)? {
+            if let protocol::ContentBody::LibraryItem(l) = item.body {
+                out.push(crate::search::Entry {
+                    id: item.id,
+                    title: l.title,
+                    author: l.author,
+                    isbn: l.isbn,
+                    kind: l.item_kind,
+                });
+            }
         }
         Ok(out)
     }

@@ -68,6 +68,8 @@ pub struct Summary {
     pub deletes: usize,
     /// A resync from zero completed (the kiosk's scope changed).
     pub resynced: bool,
+    /// Library items changed: the search index must be rebuilt.
+    pub library_changed: bool,
     pub media_fetched: usize,
     /// Media that could not be fetched or failed verification; retried on the next sync.
     pub media_failed: usize,
@@ -259,6 +261,7 @@ impl Engine {
             summary.upserts += applied.upserts;
             summary.deletes += applied.deletes;
             summary.resynced |= applied.resync_dropped.is_some();
+            summary.library_changed |= applied.library_changed;
             if !has_more {
                 break;
             }

@@ -272,7 +272,7 @@ fn compaction_keeps_results() {
         index.remove(&ContentId(format!("{i:05}")));
     }
     assert_eq!(index.len(), count / 2);
-    assert!(index.slots.len() < count * 2, "compacted: {index:?}");
+    assert!(index.ids.len() < count * 2, "compacted: {index:?}");
     assert_eq!(index.search("劳模", 0, 10).total, 0);
     let page = index.search("gjjs", 0, 3);
     assert_eq!(page.total, count / 2);

@@ -68,6 +68,12 @@ async fn the_screens_get_what_they_need_online_and_offline() {
     assert!(page.windows(2).all(|w| w[0].1.title <= w[1].1.title));
     assert_eq!(core.forms().await.expect("forms").len(), 5);
     assert_eq!(core.reading_lists().await.expect("lists").len(), 2);
+    assert!(core.rebuild_search().await.expect("index") >= 240);
+    for query in ["hlm", "hongloumeng", "紅樓夢", "曹雪芹", "9787029269496"] {
+        let (hits, total) = core.search(query.to_owned(), 0, 10).await.expect("search");
+        assert!(total >= 1, "{query}");
+        assert_eq!(hits[0].1.title, "红楼梦（全二册）", "{query}");
+    }
     let slides = core.slides().await.expect("slides");
     assert!(slides.windows(2).all(|w| w[0].order <= w[1].order));
 

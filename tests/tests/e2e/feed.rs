@@ -395,4 +395,17 @@ async fn a_no_change_pull_is_one_small_response() {
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     assert!(text.contains("\"changes\":[]"), "{text}");
     assert!(response.len() <= 1024, "{} bytes: {text}", response.len());
+
+    // A full page is compressed as the client asks.
+    for (accept, expect) in [("zstd", "zstd"), ("gzip", "gzip")] {
+        let full = format!(
+            "GET /v1/changes HTTP/1.1\r\nHost: localhost\r\nAuthorization: {bearer}\r\nAccept-Encoding: {accept}\r\nConnection: close\r\n\r\n"
+        );
+        let response = raw_exchange(&server, full).await;
+        let text = String::from_utf8_lossy(&response).to_lowercase();
+        assert!(
+            text.contains(&format!("content-encoding: {expect}")),
+            "{accept}"
+        );
+    }
 }
