@@ -16,6 +16,13 @@ pub struct KioskConfig {
     pub media_cache_mb: u64,
     /// Seconds between polls while the live event stream is down.
     pub poll_seconds: u64,
+    /// Seconds without a touch before the screen returns home and forgets the session.
+    pub idle_home_seconds: u64,
+    /// Further seconds, once home, before the attract carousel starts.
+    pub idle_attract_seconds: u64,
+    /// Argon2 hash (PHC string) of the admin panel PIN; `kiosk hash-pin` makes one. Without it
+    /// the panel cannot be opened.
+    pub admin_pin_hash: Option<String>,
 }
 
 impl Default for KioskConfig {
@@ -25,6 +32,9 @@ impl Default for KioskConfig {
             name: String::new(),
             media_cache_mb: 512,
             poll_seconds: 60,
+            idle_home_seconds: 90,
+            idle_attract_seconds: 60,
+            admin_pin_hash: None,
         }
     }
 }

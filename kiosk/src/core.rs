@@ -2,7 +2,8 @@
 //! SQLite), and sync progress arrives as events the UI subscribes to. One `Core` per kiosk
 //! process: it owns the store and the sync engine.
 
-use crate::search::SearchIndex;
+use crate::search::{Entry, SearchIndex};
+use crate::shelf::{Card, Shelf};
 use crate::store::{Saved, Store, StoreError};
 use crate::sync::{Engine, SyncConfig, SyncError, SyncEvent};
 use jiff::Timestamp;
@@ -42,6 +43,9 @@ pub struct Core {
     engine: Engine,
     /// Rebuilt off the UI thread whenever library items change; searches read the current one.
     search: Arc<RwLock<Arc<SearchIndex>>>,
+    /// The browsable catalogue, rebuilt with the search index.
+    shelf: Arc<RwLock<Arc<Shelf>>>,
+    media_dir: PathBuf,
 }
 
 impl std::fmt::Debug for Core {
@@ -84,18 +88,29 @@ impl Core {
             store,
             engine,
             search: Arc::new(RwLock::new(Arc::new(SearchIndex::new()))),
+            shelf: Arc::new(RwLock::new(Arc::new(Shelf::default()))),
+            media_dir: dir.join("media"),
         })
     }
 
-    /// Rebuilds the search index from the cache (on the blocking pool) and swaps it in.
+    /// Rebuilds the search index and the shelf from the cache (on the blocking pool) and swaps
+    /// them in.
     pub async fn rebuild_search(&self) -> Result<usize, StoreError> {
-        let entries = query(&self.store, |s| s.library_entries()).await?;
-        let index = tokio::task::spawn_blocking(move || {
+        let items = query(&self.store, |s| s.library_items()).await?;
+        let (index, shelf) = tokio::task::spawn_blocking(move || {
             let mut index = SearchIndex::new();
-            for entry in entries {
-                index.upsert(entry);
+            let mut cards = Vec::with_capacity(items.len());
+            for (id, item) in items {
+                cards.push(Card::new(id.clone(), &item));
+                index.upsert(Entry {
+                    id,
+                    title: item.title,
+                    author: item.author,
+                    isbn: item.isbn,
+                    kind: item.item_kind,
+                });
             }
-            index
+            (index, Shelf::build(cards))
         })
         .await
         .expect("building the index does not panic");
@@ -104,7 +119,47 @@ impl Core {
             .search
             .write()
             .expect("the index lock is never held across a panic") = Arc::new(index);
+        *self
+            .shelf
+            .write()
+            .expect("the shelf lock is never held across a panic") = Arc::new(shelf);
         Ok(len)
+    }
+
+    /// The browsable catalogue as last built (empty until the first build finishes).
+    pub fn shelf(&self) -> Arc<Shelf> {
+        self.shelf
+            .read()
+            .expect("the shelf lock is never held across a panic")
+            .clone()
+    }
+
+    /// One library item in full, for its detail screen.
+    pub async fn library_item(
+        &self,
+        id: ContentId,
+    ) -> Result<Option<(ContentItem, LibraryItem)>, StoreError> {
+        query(&self.store, move |s| {
+            Ok(s.item(&id)?.and_then(|item| match item.body.clone() {
+                ContentBody::LibraryItem(l) => Some((item, l)),
+                _ => None,
+            }))
+        })
+        .await
+    }
+
+    /// The kiosk's identity for the admin panel: its id and org name, when enrolled.
+    pub async fn identity(&self) -> Result<Option<(String, String)>, StoreError> {
+        query(&self.store, |s| {
+            Ok(s.enrollment()?
+                .map(|e| (e.kiosk_id.to_string(), e.org.name)))
+        })
+        .await
+    }
+
+    /// How many items of each kind are cached, for the admin panel.
+    pub async fn cached_items(&self) -> Result<u64, StoreError> {
+        query(&self.store, |s| s.count(None)).await
     }
 
     /// Runs the sync engine in the background until `shutdown` turns true, and keeps the search
@@ -203,6 +258,11 @@ impl Core {
             Ok(Some(Article { item, news, cover }))
         })
         .await
+    }
+
+    /// Where a media file lives once cached (it may not be there yet).
+    pub fn media_path(&self, hash: &MediaHash) -> PathBuf {
+        self.media_dir.join(hash.as_str())
     }
 
     /// The local file of a cached image, marking it used; `None` if it is not cached (yet).

@@ -5,7 +5,10 @@
 pub mod admin;
 pub mod config;
 pub mod core;
+pub mod fonts;
 pub mod net;
 pub mod search;
+pub mod shelf;
 pub mod store;
 pub mod sync;
+pub mod ui;

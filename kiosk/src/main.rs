@@ -1,5 +1,5 @@
-//! `kiosk`: branch IT commands. `enroll`, `sync`, `doctor`, `check`; the touchscreen app comes
-//! with the kiosk app issue.
+//! `kiosk`: the touchscreen app (`kiosk` or `kiosk run`) and branch IT commands (`enroll`,
+//! `sync`, `doctor`, `check`, `hash-pin`).
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -21,11 +21,22 @@ struct Cli {
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open the touchscreen app (the default): fullscreen, or in a window with --windowed.
+    Run {
+        /// Open a normal window of this size instead of fullscreen, e.g. 1920x1080 or 1080x1920.
+        #[arg(long, value_name = "WxH", value_parser = parse_size)]
+        windowed: Option<(u32, u32)>,
+    },
+    /// Print the argon2 hash of an admin panel PIN, for `admin_pin_hash` in the config.
+    HashPin {
+        /// Four to twelve digits.
+        pin: String,
+    },
     /// Enroll this kiosk with the enrollment string (or QR code text) from the union office.
     Enroll { enrollment_string: String },
     /// Sync with the server: once (--once), or keep in step until Ctrl-C.
@@ -40,6 +51,20 @@ enum Command {
     Check { enrollment_string: String },
 }
 
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WIDTHxHEIGHT, e.g. 1920x1080, not {s:?}"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (200..=10_000).contains(n))
+            .ok_or_else(|| format!("{v:?} is not a window size in pixels"))
+    };
+    Ok((parse(w)?, parse(h)?))
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -49,6 +74,35 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    let command = cli.command.unwrap_or(Command::Run { windowed: None });
+    match command {
+        Command::Run { windowed } => {
+            return match run_app(cli.config, cli.data_dir, windowed) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+        Command::HashPin { pin } => {
+            return match hash_pin(&pin) {
+                Ok(hash) => {
+                    println!("admin_pin_hash = \"{hash}\"");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {}
+    }
+    let cli = Cli {
+        command: Some(command),
+        ..cli
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -65,13 +119,51 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+fn hash_pin(pin: &str) -> Result<String, String> {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    if !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+        return Err("the PIN must be 4 to 12 digits (the panel has a digit pad)".into());
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| format!("cannot hash the PIN: {e}"))
+}
+
+fn run_app(
+    config: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    windowed: Option<(u32, u32)>,
+) -> anyhow::Result<()> {
+    let mut config = KioskConfig::load(config.as_deref())?;
+    if let Some(dir) = data_dir {
+        config.data_dir = Some(dir);
+    }
+    let dir = config.data_dir()?;
+    let core = match kiosk::core::Core::open(&dir, config.sync()) {
+        Ok(core) => core,
+        Err(kiosk::sync::SyncError::NotEnrolled) => anyhow::bail!(
+            "this kiosk is not enrolled yet (data in {}): run `kiosk enroll ENROLLMENT-STRING` first",
+            dir.display()
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let display = match windowed {
+        Some((w, h)) => kiosk::ui::Display::Windowed(iced::Size::new(w as f32, h as f32)),
+        None => kiosk::ui::Display::Fullscreen,
+    };
+    kiosk::ui::run(core, &config, display).context("the touchscreen app stopped")
+}
+
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let mut config = KioskConfig::load(cli.config.as_deref())?;
     if let Some(dir) = cli.data_dir {
         config.data_dir = Some(dir);
     }
     let open = || -> anyhow::Result<Store> { Ok(Store::open(&config.data_dir()?)?) };
-    match cli.command {
+    match cli.command.expect("set by main") {
+        Command::Run { .. } | Command::HashPin { .. } => unreachable!("handled before the runtime"),
         Command::Check { enrollment_string } => {
             let e: EnrollmentString = enrollment_string.parse()?;
             ServerClient::new(e.server.clone(), e.fingerprint)?

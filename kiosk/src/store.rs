@@ -258,17 +258,14 @@ impl Store {
     }
 
     /// Every cached library item, as the search index wants them.
-    pub fn library_entries(&self) -> Result<Vec<crate::search::Entry>> {
+    /// Every cached library item, for the search index and the shelf.
+    pub fn library_items(
+        &self,
+    ) -> Result<Vec<(protocol::ContentId, protocol::content::LibraryItem)>> {
         let mut out = Vec::new();
         for item in self.items(ContentKind::LibraryItem)? {
             if let protocol::ContentBody::LibraryItem(l) = item.body {
-                out.push(crate::search::Entry {
-                    id: item.id,
-                    title: l.title,
-                    author: l.author,
-                    isbn: l.isbn,
-                    kind: l.item_kind,
-                });
+                out.push((item.id, l));
             }
         }
         Ok(out)

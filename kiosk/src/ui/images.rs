@@ -1,0 +1,199 @@
+//! Images for the screens, decoded by us rather than by the renderer.
+//!
+//! iced's path handles pick the decoder by file extension (the media cache has none), and
+//! iced_tiny_skia 0.14 panics drawing an image that failed to load once. So every image is
+//! read and decoded here, on the blocking pool, scaled down to the box it is shown in (a cover
+//! does not keep a 1920-pixel photo in memory), and handed to iced as RGBA. An image that is
+//! missing (not downloaded yet) or broken gets no handle, and the screen shows its placeholder;
+//! the next sync clears those failures so a late download still appears.
+//!
+//! Images are decoded to the exact box they fill and drawn with `ContentFit::Contain`: the
+//! software renderer does not clip an image that overflows its bounds inside a scroller.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::Path;
+
+use iced::Task;
+use iced::widget::image::Handle;
+use protocol::MediaHash;
+
+use super::app::Message;
+use crate::core::Core;
+
+/// The box an image is shown in, in pixels, and whether it fills it (cropping) or fits in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fit {
+    pub width: u32,
+    pub height: u32,
+    pub fill: bool,
+}
+
+impl Fit {
+    pub const COVER: Fit = Fit {
+        width: 176,
+        height: 270,
+        fill: true,
+    };
+    pub const THUMB: Fit = Fit {
+        width: 220,
+        height: 150,
+        fill: true,
+    };
+    pub const BOOK: Fit = Fit {
+        width: 320,
+        height: 440,
+        fill: true,
+    };
+    pub const ARTICLE_COVER: Fit = Fit {
+        width: 1100,
+        height: 460,
+        fill: true,
+    };
+    pub const ARTICLE: Fit = Fit {
+        width: 1100,
+        height: 620,
+        fill: false,
+    };
+
+    /// A slide filling a screen of this size.
+    pub fn slide(width: f32, height: f32) -> Fit {
+        Fit {
+            width: width.round().max(1.0) as u32,
+            height: height.round().max(1.0) as u32,
+            fill: true,
+        }
+    }
+}
+
+/// Decoded pixels, ready to become a handle.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+}
+
+/// Decodes the file at `path` (format from its content) scaled into `fit`.
+pub fn decode(path: &Path, fit: Fit) -> Option<Decoded> {
+    let image = image::ImageReader::open(path)
+        .ok()?
+        .with_guessed_format()
+        .ok()?
+        .decode()
+        .ok()?;
+    let filter = image::imageops::FilterType::Triangle;
+    let image = if fit.fill {
+        image.resize_to_fill(fit.width, fit.height, filter)
+    } else if image.width() > fit.width || image.height() > fit.height {
+        image.resize(fit.width, fit.height, filter)
+    } else {
+        image
+    };
+    let rgba = image.into_rgba8();
+    Some(Decoded {
+        width: rgba.width(),
+        height: rgba.height(),
+        rgba: rgba.into_raw(),
+    })
+}
+
+/// How many decoded images are kept (least recently wanted go first): a grid's worth several
+/// times over, well inside the kiosk's memory budget at cover size.
+const KEEP: usize = 240;
+
+#[derive(Default)]
+pub struct Images {
+    ready: HashMap<(MediaHash, Fit), Handle>,
+    order: VecDeque<(MediaHash, Fit)>,
+    pending: HashSet<(MediaHash, Fit)>,
+    failed: HashSet<(MediaHash, Fit)>,
+}
+
+impl Images {
+    /// Asks for an image; the task decodes it if it is not ready, pending or known broken.
+    pub fn want(&mut self, core: &Core, hash: &MediaHash, fit: Fit) -> Task<Message> {
+        let key = (hash.clone(), fit);
+        if self.ready.contains_key(&key) {
+            if let Some(at) = self.order.iter().position(|k| *k == key) {
+                let k = self.order.remove(at).expect("position is in range");
+                self.order.push_back(k);
+            }
+            return Task::none();
+        }
+        if self.pending.contains(&key) || self.failed.contains(&key) {
+            return Task::none();
+        }
+        self.pending.insert(key.clone());
+        let path = core.media_path(hash);
+        Task::perform(
+            async move {
+                let decoded = tokio::task::spawn_blocking(move || decode(&path, fit))
+                    .await
+                    .ok()
+                    .flatten();
+                (key.0, key.1, decoded)
+            },
+            |(hash, fit, decoded)| Message::Image(hash, fit, decoded.map(Box::new)),
+        )
+    }
+
+    /// A decode finished.
+    pub fn arrived(&mut self, hash: MediaHash, fit: Fit, decoded: Option<Box<Decoded>>) {
+        let key = (hash, fit);
+        self.pending.remove(&key);
+        match decoded {
+            Some(d) => {
+                let handle = Handle::from_rgba(d.width, d.height, d.rgba);
+                self.ready.insert(key.clone(), handle);
+                self.order.push_back(key);
+                while self.order.len() > KEEP {
+                    if let Some(old) = self.order.pop_front() {
+                        self.ready.remove(&old);
+                    }
+                }
+            }
+            None => {
+                self.failed.insert(key);
+            }
+        }
+    }
+
+    /// New media may have arrived: try the missing ones again when next wanted.
+    pub fn retry_failed(&mut self) {
+        self.failed.clear();
+    }
+
+    /// The handle, if decoded (for `view`, which cannot start work).
+    pub fn cached(&self, hash: &MediaHash, fit: Fit) -> Option<Handle> {
+        self.ready.get(&(hash.clone(), fit)).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_by_content_scales_into_the_box_and_refuses_broken_files() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("no-extension");
+        let mut png = Vec::new();
+        image::RgbaImage::from_pixel(800, 400, image::Rgba([200, 10, 10, 255]))
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .expect("encode");
+        std::fs::write(&path, &png).expect("write");
+        let cover = decode(&path, Fit::COVER).expect("decodes without an extension");
+        assert_eq!((cover.width, cover.height), (176, 270));
+        assert_eq!(cover.rgba.len(), 176 * 270 * 4);
+        let article = decode(&path, Fit::ARTICLE).expect("decodes");
+        assert_eq!(
+            (article.width, article.height),
+            (800, 400),
+            "small images stay as they are"
+        );
+
+        std::fs::write(&path, &png[..png.len() / 2]).expect("write");
+        assert!(decode(&path, Fit::COVER).is_none(), "a truncated image");
+        assert!(decode(&dir.path().join("missing"), Fit::COVER).is_none());
+    }
+}

@@ -1,0 +1,65 @@
+//! The touchscreen app (iced). `app` holds the state and the screen stack, `screen/` one module
+//! per screen, `touch` the drag-to-scroll widget made for glass, `keyboard` the on-screen
+//! keyboard, `i18n` the string catalogues, `theme` colours and sizes.
+
+pub mod app;
+pub mod i18n;
+pub mod images;
+pub mod keyboard;
+pub mod markdown;
+pub mod screen;
+pub mod theme;
+pub mod touch;
+pub mod widgets;
+
+use iced::{Font, Size, window};
+
+use crate::config::KioskConfig;
+use crate::core::Core;
+
+pub use app::{App, Message, Settings};
+
+/// How the window opens.
+#[derive(Debug, Clone, Copy)]
+pub enum Display {
+    /// Borderless, fullscreen, no cursor: the lobby.
+    Fullscreen,
+    /// A normal window of this size, for development and screenshots.
+    Windowed(Size),
+}
+
+/// The font every screen uses: the CJK subset shipped with the app.
+pub fn font() -> Font {
+    Font::with_name(crate::fonts::FAMILY)
+}
+
+/// Runs the app until it exits (the admin panel's "exit kiosk", or the window closing).
+pub fn run(core: Core, config: &KioskConfig, display: Display) -> iced::Result {
+    let mut settings = Settings::from_config(config, font());
+    settings.hide_cursor = matches!(display, Display::Fullscreen);
+    let window = match display {
+        Display::Fullscreen => window::Settings {
+            fullscreen: true,
+            decorations: false,
+            ..window::Settings::default()
+        },
+        Display::Windowed(size) => window::Settings {
+            size,
+            decorations: true,
+            resizable: true,
+            ..window::Settings::default()
+        },
+    };
+    iced::application(
+        move || App::new(core.clone(), settings.clone(), true),
+        App::update,
+        App::view,
+    )
+    .title("智慧工会 Union Kiosk")
+    .subscription(App::subscription)
+    .font(crate::fonts::REGULAR)
+    .font(crate::fonts::BOLD)
+    .default_font(font())
+    .window(window)
+    .run()
+}

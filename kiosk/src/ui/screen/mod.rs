@@ -1,0 +1,10 @@
+//! One module per screen: each has its `State` (if any), `Message`, `update` and `view`.
+
+pub mod admin;
+pub mod article;
+pub mod attract;
+pub mod book;
+pub mod home;
+pub mod library;
+pub mod news;
+pub mod search;

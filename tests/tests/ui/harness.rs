@@ -1,0 +1,182 @@
+//! A kiosk app over a real synced core, and ways to poke it: tap a text, inject events, send
+//! messages, and run the tasks they start until everything settles.
+
+use futures_util::StreamExt;
+use iced::{Event, Size, Task};
+use iced_test::simulator::Simulator;
+use kiosk::core::Core;
+use kiosk::sync::SyncConfig;
+use kiosk::ui::{App, Message, Settings};
+use tests::TestServer;
+
+pub struct Harness {
+    pub app: App,
+    pub core: Core,
+    pub size: Size,
+    pub server: Option<TestServer>,
+    _dir: tempfile::TempDir,
+    _work: tempfile::TempDir,
+}
+
+pub const PIN: &str = "2468";
+
+pub fn settings() -> Settings {
+    use argon2::PasswordHasher;
+    let salt = argon2::password_hash::SaltString::encode_b64(b"ui-test-salt-123").expect("salt");
+    let hash = argon2::Argon2::default()
+        .hash_password(PIN.as_bytes(), &salt)
+        .expect("hash")
+        .to_string();
+    Settings {
+        idle_home: 30,
+        idle_attract: 20,
+        admin_pin_hash: Some(hash),
+        version: "test",
+        font: kiosk::ui::font(),
+        hide_cursor: true,
+    }
+}
+
+impl Harness {
+    /// A server with the demo pack (a small catalogue), a kiosk enrolled at its branch and
+    /// synced once, and the app over it at 1920×1080.
+    pub async fn demo() -> Harness {
+        let server = TestServer::start().await;
+        let work = tempfile::tempdir().expect("dir");
+        let loaded = sync_server::demo::load(
+            &server.state,
+            work.path(),
+            300,
+            &sync_server::import::catalog::Quiet,
+        )
+        .await
+        .expect("demo loads");
+        let admin = server
+            .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
+            .await;
+        let dir = tempfile::tempdir().expect("dir");
+        {
+            let mut store = kiosk::store::Store::open(dir.path()).expect("store");
+            let created = admin.enrollment_token(loaded.branch).await;
+            kiosk::admin::enroll(&mut store, &created.enrollment_string, "")
+                .await
+                .expect("enroll");
+        }
+        let core = Core::open(dir.path(), SyncConfig::default()).expect("core");
+        core.sync_now().await.expect("first sync");
+        core.rebuild_search().await.expect("index");
+        let (app, task) = App::new(core.clone(), settings(), false);
+        let mut h = Harness {
+            app,
+            core,
+            size: Size::new(1920.0, 1080.0),
+            server: Some(server),
+            _dir: dir,
+            _work: work,
+        };
+        h.settle(task).await;
+        h.send(Message::Resized(h.size)).await;
+        // The shelf is picked up on a tick.
+        h.send(Message::Tick(jiff::Timestamp::now())).await;
+        h
+    }
+
+    /// Runs a task and everything its messages start, to the end.
+    pub async fn settle(&mut self, task: Task<Message>) {
+        let mut pending = vec![task];
+        let mut steps = 0;
+        while let Some(task) = pending.pop() {
+            let Some(mut stream) = iced_runtime::task::into_stream(task) else {
+                continue;
+            };
+            while let Some(action) = stream.next().await {
+                if let iced_runtime::Action::Output(message) = action {
+                    steps += 1;
+                    assert!(steps < 1000, "tasks keep producing messages");
+                    pending.push(self.app.update(message));
+                }
+            }
+        }
+    }
+
+    pub async fn send(&mut self, message: Message) {
+        let task = self.app.update(message);
+        self.settle(task).await;
+    }
+
+    fn simulator(&self) -> Simulator<'_, Message> {
+        let settings = iced::Settings {
+            fonts: vec![kiosk::fonts::REGULAR.into(), kiosk::fonts::BOLD.into()],
+            default_font: kiosk::ui::font(),
+            ..iced::Settings::default()
+        };
+        Simulator::with_size(settings, self.size, self.app.view())
+    }
+
+    /// Messages that tapping (clicking) the text produces, and whether it was there at all.
+    pub fn messages_of_click(&self, label: &str) -> Option<Vec<Message>> {
+        let mut ui = self.simulator();
+        ui.click(label).ok()?;
+        Some(ui.into_messages().collect())
+    }
+
+    /// Taps the text and handles what follows, like a finger would: the app hears of the touch
+    /// first (its event subscription), then of what was tapped. Panics if the text is not on
+    /// screen.
+    pub async fn tap(&mut self, label: &str) {
+        self.send(Message::Touched).await;
+        let messages = self
+            .messages_of_click(label)
+            .unwrap_or_else(|| panic!("{label:?} is not on the screen"));
+        for m in messages {
+            self.send(m).await;
+        }
+    }
+
+    /// Whether the text is on the screen now.
+    pub fn shows(&self, label: &str) -> bool {
+        self.simulator().find(label).is_ok()
+    }
+
+    /// Where the text is on the screen.
+    pub fn position_of(&self, label: &str) -> iced::Point {
+        let target = self
+            .simulator()
+            .find(label)
+            .unwrap_or_else(|_| panic!("{label:?} is not on the screen"));
+        target
+            .visible_bounds()
+            .unwrap_or_else(|| panic!("{label:?} is not visible"))
+            .center()
+    }
+
+    /// Draws the screen twice, as the window would on two frames: a screen that cannot be
+    /// drawn (a broken image, say) fails here rather than on the glass.
+    pub fn draw(&self) {
+        let mut ui = self.simulator();
+        for _ in 0..2 {
+            ui.snapshot(&iced::Theme::Light).expect("the screen draws");
+        }
+    }
+
+    /// Injects raw events and returns the messages they produced (not yet handled).
+    pub fn inject(&self, events: Vec<Event>) -> Vec<Message> {
+        let mut ui = self.simulator();
+        ui.simulate(events);
+        ui.into_messages().collect()
+    }
+
+    /// Injects raw events with the mouse cursor at `at`.
+    pub fn inject_at(&self, at: iced::Point, events: Vec<Event>) -> Vec<Message> {
+        let mut ui = self.simulator();
+        ui.point_at(at);
+        ui.simulate(events);
+        ui.into_messages().collect()
+    }
+
+    pub async fn handle(&mut self, messages: Vec<Message>) {
+        for m in messages {
+            self.send(m).await;
+        }
+    }
+}

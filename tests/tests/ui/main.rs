@@ -1,0 +1,7 @@
+//! The touchscreen app in iced's headless simulator, over a kiosk core synced from a real
+//! server with the demo pack. Taps and drags are injected as touch and mouse events; time moves
+//! by `Tick` messages.
+
+mod flows;
+mod harness;
+mod touch;
