@@ -39,6 +39,8 @@ pub struct Settings {
     pub font: Font,
     /// A touchscreen shows no pointer; a development window does.
     pub hide_cursor: bool,
+    /// The window's size until the window reports its own.
+    pub size: Size,
 }
 
 impl Settings {
@@ -50,6 +52,7 @@ impl Settings {
             version: env!("CARGO_PKG_VERSION"),
             font,
             hide_cursor: false,
+            size: Size::new(1920.0, 1080.0),
         }
     }
 }
@@ -129,10 +132,10 @@ impl App {
         let app = App {
             shelf: core.shelf(),
             core,
+            size: settings.size,
             settings,
             lang: Lang::Zh,
             large: false,
-            size: Size::new(1920.0, 1080.0),
             now: Timestamp::now(),
             idle: 0,
             status: SyncStatus::default(),
@@ -476,7 +479,8 @@ impl App {
             | Event::Mouse(iced::mouse::Event::ButtonPressed(_))
             | Event::Mouse(iced::mouse::Event::WheelScrolled { .. })
             | Event::Keyboard(iced::keyboard::Event::KeyPressed { .. }) => Some(Message::Touched),
-            Event::Window(window::Event::Resized(size)) => Some(Message::Resized(size)),
+            Event::Window(window::Event::Resized(size))
+            | Event::Window(window::Event::Opened { size, .. }) => Some(Message::Resized(size)),
             _ => None,
         });
         Subscription::batch([tick, input])

@@ -37,6 +37,9 @@ pub fn font() -> Font {
 pub fn run(core: Core, config: &KioskConfig, display: Display) -> iced::Result {
     let mut settings = Settings::from_config(config, font());
     settings.hide_cursor = matches!(display, Display::Fullscreen);
+    if let Display::Windowed(size) = display {
+        settings.size = size;
+    }
     let window = match display {
         Display::Fullscreen => window::Settings {
             fullscreen: true,

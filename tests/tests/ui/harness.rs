@@ -34,6 +34,7 @@ pub fn settings() -> Settings {
         version: "test",
         font: kiosk::ui::font(),
         hide_cursor: true,
+        size: iced::Size::new(1920.0, 1080.0),
     }
 }
 
