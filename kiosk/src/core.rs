@@ -353,6 +353,11 @@ impl Core {
         .await
     }
 
+    /// Whether the server has confirmed the submission (it left the outbox).
+    pub async fn delivered(&self, id: String) -> Result<bool, StoreError> {
+        query(&self.store, move |s| Ok(!s.in_outbox(&id)?)).await
+    }
+
     /// Saves a submission (sealed, durable, with its receipt) and sends it as soon as it can.
     pub async fn submit(
         &self,

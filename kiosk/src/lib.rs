@@ -6,6 +6,7 @@ pub mod admin;
 pub mod config;
 pub mod core;
 pub mod fonts;
+pub mod ime;
 pub mod net;
 pub mod search;
 pub mod shelf;

@@ -514,6 +514,16 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the submission is still waiting in the outbox (not yet confirmed by the server).
+    pub fn in_outbox(&self, id: &str) -> Result<bool> {
+        let n: i64 =
+            self.conn
+                .query_row("SELECT count(*) FROM outbox WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+        Ok(n > 0)
+    }
+
     pub fn outbox_depth(&self) -> Result<u64> {
         let n: i64 = self
             .conn

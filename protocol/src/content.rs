@@ -378,12 +378,15 @@ pub struct FormField {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FieldInput {
+    /// One line of text; `max_len` defaults to [`crate::answers::TEXT_DEFAULT_MAX`]. Lengths
+    /// count characters (一个汉字算一个字).
     Text {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min_len: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max_len: Option<u32>,
     },
+    /// Several lines; `max_len` defaults to [`crate::answers::MULTILINE_DEFAULT_MAX`].
     Multiline {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min_len: Option<u32>,
@@ -395,22 +398,73 @@ pub enum FieldInput {
         min: Option<f64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max: Option<f64>,
+        /// Whole numbers only (a count of people); otherwise decimals are fine (an amount).
+        #[serde(default, skip_serializing_if = "is_false")]
+        integer: bool,
     },
-    /// A mainland China mobile number (11 digits starting with 1).
-    Phone,
+    /// A mainland China mobile number (11 digits, `1[3-9]…`).
+    Phone {
+        /// This number's last four digits, with the receipt code, let the employee check
+        /// progress. Without a marked field the form's first phone field is used
+        /// ([`FormDefinition::status_phone_key`]).
+        #[serde(default, skip_serializing_if = "is_false")]
+        status_check: bool,
+    },
     /// A resident ID number (18 characters, checksum validated, may end in X).
     ResidentId,
-    Date,
+    /// A calendar date, answered as `YYYY-MM-DD`; limits are dates or `"today"`.
+    Date {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<DateLimit>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<DateLimit>,
+    },
     SingleChoice {
         options: Vec<ChoiceOption>,
     },
     MultiChoice {
         options: Vec<ChoiceOption>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min_selected: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_selected: Option<u32>,
     },
     /// A checkbox that must be ticked when required (e.g. consent to data use).
     Consent,
-    /// A heading that groups the fields after it; takes no answer.
+    /// A heading that groups the fields after it; takes no answer. Its `help` is help text.
     Section,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A limit of a date field: a fixed date, or the day the form is filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateLimit {
+    Today,
+    On(jiff::civil::Date),
+}
+
+impl Serialize for DateLimit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            DateLimit::Today => s.serialize_str("today"),
+            DateLimit::On(d) => s.collect_str(d),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DateLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text == "today" {
+            return Ok(DateLimit::Today);
+        }
+        crate::answers::date(&text).map(DateLimit::On).map_err(|_| {
+            serde::de::Error::custom(format!("'{text}' is not YYYY-MM-DD or \"today\""))
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -421,6 +475,8 @@ pub struct ChoiceOption {
     pub label_en: Option<String>,
 }
 
+/// Show a field only when an earlier field's answer equals `equals` (a multi choice: contains
+/// it; a consent box: `"true"`). A hidden field is never required and its answer is dropped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VisibleIf {
     pub field: String,
@@ -456,7 +512,7 @@ impl FormDefinition {
             }
             p.text(&format!("{at}.label"), &f.label, true, 100);
             match &f.input {
-                FieldInput::SingleChoice { options } | FieldInput::MultiChoice { options }
+                FieldInput::SingleChoice { options } | FieldInput::MultiChoice { options, .. }
                     if options.is_empty() =>
                 {
                     p.add(format!("{at}.options"), "选择题至少要有一个选项");
@@ -474,13 +530,36 @@ impl FormDefinition {
                 FieldInput::Number {
                     min: Some(lo),
                     max: Some(hi),
+                    ..
                 } if lo > hi => {
                     p.add(format!("{at}.min"), "最小值大于最大值");
                 }
+                FieldInput::Date {
+                    min: Some(DateLimit::On(lo)),
+                    max: Some(DateLimit::On(hi)),
+                } if lo > hi => {
+                    p.add(format!("{at}.min"), "最早日期晚于最晚日期");
+                }
+                FieldInput::MultiChoice {
+                    options,
+                    min_selected,
+                    max_selected,
+                } => {
+                    let lo = min_selected.unwrap_or(0);
+                    let hi = max_selected.unwrap_or(options.len() as u32);
+                    if lo > hi || lo as usize > options.len() {
+                        p.add(format!("{at}.min_selected"), "最少选择项数不合理");
+                    }
+                }
                 _ => {}
             }
+            if matches!(f.input, FieldInput::Section) && f.required {
+                p.add(format!("{at}.required"), "分组标题不需要填写，不能设为必填");
+            }
             if let Some(cond) = &f.visible_if {
-                let earlier = self.fields[..i].iter().any(|g| g.key == cond.field);
+                let earlier = self.fields[..i]
+                    .iter()
+                    .any(|g| g.key == cond.field && !matches!(g.input, FieldInput::Section));
                 if !earlier {
                     p.add(
                         format!("{at}.visible_if"),
@@ -488,6 +567,14 @@ impl FormDefinition {
                     );
                 }
             }
+        }
+        let marked = self
+            .fields
+            .iter()
+            .filter(|f| matches!(f.input, FieldInput::Phone { status_check: true }))
+            .count();
+        if marked > 1 {
+            p.add("fields", "只能有一个手机号码字段用于查询办理进度");
         }
     }
 }

@@ -3,6 +3,7 @@
 //! This crate knows nothing of iced, axum, tokio or SQLite. Both sides convert their own internal
 //! types to and from these at the edge. `docs/protocol.md` describes the endpoints that carry them.
 
+pub mod answers;
 pub mod content;
 pub mod enroll;
 pub mod error;

@@ -13,7 +13,8 @@ use anyhow::Context;
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use protocol::content::{ContentBody, FieldInput};
+use protocol::answers::{Lang, china_date, describe};
+use protocol::content::ContentBody;
 use protocol::submission::{SealedAnswers, SubmissionStored, SubmissionUpload, receipt};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -57,23 +58,10 @@ fn bad(code: &'static str, message: impl Into<String>) -> AppError {
     AppError::bad_request(code, message)
 }
 
-/// The last four digits of the answer to the form's phone field, for the status check.
-fn phone_last4(form: &ContentBody, answers: &SealedAnswers) -> Option<String> {
-    let ContentBody::Form(form) = form else {
-        return None;
-    };
-    let field = form
-        .fields
-        .iter()
-        .find(|f| matches!(f.input, FieldInput::Phone))?;
-    let digits: String = answers
-        .answers
-        .get(&field.key)?
-        .as_str()?
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    (digits.len() >= 4).then(|| digits[digits.len() - 4..].to_owned())
+/// The answers break the form's rules: permanent, so the kiosk stops resending (it marks the
+/// submission rejected instead).
+fn invalid_answers(message: String) -> AppError {
+    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_answers", message)
 }
 
 pub async fn store(
@@ -137,7 +125,7 @@ pub async fn store(
                 )
             })?;
             let answers: SealedAnswers = serde_json::from_slice(&opened)
-                .map_err(|e| bad("invalid_answers", format!("提交内容格式不对：{e}")))?;
+                .map_err(|e| invalid_answers(format!("提交内容格式不对：{e}")))?;
             let form: Option<String> = tx
                 .query_row(
                     "SELECT body FROM form_versions WHERE form_id = ?1 AND version = ?2",
@@ -152,6 +140,23 @@ pub async fn store(
                     format!("表单 {} 没有第 {} 版", upload.form_id, upload.form_version),
                 )
             })?)?;
+            let ContentBody::Form(form) = form else {
+                return Err(AppError::internal(
+                    "form_versions",
+                    "holds a body that is not a form",
+                ));
+            };
+            // Judged on the day it was filled in (offline kiosks deliver late), never later than
+            // today (a kiosk's clock may run ahead).
+            let filled_on = china_date(upload.submitted_at.min(jiff::Timestamp::now()));
+            let answers = form
+                .prepare_answers(&answers.answers, filled_on)
+                .map_err(|errors| {
+                    invalid_answers(format!(
+                        "提交的内容未通过检查：{}",
+                        describe(&form, &errors, Lang::Zh)
+                    ))
+                })?;
             tx.execute(
                 "INSERT INTO submissions (id, receipt, kiosk_id, org_id, form_id, form_version,
                      upload_sha256, answers, phone_last4, submitted_at, received_at)
@@ -164,8 +169,8 @@ pub async fn store(
                     upload.form_id.0,
                     upload.form_version,
                     fingerprint,
-                    serde_json::to_string(&answers.answers)?,
-                    phone_last4(&form, &answers),
+                    serde_json::to_string(&answers)?,
+                    form.phone_last4(&answers),
                     upload.submitted_at.as_millisecond(),
                     now_ms()
                 ],

@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use super::i18n::{Lang, Strings};
 use super::images::{Decoded, Fit, Images};
-use super::screen::{admin, article, attract, book, home, library, news, search};
+use super::screen::{admin, article, attract, book, form, home, library, news, search};
 use super::theme::{self, Type};
 use crate::config::KioskConfig;
 use crate::core::{Core, SyncStatus};
@@ -66,6 +66,7 @@ pub enum Screen {
     Book(book::State),
     Search(search::State),
     Admin(admin::State),
+    Form(form::State),
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +99,9 @@ pub enum Message {
     Book(book::Message),
     Search(search::Message),
     Admin(admin::Message),
+    Form(form::Message),
+    /// The pinyin engine finished loading.
+    ImeReady(super::ime::Engine),
     Exit,
 }
 
@@ -120,6 +124,8 @@ pub struct App {
     pub(super) attract: Option<attract::State>,
     pub(super) notice: Option<(String, u64)>,
     pub(super) home_offset: f32,
+    /// The pinyin engine, once loaded (it loads off the UI thread at start).
+    pub(super) ime: Option<super::ime::Engine>,
     corner_taps: Vec<Instant>,
     shutdown: watch::Sender<bool>,
 }
@@ -147,10 +153,21 @@ impl App {
             attract: None,
             notice: None,
             home_offset: 0.0,
+            ime: None,
             corner_taps: Vec::new(),
             shutdown,
         };
-        let mut tasks = vec![app.reload()];
+        let ime = Task::perform(
+            async {
+                tokio::task::spawn_blocking(|| {
+                    std::sync::Arc::new(crate::ime::Ime::new()) as super::ime::Engine
+                })
+                .await
+                .expect("loading the word list does not panic")
+            },
+            Message::ImeReady,
+        );
+        let mut tasks = vec![app.reload(), ime];
         if start_sync {
             let core = app.core.clone();
             let events = tokio_stream::wrappers::BroadcastStream::new(core.events());
@@ -171,6 +188,11 @@ impl App {
     /// Seconds without a touch before the attract carousel starts.
     pub fn idle_limit(&self) -> u64 {
         self.settings.idle_home + self.settings.idle_attract
+    }
+
+    /// Whether the pinyin engine has loaded.
+    pub fn has_ime(&self) -> bool {
+        self.ime.is_some()
     }
 
     pub fn strings(&self) -> &'static Strings {
@@ -348,6 +370,7 @@ impl App {
                 if let Some(Screen::Admin(state)) = self.stack.last_mut() {
                     state.on_sync(&event);
                 }
+                tasks.push(form::on_sync(self));
                 Task::batch(tasks)
             }
             Message::Status(status) => {
@@ -428,6 +451,11 @@ impl App {
             Message::Book(m) => book::update(self, m),
             Message::Search(m) => search::update(self, m),
             Message::Admin(m) => admin::update(self, m),
+            Message::Form(m) => form::update(self, m),
+            Message::ImeReady(engine) => {
+                self.ime = Some(engine);
+                Task::none()
+            }
             Message::Exit => {
                 let _ = self.shutdown.send(true);
                 iced::exit()
@@ -445,7 +473,17 @@ impl App {
                 self.open(Screen::Library(library::State::default()));
                 library::load_lists(&self.core)
             }
-            TileAction::Form { .. } | TileAction::StatusCheck => {
+            TileAction::Form { form_id } => {
+                match self.forms.iter().find(|(item, _)| item.id == form_id) {
+                    Some((item, def)) => {
+                        let state = form::State::new(item, def.clone());
+                        self.open(Screen::Form(state));
+                    }
+                    None => self.notice = Some((self.strings().tile_unavailable.to_owned(), 0)),
+                }
+                Task::none()
+            }
+            TileAction::StatusCheck => {
                 self.notice = Some((self.strings().tile_unavailable.to_owned(), 0));
                 Task::none()
             }
@@ -498,6 +536,7 @@ impl App {
             Some(Screen::Book(s)) => book::view(self, s),
             Some(Screen::Search(s)) => search::view(self, s),
             Some(Screen::Admin(s)) => admin::view(self, s),
+            Some(Screen::Form(s)) => form::view(self, s),
         };
         let body = column![
             container(screen).height(Fill).width(Fill),

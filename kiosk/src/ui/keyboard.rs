@@ -23,6 +23,13 @@ pub enum Layout {
     #[default]
     Letters,
     Digits,
+    /// A digit pad for numbers, phones, ID numbers and dates, with the extra keys the field
+    /// takes.
+    Pad {
+        dot: bool,
+        minus: bool,
+        x: bool,
+    },
 }
 
 const LETTERS: [&str; 3] = ["qwertyuiop", "asdfghjkl", "zxcvbnm"];
@@ -47,9 +54,12 @@ fn key<'a>(
 pub fn view<'a>(app: &App, layout: Layout, on_key: fn(Key) -> Message) -> Element<'a, Message> {
     let s = app.strings();
     let unit = if app.portrait() { 96.0 } else { 112.0 };
+    if let Layout::Pad { dot, minus, x } = layout {
+        return pad(app, dot, minus, x, on_key);
+    }
     let rows: &[&str] = match layout {
         Layout::Letters => &LETTERS,
-        Layout::Digits => &DIGITS,
+        _ => &DIGITS,
     };
     let mut keys = column![].spacing(10).align_x(iced::Alignment::Center);
     for (i, line) in rows.iter().enumerate() {
@@ -57,7 +67,7 @@ pub fn view<'a>(app: &App, layout: Layout, on_key: fn(Key) -> Message) -> Elemen
         for c in line.chars() {
             let label = match layout {
                 Layout::Letters => c.to_ascii_uppercase().to_string(),
-                Layout::Digits => c.to_string(),
+                _ => c.to_string(),
             };
             r = r.push(key(app, label, Key::Char(c), on_key, unit));
         }
@@ -74,7 +84,7 @@ pub fn view<'a>(app: &App, layout: Layout, on_key: fn(Key) -> Message) -> Elemen
     }
     let switch = match layout {
         Layout::Letters => s.key_digits,
-        Layout::Digits => s.key_letters,
+        _ => s.key_letters,
     };
     keys = keys.push(
         row![
@@ -82,6 +92,63 @@ pub fn view<'a>(app: &App, layout: Layout, on_key: fn(Key) -> Message) -> Elemen
             key(app, s.key_clear.to_owned(), Key::Clear, on_key, unit * 1.5),
             key(app, s.key_space.to_owned(), Key::Space, on_key, unit * 3.5),
             key(app, s.key_done.to_owned(), Key::Done, on_key, unit * 1.5),
+        ]
+        .spacing(10),
+    );
+    container(keys)
+        .padding(16)
+        .center_x(Fill)
+        .style(|_: &iced::Theme| container::Style {
+            background: Some(iced::Background::Color(iced::Color::from_rgb8(
+                0xE4, 0xDE, 0xD4,
+            ))),
+            ..container::Style::default()
+        })
+        .into()
+}
+
+fn pad<'a>(
+    app: &App,
+    dot: bool,
+    minus: bool,
+    x: bool,
+    on_key: fn(Key) -> Message,
+) -> Element<'a, Message> {
+    let s = app.strings();
+    let unit = 150.0;
+    let mut keys = column![].spacing(10).align_x(iced::Alignment::Center);
+    for line in ["123", "456", "789"] {
+        let mut r = row![].spacing(10);
+        for c in line.chars() {
+            r = r.push(key(app, c.to_string(), Key::Char(c), on_key, unit));
+        }
+        keys = keys.push(r);
+    }
+    let mut last = row![].spacing(10);
+    for (on, c) in [(x, 'X'), (dot, '.'), (minus, '-')] {
+        if on {
+            last = last.push(key(app, c.to_string(), Key::Char(c), on_key, unit));
+        }
+    }
+    last = last.push(key(app, "0".into(), Key::Char('0'), on_key, unit));
+    last = last.push(key(
+        app,
+        s.key_backspace.to_owned(),
+        Key::Backspace,
+        on_key,
+        unit,
+    ));
+    keys = keys.push(last);
+    keys = keys.push(
+        row![
+            key(app, s.key_clear.to_owned(), Key::Clear, on_key, unit),
+            key(
+                app,
+                s.key_done.to_owned(),
+                Key::Done,
+                on_key,
+                unit * 2.0 + 10.0
+            ),
         ]
         .spacing(10),
     );

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod i18n;
 pub mod images;
+pub mod ime;
 pub mod keyboard;
 pub mod markdown;
 pub mod screen;

@@ -189,6 +189,27 @@ pub fn chip(selected: bool) -> impl Fn(&Theme, button::Status) -> button::Style 
     }
 }
 
+/// A form field's box: red when it has a problem, thick when it is being typed.
+pub fn input(focused: bool, problem: bool) -> impl Fn(&Theme, button::Status) -> button::Style {
+    move |_, _| button::Style {
+        background: Some(Background::Color(CARD)),
+        text_color: INK,
+        border: Border {
+            color: if problem {
+                RED
+            } else if focused {
+                Color::from_rgb8(0x1F, 0x6F, 0x8B)
+            } else {
+                LINE
+            },
+            width: if focused || problem { 3.0 } else { 1.5 },
+            radius: 10.0.into(),
+        },
+        shadow: Shadow::default(),
+        snap: true,
+    }
+}
+
 /// Keys of the on-screen keyboard.
 pub fn key(_: &Theme, status: button::Status) -> button::Style {
     let mut style = filled(CARD, Color::from_rgb8(0xD9, 0xD2, 0xC8), INK, status);

@@ -93,7 +93,7 @@ async fn the_screens_get_what_they_need_online_and_offline() {
     let phone = form
         .fields
         .iter()
-        .find(|f| matches!(f.input, protocol::content::FieldInput::Phone))
+        .find(|f| matches!(f.input, protocol::content::FieldInput::Phone { .. }))
         .expect("a phone field");
     let saved = core
         .submit(

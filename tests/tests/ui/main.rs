@@ -3,5 +3,6 @@
 //! by `Tick` messages.
 
 mod flows;
+mod forms;
 mod harness;
 mod touch;

@@ -76,6 +76,7 @@ catalogue! {
     tile_status_check, tile_unavailable,
     weekday_mon, weekday_tue, weekday_wed, weekday_thu, weekday_fri, weekday_sat, weekday_sun,
     date_format,
+    form_tap_to_type, form_check, form_errors, form_review_title, form_edit, form_submit, form_sending, form_failed, form_empty, form_consent, form_yes, form_no, receipt_title, receipt_code, receipt_sent, receipt_saved, receipt_scan, receipt_done,
 }
 
 impl Strings {

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod article;
 pub mod attract;
 pub mod book;
+pub mod form;
 pub mod home;
 pub mod library;
 pub mod news;

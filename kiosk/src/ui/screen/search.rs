@@ -59,7 +59,7 @@ pub fn update(app: &mut App, message: Message) -> Task<AppMessage> {
             if k == Key::Layout {
                 s.layout = match s.layout {
                     Layout::Letters => Layout::Digits,
-                    Layout::Digits => Layout::Letters,
+                    _ => Layout::Letters,
                 };
                 return Task::none();
             }

@@ -1,0 +1,210 @@
+//! The pinyin composer behind the on-screen keyboard: letters typed into a text field gather
+//! here, a candidate bar offers characters and words for them (most likely first, a page at a
+//! time), and tapping one commits it and keeps the letters it did not cover.
+
+use std::sync::Arc;
+
+use super::keyboard::Key;
+
+/// Where candidates come from: ranked texts for the letters, each with how many of the letters
+/// it covers (a word may cover all of "gonghui", a character only "gong").
+pub trait Candidates: Send + Sync + std::fmt::Debug {
+    fn candidates(&self, letters: &str) -> Vec<(String, usize)>;
+}
+
+pub type Engine = Arc<dyn Candidates>;
+
+impl Candidates for crate::ime::Ime {
+    fn candidates(&self, letters: &str) -> Vec<(String, usize)> {
+        crate::ime::Ime::candidates(self, letters)
+            .into_iter()
+            .map(|c| (c.text, c.consumed))
+            .collect()
+    }
+}
+
+/// Candidates shown at once.
+pub const PAGE: usize = 8;
+
+/// What a key did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The composer took it (letters changed).
+    Consumed,
+    /// Text to put into the field.
+    Commit(String),
+    /// Not for the composer: the field handles it as usual.
+    Pass,
+}
+
+#[derive(Debug, Default)]
+pub struct Composer {
+    letters: String,
+    candidates: Vec<(String, usize)>,
+    page: usize,
+}
+
+impl Composer {
+    pub fn is_empty(&self) -> bool {
+        self.letters.is_empty()
+    }
+
+    pub fn letters(&self) -> &str {
+        &self.letters
+    }
+
+    /// What the field shows after its text while composing.
+    pub fn preedit(&self) -> String {
+        self.letters.clone()
+    }
+
+    pub fn clear(&mut self) {
+        self.letters.clear();
+        self.candidates.clear();
+        self.page = 0;
+    }
+
+    fn refresh(&mut self, engine: &dyn Candidates) {
+        self.candidates = if self.letters.is_empty() {
+            Vec::new()
+        } else {
+            engine.candidates(&self.letters)
+        };
+        self.page = 0;
+    }
+
+    pub fn page_items(&self) -> Vec<String> {
+        self.candidates
+            .iter()
+            .skip(self.page * PAGE)
+            .take(PAGE)
+            .map(|(t, _)| t.clone())
+            .collect()
+    }
+
+    pub fn has_prev(&self) -> bool {
+        self.page > 0
+    }
+
+    pub fn has_next(&self) -> bool {
+        (self.page + 1) * PAGE < self.candidates.len()
+    }
+
+    pub fn page(&mut self, forward: bool) {
+        if forward && self.has_next() {
+            self.page += 1;
+        } else if !forward && self.has_prev() {
+            self.page -= 1;
+        }
+    }
+
+    /// Takes the `index`th candidate of the page shown: returns its text and keeps the letters it
+    /// did not cover.
+    pub fn choose(&mut self, engine: &dyn Candidates, index: usize) -> Option<String> {
+        let (text, used) = self.candidates.get(self.page * PAGE + index)?.clone();
+        let used = used.clamp(1, self.letters.len());
+        self.letters.drain(..used);
+        self.refresh(engine);
+        Some(text)
+    }
+
+    pub fn key(&mut self, engine: &dyn Candidates, key: Key) -> Outcome {
+        match key {
+            Key::Char(c) if c.is_ascii_lowercase() || (c == '\'' && !self.letters.is_empty()) => {
+                if self.letters.len() < 40 {
+                    self.letters.push(c);
+                    self.refresh(engine);
+                }
+                Outcome::Consumed
+            }
+            Key::Backspace if !self.letters.is_empty() => {
+                self.letters.pop();
+                self.refresh(engine);
+                Outcome::Consumed
+            }
+            Key::Clear if !self.letters.is_empty() => {
+                self.clear();
+                Outcome::Consumed
+            }
+            // Space or Done with letters pending: the best candidate, or the letters themselves
+            // when nothing matches (a Latin name, say).
+            Key::Space | Key::Done if !self.letters.is_empty() => match self.choose(engine, 0) {
+                Some(text) => Outcome::Commit(text),
+                None => {
+                    let letters = std::mem::take(&mut self.letters);
+                    self.clear();
+                    Outcome::Commit(letters)
+                }
+            },
+            _ => Outcome::Pass,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny table standing in for the real engine, which has its own tests.
+    #[derive(Debug)]
+    struct Table;
+
+    impl Candidates for Table {
+        fn candidates(&self, letters: &str) -> Vec<(String, usize)> {
+            let mut out = Vec::new();
+            if letters.starts_with("gonghui") {
+                out.push(("工会".to_owned(), 7));
+            }
+            if letters.starts_with("gong") {
+                out.push(("工".to_owned(), 4));
+            }
+            if letters.starts_with("hui") {
+                out.push(("会".to_owned(), 3));
+            }
+            for i in 0..10 {
+                out.push((format!("候选{i}"), 1));
+            }
+            out
+        }
+    }
+
+    fn typed(c: &mut Composer, letters: &str) {
+        for ch in letters.chars() {
+            assert_eq!(c.key(&Table, Key::Char(ch)), Outcome::Consumed);
+        }
+    }
+
+    #[test]
+    fn choosing_a_character_keeps_the_rest_of_the_letters() {
+        let mut c = Composer::default();
+        typed(&mut c, "gonghui");
+        assert_eq!(c.page_items()[0], "工会");
+        assert_eq!(c.choose(&Table, 1), Some("工".to_owned()));
+        assert_eq!(c.letters(), "hui");
+        assert_eq!(c.page_items()[0], "会");
+        assert_eq!(c.key(&Table, Key::Space), Outcome::Commit("会".to_owned()));
+        assert!(c.is_empty());
+        assert_eq!(
+            c.key(&Table, Key::Space),
+            Outcome::Pass,
+            "an empty composer passes space on"
+        );
+    }
+
+    #[test]
+    fn pages_backspace_and_clear() {
+        let mut c = Composer::default();
+        typed(&mut c, "gong");
+        assert!(c.has_next() && !c.has_prev());
+        c.page(true);
+        assert!(c.has_prev());
+        assert_eq!(c.page_items().len(), 11 - PAGE);
+        assert_eq!(c.key(&Table, Key::Backspace), Outcome::Consumed);
+        assert_eq!(c.letters(), "gon");
+        assert!(!c.has_prev(), "new letters start at the first page");
+        assert_eq!(c.key(&Table, Key::Clear), Outcome::Consumed);
+        assert!(c.is_empty());
+        assert_eq!(c.key(&Table, Key::Backspace), Outcome::Pass);
+        assert_eq!(c.key(&Table, Key::Char('7')), Outcome::Pass);
+    }
+}
