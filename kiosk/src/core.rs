@@ -29,6 +29,18 @@ pub struct SyncStatus {
     pub outbox_depth: u64,
 }
 
+/// What the status check (办理进度) found, ready for the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusCheck {
+    Found(protocol::workflow::StatusAnswer),
+    /// No such receipt code, or the phone digits do not match (the server does not say which).
+    NotFound,
+    /// Too many checks from this kiosk just now.
+    TooMany,
+    /// The server cannot be reached: the check needs the network.
+    Offline,
+}
+
 /// An article with the local files of its images (`None` while an image is not cached yet).
 #[derive(Debug, Clone)]
 pub struct Article {
@@ -351,6 +363,22 @@ impl Core {
             Ok(slides)
         })
         .await
+    }
+
+    /// Asks the server how an application stands: receipt code and the phone's last four digits.
+    pub async fn check_status(&self, receipt: String, phone_last4: String) -> StatusCheck {
+        let query = protocol::workflow::StatusQuery {
+            receipt,
+            phone_last4,
+        };
+        match self.engine.client().status_check(&query).await {
+            Ok(answer) => StatusCheck::Found(answer),
+            Err(e) => match e.status().map(|s| s.as_u16()) {
+                Some(404) => StatusCheck::NotFound,
+                Some(429) => StatusCheck::TooMany,
+                _ => StatusCheck::Offline,
+            },
+        }
     }
 
     /// Whether the server has confirmed the submission (it left the outbox).

@@ -188,6 +188,22 @@ impl ServerClient {
             .await
     }
 
+    /// The employee's status check (办理进度): receipt code and the phone's last four digits.
+    pub async fn status_check(
+        &self,
+        query: &protocol::workflow::StatusQuery,
+    ) -> Result<protocol::workflow::StatusAnswer, ClientError> {
+        self.json(self.http.post(self.url("v1/status-check")).json(query))
+            .await
+    }
+
+    /// Tells the server how this kiosk is.
+    pub async fn heartbeat(&self, beat: &protocol::workflow::Heartbeat) -> Result<(), ClientError> {
+        self.send(self.http.post(self.url("v1/heartbeat")).json(beat))
+            .await
+            .map(drop)
+    }
+
     /// A media file by hash, verified against the hash before it is returned.
     pub async fn media(&self, hash: &MediaHash) -> Result<Bytes, ClientError> {
         let resp = self

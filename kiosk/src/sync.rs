@@ -93,6 +93,8 @@ pub struct Engine {
     events: broadcast::Sender<SyncEvent>,
     /// Poked when a submission is saved, so it is sent at once rather than at the next poll.
     outbox_changed: Arc<tokio::sync::Notify>,
+    /// When the engine was made, for the heartbeat's uptime.
+    started: std::time::Instant,
 }
 
 impl std::fmt::Debug for Engine {
@@ -150,6 +152,7 @@ impl Engine {
             config,
             events,
             outbox_changed: Arc::new(tokio::sync::Notify::new()),
+            started: std::time::Instant::now(),
         })
     }
 
@@ -179,6 +182,7 @@ impl Engine {
             Ok(summary) => {
                 with_store(&self.store, |s| s.record_sync_ok()).await?;
                 let _ = self.events.send(SyncEvent::Synced(summary.clone()));
+                self.heartbeat().await;
             }
             Err(e) => {
                 let message = e.to_string();
@@ -189,6 +193,31 @@ impl Engine {
             }
         }
         result
+    }
+
+    /// Tells the server how this kiosk is (version, cursor, outbox, free disk, uptime, last good
+    /// sync). Best effort: a failed heartbeat changes nothing here.
+    async fn heartbeat(&self) {
+        let started = self.started;
+        let beat = with_store(&self.store, move |s| {
+            Ok(protocol::workflow::Heartbeat {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                cursor: s.cursor()?.map(|c| c.to_string()),
+                outbox_depth: s.outbox_depth()?,
+                free_disk_bytes: fs4::available_space(s.dir()).ok(),
+                uptime_seconds: started.elapsed().as_secs(),
+                last_sync_at: s.last_sync_ok()?,
+            })
+        })
+        .await;
+        match beat {
+            Ok(beat) => {
+                if let Err(e) = self.client.heartbeat(&beat).await {
+                    tracing::debug!(error = %e, "heartbeat not delivered");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the kiosk's state for a heartbeat"),
+        }
     }
 
     /// Saves a submission to the outbox (sealed, durable) and asks for prompt delivery. The
@@ -356,9 +385,12 @@ impl Engine {
     async fn listen(&self, shutdown: &mut watch::Receiver<bool>) -> Result<(), SyncError> {
         let mut stream = Box::pin(self.client.events().await?);
         loop {
+            // At most every 100 s, so the heartbeat that rides on each sync keeps the kiosk
+            // "online" in the fleet list (the server allows two 120 s intervals).
             let jittered = self
                 .config
                 .poll_interval
+                .min(Duration::from_secs(100))
                 .mul_f64(rand::rng().random_range(0.8..1.2));
             tokio::select! {
                 notice = stream.next() => match notice {

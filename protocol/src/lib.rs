@@ -12,6 +12,7 @@ pub mod ids;
 pub mod isbn;
 pub mod staff;
 pub mod submission;
+pub mod workflow;
 
 pub use content::{ContentBody, ContentItem, ContentKind};
 pub use enroll::{EnrollRequest, EnrollResponse, EnrollmentString, Fingerprint};

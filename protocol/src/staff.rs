@@ -128,6 +128,11 @@ pub struct KioskRecord {
     pub enrolled_at: Timestamp,
     pub last_seen_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// Online / stale / offline, from heartbeats (see `docs/protocol.md`).
+    pub health: crate::workflow::Health,
+    /// The kiosk's last report of itself, if it has sent one.
+    #[serde(default)]
+    pub heartbeat: Option<crate::workflow::Heartbeat>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -24,7 +24,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/changes", get(kiosk_api::changes))
         .route("/v1/events", get(kiosk_api::events))
         .route("/v1/media/{sha256}", get(kiosk_api::media))
-        .route("/v1/submissions", post(kiosk_api::submit));
+        .route("/v1/submissions", post(kiosk_api::submit))
+        .route("/v1/status-check", post(kiosk_api::status_check))
+        .route("/v1/heartbeat", post(kiosk_api::heartbeat));
     let staff = Router::new()
         .route("/v1/staff/login", post(staff_api::login))
         .route("/v1/staff/logout", post(staff_api::logout))
@@ -72,7 +74,17 @@ pub fn router(state: AppState) -> Router {
             "/v1/staff/kiosks/{id}/revoke",
             post(staff_api::revoke_kiosk),
         )
-        .route("/v1/staff/kiosks/{id}/move", post(staff_api::move_kiosk));
+        .route("/v1/staff/kiosks/{id}/move", post(staff_api::move_kiosk))
+        .route("/v1/staff/submissions", get(staff_api::list_submissions))
+        .route(
+            "/v1/staff/submissions/export.csv",
+            get(staff_api::export_submissions),
+        )
+        .route("/v1/staff/submissions/{id}", get(staff_api::get_submission))
+        .route(
+            "/v1/staff/submissions/{id}/status",
+            post(staff_api::change_submission),
+        );
     let json_limit = state.config.staff.max_json_bytes;
     kiosk
         .merge(staff)

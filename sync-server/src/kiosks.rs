@@ -223,7 +223,8 @@ pub async fn list(db: &Db, actor: Actor) -> AppResult<Vec<KioskRecord>> {
     db.read(move |tx| {
         let (cond, path) = actor.subtree_filter("org_id");
         let sql = format!(
-            "SELECT id, name, org_id, version, enrolled_at, last_seen_at, revoked_at
+            "SELECT id, name, org_id, version, enrolled_at, last_seen_at, revoked_at,
+                    heartbeat, heartbeat_at
              FROM kiosks WHERE {cond} ORDER BY enrolled_at"
         );
         let rows = tx
@@ -237,6 +238,23 @@ pub async fn list(db: &Db, actor: Actor) -> AppResult<Vec<KioskRecord>> {
                     enrolled_at: to_ts(r.get(4)?),
                     last_seen_at: r.get::<_, Option<i64>>(5)?.map(to_ts),
                     revoked_at: r.get::<_, Option<i64>>(6)?.map(to_ts),
+                    heartbeat: r
+                        .get::<_, Option<String>>(7)?
+                        .and_then(|j| serde_json::from_str(&j).ok()),
+                    health: protocol::workflow::Health::Offline,
+                })
+                .map(|mut k: KioskRecord| {
+                    let beat_at: Option<i64> = r.get(8).ok().flatten();
+                    k.health = if k.revoked_at.is_some() {
+                        protocol::workflow::Health::Offline
+                    } else {
+                        crate::workflow::health(
+                            now_ms(),
+                            beat_at,
+                            k.heartbeat.as_ref().and_then(|h| h.last_sync_at),
+                        )
+                    };
+                    k
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;

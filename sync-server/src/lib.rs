@@ -21,6 +21,7 @@ pub mod staff;
 pub mod state;
 pub mod submissions;
 pub mod tls;
+pub mod workflow;
 
 pub use app::Application;
 pub use config::Config;

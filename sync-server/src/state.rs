@@ -27,6 +27,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Opens the sealed boxes kiosks put submissions in.
     pub submission_key: Arc<crypto_box::SecretKey>,
+    /// Rate limit of status checks, per kiosk.
+    pub checks: Arc<crate::workflow::CheckLimiter>,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
             schedule_changed: Arc::new(Notify::new()),
             shutdown: shutdown_rx,
             submission_key,
+            checks: Arc::default(),
         };
         Ok((state, identity, shutdown))
     }

@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use super::i18n::{Lang, Strings};
 use super::images::{Decoded, Fit, Images};
-use super::screen::{admin, article, attract, book, form, home, library, news, search};
+use super::screen::{admin, article, attract, book, form, home, library, news, search, status};
 use super::theme::{self, Type};
 use crate::config::KioskConfig;
 use crate::core::{Core, SyncStatus};
@@ -67,6 +67,7 @@ pub enum Screen {
     Search(search::State),
     Admin(admin::State),
     Form(form::State),
+    Status(status::State),
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +101,7 @@ pub enum Message {
     Search(search::Message),
     Admin(admin::Message),
     Form(form::Message),
+    Check(status::Message),
     /// The pinyin engine finished loading.
     ImeReady(super::ime::Engine),
     Exit,
@@ -452,6 +454,7 @@ impl App {
             Message::Search(m) => search::update(self, m),
             Message::Admin(m) => admin::update(self, m),
             Message::Form(m) => form::update(self, m),
+            Message::Check(m) => status::update(self, m),
             Message::ImeReady(engine) => {
                 self.ime = Some(engine);
                 Task::none()
@@ -484,7 +487,7 @@ impl App {
                 Task::none()
             }
             TileAction::StatusCheck => {
-                self.notice = Some((self.strings().tile_unavailable.to_owned(), 0));
+                self.open(Screen::Status(status::State::default()));
                 Task::none()
             }
         }
@@ -537,6 +540,7 @@ impl App {
             Some(Screen::Search(s)) => search::view(self, s),
             Some(Screen::Admin(s)) => admin::view(self, s),
             Some(Screen::Form(s)) => form::view(self, s),
+            Some(Screen::Status(s)) => status::view(self, s),
         };
         let body = column![
             container(screen).height(Fill).width(Fill),

@@ -197,3 +197,22 @@ pub async fn submit(
     };
     Ok((status, Json(stored)))
 }
+
+pub async fn status_check(
+    State(state): State<AppState>,
+    KioskAuth(kiosk): KioskAuth,
+    Json(query): Json<protocol::workflow::StatusQuery>,
+) -> AppResult<Json<protocol::workflow::StatusAnswer>> {
+    Ok(Json(
+        crate::workflow::check(&state.db, &state.checks, kiosk, query).await?,
+    ))
+}
+
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    KioskAuth(kiosk): KioskAuth,
+    Json(beat): Json<protocol::workflow::Heartbeat>,
+) -> AppResult<StatusCode> {
+    crate::workflow::heartbeat(&state.db, kiosk, beat).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -244,3 +244,50 @@ pub async fn move_kiosk(
     kiosks::move_to(&state, auth.actor, KioskId(id), m.org_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+pub async fn list_submissions(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Query(filter): Query<crate::workflow::Filter>,
+) -> AppResult<Json<Vec<protocol::workflow::SubmissionSummary>>> {
+    Ok(Json(
+        crate::workflow::list(&state.db, auth.actor, filter).await?,
+    ))
+}
+
+pub async fn get_submission(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<protocol::workflow::SubmissionDetail>> {
+    Ok(Json(crate::workflow::get(&state.db, auth.actor, id).await?))
+}
+
+pub async fn change_submission(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+    Json(change): Json<protocol::workflow::StatusChange>,
+) -> AppResult<Json<protocol::workflow::SubmissionDetail>> {
+    Ok(Json(
+        crate::workflow::change(&state.db, auth.actor, id, change).await?,
+    ))
+}
+
+pub async fn export_submissions(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Query(filter): Query<crate::workflow::Filter>,
+) -> AppResult<impl axum::response::IntoResponse> {
+    let csv = crate::workflow::export_csv(&state.db, auth.actor, filter).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"submissions.csv\"",
+            ),
+        ],
+        csv,
+    ))
+}

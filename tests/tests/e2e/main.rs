@@ -12,3 +12,4 @@ mod media;
 mod news;
 mod outbox;
 mod scope;
+mod workflow;

@@ -9,3 +9,4 @@ pub mod home;
 pub mod library;
 pub mod news;
 pub mod search;
+pub mod status;
