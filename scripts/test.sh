@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it: formatting, lints, every test.
-# Needs only the Rust toolchain (tests start their own servers on 127.0.0.1).
+# Needs the Rust toolchain; the staff console's browser tests also need Debian's chromium and
+# chromium-driver, which this script installs when they are missing (as root, non-interactive).
+# Tests start their own servers on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if ! command -v chromium > /dev/null || ! command -v chromedriver > /dev/null; then
+    echo "installing chromium and chromium-driver for the console's browser tests…"
+    sudo_cmd=""
+    if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver > /dev/null
+fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -85,6 +85,9 @@ pub enum SyncEvent {
     Failed { message: String, refused: bool },
 }
 
+/// How often a kiosk reports itself at least (the server counts a kiosk online for two of these).
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(100);
+
 #[derive(Clone)]
 pub struct Engine {
     store: Arc<Mutex<Store>>,
@@ -95,6 +98,7 @@ pub struct Engine {
     outbox_changed: Arc<tokio::sync::Notify>,
     /// When the engine was made, for the heartbeat's uptime.
     started: std::time::Instant,
+    last_heartbeat: Arc<Mutex<Option<std::time::Instant>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -153,6 +157,7 @@ impl Engine {
             events,
             outbox_changed: Arc::new(tokio::sync::Notify::new()),
             started: std::time::Instant::now(),
+            last_heartbeat: Arc::default(),
         })
     }
 
@@ -182,7 +187,12 @@ impl Engine {
             Ok(summary) => {
                 with_store(&self.store, |s| s.record_sync_ok()).await?;
                 let _ = self.events.send(SyncEvent::Synced(summary.clone()));
-                self.heartbeat().await;
+                // A sync that changed nothing stays one small request; the heartbeat rides
+                // along when something changed, and at least every HEARTBEAT_EVERY.
+                let changed = summary.upserts + summary.deletes + summary.delivered > 0;
+                if changed || self.heartbeat_due() {
+                    self.heartbeat().await;
+                }
             }
             Err(e) => {
                 let message = e.to_string();
@@ -197,7 +207,19 @@ impl Engine {
 
     /// Tells the server how this kiosk is (version, cursor, outbox, free disk, uptime, last good
     /// sync). Best effort: a failed heartbeat changes nothing here.
+    fn heartbeat_due(&self) -> bool {
+        self.last_heartbeat
+            .lock()
+            .expect("the heartbeat lock is never held across a panic")
+            .is_none_or(|t| t.elapsed() >= HEARTBEAT_EVERY)
+    }
+
     async fn heartbeat(&self) {
+        *self
+            .last_heartbeat
+            .lock()
+            .expect("the heartbeat lock is never held across a panic") =
+            Some(std::time::Instant::now());
         let started = self.started;
         let beat = with_store(&self.store, move |s| {
             Ok(protocol::workflow::Heartbeat {

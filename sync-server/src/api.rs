@@ -86,8 +86,12 @@ pub fn router(state: AppState) -> Router {
             post(staff_api::change_submission),
         );
     let json_limit = state.config.staff.max_json_bytes;
+    let console = crate::console::router(&state).layer(axum::middleware::map_response(
+        crate::console::secure_headers,
+    ));
     kiosk
         .merge(staff)
+        .merge(console)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json_limit))

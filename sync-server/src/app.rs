@@ -83,7 +83,7 @@ impl Application {
         axum_server::from_tcp(self.listener)?
             .acceptor(acceptor)
             .handle(handle)
-            .serve(router.into_make_service())
+            .serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .await
             .context("server failed")?;
         scheduler.abort();

@@ -292,6 +292,7 @@ async fn demo(config: Config, catalog_size: u64, no_serve: bool) -> anyhow::Resu
         loaded.news, loaded.forms, loaded.catalog_items
     );
     println!("staff login: {} / {}", demo::ADMIN, demo::PASSWORD);
+    println!("staff console: {}console/", app.public_url());
     println!("staff API: {}v1/staff/", app.public_url());
     println!("enrollment string for a kiosk at {}:", loaded.branch_name);
     println!("{}", token.enrollment_string);

@@ -29,6 +29,8 @@ pub struct AppState {
     pub submission_key: Arc<crypto_box::SecretKey>,
     /// Rate limit of status checks, per kiosk.
     pub checks: Arc<crate::workflow::CheckLimiter>,
+    /// Failed console sign-ins, per username and address.
+    pub logins: Arc<crate::console::LoginLimiter>,
 }
 
 impl AppState {
@@ -57,6 +59,7 @@ impl AppState {
             shutdown: shutdown_rx,
             submission_key,
             checks: Arc::default(),
+            logins: Arc::default(),
         };
         Ok((state, identity, shutdown))
     }

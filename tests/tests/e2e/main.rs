@@ -1,6 +1,7 @@
 //! End-to-end tests: the real sync server over real TLS, driven by the real kiosk client.
 
 mod catalog;
+mod console;
 mod core_api;
 mod demo;
 mod enroll;

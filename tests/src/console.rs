@@ -1,0 +1,115 @@
+//! A browser-like client of the staff console: keeps cookies, reads the CSRF token out of each
+//! page it fetches, and posts forms with it.
+
+use crate::TestServer;
+use reqwest::StatusCode;
+use url::Url;
+
+pub struct Console {
+    pub http: reqwest::Client,
+    pub base: Url,
+    /// The CSRF token from the last page that had one.
+    pub csrf: String,
+}
+
+/// What a page answered.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+    pub csp: Option<String>,
+}
+
+fn csrf_in(body: &str) -> Option<String> {
+    let at = body.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    let end = body[at..].find('"')?;
+    Some(body[at..at + end].to_owned())
+}
+
+impl Console {
+    pub fn new(server: &TestServer) -> Console {
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(kiosk::net::pinned_tls_config(server.fingerprint))
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("console client builds");
+        Console {
+            http,
+            base: server.url.clone(),
+            csrf: String::new(),
+        }
+    }
+
+    async fn answer(&mut self, resp: reqwest::Response) -> Answer {
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let csp = resp
+            .headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = resp.text().await.expect("a body");
+        if let Some(token) = csrf_in(&body) {
+            self.csrf = token;
+        }
+        Answer {
+            status,
+            location,
+            body,
+            csp,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Answer {
+        let resp = self
+            .http
+            .get(self.base.join(path).expect("url"))
+            .send()
+            .await
+            .expect("the server answers");
+        self.answer(resp).await
+    }
+
+    /// Posts a form with the current CSRF token added.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        let csrf = self.csrf.clone();
+        form.push(("_csrf", &csrf));
+        let resp = self
+            .http
+            .post(self.base.join(path).expect("url"))
+            .form(&form)
+            .send()
+            .await
+            .expect("the server answers");
+        self.answer(resp).await
+    }
+
+    /// Posts a form without the CSRF token (what a forged request looks like).
+    pub async fn post_without_csrf(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let resp = self
+            .http
+            .post(self.base.join(path).expect("url"))
+            .form(fields)
+            .send()
+            .await
+            .expect("the server answers");
+        self.answer(resp).await
+    }
+
+    /// Signs in through the login page; returns where the server sent the browser.
+    pub async fn login(&mut self, username: &str, password: &str) -> Answer {
+        self.get("/console/login").await;
+        self.post(
+            "/console/login",
+            &[("username", username), ("password", password)],
+        )
+        .await
+    }
+}

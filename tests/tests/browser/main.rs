@@ -1,0 +1,355 @@
+//! The staff console in a real headless Chromium, driven over WebDriver: sign in, publish an
+//! article with an image and see it reach a kiosk through sync, answer a submission and see the
+//! answer at a kiosk, create an enrollment token. Screenshots of the main pages are written to
+//! `target/console-screenshots/` for people to look at.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`scripts/test.sh` installs them).
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use kiosk::core::{Core, StatusCheck};
+use kiosk::sync::SyncConfig;
+use protocol::content::NewsCategory;
+use protocol::submission::SealedAnswers;
+use protocol::workflow::Status;
+use serde_json::json;
+use tests::TestServer;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const DRIVER: &str = "/usr/bin/chromedriver";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn browser(profile: &std::path::Path) -> (Driver, Client) {
+    assert!(
+        std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(DRIVER).exists(),
+        "the browser tests need Debian's chromium and chromium-driver (scripts/test.sh installs them)"
+    );
+    let port = free_port();
+    let driver = Driver(
+        Command::new(DRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--ignore-certificate-errors", "--window-size=1440,900", "--lang=zh-CN",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        if let Ok(client) = ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            return (driver, client);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not answer within 10 s");
+}
+
+fn shots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(shots().join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+async fn text_of(c: &Client) -> String {
+    c.find(Locator::Css("main"))
+        .await
+        .expect("a main element")
+        .text()
+        .await
+        .expect("text")
+}
+
+fn valid_id() -> String {
+    let first17 = *b"33010219850715241";
+    let mut id = String::from_utf8(first17.to_vec()).expect("ascii");
+    id.push(protocol::answers::resident_id_check_char(&first17));
+    id
+}
+
+#[tokio::test]
+async fn staff_publish_answer_and_enroll_from_a_real_browser() {
+    let server = TestServer::start().await;
+    let work = tempfile::tempdir().expect("dir");
+    let loaded = sync_server::demo::load(
+        &server.state,
+        work.path(),
+        20,
+        &sync_server::import::catalog::Quiet,
+    )
+    .await
+    .expect("demo loads");
+    let admin = server
+        .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
+        .await;
+    let dir = tempfile::tempdir().expect("dir");
+    {
+        let mut store = kiosk::store::Store::open(dir.path()).expect("store");
+        let created = admin.enrollment_token(loaded.branch).await;
+        kiosk::admin::enroll(&mut store, &created.enrollment_string, "")
+            .await
+            .expect("enroll");
+    }
+    let core = Core::open(dir.path(), SyncConfig::default()).expect("core");
+    core.sync_now().await.expect("first sync");
+    // An employee's application, to be answered from the browser.
+    let (form, _) = core
+        .forms()
+        .await
+        .expect("forms")
+        .into_iter()
+        .find(|(_, f)| f.title == "入会申请")
+        .expect("the membership form");
+    let answers = [
+        ("name", json!("王芳")),
+        ("gender", json!("female")),
+        ("id_number", json!(valid_id())),
+        ("phone", json!("13900005678")),
+        ("org_unit", json!("lj_chengdong")),
+        ("dept", json!("营业部")),
+        ("employment", json!("contract")),
+        ("join_date", json!("2018-03-01")),
+        ("prev_member", json!("no")),
+        ("consent", json!(true)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let saved = core
+        .submit(form.id.clone(), form.version, SealedAnswers { answers })
+        .await
+        .expect("saved");
+    assert_eq!(core.sync_now().await.expect("delivered").delivered, 1);
+
+    let profile = tempfile::tempdir().expect("profile");
+    let (_driver, c) = browser(profile.path()).await;
+    let base = server.url.as_str().trim_end_matches('/').to_owned();
+
+    // Sign in.
+    c.goto(&format!("{base}/console/login"))
+        .await
+        .expect("login page");
+    shot(&c, "login").await;
+    c.find(Locator::Css("input[name=username]"))
+        .await
+        .expect("field")
+        .send_keys(sync_server::demo::ADMIN)
+        .await
+        .expect("type");
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .expect("field")
+        .send_keys(sync_server::demo::PASSWORD)
+        .await
+        .expect("type");
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("div.tiles"))
+        .await
+        .expect("the dashboard");
+    assert!(text_of(&c).await.contains("待办理"));
+    shot(&c, "dashboard").await;
+
+    // Publish an article with a cover image.
+    let image = work.path().join("cover.png");
+    std::fs::write(&image, tests::png(800, 450)).expect("image");
+    c.goto(&format!("{base}/console/news")).await.expect("news");
+    c.find(Locator::Css("details summary"))
+        .await
+        .expect("summary")
+        .click()
+        .await
+        .expect("open");
+    let title = "浏览器里发布的职工文化节通知";
+    c.find(Locator::Css("input[name=title]"))
+        .await
+        .expect("title")
+        .send_keys(title)
+        .await
+        .expect("type");
+    c.find(Locator::Css("textarea[name=body]"))
+        .await
+        .expect("body")
+        .send_keys("# 职工文化节\n\n本周六在**支行三楼**举行，欢迎报名。")
+        .await
+        .expect("type");
+    c.find(Locator::Css("select[name=category]"))
+        .await
+        .expect("category")
+        .select_by_value("union_news")
+        .await
+        .expect("choose");
+    c.find(Locator::Css("input[name=image]"))
+        .await
+        .expect("file")
+        .send_keys(image.to_str().expect("utf-8 path"))
+        .await
+        .expect("attach");
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#preview strong"))
+        .await
+        .expect("the live preview renders the Markdown");
+    shot(&c, "news-editor").await;
+    c.find(Locator::Css("form.editor button[type=submit]"))
+        .await
+        .expect("publish")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("p.ok"))
+        .await
+        .expect("published");
+    assert!(text_of(&c).await.contains(title));
+    shot(&c, "news").await;
+
+    // It reaches the kiosk, cover and all.
+    core.sync_now().await.expect("sync");
+    let news = core.news(NewsCategory::UnionNews).await.expect("news");
+    let (item, article) = news
+        .iter()
+        .find(|(_, n)| n.title == title)
+        .expect("the kiosk has it");
+    assert!(article.cover.is_some());
+    let full = core
+        .article(item.id.clone())
+        .await
+        .expect("article")
+        .expect("found");
+    assert!(full.cover.expect("the cover is cached").exists());
+
+    // Answer the submission.
+    c.goto(&format!("{base}/console/submissions"))
+        .await
+        .expect("inbox");
+    shot(&c, "submissions").await;
+    c.find(Locator::LinkText(&saved.receipt))
+        .await
+        .expect("the receipt is listed")
+        .click()
+        .await
+        .expect("open");
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("table.answers"))
+        .await
+        .expect("the detail");
+    assert!(text_of(&c).await.contains("王芳"));
+    c.find(Locator::Css("select[name=status]"))
+        .await
+        .expect("status")
+        .select_by_value("approved")
+        .await
+        .expect("choose");
+    let reply = "您的入会申请已通过，请到支行工会领取会员证。";
+    c.find(Locator::Css("textarea[name=reply]"))
+        .await
+        .expect("reply")
+        .send_keys(reply)
+        .await
+        .expect("type");
+    c.find(Locator::Css("form.editor button[type=submit]"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("p.ok"))
+        .await
+        .expect("saved");
+    shot(&c, "submission").await;
+    let found = core
+        .check_status(saved.receipt.clone(), "5678".into())
+        .await;
+    let StatusCheck::Found(answer) = found else {
+        panic!("the kiosk finds the answer: {found:?}")
+    };
+    assert_eq!(answer.status, Status::Approved);
+    assert_eq!(answer.reply.as_deref(), Some(reply));
+
+    // Enroll another kiosk.
+    c.goto(&format!("{base}/console/kiosks"))
+        .await
+        .expect("kiosks");
+    shot(&c, "kiosks").await;
+    c.find(Locator::Css("form.card button[type=submit]"))
+        .await
+        .expect("create")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("div.qr svg"))
+        .await
+        .expect("a QR code");
+    let string = c
+        .find(Locator::Css("pre.string"))
+        .await
+        .expect("string")
+        .text()
+        .await
+        .expect("text");
+    assert!(string.starts_with("unionkiosk://enroll?"), "{string}");
+    shot(&c, "enrollment-token").await;
+
+    for (path, name) in [
+        ("/console/library", "library"),
+        ("/console/forms?edit=", "forms"),
+        ("/console/orgs", "orgs"),
+    ] {
+        c.goto(&format!("{base}{path}")).await.expect("page");
+        shot(&c, name).await;
+    }
+    c.close().await.expect("browser closes");
+}
