@@ -410,3 +410,48 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
         .expect("encode png");
     out.into_inner()
 }
+
+/// A resident ID number that passes its checksum (born 1985-07-15).
+pub fn valid_id() -> String {
+    let first17 = *b"33010219850715241";
+    let mut id = String::from_utf8(first17.to_vec()).expect("ascii");
+    id.push(protocol::answers::resident_id_check_char(&first17));
+    id
+}
+
+/// Answers that pass the demo's membership form (入会申请).
+pub fn membership_answers(name: &str, phone: &str) -> protocol::answers::Answers {
+    use serde_json::json;
+    [
+        ("name", json!(name)),
+        ("gender", json!("female")),
+        ("id_number", json!(valid_id())),
+        ("phone", json!(phone)),
+        ("org_unit", json!("lj_chengdong")),
+        ("dept", json!("营业部")),
+        ("employment", json!("contract")),
+        ("join_date", json!("2018-03-01")),
+        ("prev_member", json!("no")),
+        ("consent", json!(true)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// A kiosk enrolled at `org` with a token from `staff`, its core open and synced once; the
+/// temp dir holds its data.
+pub async fn kiosk_core(staff: &Staff, org: OrgId) -> (kiosk::core::Core, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("dir");
+    {
+        let mut store = kiosk::store::Store::open(dir.path()).expect("store");
+        let created = staff.enrollment_token(org).await;
+        kiosk::admin::enroll(&mut store, &created.enrollment_string, "")
+            .await
+            .expect("enroll");
+    }
+    let core =
+        kiosk::core::Core::open(dir.path(), kiosk::sync::SyncConfig::default()).expect("core");
+    core.sync_now().await.expect("first sync");
+    (core, dir)
+}

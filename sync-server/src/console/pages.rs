@@ -93,6 +93,33 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// An item of the caller's subtree, or the page saying why not.
+async fn load(state: &AppState, s: &Session, id: &str) -> Result<ContentRecord, Response> {
+    content::get(&state.db, s.actor.clone(), ContentId(id.to_owned()))
+        .await
+        .map_err(|e| app_error(s.lang, e))
+}
+
+/// A new version of an item with a new body, its org and schedule kept, published.
+async fn rewrite(
+    state: &AppState,
+    s: &Session,
+    record: ContentRecord,
+    body: ContentBody,
+) -> Result<(), Response> {
+    let w = ContentWrite {
+        org_id: record.item.org_id,
+        published: true,
+        publish_at: record.item.publish_at,
+        expire_at: record.item.expire_at,
+        body,
+    };
+    content::replace(state, s.actor.clone(), record.item.id, w)
+        .await
+        .map(drop)
+        .map_err(|e| app_error(s.lang, e))
+}
+
 // ---------------------------------------------------------------- sign-in
 
 const LOGIN_CSRF: &str = "uk_login_csrf";
@@ -793,9 +820,7 @@ pub async fn library_item(
     Path(id): Path<String>,
 ) -> Page {
     let l = s.lang;
-    let record = content::get(&state.db, s.actor.clone(), ContentId(id.clone()))
-        .await
-        .map_err(|e| app_error(l, e))?;
+    let record = load(&state, &s, &id).await?;
     let ContentBody::LibraryItem(item) = &record.item.body else {
         return Err(error_page(
             l,
@@ -840,10 +865,8 @@ pub async fn save_library_item(
 ) -> Page {
     check_csrf(&s, &f.csrf)?;
     let l = s.lang;
-    let record = content::get(&state.db, s.actor.clone(), ContentId(id.clone()))
-        .await
-        .map_err(|e| app_error(l, e))?;
-    let ContentBody::LibraryItem(mut item) = record.item.body else {
+    let record = load(&state, &s, &id).await?;
+    let ContentBody::LibraryItem(mut item) = record.item.body.clone() else {
         return Err(error_page(
             l,
             StatusCode::NOT_FOUND,
@@ -855,16 +878,7 @@ pub async fn save_library_item(
     item.category = f.category.trim().to_owned();
     item.location = f.location.trim().to_owned();
     item.description = f.description.trim().to_owned();
-    let w = ContentWrite {
-        org_id: record.item.org_id,
-        published: true,
-        publish_at: record.item.publish_at,
-        expire_at: record.item.expire_at,
-        body: ContentBody::LibraryItem(item),
-    };
-    content::replace(&state, s.actor.clone(), ContentId(id), w)
-        .await
-        .map_err(|e| app_error(l, e))?;
+    rewrite(&state, &s, record, ContentBody::LibraryItem(item)).await?;
     Ok(back("/console/library", tr(l, "已保存。", "Saved.")))
 }
 
@@ -885,10 +899,8 @@ pub async fn edit_list(
 ) -> Page {
     check_csrf(&s, &f.csrf)?;
     let l = s.lang;
-    let record = content::get(&state.db, s.actor.clone(), ContentId(id.clone()))
-        .await
-        .map_err(|e| app_error(l, e))?;
-    let ContentBody::ReadingList(mut list) = record.item.body else {
+    let record = load(&state, &s, &id).await?;
+    let ContentBody::ReadingList(mut list) = record.item.body.clone() else {
         return Err(error_page(
             l,
             StatusCode::NOT_FOUND,
@@ -920,16 +932,7 @@ pub async fn edit_list(
         }
         _ => {}
     }
-    let w = ContentWrite {
-        org_id: record.item.org_id,
-        published: true,
-        publish_at: record.item.publish_at,
-        expire_at: record.item.expire_at,
-        body: ContentBody::ReadingList(list),
-    };
-    content::replace(&state, s.actor.clone(), ContentId(id), w)
-        .await
-        .map_err(|e| app_error(l, e))?;
+    rewrite(&state, &s, record, ContentBody::ReadingList(list)).await?;
     Ok(back(
         "/console/library",
         tr(l, "书单已更新。", "Reading list updated."),

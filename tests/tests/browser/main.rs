@@ -11,8 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use kiosk::core::{Core, StatusCheck};
-use kiosk::sync::SyncConfig;
+use kiosk::core::StatusCheck;
 use protocol::content::NewsCategory;
 use protocol::submission::SealedAnswers;
 use protocol::workflow::Status;
@@ -100,13 +99,6 @@ async fn text_of(c: &Client) -> String {
         .expect("text")
 }
 
-fn valid_id() -> String {
-    let first17 = *b"33010219850715241";
-    let mut id = String::from_utf8(first17.to_vec()).expect("ascii");
-    id.push(protocol::answers::resident_id_check_char(&first17));
-    id
-}
-
 #[tokio::test]
 async fn staff_publish_answer_and_enroll_from_a_real_browser() {
     let server = TestServer::start().await;
@@ -122,16 +114,7 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
     let admin = server
         .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
         .await;
-    let dir = tempfile::tempdir().expect("dir");
-    {
-        let mut store = kiosk::store::Store::open(dir.path()).expect("store");
-        let created = admin.enrollment_token(loaded.branch).await;
-        kiosk::admin::enroll(&mut store, &created.enrollment_string, "")
-            .await
-            .expect("enroll");
-    }
-    let core = Core::open(dir.path(), SyncConfig::default()).expect("core");
-    core.sync_now().await.expect("first sync");
+    let (core, _dir) = tests::kiosk_core(&admin, loaded.branch).await;
     // An employee's application, to be answered from the browser.
     let (form, _) = core
         .forms()
@@ -140,21 +123,7 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
         .into_iter()
         .find(|(_, f)| f.title == "入会申请")
         .expect("the membership form");
-    let answers = [
-        ("name", json!("王芳")),
-        ("gender", json!("female")),
-        ("id_number", json!(valid_id())),
-        ("phone", json!("13900005678")),
-        ("org_unit", json!("lj_chengdong")),
-        ("dept", json!("营业部")),
-        ("employment", json!("contract")),
-        ("join_date", json!("2018-03-01")),
-        ("prev_member", json!("no")),
-        ("consent", json!(true)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let answers = tests::membership_answers("王芳", "13900005678");
     let saved = core
         .submit(form.id.clone(), form.version, SealedAnswers { answers })
         .await

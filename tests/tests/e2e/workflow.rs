@@ -3,39 +3,11 @@
 //! code and the phone's last four digits — while codes cannot be probed, and a sibling city's
 //! staff never see it.
 
-use kiosk::core::{Core, StatusCheck};
-use kiosk::sync::SyncConfig;
+use kiosk::core::StatusCheck;
 use protocol::staff::{KioskRecord, NewStaff, Org};
 use protocol::submission::SealedAnswers;
 use protocol::workflow::{Health, Status, StatusChange, SubmissionDetail, SubmissionSummary};
-use serde_json::json;
 use tests::TestServer;
-
-async fn kiosk(
-    server: &TestServer,
-    staff: &tests::Staff,
-    org: protocol::OrgId,
-) -> (Core, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("dir");
-    {
-        let mut store = kiosk::store::Store::open(dir.path()).expect("store");
-        let created = staff.enrollment_token(org).await;
-        kiosk::admin::enroll(&mut store, &created.enrollment_string, "")
-            .await
-            .expect("enroll");
-    }
-    let core = Core::open(dir.path(), SyncConfig::default()).expect("core");
-    core.sync_now().await.expect("first sync");
-    let _ = server;
-    (core, dir)
-}
-
-fn valid_id() -> String {
-    let first17 = *b"33010219850715241";
-    let mut id = String::from_utf8(first17.to_vec()).expect("ascii");
-    id.push(protocol::answers::resident_id_check_char(&first17));
-    id
-}
 
 #[tokio::test]
 async fn submitted_offline_delivered_once_answered_and_checked_elsewhere() {
@@ -52,8 +24,8 @@ async fn submitted_offline_delivered_once_answered_and_checked_elsewhere() {
     let admin = server
         .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
         .await;
-    let (here, _here_dir) = kiosk(&server, &admin, loaded.branch).await;
-    let (there, _there_dir) = kiosk(&server, &admin, loaded.branch).await;
+    let (here, _here_dir) = tests::kiosk_core(&admin, loaded.branch).await;
+    let (there, _there_dir) = tests::kiosk_core(&admin, loaded.branch).await;
 
     let (form_item, _) = here
         .forms()
@@ -62,21 +34,7 @@ async fn submitted_offline_delivered_once_answered_and_checked_elsewhere() {
         .into_iter()
         .find(|(_, f)| f.title == "入会申请")
         .expect("the membership form");
-    let answers = [
-        ("name", json!("李明")),
-        ("gender", json!("male")),
-        ("id_number", json!(valid_id())),
-        ("phone", json!("13800001234")),
-        ("org_unit", json!("lj_chengdong")),
-        ("dept", json!("营业部")),
-        ("employment", json!("contract")),
-        ("join_date", json!("2015-07-01")),
-        ("prev_member", json!("no")),
-        ("consent", json!(true)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let answers = tests::membership_answers("李明", "13800001234");
 
     // The server is down: the form is saved with its receipt all the same.
     let stopped = server.stop_keeping_data().await;
@@ -172,7 +130,7 @@ async fn submitted_offline_delivered_once_answered_and_checked_elsewhere() {
         detail
             .answers
             .iter()
-            .any(|a| a.label == "性别" && a.value == "男")
+            .any(|a| a.label == "性别" && a.value == "女")
     );
 
     let found = there

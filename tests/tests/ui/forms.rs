@@ -35,13 +35,6 @@ async fn next_box(h: &mut Harness) {
     h.tap(zh().form_tap_to_type).await;
 }
 
-fn valid_id() -> String {
-    let first17 = *b"33010219850715241";
-    let mut id = String::from_utf8(first17.to_vec()).expect("ascii");
-    id.push(answers::resident_id_check_char(&first17));
-    id
-}
-
 #[tokio::test]
 async fn the_membership_form_filled_with_the_on_screen_keyboard() {
     let mut h = Harness::demo().await;
@@ -61,7 +54,7 @@ async fn the_membership_form_filled_with_the_on_screen_keyboard() {
 
     // A wrong phone number is pointed out when the field is left.
     next_box(&mut h).await; // 身份证号
-    keys(&mut h, &valid_id()).await;
+    keys(&mut h, &tests::valid_id()).await;
     h.tap(zh().key_done).await;
     next_box(&mut h).await; // 手机号码
     keys(&mut h, "12345").await;

@@ -5,7 +5,6 @@ use futures_util::StreamExt;
 use iced::{Event, Size, Task};
 use iced_test::simulator::Simulator;
 use kiosk::core::Core;
-use kiosk::sync::SyncConfig;
 use kiosk::ui::{App, Message, Settings};
 use tests::TestServer;
 
@@ -55,16 +54,7 @@ impl Harness {
         let admin = server
             .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
             .await;
-        let dir = tempfile::tempdir().expect("dir");
-        {
-            let mut store = kiosk::store::Store::open(dir.path()).expect("store");
-            let created = admin.enrollment_token(loaded.branch).await;
-            kiosk::admin::enroll(&mut store, &created.enrollment_string, "")
-                .await
-                .expect("enroll");
-        }
-        let core = Core::open(dir.path(), SyncConfig::default()).expect("core");
-        core.sync_now().await.expect("first sync");
+        let (core, dir) = tests::kiosk_core(&admin, loaded.branch).await;
         core.rebuild_search().await.expect("index");
         let (app, task) = App::new(core.clone(), settings(), false);
         let mut h = Harness {
