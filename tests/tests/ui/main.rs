@@ -5,4 +5,5 @@
 mod flows;
 mod forms;
 mod harness;
+mod status;
 mod touch;
