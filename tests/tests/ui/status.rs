@@ -1,7 +1,6 @@
 //! 办理进度 on the glass: typing the receipt code and phone digits with the on-screen keyboard,
 //! the answer from the server, and the calm sentence when the network is gone.
 
-use kiosk::ui::Message;
 use kiosk::ui::i18n::Lang;
 
 use super::harness::Harness;
