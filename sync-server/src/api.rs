@@ -11,6 +11,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use protocol::ErrorCode;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
@@ -102,13 +103,17 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> AppError {
-    AppError::new(StatusCode::NOT_FOUND, "no_such_endpoint", "没有这个接口")
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NoSuchEndpoint,
+        "没有这个接口",
+    )
 }
 
 async fn method_not_allowed() -> AppError {
     AppError::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "这个接口不支持该请求方法",
     )
 }

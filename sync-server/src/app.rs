@@ -99,7 +99,7 @@ async fn run_scheduler(state: AppState) {
         let next = match content::apply_due(&state).await {
             Ok(next) => next,
             Err(e) => {
-                tracing::error!(error = %e, "scheduled publishing failed; retrying");
+                tracing::error!(error = %e.chain(), "scheduled publishing failed; retrying");
                 Some(now_ms() + 5_000)
             }
         };
@@ -145,7 +145,9 @@ async fn watch_other_writers(state: AppState) {
                 state.schedule_changed.notify_one();
             }
             Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot check for changes by other writers"),
+            Err(e) => {
+                tracing::warn!(error = %e.chain(), "cannot check for changes by other writers")
+            }
         }
     }
 }

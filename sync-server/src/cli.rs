@@ -233,7 +233,13 @@ impl Cli {
                 if let Some(addr) = listen {
                     config.listen = addr;
                 }
-                return demo(config, catalog_size, no_serve).await;
+                let stop = shutdown_signal()?;
+                let app = load_demo(config, catalog_size).await?;
+                if no_serve {
+                    return Ok(());
+                }
+                announce(&app);
+                return app.run_until(stop).await;
             }
             Command::GenCatalog { out, count, seed } => {
                 let file = std::fs::File::create(&out)
@@ -268,23 +274,20 @@ fn announce(app: &Application) {
     println!("certificate SHA-256 fingerprint: {}", app.fingerprint());
 }
 
-async fn demo(config: Config, catalog_size: u64, no_serve: bool) -> anyhow::Result<()> {
+/// Builds the server and loads the demo into it; prints how to sign in and enroll a kiosk.
+async fn load_demo(config: Config, catalog_size: u64) -> anyhow::Result<Application> {
     let app = Application::build(config).await?;
-    let stop = shutdown_signal()?;
     let state = app.state().clone();
     let work = state.config.data_dir()?.join("demo");
     eprintln!("loading the demo pack and a {catalog_size}-item catalogue…");
     let loaded = demo::load(&state, &work, catalog_size, &ProgressBar::new("catalogue")).await?;
     let token = kiosks::create_token(
-        &state.db,
+        &state,
         Actor::Operator,
         NewEnrollmentToken {
             org_id: loaded.branch,
             valid_minutes: None,
         },
-        &state.config.enrollment,
-        state.public_url.clone(),
-        state.fingerprint,
     )
     .await?;
     println!(
@@ -296,11 +299,7 @@ async fn demo(config: Config, catalog_size: u64, no_serve: bool) -> anyhow::Resu
     println!("staff API: {}v1/staff/", app.public_url());
     println!("enrollment string for a kiosk at {}:", loaded.branch_name);
     println!("{}", token.enrollment_string);
-    if no_serve {
-        return Ok(());
-    }
-    announce(&app);
-    app.run_until(stop).await
+    Ok(app)
 }
 
 /// A terminal progress bar with rate, drawn on stderr (hidden when stderr is not a terminal).
@@ -350,25 +349,18 @@ async fn run_operator(state: &AppState, command: Command) -> anyhow::Result<()> 
                 display_name,
                 org_id: OrgId(0),
             };
-            let info = staff::bootstrap(&state.db, org, new).await?;
+            let info = staff::bootstrap(state, org, new).await?;
             println!(
                 "created root org {} and administrator '{}'",
                 info.org_id, info.username
             );
         }
         Command::Org(OrgCommand::Add { parent, name }) => {
-            let org = state
-                .db
-                .write(move |tx| orgs::create(tx, Some(OrgId(parent)), &name))
-                .await?;
+            let org = orgs::create(state, op, OrgId(parent), name).await?;
             print_json(&org)?;
         }
         Command::Org(OrgCommand::List) => {
-            for org in state
-                .db
-                .read(move |tx| orgs::list(tx, &Actor::Operator))
-                .await?
-            {
+            for org in orgs::list(state, op).await? {
                 println!(
                     "{:>5}  {}{}",
                     org.id,
@@ -389,16 +381,14 @@ async fn run_operator(state: &AppState, command: Command) -> anyhow::Result<()> 
                 display_name,
                 org_id: OrgId(org),
             };
-            print_json(&staff::create(&state.db, op, new).await?)?;
+            print_json(&staff::create(state, op, new).await?)?;
         }
-        Command::User(UserCommand::List) => print_json(&staff::list(&state.db, op).await?)?,
+        Command::User(UserCommand::List) => print_json(&staff::list(state, op).await?)?,
         Command::Content(cmd) => run_content(state, cmd).await?,
         Command::MediaAdd { file } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let stored =
-                media::store_upload(&state.db, &state.media_dir, &state.config.media, bytes)
-                    .await?;
+            let stored = media::store_upload(state, bytes).await?;
             print_json(&stored)?;
         }
         Command::EnrollToken { org, valid_minutes } => {
@@ -406,15 +396,7 @@ async fn run_operator(state: &AppState, command: Command) -> anyhow::Result<()> 
                 org_id: OrgId(org),
                 valid_minutes,
             };
-            let created = kiosks::create_token(
-                &state.db,
-                op,
-                req,
-                &state.config.enrollment,
-                state.public_url.clone(),
-                state.fingerprint,
-            )
-            .await?;
+            let created = kiosks::create_token(state, op, req).await?;
             let qr = qrcode::QrCode::new(created.enrollment_string.as_bytes())
                 .context("the enrollment string does not fit in a QR code")?
                 .render::<qrcode::render::unicode::Dense1x2>()
@@ -427,7 +409,7 @@ async fn run_operator(state: &AppState, command: Command) -> anyhow::Result<()> 
                 created.expires_at
             );
         }
-        Command::Kiosk(KioskCommand::List) => print_json(&kiosks::list(&state.db, op).await?)?,
+        Command::Kiosk(KioskCommand::List) => print_json(&kiosks::list(state, op).await?)?,
         Command::Kiosk(KioskCommand::Revoke { id }) => {
             kiosks::revoke(state, op, KioskId(id)).await?;
             println!("revoked");
@@ -535,7 +517,7 @@ async fn run_content(state: &AppState, cmd: ContentCommand) -> anyhow::Result<()
                 limit: Some(1000),
                 offset: None,
             };
-            for r in content::list(&state.db, op, q).await? {
+            for r in content::list(state, op, q).await? {
                 println!(
                     "{}  {:<13} org {:<4} v{:<3} {:?}{}",
                     r.item.id,
@@ -548,10 +530,10 @@ async fn run_content(state: &AppState, cmd: ContentCommand) -> anyhow::Result<()
             }
         }
         ContentCommand::Publish { id } => {
-            print_json(&content::set_published(state, op, ContentId(id), true).await?)?
+            print_json(&content::publish(state, op, ContentId(id)).await?)?
         }
         ContentCommand::Unpublish { id } => {
-            print_json(&content::set_published(state, op, ContentId(id), false).await?)?
+            print_json(&content::unpublish(state, op, ContentId(id)).await?)?
         }
         ContentCommand::Delete { id } => {
             content::delete(state, op, ContentId(id)).await?;

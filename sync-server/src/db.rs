@@ -1,8 +1,15 @@
 //! The server database: one SQLite file in WAL mode, one writer connection and a small pool of
 //! readers. All access runs on the blocking thread pool, never on the async workers.
 //!
-//! Every write goes through the single writer, so feed sequence numbers commit in order: a reader
-//! that sees seq N has also seen every seq below it. The feed's no-gap guarantee rests on that.
+//! Within the server process every write goes through the single writer, so feed sequence numbers
+//! commit in order: a reader that sees seq N has also seen every seq below it. The feed's no-gap
+//! guarantee rests on that. The operator's CLI (`content put`, imports) opens the same file from
+//! another process; SQLite's write lock still serialises its transactions with ours, but this
+//! process's hub does not hear of them, so `app` polls the feed head once a second and wakes the
+//! orgs of anything newer than it announced.
+//!
+//! Every time column holds milliseconds since the Unix epoch; [`to_ts`] and [`to_ms`] are the
+//! one place they meet `jiff::Timestamp`, the type of every time on the wire.
 
 use crate::error::{AppError, AppResult};
 use r2d2_sqlite::SqliteConnectionManager;
@@ -99,11 +106,17 @@ where
 
 /// Milliseconds since the Unix epoch, as stored in every time column.
 pub fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
+    to_ms(jiff::Timestamp::now())
 }
 
+/// A stored time as a timestamp (out-of-range values read as the epoch).
 pub fn to_ts(ms: i64) -> jiff::Timestamp {
     jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// A timestamp as stored.
+pub fn to_ms(ts: jiff::Timestamp) -> i64 {
+    ts.as_millisecond()
 }
 
 #[cfg(test)]

@@ -1,48 +1,70 @@
 //! The server's error type: every failure a handler or the CLI can meet, with the HTTP status,
-//! a stable code and a sentence for staff. Internal causes are logged, never sent.
+//! a stable code and a sentence for staff.
+//!
+//! An internal error keeps its cause (`source()`, so the CLI prints the whole chain) and is
+//! logged once, where it becomes a response: [`AppError::log_cause`], called by `IntoResponse`
+//! and by the console's error pages. The cause is never sent.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use protocol::ApiErrorBody;
 use protocol::content::Problem;
+use protocol::{ApiErrorBody, ErrorCode};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct AppError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
+    #[source]
+    cause: Option<Cause>,
+}
+
+/// What went wrong inside the server, and where.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}")]
+struct Cause {
+    context: &'static str,
+    #[source]
+    source: BoxError,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         AppError {
             status,
             code,
             message: message.into(),
+            cause: None,
         }
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "outside_your_org", message)
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::OutsideYourOrg, message)
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("找不到{what}"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            format!("找不到{what}"),
+        )
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, message)
     }
 
@@ -53,19 +75,59 @@ impl AppError {
             .collect();
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_content",
+            ErrorCode::InvalidContent,
             format!("内容有误：{}", list.join("；")),
         )
     }
 
-    /// An error whose cause must not reach the client: logged here with its context.
-    pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
-        tracing::error!(%cause, "{context}");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "服务器内部错误，请稍后再试；问题已记录在服务器日志中",
-        )
+    /// The same error with its message rewritten (the cause, if any, is kept).
+    pub fn map_message(mut self, f: impl FnOnce(String) -> String) -> Self {
+        self.message = f(self.message);
+        self
+    }
+
+    /// An error whose cause must not reach the client. It is kept, not logged: the edge that
+    /// turns the error into a response logs it (see [`AppError::log_cause`]).
+    pub fn internal(context: &'static str, cause: impl Into<BoxError>) -> Self {
+        AppError {
+            cause: Some(Cause {
+                context,
+                source: cause.into(),
+            }),
+            ..Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                "服务器内部错误，请稍后再试；问题已记录在服务器日志中",
+            )
+        }
+    }
+
+    /// Logs the internal cause, if there is one. Call it exactly where the error becomes an
+    /// answer (a JSON body, a console page, a redirect), so each failure is logged once.
+    pub fn log_cause(&self) {
+        if let Some(cause) = &self.cause {
+            tracing::error!(cause = %Chain(&*cause.source), "{}", cause.context);
+        }
+    }
+
+    /// The error with every cause behind it, for logs of failures no client sees.
+    pub fn chain(&self) -> impl std::fmt::Display + '_ {
+        Chain(self)
+    }
+}
+
+/// An error and its sources, joined by `: `.
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = self.0.source();
+        while let Some(e) = next {
+            write!(f, ": {e}")?;
+            next = e.source();
+        }
+        Ok(())
     }
 }
 
@@ -95,10 +157,28 @@ impl From<std::io::Error> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        self.log_cause();
         let body = ApiErrorBody {
-            error: self.code.to_owned(),
+            error: self.code,
             message: self.message,
         };
         (self.status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_keep_their_cause_for_the_log_only() {
+        let io = std::io::Error::other("disk on fire");
+        let e = AppError::internal("saving media", io);
+        assert_eq!(e.code, ErrorCode::Internal);
+        assert!(!e.message.contains("disk on fire"));
+        assert_eq!(
+            e.chain().to_string(),
+            format!("internal: {}: saving media: disk on fire", e.message)
+        );
     }
 }

@@ -5,10 +5,10 @@
 //! parsed and printed again, which keeps a 60,000-item initial sync cheap.
 
 use crate::content::feed_head;
-use crate::db::Db;
 use crate::error::AppResult;
 use crate::kiosks::Kiosk;
 use crate::orgs::ids_in_path;
+use crate::state::AppState;
 use protocol::Cursor;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -31,80 +31,84 @@ pub struct WireChanges {
 }
 
 pub async fn changes(
-    db: &Db,
+    state: &AppState,
     kiosk: Kiosk,
     since: Option<Cursor>,
     limit: u32,
 ) -> AppResult<WireChanges> {
-    db.read(move |tx| {
-        let head = feed_head(tx)?;
-        // A cursor from another scope epoch, or from beyond the head (the server's database was
-        // restored from an older backup), cannot be continued: start again from zero.
-        let (start, reset) = match since {
-            None => (0, false),
-            Some(c) if c.epoch != kiosk.epoch || c.seq > head => (0, true),
-            Some(c) => (c.seq, false),
-        };
-        let scope: Vec<String> = ids_in_path(&kiosk.org_path)
-            .iter()
-            .map(|o| o.0.to_string())
-            .collect();
-        // From zero the kiosk holds nothing this feed gave it, so tombstones are noise.
-        let tombstones = if start == 0 {
-            "AND item IS NOT NULL"
-        } else {
-            ""
-        };
-        let sql = format!(
-            "SELECT seq, content_id, kind, item FROM feed
+    state
+        .db
+        .read(move |tx| {
+            let head = feed_head(tx)?;
+            // A cursor from another scope epoch, or from beyond the head (the server's database was
+            // restored from an older backup), cannot be continued: start again from zero.
+            let (start, reset) = match since {
+                None => (0, false),
+                Some(c) if c.epoch != kiosk.epoch || c.seq > head => (0, true),
+                Some(c) => (c.seq, false),
+            };
+            let scope: Vec<String> = ids_in_path(&kiosk.org_path)
+                .iter()
+                .map(|o| o.0.to_string())
+                .collect();
+            // From zero the kiosk holds nothing this feed gave it, so tombstones are noise.
+            let tombstones = if start == 0 {
+                "AND item IS NOT NULL"
+            } else {
+                ""
+            };
+            let sql = format!(
+                "SELECT seq, content_id, kind, item FROM feed
              WHERE org_id IN ({}) AND seq > ?1 AND seq <= ?2 {tombstones}
              ORDER BY seq LIMIT ?3",
-            scope.join(",")
-        );
-        let mut stmt = tx.prepare(&sql)?;
-        let mut rows = stmt.query(rusqlite::params![
-            start as i64,
-            head as i64,
-            i64::from(limit) + 1
-        ])?;
-        let mut changes = Vec::new();
-        let mut has_more = false;
-        while let Some(r) = rows.next()? {
-            if changes.len() == limit as usize {
-                has_more = true;
-                break;
+                scope.join(",")
+            );
+            let mut stmt = tx.prepare(&sql)?;
+            let mut rows = stmt.query(rusqlite::params![
+                start as i64,
+                head as i64,
+                i64::from(limit) + 1
+            ])?;
+            let mut changes = Vec::new();
+            let mut has_more = false;
+            while let Some(r) = rows.next()? {
+                if changes.len() == limit as usize {
+                    has_more = true;
+                    break;
+                }
+                let seq = r.get::<_, i64>(0)? as u64;
+                let item: Option<String> = r.get(3)?;
+                changes.push(match item {
+                    Some(json) => WireChange::Upsert {
+                        seq,
+                        item: RawValue::from_string(json)?,
+                    },
+                    None => WireChange::Delete {
+                        seq,
+                        id: r.get(1)?,
+                        kind: r.get(2)?,
+                    },
+                });
             }
-            let seq = r.get::<_, i64>(0)? as u64;
-            let item: Option<String> = r.get(3)?;
-            changes.push(match item {
-                Some(json) => WireChange::Upsert {
-                    seq,
-                    item: RawValue::from_string(json)?,
+            let last = match changes.last() {
+                Some(WireChange::Upsert { seq, .. } | WireChange::Delete { seq, .. })
+                    if has_more =>
+                {
+                    *seq
+                }
+                _ => head,
+            };
+            Ok(WireChanges {
+                changes,
+                cursor: Cursor {
+                    epoch: kiosk.epoch,
+                    seq: last,
                 },
-                None => WireChange::Delete {
-                    seq,
-                    id: r.get(1)?,
-                    kind: r.get(2)?,
-                },
-            });
-        }
-        let last = match changes.last() {
-            Some(WireChange::Upsert { seq, .. } | WireChange::Delete { seq, .. }) if has_more => {
-                *seq
-            }
-            _ => head,
-        };
-        Ok(WireChanges {
-            changes,
-            cursor: Cursor {
-                epoch: kiosk.epoch,
-                seq: last,
-            },
-            has_more,
-            reset,
+                has_more,
+                reset,
+            })
         })
-    })
-    .await
+        .await
 }
 
 #[cfg(test)]

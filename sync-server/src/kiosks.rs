@@ -1,50 +1,49 @@
 //! Kiosk enrollment (one-time tokens exchanged for credentials), kiosk authentication, and the
 //! fleet operations staff perform: list, revoke, move to another org.
 
-use crate::db::{Db, now_ms, to_ts};
+use crate::db::{now_ms, to_ms, to_ts};
 use crate::error::{AppError, AppResult};
 use crate::orgs::{self, Actor};
 use crate::secrets::{hashes_equal, random_token, token_hash};
 use crate::state::AppState;
 use protocol::enroll::{EnrollRequest, EnrollResponse, EnrollmentString};
 use protocol::staff::{EnrollmentTokenCreated, KioskRecord, NewEnrollmentToken};
-use protocol::{Fingerprint, KioskId, KioskInfo, OrgId};
+use protocol::{ErrorCode, KioskId, KioskInfo, OrgId};
 use rusqlite::{OptionalExtension, params};
-use url::Url;
 
 /// Creates a one-time enrollment token for an org and wraps it into an enrollment string.
 pub async fn create_token(
-    db: &Db,
+    state: &AppState,
     actor: Actor,
     req: NewEnrollmentToken,
-    limits: &crate::config::EnrollmentConfig,
-    server: Url,
-    fingerprint: Fingerprint,
 ) -> AppResult<EnrollmentTokenCreated> {
+    let limits = &state.config.enrollment;
     let minutes = req.valid_minutes.unwrap_or(limits.default_valid_minutes);
     if minutes == 0 || minutes > limits.max_valid_minutes {
         return Err(AppError::bad_request(
-            "invalid_validity",
+            ErrorCode::InvalidValidity,
             format!("有效期须在 1 到 {} 分钟之间", limits.max_valid_minutes),
         ));
     }
     let token = random_token(24);
     let hash = token_hash(&token);
     let expires = now_ms() + i64::from(minutes) * 60_000;
-    db.write(move |tx| {
-        actor.check_org(tx, req.org_id)?;
-        tx.execute(
+    state
+        .db
+        .write(move |tx| {
+            actor.check_org(tx, req.org_id)?;
+            tx.execute(
             "INSERT INTO enrollment_tokens (token_hash, org_id, created_by, created_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![hash, req.org_id.0, actor.staff_id(), now_ms(), expires],
         )?;
-        Ok(())
-    })
-    .await?;
+            Ok(())
+        })
+        .await?;
     let s = EnrollmentString {
-        server,
+        server: state.public_url.clone(),
         token,
-        fingerprint,
+        fingerprint: state.fingerprint,
     };
     Ok(EnrollmentTokenCreated {
         enrollment_string: s.to_string(),
@@ -54,17 +53,14 @@ pub async fn create_token(
 
 /// Exchanges a token for kiosk credentials. The token is spent in the same transaction that
 /// creates the kiosk, so two kiosks can never enroll with one token.
-pub async fn enroll(
-    db: &Db,
-    req: EnrollRequest,
-    submission_key: &str,
-) -> AppResult<EnrollResponse> {
+pub async fn enroll(state: &AppState, req: EnrollRequest) -> AppResult<EnrollResponse> {
     let hash = token_hash(req.token.trim());
     let secret = random_token(32);
     let secret_hash = token_hash(&secret);
     let kiosk_id = KioskId(uuid::Uuid::new_v4().to_string());
     let id = kiosk_id.clone();
-    let (org, receipt_prefix) = db
+    let (org, receipt_prefix) = state
+        .db
         .write(move |tx| {
             let now = now_ms();
             let row: Option<(i64, i64, Option<i64>)> = tx
@@ -76,21 +72,21 @@ pub async fn enroll(
                 .optional()?;
             let Some((org, expires, used)) = row else {
                 return Err(AppError::unauthorized(
-                    "enrollment_token_unknown",
+                    ErrorCode::EnrollmentTokenUnknown,
                     "注册码无效：请向管理员索取新的注册码",
                 ));
             };
             if used.is_some() {
                 return Err(AppError::new(
                     axum::http::StatusCode::GONE,
-                    "enrollment_token_used",
+                    ErrorCode::EnrollmentTokenUsed,
                     "这个注册码已经用过了：每个注册码只能注册一台终端",
                 ));
             }
             if expires <= now {
                 return Err(AppError::new(
                     axum::http::StatusCode::GONE,
-                    "enrollment_token_expired",
+                    ErrorCode::EnrollmentTokenExpired,
                     "这个注册码已过期：请向管理员索取新的注册码",
                 ));
             }
@@ -102,7 +98,7 @@ pub async fn enroll(
             let version = req.version.trim().chars().take(40).collect::<String>();
             let enrolled: i64 = tx.query_row("SELECT count(*) FROM kiosks", [], |r| r.get(0))?;
             let prefix = protocol::submission::receipt::prefix(enrolled as u64).ok_or_else(|| {
-                AppError::conflict("fleet_full", "终端数量已达上限，无法再分配回执编号")
+                AppError::conflict(ErrorCode::FleetFull, "终端数量已达上限，无法再分配回执编号")
             })?;
             tx.execute(
                 "INSERT INTO kiosks (id, name, org_id, secret_hash, version, enrolled_at, last_seen_at, receipt_prefix)
@@ -118,7 +114,7 @@ pub async fn enroll(
         secret,
         org,
         receipt_prefix,
-        submission_key: submission_key.to_owned(),
+        submission_key: crate::submissions::public_key_base64(&state.submission_key),
     })
 }
 
@@ -136,17 +132,18 @@ pub struct Kiosk {
 const SEEN_RESOLUTION_MS: i64 = 60_000;
 
 /// Checks `Bearer <kiosk id>.<secret>`; revoked kiosks are refused.
-pub async fn authenticate(db: &Db, credentials: &str) -> AppResult<Kiosk> {
+pub async fn authenticate(state: &AppState, credentials: &str) -> AppResult<Kiosk> {
     let unknown = || {
         AppError::unauthorized(
-            "invalid_kiosk_credentials",
+            ErrorCode::InvalidKioskCredentials,
             "终端凭据无效：请重新注册这台终端",
         )
     };
     let (id, secret) = credentials.split_once('.').ok_or_else(unknown)?;
     let id = id.to_owned();
     let presented = token_hash(secret);
-    let (kiosk, last_seen) = db
+    let (kiosk, last_seen) = state
+        .db
         .read(move |tx| {
             let row = tx
                 .query_row(
@@ -174,7 +171,7 @@ pub async fn authenticate(db: &Db, credentials: &str) -> AppResult<Kiosk> {
             }
             if revoked.is_some() {
                 return Err(AppError::unauthorized(
-                    "kiosk_revoked",
+                    ErrorCode::KioskRevoked,
                     "这台终端已被管理员停用",
                 ));
             }
@@ -191,76 +188,82 @@ pub async fn authenticate(db: &Db, credentials: &str) -> AppResult<Kiosk> {
     let now = now_ms();
     if last_seen.is_none_or(|t| now - t >= SEEN_RESOLUTION_MS) {
         let id = kiosk.id.clone();
-        db.write(move |tx| {
-            tx.execute(
-                "UPDATE kiosks SET last_seen_at = ?1 WHERE id = ?2",
-                params![now, id.0],
-            )?;
-            Ok(())
-        })
-        .await?;
+        state
+            .db
+            .write(move |tx| {
+                tx.execute(
+                    "UPDATE kiosks SET last_seen_at = ?1 WHERE id = ?2",
+                    params![now, id.0],
+                )?;
+                Ok(())
+            })
+            .await?;
     }
     Ok(kiosk)
 }
 
-pub async fn info(db: &Db, kiosk: Kiosk) -> AppResult<KioskInfo> {
-    db.read(move |tx| {
-        let name: String = tx.query_row(
-            "SELECT name FROM kiosks WHERE id = ?1",
-            [&kiosk.id.0],
-            |r| r.get(0),
-        )?;
-        Ok(KioskInfo {
-            kiosk_id: kiosk.id,
-            name,
-            org: orgs::summary(tx, kiosk.org)?,
+pub async fn info(state: &AppState, kiosk: Kiosk) -> AppResult<KioskInfo> {
+    state
+        .db
+        .read(move |tx| {
+            let name: String = tx.query_row(
+                "SELECT name FROM kiosks WHERE id = ?1",
+                [&kiosk.id.0],
+                |r| r.get(0),
+            )?;
+            Ok(KioskInfo {
+                kiosk_id: kiosk.id,
+                name,
+                org: orgs::summary(tx, kiosk.org)?,
+            })
         })
-    })
-    .await
+        .await
 }
 
-pub async fn list(db: &Db, actor: Actor) -> AppResult<Vec<KioskRecord>> {
-    db.read(move |tx| {
-        let (cond, path) = actor.subtree_filter("org_id");
-        let sql = format!(
-            "SELECT id, name, org_id, version, enrolled_at, last_seen_at, revoked_at,
+pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<KioskRecord>> {
+    state
+        .db
+        .read(move |tx| {
+            let (cond, path) = actor.subtree_filter("org_id");
+            let sql = format!(
+                "SELECT id, name, org_id, version, enrolled_at, last_seen_at, revoked_at,
                     heartbeat, heartbeat_at
              FROM kiosks WHERE {cond} ORDER BY enrolled_at"
-        );
-        let rows = tx
-            .prepare(&sql)?
-            .query_map([path], |r| {
-                Ok(KioskRecord {
-                    id: KioskId(r.get(0)?),
-                    name: r.get(1)?,
-                    org_id: OrgId(r.get(2)?),
-                    version: r.get(3)?,
-                    enrolled_at: to_ts(r.get(4)?),
-                    last_seen_at: r.get::<_, Option<i64>>(5)?.map(to_ts),
-                    revoked_at: r.get::<_, Option<i64>>(6)?.map(to_ts),
-                    heartbeat: r
-                        .get::<_, Option<String>>(7)?
-                        .and_then(|j| serde_json::from_str(&j).ok()),
-                    health: protocol::workflow::Health::Offline,
-                })
-                .map(|mut k: KioskRecord| {
-                    let beat_at: Option<i64> = r.get(8).ok().flatten();
-                    k.health = if k.revoked_at.is_some() {
-                        protocol::workflow::Health::Offline
-                    } else {
-                        crate::workflow::health(
-                            now_ms(),
-                            beat_at,
-                            k.heartbeat.as_ref().and_then(|h| h.last_sync_at),
-                        )
-                    };
-                    k
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    })
-    .await
+            );
+            let rows = tx
+                .prepare(&sql)?
+                .query_map([path], |r| {
+                    Ok(KioskRecord {
+                        id: KioskId(r.get(0)?),
+                        name: r.get(1)?,
+                        org_id: OrgId(r.get(2)?),
+                        version: r.get(3)?,
+                        enrolled_at: to_ts(r.get(4)?),
+                        last_seen_at: r.get::<_, Option<i64>>(5)?.map(to_ts),
+                        revoked_at: r.get::<_, Option<i64>>(6)?.map(to_ts),
+                        heartbeat: r
+                            .get::<_, Option<String>>(7)?
+                            .and_then(|j| serde_json::from_str(&j).ok()),
+                        health: protocol::workflow::Health::Offline,
+                    })
+                    .map(|mut k: KioskRecord| {
+                        let beat_at: Option<i64> = r.get(8).ok().flatten();
+                        k.health = if k.revoked_at.is_some() {
+                            protocol::workflow::Health::Offline
+                        } else {
+                            crate::workflow::fleet::health(
+                                now_ms(),
+                                beat_at,
+                                k.heartbeat.as_ref().and_then(|h| h.last_sync_at).map(to_ms),
+                            )
+                        };
+                        k
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
 }
 
 fn kiosk_org(tx: &rusqlite::Transaction<'_>, id: &KioskId) -> AppResult<OrgId> {

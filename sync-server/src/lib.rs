@@ -16,6 +16,7 @@ pub mod hub;
 pub mod import;
 pub mod kiosks;
 pub mod media;
+pub mod multipart;
 pub mod orgs;
 pub mod secrets;
 pub mod staff;

@@ -1,27 +1,22 @@
 //! Images: uploads are decoded (so only real images are kept), scaled to a display rendition
 //! (long edge ≤ 1920 px) and a thumbnail, re-encoded, and stored by the SHA-256 of their bytes.
 
-use crate::config::MediaConfig;
-use crate::db::{Db, now_ms};
+use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use axum::http::StatusCode;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
-use protocol::MediaHash;
 use protocol::staff::{MediaInfo, MediaUploaded};
+use protocol::{ErrorCode, MediaHash};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 /// Decodes, scales and stores an uploaded image. Nothing is stored unless both renditions are.
-pub async fn store_upload(
-    db: &Db,
-    dir: &Path,
-    config: &MediaConfig,
-    bytes: Vec<u8>,
-) -> AppResult<MediaUploaded> {
-    let config = config.clone();
-    let dir = dir.to_path_buf();
+pub async fn store_upload(state: &AppState, bytes: Vec<u8>) -> AppResult<MediaUploaded> {
+    let config = state.config.media.clone();
+    let dir = state.media_dir.clone();
     let (display, thumb) = tokio::task::spawn_blocking(move || -> AppResult<_> {
         let image = decode(&bytes, config.max_source_edge)?;
         let display = Rendition::make(&image, config.display_max_edge)?;
@@ -34,9 +29,11 @@ pub async fn store_upload(
     .map_err(|e| AppError::internal("image task", e))??;
     let (d, t) = (display.info(), thumb.info());
     let (d2, t2) = (d.clone(), t.clone());
-    db.write(move |tx| {
-        for (info, r) in [(&d2, &display), (&t2, &thumb)] {
-            tx.execute(
+    state
+        .db
+        .write(move |tx| {
+            for (info, r) in [(&d2, &display), (&t2, &thumb)] {
+                tx.execute(
                 "INSERT OR IGNORE INTO media (sha256, mime, width, height, bytes, file, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
@@ -49,10 +46,10 @@ pub async fn store_upload(
                     now_ms()
                 ],
             )?;
-        }
-        Ok(())
-    })
-    .await?;
+            }
+            Ok(())
+        })
+        .await?;
     Ok(MediaUploaded {
         display: d,
         thumbnail: t,
@@ -62,7 +59,7 @@ pub async fn store_upload(
 fn not_an_image() -> AppError {
     AppError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "not_an_image",
+        ErrorCode::NotAnImage,
         "上传的文件不是可识别的图片（支持 JPEG、PNG、WebP、GIF、BMP）",
     )
 }
@@ -92,12 +89,12 @@ fn decode_error(e: &image::ImageError) -> AppError {
     match e {
         image::ImageError::Limits(_) => AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "image_too_large",
+            ErrorCode::ImageTooLarge,
             "图片尺寸太大，请缩小后再上传",
         ),
         _ => AppError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "broken_image",
+            ErrorCode::BrokenImage,
             "图片文件已损坏或不完整，无法读取",
         ),
     }
@@ -169,20 +166,22 @@ impl Rendition {
 }
 
 /// Where a stored media file is, and its type.
-pub async fn locate(db: &Db, dir: &Path, hash: MediaHash) -> AppResult<(PathBuf, String)> {
-    let dir = dir.to_path_buf();
-    db.read(move |tx| {
-        let row: Option<(String, String)> = tx
-            .query_row(
-                "SELECT file, mime FROM media WHERE sha256 = ?1",
-                [hash.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (file, mime) = row.ok_or_else(|| AppError::not_found(&format!("图片 {hash}")))?;
-        Ok((dir.join(file), mime))
-    })
-    .await
+pub async fn locate(state: &AppState, hash: MediaHash) -> AppResult<(PathBuf, String)> {
+    let dir = state.media_dir.clone();
+    state
+        .db
+        .read(move |tx| {
+            let row: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT file, mime FROM media WHERE sha256 = ?1",
+                    [hash.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (file, mime) = row.ok_or_else(|| AppError::not_found(&format!("图片 {hash}")))?;
+            Ok((dir.join(file), mime))
+        })
+        .await
 }
 
 #[cfg(test)]
@@ -217,17 +216,17 @@ mod tests {
     fn junk_and_truncated_images_are_refused() {
         assert_eq!(
             decode(b"%PDF-1.4 not an image", 100).err().map(|e| e.code),
-            Some("not_an_image")
+            Some(ErrorCode::NotAnImage)
         );
         let mut truncated = png(64, 64);
         truncated.truncate(truncated.len() / 2);
         assert_eq!(
             decode(&truncated, 100).err().map(|e| e.code),
-            Some("broken_image")
+            Some(ErrorCode::BrokenImage)
         );
         assert_eq!(
             decode(&png(200, 10), 100).err().map(|e| e.code),
-            Some("image_too_large")
+            Some(ErrorCode::ImageTooLarge)
         );
     }
 }

@@ -2,9 +2,9 @@
 
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
-use protocol::OrgId;
-use protocol::OrgSummary;
+use crate::state::AppState;
 use protocol::staff::Org;
+use protocol::{ErrorCode, OrgId, OrgSummary};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 /// Who is doing something: a signed-in staff member, bound to their org subtree, or the server
@@ -71,11 +71,23 @@ pub fn ids_in_path(path: &str) -> Vec<OrgId> {
         .collect()
 }
 
-pub fn create(tx: &Transaction<'_>, parent: Option<OrgId>, name: &str) -> AppResult<Org> {
+/// Adds an org under `parent`, which must be in the actor's subtree.
+pub async fn create(state: &AppState, actor: Actor, parent: OrgId, name: String) -> AppResult<Org> {
+    state
+        .db
+        .write(move |tx| {
+            actor.check_org(tx, parent)?;
+            create_in(tx, Some(parent), &name)
+        })
+        .await
+}
+
+/// Adds an org inside a write transaction; `None` makes the root, which must not exist yet.
+pub fn create_in(tx: &Transaction<'_>, parent: Option<OrgId>, name: &str) -> AppResult<Org> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 {
         return Err(AppError::bad_request(
-            "invalid_name",
+            ErrorCode::InvalidName,
             "单位名称不能为空，且不超过 60 个字",
         ));
     }
@@ -93,7 +105,7 @@ pub fn create(tx: &Transaction<'_>, parent: Option<OrgId>, name: &str) -> AppRes
             )?;
             if roots > 0 {
                 return Err(AppError::conflict(
-                    "root_exists",
+                    ErrorCode::RootExists,
                     "已经有顶级单位了；新单位必须指定上级单位",
                 ));
             }
@@ -107,7 +119,7 @@ pub fn create(tx: &Transaction<'_>, parent: Option<OrgId>, name: &str) -> AppRes
     )?;
     if taken {
         return Err(AppError::conflict(
-            "name_taken",
+            ErrorCode::NameTaken,
             format!("同一上级下已有名为“{name}”的单位"),
         ));
     }
@@ -130,23 +142,29 @@ pub fn create(tx: &Transaction<'_>, parent: Option<OrgId>, name: &str) -> AppRes
 }
 
 /// The actor's subtree (everything for the operator), parents before children.
-pub fn list(tx: &Transaction<'_>, actor: &Actor) -> AppResult<Vec<Org>> {
-    let (cond, param) = actor.subtree_filter("id");
-    let sql = format!("SELECT id, parent_id, name, path FROM orgs WHERE {cond} ORDER BY path");
-    let mut stmt = tx.prepare(&sql)?;
-    let map = |r: &rusqlite::Row<'_>| {
-        let path: String = r.get(3)?;
-        Ok(Org {
-            id: OrgId(r.get(0)?),
-            parent_id: r.get::<_, Option<i64>>(1)?.map(OrgId),
-            name: r.get(2)?,
-            depth: ids_in_path(&path).len().saturating_sub(1) as u32,
+pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<Org>> {
+    state
+        .db
+        .read(move |tx| {
+            let (cond, param) = actor.subtree_filter("id");
+            let sql =
+                format!("SELECT id, parent_id, name, path FROM orgs WHERE {cond} ORDER BY path");
+            let mut stmt = tx.prepare(&sql)?;
+            let map = |r: &rusqlite::Row<'_>| {
+                let path: String = r.get(3)?;
+                Ok(Org {
+                    id: OrgId(r.get(0)?),
+                    parent_id: r.get::<_, Option<i64>>(1)?.map(OrgId),
+                    name: r.get(2)?,
+                    depth: ids_in_path(&path).len().saturating_sub(1) as u32,
+                })
+            };
+            let rows = stmt
+                .query_map([param], map)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
-    };
-    let rows = stmt
-        .query_map([param], map)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+        .await
 }
 
 /// The org with the names of its ancestors, for kiosks' status bars.

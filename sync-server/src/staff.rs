@@ -1,13 +1,14 @@
 //! Staff accounts (argon2 password hashes) and their expiring bearer sessions.
 
-use crate::db::{Db, now_ms, to_ts};
+use crate::db::{now_ms, to_ts};
 use crate::error::{AppError, AppResult};
 use crate::orgs::{self, Actor};
 use crate::secrets::{random_token, token_hash};
+use crate::state::AppState;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use protocol::OrgId;
 use protocol::staff::{LoginResponse, NewStaff, StaffInfo};
+use protocol::{ErrorCode, OrgId};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::sync::LazyLock;
 
@@ -36,24 +37,30 @@ fn check_new_staff(s: &NewStaff) -> AppResult<()> {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
     if !name_ok {
         return Err(AppError::bad_request(
-            "invalid_username",
+            ErrorCode::InvalidUsername,
             "用户名须为 3 到 40 位字母、数字、下划线、点或连字符",
         ));
     }
     if s.password.chars().count() < 10 {
-        return Err(AppError::bad_request("weak_password", "密码至少 10 位"));
+        return Err(AppError::bad_request(
+            ErrorCode::WeakPassword,
+            "密码至少 10 位",
+        ));
     }
     Ok(())
 }
 
 /// Creates an account. The password is hashed before the write transaction starts.
-pub async fn create(db: &Db, actor: Actor, new: NewStaff) -> AppResult<StaffInfo> {
+pub async fn create(state: &AppState, actor: Actor, new: NewStaff) -> AppResult<StaffInfo> {
     check_new_staff(&new)?;
     let password = new.password.clone();
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|e| AppError::internal("hashing task", e))??;
-    db.write(move |tx| insert(tx, &actor, &new, &hash)).await
+    state
+        .db
+        .write(move |tx| insert(tx, &actor, &new, &hash))
+        .await
 }
 
 pub fn insert(
@@ -70,7 +77,7 @@ pub fn insert(
     )?;
     if taken {
         return Err(AppError::conflict(
-            "username_taken",
+            ErrorCode::UsernameTaken,
             format!("用户名“{}”已被使用", new.username),
         ));
     }
@@ -92,27 +99,29 @@ pub fn insert(
     })
 }
 
-pub async fn list(db: &Db, actor: Actor) -> AppResult<Vec<StaffInfo>> {
-    db.read(move |tx| {
-        let (cond, param) = actor.subtree_filter("org_id");
-        let sql = format!(
-            "SELECT id, username, display_name, org_id FROM staff WHERE {cond} ORDER BY id"
-        );
-        let mut stmt = tx.prepare(&sql)?;
-        let map = |r: &rusqlite::Row<'_>| {
-            Ok(StaffInfo {
-                id: r.get(0)?,
-                username: r.get(1)?,
-                display_name: r.get(2)?,
-                org_id: OrgId(r.get(3)?),
-            })
-        };
-        let rows = stmt
-            .query_map([param], map)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    })
-    .await
+pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<StaffInfo>> {
+    state
+        .db
+        .read(move |tx| {
+            let (cond, param) = actor.subtree_filter("org_id");
+            let sql = format!(
+                "SELECT id, username, display_name, org_id FROM staff WHERE {cond} ORDER BY id"
+            );
+            let mut stmt = tx.prepare(&sql)?;
+            let map = |r: &rusqlite::Row<'_>| {
+                Ok(StaffInfo {
+                    id: r.get(0)?,
+                    username: r.get(1)?,
+                    display_name: r.get(2)?,
+                    org_id: OrgId(r.get(3)?),
+                })
+            };
+            let rows = stmt
+                .query_map([param], map)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
 }
 
 /// A hash to verify against when the username is unknown, so both failures take as long.
@@ -120,14 +129,16 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     hash_password("no such user").expect("hashing a constant with a fresh salt cannot fail")
 });
 
+/// Signs in for `staff.session_hours`.
 pub async fn login(
-    db: &Db,
+    state: &AppState,
     username: String,
     password: String,
-    hours: u32,
 ) -> AppResult<LoginResponse> {
+    let hours = state.config.staff.session_hours;
     let user = username.clone();
-    let found = db
+    let found = state
+        .db
         .read(move |tx| {
             Ok(tx
                 .query_row(
@@ -153,25 +164,27 @@ pub async fn login(
         .map_err(|e| AppError::internal("verify task", e))?;
     let Some((id, display_name, _, org)) = found.filter(|_| ok) else {
         return Err(AppError::unauthorized(
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
             "用户名或密码不正确",
         ));
     };
     let token = random_token(32);
     let hash = token_hash(&token);
     let expires = now_ms() + i64::from(hours) * 3_600_000;
-    db.write(move |tx| {
-        tx.execute(
-            "DELETE FROM staff_sessions WHERE expires_at < ?1",
-            [now_ms()],
-        )?;
-        tx.execute(
-            "INSERT INTO staff_sessions (token_hash, staff_id, expires_at) VALUES (?1, ?2, ?3)",
-            params![hash, id, expires],
-        )?;
-        Ok(())
-    })
-    .await?;
+    state
+        .db
+        .write(move |tx| {
+            tx.execute(
+                "DELETE FROM staff_sessions WHERE expires_at < ?1",
+                [now_ms()],
+            )?;
+            tx.execute(
+                "INSERT INTO staff_sessions (token_hash, staff_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![hash, id, expires],
+            )?;
+            Ok(())
+        })
+        .await?;
     Ok(LoginResponse {
         token,
         expires_at: to_ts(expires),
@@ -185,9 +198,9 @@ pub async fn login(
 }
 
 /// The staff member behind a session token, if the session is still valid.
-pub async fn authenticate(db: &Db, token: &str) -> AppResult<(StaffInfo, Actor)> {
+pub async fn authenticate(state: &AppState, token: &str) -> AppResult<(StaffInfo, Actor)> {
     let hash = token_hash(token);
-    db.read(move |tx| {
+    state.db.read(move |tx| {
         let row = tx
             .query_row(
                 "SELECT s.id, s.username, s.display_name, s.org_id, o.path
@@ -208,7 +221,7 @@ pub async fn authenticate(db: &Db, token: &str) -> AppResult<(StaffInfo, Actor)>
             )
             .optional()?;
         let (info, org_path) = row.ok_or_else(|| {
-            AppError::unauthorized("invalid_session", "登录已过期或无效，请重新登录")
+            AppError::unauthorized(ErrorCode::InvalidSession, "登录已过期或无效，请重新登录")
         })?;
         let actor = Actor::Staff {
             id: info.id,
@@ -220,31 +233,39 @@ pub async fn authenticate(db: &Db, token: &str) -> AppResult<(StaffInfo, Actor)>
     .await
 }
 
-pub async fn logout(db: &Db, token: &str) -> AppResult<()> {
+pub async fn logout(state: &AppState, token: &str) -> AppResult<()> {
     let hash = token_hash(token);
-    db.write(move |tx| {
-        tx.execute("DELETE FROM staff_sessions WHERE token_hash = ?1", [hash])?;
-        Ok(())
-    })
-    .await
+    state
+        .db
+        .write(move |tx| {
+            tx.execute("DELETE FROM staff_sessions WHERE token_hash = ?1", [hash])?;
+            Ok(())
+        })
+        .await
 }
 
 /// `init`: the root org and its first administrator, on an empty database.
-pub async fn bootstrap(db: &Db, org_name: String, admin: NewStaff) -> AppResult<StaffInfo> {
+pub async fn bootstrap(
+    state: &AppState,
+    org_name: String,
+    admin: NewStaff,
+) -> AppResult<StaffInfo> {
     check_new_staff(&admin)?;
     let password = admin.password.clone();
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|e| AppError::internal("hashing task", e))??;
-    db.write(move |tx| {
-        let root = orgs::create(tx, None, &org_name)?;
-        let admin = NewStaff {
-            org_id: root.id,
-            ..admin
-        };
-        insert(tx, &Actor::Operator, &admin, &hash)
-    })
-    .await
+    state
+        .db
+        .write(move |tx| {
+            let root = orgs::create_in(tx, None, &org_name)?;
+            let admin = NewStaff {
+                org_id: root.id,
+                ..admin
+            };
+            insert(tx, &Actor::Operator, &admin, &hash)
+        })
+        .await
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub struct AppState {
     /// Opens the sealed boxes kiosks put submissions in.
     pub submission_key: Arc<crypto_box::SecretKey>,
     /// Rate limit of status checks, per kiosk.
-    pub checks: Arc<crate::workflow::CheckLimiter>,
+    pub checks: Arc<crate::workflow::status_check::CheckLimiter>,
     /// Failed console sign-ins, per username and address.
     pub logins: Arc<crate::console::LoginLimiter>,
 }

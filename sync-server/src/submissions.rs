@@ -5,7 +5,7 @@
 //! answers it as success; a different upload under a known id or receipt is a conflict (409).
 //! The answer is sent only after the transaction is committed with `synchronous=FULL`.
 
-use crate::db::now_ms;
+use crate::db::{now_ms, to_ms};
 use crate::error::{AppError, AppResult};
 use crate::kiosks::Kiosk;
 use crate::state::AppState;
@@ -13,9 +13,10 @@ use anyhow::Context;
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use protocol::ErrorCode;
 use protocol::answers::{Lang, china_date, describe};
 use protocol::content::ContentBody;
-use protocol::submission::{SealedAnswers, SubmissionStored, SubmissionUpload, receipt};
+use protocol::submission::{FormAnswers, SubmissionStored, SubmissionUpload, receipt};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -54,14 +55,18 @@ pub fn public_key_base64(key: &crypto_box::SecretKey) -> String {
     STANDARD.encode(key.public_key().as_bytes())
 }
 
-fn bad(code: &'static str, message: impl Into<String>) -> AppError {
+fn bad(code: ErrorCode, message: impl Into<String>) -> AppError {
     AppError::bad_request(code, message)
 }
 
 /// The answers break the form's rules: permanent, so the kiosk stops resending (it marks the
 /// submission rejected instead).
 fn invalid_answers(message: String) -> AppError {
-    AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_answers", message)
+    AppError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidAnswers,
+        message,
+    )
 }
 
 pub async fn store(
@@ -71,7 +76,7 @@ pub async fn store(
 ) -> AppResult<SubmissionStored> {
     uuid::Uuid::parse_str(&upload.id).map_err(|_| {
         bad(
-            "invalid_submission_id",
+            ErrorCode::InvalidSubmissionId,
             format!("提交编号 '{}' 不是 UUID", upload.id),
         )
     })?;
@@ -79,13 +84,13 @@ pub async fn store(
         .filter(|r| Some(&r[..receipt::PREFIX_LEN]) == kiosk.receipt_prefix.as_deref())
         .ok_or_else(|| {
             bad(
-                "invalid_receipt",
+                ErrorCode::InvalidReceipt,
                 format!("回执编号 '{}' 不属于这台终端", upload.receipt),
             )
         })?;
     let sealed = STANDARD
         .decode(&upload.sealed)
-        .map_err(|_| bad("invalid_sealed", "提交内容不是有效的 base64"))?;
+        .map_err(|_| bad(ErrorCode::InvalidSealed, "提交内容不是有效的 base64"))?;
     let fingerprint: Vec<u8> = {
         let mut h = Sha256::new();
         h.update(upload.form_id.0.as_bytes());
@@ -114,17 +119,17 @@ pub async fn store(
                     });
                 }
                 return Err(AppError::conflict(
-                    "submission_conflict",
+                    ErrorCode::SubmissionConflict,
                     "同一提交编号或回执编号已用于另一份不同的提交",
                 ));
             }
             let opened = key.unseal(&sealed).map_err(|_| {
                 bad(
-                    "undecryptable",
+                    ErrorCode::Undecryptable,
                     "提交内容无法解密：终端使用的密钥与服务器不符，请重新注册终端",
                 )
             })?;
-            let answers: SealedAnswers = serde_json::from_slice(&opened)
+            let answers: FormAnswers = serde_json::from_slice(&opened)
                 .map_err(|e| invalid_answers(format!("提交内容格式不对：{e}")))?;
             let form: Option<String> = tx
                 .query_row(
@@ -136,7 +141,7 @@ pub async fn store(
             let form: ContentBody = serde_json::from_str(&form.ok_or_else(|| {
                 AppError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "unknown_form_version",
+                    ErrorCode::UnknownFormVersion,
                     format!("表单 {} 没有第 {} 版", upload.form_id, upload.form_version),
                 )
             })?)?;
@@ -171,7 +176,7 @@ pub async fn store(
                     fingerprint,
                     serde_json::to_string(&answers)?,
                     form.phone_last4(&answers),
-                    upload.submitted_at.as_millisecond(),
+                    to_ms(upload.submitted_at),
                     now_ms()
                 ],
             )?;

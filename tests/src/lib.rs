@@ -95,7 +95,7 @@ impl TestServer {
             display_name: "省工会管理员".to_owned(),
             org_id: OrgId(0),
         };
-        sync_server::staff::bootstrap(&self.state.db, "测试省分行工会".to_owned(), admin)
+        sync_server::staff::bootstrap(&self.state, "测试省分行工会".to_owned(), admin)
             .await
             .expect("bootstrap")
             .org_id

@@ -10,6 +10,7 @@ use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use protocol::ErrorCode;
 use protocol::staff::StaffInfo;
 
 /// `axum::Json`, with malformed or oversized bodies answered as JSON errors.
@@ -38,10 +39,10 @@ impl From<JsonRejection> for AppError {
             return too_large();
         }
         let code = match r {
-            JsonRejection::MissingJsonContentType(_) => "expected_json",
-            JsonRejection::JsonSyntaxError(_) => "malformed_json",
-            JsonRejection::JsonDataError(_) => "invalid_json_fields",
-            _ => "unreadable_body",
+            JsonRejection::MissingJsonContentType(_) => ErrorCode::ExpectedJson,
+            JsonRejection::JsonSyntaxError(_) => ErrorCode::MalformedJson,
+            JsonRejection::JsonDataError(_) => ErrorCode::InvalidJsonFields,
+            _ => ErrorCode::UnreadableBody,
         };
         AppError::new(status, code, format!("请求内容无法读取：{}", r.body_text()))
     }
@@ -50,20 +51,26 @@ impl From<JsonRejection> for AppError {
 pub fn too_large() -> AppError {
     AppError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         "上传的内容太大了",
     )
 }
 
 impl From<QueryRejection> for AppError {
     fn from(r: QueryRejection) -> Self {
-        AppError::bad_request("invalid_query", format!("查询参数有误：{}", r.body_text()))
+        AppError::bad_request(
+            ErrorCode::InvalidQuery,
+            format!("查询参数有误：{}", r.body_text()),
+        )
     }
 }
 
 impl From<PathRejection> for AppError {
     fn from(r: PathRejection) -> Self {
-        AppError::bad_request("invalid_path", format!("地址有误：{}", r.body_text()))
+        AppError::bad_request(
+            ErrorCode::InvalidPath,
+            format!("地址有误：{}", r.body_text()),
+        )
     }
 }
 
@@ -77,7 +84,7 @@ fn bearer(parts: &Parts) -> Result<&str, AppError> {
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
             AppError::unauthorized(
-                "missing_credentials",
+                ErrorCode::MissingCredentials,
                 "需要登录：请求缺少 Authorization 凭据",
             )
         })
@@ -95,7 +102,7 @@ impl FromRequestParts<AppState> for StaffAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = bearer(parts)?.to_owned();
-        let (info, actor) = staff::authenticate(&state.db, &token).await?;
+        let (info, actor) = staff::authenticate(state, &token).await?;
         Ok(StaffAuth { info, actor, token })
     }
 }
@@ -108,8 +115,6 @@ impl FromRequestParts<AppState> for KioskAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let credentials = bearer(parts)?.to_owned();
-        Ok(KioskAuth(
-            kiosks::authenticate(&state.db, &credentials).await?,
-        ))
+        Ok(KioskAuth(kiosks::authenticate(state, &credentials).await?))
     }
 }

@@ -6,14 +6,14 @@ use crate::error::{AppError, AppResult};
 use crate::feed::{self, WireChanges};
 use crate::orgs::ids_in_path;
 use crate::state::AppState;
-use crate::{kiosks, media};
+use crate::{kiosks, media, workflow};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 use protocol::enroll::{EnrollRequest, EnrollResponse};
-use protocol::{Cursor, FeedNotice, KioskInfo, MediaHash};
+use protocol::{Cursor, ErrorCode, FeedNotice, KioskInfo, MediaHash};
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -27,15 +27,14 @@ pub async fn enroll(
     State(state): State<AppState>,
     Json(req): Json<EnrollRequest>,
 ) -> AppResult<Json<EnrollResponse>> {
-    let key = crate::submissions::public_key_base64(&state.submission_key);
-    Ok(Json(kiosks::enroll(&state.db, req, &key).await?))
+    Ok(Json(kiosks::enroll(&state, req).await?))
 }
 
 pub async fn me(
     State(state): State<AppState>,
     KioskAuth(kiosk): KioskAuth,
 ) -> AppResult<Json<KioskInfo>> {
-    Ok(Json(kiosks::info(&state.db, kiosk).await?))
+    Ok(Json(kiosks::info(&state, kiosk).await?))
 }
 
 #[derive(serde::Deserialize)]
@@ -54,13 +53,13 @@ pub async fn changes(
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<Cursor>())
         .transpose()
-        .map_err(|e| AppError::bad_request("invalid_cursor", e.to_string()))?;
+        .map_err(|e| AppError::bad_request(ErrorCode::InvalidCursor, e.to_string()))?;
     let feed = &state.config.feed;
     let limit = q
         .limit
         .unwrap_or(feed.default_limit)
         .clamp(1, feed.max_limit);
-    Ok(Json(feed::changes(&state.db, kiosk, since, limit).await?))
+    Ok(Json(feed::changes(&state, kiosk, since, limit).await?))
 }
 
 /// What woke an event stream.
@@ -147,10 +146,10 @@ pub async fn media(
     req: Request,
 ) -> AppResult<Response> {
     let hash: MediaHash = hash.parse().map_err(|e: protocol::ids::InvalidMediaHash| {
-        AppError::bad_request("invalid_hash", e.to_string())
+        AppError::bad_request(ErrorCode::InvalidHash, e.to_string())
     })?;
     let etag = format!("\"{hash}\"");
-    let (path, mime) = media::locate(&state.db, &state.media_dir, hash).await?;
+    let (path, mime) = media::locate(&state, hash).await?;
     let unchanged = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -167,7 +166,10 @@ pub async fn media(
             .await
             .map_err(|e| AppError::internal("serving media", e))?;
         if served.status() == StatusCode::NOT_FOUND {
-            return Err(AppError::internal("media file missing", path.display()));
+            return Err(AppError::internal(
+                "media file missing",
+                path.display().to_string(),
+            ));
         }
         served.map(axum::body::Body::new)
     };
@@ -204,7 +206,7 @@ pub async fn status_check(
     Json(query): Json<protocol::workflow::StatusQuery>,
 ) -> AppResult<Json<protocol::workflow::StatusAnswer>> {
     Ok(Json(
-        crate::workflow::check(&state.db, &state.checks, kiosk, query).await?,
+        workflow::status_check::check(&state, kiosk, query).await?,
     ))
 }
 
@@ -213,6 +215,6 @@ pub async fn heartbeat(
     KioskAuth(kiosk): KioskAuth,
     Json(beat): Json<protocol::workflow::Heartbeat>,
 ) -> AppResult<StatusCode> {
-    crate::workflow::heartbeat(&state.db, kiosk, beat).await?;
+    workflow::fleet::heartbeat(&state, kiosk, beat).await?;
     Ok(StatusCode::NO_CONTENT)
 }

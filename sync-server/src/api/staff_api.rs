@@ -3,11 +3,15 @@
 use super::extract::{Json, Path, Query, StaffAuth, too_large};
 use crate::content::{self, ListQuery};
 use crate::error::{AppError, AppResult};
+use crate::multipart::MultipartForm;
 use crate::state::AppState;
+use crate::workflow::inbox::{self, Filter};
 use crate::{kiosks, media, orgs, staff};
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use protocol::ErrorCode;
 use protocol::content::ContentBody;
 use protocol::staff::{
     ContentRecord, ContentWrite, EnrollmentTokenCreated, KioskRecord, LoginRequest, LoginResponse,
@@ -19,14 +23,13 @@ pub async fn login(
     State(state): State<AppState>,
     Json(req): Json<LoginRequest>,
 ) -> AppResult<Json<LoginResponse>> {
-    let hours = state.config.staff.session_hours;
     Ok(Json(
-        staff::login(&state.db, req.username, req.password, hours).await?,
+        staff::login(&state, req.username, req.password).await?,
     ))
 }
 
 pub async fn logout(State(state): State<AppState>, auth: StaffAuth) -> AppResult<StatusCode> {
-    staff::logout(&state.db, &auth.token).await?;
+    staff::logout(&state, &auth.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -38,8 +41,7 @@ pub async fn list_orgs(
     State(state): State<AppState>,
     auth: StaffAuth,
 ) -> AppResult<Json<Vec<Org>>> {
-    let actor = auth.actor;
-    Ok(Json(state.db.read(move |tx| orgs::list(tx, &actor)).await?))
+    Ok(Json(orgs::list(&state, auth.actor).await?))
 }
 
 pub async fn create_org(
@@ -47,14 +49,7 @@ pub async fn create_org(
     auth: StaffAuth,
     Json(new): Json<NewOrg>,
 ) -> AppResult<(StatusCode, Json<Org>)> {
-    let actor = auth.actor;
-    let org = state
-        .db
-        .write(move |tx| {
-            actor.check_org(tx, new.parent_id)?;
-            orgs::create(tx, Some(new.parent_id), &new.name)
-        })
-        .await?;
+    let org = orgs::create(&state, auth.actor, new.parent_id, new.name).await?;
     Ok((StatusCode::CREATED, Json(org)))
 }
 
@@ -62,7 +57,7 @@ pub async fn list_users(
     State(state): State<AppState>,
     auth: StaffAuth,
 ) -> AppResult<Json<Vec<StaffInfo>>> {
-    Ok(Json(staff::list(&state.db, auth.actor).await?))
+    Ok(Json(staff::list(&state, auth.actor).await?))
 }
 
 pub async fn create_user(
@@ -72,7 +67,7 @@ pub async fn create_user(
 ) -> AppResult<(StatusCode, Json<StaffInfo>)> {
     Ok((
         StatusCode::CREATED,
-        Json(staff::create(&state.db, auth.actor, new).await?),
+        Json(staff::create(&state, auth.actor, new).await?),
     ))
 }
 
@@ -81,7 +76,7 @@ pub async fn list_content(
     auth: StaffAuth,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Json<Vec<ContentRecord>>> {
-    Ok(Json(content::list(&state.db, auth.actor, q).await?))
+    Ok(Json(content::list(&state, auth.actor, q).await?))
 }
 
 pub async fn create_content(
@@ -100,9 +95,7 @@ pub async fn get_content(
     auth: StaffAuth,
     Path(id): Path<String>,
 ) -> AppResult<Json<ContentRecord>> {
-    Ok(Json(
-        content::get(&state.db, auth.actor, ContentId(id)).await?,
-    ))
+    Ok(Json(content::get(&state, auth.actor, ContentId(id)).await?))
 }
 
 pub async fn replace_content(
@@ -122,7 +115,7 @@ pub async fn publish_content(
     Path(id): Path<String>,
 ) -> AppResult<Json<ContentRecord>> {
     Ok(Json(
-        content::set_published(&state, auth.actor, ContentId(id), true).await?,
+        content::publish(&state, auth.actor, ContentId(id)).await?,
     ))
 }
 
@@ -132,7 +125,7 @@ pub async fn unpublish_content(
     Path(id): Path<String>,
 ) -> AppResult<Json<ContentRecord>> {
     Ok(Json(
-        content::set_published(&state, auth.actor, ContentId(id), false).await?,
+        content::unpublish(&state, auth.actor, ContentId(id)).await?,
     ))
 }
 
@@ -151,7 +144,7 @@ pub async fn form_version(
     Path((id, version)): Path<(String, u32)>,
 ) -> AppResult<Json<ContentBody>> {
     Ok(Json(
-        content::form_version(&state.db, auth.actor, ContentId(id), version).await?,
+        content::form_version(&state, auth.actor, ContentId(id), version).await?,
     ))
 }
 
@@ -159,7 +152,7 @@ fn multipart_error(e: impl std::fmt::Display, status: StatusCode) -> AppError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         too_large()
     } else {
-        AppError::bad_request("invalid_upload", format!("上传内容无法读取：{e}"))
+        AppError::bad_request(ErrorCode::InvalidUpload, format!("上传内容无法读取：{e}"))
     }
 }
 
@@ -173,33 +166,23 @@ pub async fn upload_media(
         let status = e.status();
         multipart_error(e, status)
     })?;
-    while let Some(field) = multipart.next_field().await.map_err(|e| {
-        let status = e.status();
-        multipart_error(e, status)
-    })? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let bytes = field.bytes().await.map_err(|e| {
-            let status = e.status();
-            multipart_error(e, status)
+    let mut form = MultipartForm::read(&mut multipart, &["file"])
+        .await
+        .map_err(|u| {
+            let status = u.error.status();
+            multipart_error(u.error, status)
         })?;
-        if bytes.is_empty() {
-            return Err(AppError::bad_request("empty_upload", "上传的文件是空的"));
-        }
-        let stored = media::store_upload(
-            &state.db,
-            &state.media_dir,
-            &state.config.media,
-            bytes.to_vec(),
-        )
-        .await?;
-        return Ok((StatusCode::CREATED, Json(stored)));
+    let bytes = form.take_file("file").ok_or_else(|| {
+        AppError::bad_request(ErrorCode::MissingFile, "上传内容里没有名为 file 的文件")
+    })?;
+    if bytes.is_empty() {
+        return Err(AppError::bad_request(
+            ErrorCode::EmptyUpload,
+            "上传的文件是空的",
+        ));
     }
-    Err(AppError::bad_request(
-        "missing_file",
-        "上传内容里没有名为 file 的文件",
-    ))
+    let stored = media::store_upload(&state, bytes.to_vec()).await?;
+    Ok((StatusCode::CREATED, Json(stored)))
 }
 
 pub async fn create_enrollment_token(
@@ -207,15 +190,7 @@ pub async fn create_enrollment_token(
     auth: StaffAuth,
     Json(req): Json<NewEnrollmentToken>,
 ) -> AppResult<(StatusCode, Json<EnrollmentTokenCreated>)> {
-    let created = kiosks::create_token(
-        &state.db,
-        auth.actor,
-        req,
-        &state.config.enrollment,
-        state.public_url.clone(),
-        state.fingerprint,
-    )
-    .await?;
+    let created = kiosks::create_token(&state, auth.actor, req).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -223,7 +198,7 @@ pub async fn list_kiosks(
     State(state): State<AppState>,
     auth: StaffAuth,
 ) -> AppResult<Json<Vec<KioskRecord>>> {
-    Ok(Json(kiosks::list(&state.db, auth.actor).await?))
+    Ok(Json(kiosks::list(&state, auth.actor).await?))
 }
 
 pub async fn revoke_kiosk(
@@ -248,11 +223,9 @@ pub async fn move_kiosk(
 pub async fn list_submissions(
     State(state): State<AppState>,
     auth: StaffAuth,
-    Query(filter): Query<crate::workflow::Filter>,
+    Query(filter): Query<Filter>,
 ) -> AppResult<Json<Vec<protocol::workflow::SubmissionSummary>>> {
-    Ok(Json(
-        crate::workflow::list(&state.db, auth.actor, filter).await?,
-    ))
+    Ok(Json(inbox::list(&state, auth.actor, filter).await?))
 }
 
 pub async fn get_submission(
@@ -260,7 +233,7 @@ pub async fn get_submission(
     auth: StaffAuth,
     Path(id): Path<String>,
 ) -> AppResult<Json<protocol::workflow::SubmissionDetail>> {
-    Ok(Json(crate::workflow::get(&state.db, auth.actor, id).await?))
+    Ok(Json(inbox::get(&state, auth.actor, id).await?))
 }
 
 pub async fn change_submission(
@@ -269,22 +242,20 @@ pub async fn change_submission(
     Path(id): Path<String>,
     Json(change): Json<protocol::workflow::StatusChange>,
 ) -> AppResult<Json<protocol::workflow::SubmissionDetail>> {
-    Ok(Json(
-        crate::workflow::change(&state.db, auth.actor, id, change).await?,
-    ))
+    Ok(Json(inbox::change(&state, auth.actor, id, change).await?))
 }
 
 pub async fn export_submissions(
     State(state): State<AppState>,
     auth: StaffAuth,
-    Query(filter): Query<crate::workflow::Filter>,
-) -> AppResult<impl axum::response::IntoResponse> {
-    let csv = crate::workflow::export_csv(&state.db, auth.actor, filter).await?;
+    Query(filter): Query<Filter>,
+) -> AppResult<impl IntoResponse> {
+    let csv = inbox::export_csv(&state, auth.actor, filter).await?;
     Ok((
         [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
-                axum::http::header::CONTENT_DISPOSITION,
+                header::CONTENT_DISPOSITION,
                 "attachment; filename=\"submissions.csv\"",
             ),
         ],

@@ -5,7 +5,7 @@
 
 pub mod catalog_gen;
 
-use crate::content;
+use crate::content::{self, Schedule};
 use crate::error::AppError;
 use crate::import::{catalog, covers, news};
 use crate::orgs::{self, Actor};
@@ -112,8 +112,8 @@ async fn upsert(
         expire_at: None,
         body,
     };
-    let (_, id) = content::commit(state, true, move |tx, now, touched| {
-        content::upsert_in(tx, &Actor::Operator, now, touched, &key, Some(org), write)
+    let (_, id) = content::commit(state, Actor::Operator, Schedule::MayMove, move |cx| {
+        cx.upsert(&key, Some(org), write)
     })
     .await?;
     Ok(id)
@@ -135,7 +135,7 @@ async fn load_orgs(state: &AppState) -> anyhow::Result<Vec<(OrgId, String, Optio
                     display_name: "省工会管理员".to_owned(),
                     org_id: OrgId(0),
                 };
-                staff::bootstrap(&state.db, entry.name.clone(), admin)
+                staff::bootstrap(state, entry.name.clone(), admin)
                     .await
                     .context("this data dir already belongs to another server; use an empty one")?
                     .org_id
@@ -144,10 +144,7 @@ async fn load_orgs(state: &AppState) -> anyhow::Result<Vec<(OrgId, String, Optio
                 let parent = *ids
                     .get(parent)
                     .with_context(|| format!("orgs.toml: parent '{parent}' must come first"))?;
-                let name = entry.name.clone();
-                state
-                    .db
-                    .write(move |tx| orgs::create(tx, Some(parent), &name))
+                orgs::create(state, Actor::Operator, parent, entry.name.clone())
                     .await?
                     .id
             }
@@ -198,7 +195,7 @@ pub async fn load(
         let body = file.contents_utf8().context("news files are UTF-8")?;
         news::publish_text(state, Actor::Operator, body, file.path(), None)
             .await
-            .map_err(|e| anyhow::anyhow!("{}: {}", file.path().display(), e.message))?;
+            .with_context(|| file.path().display().to_string())?;
         news_count += 1;
     }
 
@@ -226,10 +223,7 @@ pub async fn load(
     let slides: SlidesFile = toml::from_str(text("slides.toml")?).context("slides.toml")?;
     for s in slides.slide {
         let png = covers::generate(&s.title, None, 1920, 1080);
-        let image = media::store_upload(&state.db, &state.media_dir, &state.config.media, png)
-            .await?
-            .display
-            .sha256;
+        let image = media::store_upload(state, png).await?.display.sha256;
         let body = ContentBody::AttractSlide(AttractSlide {
             title: s.title,
             subtitle: s.subtitle,

@@ -21,12 +21,13 @@
 //! Rows are matched to earlier imports by ISBN, else by external id, within the org, so a
 //! re-import updates rather than duplicates; unchanged rows change nothing.
 
-use crate::content::{self, Upserted};
+use crate::content::{self, Schedule, Upserted};
 use crate::error::{AppError, AppResult};
 use crate::media;
 use crate::orgs::Actor;
 use crate::state::AppState;
 use encoding_rs::{Encoding, GB18030, UTF_8};
+use protocol::ErrorCode;
 use protocol::content::{LibraryItem, LibraryKind};
 use protocol::staff::ContentWrite;
 use protocol::{ContentBody, ContentKind, MediaHash, OrgId};
@@ -143,7 +144,7 @@ pub fn detect(path: &Path) -> AppResult<&'static Encoding> {
 fn open(path: &Path) -> AppResult<std::fs::File> {
     std::fs::File::open(path).map_err(|e| {
         AppError::bad_request(
-            "unreadable_file",
+            ErrorCode::UnreadableFile,
             format!("无法打开 {}：{e}", path.display()),
         )
     })
@@ -172,7 +173,10 @@ impl Reader {
             .flexible(true)
             .from_reader(decoded);
         let header_error = |e: csv::Error| {
-            AppError::bad_request("invalid_csv", format!("第 1 行（表头）无法读取：{e}"))
+            AppError::bad_request(
+                ErrorCode::InvalidCsv,
+                format!("第 1 行（表头）无法读取：{e}"),
+            )
         };
         let headers = csv.headers().map_err(header_error)?.clone();
         let columns: Vec<Option<Column>> = headers.iter().map(column).collect();
@@ -184,13 +188,13 @@ impl Reader {
             .collect();
         if !unknown.is_empty() {
             return Err(AppError::bad_request(
-                "invalid_csv",
+                ErrorCode::InvalidCsv,
                 format!("第 1 行（表头）有不认识的列：{}", unknown.join("、")),
             ));
         }
         if !columns.contains(&Some(Column::Title)) {
             return Err(AppError::bad_request(
-                "invalid_csv",
+                ErrorCode::InvalidCsv,
                 "第 1 行（表头）缺少 title（书名）列",
             ));
         }
@@ -352,17 +356,19 @@ async fn attach_cover(state: &AppState, dir: &Path, row: &mut Row, report: &mut 
     };
     let stored: AppResult<MediaHash> = async {
         let bytes = tokio::fs::read(&path).await?;
-        let up =
-            media::store_upload(&state.db, &state.media_dir, &state.config.media, bytes).await?;
+        let up = media::store_upload(state, bytes).await?;
         Ok(up.display.sha256)
     }
     .await;
     match stored {
         Ok(hash) => row.item.cover = Some(hash),
-        Err(e) => report.warnings.push(RowError {
-            line: row.line,
-            message: format!("封面 {} 未导入：{}", path.display(), e.message),
-        }),
+        Err(e) => {
+            e.log_cause();
+            report.warnings.push(RowError {
+                line: row.line,
+                message: format!("封面 {} 未导入：{}", path.display(), e.message),
+            })
+        }
     }
 }
 
@@ -373,8 +379,7 @@ async fn write_batch(
     batch: Vec<Row>,
     report: &mut Report,
 ) -> AppResult<()> {
-    let actor = actor.clone();
-    let outcomes = content::commit(state, false, move |tx, now, touched| {
+    let outcomes = content::commit(state, actor.clone(), Schedule::Kept, move |cx| {
         let mut outcomes = Vec::with_capacity(batch.len());
         for row in batch {
             let write = ContentWrite {
@@ -384,16 +389,9 @@ async fn write_batch(
                 expire_at: None,
                 body: ContentBody::LibraryItem(row.item),
             };
-            let (outcome, _) =
-                content::upsert_in(tx, &actor, now, touched, &row.key, Some(org), write).map_err(
-                    |e| {
-                        AppError::new(
-                            e.status,
-                            e.code,
-                            format!("第 {} 行：{}", row.line, e.message),
-                        )
-                    },
-                )?;
+            let (outcome, _) = cx
+                .upsert(&row.key, Some(org), write)
+                .map_err(|e| e.map_message(|m| format!("第 {} 行：{m}", row.line)))?;
             outcomes.push(outcome);
         }
         Ok(outcomes)
@@ -460,7 +458,10 @@ pub async fn import(
                 continue;
             }
             let row = parsed.map_err(|m| {
-                AppError::conflict("file_changed", format!("第 {line} 行在导入过程中变了：{m}"))
+                AppError::conflict(
+                    ErrorCode::FileChanged,
+                    format!("第 {line} 行在导入过程中变了：{m}"),
+                )
             });
             if tx_rows.blocking_send(row).is_err() {
                 return;
@@ -488,16 +489,8 @@ pub async fn import(
         .map_err(|e| AppError::internal("reader task", e))?;
 
     if options.replace {
-        report.unpublished = content::commit(state, false, move |tx, now, touched| {
-            content::unpublish_missing(
-                tx,
-                &actor,
-                now,
-                touched,
-                ContentKind::LibraryItem,
-                org,
-                &keys,
-            )
+        report.unpublished = content::commit(state, actor, Schedule::Kept, move |cx| {
+            cx.unpublish_missing(ContentKind::LibraryItem, org, &keys)
         })
         .await? as u64;
     }

@@ -20,12 +20,13 @@
 //! ```
 
 use super::covers;
-use crate::content::{self, Upserted};
+use crate::content::{self, Schedule, Upserted};
 use crate::error::{AppError, AppResult};
 use crate::media;
 use crate::orgs::Actor;
 use crate::state::AppState;
 use jiff::Timestamp;
+use protocol::ErrorCode;
 use protocol::content::{NewsArticle, NewsCategory};
 use protocol::staff::ContentWrite;
 use protocol::{ContentBody, ContentId, MediaHash, OrgId};
@@ -65,7 +66,10 @@ pub enum Cover {
 }
 
 fn invalid(file: &Path, why: impl std::fmt::Display) -> AppError {
-    AppError::bad_request("invalid_article", format!("{}：{why}", file.display()))
+    AppError::bad_request(
+        ErrorCode::InvalidArticle,
+        format!("{}：{why}", file.display()),
+    )
 }
 
 /// Splits `+++` front matter from the Markdown body.
@@ -134,7 +138,7 @@ pub async fn resolve_org(state: &AppState, org: OrgRef) -> AppResult<OrgId> {
                 [one] => Ok(OrgId(*one)),
                 [] => Err(AppError::not_found(&format!("单位“{shown}”"))),
                 _ => Err(AppError::bad_request(
-                    "ambiguous_org",
+                    ErrorCode::AmbiguousOrg,
                     format!("有多个名为“{shown}”的单位，请改用单位编号"),
                 )),
             }
@@ -145,12 +149,11 @@ pub async fn resolve_org(state: &AppState, org: OrgRef) -> AppResult<OrgId> {
 async fn upload_file(state: &AppState, path: &Path) -> AppResult<MediaHash> {
     let bytes = tokio::fs::read(path).await.map_err(|e| {
         AppError::bad_request(
-            "missing_image",
+            ErrorCode::MissingImage,
             format!("无法读取图片 {}：{e}", path.display()),
         )
     })?;
-    let stored =
-        media::store_upload(&state.db, &state.media_dir, &state.config.media, bytes).await?;
+    let stored = media::store_upload(state, bytes).await?;
     Ok(stored.display.sha256)
 }
 
@@ -226,8 +229,7 @@ pub async fn publish_text(
         Some(Cover::File(name)) => Some(upload_file(state, &dir.join(name)).await?),
         Some(Cover::Generated(true)) => {
             let png = covers::generate(&slug, Some(front.category), 1280, 720);
-            let stored =
-                media::store_upload(&state.db, &state.media_dir, &state.config.media, png).await?;
+            let stored = media::store_upload(state, png).await?;
             Some(stored.display.sha256)
         }
         Some(Cover::Generated(false)) | None => None,
@@ -250,8 +252,8 @@ pub async fn publish_text(
         }),
     };
     let key = format!("news:{slug}");
-    content::commit(state, true, move |tx, now, touched| {
-        content::upsert_in(tx, &actor, now, touched, &key, None, write)
+    content::commit(state, actor, Schedule::MayMove, move |cx| {
+        cx.upsert(&key, None, write)
     })
     .await
 }

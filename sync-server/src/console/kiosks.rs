@@ -1,0 +1,123 @@
+//! The fleet: each kiosk's health, enrollment codes (string and QR), revoking.
+
+use axum::extract::{Path, Query, State};
+use maud::{PreEscaped, html};
+use protocol::staff::NewEnrollmentToken;
+use protocol::workflow::Health;
+use protocol::{KioskId, OrgId};
+use serde::Deserialize;
+
+use super::page::{
+    Notice, Page, app_error, back, flash, layout, ok, org_options, org_select, when,
+};
+use super::session::{CsrfForm, NoFields, Session};
+use super::tr;
+use crate::kiosks;
+use crate::state::AppState;
+
+const HERE: &str = "/console/kiosks";
+
+pub async fn fleet(State(state): State<AppState>, s: Session, Query(q): Query<Notice>) -> Page {
+    let l = s.lang;
+    let fleet = kiosks::list(&state, s.actor.clone())
+        .await
+        .map_err(|e| app_error(l, e))?;
+    let orgs = org_options(&state, &s).await?;
+    ok(layout(
+        &s,
+        tr(l, "终端", "Kiosks"),
+        HERE,
+        html! {
+            (flash(&q))
+            form.card method="post" action="/console/kiosks/token" {
+                input type="hidden" name="_csrf" value=(s.csrf);
+                div.row {
+                    label { (tr(l, "为哪个单位的终端登记", "Enroll a kiosk at")) (org_select(&orgs, "org")) }
+                    button type="submit" { (tr(l, "生成登记码", "Create an enrollment code")) }
+                }
+            }
+            table {
+                thead { tr {
+                    th { (tr(l, "终端", "Kiosk")) } th { (tr(l, "状态", "Health")) } th { (tr(l, "最后联系", "Last seen")) }
+                    th { (tr(l, "版本", "Version")) } th { (tr(l, "上次同步", "Last sync")) } th { (tr(l, "待发送", "Outbox")) } th {}
+                } }
+                tbody { @for k in &fleet { tr {
+                    td { (if k.name.is_empty() { k.id.0.clone() } else { k.name.clone() }) }
+                    td { @if k.revoked_at.is_some() { span.pill { (tr(l, "已停用", "Revoked")) } } @else {
+                        @match k.health {
+                            Health::Online => span.pill.good { (tr(l, "在线", "Online")) },
+                            Health::Stale => span.pill.warn { (tr(l, "内容滞后", "Stale")) },
+                            Health::Offline => span.pill.bad { (tr(l, "离线", "Offline")) },
+                        }
+                    } }
+                    td { (k.last_seen_at.map(when).unwrap_or_default()) }
+                    td { (k.version) }
+                    td { (k.heartbeat.as_ref().and_then(|h| h.last_sync_at).map(when).unwrap_or_default()) }
+                    td { (k.heartbeat.as_ref().map(|h| h.outbox_depth.to_string()).unwrap_or_default()) }
+                    td { @if k.revoked_at.is_none() {
+                        form method="post" action=(format!("/console/kiosks/{}/revoke", k.id)) {
+                            input type="hidden" name="_csrf" value=(s.csrf);
+                            button.small.danger type="submit" data-confirm=(tr(l, "停用后这台终端将无法同步，确定吗？", "The kiosk will stop syncing. Revoke it?")) { (tr(l, "停用", "Revoke")) }
+                        }
+                    } }
+                } } }
+            }
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    org: i64,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    s: Session,
+    CsrfForm(f): CsrfForm<TokenForm>,
+) -> Page {
+    let l = s.lang;
+    let created = kiosks::create_token(
+        &state,
+        s.actor.clone(),
+        NewEnrollmentToken {
+            org_id: OrgId(f.org),
+            valid_minutes: None,
+        },
+    )
+    .await
+    .map_err(|e| app_error(l, e))?;
+    let svg = qrcode::QrCode::new(created.enrollment_string.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(280, 280)
+                .build()
+        })
+        .unwrap_or_default();
+    ok(layout(
+        &s,
+        tr(l, "终端登记码", "Enrollment code"),
+        HERE,
+        html! {
+            div.card.center {
+                p { (tr(l, "在终端上运行 kiosk enroll 并粘贴下面的登记串，或扫描二维码。登记码只能用一次。", "On the kiosk run `kiosk enroll` with the string below, or scan the QR code. It works once.")) }
+                div.qr { (PreEscaped(svg)) }
+                pre.string { (created.enrollment_string) }
+                p.hint { (tr(l, "有效期至 ", "Valid until ")) (when(created.expires_at)) }
+                p { a href="/console/kiosks" { (tr(l, "返回终端列表", "Back to the fleet")) } }
+            }
+        },
+    ))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    CsrfForm(NoFields {}): CsrfForm<NoFields>,
+) -> Page {
+    kiosks::revoke(&state, s.actor.clone(), KioskId(id))
+        .await
+        .map_err(|e| app_error(s.lang, e))?;
+    Ok(back(HERE, tr(s.lang, "终端已停用。", "Kiosk revoked.")))
+}

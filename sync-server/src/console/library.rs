@@ -1,0 +1,290 @@
+//! The library: catalogue search and editing, CSV import, and reading lists.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use maud::html;
+use protocol::content::{ContentBody, ContentKind};
+use protocol::{ContentId, OrgId};
+use serde::Deserialize;
+
+use super::page::{
+    Notice, Page, app_error, back, back_with, back_with_error, error_page, flash, layout, load, ok,
+    org_options, org_select, rewrite,
+};
+use super::session::{CsrfForm, Session};
+use super::{Lang, tr};
+use crate::content::{self, ListQuery};
+use crate::import::catalog;
+use crate::multipart::MultipartForm;
+use crate::state::AppState;
+
+const HERE: &str = "/console/library";
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LibraryQuery {
+    q: Option<String>,
+    ok: Option<String>,
+    err: Option<String>,
+}
+
+pub async fn library(
+    State(state): State<AppState>,
+    s: Session,
+    Query(q): Query<LibraryQuery>,
+) -> Page {
+    let l = s.lang;
+    let needle = q.q.clone().unwrap_or_default();
+    let found = content::library::search(&state, s.actor.clone(), needle.clone())
+        .await
+        .map_err(|e| app_error(l, e))?;
+    let lists = content::list(
+        &state,
+        s.actor.clone(),
+        ListQuery {
+            kind: Some(ContentKind::ReadingList),
+            org_id: None,
+            limit: Some(50),
+            offset: None,
+        },
+    )
+    .await
+    .map_err(|e| app_error(l, e))?;
+    let orgs = org_options(&state, &s).await?;
+    let notice = Notice {
+        ok: q.ok.clone(),
+        err: q.err.clone(),
+    };
+    ok(layout(
+        &s,
+        tr(l, "职工书屋", "Library"),
+        HERE,
+        html! {
+            (flash(&notice))
+            form.search method="get" action="/console/library" {
+                input name="q" value=(needle) placeholder=(tr(l, "书名、作者或 ISBN", "Title, author or ISBN"));
+                button type="submit" { (tr(l, "搜索", "Search")) }
+            }
+            table {
+                thead { tr { th { (tr(l, "书名", "Title")) } th { (tr(l, "作者", "Author")) } th { "ISBN" } th { (tr(l, "位置", "Location")) } th {} } }
+                tbody { @for (id, item) in &found { tr {
+                    td { (item.title) } td { (item.author) } td { (item.isbn.clone().unwrap_or_default()) } td { (item.location) }
+                    td { a href=(format!("/console/library/item/{id}")) { (tr(l, "编辑", "Edit")) } }
+                } } }
+            }
+            h2 { (tr(l, "导入书目（CSV）", "Import a catalogue (CSV)")) }
+            form.card method="post" action="/console/library/import" enctype="multipart/form-data" {
+                input type="hidden" name="_csrf" value=(s.csrf);
+                div.row {
+                    label { (tr(l, "CSV 文件（UTF-8 或 GBK）", "CSV file (UTF-8 or GBK)")) input type="file" name="file" accept=".csv,text/csv" required; }
+                    label { (tr(l, "导入到", "Into")) (org_select(&orgs, "org")) }
+                    label.check { input type="checkbox" name="skip_invalid" value="1"; (tr(l, "跳过有错的行", "Skip invalid rows")) }
+                }
+                button type="submit" data-busy=(tr(l, "正在导入，请稍候…", "Importing, please wait…")) { (tr(l, "导入", "Import")) }
+            }
+            h2 { (tr(l, "推荐书单", "Reading lists")) }
+            @for r in &lists { @if let ContentBody::ReadingList(list) = &r.item.body {
+                div.card {
+                    h3 { (list.title) }
+                    ol { @for (i, id) in list.items.iter().enumerate() { li {
+                        (id.0) " "
+                        form.inline method="post" action=(format!("/console/lists/{}", r.item.id)) {
+                            input type="hidden" name="_csrf" value=(s.csrf);
+                            input type="hidden" name="index" value=(i);
+                            button.small name="op" value="up" type="submit" { "↑" }
+                            button.small name="op" value="down" type="submit" { "↓" }
+                            button.small.danger name="op" value="remove" type="submit" { (tr(l, "移除", "Remove")) }
+                        }
+                    } } }
+                    form.inline method="post" action=(format!("/console/lists/{}", r.item.id)) {
+                        input type="hidden" name="_csrf" value=(s.csrf);
+                        input name="item" placeholder=(tr(l, "要加入的图书编号", "Item id to add"));
+                        button.small name="op" value="add" type="submit" { (tr(l, "加入", "Add")) }
+                    }
+                }
+            } }
+        },
+    ))
+}
+
+pub async fn import_catalog(
+    State(state): State<AppState>,
+    s: Session,
+    mut multipart: Multipart,
+) -> Page {
+    let l = s.lang;
+    let bad = |m: &str| back_with_error(HERE, m);
+    let file = tempfile::NamedTempFile::new().map_err(|_| {
+        bad(tr(
+            l,
+            "服务器无法保存文件。",
+            "The server cannot save the file.",
+        ))
+    })?;
+    let mut form = MultipartForm::read(&mut multipart, &["file"])
+        .await
+        .map_err(|_| {
+            bad(tr(
+                l,
+                "上传没有完成（文件太大？）。",
+                "The upload did not complete (file too large?).",
+            ))
+        })?;
+    s.check_csrf(form.text("_csrf"))?;
+    let Some(csv) = form.take_file("file").filter(|b| !b.is_empty()) else {
+        return Err(bad(tr(l, "请选择一个 CSV 文件。", "Choose a CSV file.")));
+    };
+    tokio::fs::write(file.path(), &csv)
+        .await
+        .map_err(|_| bad("io"))?;
+    let org: i64 = form
+        .text("org")
+        .parse()
+        .map_err(|_| bad(tr(l, "请选择单位。", "Choose an org.")))?;
+    let options = catalog::Options {
+        org: OrgId(org),
+        encoding: None,
+        skip_invalid: form.has("skip_invalid"),
+        replace: false,
+        covers: None,
+    };
+    let report = catalog::import(
+        &state,
+        s.actor.clone(),
+        file.path(),
+        options,
+        &catalog::Quiet,
+    )
+    .await
+    .map_err(|e| back_with(HERE, e))?;
+    ok(layout(
+        &s,
+        tr(l, "导入结果", "Import report"),
+        HERE,
+        html! {
+            div.tiles {
+                div.tile { strong { (report.rows) } span { (tr(l, "行", "rows")) } }
+                div.tile.good { strong { (report.created) } span { (tr(l, "新增", "new")) } }
+                div.tile { strong { (report.updated) } span { (tr(l, "更新", "updated")) } }
+                div.tile { strong { (report.unchanged) } span { (tr(l, "未变", "unchanged")) } }
+                div.tile.bad { strong { (report.invalid_rows) } span { (tr(l, "行有错", "invalid rows")) } }
+            }
+            @if !report.errors.is_empty() {
+                h2 { (tr(l, "有错的行", "Rows with problems")) }
+                table { thead { tr { th { (tr(l, "行号", "Line")) } th { (tr(l, "问题", "Problem")) } } }
+                    tbody { @for e in &report.errors { tr { td { (e.line) } td { (e.message) } } } } }
+            }
+            p { a href="/console/library" { (tr(l, "返回职工书屋", "Back to the library")) } }
+        },
+    ))
+}
+
+fn not_a(l: Lang, what_zh: &'static str, what_en: &'static str) -> axum::response::Response {
+    error_page(l, StatusCode::NOT_FOUND, tr(l, what_zh, what_en))
+}
+
+pub async fn item(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> Page {
+    let l = s.lang;
+    let record = load(&state, &s, &id).await?;
+    let ContentBody::LibraryItem(item) = &record.item.body else {
+        return Err(not_a(l, "这不是书目。", "Not a catalogue item."));
+    };
+    ok(layout(
+        &s,
+        &item.title,
+        HERE,
+        html! {
+            form.card.editor method="post" action=(format!("/console/library/item/{id}")) {
+                input type="hidden" name="_csrf" value=(s.csrf);
+                label { (tr(l, "书名", "Title")) input name="title" value=(item.title) required; }
+                label { (tr(l, "作者", "Author")) input name="author" value=(item.author); }
+                label { (tr(l, "分类", "Category")) input name="category" value=(item.category); }
+                label { (tr(l, "阅览室位置", "Reading-room location")) input name="location" value=(item.location); }
+                label { (tr(l, "简介", "Description")) textarea name="description" rows="6" { (item.description) } }
+                button type="submit" { (tr(l, "保存", "Save")) }
+            }
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ItemForm {
+    title: String,
+    author: String,
+    category: String,
+    location: String,
+    description: String,
+}
+
+pub async fn save_item(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<ItemForm>,
+) -> Page {
+    let l = s.lang;
+    let record = load(&state, &s, &id).await?;
+    let ContentBody::LibraryItem(mut item) = record.item.body.clone() else {
+        return Err(not_a(l, "这不是书目。", "Not a catalogue item."));
+    };
+    item.title = f.title.trim().to_owned();
+    item.author = f.author.trim().to_owned();
+    item.category = f.category.trim().to_owned();
+    item.location = f.location.trim().to_owned();
+    item.description = f.description.trim().to_owned();
+    rewrite(&state, &s, record, ContentBody::LibraryItem(item)).await?;
+    Ok(back(HERE, tr(l, "已保存。", "Saved.")))
+}
+
+#[derive(Deserialize)]
+pub struct ListEdit {
+    op: String,
+    index: Option<usize>,
+    item: Option<String>,
+}
+
+pub async fn edit_list(
+    State(state): State<AppState>,
+    s: Session,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<ListEdit>,
+) -> Page {
+    let l = s.lang;
+    let record = load(&state, &s, &id).await?;
+    let ContentBody::ReadingList(mut list) = record.item.body.clone() else {
+        return Err(not_a(l, "这不是书单。", "Not a reading list."));
+    };
+    let n = list.items.len();
+    match (f.op.as_str(), f.index) {
+        ("up", Some(i)) if i > 0 && i < n => list.items.swap(i, i - 1),
+        ("down", Some(i)) if i + 1 < n => list.items.swap(i, i + 1),
+        ("remove", Some(i)) if i < n => {
+            list.items.remove(i);
+        }
+        ("add", _) => {
+            let item = f.item.unwrap_or_default().trim().to_owned();
+            let is_book = match content::get(&state, s.actor.clone(), ContentId(item.clone())).await
+            {
+                Ok(r) => matches!(r.item.body, ContentBody::LibraryItem(_)),
+                Err(e) => {
+                    e.log_cause();
+                    false
+                }
+            };
+            if !is_book {
+                return Err(error_page(
+                    l,
+                    StatusCode::BAD_REQUEST,
+                    tr(
+                        l,
+                        "找不到这本书：请在上面搜索，复制它的编号。",
+                        "No such catalogue item.",
+                    ),
+                ));
+            }
+            list.items.push(ContentId(item));
+        }
+        _ => {}
+    }
+    rewrite(&state, &s, record, ContentBody::ReadingList(list)).await?;
+    Ok(back(HERE, tr(l, "书单已更新。", "Reading list updated.")))
+}

@@ -1,0 +1,106 @@
+//! Orgs and users: the tree, the accounts in it, and adding both.
+
+use axum::extract::{Query, State};
+use maud::html;
+use protocol::OrgId;
+use protocol::staff::NewStaff;
+use serde::Deserialize;
+
+use super::page::{Notice, Page, app_error, back, flash, layout, ok, org_options, org_select};
+use super::session::{CsrfForm, Session};
+use super::tr;
+use crate::state::AppState;
+use crate::{orgs, staff};
+
+const HERE: &str = "/console/orgs";
+
+pub async fn orgs(State(state): State<AppState>, s: Session, Query(q): Query<Notice>) -> Page {
+    let l = s.lang;
+    let tree = org_options(&state, &s).await?;
+    let users = staff::list(&state, s.actor.clone())
+        .await
+        .map_err(|e| app_error(l, e))?;
+    let name_of = |id: OrgId| {
+        tree.iter()
+            .find(|o| o.id == id)
+            .map(|o| o.name.clone())
+            .unwrap_or_default()
+    };
+    ok(layout(
+        &s,
+        tr(l, "单位与用户", "Orgs & users"),
+        HERE,
+        html! {
+            (flash(&q))
+            div.split {
+                div {
+                    h2 { (tr(l, "单位", "Orgs")) }
+                    ul.tree { @for o in &tree { li { (("　".repeat(o.depth as usize))) (o.name) } } }
+                    form.card method="post" action="/console/orgs" {
+                        input type="hidden" name="_csrf" value=(s.csrf);
+                        label { (tr(l, "上级单位", "Parent")) (org_select(&tree, "parent")) }
+                        label { (tr(l, "名称", "Name")) input name="name" required maxlength="60"; }
+                        button type="submit" { (tr(l, "新建单位", "Add org")) }
+                    }
+                }
+                div {
+                    h2 { (tr(l, "用户", "Users")) }
+                    table { tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (name_of(u.org_id)) } } } } }
+                    form.card method="post" action="/console/users" {
+                        input type="hidden" name="_csrf" value=(s.csrf);
+                        label { (tr(l, "用户名", "Username")) input name="username" required; }
+                        label { (tr(l, "姓名", "Display name")) input name="display_name"; }
+                        label { (tr(l, "初始密码（至少 10 位）", "Initial password (10+ characters)")) input name="password" type="password" required minlength="10" autocomplete="new-password"; }
+                        label { (tr(l, "所属单位", "Org")) (org_select(&tree, "org")) }
+                        button type="submit" { (tr(l, "新建用户", "Add user")) }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct OrgForm {
+    parent: i64,
+    name: String,
+}
+
+pub async fn create_org(
+    State(state): State<AppState>,
+    s: Session,
+    CsrfForm(f): CsrfForm<OrgForm>,
+) -> Page {
+    orgs::create(&state, s.actor.clone(), OrgId(f.parent), f.name)
+        .await
+        .map_err(|e| app_error(s.lang, e))?;
+    Ok(back(HERE, tr(s.lang, "已新建单位。", "Org added.")))
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    username: String,
+    display_name: String,
+    password: String,
+    org: i64,
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    s: Session,
+    CsrfForm(f): CsrfForm<UserForm>,
+) -> Page {
+    staff::create(
+        &state,
+        s.actor.clone(),
+        NewStaff {
+            username: f.username,
+            password: f.password,
+            display_name: f.display_name,
+            org_id: OrgId(f.org),
+        },
+    )
+    .await
+    .map_err(|e| app_error(s.lang, e))?;
+    Ok(back(HERE, tr(s.lang, "已新建用户。", "User added.")))
+}

@@ -1,0 +1,225 @@
+//! Who is asking: the session cookie and the staff member behind it, the CSRF token every POST
+//! must carry (checked by [`CsrfForm`]), the page language, and the login rate limit.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::Form;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use protocol::staff::StaffInfo;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use super::page::error_page;
+use super::{Lang, tr};
+use crate::orgs::Actor;
+use crate::state::AppState;
+
+pub const COOKIE: &str = "uk_console";
+pub const LANG_COOKIE: &str = "uk_lang";
+
+/// The value of cookie `name`.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn lang_of(headers: &HeaderMap) -> Lang {
+    match cookie(headers, LANG_COOKIE) {
+        Some("en") => Lang::En,
+        _ => Lang::Zh,
+    }
+}
+
+/// The CSRF token of a session: derived from its secret token, so only pages this server
+/// rendered for the session carry it.
+pub fn csrf_of(token: &str) -> String {
+    hex::encode(&Sha256::digest(format!("uk-console-csrf:{token}").as_bytes())[..16])
+}
+
+/// The page that refuses a POST whose CSRF token is missing or wrong.
+fn stale_form(lang: Lang) -> Response {
+    error_page(
+        lang,
+        StatusCode::FORBIDDEN,
+        tr(
+            lang,
+            "表单已过期或来源不明，请刷新页面后重试。",
+            "This form is stale or did not come from this console. Reload the page and try again.",
+        ),
+    )
+}
+
+/// A signed-in staff member, from the session cookie.
+pub struct Session {
+    pub info: StaffInfo,
+    pub actor: Actor,
+    pub token: String,
+    pub csrf: String,
+    pub lang: Lang,
+}
+
+impl Session {
+    /// Checks the CSRF token a multipart POST carried (urlencoded forms use [`CsrfForm`]).
+    pub fn check_csrf(&self, sent: &str) -> Result<(), Response> {
+        if crate::secrets::hashes_equal(sent.as_bytes(), self.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(stale_form(self.lang))
+        }
+    }
+}
+
+/// Not signed in (or the session ended): go to the login page.
+pub struct LoginFirst;
+
+impl IntoResponse for LoginFirst {
+    fn into_response(self) -> Response {
+        Redirect::to("/console/login").into_response()
+    }
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = LoginFirst;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, LoginFirst> {
+        let token = cookie(&parts.headers, COOKIE).ok_or(LoginFirst)?.to_owned();
+        let (info, actor) = crate::staff::authenticate(state, &token)
+            .await
+            .map_err(|e| {
+                e.log_cause();
+                LoginFirst
+            })?;
+        Ok(Session {
+            info,
+            actor,
+            csrf: csrf_of(&token),
+            token,
+            lang: lang_of(&parts.headers),
+        })
+    }
+}
+
+/// A urlencoded form whose `_csrf` field matched the session's token; anything else is refused
+/// with a page before the handler runs. The expected token is derived from the session cookie,
+/// the one [`Session`] authenticates, so handlers take both.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let lang = lang_of(req.headers());
+        let expected = cookie(req.headers(), COOKIE).map(csrf_of);
+        let (method, headers) = (req.method().clone(), req.headers().clone());
+        let extensions = req.extensions().clone();
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let sent = url::form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        // The body is read once; the fields are parsed from the same bytes by `Form`, so its
+        // content-type check and its rejections stay what they were.
+        let mut again = Request::new(Body::from(bytes));
+        *again.method_mut() = method;
+        *again.headers_mut() = headers;
+        *again.extensions_mut() = extensions;
+        let Form(form) = Form::<T>::from_request(again, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match expected {
+            Some(expected)
+                if crate::secrets::hashes_equal(sent.as_bytes(), expected.as_bytes()) =>
+            {
+                Ok(CsrfForm(form))
+            }
+            _ => Err(stale_form(lang)),
+        }
+    }
+}
+
+/// A form with nothing in it but its CSRF token.
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
+/// The page language without a session (the login page).
+pub struct PageLang(pub Lang);
+
+impl FromRequestParts<AppState> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(PageLang(lang_of(&parts.headers)))
+    }
+}
+
+/// The client's address, for the login rate limit.
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// Failed logins allowed per username and per address in [`LOGIN_WINDOW`].
+pub const LOGIN_FAILURES: usize = 5;
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    fn keys(user: &str, ip: Option<IpAddr>) -> [String; 2] {
+        [
+            format!("user:{}", user.trim().to_lowercase()),
+            format!("ip:{}", ip.map(|i| i.to_string()).unwrap_or_default()),
+        ]
+    }
+
+    pub fn blocked(&self, user: &str, ip: Option<IpAddr>) -> bool {
+        let now = Instant::now();
+        let mut f = self
+            .failures
+            .lock()
+            .expect("the limiter lock is never held across a panic");
+        Self::keys(user, ip).iter().any(|k| {
+            let list = f.entry(k.clone()).or_default();
+            list.retain(|t| now.duration_since(*t) < LOGIN_WINDOW);
+            list.len() >= LOGIN_FAILURES
+        })
+    }
+
+    pub fn failed(&self, user: &str, ip: Option<IpAddr>) {
+        let mut f = self
+            .failures
+            .lock()
+            .expect("the limiter lock is never held across a panic");
+        for k in Self::keys(user, ip) {
+            f.entry(k).or_default().push(Instant::now());
+        }
+    }
+}

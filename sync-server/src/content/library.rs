@@ -1,0 +1,46 @@
+//! Finding published catalogue items in the actor's subtree, for staff who edit them.
+
+use crate::error::AppResult;
+use crate::orgs::Actor;
+use crate::state::AppState;
+use protocol::ContentId;
+use protocol::content::{ContentBody, LibraryItem};
+
+/// At most this many items per search.
+const SEARCH_LIMIT: u32 = 50;
+
+/// Published catalogue items whose title or author contains `needle`, or whose ISBN is
+/// `needle`; every item when it is empty. By title.
+pub async fn search(
+    state: &AppState,
+    actor: Actor,
+    needle: String,
+) -> AppResult<Vec<(ContentId, LibraryItem)>> {
+    state
+        .db
+        .read(move |tx| {
+            let (cond, path) = actor.subtree_filter("org_id");
+            let sql = format!(
+                "SELECT id, body FROM content
+                 WHERE kind = 'library_item' AND state = 'published' AND {cond}
+                   AND (?2 = '' OR json_extract(body, '$.title') LIKE '%' || ?2 || '%'
+                        OR json_extract(body, '$.author') LIKE '%' || ?2 || '%'
+                        OR json_extract(body, '$.isbn') = ?2)
+                 ORDER BY json_extract(body, '$.title') LIMIT ?3"
+            );
+            let rows = tx
+                .prepare(&sql)?
+                .query_map(rusqlite::params![path, needle, SEARCH_LIMIT], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|(id, body)| match serde_json::from_str(&body).ok()? {
+                    ContentBody::LibraryItem(item) => Some((ContentId(id), item)),
+                    _ => None,
+                })
+                .collect())
+        })
+        .await
+}

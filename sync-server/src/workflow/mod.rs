@@ -1,0 +1,17 @@
+//! Staff work on submissions and what kiosks report back: the staff inbox with status changes
+//! and CSV export (`inbox`), the employee's status check (`status_check`), and kiosk heartbeats
+//! with fleet health (`fleet`).
+
+pub mod fleet;
+pub mod inbox;
+pub mod status_check;
+
+use protocol::content::{ContentBody, FormDefinition};
+
+/// The form definition in a stored form version's body.
+fn form_of(body: &str) -> Option<FormDefinition> {
+    match serde_json::from_str::<ContentBody>(body).ok()? {
+        ContentBody::Form(f) => Some(f),
+        _ => None,
+    }
+}
