@@ -59,12 +59,16 @@ impl<'de> Deserialize<'de> for Fingerprint {
 /// Everything a kiosk needs to join: where the server is, a one-time token, and the certificate
 /// fingerprint to pin. Written as
 /// `unionkiosk://enroll?server=<https url>&token=<token>&fp=<sha256 hex>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct EnrollmentString {
     pub server: Url,
     pub token: String,
     pub fingerprint: Fingerprint,
 }
+debug_redacted!(EnrollmentString {
+    show: [server, fingerprint],
+    hide: [token]
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidEnrollmentString {
@@ -120,7 +124,7 @@ impl fmt::Display for EnrollmentString {
 }
 
 /// `POST /v1/enroll`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollRequest {
     pub token: String,
     /// A name branch IT recognises, e.g. "一楼大厅". Optional.
@@ -130,9 +134,13 @@ pub struct EnrollRequest {
     #[serde(default)]
     pub version: String,
 }
+debug_redacted!(EnrollRequest {
+    show: [name, version],
+    hide: [token]
+});
 
 /// The credentials a kiosk keeps. `secret` is shown once; the server stores only its hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollResponse {
     pub kiosk_id: KioskId,
     pub secret: String,
@@ -143,6 +151,10 @@ pub struct EnrollResponse {
     /// data is never on the kiosk's disk in plain text.
     pub submission_key: String,
 }
+debug_redacted!(EnrollResponse {
+    show: [kiosk_id, org, receipt_prefix, submission_key],
+    hide: [secret]
+});
 
 impl EnrollResponse {
     /// The value of the `Authorization` header for every later call.
@@ -200,6 +212,28 @@ mod tests {
         for (input, expect) in cases {
             assert_eq!(input.parse::<EnrollmentString>(), Err(expect), "{input}");
         }
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let enroll = format!("{:?}", sample());
+        assert!(!enroll.contains("tok_ABC-123"), "{enroll}");
+        assert!(enroll.contains("union.example.cn"), "{enroll}");
+
+        let login = crate::staff::LoginRequest {
+            username: "clerk".to_owned(),
+            password: "correct horse battery".to_owned(),
+        };
+        let shown = format!("{login:?}");
+        assert!(!shown.contains("correct horse"), "{shown}");
+        assert!(shown.contains("clerk"), "{shown}");
+
+        let answers = crate::submission::FormAnswers {
+            answers: [("id_number".to_owned(), "11010519491231002X".into())].into(),
+        };
+        let shown = format!("{answers:?}");
+        assert!(!shown.contains("11010519491231002X"), "{shown}");
+        assert!(shown.contains("id_number"), "{shown}");
     }
 
     #[test]

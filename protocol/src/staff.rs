@@ -6,19 +6,27 @@ use crate::ids::{KioskId, MediaHash, OrgId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
+debug_redacted!(LoginRequest {
+    show: [username],
+    hide: [password]
+});
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginResponse {
     /// Send as `Authorization: Bearer <token>`.
     pub token: String,
     pub expires_at: Timestamp,
     pub staff: StaffInfo,
 }
+debug_redacted!(LoginResponse {
+    show: [expires_at, staff],
+    hide: [token]
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffInfo {
@@ -43,7 +51,7 @@ pub struct NewOrg {
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewStaff {
     pub username: String,
     pub password: String,
@@ -51,6 +59,10 @@ pub struct NewStaff {
     pub display_name: String,
     pub org_id: OrgId,
 }
+debug_redacted!(NewStaff {
+    show: [username, display_name, org_id],
+    hide: [password]
+});
 
 /// Create (`POST /v1/staff/content`) or replace (`PUT /v1/staff/content/{id}`) an item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,11 +125,15 @@ pub struct NewEnrollmentToken {
     pub valid_minutes: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollmentTokenCreated {
     pub enrollment_string: String,
     pub expires_at: Timestamp,
 }
+debug_redacted!(EnrollmentTokenCreated {
+    show: [expires_at],
+    hide: [enrollment_string]
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KioskRecord {

@@ -18,14 +18,24 @@ pub struct SubmissionUpload {
     /// When the employee submitted it, by the kiosk's clock.
     pub submitted_at: Timestamp,
     /// Base64 of a libsodium sealed box (X25519, XSalsa20-Poly1305) of the JSON of
-    /// [`SealedAnswers`], sealed to the server's submission key from enrollment.
+    /// [`FormAnswers`], sealed to the server's submission key from enrollment.
     pub sealed: String,
 }
 
-/// What only the server can read: the answers by field key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SealedAnswers {
+/// An employee's answers by field key: the plaintext inside `SubmissionUpload::sealed`, which
+/// only the server can open. It holds personal data, so its `Debug` shows the keys, never the
+/// values.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormAnswers {
     pub answers: BTreeMap<String, serde_json::Value>,
+}
+
+impl std::fmt::Debug for FormAnswers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FormAnswers")
+            .field("keys", &self.answers.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The answer to a stored submission. `duplicate`: it had been stored before (a resend).
