@@ -2,8 +2,8 @@
 
 use crate::net::{ClientError, ServerClient};
 use crate::store::{Enrollment, Store};
-use protocol::EnrollmentString;
 use protocol::enroll::EnrollRequest;
+use protocol::{EnrollmentString, ErrorCode};
 use std::sync::Mutex;
 
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +126,7 @@ pub async fn doctor(store: &Mutex<Store>) -> Vec<Check> {
                         "The server knows this kiosk as “{}” at {}.",
                         me.name, me.org.name
                     ))),
-                    Err(e) if e.code() == Some("kiosk_revoked") => checks.push(problem(
+                    Err(e) if e.code() == Some(ErrorCode::KioskRevoked) => checks.push(problem(
                         "The union office has revoked this kiosk: ask them for a new enrollment string.".to_owned(),
                     )),
                     Err(e) => checks.push(problem(format!(

@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use protocol::content::{
     AttractSlide, FormDefinition, HomeLayout, LibraryItem, NewsArticle, NewsCategory, ReadingList,
 };
-use protocol::submission::SealedAnswers;
-use protocol::{ContentBody, ContentId, ContentItem, ContentKind, MediaHash};
+use protocol::submission::FormAnswers;
+use protocol::{ContentBody, ContentId, ContentItem, ContentKind, ErrorCode, MediaHash};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, watch};
@@ -373,9 +373,9 @@ impl Core {
         };
         match self.engine.client().status_check(&query).await {
             Ok(answer) => StatusCheck::Found(answer),
-            Err(e) => match e.status().map(|s| s.as_u16()) {
-                Some(404) => StatusCheck::NotFound,
-                Some(429) => StatusCheck::TooMany,
+            Err(e) => match e.code() {
+                Some(ErrorCode::NotFound) => StatusCheck::NotFound,
+                Some(ErrorCode::TooManyChecks) => StatusCheck::TooMany,
                 _ => StatusCheck::Offline,
             },
         }
@@ -391,7 +391,7 @@ impl Core {
         &self,
         form_id: ContentId,
         form_version: u32,
-        answers: SealedAnswers,
+        answers: FormAnswers,
     ) -> Result<Saved, SyncError> {
         self.engine.submit(form_id, form_version, answers).await
     }

@@ -7,6 +7,7 @@ pub use pin::client_config as pinned_tls_config;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
+use protocol::ErrorCode;
 use protocol::enroll::{EnrollRequest, EnrollResponse, kiosk_bearer};
 use protocol::{
     ApiErrorBody, ChangesResponse, Cursor, FeedNotice, Fingerprint, KioskId, KioskInfo, MediaHash,
@@ -37,9 +38,9 @@ pub enum ClientError {
 
 impl ClientError {
     /// The server's error code, when the server answered with one.
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            ClientError::Server { body, .. } => Some(&body.error),
+            ClientError::Server { body, .. } => Some(body.error),
             _ => None,
         }
     }
@@ -125,7 +126,7 @@ impl ServerClient {
         }
         let text = resp.text().await.map_err(ClientError::from_reqwest)?;
         let body = serde_json::from_str(&text).unwrap_or_else(|_| ApiErrorBody {
-            error: "unexpected_response".to_owned(),
+            error: ErrorCode::Unrecognised,
             message: text.chars().take(200).collect(),
         });
         Err(ClientError::Server { status, body })

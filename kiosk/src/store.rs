@@ -6,7 +6,7 @@
 
 use base64::Engine as _;
 use protocol::enroll::EnrollResponse;
-use protocol::submission::{SealedAnswers, SubmissionUpload, receipt};
+use protocol::submission::{FormAnswers, SubmissionUpload, receipt};
 use protocol::{
     Change, ChangesResponse, ContentId, ContentItem, ContentKind, Cursor, Fingerprint, KioskId,
     MediaHash, OrgSummary,
@@ -441,7 +441,7 @@ impl Store {
         &mut self,
         form_id: &ContentId,
         form_version: u32,
-        answers: &SealedAnswers,
+        answers: &FormAnswers,
     ) -> Result<Saved> {
         let enrollment = self.enrollment()?.ok_or(StoreError::NotEnrolled)?;
         let plain = serde_json::to_vec(answers)?;

@@ -6,7 +6,7 @@
 use crate::net::{ClientError, Notice, ServerClient};
 use crate::store::{Store, StoreError};
 use futures_util::StreamExt;
-use protocol::MediaHash;
+use protocol::{ErrorCode, MediaHash};
 use rand::Rng;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -51,7 +51,8 @@ impl SyncError {
     pub fn is_refused(&self) -> bool {
         matches!(
             self,
-            SyncError::Client(e) if matches!(e.code(), Some("kiosk_revoked" | "invalid_kiosk_credentials"))
+            SyncError::Client(e)
+                if matches!(e.code(), Some(ErrorCode::KioskRevoked | ErrorCode::InvalidKioskCredentials))
         )
     }
 }
