@@ -77,6 +77,15 @@ pub struct Summary {
     pub media_evicted: usize,
 }
 
+/// Which waiting submissions a sync sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deliver {
+    /// Those whose retry backoff has passed.
+    Due,
+    /// Every one, now, whatever its backoff says (branch IT's "sync now").
+    All,
+}
+
 /// What the screens hear from the engine.
 #[derive(Debug, Clone)]
 pub enum SyncEvent {
@@ -173,17 +182,17 @@ impl Engine {
     /// Delivers due submissions, pulls until caught up, then brings the media cache in line.
     /// Records the outcome.
     pub async fn sync_once(&self) -> Result<Summary, SyncError> {
-        self.sync(false).await
+        self.sync(Deliver::Due).await
     }
 
     /// As `sync_once`, but retries every waiting submission now, whatever its backoff says
     /// (branch IT's "sync now", `kiosk sync --once`).
     pub async fn sync_now(&self) -> Result<Summary, SyncError> {
-        self.sync(true).await
+        self.sync(Deliver::All).await
     }
 
-    async fn sync(&self, everything: bool) -> Result<Summary, SyncError> {
-        let result = self.catch_up(everything).await;
+    async fn sync(&self, deliver: Deliver) -> Result<Summary, SyncError> {
+        let result = self.catch_up(deliver).await;
         match &result {
             Ok(summary) => {
                 with_store(&self.store, |s| s.record_sync_ok()).await?;
@@ -199,7 +208,14 @@ impl Engine {
                 let message = e.to_string();
                 let refused = e.is_refused();
                 let stored = message.clone();
-                with_store(&self.store, move |s| s.record_sync_error(&stored, refused)).await?;
+                with_store(&self.store, move |s| {
+                    if refused {
+                        s.record_sync_refused(&stored)
+                    } else {
+                        s.record_sync_error(&stored)
+                    }
+                })
+                .await?;
                 let _ = self.events.send(SyncEvent::Failed { message, refused });
             }
         }
@@ -249,7 +265,7 @@ impl Engine {
         &self,
         form_id: protocol::ContentId,
         form_version: u32,
-        answers: protocol::submission::SealedAnswers,
+        answers: protocol::submission::FormAnswers,
     ) -> Result<crate::store::Saved, SyncError> {
         let saved = with_store(&self.store, move |s| {
             s.enqueue(&form_id, form_version, &answers)
@@ -264,10 +280,14 @@ impl Engine {
     /// is stored exactly once whatever the network does. Stops at the first network failure.
     pub async fn deliver_outbox(
         &self,
-        everything: bool,
+        deliver: Deliver,
         summary: &mut Summary,
     ) -> Result<(), SyncError> {
-        let due = with_store(&self.store, move |s| s.due(everything)).await?;
+        let due = with_store(&self.store, move |s| match deliver {
+            Deliver::Due => s.due(),
+            Deliver::All => s.all_pending(),
+        })
+        .await?;
         let mut pending = due.into_iter();
         for item in pending.by_ref() {
             match self.client.submit(&item.upload).await {
@@ -298,9 +318,9 @@ impl Engine {
         Ok(())
     }
 
-    async fn catch_up(&self, everything: bool) -> Result<Summary, SyncError> {
+    async fn catch_up(&self, deliver: Deliver) -> Result<Summary, SyncError> {
         let mut summary = Summary::default();
-        self.deliver_outbox(everything, &mut summary).await?;
+        self.deliver_outbox(deliver, &mut summary).await?;
         loop {
             let cursor = with_store(&self.store, |s| s.cursor()).await?;
             let page = self
@@ -435,7 +455,7 @@ impl Engine {
                 }
                 _ = self.outbox_changed.notified() => {
                     let mut summary = Summary::default();
-                    self.deliver_outbox(false, &mut summary).await?;
+                    self.deliver_outbox(Deliver::Due, &mut summary).await?;
                 }
                 () = stopped(shutdown) => return Ok(()),
             }

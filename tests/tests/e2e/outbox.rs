@@ -181,7 +181,7 @@ async fn receipts_are_unique_and_a_changed_resend_is_a_conflict() {
     assert_ne!(a.receipt, b.receipt);
     assert!(a.receipt.starts_with(&enrolled.receipt_prefix));
 
-    let pending = store.due(true).expect("due");
+    let pending = store.all_pending().expect("pending");
     let client = kiosk::net::ServerClient::new(enrolled.server.clone(), enrolled.fingerprint)
         .expect("client")
         .with_credentials(&enrolled.kiosk_id, &enrolled.secret);
