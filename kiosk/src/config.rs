@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct KioskConfig {
     /// Where the cache, media and credentials live. Default: the platform data directory.
@@ -23,6 +23,25 @@ pub struct KioskConfig {
     /// Argon2 hash (PHC string) of the admin panel PIN; `kiosk hash-pin` makes one. Without it
     /// the panel cannot be opened.
     pub admin_pin_hash: Option<String>,
+}
+
+/// Never prints the PIN hash: the PIN is a few digits, so its hash gives it away to anyone who
+/// tries them all.
+impl std::fmt::Debug for KioskConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KioskConfig")
+            .field("data_dir", &self.data_dir)
+            .field("name", &self.name)
+            .field("media_cache_mb", &self.media_cache_mb)
+            .field("poll_seconds", &self.poll_seconds)
+            .field("idle_home_seconds", &self.idle_home_seconds)
+            .field("idle_attract_seconds", &self.idle_attract_seconds)
+            .field(
+                "admin_pin_hash",
+                &self.admin_pin_hash.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 impl Default for KioskConfig {
@@ -104,5 +123,16 @@ mod tests {
         std::fs::write(&bad, "pol_seconds = 5\n").expect("write");
         let err = KioskConfig::load(Some(&bad)).expect_err("typo");
         assert!(err.to_string().contains("pol_seconds"), "{err}");
+    }
+
+    #[test]
+    fn debug_hides_the_pin_hash() {
+        let config = KioskConfig {
+            admin_pin_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
+            ..KioskConfig::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("argon2"), "{printed}");
+        assert!(printed.contains("<redacted>"), "{printed}");
     }
 }

@@ -1,6 +1,9 @@
-//! Union Kiosk: the lobby touchscreen's headless core. `net` talks to the sync server, `store`
-//! keeps the offline cache and outbox, `sync` keeps them in step, `core` is the API the screens
-//! use, `search` finds library items, `admin` holds the branch IT commands. The touchscreen UI comes with the kiosk app issue.
+//! Union Kiosk: the lobby touchscreen. `ui` is the iced app; the other modules are the core it
+//! runs on and hold no widgets. `core` is the API the screens call; `store` keeps the offline
+//! cache and the outbox in SQLite; `sync` keeps them in step with the server, which `net` talks
+//! to over a pinned certificate; `search` and `shelf` hold the library catalogue in memory; `ime`
+//! turns typed pinyin into characters; `fonts` is the CJK font the app ships; `config` reads the
+//! kiosk's TOML; `admin` holds branch IT's commands (`enroll`, `doctor`).
 
 pub mod admin;
 pub mod config;

@@ -1,3 +1,6 @@
+//! The index over a small fixed catalogue: most cases are one `check` line, a query and the
+//! titles it must find, best first.
+
 use super::*;
 
 /// (id, title, author, isbn)
