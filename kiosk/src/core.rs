@@ -4,7 +4,7 @@
 
 use crate::search::{Entry, SearchIndex};
 use crate::shelf::{Card, Shelf};
-use crate::store::{Saved, Store, StoreError};
+use crate::store::{self, Saved, Store, StoreError};
 use crate::sync::{Engine, SyncConfig, SyncError, SyncEvent};
 use jiff::Timestamp;
 use protocol::content::{
@@ -66,21 +66,6 @@ impl std::fmt::Debug for Core {
     }
 }
 
-async fn query<T, F>(store: &Arc<Mutex<Store>>, f: F) -> Result<T, StoreError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
-{
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || {
-        f(&mut store
-            .lock()
-            .expect("the store lock is never held across a panic"))
-    })
-    .await
-    .expect("store queries do not panic")
-}
-
 fn bodies<T>(
     items: Vec<ContentItem>,
     pick: impl Fn(ContentBody) -> Option<T>,
@@ -108,7 +93,7 @@ impl Core {
     /// Rebuilds the search index and the shelf from the cache (on the blocking pool) and swaps
     /// them in.
     pub async fn rebuild_search(&self) -> Result<usize, StoreError> {
-        let items = query(&self.store, |s| s.library_items()).await?;
+        let items = store::blocking(&self.store, |s| s.library_items()).await?;
         let (index, shelf) = tokio::task::spawn_blocking(move || {
             let mut index = SearchIndex::new();
             let mut cards = Vec::with_capacity(items.len());
@@ -151,7 +136,7 @@ impl Core {
         &self,
         id: ContentId,
     ) -> Result<Option<(ContentItem, LibraryItem)>, StoreError> {
-        query(&self.store, move |s| {
+        store::blocking(&self.store, move |s| {
             Ok(s.item(&id)?.and_then(|item| match item.body.clone() {
                 ContentBody::LibraryItem(l) => Some((item, l)),
                 _ => None,
@@ -162,7 +147,7 @@ impl Core {
 
     /// The kiosk's identity for the admin panel: its id and org name, when enrolled.
     pub async fn identity(&self) -> Result<Option<(String, String)>, StoreError> {
-        query(&self.store, |s| {
+        store::blocking(&self.store, |s| {
             Ok(s.enrollment()?
                 .map(|e| (e.kiosk_id.to_string(), e.org.name)))
         })
@@ -171,7 +156,7 @@ impl Core {
 
     /// How many items of each kind are cached, for the admin panel.
     pub async fn cached_items(&self) -> Result<u64, StoreError> {
-        query(&self.store, |s| s.count(None)).await
+        store::blocking(&self.store, |s| s.count(None)).await
     }
 
     /// Runs the sync engine in the background until `shutdown` turns true, and keeps the search
@@ -207,7 +192,7 @@ impl Core {
     }
 
     pub async fn status(&self) -> Result<SyncStatus, StoreError> {
-        query(&self.store, |s| {
+        store::blocking(&self.store, |s| {
             Ok(SyncStatus {
                 org_name: s.enrollment()?.map(|e| e.org.name).unwrap_or_default(),
                 last_synced: s.last_sync_ok()?,
@@ -222,7 +207,7 @@ impl Core {
     /// The home layout: the one published at the kiosk's own org if there is one, otherwise the
     /// most recently updated one in its scope.
     pub async fn home_layout(&self) -> Result<Option<HomeLayout>, StoreError> {
-        query(&self.store, |s| {
+        store::blocking(&self.store, |s| {
             let path: Vec<i64> = s.enrollment()?.map(|e| e.org.id.0).into_iter().collect();
             let layouts = bodies(s.items(ContentKind::HomeLayout)?, |b| match b {
                 ContentBody::HomeLayout(h) => Some(h),
@@ -240,7 +225,7 @@ impl Core {
         &self,
         category: NewsCategory,
     ) -> Result<Vec<(ContentItem, NewsArticle)>, StoreError> {
-        query(&self.store, move |s| {
+        store::blocking(&self.store, move |s| {
             let mut list = bodies(s.items(ContentKind::News)?, |b| match b {
                 ContentBody::News(n) if n.category == category => Some(n),
                 _ => None,
@@ -256,7 +241,7 @@ impl Core {
     }
 
     pub async fn article(&self, id: ContentId) -> Result<Option<Article>, StoreError> {
-        query(&self.store, move |s| {
+        store::blocking(&self.store, move |s| {
             let Some(item) = s.item(&id)? else {
                 return Ok(None);
             };
@@ -279,7 +264,7 @@ impl Core {
 
     /// The local file of a cached image, marking it used; `None` if it is not cached (yet).
     pub async fn media(&self, hash: MediaHash) -> Result<Option<PathBuf>, StoreError> {
-        query(&self.store, move |s| local_media(s, &hash)).await
+        store::blocking(&self.store, move |s| local_media(s, &hash)).await
     }
 
     /// The catalogue, a page at a time, by title.
@@ -288,7 +273,7 @@ impl Core {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<(ContentItem, LibraryItem)>, usize), StoreError> {
-        query(&self.store, move |s| {
+        store::blocking(&self.store, move |s| {
             let mut all = bodies(s.items(ContentKind::LibraryItem)?, |b| match b {
                 ContentBody::LibraryItem(l) => Some(l),
                 _ => None,
@@ -314,7 +299,7 @@ impl Core {
             .expect("the index lock is never held across a panic")
             .clone();
         let page = index.search(&text, offset, limit);
-        query(&self.store, move |s| {
+        store::blocking(&self.store, move |s| {
             let mut items = Vec::with_capacity(page.hits.len());
             for hit in page.hits {
                 if let Some(item) = s.item(&hit.id)?
@@ -329,7 +314,7 @@ impl Core {
     }
 
     pub async fn reading_lists(&self) -> Result<Vec<(ContentItem, ReadingList)>, StoreError> {
-        query(&self.store, |s| {
+        store::blocking(&self.store, |s| {
             Ok(bodies(s.items(ContentKind::ReadingList)?, |b| match b {
                 ContentBody::ReadingList(r) => Some(r),
                 _ => None,
@@ -339,7 +324,7 @@ impl Core {
     }
 
     pub async fn forms(&self) -> Result<Vec<(ContentItem, FormDefinition)>, StoreError> {
-        query(&self.store, |s| {
+        store::blocking(&self.store, |s| {
             Ok(bodies(s.items(ContentKind::Form)?, |b| match b {
                 ContentBody::Form(f) => Some(f),
                 _ => None,
@@ -350,7 +335,7 @@ impl Core {
 
     /// The attract carousel's slides in order.
     pub async fn slides(&self) -> Result<Vec<AttractSlide>, StoreError> {
-        query(&self.store, |s| {
+        store::blocking(&self.store, |s| {
             let mut slides: Vec<AttractSlide> =
                 bodies(s.items(ContentKind::AttractSlide)?, |b| match b {
                     ContentBody::AttractSlide(a) => Some(a),
@@ -383,7 +368,7 @@ impl Core {
 
     /// Whether the server has confirmed the submission (it left the outbox).
     pub async fn delivered(&self, id: String) -> Result<bool, StoreError> {
-        query(&self.store, move |s| Ok(!s.in_outbox(&id)?)).await
+        store::blocking(&self.store, move |s| Ok(!s.in_outbox(&id)?)).await
     }
 
     /// Saves a submission (sealed, durable, with its receipt) and sends it as soon as it can.

@@ -20,6 +20,7 @@ pub use outbox::{Pending, Saved};
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const MIGRATIONS: &[M<'static>] = &[
@@ -93,6 +94,23 @@ impl Store {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+/// Runs `f` with the store locked on tokio's blocking pool: SQLite never runs on an async
+/// worker thread, nor on the UI thread.
+pub async fn blocking<T, F>(store: &Arc<Mutex<Store>>, f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Store) -> Result<T> + Send + 'static,
+{
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        f(&mut store
+            .lock()
+            .expect("the store lock is never held across a panic"))
+    })
+    .await
+    .expect("store work does not panic")
 }
 
 /// The data folder holds the kiosk's secret: only its owner may read it.

@@ -4,7 +4,7 @@
 //! backoff and jitter, so the kiosk never stops trying and never hammers a recovering server.
 
 use crate::net::{ClientError, Notice, ServerClient};
-use crate::store::{Store, StoreError};
+use crate::store::{self, Store, StoreError};
 use futures_util::StreamExt;
 use protocol::{ErrorCode, MediaHash};
 use rand::Rng;
@@ -119,23 +119,6 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-async fn with_store<T, F>(store: &Arc<Mutex<Store>>, f: F) -> Result<T, SyncError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
-{
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut guard = store
-            .lock()
-            .expect("the store lock is never held across a panic");
-        f(&mut guard)
-    })
-    .await
-    .expect("store tasks do not panic")
-    .map_err(SyncError::Store)
-}
-
 /// Completes when `shutdown` turns true (or its sender is gone).
 async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     // The guard `wait_for` returns is dropped here, so callers' futures stay `Send`.
@@ -195,7 +178,7 @@ impl Engine {
         let result = self.catch_up(deliver).await;
         match &result {
             Ok(summary) => {
-                with_store(&self.store, |s| s.record_sync_ok()).await?;
+                store::blocking(&self.store, |s| s.record_sync_ok()).await?;
                 let _ = self.events.send(SyncEvent::Synced(summary.clone()));
                 // A sync that changed nothing stays one small request; the heartbeat rides
                 // along when something changed, and at least every HEARTBEAT_EVERY.
@@ -208,7 +191,7 @@ impl Engine {
                 let message = e.to_string();
                 let refused = e.is_refused();
                 let stored = message.clone();
-                with_store(&self.store, move |s| {
+                store::blocking(&self.store, move |s| {
                     if refused {
                         s.record_sync_refused(&stored)
                     } else {
@@ -222,8 +205,7 @@ impl Engine {
         result
     }
 
-    /// Tells the server how this kiosk is (version, cursor, outbox, free disk, uptime, last good
-    /// sync). Best effort: a failed heartbeat changes nothing here.
+    /// No heartbeat was sent yet, or the last is `HEARTBEAT_EVERY` old.
     fn heartbeat_due(&self) -> bool {
         self.last_heartbeat
             .lock()
@@ -231,6 +213,8 @@ impl Engine {
             .is_none_or(|t| t.elapsed() >= HEARTBEAT_EVERY)
     }
 
+    /// Tells the server how this kiosk is (version, cursor, outbox, free disk, uptime, last good
+    /// sync). Best effort: a failed heartbeat changes nothing here.
     async fn heartbeat(&self) {
         *self
             .last_heartbeat
@@ -238,7 +222,7 @@ impl Engine {
             .expect("the heartbeat lock is never held across a panic") =
             Some(std::time::Instant::now());
         let started = self.started;
-        let beat = with_store(&self.store, move |s| {
+        let beat = store::blocking(&self.store, move |s| {
             Ok(protocol::workflow::Heartbeat {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
                 cursor: s.cursor()?.map(|c| c.to_string()),
@@ -267,7 +251,7 @@ impl Engine {
         form_version: u32,
         answers: protocol::submission::FormAnswers,
     ) -> Result<crate::store::Saved, SyncError> {
-        let saved = with_store(&self.store, move |s| {
+        let saved = store::blocking(&self.store, move |s| {
             s.enqueue(&form_id, form_version, &answers)
         })
         .await?;
@@ -283,7 +267,7 @@ impl Engine {
         deliver: Deliver,
         summary: &mut Summary,
     ) -> Result<(), SyncError> {
-        let due = with_store(&self.store, move |s| match deliver {
+        let due = store::blocking(&self.store, move |s| match deliver {
             Deliver::Due => s.due(),
             Deliver::All => s.all_pending(),
         })
@@ -293,7 +277,7 @@ impl Engine {
             match self.client.submit(&item.upload).await {
                 Ok(_) => {
                     let id = item.upload.id.clone();
-                    with_store(&self.store, move |s| s.delivered(&id)).await?;
+                    store::blocking(&self.store, move |s| s.delivered(&id)).await?;
                     summary.delivered += 1;
                 }
                 Err(e) => {
@@ -304,7 +288,7 @@ impl Engine {
                         self.config.max_backoff,
                     );
                     let (id, message) = (item.upload.id.clone(), e.to_string());
-                    with_store(&self.store, move |s| s.failed(&id, &message, retry)).await?;
+                    store::blocking(&self.store, move |s| s.failed(&id, &message, retry)).await?;
                     if matches!(e, ClientError::Server { .. }) {
                         // This one was refused (e.g. a conflict); the others may still go.
                         tracing::warn!(receipt = %item.upload.receipt, error = %e, "submission refused");
@@ -322,13 +306,13 @@ impl Engine {
         let mut summary = Summary::default();
         self.deliver_outbox(deliver, &mut summary).await?;
         loop {
-            let cursor = with_store(&self.store, |s| s.cursor()).await?;
+            let cursor = store::blocking(&self.store, |s| s.cursor()).await?;
             let page = self
                 .client
                 .changes(cursor, Some(self.config.page_limit))
                 .await?;
             let has_more = page.has_more;
-            let applied = with_store(&self.store, move |s| s.apply(&page)).await?;
+            let applied = store::blocking(&self.store, move |s| s.apply(&page)).await?;
             summary.pages += 1;
             summary.upserts += applied.upserts;
             summary.deletes += applied.deletes;
@@ -343,11 +327,11 @@ impl Engine {
     }
 
     async fn sync_media(&self, summary: &mut Summary) -> Result<(), SyncError> {
-        let needed = with_store(&self.store, |s| s.needed_media()).await?;
+        let needed = store::blocking(&self.store, |s| s.needed_media()).await?;
         for hash in &needed {
             let known = {
                 let h = hash.clone();
-                with_store(&self.store, move |s| s.has_media(&h)).await?
+                store::blocking(&self.store, move |s| s.has_media(&h)).await?
             };
             if known {
                 continue;
@@ -366,7 +350,7 @@ impl Engine {
         }
         let budget = self.config.media_budget_bytes;
         summary.media_evicted =
-            with_store(&self.store, move |s| s.evict_media(budget, &needed)).await?;
+            store::blocking(&self.store, move |s| s.evict_media(budget, &needed)).await?;
         Ok(())
     }
 
@@ -385,7 +369,7 @@ impl Engine {
             .await
             .map_err(SyncError::Media)?;
         let (h, len) = (hash.clone(), bytes.len() as u64);
-        with_store(&self.store, move |s| s.add_media(&h, len)).await
+        Ok(store::blocking(&self.store, move |s| s.add_media(&h, len)).await?)
     }
 
     /// Keeps the kiosk in step until `shutdown` turns true: catch up, then listen for notices;
@@ -438,7 +422,7 @@ impl Engine {
             tokio::select! {
                 notice = stream.next() => match notice {
                     Some(Ok(Notice::Changes(seq))) => {
-                        let behind = with_store(&self.store, |s| s.cursor()).await?.is_none_or(|c| c.seq < seq);
+                        let behind = store::blocking(&self.store, |s| s.cursor()).await?.is_none_or(|c| c.seq < seq);
                         if behind {
                             self.sync_once().await?;
                         }
