@@ -90,10 +90,14 @@ impl Composer {
         (self.page + 1) * PAGE < self.candidates.len()
     }
 
-    pub fn page(&mut self, forward: bool) {
-        if forward && self.has_next() {
+    pub fn next_page(&mut self) {
+        if self.has_next() {
             self.page += 1;
-        } else if !forward && self.has_prev() {
+        }
+    }
+
+    pub fn prev_page(&mut self) {
+        if self.has_prev() {
             self.page -= 1;
         }
     }
@@ -196,7 +200,7 @@ mod tests {
         let mut c = Composer::default();
         typed(&mut c, "gong");
         assert!(c.has_next() && !c.has_prev());
-        c.page(true);
+        c.next_page();
         assert!(c.has_prev());
         assert_eq!(c.page_items().len(), 11 - PAGE);
         assert_eq!(c.key(&Table, Key::Backspace), Outcome::Consumed);

@@ -4,7 +4,7 @@
 use iced::widget::{button, column, container, row, text};
 use iced::{Element, Fill, Length};
 
-use super::app::{App, Message};
+use super::context::Context;
 use super::theme;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,14 +35,14 @@ pub enum Layout {
 const LETTERS: [&str; 3] = ["qwertyuiop", "asdfghjkl", "zxcvbnm"];
 const DIGITS: [&str; 4] = ["123", "456", "789", "-0X"];
 
-fn key<'a>(
-    app: &App,
+fn key<'a, M: Clone + 'a>(
+    ctx: &Context,
     label: String,
     k: Key,
-    on_key: fn(Key) -> Message,
+    on_key: fn(Key) -> M,
     width: f32,
-) -> Element<'a, Message> {
-    button(container(text(label).size(app.types().heading)).center(Fill))
+) -> Element<'a, M> {
+    button(container(text(label).size(ctx.types().heading)).center(Fill))
         .width(Length::Fixed(width))
         .height(Length::Fixed(84.0))
         .style(theme::key)
@@ -51,11 +51,19 @@ fn key<'a>(
 }
 
 /// The keyboard in `layout`; `on_key` wraps a key into the screen's message.
-pub fn view<'a>(app: &App, layout: Layout, on_key: fn(Key) -> Message) -> Element<'a, Message> {
-    let s = app.strings();
-    let unit = if app.portrait() { 96.0 } else { 112.0 };
+pub fn view<'a, M: Clone + 'a>(
+    ctx: &Context,
+    layout: Layout,
+    on_key: fn(Key) -> M,
+) -> Element<'a, M> {
+    let s = ctx.strings();
+    let unit = if ctx.portrait() { 96.0 } else { 112.0 };
     if let Layout::Pad { dot, minus, x } = layout {
-        return pad(app, dot, minus, x, on_key);
+        let extra: Vec<char> = [(x, 'X'), (dot, '.'), (minus, '-')]
+            .into_iter()
+            .filter_map(|(on, c)| on.then_some(c))
+            .collect();
+        return pad(ctx, &extra, on_key);
     }
     let rows: &[&str] = match layout {
         Layout::Letters => &LETTERS,
@@ -69,11 +77,11 @@ pub fn view<'a>(app: &App, layout: Layout, on_key: fn(Key) -> Message) -> Elemen
                 Layout::Letters => c.to_ascii_uppercase().to_string(),
                 _ => c.to_string(),
             };
-            r = r.push(key(app, label, Key::Char(c), on_key, unit));
+            r = r.push(key(ctx, label, Key::Char(c), on_key, unit));
         }
         if i == rows.len() - 1 {
             r = r.push(key(
-                app,
+                ctx,
                 s.key_backspace.to_owned(),
                 Key::Backspace,
                 on_key,
@@ -88,10 +96,10 @@ pub fn view<'a>(app: &App, layout: Layout, on_key: fn(Key) -> Message) -> Elemen
     };
     keys = keys.push(
         row![
-            key(app, switch.to_owned(), Key::Layout, on_key, unit * 1.5),
-            key(app, s.key_clear.to_owned(), Key::Clear, on_key, unit * 1.5),
-            key(app, s.key_space.to_owned(), Key::Space, on_key, unit * 3.5),
-            key(app, s.key_done.to_owned(), Key::Done, on_key, unit * 1.5),
+            key(ctx, switch.to_owned(), Key::Layout, on_key, unit * 1.5),
+            key(ctx, s.key_clear.to_owned(), Key::Clear, on_key, unit * 1.5),
+            key(ctx, s.key_space.to_owned(), Key::Space, on_key, unit * 3.5),
+            key(ctx, s.key_done.to_owned(), Key::Done, on_key, unit * 1.5),
         ]
         .spacing(10),
     );
@@ -107,32 +115,25 @@ pub fn view<'a>(app: &App, layout: Layout, on_key: fn(Key) -> Message) -> Elemen
         .into()
 }
 
-fn pad<'a>(
-    app: &App,
-    dot: bool,
-    minus: bool,
-    x: bool,
-    on_key: fn(Key) -> Message,
-) -> Element<'a, Message> {
-    let s = app.strings();
+/// The digit pad, with `extra` keys before the 0 (X for ID numbers, the dot, the minus).
+fn pad<'a, M: Clone + 'a>(ctx: &Context, extra: &[char], on_key: fn(Key) -> M) -> Element<'a, M> {
+    let s = ctx.strings();
     let unit = 150.0;
     let mut keys = column![].spacing(10).align_x(iced::Alignment::Center);
     for line in ["123", "456", "789"] {
         let mut r = row![].spacing(10);
         for c in line.chars() {
-            r = r.push(key(app, c.to_string(), Key::Char(c), on_key, unit));
+            r = r.push(key(ctx, c.to_string(), Key::Char(c), on_key, unit));
         }
         keys = keys.push(r);
     }
     let mut last = row![].spacing(10);
-    for (on, c) in [(x, 'X'), (dot, '.'), (minus, '-')] {
-        if on {
-            last = last.push(key(app, c.to_string(), Key::Char(c), on_key, unit));
-        }
+    for &c in extra {
+        last = last.push(key(ctx, c.to_string(), Key::Char(c), on_key, unit));
     }
-    last = last.push(key(app, "0".into(), Key::Char('0'), on_key, unit));
+    last = last.push(key(ctx, "0".into(), Key::Char('0'), on_key, unit));
     last = last.push(key(
-        app,
+        ctx,
         s.key_backspace.to_owned(),
         Key::Backspace,
         on_key,
@@ -141,9 +142,9 @@ fn pad<'a>(
     keys = keys.push(last);
     keys = keys.push(
         row![
-            key(app, s.key_clear.to_owned(), Key::Clear, on_key, unit),
+            key(ctx, s.key_clear.to_owned(), Key::Clear, on_key, unit),
             key(
-                app,
+                ctx,
                 s.key_done.to_owned(),
                 Key::Done,
                 on_key,

@@ -1,8 +1,10 @@
-//! The touchscreen app (iced). `app` holds the state and the screen stack, `screen/` one module
-//! per screen, `touch` the drag-to-scroll widget made for glass, `keyboard` the on-screen
-//! keyboard, `i18n` the string catalogues, `theme` colours and sizes.
+//! The touchscreen app (iced). `app` holds the screen stack, the idle rules and carries out what
+//! screens ask, `context` what screens may read, `screen/` one module per screen, `touch` the
+//! drag-to-scroll widget made for glass, `keyboard` the on-screen keyboard, `i18n` the string
+//! catalogues, `theme` colours and sizes.
 
 pub mod app;
+pub mod context;
 pub mod i18n;
 pub mod images;
 pub mod ime;
@@ -18,7 +20,8 @@ use iced::{Font, Size, window};
 use crate::config::KioskConfig;
 use crate::core::Core;
 
-pub use app::{App, Message, Settings};
+pub use app::{App, Message};
+pub use context::Settings;
 
 /// How the window opens.
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +58,7 @@ pub fn run(core: Core, config: &KioskConfig, display: Display) -> iced::Result {
         },
     };
     iced::application(
-        move || App::new(core.clone(), settings.clone(), true),
+        move || App::with_sync_engine(core.clone(), settings.clone()),
         App::update,
         App::view,
     )

@@ -20,6 +20,23 @@ pub const GOOD: Color = Color::from_rgb8(0x2E, 0x7D, 0x32);
 /// Minimum height of anything tappable.
 pub const TAP: f32 = 72.0;
 
+/// The larger-text toggle's two settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextSize {
+    #[default]
+    Normal,
+    Large,
+}
+
+impl TextSize {
+    pub fn other(self) -> TextSize {
+        match self {
+            TextSize::Normal => TextSize::Large,
+            TextSize::Large => TextSize::Normal,
+        }
+    }
+}
+
 /// Type sizes for the current text scale.
 #[derive(Debug, Clone, Copy)]
 pub struct Type {
@@ -31,8 +48,11 @@ pub struct Type {
 }
 
 impl Type {
-    pub fn new(large: bool) -> Type {
-        let k = if large { 1.3 } else { 1.0 };
+    pub fn new(size: TextSize) -> Type {
+        let k = match size {
+            TextSize::Normal => 1.0,
+            TextSize::Large => 1.3,
+        };
         Type {
             small: 24.0 * k,
             body: 28.0 * k,

@@ -2,7 +2,7 @@
 
 use kiosk::ui::Message;
 use kiosk::ui::i18n::Lang;
-use kiosk::ui::screen::{article, news};
+use kiosk::ui::screen::{article, home, news};
 use protocol::content::NewsCategory;
 
 use super::harness::{Harness, PIN};
@@ -23,7 +23,7 @@ async fn home_news_article_and_back() {
     assert!(h.shows(zh().home_welcome));
     assert!(h.shows("信息资讯"), "the demo layout's tiles");
     assert!(
-        h.shows(&h.app.status.org_name.clone()),
+        h.shows(&h.app.status().org_name.clone()),
         "the branch in the status bar"
     );
 
@@ -96,7 +96,7 @@ async fn idle_goes_home_and_forgets_then_attracts_and_wakes() {
     h.tap("职工书屋").await;
     h.tap(zh().library_search).await;
     h.tap("H").await;
-    assert!(!h.app.stack.is_empty());
+    assert!(!h.app.screens().is_empty());
 
     // Touches keep the session.
     ticks(&mut h, 29).await;
@@ -106,7 +106,7 @@ async fn idle_goes_home_and_forgets_then_attracts_and_wakes() {
 
     // 30 s without a touch: home, and the search is gone.
     ticks(&mut h, 1).await;
-    assert!(h.app.stack.is_empty());
+    assert!(h.app.screens().is_empty());
     assert!(h.shows(zh().home_welcome));
     h.tap("职工书屋").await;
     h.tap(zh().library_search).await;
@@ -124,14 +124,14 @@ async fn idle_goes_home_and_forgets_then_attracts_and_wakes() {
 async fn both_languages_render_every_screen() {
     let mut h = Harness::demo().await;
     for lang in [Lang::Zh, Lang::En] {
-        if h.app.lang != lang {
+        if h.app.lang() != lang {
             h.send(Message::SwitchLanguage).await;
         }
         let s = lang.strings();
         assert!(h.shows(s.home_welcome), "{lang:?} home");
         h.draw();
         assert!(h.shows(s.switch_language));
-        h.send(Message::OpenTile(0)).await;
+        h.send(Message::Home(home::Message::Open(0))).await;
         assert!(
             h.shows(s.category(NewsCategory::UnionNews)),
             "{lang:?} news"
@@ -145,14 +145,14 @@ async fn both_languages_render_every_screen() {
             "{lang:?} article"
         );
         h.draw();
-        h.send(Message::Home).await;
+        h.send(Message::GoHome).await;
         let library = h
             .app
             .tiles()
             .iter()
             .position(|t| t.action == protocol::content::TileAction::Library)
             .expect("a library tile");
-        h.send(Message::OpenTile(library)).await;
+        h.send(Message::Home(home::Message::Open(library))).await;
         assert!(h.shows(s.library_all), "{lang:?} library");
         h.draw();
         let first = h.core.shelf().get(None, 0).expect("a book").id.clone();
@@ -167,13 +167,13 @@ async fn both_languages_render_every_screen() {
         assert!(h.shows(s.library_search_hint), "{lang:?} search");
         assert!(h.shows(s.key_space) && h.shows(s.key_done));
         h.draw();
-        h.send(Message::Home).await;
+        h.send(Message::GoHome).await;
         for _ in 0..5 {
             h.send(Message::CornerTap).await;
         }
         assert!(h.shows(s.admin_pin_prompt), "{lang:?} admin");
         h.draw();
-        h.send(Message::Home).await;
+        h.send(Message::GoHome).await;
         h.send(Message::Wake).await;
         let idle = h.app.idle_limit();
         ticks(&mut h, idle).await;
@@ -220,10 +220,10 @@ async fn offline_is_calm_and_content_stays() {
         refused: false,
     }))
     .await;
-    let offline = h.app.status.offline_since.expect("offline since");
+    let offline = h.app.status().offline_since.expect("offline since");
     let sentence = kiosk::ui::i18n::fill(
         zh().status_offline_since,
-        &[&kiosk::ui::widgets::when(&h.app, offline)],
+        &[&kiosk::ui::widgets::when(zh(), offline)],
     );
     assert!(h.shows(&sentence), "the status bar says so in a sentence");
     h.tap("职工书屋").await;

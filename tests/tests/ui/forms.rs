@@ -3,7 +3,7 @@
 
 use kiosk::ui::Message;
 use kiosk::ui::i18n::Lang;
-use kiosk::ui::screen::form;
+use kiosk::ui::screen::Screen;
 use protocol::answers::{self, AnswerError};
 
 use super::harness::Harness;
@@ -95,13 +95,11 @@ async fn the_membership_form_filled_with_the_on_screen_keyboard() {
     assert!(h.shows("李明") && h.shows("营业部") && h.shows("13800001234"));
     h.tap(zh().form_submit).await;
     assert!(h.shows(zh().receipt_title));
-    let receipt = match h.app.stack.last() {
-        Some(kiosk::ui::app::Screen::Form(form::State {
-            phase: form::Phase::Receipt { receipt, .. },
-            ..
-        })) => receipt.clone(),
-        _ => panic!("the receipt is on screen"),
-    };
+    let receipt = match h.app.screens().last() {
+        Some(Screen::Form(form)) => form.receipt().map(str::to_owned),
+        _ => None,
+    }
+    .expect("the receipt is on screen");
     assert!(h.shows(&receipt), "the code is shown large");
     assert_eq!(h.core.status().await.expect("status").outbox_depth, 1);
     h.draw();
@@ -119,7 +117,7 @@ async fn going_idle_wipes_a_half_filled_form() {
     for _ in 0..30 {
         h.send(Message::Tick(jiff::Timestamp::now())).await;
     }
-    assert!(h.app.stack.is_empty(), "home, and the form is gone");
+    assert!(h.app.screens().is_empty(), "home, and the form is gone");
     h.tap("网上入会").await;
     assert!(
         h.shows(zh().form_tap_to_type) && !h.shows("李"),

@@ -56,7 +56,7 @@ impl Harness {
             .await;
         let (core, dir) = tests::kiosk_core(&admin, loaded.branch).await;
         core.rebuild_search().await.expect("index");
-        let (app, task) = App::new(core.clone(), settings(), false);
+        let (app, task) = App::new(core.clone(), settings());
         let mut h = Harness {
             app,
             core,

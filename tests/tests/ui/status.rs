@@ -34,7 +34,7 @@ async fn a_receipt_is_checked_and_offline_is_explained() {
         .submit(
             form.id.clone(),
             form.version,
-            protocol::submission::SealedAnswers {
+            protocol::submission::FormAnswers {
                 answers: tests::membership_answers("赵敏", "13700002468"),
             },
         )

@@ -9,9 +9,10 @@ use iced::{Alignment, Element, Fill, Length, Task};
 use protocol::content::ReadingList;
 use protocol::{ContentId, ContentItem};
 
+use super::{Destination, Event, Screen, Stacked};
 use crate::core::Core;
 use crate::shelf::{Card, Shelf};
-use crate::ui::app::{App, Message as AppMessage, Screen};
+use crate::ui::context::Context;
 use crate::ui::i18n::fill;
 use crate::ui::images::Fit;
 use crate::ui::theme;
@@ -24,6 +25,7 @@ pub const COVER_HEIGHT: f32 = 270.0;
 pub const ROW_HEIGHT: f32 = COVER_HEIGHT + 150.0;
 const GAP: f32 = 24.0;
 
+/// What the grid shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Shown {
     #[default]
@@ -33,23 +35,11 @@ pub enum Shown {
     List(usize),
 }
 
-#[derive(Default)]
-pub struct State {
-    pub shown: Shown,
-    pub offset: f32,
-    pub side_offset: f32,
-    pub lists: Vec<(ContentItem, ReadingList)>,
-}
-
-impl State {
-    pub fn on_shelf_changed(&mut self, shelf: &Shelf) {
-        if let Shown::Category(name) = &self.shown
-            && shelf.len(Some(name)) == 0
-        {
-            self.shown = Shown::All;
-        }
-        self.offset = 0.0;
-    }
+pub struct Library {
+    shown: Shown,
+    offset: f32,
+    side_offset: f32,
+    lists: Vec<(ContentItem, ReadingList)>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,24 +52,12 @@ pub enum Message {
     Search,
 }
 
-pub fn load_lists(core: &Core) -> Task<AppMessage> {
+fn load_lists(core: &Core) -> Task<Message> {
     let core = core.clone();
     Task::perform(
         async move { core.reading_lists().await.unwrap_or_default() },
-        |lists| AppMessage::Library(Message::Lists(lists)),
+        Message::Lists,
     )
-}
-
-fn state(app: &mut App) -> Option<&mut State> {
-    app.screen_mut(|s| match s {
-        Screen::Library(l) => Some(l),
-        _ => None,
-    })
-}
-
-/// How many cards fit across the grid.
-pub fn columns(app: &App) -> usize {
-    columns_for(app.size.width - side_width(app) - 2.0 * 32.0)
 }
 
 /// How many cards fit across `width`.
@@ -87,116 +65,129 @@ pub fn columns_for(width: f32) -> usize {
     (((width + GAP) / (CARD_WIDTH + GAP)).floor() as usize).max(1)
 }
 
-fn side_width(app: &App) -> f32 {
-    if app.portrait() { 300.0 } else { 380.0 }
+fn side_width(ctx: &Context) -> f32 {
+    if ctx.portrait() { 300.0 } else { 380.0 }
+}
+
+/// How many cards fit across the grid.
+fn columns(ctx: &Context) -> usize {
+    columns_for(ctx.size.width - side_width(ctx) - 2.0 * 32.0)
 }
 
 /// The grid's visible height, near enough for windowing (a screen of margin covers the rest).
-fn grid_height(app: &App) -> f32 {
-    (app.size.height - 280.0).max(ROW_HEIGHT)
+fn grid_height(ctx: &Context) -> f32 {
+    (ctx.size.height - 280.0).max(ROW_HEIGHT)
 }
 
-/// The cards of what is shown, by position.
-fn card_at<'a>(app: &'a App, state: &State, index: usize) -> Option<&'a Card> {
-    match &state.shown {
-        Shown::All => app.shelf.get(None, index),
-        Shown::Category(name) => app.shelf.get(Some(name), index),
-        Shown::List(i) => {
-            let (_, list) = state.lists.get(*i)?;
-            app.shelf.card(list.items.get(index)?)
+impl Library {
+    /// The whole catalogue, and the task that loads the reading lists.
+    pub fn new(ctx: &Context) -> (Library, Task<Message>) {
+        let library = Library {
+            shown: Shown::All,
+            offset: 0.0,
+            side_offset: 0.0,
+            lists: Vec::new(),
+        };
+        (library, load_lists(&ctx.core))
+    }
+
+    /// The catalogue changed: a category that is gone falls back to everything, and the grid
+    /// starts at the top.
+    pub fn on_shelf_changed(&mut self, shelf: &Shelf) {
+        if let Shown::Category(name) = &self.shown
+            && shelf.len(Some(name)) == 0
+        {
+            self.shown = Shown::All;
         }
+        self.offset = 0.0;
+    }
+
+    /// The cards of what is shown, by position.
+    fn card_at<'a>(&self, shelf: &'a Shelf, index: usize) -> Option<&'a Card> {
+        match &self.shown {
+            Shown::All => shelf.get(None, index),
+            Shown::Category(name) => shelf.get(Some(name), index),
+            Shown::List(i) => {
+                let (_, list) = self.lists.get(*i)?;
+                shelf.card(list.items.get(index)?)
+            }
+        }
+    }
+
+    fn count(&self, shelf: &Shelf) -> usize {
+        match &self.shown {
+            Shown::All => shelf.len(None),
+            Shown::Category(name) => shelf.len(Some(name)),
+            Shown::List(i) => self.lists.get(*i).map_or(0, |(_, l)| {
+                l.items.iter().filter(|id| shelf.card(id).is_some()).count()
+            }),
+        }
+    }
+
+    fn window(&self, ctx: &Context) -> Window {
+        let rows = self.count(&ctx.shelf).div_ceil(columns(ctx));
+        Window::of(rows, ROW_HEIGHT, self.offset, grid_height(ctx))
+    }
+
+    /// The covers of the rows about to be seen.
+    fn covers_near(&self, ctx: &Context) -> Vec<(protocol::MediaHash, Fit)> {
+        let cols = columns(ctx);
+        let w = self.window(ctx);
+        (w.first * cols..w.end * cols)
+            .filter_map(|i| self.card_at(&ctx.shelf, i).and_then(|c| c.cover.clone()))
+            .map(|hash| (hash, Fit::COVER))
+            .collect()
     }
 }
 
-fn count(app: &App, state: &State) -> usize {
-    match &state.shown {
-        Shown::All => app.shelf.len(None),
-        Shown::Category(name) => app.shelf.len(Some(name)),
-        Shown::List(i) => state.lists.get(*i).map_or(0, |(_, l)| {
-            l.items
-                .iter()
-                .filter(|id| app.shelf.card(id).is_some())
-                .count()
-        }),
-    }
-}
+impl Stacked for Library {
+    type Message = Message;
 
-fn window(app: &App, state: &State) -> Window {
-    let cols = columns(app);
-    let rows = count(app, state).div_ceil(cols);
-    Window::of(rows, ROW_HEIGHT, state.offset, grid_height(app))
-}
-
-/// Asks for the covers of the rows about to be seen.
-fn prepare(app: &mut App) -> Task<AppMessage> {
-    let Some(Screen::Library(state)) = app.stack.last() else {
-        return Task::none();
-    };
-    let cols = columns(app);
-    let w = window(app, state);
-    let hashes: Vec<_> = (w.first * cols..w.end * cols)
-        .filter_map(|i| card_at(app, state, i).and_then(|c| c.cover.clone()))
-        .collect();
-    let tasks: Vec<_> = hashes
-        .iter()
-        .map(|hash| app.images.want(&app.core, hash, Fit::COVER))
-        .collect();
-    Task::batch(tasks)
-}
-
-pub fn update(app: &mut App, message: Message) -> Task<AppMessage> {
-    match message {
-        Message::Lists(lists) => {
-            if let Some(s) = state(app) {
-                s.lists = lists;
-            }
-        }
-        Message::Show(shown) => {
-            if let Some(s) = state(app) {
-                s.shown = shown;
-                s.offset = 0.0;
-            }
-        }
-        Message::Scrolled(offset) => {
-            if let Some(s) = state(app) {
-                s.offset = offset;
-            }
-        }
-        Message::SideScrolled(offset) => {
-            if let Some(s) = state(app) {
-                s.side_offset = offset;
-            }
-        }
-        Message::Open(id) => {
-            app.push(Screen::Book(super::book::State::new(id.clone())));
-            return super::book::load(&app.core, id);
-        }
-        Message::Search => {
-            app.push(Screen::Search(super::search::State::default()));
-            return Task::none();
+    fn find(screen: &mut Screen) -> Option<&mut Library> {
+        match screen {
+            Screen::Library(s) => Some(s),
+            _ => None,
         }
     }
-    prepare(app)
+
+    fn update(&mut self, message: Message, ctx: &Context) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::Lists(lists) => self.lists = lists,
+            Message::Show(shown) => {
+                self.shown = shown;
+                self.offset = 0.0;
+            }
+            Message::Scrolled(offset) => self.offset = offset,
+            Message::SideScrolled(offset) => self.side_offset = offset,
+            Message::Open(id) => {
+                return (Task::none(), Some(Event::Open(Destination::Book(id))));
+            }
+            Message::Search => {
+                return (Task::none(), Some(Event::Open(Destination::Search)));
+            }
+        }
+        (Task::none(), Event::images(self.covers_near(ctx)))
+    }
 }
 
 /// One book in a grid: fixed size, so the grid can be windowed.
-pub fn card_view<'a>(
-    app: &'a App,
+pub fn card_view<'a, M: Clone + 'a>(
+    ctx: &'a Context,
     card: &'a Card,
-    on_press: AppMessage,
-) -> Element<'a, AppMessage> {
-    let t = app.types();
+    on_press: M,
+) -> Element<'a, M> {
+    let t = ctx.types();
     let handle = card
         .cover
         .as_ref()
-        .and_then(|h| app.images.cached(h, Fit::COVER));
+        .and_then(|h| ctx.images.cached(h, Fit::COVER));
     button(
         column![
-            widgets::cover(app, handle, &card.title, CARD_WIDTH - 24.0, COVER_HEIGHT),
+            widgets::cover(ctx, handle, &card.title, CARD_WIDTH - 24.0, COVER_HEIGHT),
             container(
                 text(card.title.as_str())
                     .size(t.small)
-                    .font(theme::bold(app.font()))
+                    .font(theme::bold(ctx.font()))
             )
             .height(Length::Fixed(t.small * 2.7))
             .clip(true),
@@ -218,121 +209,111 @@ pub fn card_view<'a>(
     .into()
 }
 
-fn side<'a>(app: &'a App, state: &'a State) -> Element<'a, AppMessage> {
-    let s = app.strings();
-    let t = app.types();
-    let entry = |label: String, n: usize, shown: Shown| -> Element<'a, AppMessage> {
-        let selected = state.shown == shown;
-        button(
-            container(
-                row![
-                    text(label).size(t.body).width(Fill),
-                    text(n.to_string()).size(t.small)
-                ]
-                .align_y(Alignment::Center)
-                .spacing(8),
+impl Library {
+    fn side<'a>(&'a self, ctx: &'a Context) -> Element<'a, Message> {
+        let s = ctx.strings();
+        let t = ctx.types();
+        let entry = |label: String, n: usize, shown: Shown| -> Element<'a, Message> {
+            let selected = self.shown == shown;
+            button(
+                container(
+                    row![
+                        text(label).size(t.body).width(Fill),
+                        text(n.to_string()).size(t.small)
+                    ]
+                    .align_y(Alignment::Center)
+                    .spacing(8),
+                )
+                .center_y(Fill),
             )
-            .center_y(Fill),
-        )
-        .width(Fill)
-        .height(Length::Fixed(theme::TAP))
-        .padding([0, 16])
-        .style(theme::chip(selected))
-        .on_press(AppMessage::Library(Message::Show(shown)))
-        .into()
-    };
-    let mut items = column![entry(
-        s.library_all.to_owned(),
-        app.shelf.len(None),
-        Shown::All
-    )]
-    .spacing(10);
-    if !state.lists.is_empty() {
-        items = items.push(
-            text(s.library_lists)
-                .size(t.small)
-                .color(theme::MUTED)
-                .font(theme::bold(app.font())),
-        );
-        for (i, (_, list)) in state.lists.iter().enumerate() {
-            items = items.push(entry(list.title.clone(), list.items.len(), Shown::List(i)));
-        }
-        items = items.push(Space::new().height(8));
-    }
-    for (name, n) in app.shelf.categories() {
-        items = items.push(entry(name.to_owned(), n, Shown::Category(name.to_owned())));
-    }
-    touch_scroll(items.padding([16, 20]), state.side_offset, |v| {
-        AppMessage::Library(Message::SideScrolled(v.offset))
-    })
-    .into()
-}
-
-pub fn view<'a>(app: &'a App, state: &'a State) -> Element<'a, AppMessage> {
-    let s = app.strings();
-    let t = app.types();
-    let total = count(app, state);
-    let cols = columns(app);
-    let rows = total.div_ceil(cols);
-    let w = window(app, state);
-    let mut grid = column![Space::new().height(w.first as f32 * ROW_HEIGHT)];
-    for r in w.first..w.end {
-        let mut line = row![].spacing(GAP);
-        for i in r * cols..((r + 1) * cols).min(total) {
-            if let Some(card) = card_at(app, state, i) {
-                line = line.push(card_view(
-                    app,
-                    card,
-                    AppMessage::Library(Message::Open(card.id.clone())),
-                ));
+            .width(Fill)
+            .height(Length::Fixed(theme::TAP))
+            .padding([0, 16])
+            .style(theme::chip(selected))
+            .on_press(Message::Show(shown))
+            .into()
+        };
+        let mut items = column![entry(
+            s.library_all.to_owned(),
+            ctx.shelf.len(None),
+            Shown::All
+        )]
+        .spacing(10);
+        if !self.lists.is_empty() {
+            items = items.push(
+                text(s.library_lists)
+                    .size(t.small)
+                    .color(theme::MUTED)
+                    .font(theme::bold(ctx.font())),
+            );
+            for (i, (_, list)) in self.lists.iter().enumerate() {
+                items = items.push(entry(list.title.clone(), list.items.len(), Shown::List(i)));
             }
+            items = items.push(Space::new().height(8));
         }
-        grid = grid.push(container(line).height(Length::Fixed(ROW_HEIGHT)));
-    }
-    grid = grid.push(Space::new().height((rows - w.end.min(rows)) as f32 * ROW_HEIGHT));
-    let heading = match &state.shown {
-        Shown::All => s.library_all.to_owned(),
-        Shown::Category(name) => name.clone(),
-        Shown::List(i) => state
-            .lists
-            .get(*i)
-            .map(|(_, l)| l.title.clone())
-            .unwrap_or_default(),
-    };
-    let top = row![
-        column![
-            text(heading).size(t.heading).font(theme::bold(app.font())),
-            text(fill(s.library_count, &[&total]))
-                .size(t.small)
-                .color(theme::MUTED),
-        ]
-        .width(Fill),
-        widgets::action(
-            app,
-            s.library_search,
-            Some(AppMessage::Library(Message::Search)),
-            true
-        ),
-    ]
-    .align_y(Alignment::Center)
-    .padding([16, 32]);
-    let body: Element<'a, AppMessage> = if app.shelf.is_empty() {
-        widgets::message(app, s.loading)
-    } else {
-        touch_scroll(container(grid).padding([0, 32]), state.offset, |v| {
-            AppMessage::Library(Message::Scrolled(v.offset))
+        for (name, n) in ctx.shelf.categories() {
+            items = items.push(entry(name.to_owned(), n, Shown::Category(name.to_owned())));
+        }
+        touch_scroll(items.padding([16, 20]), self.side_offset, |v| {
+            Message::SideScrolled(v.offset)
         })
         .into()
-    };
-    column![
-        widgets::title_bar(app, s.library_title, true),
+    }
+
+    pub fn view<'a>(&'a self, ctx: &'a Context) -> Element<'a, Message> {
+        let s = ctx.strings();
+        let t = ctx.types();
+        let total = self.count(&ctx.shelf);
+        let cols = columns(ctx);
+        let rows = total.div_ceil(cols);
+        let w = self.window(ctx);
+        let mut grid = column![Space::new().height(w.first as f32 * ROW_HEIGHT)];
+        for r in w.first..w.end {
+            let mut line = row![].spacing(GAP);
+            for i in r * cols..((r + 1) * cols).min(total) {
+                if let Some(card) = self.card_at(&ctx.shelf, i) {
+                    line = line.push(card_view(ctx, card, Message::Open(card.id.clone())));
+                }
+            }
+            grid = grid.push(container(line).height(Length::Fixed(ROW_HEIGHT)));
+        }
+        grid = grid.push(Space::new().height((rows - w.end.min(rows)) as f32 * ROW_HEIGHT));
+        let heading = match &self.shown {
+            Shown::All => s.library_all.to_owned(),
+            Shown::Category(name) => name.clone(),
+            Shown::List(i) => self
+                .lists
+                .get(*i)
+                .map(|(_, l)| l.title.clone())
+                .unwrap_or_default(),
+        };
+        let top = row![
+            column![
+                text(heading).size(t.heading).font(theme::bold(ctx.font())),
+                text(fill(s.library_count, &[&total]))
+                    .size(t.small)
+                    .color(theme::MUTED),
+            ]
+            .width(Fill),
+            widgets::primary(ctx, s.library_search, Some(Message::Search)),
+        ]
+        .align_y(Alignment::Center)
+        .padding([16, 32]);
+        let body: Element<'a, Message> = if ctx.shelf.is_empty() {
+            widgets::message(ctx, s.loading)
+        } else {
+            touch_scroll(container(grid).padding([0, 32]), self.offset, |v| {
+                Message::Scrolled(v.offset)
+            })
+            .into()
+        };
         row![
-            container(side(app, state))
-                .width(Length::Fixed(side_width(app)))
+            container(self.side(ctx))
+                .width(Length::Fixed(side_width(ctx)))
                 .height(Fill),
             column![top, container(body).height(Fill)].width(Fill)
         ]
         .height(Fill)
-    ]
-    .into()
+        .into()
+    }
 }

@@ -1,4 +1,10 @@
-//! One module per screen: each has its `State` (if any), `Message`, `update` and `view`.
+//! The screens, one module each, and how they talk to the app.
+//!
+//! A screen is a type that owns its state, with its own `Message`, an `update` that returns the
+//! screen's task and, when the app must act, an [`Event`], and a `view` of the screen's body (the
+//! app draws the title and status bars around it). Screens read the app through a [`Context`]
+//! and never change it: opening another screen, going back, asking for images, showing a notice
+//! are events the app carries out.
 
 pub mod admin;
 pub mod article;
@@ -10,3 +16,125 @@ pub mod library;
 pub mod news;
 pub mod search;
 pub mod status;
+
+use iced::{Element, Task};
+use protocol::content::{FormDefinition, NewsCategory};
+use protocol::{ContentId, ContentItem, MediaHash};
+
+use super::app::Message;
+use super::context::Context;
+use super::images::Fit;
+use crate::shelf::Shelf;
+use crate::sync::SyncEvent;
+
+/// What a screen asks of the app.
+pub enum Event {
+    /// Put this screen on top of the stack.
+    Open(Destination),
+    /// Close the screen on top.
+    Back,
+    /// Drop the whole session and show home.
+    Home,
+    /// Decode these images (for `Images::cached` in a later `view`).
+    Images(Vec<(MediaHash, Fit)>),
+    /// Show this sentence over the screen for a while.
+    Notice(String),
+    /// Ask the core again how sync stands (for the status bar).
+    RefreshStatus,
+    /// Close the kiosk app (the admin panel's "exit").
+    Exit,
+}
+
+impl Event {
+    /// Asks for these images, or for nothing when there are none.
+    pub fn images(wanted: Vec<(MediaHash, Fit)>) -> Option<Event> {
+        (!wanted.is_empty()).then_some(Event::Images(wanted))
+    }
+}
+
+/// A screen to open.
+pub enum Destination {
+    News(NewsCategory),
+    Article(ContentId),
+    Library,
+    Book(ContentId),
+    Search,
+    Form(Box<(ContentItem, FormDefinition)>),
+    StatusCheck,
+}
+
+/// One screen on the stack above home. The stack holds a handful at most, so the variants'
+/// different sizes cost nothing worth a box.
+#[allow(clippy::large_enum_variant)]
+pub enum Screen {
+    News(news::News),
+    Article(article::Reader),
+    Library(library::Library),
+    Book(book::Book),
+    Search(search::Search),
+    Admin(admin::Admin),
+    Form(form::Form),
+    StatusCheck(status::StatusCheck),
+}
+
+/// A screen that lives on the stack: where it sits in [`Screen`], and how it handles its own
+/// messages. The app hands a message to the topmost screen of its type.
+pub trait Stacked: Sized {
+    type Message: Send + 'static;
+
+    fn find(screen: &mut Screen) -> Option<&mut Self>;
+
+    fn update(
+        &mut self,
+        message: Self::Message,
+        ctx: &Context,
+    ) -> (Task<Self::Message>, Option<Event>);
+}
+
+impl Screen {
+    /// The title bar's text.
+    pub fn title<'a>(&'a self, ctx: &Context) -> &'a str {
+        match self {
+            Screen::News(s) => s.title(ctx),
+            Screen::Article(s) => s.title(ctx),
+            Screen::Library(_) | Screen::Book(_) => ctx.strings().library_title,
+            Screen::Search(_) => ctx.strings().library_search,
+            Screen::Admin(_) => ctx.strings().admin_title,
+            Screen::Form(s) => s.title(ctx),
+            Screen::StatusCheck(_) => ctx.strings().check_title,
+        }
+    }
+
+    pub fn view<'a>(&'a self, ctx: &'a Context) -> Element<'a, Message> {
+        match self {
+            Screen::News(s) => s.view(ctx).map(Message::News),
+            Screen::Article(s) => s.view(ctx).map(Message::Article),
+            Screen::Library(s) => s.view(ctx).map(Message::Library),
+            Screen::Book(s) => s.view(ctx).map(Message::Book),
+            Screen::Search(s) => s.view(ctx).map(Message::Search),
+            Screen::Admin(s) => s.view(ctx).map(Message::Admin),
+            Screen::Form(s) => s.view(ctx).map(Message::Form),
+            Screen::StatusCheck(s) => s.view(ctx).map(Message::StatusCheck),
+        }
+    }
+
+    /// A sync finished (or failed): what the screen needs to do about it.
+    pub fn on_sync(&mut self, event: &SyncEvent, ctx: &Context) -> Task<Message> {
+        match self {
+            Screen::News(s) => s.on_sync(event, ctx).map(Message::News),
+            Screen::Admin(s) => {
+                s.on_sync(event);
+                Task::none()
+            }
+            Screen::Form(s) => s.on_sync(ctx).map(Message::Form),
+            _ => Task::none(),
+        }
+    }
+
+    /// The catalogue changed under the screen.
+    pub fn on_shelf_changed(&mut self, shelf: &Shelf) {
+        if let Screen::Library(s) = self {
+            s.on_shelf_changed(shelf);
+        }
+    }
+}

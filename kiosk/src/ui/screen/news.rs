@@ -5,8 +5,10 @@ use iced::{Alignment, Element, Fill, Length, Task};
 use protocol::ContentId;
 use protocol::content::NewsCategory;
 
+use super::{Destination, Event, Screen, Stacked};
 use crate::core::Core;
-use crate::ui::app::{App, Message as AppMessage, Screen};
+use crate::sync::SyncEvent;
+use crate::ui::context::Context;
 use crate::ui::images::Fit;
 use crate::ui::theme;
 use crate::ui::touch::touch_scroll;
@@ -23,21 +25,11 @@ pub struct Row {
     pub cover: Option<protocol::MediaHash>,
 }
 
-pub struct State {
-    pub category: NewsCategory,
+pub struct News {
+    category: NewsCategory,
     /// `None` while loading.
-    pub rows: Option<Vec<Row>>,
-    pub offset: f32,
-}
-
-impl State {
-    pub fn new(category: NewsCategory) -> State {
-        State {
-            category,
-            rows: None,
-            offset: 0.0,
-        }
-    }
+    rows: Option<Vec<Row>>,
+    offset: f32,
 }
 
 #[derive(Debug, Clone)]
@@ -51,69 +43,91 @@ pub enum Message {
     Scrolled(f32),
 }
 
-pub fn load(core: &Core, category: NewsCategory) -> Task<AppMessage> {
+fn load(core: &Core, category: NewsCategory) -> Task<Message> {
     let core = core.clone();
     Task::perform(
         async move { core.news(category).await.unwrap_or_default() },
-        move |list| AppMessage::News(Message::Loaded(category, list)),
+        move |list| Message::Loaded(category, list),
     )
 }
 
-fn state(app: &mut App) -> Option<&mut State> {
-    app.screen_mut(|s| match s {
-        Screen::News(n) => Some(n),
-        _ => None,
-    })
-}
+impl News {
+    /// The list of `category`, and the task that loads it.
+    pub fn new(category: NewsCategory, ctx: &Context) -> (News, Task<Message>) {
+        let news = News {
+            category,
+            rows: None,
+            offset: 0.0,
+        };
+        (news, load(&ctx.core, category))
+    }
 
-pub fn update(app: &mut App, message: Message) -> Task<AppMessage> {
-    match message {
-        Message::Loaded(category, list) => {
-            let tasks: Vec<_> = list
-                .iter()
-                .filter_map(|(_, n)| n.cover.as_ref())
-                .map(|h| app.images.want(&app.core, h, Fit::THUMB))
-                .collect();
-            let rows: Vec<Row> = list
-                .into_iter()
-                .map(|(item, news)| Row {
-                    cover: news.cover,
-                    id: item.id,
-                    title: news.title,
-                    summary: news.summary,
-                    pinned: news.pinned,
-                    updated_at: item.updated_at,
-                })
-                .collect();
-            if let Some(s) = state(app)
-                && s.category == category
-            {
-                s.rows = Some(rows);
+    pub fn title(&self, ctx: &Context) -> &'static str {
+        ctx.strings().category(self.category)
+    }
+
+    /// Content changed on a sync: the list loads again.
+    pub fn on_sync(&self, event: &SyncEvent, ctx: &Context) -> Task<Message> {
+        match event {
+            SyncEvent::Synced(summary) if summary.upserts + summary.deletes > 0 => {
+                load(&ctx.core, self.category)
             }
-            Task::batch(tasks)
-        }
-        Message::Category(category) => {
-            if let Some(s) = state(app) {
-                *s = State::new(category);
-            }
-            load(&app.core, category)
-        }
-        Message::Scrolled(offset) => {
-            if let Some(s) = state(app) {
-                s.offset = offset;
-            }
-            Task::none()
-        }
-        Message::Open(id) => {
-            app.push(Screen::Article(super::article::State::new(id.clone())));
-            super::article::load(&app.core, id)
+            _ => Task::none(),
         }
     }
 }
 
-fn row_view<'a>(app: &'a App, r: &'a Row) -> Element<'a, AppMessage> {
-    let s = app.strings();
-    let t = app.types();
+impl Stacked for News {
+    type Message = Message;
+
+    fn find(screen: &mut Screen) -> Option<&mut News> {
+        match screen {
+            Screen::News(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn update(&mut self, message: Message, ctx: &Context) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::Loaded(category, list) => {
+                let covers = list
+                    .iter()
+                    .filter_map(|(_, n)| n.cover.clone())
+                    .map(|h| (h, Fit::THUMB))
+                    .collect();
+                if self.category == category {
+                    self.rows = Some(
+                        list.into_iter()
+                            .map(|(item, news)| Row {
+                                cover: news.cover,
+                                id: item.id,
+                                title: news.title,
+                                summary: news.summary,
+                                pinned: news.pinned,
+                                updated_at: item.updated_at,
+                            })
+                            .collect(),
+                    );
+                }
+                (Task::none(), Event::images(covers))
+            }
+            Message::Category(category) => {
+                let (news, task) = News::new(category, ctx);
+                *self = news;
+                (task, None)
+            }
+            Message::Scrolled(offset) => {
+                self.offset = offset;
+                (Task::none(), None)
+            }
+            Message::Open(id) => (Task::none(), Some(Event::Open(Destination::Article(id)))),
+        }
+    }
+}
+
+fn row_view<'a>(ctx: &'a Context, r: &'a Row) -> Element<'a, Message> {
+    let s = ctx.strings();
+    let t = ctx.types();
     let mut title = row![].spacing(12).align_y(Alignment::Center);
     if r.pinned {
         title = title.push(
@@ -132,7 +146,7 @@ fn row_view<'a>(app: &'a App, r: &'a Row) -> Element<'a, AppMessage> {
     title = title.push(
         text(r.title.as_str())
             .size(t.heading)
-            .font(theme::bold(app.font()))
+            .font(theme::bold(ctx.font()))
             .wrapping(text::Wrapping::WordOrGlyph),
     );
     let body = column![
@@ -140,7 +154,7 @@ fn row_view<'a>(app: &'a App, r: &'a Row) -> Element<'a, AppMessage> {
         text(r.summary.as_str()).size(t.body).color(theme::MUTED),
         text(crate::ui::i18n::fill(
             s.news_published,
-            &[&widgets::when(app, r.updated_at)]
+            &[&widgets::when(s, r.updated_at)]
         ))
         .size(t.small)
         .color(theme::MUTED),
@@ -149,8 +163,8 @@ fn row_view<'a>(app: &'a App, r: &'a Row) -> Element<'a, AppMessage> {
     .width(Fill);
     let mut line = row![].spacing(24).align_y(Alignment::Center);
     if let Some(hash) = &r.cover {
-        let handle = app.images.cached(hash, Fit::THUMB);
-        line = line.push(widgets::cover(app, handle, &r.title, 220.0, 150.0));
+        let handle = ctx.images.cached(hash, Fit::THUMB);
+        line = line.push(widgets::cover(ctx, handle, &r.title, 220.0, 150.0));
     }
     line = line.push(body);
     button(
@@ -161,63 +175,52 @@ fn row_view<'a>(app: &'a App, r: &'a Row) -> Element<'a, AppMessage> {
     .width(Fill)
     .padding(20)
     .style(theme::tile)
-    .on_press(AppMessage::News(Message::Open(r.id.clone())))
+    .on_press(Message::Open(r.id.clone()))
     .into()
 }
 
-pub fn view<'a>(app: &'a App, state: &'a State) -> Element<'a, AppMessage> {
-    let s = app.strings();
-    let t = app.types();
-    let mut chips = row![].spacing(12);
-    for category in NewsCategory::ALL {
-        chips = chips.push(
+impl News {
+    pub fn view<'a>(&'a self, ctx: &'a Context) -> Element<'a, Message> {
+        let s = ctx.strings();
+        let t = ctx.types();
+        let chip = |category: NewsCategory| {
             button(
                 container(text(s.category(category)).size(t.body))
                     .center_y(Length::Fixed(theme::TAP - 8.0)),
             )
             .padding([0, 20])
-            .style(theme::chip(category == state.category))
-            .on_press(AppMessage::News(Message::Category(category))),
-        );
-    }
-    let chips: Element<'a, AppMessage> = if app.portrait() {
-        // Seven chips do not fit across a portrait screen: two rows.
-        let mut top = row![].spacing(12);
-        let mut bottom = row![].spacing(12);
-        for (i, category) in NewsCategory::ALL.into_iter().enumerate() {
-            let chip = button(
-                container(text(s.category(category)).size(t.body))
-                    .center_y(Length::Fixed(theme::TAP - 8.0)),
+            .style(theme::chip(category == self.category))
+            .on_press(Message::Category(category))
+        };
+        let chips: Element<'a, Message> = if ctx.portrait() {
+            // Seven chips do not fit across a portrait screen: two rows.
+            column![
+                row(NewsCategory::ALL[..4].iter().map(|&c| chip(c).into())).spacing(12),
+                row(NewsCategory::ALL[4..].iter().map(|&c| chip(c).into())).spacing(12),
+            ]
+            .spacing(12)
+            .into()
+        } else {
+            row(NewsCategory::ALL.into_iter().map(|c| chip(c).into()))
+                .spacing(12)
+                .into()
+        };
+        let list: Element<'a, Message> = match &self.rows {
+            None => widgets::message(ctx, s.loading),
+            Some(rows) if rows.is_empty() => widgets::message(ctx, s.news_empty),
+            Some(rows) => touch_scroll(
+                column(rows.iter().map(|r| row_view(ctx, r)))
+                    .spacing(20)
+                    .padding([8, 40]),
+                self.offset,
+                |v| Message::Scrolled(v.offset),
             )
-            .padding([0, 20])
-            .style(theme::chip(category == state.category))
-            .on_press(AppMessage::News(Message::Category(category)));
-            if i < 4 {
-                top = top.push(chip);
-            } else {
-                bottom = bottom.push(chip);
-            }
-        }
-        column![top, bottom].spacing(12).into()
-    } else {
-        chips.into()
-    };
-    let list: Element<'a, AppMessage> = match &state.rows {
-        None => widgets::message(app, s.loading),
-        Some(rows) if rows.is_empty() => widgets::message(app, s.news_empty),
-        Some(rows) => touch_scroll(
-            column(rows.iter().map(|r| row_view(app, r)))
-                .spacing(20)
-                .padding([8, 40]),
-            state.offset,
-            |v| AppMessage::News(Message::Scrolled(v.offset)),
-        )
-        .into(),
-    };
-    column![
-        widgets::title_bar(app, s.category(state.category), true),
-        container(chips).padding([20, 40]),
-        container(list).height(Fill)
-    ]
-    .into()
+            .into(),
+        };
+        column![
+            container(chips).padding([20, 40]),
+            container(list).height(Fill)
+        ]
+        .into()
+    }
 }

@@ -5,8 +5,9 @@ use iced::widget::{column, container, row, text};
 use iced::{Alignment, Element, Fill, Length, Task};
 use protocol::ContentId;
 
+use super::{Destination, Event, Screen, Stacked, library};
 use crate::shelf::Card;
-use crate::ui::app::{App, Message as AppMessage, Screen};
+use crate::ui::context::Context;
 use crate::ui::i18n::fill;
 use crate::ui::images::Fit;
 use crate::ui::keyboard::{self, Key, Layout};
@@ -19,15 +20,15 @@ const LIMIT: usize = 120;
 const MAX_QUERY: usize = 40;
 
 #[derive(Default)]
-pub struct State {
-    pub query: String,
-    pub layout: Layout,
-    pub results: Vec<Card>,
-    pub total: usize,
-    pub offset: f32,
+pub struct Search {
+    query: String,
+    layout: Layout,
+    results: Vec<Card>,
+    total: usize,
+    offset: f32,
     /// Which query the shown results answer; older answers are dropped.
-    pub seq: u64,
-    pub answered: u64,
+    seq: u64,
+    answered: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -38,142 +39,135 @@ pub enum Message {
     Open(ContentId),
 }
 
-fn state(app: &mut App) -> Option<&mut State> {
-    app.screen_mut(|s| match s {
-        Screen::Search(x) => Some(x),
-        _ => None,
-    })
-}
-
-fn key_message(k: Key) -> AppMessage {
-    AppMessage::Search(Message::Key(k))
-}
-
-pub fn update(app: &mut App, message: Message) -> Task<AppMessage> {
-    match message {
-        Message::Key(k) => {
-            let core = app.core.clone();
-            let Some(s) = state(app) else {
-                return Task::none();
+impl Search {
+    /// A key on the on-screen keyboard: edit the query and search for it.
+    fn key(&mut self, k: Key, ctx: &Context) -> Task<Message> {
+        if k == Key::Layout {
+            self.layout = match self.layout {
+                Layout::Letters => Layout::Digits,
+                _ => Layout::Letters,
             };
-            if k == Key::Layout {
-                s.layout = match s.layout {
-                    Layout::Letters => Layout::Digits,
-                    _ => Layout::Letters,
-                };
-                return Task::none();
-            }
-            if keyboard::edit(&mut s.query, k, MAX_QUERY) {
-                return Task::none();
-            }
-            s.seq += 1;
-            s.offset = 0.0;
-            let (seq, query) = (s.seq, s.query.clone());
-            if query.trim().is_empty() {
-                s.results.clear();
-                s.total = 0;
-                s.answered = seq;
-                return Task::none();
-            }
-            Task::perform(
-                async move {
-                    let (items, total) = core.search(query, 0, LIMIT).await.unwrap_or_default();
-                    let cards = items
-                        .into_iter()
-                        .map(|(item, l)| Card::new(item.id, &l))
-                        .collect();
-                    (seq, cards, total)
-                },
-                |(seq, cards, total)| AppMessage::Search(Message::Results(seq, cards, total)),
-            )
+            return Task::none();
         }
-        Message::Results(seq, cards, total) => {
-            let tasks: Vec<_> = cards
-                .iter()
-                .filter_map(|c| c.cover.as_ref())
-                .map(|hash| app.images.want(&app.core, hash, Fit::COVER))
-                .collect();
-            if let Some(s) = state(app)
-                && seq == s.seq
-            {
-                s.results = cards;
-                s.total = total;
-                s.answered = seq;
-            }
-            Task::batch(tasks)
+        if keyboard::edit(&mut self.query, k, MAX_QUERY) {
+            return Task::none();
         }
-        Message::Scrolled(offset) => {
-            if let Some(s) = state(app) {
-                s.offset = offset;
-            }
-            Task::none()
+        self.seq += 1;
+        self.offset = 0.0;
+        let (seq, query) = (self.seq, self.query.clone());
+        if query.trim().is_empty() {
+            self.results.clear();
+            self.total = 0;
+            self.answered = seq;
+            return Task::none();
         }
-        Message::Open(id) => {
-            app.push(Screen::Book(super::book::State::new(id.clone())));
-            super::book::load(&app.core, id)
+        let core = ctx.core.clone();
+        Task::perform(
+            async move {
+                let (items, total) = core.search(query, 0, LIMIT).await.unwrap_or_default();
+                let cards = items
+                    .into_iter()
+                    .map(|(item, l)| Card::new(item.id, &l))
+                    .collect();
+                (seq, cards, total)
+            },
+            |(seq, cards, total)| Message::Results(seq, cards, total),
+        )
+    }
+}
+
+impl Stacked for Search {
+    type Message = Message;
+
+    fn find(screen: &mut Screen) -> Option<&mut Search> {
+        match screen {
+            Screen::Search(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn update(&mut self, message: Message, ctx: &Context) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::Key(k) => (self.key(k, ctx), None),
+            Message::Results(seq, cards, total) => {
+                let covers = cards
+                    .iter()
+                    .filter_map(|c| c.cover.clone())
+                    .map(|hash| (hash, Fit::COVER))
+                    .collect();
+                if seq == self.seq {
+                    self.results = cards;
+                    self.total = total;
+                    self.answered = seq;
+                }
+                (Task::none(), Event::images(covers))
+            }
+            Message::Scrolled(offset) => {
+                self.offset = offset;
+                (Task::none(), None)
+            }
+            Message::Open(id) => (Task::none(), Some(Event::Open(Destination::Book(id)))),
         }
     }
 }
 
-pub fn view<'a>(app: &'a App, state: &'a State) -> Element<'a, AppMessage> {
-    let s = app.strings();
-    let t = app.types();
-    let query: Element<'a, AppMessage> = if state.query.is_empty() {
-        text(s.library_search_hint)
-            .size(t.heading)
-            .color(theme::MUTED)
-            .into()
-    } else {
-        text(format!("{}▏", state.query.to_uppercase()))
-            .size(t.title)
-            .font(theme::bold(app.font()))
-            .into()
-    };
-    let count: Element<'a, AppMessage> = if state.query.trim().is_empty() {
-        text("").into()
-    } else {
-        text(fill(s.library_results, &[&state.total]))
-            .size(t.body)
-            .color(theme::MUTED)
-            .into()
-    };
-    let field = container(
-        row![container(query).width(Fill), count]
-            .align_y(Alignment::Center)
-            .spacing(16),
-    )
-    .padding([0, 28])
-    .center_y(Length::Fixed(100.0))
-    .style(theme::card);
-    let cols = super::library::columns_for(app.size.width - 64.0);
-    let results: Element<'a, AppMessage> = if !state.query.trim().is_empty()
-        && state.answered == state.seq
-        && state.results.is_empty()
-    {
-        widgets::message(app, s.library_no_results)
-    } else {
-        let mut grid = column![].spacing(24);
-        for chunk in state.results.chunks(cols) {
-            let mut line = row![].spacing(24);
-            for card in chunk {
-                line = line.push(super::library::card_view(
-                    app,
-                    card,
-                    AppMessage::Search(Message::Open(card.id.clone())),
-                ));
+impl Search {
+    pub fn view<'a>(&'a self, ctx: &'a Context) -> Element<'a, Message> {
+        let s = ctx.strings();
+        let t = ctx.types();
+        let query: Element<'a, Message> = if self.query.is_empty() {
+            text(s.library_search_hint)
+                .size(t.heading)
+                .color(theme::MUTED)
+                .into()
+        } else {
+            text(format!("{}▏", self.query.to_uppercase()))
+                .size(t.title)
+                .font(theme::bold(ctx.font()))
+                .into()
+        };
+        let count: Element<'a, Message> = if self.query.trim().is_empty() {
+            text("").into()
+        } else {
+            text(fill(s.library_results, &[&self.total]))
+                .size(t.body)
+                .color(theme::MUTED)
+                .into()
+        };
+        let field = container(
+            row![container(query).width(Fill), count]
+                .align_y(Alignment::Center)
+                .spacing(16),
+        )
+        .padding([0, 28])
+        .center_y(Length::Fixed(100.0))
+        .style(theme::card);
+        let cols = library::columns_for(ctx.size.width - 64.0);
+        let results: Element<'a, Message> = if !self.query.trim().is_empty()
+            && self.answered == self.seq
+            && self.results.is_empty()
+        {
+            widgets::message(ctx, s.library_no_results)
+        } else {
+            let mut grid = column![].spacing(24);
+            for chunk in self.results.chunks(cols) {
+                let mut line = row![].spacing(24);
+                for card in chunk {
+                    line = line.push(library::card_view(
+                        ctx,
+                        card,
+                        Message::Open(card.id.clone()),
+                    ));
+                }
+                grid = grid.push(line);
             }
-            grid = grid.push(line);
-        }
-        touch_scroll(grid, state.offset, |v| {
-            AppMessage::Search(Message::Scrolled(v.offset))
-        })
+            touch_scroll(grid, self.offset, |v| Message::Scrolled(v.offset)).into()
+        };
+        column![
+            container(field).padding([20, 32]),
+            container(results).height(Fill).padding([0, 32]),
+            keyboard::view(ctx, self.layout, Message::Key),
+        ]
         .into()
-    };
-    column![
-        widgets::title_bar(app, s.library_search, true),
-        container(field).padding([20, 32]),
-        container(results).height(Fill).padding([0, 32]),
-        keyboard::view(app, state.layout, key_message),
-    ]
-    .into()
+    }
 }

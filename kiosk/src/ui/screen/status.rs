@@ -5,8 +5,9 @@
 use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Element, Fill, Length, Task};
 
-use crate::core::StatusCheck;
-use crate::ui::app::{App, Message as AppMessage, Screen};
+use super::{Event, Screen, Stacked};
+use crate::core::StatusCheck as Answer;
+use crate::ui::context::Context;
 use crate::ui::i18n::{Lang, fill};
 use crate::ui::keyboard::{self, Key, Layout};
 use crate::ui::theme;
@@ -20,13 +21,13 @@ pub enum Field {
 }
 
 #[derive(Default)]
-pub struct State {
-    pub receipt: String,
-    pub phone: String,
-    pub focus: Field,
-    pub layout: Layout,
-    pub busy: bool,
-    pub result: Option<StatusCheck>,
+pub struct StatusCheck {
+    receipt: String,
+    phone: String,
+    focus: Field,
+    layout: Layout,
+    busy: bool,
+    result: Option<Answer>,
 }
 
 #[derive(Debug, Clone)]
@@ -34,14 +35,7 @@ pub enum Message {
     Focus(Field),
     Key(Key),
     Check,
-    Checked(StatusCheck),
-}
-
-fn state(app: &mut App) -> Option<&mut State> {
-    match app.stack.last_mut() {
-        Some(Screen::Status(s)) => Some(s),
-        _ => None,
-    }
+    Checked(Answer),
 }
 
 fn digit_pad() -> Layout {
@@ -52,103 +46,119 @@ fn digit_pad() -> Layout {
     }
 }
 
-pub fn update(app: &mut App, message: Message) -> Task<AppMessage> {
-    let core = app.core.clone();
-    let Some(s) = state(app) else {
-        return Task::none();
-    };
-    match message {
-        Message::Focus(field) => {
-            s.focus = field;
-            s.layout = match field {
-                Field::Receipt => Layout::Letters,
-                Field::Phone => digit_pad(),
-            };
+impl StatusCheck {
+    /// Whether both fields are filled and no check is under way.
+    fn ready(&self) -> bool {
+        !self.receipt.trim().is_empty() && self.phone.len() == 4 && !self.busy
+    }
+}
+
+impl Stacked for StatusCheck {
+    type Message = Message;
+
+    fn find(screen: &mut Screen) -> Option<&mut StatusCheck> {
+        match screen {
+            Screen::StatusCheck(s) => Some(s),
+            _ => None,
         }
-        Message::Key(Key::Layout) => {
-            s.layout = match s.layout {
-                Layout::Letters => Layout::Digits,
-                _ => Layout::Letters,
-            };
-        }
-        Message::Key(k) => {
-            let done = match s.focus {
-                Field::Receipt => {
-                    let k = match k {
-                        Key::Char(c) => Key::Char(c.to_ascii_uppercase()),
-                        other => other,
-                    };
-                    keyboard::edit(&mut s.receipt, k, 9)
-                }
-                Field::Phone => match k {
-                    Key::Char(c) if !c.is_ascii_digit() => false,
-                    k => keyboard::edit(&mut s.phone, k, 4),
-                },
-            };
-            if done {
-                match s.focus {
+    }
+
+    fn update(&mut self, message: Message, ctx: &Context) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::Focus(field) => {
+                self.focus = field;
+                self.layout = match field {
+                    Field::Receipt => Layout::Letters,
+                    Field::Phone => digit_pad(),
+                };
+            }
+            Message::Key(Key::Layout) => {
+                self.layout = match self.layout {
+                    Layout::Letters => Layout::Digits,
+                    _ => Layout::Letters,
+                };
+            }
+            Message::Key(k) => {
+                let done = match self.focus {
                     Field::Receipt => {
-                        s.focus = Field::Phone;
-                        s.layout = digit_pad();
+                        let k = match k {
+                            Key::Char(c) => Key::Char(c.to_ascii_uppercase()),
+                            other => other,
+                        };
+                        keyboard::edit(&mut self.receipt, k, 9)
                     }
-                    Field::Phone => return Task::done(AppMessage::Check(Message::Check)),
+                    Field::Phone => match k {
+                        Key::Char(c) if !c.is_ascii_digit() => false,
+                        k => keyboard::edit(&mut self.phone, k, 4),
+                    },
+                };
+                if done {
+                    match self.focus {
+                        Field::Receipt => {
+                            self.focus = Field::Phone;
+                            self.layout = digit_pad();
+                        }
+                        Field::Phone => return (Task::done(Message::Check), None),
+                    }
                 }
             }
-        }
-        Message::Check => {
-            if s.receipt.trim().is_empty() || s.phone.len() != 4 || s.busy {
-                return Task::none();
+            Message::Check => {
+                if !self.ready() {
+                    return (Task::none(), None);
+                }
+                self.busy = true;
+                self.result = None;
+                let (receipt, phone) = (self.receipt.clone(), self.phone.clone());
+                let core = ctx.core.clone();
+                let task = Task::perform(
+                    async move { core.check_status(receipt, phone).await },
+                    Message::Checked,
+                );
+                return (task, None);
             }
-            s.busy = true;
-            s.result = None;
-            let (receipt, phone) = (s.receipt.clone(), s.phone.clone());
-            return Task::perform(
-                async move { core.check_status(receipt, phone).await },
-                |r| AppMessage::Check(Message::Checked(r)),
-            );
+            Message::Checked(result) => {
+                self.busy = false;
+                self.result = Some(result);
+            }
         }
-        Message::Checked(result) => {
-            s.busy = false;
-            s.result = Some(result);
-        }
+        (Task::none(), None)
     }
-    Task::none()
 }
 
-fn input<'a>(
-    app: &App,
-    label: &'a str,
-    value: &str,
-    focused: bool,
-    field: Field,
-) -> Element<'a, AppMessage> {
-    let t = app.types();
-    let mut shown = value.to_owned();
-    if focused {
-        shown.push('▏');
+impl StatusCheck {
+    fn input<'a>(&self, ctx: &Context, label: &'a str, field: Field) -> Element<'a, Message> {
+        let t = ctx.types();
+        let focused = self.focus == field;
+        let mut shown = match field {
+            Field::Receipt => self.receipt.clone(),
+            Field::Phone => self.phone.clone(),
+        };
+        if focused {
+            shown.push('▏');
+        }
+        column![
+            text(label).size(t.body).font(theme::bold(ctx.font())),
+            button(
+                container(text(shown).size(t.title))
+                    .padding([0, 20])
+                    .center_y(Length::Fixed(theme::TAP + 16.0)),
+            )
+            .width(Length::Fixed(460.0))
+            .padding(0)
+            .style(theme::input(focused, false))
+            .on_press(Message::Focus(field)),
+        ]
+        .spacing(10)
+        .into()
     }
-    column![
-        text(label).size(t.body).font(theme::bold(app.font())),
-        button(
-            container(text(shown).size(t.title))
-                .padding([0, 20])
-                .center_y(Length::Fixed(theme::TAP + 16.0)),
-        )
-        .width(Length::Fixed(460.0))
-        .padding(0)
-        .style(theme::input(focused, false))
-        .on_press(AppMessage::Check(Message::Focus(field))),
-    ]
-    .spacing(10)
-    .into()
 }
 
-fn result<'a>(app: &'a App, found: &'a StatusCheck) -> Element<'a, AppMessage> {
-    let s = app.strings();
-    let t = app.types();
+fn result<'a>(ctx: &'a Context, found: &'a Answer) -> Element<'a, Message> {
+    let s = ctx.strings();
+    let t = ctx.types();
     match found {
-        StatusCheck::Found(answer) => {
-            let status = match app.lang {
+        Answer::Found(answer) => {
+            let status = match ctx.lang {
                 Lang::Zh => answer.status.label_zh(),
                 Lang::En => answer.status.label_en(),
             };
@@ -157,10 +167,10 @@ fn result<'a>(app: &'a App, found: &'a StatusCheck) -> Element<'a, AppMessage> {
                 column![
                     text(answer.form_title.as_str())
                         .size(t.heading)
-                        .font(theme::bold(app.font())),
+                        .font(theme::bold(ctx.font())),
                     text(fill(
                         s.check_submitted,
-                        &[&widgets::when(app, answer.submitted_at)]
+                        &[&widgets::when(s, answer.submitted_at)]
                     ))
                     .size(t.small)
                     .color(theme::MUTED),
@@ -168,7 +178,7 @@ fn result<'a>(app: &'a App, found: &'a StatusCheck) -> Element<'a, AppMessage> {
                         text(s.check_status).size(t.body).color(theme::MUTED),
                         text(status)
                             .size(t.title)
-                            .font(theme::bold(app.font()))
+                            .font(theme::bold(ctx.font()))
                             .color(theme::RED),
                     ]
                     .spacing(24)
@@ -185,8 +195,8 @@ fn result<'a>(app: &'a App, found: &'a StatusCheck) -> Element<'a, AppMessage> {
         }
         other => {
             let sentence = match other {
-                StatusCheck::NotFound => s.check_not_found,
-                StatusCheck::TooMany => s.check_too_many,
+                Answer::NotFound => s.check_not_found,
+                Answer::TooMany => s.check_too_many,
                 _ => s.check_offline,
             };
             container(text(sentence).size(t.body))
@@ -198,44 +208,31 @@ fn result<'a>(app: &'a App, found: &'a StatusCheck) -> Element<'a, AppMessage> {
     }
 }
 
-pub fn view<'a>(app: &'a App, state: &'a State) -> Element<'a, AppMessage> {
-    let s = app.strings();
-    let fields = row![
-        input(
-            app,
-            s.check_receipt,
-            &state.receipt,
-            state.focus == Field::Receipt,
-            Field::Receipt
-        ),
-        input(
-            app,
-            s.check_phone,
-            &state.phone,
-            state.focus == Field::Phone,
-            Field::Phone
-        ),
-    ]
-    .spacing(40)
-    .align_y(Alignment::End);
-    let ready = !state.receipt.trim().is_empty() && state.phone.len() == 4 && !state.busy;
-    let go = widgets::action(
-        app,
-        if state.busy { s.check_busy } else { s.check_go },
-        ready.then_some(AppMessage::Check(Message::Check)),
-        true,
-    );
-    let mut body = column![row![fields, go].spacing(40).align_y(Alignment::End)]
-        .spacing(32)
-        .padding([32, 48])
-        .max_width(1400);
-    if let Some(found) = &state.result {
-        body = body.push(result(app, found));
+impl StatusCheck {
+    pub fn view<'a>(&'a self, ctx: &'a Context) -> Element<'a, Message> {
+        let s = ctx.strings();
+        let fields = row![
+            self.input(ctx, s.check_receipt, Field::Receipt),
+            self.input(ctx, s.check_phone, Field::Phone),
+        ]
+        .spacing(40)
+        .align_y(Alignment::End);
+        let go = widgets::primary(
+            ctx,
+            if self.busy { s.check_busy } else { s.check_go },
+            self.ready().then_some(Message::Check),
+        );
+        let mut body = column![row![fields, go].spacing(40).align_y(Alignment::End)]
+            .spacing(32)
+            .padding([32, 48])
+            .max_width(1400);
+        if let Some(found) = &self.result {
+            body = body.push(result(ctx, found));
+        }
+        column![
+            container(body).center_x(Fill).height(Fill),
+            keyboard::view(ctx, self.layout, Message::Key),
+        ]
+        .into()
     }
-    column![
-        widgets::title_bar(app, s.check_title, true),
-        container(body).center_x(Fill).height(Fill),
-        keyboard::view(app, state.layout, |k| AppMessage::Check(Message::Key(k))),
-    ]
-    .into()
 }

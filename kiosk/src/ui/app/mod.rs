@@ -1,0 +1,385 @@
+//! The application: the screen stack, images, the idle rules, and carrying out what screens ask.
+//!
+//! Home is always there, under the stack; opening something pushes a screen, "back" pops it, and
+//! going idle clears the stack, which is how a session's state is dropped. A screen's message
+//! goes to the topmost screen of its type ([`Stacked::find`]), and the [`Event`] it hands back
+//! is carried out here. Time arrives as `Tick` messages (one a second), so the idle rules are
+//! tested by sending ticks, not by sleeping.
+
+mod view;
+
+use std::time::{Duration, Instant};
+
+use iced::{Event as Input, Size, Subscription, Task, event, touch, window};
+use jiff::Timestamp;
+use protocol::MediaHash;
+use protocol::content::{AttractSlide, Tile};
+use tokio::sync::watch;
+
+use super::context::{Context, Settings};
+use super::i18n::Lang;
+use super::images::{Decoded, Fit};
+use super::ime::Engine;
+use super::screen::admin::{self, Admin};
+use super::screen::article::{self, Reader};
+use super::screen::attract::Attract;
+use super::screen::book::{self, Book};
+use super::screen::form::{self, Form};
+use super::screen::home::{self, Home};
+use super::screen::library::{self, Library};
+use super::screen::news::{self, News};
+use super::screen::search::{self, Search};
+use super::screen::status::{self, StatusCheck};
+use super::screen::{Destination, Event, Screen, Stacked};
+use crate::core::{Core, SyncStatus};
+use crate::sync::SyncEvent;
+
+/// Taps in the corner that open the admin PIN pad, and the time they must fall within.
+const ADMIN_TAPS: usize = 5;
+const ADMIN_WINDOW: Duration = Duration::from_secs(3);
+/// Seconds a notice stays up.
+const NOTICE_SECONDS: u64 = 6;
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// One second passed; carries the wall clock for the status bar.
+    Tick(Timestamp),
+    /// Any touch, click or key: the kiosk is in use.
+    Touched,
+    Resized(Size),
+    Sync(SyncEvent),
+    SyncStatus(SyncStatus),
+    Slides(Vec<AttractSlide>),
+    /// An image finished decoding (`None`: missing or broken).
+    Image(MediaHash, Fit, Option<Box<Decoded>>),
+    SwitchLanguage,
+    ToggleLargeText,
+    /// The title bar's "home": the session ends.
+    GoHome,
+    Back,
+    CornerTap,
+    Wake,
+    Home(home::Message),
+    News(news::Message),
+    Article(article::Message),
+    Library(library::Message),
+    Book(book::Message),
+    Search(search::Message),
+    Admin(admin::Message),
+    Form(form::Message),
+    StatusCheck(status::Message),
+    /// The pinyin engine finished loading.
+    ImeReady(Engine),
+}
+
+pub struct App {
+    ctx: Context,
+    now: Timestamp,
+    /// Seconds since the last touch.
+    idle: u64,
+    slides: Vec<AttractSlide>,
+    home: Home,
+    stack: Vec<Screen>,
+    attract: Option<Attract>,
+    /// A sentence over the screen, and for how many seconds it has been up.
+    notice: Option<(String, u64)>,
+    corner_taps: Vec<Instant>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl App {
+    /// The app over `core`, and its first loads (the pinyin engine, home, status, slides). Sync
+    /// is left to the caller: the tests drive it and send `Message::Sync` themselves.
+    pub fn new(core: Core, settings: Settings) -> (App, Task<Message>) {
+        let (shutdown, _) = watch::channel(false);
+        let app = App {
+            ctx: Context::new(core, settings),
+            now: Timestamp::now(),
+            idle: 0,
+            slides: Vec::new(),
+            home: Home::default(),
+            stack: Vec::new(),
+            attract: None,
+            notice: None,
+            corner_taps: Vec::new(),
+            shutdown,
+        };
+        let ime = Task::perform(
+            async {
+                tokio::task::spawn_blocking(|| {
+                    std::sync::Arc::new(crate::ime::Ime::new()) as Engine
+                })
+                .await
+                .expect("loading the word list does not panic")
+            },
+            Message::ImeReady,
+        );
+        let task = Task::batch([app.reload(), ime]);
+        (app, task)
+    }
+
+    /// The app as the kiosk runs it: [`App::new`], with the sync engine started and its events
+    /// followed. Leaving the app (the admin panel's "exit") stops the engine.
+    pub fn with_sync_engine(core: Core, settings: Settings) -> (App, Task<Message>) {
+        let (app, task) = App::new(core, settings);
+        let core = app.ctx.core.clone();
+        let events = tokio_stream::wrappers::BroadcastStream::new(core.events());
+        let follow = Task::run(
+            futures_util::StreamExt::filter_map(events, |e| async move { e.ok() }),
+            Message::Sync,
+        );
+        let shutdown = app.shutdown.subscribe();
+        let engine = Task::future(async move {
+            core.start(shutdown);
+        })
+        .discard();
+        (app, Task::batch([task, follow, engine]))
+    }
+
+    /// Seconds without a touch before the attract carousel starts.
+    pub fn idle_limit(&self) -> u64 {
+        self.ctx.settings.idle_home + self.ctx.settings.idle_attract
+    }
+
+    /// Whether the pinyin engine has loaded.
+    pub fn has_ime(&self) -> bool {
+        self.ctx.ime.is_some()
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.ctx.lang
+    }
+
+    /// How sync stands, as the status bar shows it.
+    pub fn status(&self) -> &SyncStatus {
+        &self.ctx.status
+    }
+
+    /// The screens over home, the top one last (none: home is showing).
+    pub fn screens(&self) -> &[Screen] {
+        &self.stack
+    }
+
+    /// The home screen's tiles.
+    pub fn tiles(&self) -> Vec<Tile> {
+        self.home.tiles()
+    }
+
+    /// Reloads what the home screen, the status bar and the carousel show.
+    fn reload(&self) -> Task<Message> {
+        let core = self.ctx.core.clone();
+        let slides = Task::perform(
+            async move { core.slides().await.unwrap_or_default() },
+            Message::Slides,
+        );
+        Task::batch([
+            self.refresh_status(),
+            Home::load(&self.ctx).map(Message::Home),
+            slides,
+        ])
+    }
+
+    fn refresh_status(&self) -> Task<Message> {
+        let core = self.ctx.core.clone();
+        Task::perform(
+            async move { core.status().await.unwrap_or_default() },
+            Message::SyncStatus,
+        )
+    }
+
+    /// Forgets the session: every screen, half-typed search or form, the admin panel.
+    fn go_home(&mut self) {
+        self.stack.clear();
+        self.notice = None;
+        self.home.scroll_to_top();
+    }
+
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::Tick(now) => return self.tick(now),
+            Message::Touched => self.idle = 0,
+            Message::Wake => {
+                self.idle = 0;
+                self.attract = None;
+                self.go_home();
+            }
+            Message::Resized(size) => self.ctx.size = size,
+            Message::Sync(event) => {
+                self.ctx.images.retry_failed();
+                let mut tasks = vec![self.reload()];
+                for screen in &mut self.stack {
+                    tasks.push(screen.on_sync(&event, &self.ctx));
+                }
+                return Task::batch(tasks);
+            }
+            Message::SyncStatus(status) => self.ctx.status = status,
+            Message::Slides(slides) => {
+                let fit = Fit::slide(self.ctx.size.width, self.ctx.size.height);
+                let wanted = slides.iter().map(|s| (s.image.clone(), fit)).collect();
+                self.slides = slides;
+                return self.want_images(wanted);
+            }
+            Message::Image(hash, fit, decoded) => self.ctx.images.arrived(hash, fit, decoded),
+            Message::SwitchLanguage => self.ctx.lang = self.ctx.lang.other(),
+            Message::ToggleLargeText => self.ctx.text_size = self.ctx.text_size.other(),
+            Message::GoHome => self.go_home(),
+            Message::Back => {
+                self.stack.pop();
+            }
+            Message::CornerTap => self.corner_tap(),
+            Message::Home(m) => {
+                let (task, event) = self.home.update(m, &self.ctx);
+                return self.then(task.map(Message::Home), event);
+            }
+            Message::News(m) => return self.route::<News>(m, Message::News),
+            Message::Article(m) => return self.route::<Reader>(m, Message::Article),
+            Message::Library(m) => return self.route::<Library>(m, Message::Library),
+            Message::Book(m) => return self.route::<Book>(m, Message::Book),
+            Message::Search(m) => return self.route::<Search>(m, Message::Search),
+            Message::Admin(m) => return self.route::<Admin>(m, Message::Admin),
+            Message::Form(m) => return self.route::<Form>(m, Message::Form),
+            Message::StatusCheck(m) => return self.route::<StatusCheck>(m, Message::StatusCheck),
+            Message::ImeReady(engine) => self.ctx.ime = Some(engine),
+        }
+        Task::none()
+    }
+
+    fn tick(&mut self, now: Timestamp) -> Task<Message> {
+        self.now = now;
+        self.idle += 1;
+        if let Some((_, shown)) = &mut self.notice {
+            *shown += 1;
+            if *shown > NOTICE_SECONDS {
+                self.notice = None;
+            }
+        }
+        let shelf = self.ctx.core.shelf();
+        if !std::sync::Arc::ptr_eq(&shelf, &self.ctx.shelf) {
+            self.ctx.shelf = shelf;
+            for screen in &mut self.stack {
+                screen.on_shelf_changed(&self.ctx.shelf);
+            }
+        }
+        if let Some(attract) = &mut self.attract {
+            attract.tick(&self.slides);
+        } else if self.idle >= self.ctx.settings.idle_home && !self.stack.is_empty() {
+            self.go_home();
+        } else if self.idle >= self.idle_limit() && !self.slides.is_empty() && self.stack.is_empty()
+        {
+            self.notice = None;
+            self.attract = Some(Attract::default());
+        }
+        // The clock moves and "offline since" ages: refresh the status each minute.
+        if self.idle.is_multiple_of(60) {
+            return self.refresh_status();
+        }
+        Task::none()
+    }
+
+    /// Five taps within three seconds open the admin PIN pad (once).
+    fn corner_tap(&mut self) {
+        let now = Instant::now();
+        self.corner_taps
+            .retain(|t| now.duration_since(*t) <= ADMIN_WINDOW);
+        self.corner_taps.push(now);
+        if self.corner_taps.len() >= ADMIN_TAPS {
+            self.corner_taps.clear();
+            if !matches!(self.stack.last(), Some(Screen::Admin(_))) {
+                let pin_hash = self.ctx.settings.admin_pin_hash.clone();
+                self.stack.push(Screen::Admin(Admin::new(pin_hash)));
+            }
+        }
+    }
+
+    /// Hands `message` to the topmost screen of its type, and carries out what it asks.
+    fn route<S: Stacked>(
+        &mut self,
+        message: S::Message,
+        wrap: fn(S::Message) -> Message,
+    ) -> Task<Message> {
+        let Some(screen) = self.stack.iter_mut().rev().find_map(S::find) else {
+            return Task::none();
+        };
+        let (task, event) = screen.update(message, &self.ctx);
+        self.then(task.map(wrap), event)
+    }
+
+    /// A screen's task, and then what its event asks for.
+    fn then(&mut self, task: Task<Message>, event: Option<Event>) -> Task<Message> {
+        match event {
+            None => task,
+            Some(event) => Task::batch([task, self.carry_out(event)]),
+        }
+    }
+
+    fn carry_out(&mut self, event: Event) -> Task<Message> {
+        match event {
+            Event::Open(destination) => return self.open(destination),
+            Event::Back => {
+                self.stack.pop();
+            }
+            Event::Home => self.go_home(),
+            Event::Images(wanted) => return self.want_images(wanted),
+            Event::Notice(sentence) => self.notice = Some((sentence, 0)),
+            Event::RefreshStatus => return self.refresh_status(),
+            Event::Exit => {
+                let _ = self.shutdown.send(true);
+                return iced::exit();
+            }
+        }
+        Task::none()
+    }
+
+    fn open(&mut self, destination: Destination) -> Task<Message> {
+        let ctx = &self.ctx;
+        let (screen, task) = match destination {
+            Destination::News(category) => {
+                let (screen, task) = News::new(category, ctx);
+                (Screen::News(screen), task.map(Message::News))
+            }
+            Destination::Article(id) => {
+                let (screen, task) = Reader::new(id, ctx);
+                (Screen::Article(screen), task.map(Message::Article))
+            }
+            Destination::Library => {
+                let (screen, task) = Library::new(ctx);
+                (Screen::Library(screen), task.map(Message::Library))
+            }
+            Destination::Book(id) => {
+                let (screen, task) = Book::new(id, ctx);
+                (Screen::Book(screen), task.map(Message::Book))
+            }
+            Destination::Search => (Screen::Search(Search::default()), Task::none()),
+            Destination::Form(form) => {
+                let (item, def) = *form;
+                (Screen::Form(Form::new(&item, def)), Task::none())
+            }
+            Destination::StatusCheck => (Screen::StatusCheck(StatusCheck::default()), Task::none()),
+        };
+        self.stack.push(screen);
+        task
+    }
+
+    fn want_images(&mut self, wanted: Vec<(MediaHash, Fit)>) -> Task<Message> {
+        let tasks: Vec<_> = wanted
+            .iter()
+            .map(|(hash, fit)| self.ctx.images.want(&self.ctx.core, hash, *fit))
+            .collect();
+        Task::batch(tasks)
+    }
+
+    pub fn subscription(&self) -> Subscription<Message> {
+        let tick =
+            iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick(Timestamp::now()));
+        let input = event::listen_with(|event, _status, _window| match event {
+            Input::Touch(touch::Event::FingerPressed { .. })
+            | Input::Mouse(iced::mouse::Event::ButtonPressed(_))
+            | Input::Mouse(iced::mouse::Event::WheelScrolled { .. })
+            | Input::Keyboard(iced::keyboard::Event::KeyPressed { .. }) => Some(Message::Touched),
+            Input::Window(window::Event::Resized(size))
+            | Input::Window(window::Event::Opened { size, .. }) => Some(Message::Resized(size)),
+            _ => None,
+        });
+        Subscription::batch([tick, input])
+    }
+}
