@@ -12,8 +12,8 @@
 //! whatever offset the caller passes back. Long lists use that to build only the rows in view
 //! (see [`Window`]).
 
-use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+mod gesture;
+mod rows;
 
 use iced::advanced::layout::{self, Layout};
 use iced::advanced::renderer;
@@ -24,18 +24,13 @@ use iced::touch;
 use iced::window;
 use iced::{Element, Event, Length, Point, Rectangle, Size};
 
+use self::gesture::{
+    FRICTION, Gesture, MIN_FLICK, MIN_GLIDE, Pointer, State, is_lost, move_of, press_of, release_of,
+};
+pub use self::rows::Window;
+
 /// How far (logical pixels) a finger may wander and still tap.
 pub const SLOP: f32 = 14.0;
-/// Below this speed (px/s) a released drag stops dead instead of gliding.
-const MIN_FLICK: f32 = 250.0;
-/// A glide below this speed (px/s) stops.
-const MIN_GLIDE: f32 = 12.0;
-/// How fast a glide loses speed: the velocity falls by e every `1 / FRICTION` seconds.
-const FRICTION: f32 = 2.6;
-/// Only the last moments of a drag decide the flick's speed.
-const VELOCITY_WINDOW: Duration = Duration::from_millis(120);
-/// The fastest glide (px/s): a flick of a few milliseconds is not a throw across 60,000 books.
-const MAX_VELOCITY: f32 = 6000.0;
 /// Pixels per wheel "line".
 const LINE: f32 = 64.0;
 
@@ -47,27 +42,6 @@ pub struct Viewport {
     pub height: f32,
     /// Height of the whole content.
     pub content: f32,
-}
-
-/// The slice of a list of fixed-height rows worth building for a viewport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    pub first: usize,
-    pub end: usize,
-}
-
-impl Window {
-    /// Rows of `row_height` (spacing included) under `offset` in a viewport of `height`, with a
-    /// screenful of margin on both sides so a fast glide never shows an empty row.
-    pub fn of(rows: usize, row_height: f32, offset: f32, height: f32) -> Window {
-        let row_height = row_height.max(1.0);
-        let margin = (height / row_height).ceil() as usize + 1;
-        let top = (offset.max(0.0) / row_height).floor() as usize;
-        let first = top.saturating_sub(margin).min(rows);
-        let visible = (height / row_height).ceil() as usize + 1;
-        let end = (top + visible + margin).min(rows);
-        Window { first, end }
-    }
 }
 
 pub struct TouchScroll<'a, Message, Theme, Renderer> {
@@ -98,114 +72,6 @@ impl<'a, Message, Theme, Renderer> TouchScroll<'a, Message, Theme, Renderer> {
         self.height = height.into();
         self
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Pointer {
-    Finger(touch::Finger),
-    Mouse,
-}
-
-#[derive(Debug, Default)]
-enum Gesture {
-    #[default]
-    Idle,
-    /// Down, not yet a drag. `caught` is a press that stopped a glide: lifting it is no tap.
-    Pressed {
-        pointer: Pointer,
-        start: Point,
-        start_offset: f32,
-        caught: bool,
-    },
-    Dragging {
-        pointer: Pointer,
-        start: Point,
-        start_offset: f32,
-        /// The offset last published.
-        current: f32,
-    },
-    Gliding {
-        velocity: f32,
-        last: Option<Instant>,
-        offset: f32,
-    },
-}
-
-#[derive(Debug, Default)]
-struct State {
-    gesture: Gesture,
-    /// Recent (time, finger y) samples of a drag.
-    samples: VecDeque<(Instant, f32)>,
-}
-
-impl State {
-    fn sample(&mut self, y: f32) {
-        let now = Instant::now();
-        self.samples.push_back((now, y));
-        while self
-            .samples
-            .front()
-            .is_some_and(|(t, _)| now.duration_since(*t) > VELOCITY_WINDOW)
-            && self.samples.len() > 2
-        {
-            self.samples.pop_front();
-        }
-    }
-
-    /// Content velocity in px/s (positive scrolls down the content) at the end of a drag.
-    fn release_velocity(&self) -> f32 {
-        let (Some((t0, y0)), Some((t1, y1))) = (self.samples.front(), self.samples.back()) else {
-            return 0.0;
-        };
-        let dt = t1.duration_since(*t0).as_secs_f32();
-        if dt <= 0.0 {
-            return 0.0;
-        }
-        ((y0 - y1) / dt).clamp(-MAX_VELOCITY, MAX_VELOCITY)
-    }
-}
-
-fn press_of(event: &Event, cursor: amouse::Cursor) -> Option<(Pointer, Point)> {
-    match event {
-        Event::Touch(touch::Event::FingerPressed { id, position }) => {
-            Some((Pointer::Finger(*id), *position))
-        }
-        Event::Mouse(mouse::Event::ButtonPressed(mouse::Button::Left)) => {
-            cursor.position().map(|p| (Pointer::Mouse, p))
-        }
-        _ => None,
-    }
-}
-
-fn move_of(event: &Event, pointer: Pointer) -> Option<Point> {
-    match (event, pointer) {
-        (Event::Touch(touch::Event::FingerMoved { id, position }), Pointer::Finger(f))
-            if *id == f =>
-        {
-            Some(*position)
-        }
-        (Event::Mouse(mouse::Event::CursorMoved { position }), Pointer::Mouse) => Some(*position),
-        _ => None,
-    }
-}
-
-fn release_of(event: &Event, pointer: Pointer, cursor: amouse::Cursor) -> Option<Point> {
-    match (event, pointer) {
-        (Event::Touch(touch::Event::FingerLifted { id, position }), Pointer::Finger(f))
-            if *id == f =>
-        {
-            Some(*position)
-        }
-        (Event::Mouse(mouse::Event::ButtonReleased(mouse::Button::Left)), Pointer::Mouse) => {
-            cursor.position()
-        }
-        _ => None,
-    }
-}
-
-fn is_lost(event: &Event, pointer: Pointer) -> bool {
-    matches!((event, pointer),
-        (Event::Touch(touch::Event::FingerLost { id, .. }), Pointer::Finger(f)) if *id == f)
 }
 
 impl<Message, Theme, Renderer> TouchScroll<'_, Message, Theme, Renderer> {
@@ -606,25 +472,5 @@ where
 {
     fn from(scroll: TouchScroll<'a, Message, Theme, Renderer>) -> Self {
         Element::new(scroll)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn window_covers_the_viewport_with_margin_and_stays_in_bounds() {
-        let w = Window::of(1000, 100.0, 5000.0, 800.0);
-        assert!(w.first <= 50 && w.end >= 58, "{w:?}");
-        assert!(w.end - w.first < 40, "{w:?}");
-        let top = Window::of(1000, 100.0, 0.0, 800.0);
-        assert_eq!(top.first, 0);
-        let bottom = Window::of(10, 100.0, 9000.0, 800.0);
-        assert!(bottom.first <= bottom.end && bottom.end == 10, "{bottom:?}");
-        assert_eq!(
-            Window::of(0, 100.0, 0.0, 800.0),
-            Window { first: 0, end: 0 }
-        );
     }
 }
