@@ -3,7 +3,7 @@
 
 use iced::widget::{Space, column, container, image, qr_code, rich_text, row, span, text};
 use iced::{Alignment, ContentFit, Element, Fill, Length, Task};
-use protocol::ContentId;
+use protocol::{ContentId, MediaHash};
 
 use super::{Event, Screen, Stacked};
 use crate::core::{Article, Core};
@@ -28,7 +28,7 @@ pub struct Reader {
 
 struct Loaded {
     article: Article,
-    cover: Option<protocol::MediaHash>,
+    cover: Option<MediaHash>,
     blocks: Vec<Block>,
     qr: Option<qr_code::Data>,
 }
@@ -49,6 +49,19 @@ fn load(core: &Core, id: ContentId) -> Task<Message> {
         },
         |(id, article)| Message::Loaded(id, article),
     )
+}
+
+/// The images an article shows, each at the size it is drawn: the cover, and the body's.
+fn images_of(cover: Option<&MediaHash>, blocks: &[Block]) -> Vec<(MediaHash, Fit)> {
+    let body = blocks.iter().filter_map(|b| match b {
+        Block::Image(hash, _) => Some((hash.clone(), Fit::ARTICLE)),
+        _ => None,
+    });
+    cover
+        .map(|h| (h.clone(), Fit::ARTICLE_COVER))
+        .into_iter()
+        .chain(body)
+        .collect()
 }
 
 impl Reader {
@@ -92,11 +105,7 @@ impl Stacked for Reader {
                 let loaded = article.map(|article| {
                     let cover = article.news.cover.clone();
                     let blocks = markdown::parse(&article.news.body_markdown);
-                    wanted.extend(cover.iter().map(|h| (h.clone(), Fit::ARTICLE_COVER)));
-                    wanted.extend(blocks.iter().filter_map(|b| match b {
-                        Block::Image(hash, _) => Some((hash.clone(), Fit::ARTICLE)),
-                        _ => None,
-                    }));
+                    wanted = images_of(cover.as_ref(), &blocks);
                     let qr = article
                         .news
                         .phone_link
@@ -258,5 +267,26 @@ impl Reader {
             .into()
         };
         container(content).height(Fill).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_is_wanted_at_the_size_each_place_draws_it() {
+        let cover: MediaHash = "a".repeat(64).parse().expect("valid hash");
+        let photo: MediaHash = "b".repeat(64).parse().expect("valid hash");
+        let blocks = markdown::parse(&format!("![](media:{cover})\n\n![](media:{photo})"));
+        assert_eq!(
+            images_of(Some(&cover), &blocks),
+            [
+                (cover.clone(), Fit::ARTICLE_COVER),
+                (cover, Fit::ARTICLE),
+                (photo, Fit::ARTICLE),
+            ],
+            "the cover repeated in the body is wanted at the body's size too"
+        );
     }
 }

@@ -16,13 +16,14 @@ use crate::ui::widgets;
 
 const ROW_HEIGHT: f32 = 200.0;
 
-pub struct Row {
-    pub id: ContentId,
-    pub title: String,
-    pub summary: String,
-    pub pinned: bool,
-    pub updated_at: jiff::Timestamp,
-    pub cover: Option<protocol::MediaHash>,
+/// One article in the list.
+struct Row {
+    id: ContentId,
+    title: String,
+    summary: String,
+    pinned: bool,
+    updated_at: jiff::Timestamp,
+    cover: Option<protocol::MediaHash>,
 }
 
 pub struct News {
