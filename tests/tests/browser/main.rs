@@ -13,7 +13,7 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use kiosk::core::StatusCheck;
 use protocol::content::NewsCategory;
-use protocol::submission::SealedAnswers;
+use protocol::submission::FormAnswers;
 use protocol::workflow::Status;
 use serde_json::json;
 use tests::TestServer;
@@ -125,7 +125,7 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
         .expect("the membership form");
     let answers = tests::membership_answers("王芳", "13900005678");
     let saved = core
-        .submit(form.id.clone(), form.version, SealedAnswers { answers })
+        .submit(form.id.clone(), form.version, FormAnswers { answers })
         .await
         .expect("saved");
     assert_eq!(core.sync_now().await.expect("delivered").delivered, 1);

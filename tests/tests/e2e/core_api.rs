@@ -3,7 +3,7 @@
 use kiosk::core::Core;
 use kiosk::sync::{SyncConfig, SyncEvent};
 use protocol::content::NewsCategory;
-use protocol::submission::SealedAnswers;
+use protocol::submission::FormAnswers;
 use std::time::Duration;
 use tests::TestServer;
 
@@ -99,7 +99,7 @@ async fn the_screens_get_what_they_need_online_and_offline() {
         .submit(
             form_item.id.clone(),
             form_item.version,
-            SealedAnswers {
+            FormAnswers {
                 answers: [(phone.key.clone(), serde_json::json!("13800001234"))].into(),
             },
         )

@@ -45,14 +45,14 @@ async fn enrollment_string_enrolls_exactly_once() {
         .await
         .expect_err("token is spent");
     assert_eq!(again.status().map(|s| s.as_u16()), Some(410));
-    assert_eq!(again.code(), Some("enrollment_token_used"));
+    assert_eq!(again.code(), Some(protocol::ErrorCode::EnrollmentTokenUsed));
 
     let unknown = client
         .enroll(&request("made-up-token"))
         .await
         .expect_err("unknown token");
     assert_eq!(unknown.status().map(|s| s.as_u16()), Some(401));
-    assert_eq!(unknown.code(), Some("enrollment_token_unknown"));
+    assert_eq!(unknown.code(), Some(protocol::ErrorCode::EnrollmentTokenUnknown));
 }
 
 #[tokio::test]
@@ -77,7 +77,7 @@ async fn expired_token_is_refused() {
         .await
         .expect_err("expired");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(410));
-    assert_eq!(err.code(), Some("enrollment_token_expired"));
+    assert_eq!(err.code(), Some(protocol::ErrorCode::EnrollmentTokenExpired));
     assert!(!err.to_string().is_empty());
 }
 
@@ -123,10 +123,10 @@ async fn revoked_kiosk_is_refused_everywhere() {
         kiosk.changes(None, None).await.expect_err("feed refused"),
     ] {
         assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
-        assert_eq!(err.code(), Some("kiosk_revoked"));
+        assert_eq!(err.code(), Some(protocol::ErrorCode::KioskRevoked));
     }
     let events = kiosk.events().await.err().expect("events refused");
-    assert_eq!(events.code(), Some("kiosk_revoked"));
+    assert_eq!(events.code(), Some(protocol::ErrorCode::KioskRevoked));
 }
 
 #[tokio::test]
@@ -140,5 +140,5 @@ async fn a_wrong_secret_is_refused() {
         .with_credentials(&me.kiosk_id, "not-the-secret");
     let err = forged.changes(None, None).await.expect_err("forged secret");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
-    assert_eq!(err.code(), Some("invalid_kiosk_credentials"));
+    assert_eq!(err.code(), Some(protocol::ErrorCode::InvalidKioskCredentials));
 }

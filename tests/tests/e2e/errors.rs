@@ -155,7 +155,7 @@ async fn invalid_content_is_refused_and_not_stored() {
         .post::<_, ContentRecord>("v1/staff/content", &bad_schedule)
         .await
         .expect_err("expire before publish");
-    assert_eq!(err.body.error, "invalid_schedule");
+    assert_eq!(err.body.error, protocol::ErrorCode::InvalidSchedule);
 
     let listed: Vec<ContentRecord> = tree.admin.get("v1/staff/content").await.expect("list");
     assert_eq!(listed.len(), 1, "only the valid item was stored");
@@ -166,7 +166,7 @@ async fn invalid_content_is_refused_and_not_stored() {
         .changes(None, None)
         .await
         .expect_err("no credentials");
-    assert_eq!(err.code(), Some("missing_credentials"));
+    assert_eq!(err.code(), Some(protocol::ErrorCode::MissingCredentials));
 }
 
 #[tokio::test]

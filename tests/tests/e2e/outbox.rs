@@ -4,7 +4,7 @@
 use kiosk::admin;
 use kiosk::store::Store;
 use kiosk::sync::{Engine, SyncConfig};
-use protocol::submission::{SealedAnswers, SubmissionUpload};
+use protocol::submission::{FormAnswers, SubmissionUpload};
 use protocol::{ContentBody, ContentId, EnrollmentString};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -22,8 +22,8 @@ fn membership_form() -> ContentBody {
     .expect("form body")
 }
 
-fn answers(name: &str) -> SealedAnswers {
-    SealedAnswers {
+fn answers(name: &str) -> FormAnswers {
+    FormAnswers {
         answers: [
             ("name".to_owned(), serde_json::json!(name)),
             ("phone".to_owned(), serde_json::json!("13912345678")),
@@ -198,7 +198,7 @@ async fn receipts_are_unique_and_a_changed_resend_is_a_conflict() {
     };
     let err = client.submit(&changed).await.expect_err("changed content");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
-    assert_eq!(err.code(), Some("submission_conflict"));
+    assert_eq!(err.code(), Some(protocol::ErrorCode::SubmissionConflict));
 
     let unknown_form = SubmissionUpload {
         form_id: ContentId("no-such-form".to_owned()),
@@ -208,7 +208,7 @@ async fn receipts_are_unique_and_a_changed_resend_is_a_conflict() {
         .submit(&unknown_form)
         .await
         .expect_err("unknown form");
-    assert_eq!(err.code(), Some("unknown_form_version"));
+    assert_eq!(err.code(), Some(protocol::ErrorCode::UnknownFormVersion));
     let forged = SubmissionUpload {
         receipt: "ZZZ-2222".to_owned(),
         ..pending[1].upload.clone()
@@ -217,6 +217,6 @@ async fn receipts_are_unique_and_a_changed_resend_is_a_conflict() {
         .submit(&forged)
         .await
         .expect_err("another kiosk's receipt");
-    assert_eq!(err.code(), Some("invalid_receipt"));
+    assert_eq!(err.code(), Some(protocol::ErrorCode::InvalidReceipt));
     assert_eq!(stored_receipts(&server).await.len(), 1);
 }

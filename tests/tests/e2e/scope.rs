@@ -131,7 +131,7 @@ async fn staff_cannot_act_above_or_beside_their_org() {
     for (i, refusal) in refusals.into_iter().enumerate() {
         let r = refusal.unwrap_or_else(|| panic!("action {i} must be refused"));
         assert_eq!(r.status, 403, "action {i}: {r:?}");
-        assert_eq!(r.body.error, "outside_your_org", "action {i}");
+        assert_eq!(r.body.error, protocol::ErrorCode::OutsideYourOrg, "action {i}");
         assert!(
             r.body.message.contains("管辖范围"),
             "action {i}: {}",

@@ -5,7 +5,7 @@
 
 use kiosk::core::StatusCheck;
 use protocol::staff::{KioskRecord, NewStaff, Org};
-use protocol::submission::SealedAnswers;
+use protocol::submission::FormAnswers;
 use protocol::workflow::{Health, Status, StatusChange, SubmissionDetail, SubmissionSummary};
 use tests::TestServer;
 
@@ -42,7 +42,7 @@ async fn submitted_offline_delivered_once_answered_and_checked_elsewhere() {
         .submit(
             form_item.id.clone(),
             form_item.version,
-            SealedAnswers { answers },
+            FormAnswers { answers },
         )
         .await
         .expect("saved offline");
