@@ -22,7 +22,7 @@ use std::collections::HashSet;
 
 /// What a write did to the feed: the orgs whose kiosks must be told.
 #[derive(Debug, Default)]
-pub struct Touched(Vec<OrgId>);
+struct Touched(Vec<OrgId>);
 
 impl Touched {
     fn add(&mut self, org: OrgId) {
