@@ -1,3 +1,5 @@
+//! The English catalogue: every string the screens show, in English.
+
 use super::Strings;
 
 pub const STRINGS: Strings = Strings {

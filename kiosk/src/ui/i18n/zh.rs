@@ -1,3 +1,5 @@
+//! The Chinese catalogue: every string the screens show, in Simplified Chinese.
+
 use super::Strings;
 
 pub const STRINGS: Strings = Strings {
