@@ -16,14 +16,16 @@ pub enum EnrollError {
     Store(#[from] crate::store::StoreError),
 }
 
-/// Enrolls with the server in `string`, verifying its certificate against the fingerprint in
-/// the string before the token is sent, and stores the credentials.
+/// Enrolls with the server in `string`, verifying its key against the pin in the string before
+/// the token is sent, and stores the credentials. Refused before the token is spent while
+/// submissions wait in the outbox (a new enrollment would strand them).
 pub async fn enroll(
     store: &mut Store,
     string: &str,
     name: &str,
 ) -> Result<Enrollment, EnrollError> {
     let parsed: EnrollmentString = string.parse()?;
+    store.ready_to_enroll_again()?;
     let client = ServerClient::new(parsed.server.clone(), parsed.fingerprint)?;
     let creds = client
         .enroll(&EnrollRequest {
@@ -58,6 +60,7 @@ struct LocalFacts {
     last_error: Option<String>,
     cache: Result<(u64, u64), String>,
     outbox: Result<u64, String>,
+    refused: Result<Vec<crate::store::Refused>, String>,
 }
 
 fn local_facts(store: &Mutex<Store>) -> LocalFacts {
@@ -73,6 +76,7 @@ fn local_facts(store: &Mutex<Store>) -> LocalFacts {
             .and_then(|items| Ok((items, store.media_bytes()?)))
             .map_err(|e| e.to_string()),
         outbox: store.outbox_depth().map_err(|e| e.to_string()),
+        refused: store.refused_submissions().map_err(|e| e.to_string()),
     }
 }
 
@@ -100,11 +104,11 @@ pub async fn doctor(store: &Mutex<Store>) -> Vec<Check> {
         enrollment.org.path.join(" / "),
         enrollment.server
     )));
-    match ServerClient::new(enrollment.server.clone(), enrollment.fingerprint) {
+    match ServerClient::with_pins(enrollment.server.clone(), enrollment.pins()) {
         Err(e) => checks.push(problem(format!("The network client cannot start: {e}."))),
         Ok(client) => match client.health().await {
             Err(ClientError::PinMismatch) => checks.push(problem(format!(
-                "The server at {} presents a different certificate than the one pinned at enrollment: if the server's certificate was replaced, enroll this kiosk again.",
+                "The server at {} presents a key this kiosk does not trust: if the server's key was replaced without announcing it first, enroll this kiosk again.",
                 enrollment.server
             ))),
             Err(e) => checks.push(problem(format!(
@@ -113,7 +117,7 @@ pub async fn doctor(store: &Mutex<Store>) -> Vec<Check> {
             ))),
             Ok(()) => {
                 checks.push(ok(format!(
-                    "The server at {} answers with the pinned certificate.",
+                    "The server at {} answers with a pinned key.",
                     enrollment.server
                 )));
                 let authed = client.with_credentials(&enrollment.kiosk_id, &enrollment.secret);
@@ -167,6 +171,25 @@ pub async fn doctor(store: &Mutex<Store>) -> Vec<Check> {
             "Outbox: {n} submissions waiting to be delivered (they are safe on disk and are sent when the server is reachable)."
         ))),
         Err(e) => checks.push(problem(format!("The outbox cannot be read: {e}."))),
+    }
+    match facts.refused {
+        Ok(refused) => {
+            if !refused.is_empty() {
+                checks.push(problem(format!(
+                    "{} submission(s) were refused by the server for good and are kept on this kiosk, no longer sent; tell the union office these receipt codes:",
+                    refused.len()
+                )));
+            }
+            for r in refused {
+                checks.push(problem(format!(
+                    "  {} (form {}, submitted {}): {}",
+                    r.receipt, r.form_id, r.submitted_at, r.message
+                )));
+            }
+        }
+        Err(e) => checks.push(problem(format!(
+            "The refused submissions cannot be read: {e}."
+        ))),
     }
     checks
 }

@@ -26,7 +26,11 @@ pub struct SyncStatus {
     pub offline_since: Option<Timestamp>,
     /// The server refuses this kiosk (revoked): only branch IT can fix it.
     pub refused: bool,
+    /// Submissions waiting for delivery.
     pub outbox_depth: u64,
+    /// Submissions the server refused for good: kept on disk, no longer sent; branch IT reads
+    /// them with `kiosk doctor` (and `Core::refused_submissions`).
+    pub refused_submissions: u64,
 }
 
 /// What the status check (办理进度) found, ready for the screen.
@@ -199,6 +203,7 @@ impl Core {
                 offline_since: s.offline_since()?,
                 refused: s.refused()?,
                 outbox_depth: s.outbox_depth()?,
+                refused_submissions: s.refused_count()?,
             })
         })
         .await
@@ -364,6 +369,11 @@ impl Core {
                 _ => StatusCheck::Offline,
             },
         }
+    }
+
+    /// The submissions the server refused for good, oldest first, for the admin panel.
+    pub async fn refused_submissions(&self) -> Result<Vec<store::Refused>, StoreError> {
+        store::blocking(&self.store, |s| s.refused_submissions()).await
     }
 
     /// Whether the server has confirmed the submission (it left the outbox).

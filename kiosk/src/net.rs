@@ -1,9 +1,9 @@
-//! The kiosk's HTTPS client for the sync server. Trust is a pinned certificate fingerprint from
-//! the enrollment string, not a CA: the server's leaf certificate must hash to the pin.
+//! The kiosk's HTTPS client for the sync server. Trust is a pinned key from the enrollment
+//! string (and the keys the server announced since), not a CA: see `pin`.
 
 mod pin;
 
-pub use pin::client_config as pinned_tls_config;
+pub use pin::{PinSet, client_config as pinned_tls_config, spki_pin};
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -20,7 +20,7 @@ use url::Url;
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error(
-        "the server's certificate does not match the pinned fingerprint: this is not the server the kiosk was enrolled with"
+        "the server's key does not match the pinned fingerprint: this is not the server the kiosk was enrolled with"
     )]
     PinMismatch,
     #[error("cannot reach the server: {0}")]
@@ -61,7 +61,7 @@ impl ClientError {
     }
 }
 
-/// A client bound to one server and one pinned certificate; with credentials after enrollment.
+/// A client bound to one server and its pinned keys; with credentials after enrollment.
 #[derive(Clone)]
 pub struct ServerClient {
     http: reqwest::Client,
@@ -69,13 +69,20 @@ pub struct ServerClient {
     stream_http: reqwest::Client,
     base: Url,
     bearer: Option<String>,
+    pins: PinSet,
 }
 
 impl ServerClient {
     pub fn new(base: Url, pin: Fingerprint) -> Result<ServerClient, ClientError> {
+        ServerClient::with_pins(base, vec![pin])
+    }
+
+    /// A client that accepts the server under any of `pins`.
+    pub fn with_pins(base: Url, pins: Vec<Fingerprint>) -> Result<ServerClient, ClientError> {
+        let pins = PinSet::new(pins);
         let build = |timeout: Option<Duration>| {
             let mut b = reqwest::Client::builder()
-                .tls_backend_preconfigured(pin::client_config(pin))
+                .tls_backend_preconfigured(pin::client_config_for(pins.clone()))
                 .connect_timeout(Duration::from_secs(10))
                 .user_agent(concat!("union-kiosk/", env!("CARGO_PKG_VERSION")));
             if let Some(t) = timeout {
@@ -88,7 +95,13 @@ impl ServerClient {
             stream_http: build(None)?,
             base,
             bearer: None,
+            pins,
         })
+    }
+
+    /// The pins this client accepts; replacing them changes what new connections accept.
+    pub fn pins(&self) -> &PinSet {
+        &self.pins
     }
 
     /// The same client, authenticating as an enrolled kiosk.

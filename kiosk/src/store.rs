@@ -15,7 +15,7 @@ mod tests;
 
 pub use cache::Applied;
 pub use meta::Enrollment;
-pub use outbox::{Pending, Saved};
+pub use outbox::{Pending, Refused, Saved};
 
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
@@ -26,6 +26,7 @@ use std::time::Duration;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("store/001_schema.sql")),
     M::up(include_str!("store/002_outbox.sql")),
+    M::up(include_str!("store/003_refused.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,10 @@ pub enum StoreError {
     Seal,
     #[error("this kiosk has used up its receipt codes; enroll it again")]
     ReceiptsExhausted,
+    #[error(
+        "{0} submission(s) are still waiting to be sent to the server, sealed to its key: enrolling again now would strand them. Connect the kiosk to the network and run `kiosk sync --once` until `kiosk doctor` shows an empty outbox, then enroll again"
+    )]
+    OutboxNotEmpty(u64),
     #[error("cannot use the data folder {path}: {source}")]
     Io {
         path: PathBuf,

@@ -57,6 +57,33 @@ impl SyncError {
     }
 }
 
+/// Whether the server refuses a submission for good: sending the same bytes again can never
+/// succeed, so it leaves the retry loop (kept, marked refused, shown by `kiosk doctor` and in
+/// the status the admin panel reads). The answers are sealed and the receipt is already on the
+/// employee's slip, so none of these can be fixed by the kiosk:
+/// - `invalid_answers`: the answers break the form's rules (the server's validators are newer);
+/// - `unknown_form_version`: the server holds no such published version, and versions never
+///   change once published;
+/// - `invalid_receipt`: the receipt does not carry this kiosk's prefix;
+/// - `undecryptable`, `invalid_sealed`: the box cannot be opened with the server's key;
+/// - `invalid_submission_id`, `submission_conflict`: the id or receipt belongs to another
+///   submission.
+///
+/// Everything else (network faults, 5xx, 429, a revoked kiosk) is retried with backoff: it may
+/// pass later, and a submission is never given up on while it may.
+pub fn refused_for_good(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::InvalidAnswers
+            | ErrorCode::UnknownFormVersion
+            | ErrorCode::InvalidReceipt
+            | ErrorCode::Undecryptable
+            | ErrorCode::InvalidSealed
+            | ErrorCode::InvalidSubmissionId
+            | ErrorCode::SubmissionConflict
+    )
+}
+
 /// What one catch-up did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
@@ -64,6 +91,8 @@ pub struct Summary {
     pub delivered: usize,
     /// Submissions still waiting (delivery failed; retried with backoff).
     pub undelivered: usize,
+    /// Submissions the server refused for good (kept, no longer sent).
+    pub refused: usize,
     pub pages: usize,
     pub upserts: usize,
     pub deletes: usize,
@@ -140,7 +169,7 @@ impl Engine {
             .expect("the store lock is never held across a panic")
             .enrollment()?
             .ok_or(SyncError::NotEnrolled)?;
-        let client = ServerClient::new(enrollment.server, enrollment.fingerprint)?
+        let client = ServerClient::with_pins(enrollment.server.clone(), enrollment.pins())?
             .with_credentials(&enrollment.kiosk_id, &enrollment.secret);
         let (events, _) = broadcast::channel(64);
         Ok(Engine {
@@ -185,6 +214,7 @@ impl Engine {
                 let changed = summary.upserts + summary.deletes + summary.delivered > 0;
                 if changed || self.heartbeat_due() {
                     self.heartbeat().await;
+                    self.refresh_pins().await;
                 }
             }
             Err(e) => {
@@ -243,6 +273,37 @@ impl Engine {
         }
     }
 
+    /// Asks the server which keys it answers under (`GET /v1/kiosk`) and keeps them, so a key
+    /// rotation the operator prepared does not cut this kiosk off. The new pins are taken only
+    /// when they include the key this connection was verified with: an announcement can never
+    /// lock the kiosk out of the server it is talking to. Best effort, like the heartbeat.
+    async fn refresh_pins(&self) {
+        let announced = match self.client.me().await {
+            Ok(info) => info.tls_pins,
+            Err(e) => {
+                tracing::debug!(error = %e, "key pins not refreshed");
+                return;
+            }
+        };
+        let Some(seen) = self.client.pins().last_seen() else {
+            return;
+        };
+        if announced.is_empty() || !announced.contains(&seen) {
+            // An older server announces nothing; keep what was pinned.
+            return;
+        }
+        let pins = announced.clone();
+        match store::blocking(&self.store, move |s| s.save_announced_pins(&pins)).await {
+            Ok(changed) => {
+                if changed {
+                    tracing::info!(pins = ?announced, "the server announced its key pins");
+                }
+                self.client.pins().replace(announced);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot keep the server's key pins"),
+        }
+    }
+
     /// Saves a submission to the outbox (sealed, durable) and asks for prompt delivery. The
     /// receipt is valid from this moment, whether or not the network is up.
     pub async fn submit(
@@ -280,6 +341,13 @@ impl Engine {
                     store::blocking(&self.store, move |s| s.delivered(&id)).await?;
                     summary.delivered += 1;
                 }
+                Err(e) if e.code().is_some_and(refused_for_good) => {
+                    let code = e.code().expect("matched on a code");
+                    tracing::warn!(receipt = %item.upload.receipt, error = %e, "submission refused for good; kept");
+                    let (id, message) = (item.upload.id.clone(), e.to_string());
+                    store::blocking(&self.store, move |s| s.refuse(&id, code, &message)).await?;
+                    summary.refused += 1;
+                }
                 Err(e) => {
                     summary.undelivered += 1;
                     let retry = backoff(
@@ -290,8 +358,8 @@ impl Engine {
                     let (id, message) = (item.upload.id.clone(), e.to_string());
                     store::blocking(&self.store, move |s| s.failed(&id, &message, retry)).await?;
                     if matches!(e, ClientError::Server { .. }) {
-                        // This one was refused (e.g. a conflict); the others may still go.
-                        tracing::warn!(receipt = %item.upload.receipt, error = %e, "submission refused");
+                        // Refused for now (e.g. the server is failing); the others may still go.
+                        tracing::warn!(receipt = %item.upload.receipt, error = %e, "submission refused; retrying later");
                         continue;
                     }
                     summary.undelivered += pending.len();

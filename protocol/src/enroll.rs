@@ -7,13 +7,16 @@ use std::fmt;
 use std::str::FromStr;
 use url::Url;
 
-/// SHA-256 of the server certificate (DER). The kiosk pins it instead of trusting any CA, so a
-/// branch never has to manage certificates.
+/// A pin of the server's identity: the SHA-256 of its public key (the certificate's
+/// SubjectPublicKeyInfo, DER). The kiosk pins it instead of trusting any CA, so a branch never
+/// has to manage certificates, and a certificate renewed on the same key changes nothing.
+/// Kiosks enrolled before key pinning hold the SHA-256 of the whole leaf certificate (DER)
+/// instead; a kiosk accepts a server that matches its pin in either form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fingerprint(pub [u8; 32]);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid certificate fingerprint '{0}': expected 64 hexadecimal digits (colons allowed)")]
+#[error("invalid server key fingerprint '{0}': expected 64 hexadecimal digits (colons allowed)")]
 pub struct InvalidFingerprint(pub String);
 
 impl FromStr for Fingerprint {
@@ -56,8 +59,8 @@ impl<'de> Deserialize<'de> for Fingerprint {
     }
 }
 
-/// Everything a kiosk needs to join: where the server is, a one-time token, and the certificate
-/// fingerprint to pin. Written as
+/// Everything a kiosk needs to join: where the server is, a one-time token, and the server's
+/// key pin. Written as
 /// `unionkiosk://enroll?server=<https url>&token=<token>&fp=<sha256 hex>`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EnrollmentString {

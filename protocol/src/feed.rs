@@ -1,6 +1,7 @@
 //! The delta feed (`GET /v1/changes`) and live notices (`GET /v1/events`).
 
 use crate::content::{ContentItem, ContentKind};
+use crate::enroll::Fingerprint;
 use crate::ids::{ContentId, KioskId, OrgId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -111,6 +112,11 @@ pub struct KioskInfo {
     pub kiosk_id: KioskId,
     pub name: String,
     pub org: OrgSummary,
+    /// The key pins (SHA-256 of the SubjectPublicKeyInfo) this server answers under: its current
+    /// key first, then the next one when the operator has prepared a rotation. A kiosk keeps
+    /// them, so it still trusts the server after the rotation. Absent from older servers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tls_pins: Vec<Fingerprint>,
 }
 
 /// The data of an SSE `changes` event: content in the kiosk's scope changed up to `seq`.

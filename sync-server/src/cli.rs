@@ -73,8 +73,11 @@ enum Command {
     /// The kiosk fleet.
     #[command(subcommand)]
     Kiosk(KioskCommand),
-    /// Print the server certificate's SHA-256 fingerprint.
+    /// Print the server key's pin (SHA-256 of its public key), as enrollment strings carry it.
     Fingerprint,
+    /// Rotate the generated TLS key without enrolling the kiosks again.
+    #[command(subcommand)]
+    Tls(TlsCommand),
     /// Publish a Markdown article with +++ TOML front matter; publishing it again updates it.
     PublishNews {
         file: PathBuf,
@@ -173,6 +176,16 @@ enum ContentCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum TlsCommand {
+    /// Make the next key and certificate (tls/next-*.pem); the running server announces the
+    /// new key to kiosks after a restart. Finish once every kiosk has synced since.
+    PrepareRotation,
+    /// Make the prepared next key the current one (the old pair is kept as tls/previous-*.pem);
+    /// restart the server afterwards.
+    FinishRotation,
+}
+
+#[derive(Debug, Subcommand)]
 enum KioskCommand {
     List,
     Revoke {
@@ -240,6 +253,29 @@ impl Cli {
                 }
                 announce(&app);
                 return app.run_until(stop).await;
+            }
+            Command::Tls(command) => {
+                let dir = config.data_dir()?;
+                if config.tls.cert.is_some() || config.tls.next_cert.is_some() {
+                    anyhow::bail!(
+                        "this server uses configured certificates: rotate by setting tls.next_cert and tls.next_key, restarting, and once every kiosk has synced, moving them to tls.cert and tls.key"
+                    );
+                }
+                match command {
+                    TlsCommand::PrepareRotation => {
+                        let pin = crate::tls::prepare_rotation(&dir, &config.tls.extra_names)?;
+                        println!("next key pin: {pin}");
+                        println!(
+                            "restart the server so kiosks learn it; run `sync-server tls finish-rotation` once every kiosk has synced since"
+                        );
+                    }
+                    TlsCommand::FinishRotation => {
+                        let pin = crate::tls::finish_rotation(&dir)?;
+                        println!("current key pin: {pin}");
+                        println!("restart the server to serve with it");
+                    }
+                }
+                return Ok(());
             }
             Command::GenCatalog { out, count, seed } => {
                 let file = std::fs::File::create(&out)
@@ -459,6 +495,7 @@ async fn run_operator(state: &AppState, command: Command) -> anyhow::Result<()> 
         }
         Command::GenCatalog { .. } => unreachable!("handled by Cli::run"),
         Command::Demo { .. } => unreachable!("handled by Cli::run"),
+        Command::Tls(_) => unreachable!("handled by Cli::run"),
     }
     Ok(())
 }

@@ -33,6 +33,12 @@ pub struct TlsConfig {
     pub cert: Option<PathBuf>,
     /// PEM private key.
     pub key: Option<PathBuf>,
+    /// The certificate (PEM) and key the server will move to at the next rotation. While set,
+    /// the server announces the next key's pin to kiosks, so they keep trusting it after the
+    /// swap. With the generated certificate, `tls/next-cert.pem` and `tls/next-key.pem` in the
+    /// data dir play this part (`sync-server tls prepare-rotation` writes them).
+    pub next_cert: Option<PathBuf>,
+    pub next_key: Option<PathBuf>,
     /// Extra DNS names or IPs for the generated certificate.
     pub extra_names: Vec<String>,
 }

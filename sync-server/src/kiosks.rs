@@ -220,6 +220,7 @@ pub async fn info(state: &AppState, kiosk: Kiosk) -> AppResult<KioskInfo> {
         .await
 }
 
+    let tls_pins = state.tls_pins.to_vec();
 pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<KioskRecord>> {
     state
         .db
@@ -232,6 +233,7 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<KioskRecord>>
             );
             let rows = tx
                 .prepare(&sql)?
+                tls_pins,
                 .query_map([path], |r| {
                     Ok(KioskRecord {
                         id: KioskId(r.get(0)?),

@@ -1,10 +1,14 @@
 //! Random tokens and how they are stored. Tokens are 256-bit random values, so a plain SHA-256
-//! is a sound way to keep them at rest (unlike passwords, which get argon2 in `staff`).
+//! is a sound way to keep them at rest (unlike passwords, which get argon2 in `staff`). And the
+//! keys enrolled kiosks depend on, which must never be silently replaced.
 
+use crate::config::TlsConfig;
+use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::path::Path;
 
 /// A fresh random token of `bytes` bytes, URL-safe base64 without padding.
 pub fn random_token(bytes: usize) -> String {
@@ -23,9 +27,77 @@ pub fn hashes_equal(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Refuses to go on when enrolled kiosks depend on a key that has vanished from the data dir:
+/// the generated TLS pair (kiosks pin its public key) or the submission key (kiosks seal
+/// answers to it). Regenerating either would cut off every kiosk until each is enrolled again,
+/// and strand what their outboxes hold; a restore from backup is almost always what is wanted.
+/// A data dir with no enrolled kiosk generates what is missing, as on first start.
+pub fn refuse_lost_keys(data_dir: &Path, tls: &TlsConfig) -> anyhow::Result<()> {
+    let kiosks = enrolled_kiosks(data_dir)?;
+    if kiosks == 0 {
+        return Ok(());
+    }
+    let [cert, key, ..] = crate::tls::generated_paths(data_dir);
+    let generated_tls = tls.cert.is_none() && tls.key.is_none();
+    let mut needed = vec![(
+        data_dir.join("submission.key"),
+        "the submission key that kiosks seal employees' answers to",
+    )];
+    if generated_tls {
+        needed.push((key, "the TLS private key whose public key kiosks pin"));
+        needed.push((cert, "the TLS certificate kiosks connect to"));
+    }
+    for (path, what) in needed {
+        if !path.exists() {
+            anyhow::bail!(
+                "{} is missing: it is {what}, and {kiosks} enrolled kiosk(s) depend on it. \
+                 Restore it from a backup of the data dir {} and start again; a new key would \
+                 cut off every kiosk until each is enrolled again and strand the submissions \
+                 waiting on them. Without a backup, see \"Keys the kiosks depend on\" in the \
+                 README.",
+                path.display(),
+                data_dir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Kiosks enrolled and not revoked, read without creating or migrating anything: 0 for a data
+/// dir without a database yet.
+fn enrolled_kiosks(data_dir: &Path) -> anyhow::Result<u64> {
+    use rusqlite::{Connection, OpenFlags};
+    let path = data_dir.join("server.db");
+    if !path.exists() {
+        return Ok(0);
+    }
+    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .with_context(|| format!("cannot open the database {}", path.display()))?;
+    let has_table: bool = conn
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kiosks')",
+            [],
+            |r| r.get(0),
+        )
+        .with_context(|| format!("cannot read the database {}", path.display()))?;
+    if !has_table {
+        return Ok(0);
+    }
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM kiosks WHERE revoked_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .with_context(|| format!("cannot count the kiosks in {}", path.display()))?;
+    Ok(n.max(0) as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use std::net::SocketAddr;
 
     #[test]
     fn tokens_are_distinct_and_hash_stably() {
@@ -35,5 +107,46 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert!(hashes_equal(&token_hash(&a), &token_hash(&a)));
         assert!(!hashes_equal(&token_hash(&a), &token_hash(&b)));
+    }
+
+    fn open(dir: &Path) -> anyhow::Result<crate::AppState> {
+        let config = Config {
+            data_dir: Some(dir.to_path_buf()),
+            ..Config::default()
+        };
+        Ok(crate::AppState::open(config, SocketAddr::from(([127, 0, 0, 1], 8443)))?.0)
+    }
+
+    /// Writes an enrolled kiosk straight into the database of a data dir not in use.
+    fn enroll_one(dir: &Path) {
+        let conn = rusqlite::Connection::open(dir.join("server.db")).expect("database opens");
+        conn.execute_batch(
+            "INSERT INTO orgs (id, name, path, created_at) VALUES (1, 'o', '/1/', 0);
+             INSERT INTO kiosks (id, name, org_id, secret_hash, version, enrolled_at)
+             VALUES ('k', '', 1, x'00', '', 0);",
+        )
+        .expect("a kiosk is enrolled");
+    }
+
+    /// Each key, removed from a data dir that enrolled kiosks depend on, stops the start with a
+    /// sentence naming the file; without kiosks the same loss just regenerates it.
+    #[test]
+    fn a_lost_key_refuses_start_only_when_kiosks_depend_on_it() {
+        for lost in ["submission.key", "tls/key.pem", "tls/cert.pem"] {
+            let fresh = tempfile::tempdir().expect("temp dir");
+            drop(open(fresh.path()).expect("a fresh data dir opens"));
+            std::fs::remove_file(fresh.path().join(lost)).expect("remove");
+            drop(open(fresh.path()).expect("no kiosks: the key is made again"));
+            assert!(fresh.path().join(lost).exists(), "{lost} regenerated");
+
+            let used = tempfile::tempdir().expect("temp dir");
+            drop(open(used.path()).expect("opens"));
+            enroll_one(used.path());
+            std::fs::remove_file(used.path().join(lost)).expect("remove");
+            let err = open(used.path()).err().expect("refused");
+            let shown = format!("{err:#}");
+            assert!(shown.contains(lost) && shown.contains("Restore"), "{shown}");
+            assert!(!used.path().join(lost).exists(), "{lost} not regenerated");
+        }
     }
 }

@@ -22,6 +22,8 @@ pub struct AppState {
     /// The address kiosks use, for enrollment strings.
     pub public_url: Url,
     pub fingerprint: Fingerprint,
+    /// The key pins announced to kiosks: the current key's, then the next one's when prepared.
+    pub tls_pins: Arc<[Fingerprint]>,
     pub media_dir: PathBuf,
     /// Turns true when the server is shutting down; long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,
@@ -43,6 +45,7 @@ impl AppState {
         let dir = config.data_dir()?;
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create data dir {}", dir.display()))?;
+        crate::secrets::refuse_lost_keys(&dir, &config.tls)?;
         let db = Db::open(&dir.join("server.db"))
             .with_context(|| format!("cannot open the database in {}", dir.display()))?;
         let identity = Identity::load_or_create(&config.tls, &dir)?;
@@ -54,6 +57,7 @@ impl AppState {
             public_url: config.public_url_for(bound),
             fingerprint: identity.fingerprint,
             media_dir: dir.join("media"),
+            tls_pins: identity.pins().into(),
             config: Arc::new(config),
             schedule_changed: Arc::new(Notify::new()),
             shutdown: shutdown_rx,

@@ -1,5 +1,8 @@
-//! Certificate pinning: the server is trusted when its leaf certificate's SHA-256 equals the
-//! fingerprint from the enrollment string. Handshake signatures are still verified normally.
+//! Key pinning: the server is trusted when the SHA-256 of its leaf certificate's public key
+//! (SubjectPublicKeyInfo, DER) is one of the kiosk's pins — the one from the enrollment string,
+//! or those the server announced since. A pin in the older form, the SHA-256 of the whole leaf
+//! certificate, is accepted too, so kiosks enrolled before key pinning keep working. Handshake
+//! signatures are still verified normally, with the same certificate parse as the pin check.
 
 use protocol::Fingerprint;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -7,11 +10,78 @@ use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signat
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+
+/// The pins a client accepts, shared by its connections, so pins announced by the server take
+/// effect without building a new client. Also remembers the key the last handshake presented.
+#[derive(Debug, Clone)]
+pub struct PinSet {
+    inner: Arc<RwLock<PinState>>,
+}
+
+#[derive(Debug)]
+struct PinState {
+    pins: Vec<Fingerprint>,
+    last_seen: Option<Fingerprint>,
+}
+
+impl PinSet {
+    pub fn new(pins: Vec<Fingerprint>) -> PinSet {
+        PinSet {
+            inner: Arc::new(RwLock::new(PinState {
+                pins,
+                last_seen: None,
+            })),
+        }
+    }
+
+    /// Replaces the accepted pins (connections already open stay as they are).
+    pub fn replace(&self, pins: Vec<Fingerprint>) {
+        self.inner
+            .write()
+            .expect("the pin lock is never held across a panic")
+            .pins = pins;
+    }
+
+    /// The key pin (SPKI form) of the server in the last handshake that passed.
+    pub fn last_seen(&self) -> Option<Fingerprint> {
+        self.inner
+            .read()
+            .expect("the pin lock is never held across a panic")
+            .last_seen
+    }
+
+    /// Whether `cert` matches a pin, by its key or (older pins) by the whole certificate; a
+    /// match is remembered as `last_seen`.
+    fn admits(&self, cert: &CertificateDer<'_>) -> bool {
+        let Some(key) = spki_pin(cert) else {
+            return false;
+        };
+        let whole = Fingerprint(Sha256::digest(cert.as_ref()).into());
+        let mut state = self
+            .inner
+            .write()
+            .expect("the pin lock is never held across a panic");
+        let ok = state.pins.iter().any(|p| *p == key || *p == whole);
+        if ok {
+            state.last_seen = Some(key);
+        }
+        ok
+    }
+}
+
+/// The SHA-256 of the certificate's SubjectPublicKeyInfo, as read by the same parser that
+/// rustls verifies handshake signatures with; `None` for what is not a certificate.
+pub fn spki_pin(cert: &CertificateDer<'_>) -> Option<Fingerprint> {
+    let parsed = webpki::EndEntityCert::try_from(cert).ok()?;
+    Some(Fingerprint(
+        Sha256::digest(parsed.subject_public_key_info().as_ref()).into(),
+    ))
+}
 
 #[derive(Debug)]
 struct PinnedVerifier {
-    pin: Fingerprint,
+    pins: PinSet,
     provider: Arc<CryptoProvider>,
 }
 
@@ -24,8 +94,7 @@ impl ServerCertVerifier for PinnedVerifier {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let seen: [u8; 32] = Sha256::digest(end_entity.as_ref()).into();
-        if seen == self.pin.0 {
+        if self.pins.admits(end_entity) {
             Ok(ServerCertVerified::assertion())
         } else {
             Err(rustls::Error::InvalidCertificate(
@@ -69,10 +138,16 @@ impl ServerCertVerifier for PinnedVerifier {
     }
 }
 
+/// A TLS client config that trusts only a server matching `pin`.
 pub fn client_config(pin: Fingerprint) -> rustls::ClientConfig {
+    client_config_for(PinSet::new(vec![pin]))
+}
+
+/// A TLS client config that trusts only a server matching one of `pins`.
+pub fn client_config_for(pins: PinSet) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(PinnedVerifier {
-        pin,
+        pins,
         provider: provider.clone(),
     });
     let mut config = rustls::ClientConfig::builder_with_provider(provider)

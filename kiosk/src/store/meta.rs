@@ -32,6 +32,8 @@ pub(super) enum MetaKey {
     OfflineSince,
     /// Present while the server refuses this kiosk.
     Refused,
+    /// The key pins the server last announced over the pinned channel (a JSON list).
+    AnnouncedPins,
 }
 
 impl MetaKey {
@@ -52,6 +54,7 @@ impl MetaKey {
             MetaKey::LastSyncError => "last_sync_error",
             MetaKey::OfflineSince => "offline_since",
             MetaKey::Refused => "refused",
+            MetaKey::AnnouncedPins => "announced_pins",
         }
     }
 }
@@ -94,7 +97,12 @@ fn get_time(conn: &Connection, key: MetaKey) -> Result<Option<jiff::Timestamp>> 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Enrollment {
     pub server: Url,
+    /// The pin from the enrollment string (a key pin, or a certificate hash from before key
+    /// pinning).
     pub fingerprint: Fingerprint,
+    /// The key pins the server announced since (its current key, and the next one while a
+    /// rotation is prepared); empty until the first announcement.
+    pub announced_pins: Vec<Fingerprint>,
     pub kiosk_id: KioskId,
     pub secret: String,
     pub org: OrgSummary,
@@ -110,6 +118,7 @@ impl std::fmt::Debug for Enrollment {
         f.debug_struct("Enrollment")
             .field("server", &self.server.as_str())
             .field("fingerprint", &self.fingerprint)
+            .field("announced_pins", &self.announced_pins)
             .field("kiosk_id", &self.kiosk_id)
             .field("secret", &"<redacted>")
             .field("org", &self.org)
@@ -122,16 +131,41 @@ impl std::fmt::Debug for Enrollment {
     }
 }
 
+impl Enrollment {
+    /// The pins the kiosk accepts the server under: those it announced last, or before any
+    /// announcement the one from enrollment.
+    pub fn pins(&self) -> Vec<Fingerprint> {
+        if self.announced_pins.is_empty() {
+            vec![self.fingerprint]
+        } else {
+            self.announced_pins.clone()
+        }
+    }
+}
+
 impl Store {
+    /// Refuses when submissions are still waiting for delivery: they are sealed to this
+    /// server's key and sent with this kiosk's credentials, so a new enrollment would strand
+    /// them. (Submissions the server refused for good do not hold it up.)
+    pub fn ready_to_enroll_again(&self) -> Result<()> {
+        match self.outbox_depth()? {
+            0 => Ok(()),
+            n => Err(super::StoreError::OutboxNotEmpty(n)),
+        }
+    }
+
     /// Stores the credentials from enrollment, and empties the content cache: what another
-    /// org's kiosk held does not belong here.
+    /// org's kiosk held does not belong here. Refused while the outbox holds submissions
+    /// waiting for delivery (see `ready_to_enroll_again`).
     pub fn save_enrollment(
         &mut self,
         server: &Url,
         fingerprint: Fingerprint,
         creds: &EnrollResponse,
     ) -> Result<()> {
+        self.ready_to_enroll_again()?;
         let tx = self.conn.transaction()?;
+        remove(&tx, &[MetaKey::AnnouncedPins])?;
         set(&tx, MetaKey::Server, server.as_str())?;
         set(&tx, MetaKey::Fingerprint, &fingerprint.to_string())?;
         set(&tx, MetaKey::KioskId, &creds.kiosk_id.0)?;
@@ -167,15 +201,29 @@ impl Store {
         else {
             return Ok(None);
         };
+        let announced_pins = get(MetaKey::AnnouncedPins)?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
         Ok(Some(Enrollment {
             server,
             fingerprint,
+            announced_pins,
             kiosk_id: KioskId(id),
             secret,
             org: serde_json::from_str(&org)?,
             receipt_prefix: prefix,
             submission_key,
         }))
+    }
+
+    /// Keeps the key pins the server announced; returns whether they changed.
+    pub fn save_announced_pins(&self, pins: &[Fingerprint]) -> Result<bool> {
+        let json = serde_json::to_string(pins)?;
+        if get(&self.conn, MetaKey::AnnouncedPins)?.as_deref() == Some(json.as_str()) {
+            return Ok(false);
+        }
+        set(&self.conn, MetaKey::AnnouncedPins, &json)?;
+        Ok(true)
     }
 
     pub fn record_sync_ok(&self) -> Result<()> {

@@ -1,11 +1,12 @@
 //! The outbox: submissions sealed to the server's key, each with its receipt code, waiting on
-//! disk until the server confirms them; retries are scheduled with backoff.
+//! disk until the server confirms them; retries are scheduled with backoff. A submission the
+//! server refuses for good leaves the retry loop but stays, marked refused, for branch IT.
 
 use super::meta::{self, MetaKey};
 use super::{Result, Store, StoreError, now_ms};
 use base64::Engine as _;
-use protocol::ContentId;
 use protocol::submission::{FormAnswers, SubmissionUpload, receipt};
+use protocol::{ContentId, ErrorCode};
 use rusqlite::params;
 use std::time::Duration;
 
@@ -14,6 +15,18 @@ use std::time::Duration;
 pub struct Pending {
     pub upload: SubmissionUpload,
     pub attempts: u32,
+}
+
+/// A submission the server refused for good: kept, no longer sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub receipt: String,
+    pub form_id: ContentId,
+    pub submitted_at: jiff::Timestamp,
+    /// The server's code, as on the wire.
+    pub code: String,
+    /// The server's sentence.
+    pub message: String,
 }
 
 /// What the employee is told at once: the receipt, and that the submission is safe on disk.
@@ -69,7 +82,8 @@ impl Store {
     fn due_by(&self, time: i64) -> Result<Vec<Pending>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, receipt, form_id, form_version, submitted_at, sealed, attempts
-             FROM outbox WHERE next_attempt_at <= ?1 ORDER BY submitted_at",
+             FROM outbox WHERE refused_code IS NULL AND next_attempt_at <= ?1
+             ORDER BY submitted_at",
         )?;
         let rows = stmt.query_map([time], |r| {
             let submitted: i64 = r.get(4)?;
@@ -117,9 +131,49 @@ impl Store {
     }
 
     pub fn outbox_depth(&self) -> Result<u64> {
-        let n: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE refused_code IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(n.max(0) as u64)
     }
 }
+    /// The server refused it for good: it stops being sent, and is kept with the reason.
+    pub fn refuse(&self, id: &str, code: ErrorCode, message: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, refused_code = ?2, last_error = ?3 WHERE id = ?1",
+            params![id, code.as_str(), message],
+        )?;
+        Ok(())
+    }
+
+    /// Every refused submission, oldest first.
+    pub fn refused_submissions(&self) -> Result<Vec<Refused>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT receipt, form_id, submitted_at, refused_code, coalesce(last_error, '')
+             FROM outbox WHERE refused_code IS NOT NULL ORDER BY submitted_at",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Refused {
+                receipt: r.get(0)?,
+                form_id: ContentId(r.get(1)?),
+                submitted_at: jiff::Timestamp::from_millisecond(r.get(2)?)
+                    .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+                code: r.get(3)?,
+                message: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    pub fn refused_count(&self) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE refused_code IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// Submissions waiting for delivery (not those refused for good).

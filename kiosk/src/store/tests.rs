@@ -7,8 +7,8 @@ use protocol::content::{AttractSlide, LibraryItem, LibraryKind};
 use protocol::enroll::EnrollResponse;
 use protocol::submission::FormAnswers;
 use protocol::{
-    Change, ChangesResponse, ContentBody, ContentId, ContentItem, ContentKind, Cursor, Fingerprint,
-    KioskId, MediaHash, OrgId, OrgSummary,
+    Change, ChangesResponse, ContentBody, ContentId, ContentItem, ContentKind, Cursor, ErrorCode,
+    Fingerprint, KioskId, MediaHash, OrgId, OrgSummary,
 };
 use sha2::{Digest, Sha256};
 
@@ -282,8 +282,9 @@ mod outbox {
     use super::*;
 
     /// Saves a submission for each name in `saved`, then fails delivery of those in `failed`
-    /// (`name:seconds` until the retry); `due` and `all_pending` then list these names.
-    fn check(saved: &str, failed: &str, due: &str, all: &str) {
+    /// (`name:seconds` until the retry, or `name:refused` when the server refused it for good);
+    /// `due` and `all_pending` then list these names, and `refused` the refused ones' names.
+    fn check(saved: &str, failed: &str, due: &str, all: &str, refused: &str) {
         let (mut store, _dir) = open();
         enroll(&mut store);
         let form = ContentId("membership".to_owned());
@@ -308,11 +309,21 @@ mod outbox {
             id.clone()
         };
         for entry in failed.split_whitespace() {
-            let (name, seconds) = entry.split_once(':').expect("name:seconds");
-            let retry = Duration::from_secs(seconds.parse().expect("seconds"));
-            store
-                .failed(&id_of(name), "offline", retry)
-                .expect("recorded");
+            match entry.split_once(':').expect("name:seconds or name:refused") {
+                (name, "refused") => store
+                    .refuse(
+                        &id_of(name),
+                        ErrorCode::InvalidAnswers,
+                        "答案不符合表单要求",
+                    )
+                    .expect("recorded"),
+                (name, seconds) => {
+                    let retry = Duration::from_secs(seconds.parse().expect("seconds"));
+                    store
+                        .failed(&id_of(name), "offline", retry)
+                        .expect("recorded");
+                }
+            }
         }
         let names = |pending: Vec<Pending>| {
             let names: Vec<&str> = pending
@@ -330,15 +341,105 @@ mod outbox {
         let case = format!("saved {saved:?}, failed {failed:?}");
         assert_eq!(names(store.due().expect("due read")), due, "{case}");
         assert_eq!(names(store.all_pending().expect("read")), all, "{case}");
+        let kept = store.refused_submissions().expect("refused read");
+        let receipt_of = |name: &str| {
+            store
+                .conn
+                .query_row(
+                    "SELECT receipt FROM outbox WHERE id = ?1",
+                    [id_of(name)],
+                    |r| r.get::<_, String>(0),
+                )
+                .expect("a kept row")
+        };
+        let expect: Vec<String> = refused.split_whitespace().map(receipt_of).collect();
+        let got: Vec<String> = kept.iter().map(|r| r.receipt.clone()).collect();
+        assert_eq!(got, expect, "{case}");
+        assert!(kept.iter().all(|r| r.code == "invalid_answers"), "{case}");
+        assert_eq!(store.refused_count().expect("count"), kept.len() as u64);
+        let waiting = saved.split_whitespace().count() - kept.len();
+        assert_eq!(
+            store.outbox_depth().expect("depth"),
+            waiting as u64,
+            "{case}"
+        );
     }
 
     #[test]
     fn a_failed_submission_waits_for_its_retry_unless_all_are_asked_for() {
-        check("a b c", "", "a b c", "a b c");
-        check("a b c", "b:60", "a c", "a b c");
-        check("a b", "a:0", "a b", "a b");
-        check("a b", "a:60 b:60", "", "a b");
+        check("a b c", "", "a b c", "a b c", "");
+        check("a b c", "b:60", "a c", "a b c", "");
+        check("a b", "a:0", "a b", "a b", "");
+        check("a b", "a:60 b:60", "", "a b", "");
     }
+
+    #[test]
+    fn a_submission_refused_for_good_leaves_the_retry_loop_but_is_kept() {
+        check("a b c", "b:refused", "a c", "a c", "b");
+        check("a b", "a:refused b:refused", "", "", "a b");
+        check("a b", "a:60 b:refused", "", "a", "b");
+    }
+
+    #[test]
+    fn enrolling_again_is_refused_while_submissions_wait() {
+        let (mut store, _dir) = open();
+        enroll(&mut store);
+        let form = ContentId("membership".to_owned());
+        let answers = FormAnswers {
+            answers: Default::default(),
+        };
+        let waiting = store.enqueue(&form, 1, &answers).expect("saved");
+        let err = store
+            .ready_to_enroll_again()
+            .expect_err("a waiting submission holds enrollment up");
+        assert!(matches!(err, StoreError::OutboxNotEmpty(1)), "{err}");
+        let creds_before = store.enrollment().expect("read");
+        let server = url::Url::parse("https://other.example/").expect("url");
+        let again = EnrollResponse {
+            kiosk_id: KioskId("k2".to_owned()),
+            secret: "s2".to_owned(),
+            org: creds_before.as_ref().expect("enrolled").org.clone(),
+            receipt_prefix: "B".to_owned(),
+            submission_key: String::new(),
+        };
+        assert!(
+            store
+                .save_enrollment(&server, Fingerprint([2; 32]), &again)
+                .is_err()
+        );
+        assert_eq!(
+            store.enrollment().expect("read"),
+            creds_before,
+            "nothing changed"
+        );
+
+        // Refused for good, it no longer holds enrollment up (it is kept all the same).
+        store
+            .refuse(&waiting.id, ErrorCode::InvalidReceipt, "回执号不属于本机")
+            .expect("refused");
+        store.ready_to_enroll_again().expect("nothing waits");
+        enroll(&mut store);
+        assert_eq!(store.refused_count().expect("count"), 1);
+    }
+}
+
+/// Before any announcement the kiosk trusts the pin it enrolled with; once the server announced
+/// its keys, those; enrolling again forgets what the previous server announced.
+#[test]
+fn announced_pins_replace_the_enrollment_pin_until_the_next_enrollment() {
+    let (mut store, _dir) = open();
+    enroll(&mut store);
+    let pins = |store: &Store| store.enrollment().expect("read").expect("enrolled").pins();
+    assert_eq!(pins(&store), vec![Fingerprint([1; 32])]);
+    let announced = [Fingerprint([3; 32]), Fingerprint([4; 32])];
+    assert!(store.save_announced_pins(&announced).expect("kept"));
+    assert!(
+        !store.save_announced_pins(&announced).expect("kept"),
+        "unchanged"
+    );
+    assert_eq!(pins(&store), announced.to_vec());
+    enroll(&mut store);
+    assert_eq!(pins(&store), vec![Fingerprint([1; 32])]);
 }
 
 #[test]
