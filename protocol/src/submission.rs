@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 pub struct SubmissionUpload {
     /// A UUID.
     pub id: String,
-    /// The receipt code shown to the employee, `PPP-CCCC` (see [`receipt`]).
+    /// The receipt code shown to the employee, `PPP-BBB-BBK` (see [`receipt`]).
     pub receipt: String,
     pub form_id: ContentId,
     pub form_version: u32,
@@ -46,14 +46,42 @@ pub struct SubmissionStored {
     pub duplicate: bool,
 }
 
-/// Receipt codes: `PPP-CCCC`, a per-kiosk prefix the server assigns at enrollment and a per-kiosk
-/// counter, in an alphabet without look-alike characters (no 0/O, 1/I/L). Unique across the fleet
-/// without asking the server.
+/// Receipt codes: `PPP-BBB-BBK`, a per-kiosk prefix the server assigns at random at enrollment,
+/// five characters that are the kiosk's receipt counter under a keyed permutation (unique per
+/// kiosk, unguessable without the kiosk's key), and a check character, in an alphabet without
+/// look-alike characters (no 0/O, 1/I/L). Unique across the fleet without asking the server.
+///
+/// Codes issued before the check character existed, `PPP-CCCC` (prefix and plain counter), are
+/// still read: a kiosk's outbox may hold them.
 pub mod receipt {
     /// 31 characters that cannot be mistaken for one another on a screen or over the phone.
     pub const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
     pub const PREFIX_LEN: usize = 3;
-    pub const COUNTER_LEN: usize = 4;
+    /// The permuted counter.
+    pub const BODY_LEN: usize = 5;
+    /// Characters of a code, dashes left out: prefix, body, check character.
+    pub const LEN: usize = PREFIX_LEN + BODY_LEN + 1;
+    /// Characters of an old-format code (`PPP-CCCC`), dashes left out.
+    pub const LEGACY_LEN: usize = PREFIX_LEN + 4;
+    /// How many prefixes there are, so how many kiosks can ever be enrolled.
+    pub const PREFIXES: u64 = 31 * 31 * 31;
+    /// How many codes one kiosk can make.
+    pub const PER_KIOSK: u64 = 31 * 31 * 31 * 31 * 31;
+
+    /// Why a typed code is not a receipt code.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+    pub enum InvalidReceipt {
+        #[error("a receipt code has {LEN} characters, not {0}")]
+        Length(usize),
+        #[error("'{0}' is not a character receipt codes use")]
+        Character(char),
+        #[error("the check character does not match: a character was mistyped")]
+        Check,
+    }
+
+    fn value(b: u8) -> Option<u64> {
+        ALPHABET.iter().position(|&a| a == b).map(|v| v as u64)
+    }
 
     fn encode(mut n: u64, len: usize) -> Option<String> {
         let base = ALPHABET.len() as u64;
@@ -65,53 +93,130 @@ pub mod receipt {
         (n == 0).then(|| String::from_utf8(out).expect("the alphabet is ASCII"))
     }
 
-    /// The prefix of the `n`th kiosk (0-based); `None` past 29,791 kiosks.
+    /// The check character of `symbols`: a weighted sum modulo 31 (a prime, and every weight is
+    /// below it), so any one mistyped character and any two neighbours swapped change it.
+    /// Characters outside the alphabet count as zero (they are refused elsewhere).
+    fn check_char(symbols: &[u8]) -> u8 {
+        let sum: u64 = symbols
+            .iter()
+            .zip(1u64..)
+            .map(|(&b, weight)| weight * value(b).unwrap_or(0))
+            .sum();
+        ALPHABET[(sum % 31) as usize]
+    }
+
+    /// The `n`th prefix (the server picks `n` at random among the unused ones); `None` from
+    /// [`PREFIXES`] on.
     pub fn prefix(n: u64) -> Option<String> {
         encode(n, PREFIX_LEN)
     }
 
-    /// The `n`th receipt of the kiosk with `prefix`; `None` past 923,521 receipts.
-    pub fn code(prefix: &str, n: u64) -> Option<String> {
-        Some(format!("{prefix}-{}", encode(n, COUNTER_LEN)?))
+    /// The kiosk's `counter`th receipt code. `key` is the kiosk's own secret (derived from its
+    /// credentials), so nobody else can tell which codes a kiosk has made or will make. Distinct
+    /// counters give distinct codes; `None` from [`PER_KIOSK`] on.
+    pub fn generate(prefix: &str, counter: u64, key: &[u8; 16]) -> Option<String> {
+        if counter >= PER_KIOSK {
+            return None;
+        }
+        let body = encode(permute(counter, key), BODY_LEN)?;
+        let mut symbols = format!("{prefix}{body}").into_bytes();
+        symbols.push(check_char(&symbols));
+        let text = String::from_utf8(symbols).expect("the alphabet is ASCII");
+        let split = text.len() - 3;
+        let (head, tail) = text.split_at(split);
+        let (head, middle) = head.split_at(head.len() - 3);
+        Some(format!("{head}-{middle}-{tail}"))
     }
 
-    /// Normalises what a person typed (case, spaces, a missing dash) to `PPP-CCCC`, if valid.
-    pub fn normalize(typed: &str) -> Option<String> {
-        let chars: Vec<u8> = typed
-            .bytes()
-            .filter(|b| !matches!(b, b' ' | b'-'))
-            .map(|b| b.to_ascii_uppercase())
-            .collect();
-        let ok =
-            chars.len() == PREFIX_LEN + COUNTER_LEN && chars.iter().all(|b| ALPHABET.contains(b));
-        ok.then(|| {
-            let text = String::from_utf8(chars).expect("checked ASCII");
-            format!("{}-{}", &text[..PREFIX_LEN], &text[PREFIX_LEN..])
-        })
+    /// Reads what a person typed (any case, spaces and dashes anywhere) as the stored form:
+    /// `PPP-BBB-BBK` when the check character matches, or an old-format `PPP-CCCC`.
+    pub fn parse(typed: &str) -> Result<String, InvalidReceipt> {
+        let symbols: Vec<u8> = typed
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-'))
+            .map(|c| {
+                let upper = c.to_ascii_uppercase();
+                u8::try_from(upper)
+                    .ok()
+                    .filter(|b| ALPHABET.contains(b))
+                    .ok_or(InvalidReceipt::Character(c))
+            })
+            .collect::<Result<_, _>>()?;
+        let text = String::from_utf8(symbols).expect("checked ASCII");
+        match text.len() {
+            LEN => {
+                let (code, check) = text.split_at(LEN - 1);
+                if check.as_bytes()[0] != check_char(code.as_bytes()) {
+                    return Err(InvalidReceipt::Check);
+                }
+                Ok(format!("{}-{}-{}", &text[..3], &text[3..6], &text[6..]))
+            }
+            LEGACY_LEN => Ok(format!("{}-{}", &text[..PREFIX_LEN], &text[PREFIX_LEN..])),
+            n => Err(InvalidReceipt::Length(n)),
+        }
+    }
+
+    /// The prefix of a parsed code.
+    pub fn prefix_of(code: &str) -> &str {
+        code.get(..PREFIX_LEN).unwrap_or(code)
+    }
+
+    /// A permutation of `0..PER_KIOSK` chosen by `key`: an eight-round Feistel network over 26
+    /// bits with SipHash-2-4 as the round function, walked until it lands back in the range.
+    fn permute(counter: u64, key: &[u8; 16]) -> u64 {
+        const HALF: u32 = 13;
+        const MASK: u64 = (1 << HALF) - 1;
+        let mut x = counter;
+        loop {
+            let (mut left, mut right) = (x >> HALF, x & MASK);
+            for round in 0..8u64 {
+                let mixed = siphash24(key, (round << 32) | right) & MASK;
+                (left, right) = (right, left ^ mixed);
+            }
+            x = (left << HALF) | right;
+            if x < PER_KIOSK {
+                return x;
+            }
+        }
+    }
+
+    /// SipHash-2-4 of one 64-bit word: a keyed pseudo-random function, written out so the
+    /// protocol crate needs no hashing dependency and every build permutes alike for ever.
+    fn siphash24(key: &[u8; 16], word: u64) -> u64 {
+        let k0 = u64::from_le_bytes(key[..8].try_into().expect("8 bytes"));
+        let k1 = u64::from_le_bytes(key[8..].try_into().expect("8 bytes"));
+        let mut v = [
+            k0 ^ 0x736f_6d65_7073_6575,
+            k1 ^ 0x646f_7261_6e64_6f6d,
+            k0 ^ 0x6c79_6765_6e65_7261,
+            k1 ^ 0x7465_6462_7974_6573,
+        ];
+        fn round(v: &mut [u64; 4]) {
+            v[0] = v[0].wrapping_add(v[1]);
+            v[1] = v[1].rotate_left(13) ^ v[0];
+            v[0] = v[0].rotate_left(32);
+            v[2] = v[2].wrapping_add(v[3]);
+            v[3] = v[3].rotate_left(16) ^ v[2];
+            v[0] = v[0].wrapping_add(v[3]);
+            v[3] = v[3].rotate_left(21) ^ v[0];
+            v[2] = v[2].wrapping_add(v[1]);
+            v[1] = v[1].rotate_left(17) ^ v[2];
+            v[2] = v[2].rotate_left(32);
+        }
+        // One 8-byte message block, then the final block holding the length (8) in its top byte.
+        for block in [word, 8u64 << 56] {
+            v[3] ^= block;
+            round(&mut v);
+            round(&mut v);
+            v[0] ^= block;
+        }
+        v[2] ^= 0xff;
+        for _ in 0..4 {
+            round(&mut v);
+        }
+        v[0] ^ v[1] ^ v[2] ^ v[3]
     }
 
     #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn codes_are_unique_and_parse_back() {
-            let p = prefix(40).expect("prefix");
-            assert_eq!(p.len(), 3);
-            let a = code(&p, 0).expect("code");
-            let b = code(&p, 1).expect("code");
-            assert_ne!(a, b);
-            assert_eq!(
-                normalize(&a.to_lowercase().replace('-', " ")),
-                Some(a.clone())
-            );
-            assert_eq!(prefix(31u64.pow(3)), None);
-            assert_eq!(
-                normalize("ABC-12O4"),
-                None,
-                "look-alikes are not in the alphabet"
-            );
-            assert_eq!(normalize("AB-C"), None);
-        }
-    }
+    mod tests;
 }

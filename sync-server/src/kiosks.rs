@@ -8,6 +8,7 @@ use crate::secrets::{hashes_equal, random_token, token_hash};
 use crate::state::AppState;
 use protocol::enroll::{EnrollRequest, EnrollResponse, EnrollmentString};
 use protocol::staff::{EnrollmentTokenCreated, KioskRecord, NewEnrollmentToken};
+use protocol::submission::receipt;
 use protocol::{ErrorCode, KioskId, KioskInfo, OrgId};
 use rusqlite::{OptionalExtension, params};
 
@@ -96,10 +97,7 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> AppResult<EnrollRes
             )?;
             let name = req.name.trim().chars().take(60).collect::<String>();
             let version = req.version.trim().chars().take(40).collect::<String>();
-            let enrolled: i64 = tx.query_row("SELECT count(*) FROM kiosks", [], |r| r.get(0))?;
-            let prefix = protocol::submission::receipt::prefix(enrolled as u64).ok_or_else(|| {
-                AppError::conflict(ErrorCode::FleetFull, "终端数量已达上限，无法再分配回执编号")
-            })?;
+            let prefix = unused_prefix(tx, rand::random())?;
             tx.execute(
                 "INSERT INTO kiosks (id, name, org_id, secret_hash, version, enrolled_at, last_seen_at, receipt_prefix)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
@@ -116,6 +114,25 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> AppResult<EnrollRes
         receipt_prefix,
         submission_key: crate::submissions::public_key_base64(&state.submission_key),
     })
+}
+
+/// A receipt prefix no kiosk has had, picked at random (from `start` on), so a prefix says
+/// nothing about how many kiosks there are or which came before. Prefixes of revoked kiosks stay
+/// taken: their receipts still exist.
+fn unused_prefix(tx: &rusqlite::Transaction<'_>, start: u64) -> AppResult<String> {
+    let taken = tx
+        .prepare("SELECT receipt_prefix FROM kiosks WHERE receipt_prefix IS NOT NULL")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<std::collections::HashSet<_>, _>>()?;
+    (0..receipt::PREFIXES)
+        .filter_map(|i| receipt::prefix((start % receipt::PREFIXES + i) % receipt::PREFIXES))
+        .find(|p| !taken.contains(p))
+        .ok_or_else(|| {
+            AppError::conflict(
+                ErrorCode::FleetFull,
+                "终端数量已达上限，无法再分配回执编号。",
+            )
+        })
 }
 
 /// An authenticated kiosk as the feed needs it.

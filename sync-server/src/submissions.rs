@@ -5,7 +5,7 @@
 //! answers it as success; a different upload under a known id or receipt is a conflict (409).
 //! The answer is sent only after the transaction is committed with `synchronous=FULL`.
 
-use crate::db::{now_ms, to_ms};
+use crate::db::to_ms;
 use crate::error::{AppError, AppResult};
 use crate::kiosks::Kiosk;
 use crate::state::AppState;
@@ -80,8 +80,9 @@ pub async fn store(
             format!("提交编号 '{}' 不是 UUID", upload.id),
         )
     })?;
-    let receipt_code = receipt::normalize(&upload.receipt)
-        .filter(|r| Some(&r[..receipt::PREFIX_LEN]) == kiosk.receipt_prefix.as_deref())
+    let receipt_code = receipt::parse(&upload.receipt)
+        .ok()
+        .filter(|r| Some(receipt::prefix_of(r)) == kiosk.receipt_prefix.as_deref())
         .ok_or_else(|| {
             bad(
                 ErrorCode::InvalidReceipt,
@@ -103,15 +104,22 @@ pub async fn store(
     state
         .db
         .write(move |tx| {
-            let existing: Option<(String, Vec<u8>)> = tx
+            let existing: Option<(String, String, String, Vec<u8>)> = tx
                 .query_row(
-                    "SELECT kiosk_id, upload_sha256 FROM submissions WHERE id = ?1 OR receipt = ?2",
+                    "SELECT id, receipt, kiosk_id, upload_sha256 FROM submissions
+                     WHERE id = ?1 OR receipt = ?2",
                     params![upload.id, receipt_code],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
-            if let Some((by, seen)) = existing {
-                if by == kiosk.id.0 && seen == fingerprint {
+            // A resend repeats the id, the receipt and the bytes; an id and a receipt are one
+            // pair, so a new id with a stored receipt (or the reverse) is another submission.
+            if let Some((id, receipt, by, seen)) = existing {
+                if id == upload.id
+                    && receipt == receipt_code
+                    && by == kiosk.id.0
+                    && seen == fingerprint
+                {
                     return Ok(SubmissionStored {
                         id: upload.id,
                         receipt: receipt_code,
@@ -131,10 +139,17 @@ pub async fn store(
             })?;
             let answers: FormAnswers = serde_json::from_slice(&opened)
                 .map_err(|e| invalid_answers(format!("提交内容格式不对：{e}")))?;
+            // A version that was published where this kiosk could show it; the form may have
+            // been unpublished or deleted since (the employee filled it in good faith). A form
+            // of another branch reads as unknown, as it would to that kiosk.
             let form: Option<String> = tx
                 .query_row(
-                    "SELECT body FROM form_versions WHERE form_id = ?1 AND version = ?2",
-                    params![upload.form_id.0, upload.form_version],
+                    "SELECT fv.body FROM form_versions fv
+                     WHERE fv.form_id = ?1 AND fv.version = ?2
+                       AND EXISTS (SELECT 1 FROM feed f JOIN orgs o ON o.id = f.org_id
+                                   WHERE f.content_id = fv.form_id
+                                     AND substr(?3, 1, length(o.path)) = o.path)",
+                    params![upload.form_id.0, upload.form_version, kiosk.org_path],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -152,8 +167,11 @@ pub async fn store(
                 ));
             };
             // Judged on the day it was filled in (offline kiosks deliver late), never later than
-            // today (a kiosk's clock may run ahead).
-            let filled_on = china_date(upload.submitted_at.min(jiff::Timestamp::now()));
+            // today: a kiosk's clock may run ahead, and a date in the future would sort the
+            // submission above every other in the inbox, so it is stored as received now.
+            let received = jiff::Timestamp::now();
+            let submitted_at = upload.submitted_at.min(received);
+            let filled_on = china_date(submitted_at);
             let answers = form
                 .prepare_answers(&answers.answers, filled_on)
                 .map_err(|errors| {
@@ -176,8 +194,8 @@ pub async fn store(
                     fingerprint,
                     serde_json::to_string(&answers)?,
                     form.phone_last4(&answers),
-                    to_ms(upload.submitted_at),
-                    now_ms()
+                    to_ms(submitted_at),
+                    to_ms(received)
                 ],
             )?;
             Ok(SubmissionStored {

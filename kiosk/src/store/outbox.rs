@@ -36,6 +36,19 @@ pub struct Saved {
     pub receipt: String,
 }
 
+/// The key that makes this kiosk's receipt codes unguessable: derived from its secret, so it is
+/// as private as the credentials and changes when the kiosk is enrolled again (with a new prefix).
+fn receipt_key(secret: &str) -> [u8; 16] {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::new()
+        .chain_update(b"union-kiosk receipt key\0")
+        .chain_update(secret.as_bytes())
+        .finalize();
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&digest[..16]);
+    key
+}
+
 impl Store {
     /// Seals the answers to the server's key and writes the submission to the outbox, durably,
     /// with a fresh receipt code, in one transaction. Only then may the screen say "submitted".
@@ -55,8 +68,12 @@ impl Store {
         let counter: u64 = meta::get(&tx, MetaKey::ReceiptCounter)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let receipt = receipt::code(&enrollment.receipt_prefix, counter)
-            .ok_or(StoreError::ReceiptsExhausted)?;
+        let receipt = receipt::generate(
+            &enrollment.receipt_prefix,
+            counter,
+            &receipt_key(&enrollment.secret),
+        )
+        .ok_or(StoreError::ReceiptsExhausted)?;
         meta::set(&tx, MetaKey::ReceiptCounter, &(counter + 1).to_string())?;
         let now = now_ms();
         tx.execute(

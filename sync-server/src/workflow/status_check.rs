@@ -1,13 +1,17 @@
 //! The employee's status check at a kiosk: a receipt code plus the last four phone digits.
 //!
-//! An unknown code and a wrong pair get the same answer, and each kiosk may ask only so often,
-//! so codes cannot be probed from a lobby.
+//! An unknown code and a wrong pair get the same answer. Guessing is limited three ways: each
+//! kiosk may ask only so often; each receipt code may be tried wrongly only a few times, then it
+//! is locked for a while whichever kiosk asks (so enrolling more kiosks buys no more tries); and
+//! the whole fleet has a ceiling. Receipt codes themselves are unguessable (see
+//! `protocol::submission::receipt`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
+use protocol::submission::receipt;
 use protocol::workflow::{Status, StatusAnswer, StatusQuery};
 use protocol::{ErrorCode, KioskId};
 use rusqlite::OptionalExtension;
@@ -18,43 +22,124 @@ use crate::error::{AppError, AppResult};
 use crate::kiosks::Kiosk;
 use crate::state::AppState;
 
-/// Status checks a kiosk may make per minute.
-pub const CHECKS_PER_MINUTE: usize = 10;
+/// How many status checks are allowed, and how long a receipt stays locked.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckLimits {
+    /// Checks one kiosk may make per minute.
+    pub per_kiosk_per_minute: usize,
+    /// Checks the whole fleet may make per minute.
+    pub fleet_per_minute: usize,
+    /// Wrong tries of one receipt code before it is locked.
+    pub tries_per_receipt: u32,
+    /// How long wrong tries are remembered, and how long a locked receipt stays locked.
+    pub receipt_lock: Duration,
+}
 
-/// Per-kiosk sliding window of recent status checks.
+impl Default for CheckLimits {
+    fn default() -> Self {
+        CheckLimits {
+            per_kiosk_per_minute: 10,
+            fleet_per_minute: 300,
+            tries_per_receipt: 5,
+            receipt_lock: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Why a check was not even looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Kiosk,
+    Fleet,
+    ReceiptLocked,
+}
+
+/// Recent checks per kiosk and fleet-wide (sliding minute), and wrong tries per receipt code.
+/// A try counts as wrong from the moment it is asked and is forgiven only when it succeeds, so
+/// parallel requests cannot slip past the count. The fleet ceiling bounds how many receipts can
+/// be remembered at once.
 #[derive(Debug, Default)]
 pub struct CheckLimiter {
-    recent: Mutex<HashMap<String, Vec<Instant>>>,
+    limits: CheckLimits,
+    state: Mutex<Windows>,
+}
+
+#[derive(Debug, Default)]
+struct Windows {
+    kiosks: HashMap<String, VecDeque<Instant>>,
+    fleet: VecDeque<Instant>,
+    receipts: HashMap<String, Tries>,
+}
+
+#[derive(Debug)]
+struct Tries {
+    wrong: u32,
+    last: Instant,
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+fn within_minute(times: &mut VecDeque<Instant>, now: Instant, limit: usize) -> bool {
+    while times
+        .front()
+        .is_some_and(|t| now.saturating_duration_since(*t) >= MINUTE)
+    {
+        times.pop_front();
+    }
+    times.len() < limit
 }
 
 impl CheckLimiter {
-    fn allow(&self, kiosk: &KioskId) -> bool {
-        let now = Instant::now();
-        let mut recent = self
-            .recent
+    pub fn new(limits: CheckLimits) -> Self {
+        CheckLimiter {
+            limits,
+            state: Mutex::default(),
+        }
+    }
+
+    /// Counts a check of `receipt` from `kiosk` at `now` as a wrong try, or refuses it.
+    pub fn begin(&self, kiosk: &KioskId, receipt: &str, now: Instant) -> Result<(), Refusal> {
+        let limits = self.limits;
+        let mut w = self
+            .state
             .lock()
             .expect("the limiter lock is never held across a panic");
-        let times = recent.entry(kiosk.0.clone()).or_default();
-        times.retain(|t| now.duration_since(*t) < Duration::from_secs(60));
-        if times.len() >= CHECKS_PER_MINUTE {
-            return false;
+        w.receipts
+            .retain(|_, t| now.saturating_duration_since(t.last) < limits.receipt_lock);
+        w.kiosks.retain(|_, times| {
+            times
+                .back()
+                .is_some_and(|t| now.saturating_duration_since(*t) < MINUTE)
+        });
+        let kiosk_times = w.kiosks.entry(kiosk.0.clone()).or_default();
+        if !within_minute(kiosk_times, now, limits.per_kiosk_per_minute) {
+            return Err(Refusal::Kiosk);
         }
-        times.push(now);
-        true
+        if !within_minute(&mut w.fleet, now, limits.fleet_per_minute) {
+            return Err(Refusal::Fleet);
+        }
+        let tries = w.receipts.entry(receipt.to_owned()).or_insert(Tries {
+            wrong: 0,
+            last: now,
+        });
+        if tries.wrong >= limits.tries_per_receipt {
+            return Err(Refusal::ReceiptLocked);
+        }
+        tries.wrong += 1;
+        tries.last = now;
+        w.kiosks.entry(kiosk.0.clone()).or_default().push_back(now);
+        w.fleet.push_back(now);
+        Ok(())
     }
-}
 
-/// A typed receipt code as stored: upper case, spaces gone, the dash put back.
-pub fn normalise_receipt(typed: &str) -> String {
-    let mut code: String = typed
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if code.len() > 3 {
-        code.insert(3, '-');
+    /// The check of `receipt` found its submission: its wrong tries are forgotten.
+    pub fn succeeded(&self, receipt: &str) {
+        self.state
+            .lock()
+            .expect("the limiter lock is never held across a panic")
+            .receipts
+            .remove(receipt);
     }
-    code
 }
 
 fn not_found() -> AppError {
@@ -67,14 +152,34 @@ fn not_found() -> AppError {
 
 /// The employee's status check, through a kiosk.
 pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppResult<StatusAnswer> {
-    if !state.checks.allow(&kiosk.id) {
-        return Err(AppError::new(
+    let receipt = receipt::parse(&query.receipt).map_err(|e| {
+        AppError::bad_request(
+            ErrorCode::InvalidReceipt,
+            match e {
+                receipt::InvalidReceipt::Check => {
+                    "回执编号有一位输错了，请对照回执重新输入。".to_owned()
+                }
+                _ => "回执编号格式不对，请对照回执重新输入。".to_owned(),
+            },
+        )
+    })?;
+    let busy = |message: &str| {
+        AppError::new(
             StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::TooManyChecks,
-            "查询太频繁了，请一分钟后再试。",
-        ));
-    }
-    let receipt = normalise_receipt(&query.receipt);
+            message,
+        )
+    };
+    state
+        .checks
+        .begin(&kiosk.id, &receipt, Instant::now())
+        .map_err(|refusal| match refusal {
+            Refusal::Kiosk => busy("查询太频繁了，请一分钟后再试。"),
+            Refusal::Fleet => busy("现在查询的人太多了，请稍后再试。"),
+            Refusal::ReceiptLocked => {
+                busy("这个回执编号输错的次数太多，已暂时锁定，请一小时后再试。")
+            }
+        })?;
     let last4: String = query
         .phone_last4
         .chars()
@@ -83,6 +188,7 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
     if last4.len() != 4 {
         return Err(not_found());
     }
+    let checks = state.checks.clone();
     state.db.read(move |tx| {
         let found = tx
             .query_row(
@@ -91,7 +197,7 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
                  FROM submissions s
                  LEFT JOIN form_versions fv ON fv.form_id = s.form_id AND fv.version = s.form_version
                  WHERE s.receipt = ?1",
-                [&receipt],
+                [receipt.as_str()],
                 |r| {
                     Ok((
                         r.get::<_, String>(0)?,
@@ -109,6 +215,7 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
             Some((receipt, body, status, reply, submitted, updated, Some(phone)))
                 if crate::secrets::hashes_equal(phone.as_bytes(), last4.as_bytes()) =>
             {
+                checks.succeeded(&receipt);
                 Ok(StatusAnswer {
                     receipt,
                     form_title: body
@@ -129,14 +236,4 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typed_receipts_are_normalised() {
-        assert_eq!(normalise_receipt("k7p-2q4x"), "K7P-2Q4X");
-        assert_eq!(normalise_receipt(" K7P 2Q4X "), "K7P-2Q4X");
-        assert_eq!(normalise_receipt("k7p2q4x"), "K7P-2Q4X");
-        assert_eq!(normalise_receipt("k7"), "K7");
-    }
-}
+mod tests;

@@ -14,3 +14,4 @@ mod news;
 mod outbox;
 mod scope;
 mod workflow;
+mod submissions;

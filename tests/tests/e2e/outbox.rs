@@ -84,7 +84,8 @@ async fn lost_requests_and_lost_responses_still_store_each_submission_once() {
         .await
         .expect("saved");
     assert!(
-        saved.receipt.len() == 8 && saved.receipt.contains('-'),
+        protocol::submission::receipt::parse(&saved.receipt).as_ref() == Ok(&saved.receipt)
+            && saved.receipt.len() == protocol::submission::receipt::LEN + 2,
         "{}",
         saved.receipt
     );
