@@ -303,6 +303,19 @@ pub async fn change(
     .await
 }
 
+/// A cell as Excel should read it: text, never a formula. Employee text that starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return would be run as a formula (or a DDE command)
+/// when the file is opened, so it gets a leading `'`, which spreadsheets read as "this is text"
+/// (OWASP's advice for CSV injection). Form labels (staff's text) get the same treatment. A negative number shows as text;
+/// that is the price.
+fn spreadsheet_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
 /// A filtered list as CSV for Excel: UTF-8 with a byte-order mark, the fixed columns, then one
 /// column per form field (by the form's labels; when several forms are exported, the union of
 /// their fields, in order of first appearance).
@@ -338,7 +351,7 @@ pub async fn export_csv(state: &AppState, actor: Actor, mut filter: Filter) -> A
                 .map(|s| (*s).to_owned())
                 .collect();
                 header.extend(columns.iter().map(|(_, label)| label.clone()));
-                w.write_record(&header)
+                w.write_record(header.iter().map(|cell| spreadsheet_safe(cell)))
                     .map_err(|e| AppError::internal("writing the csv export", e))?;
                 for (s, form, answers) in &rows {
                     let values: serde_json::Map<String, serde_json::Value> =
@@ -365,7 +378,7 @@ pub async fn export_csv(state: &AppState, actor: Actor, mut filter: Filter) -> A
                                 .unwrap_or_default(),
                         );
                     }
-                    w.write_record(&record)
+                    w.write_record(record.iter().map(|cell| spreadsheet_safe(cell)))
                         .map_err(|e| AppError::internal("writing the csv export", e))?;
                 }
                 w.flush()
@@ -375,3 +388,6 @@ pub async fn export_csv(state: &AppState, actor: Actor, mut filter: Filter) -> A
         })
         .await
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,6 +12,7 @@ mod kiosk_core;
 mod media;
 mod news;
 mod outbox;
+mod privacy;
 mod scope;
 mod workflow;
 mod submissions;
