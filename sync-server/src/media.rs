@@ -12,12 +12,13 @@ use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
+use tokio::sync::Semaphore;
 
 /// Decodes, scales and stores an uploaded image. Nothing is stored unless both renditions are.
 pub async fn store_upload(state: &AppState, bytes: Vec<u8>) -> AppResult<MediaUploaded> {
     let config = state.config.media.clone();
     let dir = state.media_dir.clone();
-    let (display, thumb) = tokio::task::spawn_blocking(move || -> AppResult<_> {
+    let (display, thumb) = on_decode_slot(&DECODE_SLOTS, move || {
         let image = decode(&bytes, config.max_source_edge)?;
         let display = Rendition::make(&image, config.display_max_edge)?;
         let thumb = Rendition::make(&image, config.thumbnail_max_edge)?;
@@ -25,8 +26,7 @@ pub async fn store_upload(state: &AppState, bytes: Vec<u8>) -> AppResult<MediaUp
         thumb.write(&dir)?;
         Ok((display, thumb))
     })
-    .await
-    .map_err(|e| AppError::internal("image task", e))??;
+    .await?;
     let (d, t) = (display.info(), thumb.info());
     let (d2, t2) = (d.clone(), t.clone());
     state
@@ -56,6 +56,44 @@ pub async fn store_upload(state: &AppState, bytes: Vec<u8>) -> AppResult<MediaUp
     })
 }
 
+/// Most pixels a source image may have: 50 million (a 48-megapixel phone photo fits), at most
+/// 200 MB once decoded to RGBA. Checked from the header, before anything is decoded.
+pub const MAX_SOURCE_PIXELS: u64 = 50_000_000;
+
+/// Most bytes the decoder may allocate for one image (the pixels above, and its working memory).
+const MAX_DECODE_ALLOC: u64 = 512 * 1024 * 1024;
+
+/// Images decoded and scaled at once, whoever uploads them: with [`MAX_SOURCE_PIXELS`] this
+/// bounds the memory uploads can take, and leaves the blocking pool to the database.
+pub const CONCURRENT_DECODES: usize = 2;
+
+static DECODE_SLOTS: Semaphore = Semaphore::const_new(CONCURRENT_DECODES);
+
+/// Runs image `work` on the blocking pool once one of `slots` is free; later uploads wait.
+async fn on_decode_slot<T: Send + 'static>(
+    slots: &'static Semaphore,
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let slot = slots
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal("image decode slots", e))?;
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        work()
+    })
+    .await
+    .map_err(|e| AppError::internal("image task", e))?
+}
+
+fn too_large() -> AppError {
+    AppError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::ImageTooLarge,
+        "图片尺寸太大，请缩小后再上传。",
+    )
+}
+
 fn not_an_image() -> AppError {
     AppError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -74,9 +112,13 @@ fn decode(bytes: &[u8], max_edge: u32) -> AppResult<DynamicImage> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(max_edge);
     limits.max_image_height = Some(max_edge);
-    limits.max_alloc = Some(1024 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|e| decode_error(&e))?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_SOURCE_PIXELS {
+        return Err(too_large());
+    }
     let orientation = decoder.orientation().ok();
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(&e))?;
     if let Some(o) = orientation {
@@ -87,11 +129,7 @@ fn decode(bytes: &[u8], max_edge: u32) -> AppResult<DynamicImage> {
 
 fn decode_error(e: &image::ImageError) -> AppError {
     match e {
-        image::ImageError::Limits(_) => AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::ImageTooLarge,
-            "图片尺寸太大，请缩小后再上传",
-        ),
+        image::ImageError::Limits(_) => too_large(),
         _ => AppError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::BrokenImage,
@@ -210,6 +248,67 @@ mod tests {
         );
         let small = Rendition::make(&img, 5000).expect("keeps size");
         assert_eq!((small.width, small.height), (3000, 1000));
+    }
+
+    /// A PNG whose header claims `width` × `height` RGB pixels, cut off where its pixels begin.
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        fn crc32(bytes: &[u8]) -> u32 {
+            let mut crc = !0u32;
+            for &b in bytes {
+                crc ^= u32::from(b);
+                for _ in 0..8 {
+                    crc = if crc & 1 == 1 {
+                        (crc >> 1) ^ 0xEDB8_8320
+                    } else {
+                        crc >> 1
+                    };
+                }
+            }
+            !crc
+        }
+        let mut chunk = b"IHDR".to_vec();
+        chunk.extend(width.to_be_bytes());
+        chunk.extend(height.to_be_bytes());
+        chunk.extend([8, 2, 0, 0, 0]);
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        out.extend(13u32.to_be_bytes());
+        out.extend(&chunk);
+        out.extend(crc32(&chunk).to_be_bytes());
+        out.extend(0u32.to_be_bytes());
+        out.extend(b"IDAT");
+        out.extend(crc32(b"IDAT").to_be_bytes());
+        out
+    }
+
+    #[test]
+    fn a_header_claiming_too_many_pixels_is_refused_before_decoding() {
+        // 9000 × 9000: each edge under the 12000 px limit, 81 million pixels in all.
+        assert_eq!(
+            decode(&png_header(9000, 9000), 12_000)
+                .err()
+                .map(|e| e.code),
+            Some(ErrorCode::ImageTooLarge)
+        );
+        assert_eq!(
+            decode(&png_header(5000, 5000), 12_000)
+                .err()
+                .map(|e| e.code),
+            Some(ErrorCode::BrokenImage),
+            "under the limit, the missing pixels are what is wrong"
+        );
+    }
+
+    #[tokio::test]
+    async fn decodes_wait_for_a_free_slot() {
+        static SLOTS: Semaphore = Semaphore::const_new(1);
+        let held = SLOTS.acquire().await.expect("open");
+        let waiting = tokio::spawn(on_decode_slot(&SLOTS, || Ok(7)));
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!waiting.is_finished(), "ran without a slot");
+        drop(held);
+        assert_eq!(waiting.await.expect("joins").expect("runs"), 7);
     }
 
     #[test]
