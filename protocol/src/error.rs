@@ -71,6 +71,8 @@ error_codes! {
     InvalidCredentials = "invalid_credentials",
     /// The staff session is unknown or expired.
     InvalidSession = "invalid_session",
+    /// Too many sign-in attempts for this user name or from this address; wait and try again.
+    TooManyLogins = "too_many_logins",
     /// The kiosk's credentials are unknown.
     InvalidKioskCredentials = "invalid_kiosk_credentials",
     /// The kiosk was revoked by staff; it must be enrolled again.

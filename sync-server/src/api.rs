@@ -16,6 +16,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+/// A sign-in body: a username and a password, with room to spare.
+pub const LOGIN_BODY_LIMIT: usize = 4 * 1024;
+
 pub fn router(state: AppState) -> Router {
     let media_limit = state.config.media.max_upload_bytes + 64 * 1024;
     let kiosk = Router::new()
@@ -29,7 +32,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/status-check", post(kiosk_api::status_check))
         .route("/v1/heartbeat", post(kiosk_api::heartbeat));
     let staff = Router::new()
-        .route("/v1/staff/login", post(staff_api::login))
+        .route(
+            "/v1/staff/login",
+            post(staff_api::login).layer(DefaultBodyLimit::max(LOGIN_BODY_LIMIT)),
+        )
         .route("/v1/staff/logout", post(staff_api::logout))
         .route("/v1/staff/me", get(staff_api::me))
         .route(

@@ -59,6 +59,13 @@ pub struct StaffConfig {
     pub session_hours: u32,
     /// Largest JSON body the staff API accepts.
     pub max_json_bytes: usize,
+    /// Sign-in attempts allowed per username, and per client address, in `login_window_seconds`
+    /// (counted before the password is checked; a successful one is given back).
+    pub login_attempts_per_user: usize,
+    pub login_attempts_per_address: usize,
+    pub login_window_seconds: u64,
+    /// Passwords checked at once (argon2 is slow and memory-hungry on purpose).
+    pub max_concurrent_password_checks: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -92,6 +99,10 @@ impl Default for Config {
             staff: StaffConfig {
                 session_hours: 12,
                 max_json_bytes: 2 * 1024 * 1024,
+                login_attempts_per_user: 5,
+                login_attempts_per_address: 20,
+                login_window_seconds: 300,
+                max_concurrent_password_checks: 2,
             },
             feed: FeedConfig {
                 default_limit: 500,

@@ -1,4 +1,9 @@
 //! Staff accounts (argon2 password hashes) and their expiring bearer sessions.
+//!
+//! Every password check, whichever door it comes through (the API, the console), goes through
+//! [`guard::LoginGuard`]: limited per username and per address, and a few at a time.
+
+pub mod guard;
 
 use crate::db::{now_ms, to_ts};
 use crate::error::{AppError, AppResult};
@@ -10,6 +15,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use protocol::staff::{LoginResponse, NewStaff, StaffInfo};
 use protocol::{ErrorCode, OrgId};
 use rusqlite::{OptionalExtension, Transaction, params};
+use std::net::IpAddr;
 use std::sync::LazyLock;
 
 pub fn hash_password(password: &str) -> AppResult<String> {
@@ -129,12 +135,22 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
     hash_password("no such user").expect("hashing a constant with a fresh salt cannot fail")
 });
 
-/// Signs in for `staff.session_hours`.
+/// Checks `password` against `stored` on the blocking pool, when the guard gives a turn.
+async fn verify(state: &AppState, password: String, stored: String) -> AppResult<bool> {
+    let _turn = state.logins.verification().await;
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .map_err(|e| AppError::internal("verify task", e))
+}
+
+/// Signs in for `staff.session_hours`. `ip` is the client's address, for the attempt limit.
 pub async fn login(
     state: &AppState,
     username: String,
     password: String,
+    ip: Option<IpAddr>,
 ) -> AppResult<LoginResponse> {
+    let attempt = state.logins.begin(&username, ip)?;
     let hours = state.config.staff.session_hours;
     let user = username.clone();
     let found = state
@@ -159,15 +175,14 @@ pub async fn login(
     let stored = found
         .as_ref()
         .map_or_else(|| DUMMY_HASH.clone(), |f| f.2.clone());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .map_err(|e| AppError::internal("verify task", e))?;
+    let ok = verify(state, password, stored).await?;
     let Some((id, display_name, _, org)) = found.filter(|_| ok) else {
         return Err(AppError::unauthorized(
             ErrorCode::InvalidCredentials,
             "用户名或密码不正确",
         ));
     };
+    attempt.succeeded();
     let token = random_token(32);
     let hash = token_hash(&token);
     let expires = now_ms() + i64::from(hours) * 3_600_000;

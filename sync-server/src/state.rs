@@ -31,8 +31,8 @@ pub struct AppState {
     pub submission_key: Arc<crypto_box::SecretKey>,
     /// Rate limit of status checks, per kiosk.
     pub checks: Arc<crate::workflow::status_check::CheckLimiter>,
-    /// Failed console sign-ins, per username and address.
-    pub logins: Arc<crate::console::LoginLimiter>,
+    /// Sign-in attempts per username and address, and turns at checking a password.
+    pub logins: Arc<crate::staff::guard::LoginGuard>,
 }
 
 impl AppState {
@@ -51,6 +51,7 @@ impl AppState {
         let identity = Identity::load_or_create(&config.tls, &dir)?;
         let submission_key = Arc::new(crate::submissions::load_or_create_key(&dir)?);
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let logins = Arc::new(crate::staff::guard::LoginGuard::new(&config.staff));
         let state = AppState {
             db,
             hub: Arc::new(Hub::default()),
@@ -63,7 +64,7 @@ impl AppState {
             shutdown: shutdown_rx,
             submission_key,
             checks: Arc::default(),
-            logins: Arc::default(),
+            logins,
         };
         Ok((state, identity, shutdown))
     }

@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::workflow::inbox::{self, Filter};
 use crate::{kiosks, media, orgs, staff};
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, State};
+use axum::extract::{ConnectInfo, Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use protocol::ErrorCode;
@@ -18,13 +18,15 @@ use protocol::staff::{
     MediaUploaded, MoveKiosk, NewEnrollmentToken, NewOrg, NewStaff, Org, StaffInfo,
 };
 use protocol::{ContentId, KioskId};
+use std::net::SocketAddr;
 
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Json(req): Json<LoginRequest>,
 ) -> AppResult<Json<LoginResponse>> {
     Ok(Json(
-        staff::login(&state, req.username, req.password).await?,
+        staff::login(&state, req.username, req.password, Some(client.ip())).await?,
     ))
 }
 

@@ -14,9 +14,10 @@ use super::page::{Notice, Page, back_with_error, flash, html_lang, other_lang};
 use super::session::{
     COOKIE, ClientIp, CsrfForm, LANG_COOKIE, NoFields, PageLang, Session, cookie,
 };
-use super::tr;
+use super::{Lang, tr};
 use crate::staff;
 use crate::state::AppState;
+use protocol::ErrorCode;
 
 const LOGIN_CSRF: &str = "uk_login_csrf";
 
@@ -83,14 +84,7 @@ pub async fn login(
             "The sign-in page expired; please try again.",
         ));
     }
-    if state.logins.blocked(&f.username, ip) {
-        return login_error(tr(
-            l,
-            "登录失败次数太多，请 5 分钟后再试。",
-            "Too many failed sign-ins. Please wait five minutes.",
-        ));
-    }
-    match staff::login(&state, f.username.clone(), f.password).await {
+    match staff::login(&state, f.username, f.password, ip).await {
         Ok(session) => (
             [(
                 header::SET_COOKIE,
@@ -103,9 +97,12 @@ pub async fn login(
             Redirect::to("/console/"),
         )
             .into_response(),
+        Err(e) if e.code == ErrorCode::TooManyLogins => match l {
+            Lang::Zh => login_error(&format!("{}。", e.message)),
+            Lang::En => login_error("Too many sign-in attempts. Please wait a few minutes."),
+        },
         Err(e) => {
             e.log_cause();
-            state.logins.failed(&f.username, ip);
             login_error(tr(l, "用户名或密码不对。", "Wrong username or password."))
         }
     }

@@ -5,7 +5,7 @@
 //! token derived from the session (a page of another site cannot know it), checked by
 //! `session::CsrfForm` or, for uploads, `Session::check_csrf`; every response has a
 //! Content-Security-Policy that allows only this server's own files, and there is no inline
-//! script or style. Logins are rate-limited per username and per client address. Every page and
+//! script or style. Sign-ins go through the same limits as the API's (`staff::guard`). Every page and
 //! action goes through the same domain functions as the JSON API, so a user sees and changes only
 //! their org and what is below it.
 //!
@@ -37,8 +37,6 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
-pub use session::LoginLimiter;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     Zh,
@@ -59,7 +57,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/console", get(|| async { Redirect::to("/console/") }))
         .route("/console/", get(dashboard::dashboard))
-        .route("/console/login", get(auth::login_page).post(auth::login))
+        .route(
+            "/console/login",
+            get(auth::login_page)
+                .post(auth::login)
+                .layer(DefaultBodyLimit::max(crate::api::LOGIN_BODY_LIMIT)),
+        )
         .route("/console/logout", post(auth::logout))
         .route("/console/lang/{lang}", get(auth::set_lang))
         .route("/console/static/app.css", get(files::css))

@@ -1,10 +1,7 @@
 //! Who is asking: the session cookie and the staff member behind it, the CSRF token every POST
-//! must carry (checked by [`CsrfForm`]), the page language, and the login rate limit.
+//! must carry (checked by [`CsrfForm`]), the page language, and the client's address.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use axum::Form;
 use axum::body::{Body, Bytes};
@@ -180,46 +177,5 @@ impl FromRequestParts<AppState> for ClientIp {
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map(|c| c.0.ip()),
         ))
-    }
-}
-
-/// Failed logins allowed per username and per address in [`LOGIN_WINDOW`].
-pub const LOGIN_FAILURES: usize = 5;
-pub const LOGIN_WINDOW: Duration = Duration::from_secs(300);
-
-#[derive(Debug, Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-impl LoginLimiter {
-    fn keys(user: &str, ip: Option<IpAddr>) -> [String; 2] {
-        [
-            format!("user:{}", user.trim().to_lowercase()),
-            format!("ip:{}", ip.map(|i| i.to_string()).unwrap_or_default()),
-        ]
-    }
-
-    pub fn blocked(&self, user: &str, ip: Option<IpAddr>) -> bool {
-        let now = Instant::now();
-        let mut f = self
-            .failures
-            .lock()
-            .expect("the limiter lock is never held across a panic");
-        Self::keys(user, ip).iter().any(|k| {
-            let list = f.entry(k.clone()).or_default();
-            list.retain(|t| now.duration_since(*t) < LOGIN_WINDOW);
-            list.len() >= LOGIN_FAILURES
-        })
-    }
-
-    pub fn failed(&self, user: &str, ip: Option<IpAddr>) {
-        let mut f = self
-            .failures
-            .lock()
-            .expect("the limiter lock is never held across a panic");
-        for k in Self::keys(user, ip) {
-            f.entry(k).or_default().push(Instant::now());
-        }
     }
 }

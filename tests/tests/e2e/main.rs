@@ -1,5 +1,6 @@
 //! End-to-end tests: the real sync server over real TLS, driven by the real kiosk client.
 
+mod accounts;
 mod catalog;
 mod console;
 mod core_api;
