@@ -196,6 +196,19 @@ pub struct StoppedServer {
 }
 
 impl StoppedServer {
+    /// The data dir, to change its files while the server is down.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data.path()
+    }
+
+    /// The config it ran with, on its address: for building it again by hand.
+    pub fn config(&self) -> Config {
+        Config {
+            listen: self.addr,
+            ..self.config.clone()
+        }
+    }
+
     /// Opens the database as the CLI would while the server is down.
     pub fn offline_state(&self) -> AppState {
         AppState::open(self.config.clone(), self.addr)

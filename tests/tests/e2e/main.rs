@@ -1,6 +1,5 @@
 //! End-to-end tests: the real sync server over real TLS, driven by the real kiosk client.
 
-mod accounts;
 mod catalog;
 mod console;
 mod core_api;
@@ -14,6 +13,8 @@ mod media;
 mod news;
 mod outbox;
 mod privacy;
+mod refused;
+mod rotation;
 mod scope;
 mod workflow;
 mod submissions;
