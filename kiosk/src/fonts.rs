@@ -5,3 +5,6 @@ pub const REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Subset-
 pub const BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Subset-Bold.otf");
 /// The family name inside both files.
 pub const FAMILY: &str = "Noto Sans CJK SC";
+
+#[cfg(test)]
+mod tests;

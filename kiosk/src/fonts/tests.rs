@@ -2,7 +2,7 @@
 //! symbols the screens draw, and the whole demo pack. A string or demo file with a character the
 //! subset lacks fails here (then re-run `scripts/subset-font.sh`), not as a box on the glass.
 
-use kiosk::ui::i18n::Lang;
+use crate::ui::i18n::Lang;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -41,10 +41,7 @@ fn the_font_has_a_glyph_for_everything_shown() {
         &mut text,
     );
     assert!(text.contains("职工书屋"), "the demo pack was read");
-    for (name, font) in [
-        ("regular", kiosk::fonts::REGULAR),
-        ("bold", kiosk::fonts::BOLD),
-    ] {
+    for (name, font) in [("regular", super::REGULAR), ("bold", super::BOLD)] {
         let gaps = missing(font, &text);
         assert!(gaps.is_empty(), "{name} lacks {gaps:?}");
     }
@@ -52,13 +49,13 @@ fn the_font_has_a_glyph_for_everything_shown() {
 
 #[test]
 fn both_weights_are_one_family() {
-    for font in [kiosk::fonts::REGULAR, kiosk::fonts::BOLD] {
+    for font in [super::REGULAR, super::BOLD] {
         let face = ttf_parser::Face::parse(font, 0).expect("the font parses");
         let family = face
             .names()
             .into_iter()
             .filter(|n| n.name_id == ttf_parser::name_id::FAMILY)
             .find_map(|n| n.to_string());
-        assert_eq!(family.as_deref(), Some(kiosk::fonts::FAMILY));
+        assert_eq!(family.as_deref(), Some(super::FAMILY));
     }
 }
