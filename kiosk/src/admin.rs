@@ -1,4 +1,7 @@
-//! Branch IT operations: enroll the kiosk, and check its health (`kiosk doctor`).
+//! Branch IT operations: enroll the kiosk, check its health (`kiosk doctor`), and the admin
+//! panel's PIN (`pin`).
+
+pub mod pin;
 
 use crate::net::{ClientError, ServerClient};
 use crate::store::{Enrollment, Store};

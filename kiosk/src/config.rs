@@ -20,8 +20,8 @@ pub struct KioskConfig {
     pub idle_home_seconds: u64,
     /// Further seconds, once home, before the attract carousel starts.
     pub idle_attract_seconds: u64,
-    /// Argon2 hash (PHC string) of the admin panel PIN; `kiosk hash-pin` makes one. Without it
-    /// the panel cannot be opened.
+    /// Argon2id hash (PHC string) of the admin panel PIN, 6 to 12 digits; `kiosk hash-pin`
+    /// makes one. Without it the panel cannot be opened.
     pub admin_pin_hash: Option<String>,
 }
 
@@ -74,6 +74,8 @@ pub enum ConfigError {
     },
     #[error("no home directory to keep the kiosk's data in; pass --data-dir")]
     NoDataDir,
+    #[error("the config file {path} is not valid: {problem}")]
+    Invalid { path: PathBuf, problem: String },
 }
 
 impl KioskConfig {
@@ -85,10 +87,21 @@ impl KioskConfig {
             path: path.to_path_buf(),
             source,
         })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        let config: KioskConfig = toml::from_str(&text).map_err(|source| ConfigError::Parse {
             path: path.to_path_buf(),
             source,
-        })
+        })?;
+        if let Some(problem) = config
+            .admin_pin_hash
+            .as_deref()
+            .and_then(crate::admin::pin::check_hash)
+        {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problem,
+            });
+        }
+        Ok(config)
     }
 
     pub fn data_dir(&self) -> Result<PathBuf, ConfigError> {
@@ -123,6 +136,24 @@ mod tests {
         std::fs::write(&bad, "pol_seconds = 5\n").expect("write");
         let err = KioskConfig::load(Some(&bad)).expect_err("typo");
         assert!(err.to_string().contains("pol_seconds"), "{err}");
+    }
+
+    #[test]
+    fn a_pin_hash_that_cannot_be_used_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("k.toml");
+        std::fs::write(&file, "admin_pin_hash = \"123456\"\n").expect("write");
+        let err = KioskConfig::load(Some(&file)).expect_err("a PIN is not its hash");
+        let said = err.to_string();
+        assert!(
+            said.contains("admin_pin_hash") && said.contains("kiosk hash-pin"),
+            "{said}"
+        );
+
+        let hash = crate::admin::pin::hash("135790").expect("hashed");
+        std::fs::write(&file, format!("admin_pin_hash = \"{hash}\"\n")).expect("write");
+        let loaded = KioskConfig::load(Some(&file)).expect("a made hash loads");
+        assert_eq!(loaded.admin_pin_hash, Some(hash));
     }
 
     #[test]

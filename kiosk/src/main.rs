@@ -34,7 +34,7 @@ enum Command {
     },
     /// Print the argon2 hash of an admin panel PIN, for `admin_pin_hash` in the config.
     HashPin {
-        /// Four to twelve digits.
+        /// Six to twelve digits.
         pin: String,
     },
     /// Enroll this kiosk with the enrollment string (or QR code text) from the union office.
@@ -86,7 +86,7 @@ fn main() -> std::process::ExitCode {
             };
         }
         Command::HashPin { pin } => {
-            return match hash_pin(&pin) {
+            return match kiosk::admin::pin::hash(&pin) {
                 Ok(hash) => {
                     println!("admin_pin_hash = \"{hash}\"");
                     std::process::ExitCode::SUCCESS
@@ -117,18 +117,6 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
-}
-
-fn hash_pin(pin: &str) -> Result<String, String> {
-    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-    if !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-        return Err("the PIN must be 4 to 12 digits (the panel has a digit pad)".into());
-    }
-    let salt = SaltString::generate(&mut OsRng);
-    argon2::Argon2::default()
-        .hash_password(pin.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| format!("cannot hash the PIN: {e}"))
 }
 
 fn run_app(
