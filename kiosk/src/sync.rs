@@ -5,6 +5,7 @@
 
 use crate::net::{ClientError, Notice, ServerClient};
 use crate::store::{self, Store, StoreError};
+use bytes::Bytes;
 use futures_util::StreamExt;
 use protocol::{ErrorCode, MediaHash};
 use rand::Rng;
@@ -42,8 +43,6 @@ pub enum SyncError {
     Client(#[from] ClientError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("cannot write the media cache: {0}")]
-    Media(std::io::Error),
 }
 
 impl SyncError {
@@ -406,7 +405,7 @@ impl Engine {
             }
             match self.client.media(hash).await {
                 Ok(bytes) => {
-                    self.save_media(hash, &bytes).await?;
+                    self.save_media(hash, bytes).await?;
                     summary.media_fetched += 1;
                 }
                 Err(e @ (ClientError::Tampered(_) | ClientError::Server { .. })) => {
@@ -422,22 +421,10 @@ impl Engine {
         Ok(())
     }
 
-    /// Writes a verified file atomically, then records it.
-    async fn save_media(&self, hash: &MediaHash, bytes: &[u8]) -> Result<(), SyncError> {
-        let path = self
-            .store
-            .lock()
-            .expect("the store lock is never held across a panic")
-            .media_path(hash);
-        let tmp = path.with_extension("tmp");
-        tokio::fs::write(&tmp, bytes)
-            .await
-            .map_err(SyncError::Media)?;
-        tokio::fs::rename(&tmp, &path)
-            .await
-            .map_err(SyncError::Media)?;
-        let (h, len) = (hash.clone(), bytes.len() as u64);
-        Ok(store::blocking(&self.store, move |s| s.add_media(&h, len)).await?)
+    /// Writes a verified file durably, then records it (see `Store::save_media`).
+    async fn save_media(&self, hash: &MediaHash, bytes: Bytes) -> Result<(), SyncError> {
+        let hash = hash.clone();
+        Ok(store::blocking(&self.store, move |s| s.save_media(&hash, &bytes)).await?)
     }
 
     /// Keeps the kiosk in step until `shutdown` turns true: catch up, then listen for notices;

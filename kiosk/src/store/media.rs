@@ -1,11 +1,12 @@
 //! The media cache index: which verified files are in `media/`, their sizes and when they were
 //! last used, and least-recently-used eviction that never removes what cached content needs.
 
-use super::{Result, Store, now_ms};
+use super::{Result, Store, StoreError, now_ms};
 use protocol::{ContentItem, MediaHash};
 use rusqlite::params;
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 impl Store {
     /// Every media hash the cached content refers to.
@@ -31,6 +32,18 @@ impl Store {
             .conn
             .prepare_cached("SELECT EXISTS(SELECT 1 FROM media WHERE sha256 = ?1)")?
             .query_row([hash.as_str()], |r| r.get(0))?)
+    }
+
+    /// Writes a verified media file and then records it. The file and the folder entry are
+    /// flushed to disk before the row commits, so after a power cut a recorded image is never
+    /// missing or cut short; a file without a row is only wasted space, overwritten next time.
+    pub fn save_media(&self, hash: &MediaHash, bytes: &[u8]) -> Result<()> {
+        let path = self.media_path(hash);
+        write_durably(&path, bytes).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        self.add_media(hash, bytes.len() as u64)
     }
 
     /// Records a media file already written (and verified) at `media_path(hash)`.
@@ -92,4 +105,19 @@ impl Store {
         }
         Ok(removed)
     }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, flushes it, renames it into place and
+/// flushes the folder, so the new name survives a power cut too.
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)?;
+    let dir = path
+        .parent()
+        .expect("a media file is inside the media folder");
+    std::fs::File::open(dir)?.sync_all()
 }

@@ -257,6 +257,34 @@ mod media {
         assert_eq!(removed, names.len() - left.len(), "{case}");
     }
 
+    /// A saved file is in place under its hash, whole, with its row, and no temporary file is
+    /// left; when the file cannot be put in place, no row is written.
+    #[test]
+    fn a_saved_file_is_recorded_only_once_it_is_in_place() {
+        let (store, _dir) = open();
+        let hash = media_hash("cover");
+        store.save_media(&hash, b"jpeg bytes").expect("saved");
+        assert_eq!(
+            std::fs::read(store.media_path(&hash)).expect("read"),
+            b"jpeg bytes"
+        );
+        assert!(store.has_media(&hash).expect("read"));
+        assert_eq!(store.media_bytes().expect("read"), 10);
+        let names: Vec<_> = std::fs::read_dir(store.dir().join("media"))
+            .expect("media folder")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, [hash.as_str()], "no temporary file left");
+
+        let blocked = media_hash("blocked");
+        std::fs::create_dir(store.media_path(&blocked)).expect("a folder in the way");
+        assert!(store.save_media(&blocked, b"png").is_err());
+        assert!(
+            !store.has_media(&blocked).expect("read"),
+            "no row without its file"
+        );
+    }
+
     #[test]
     fn within_budget_nothing_is_evicted() {
         check("", "a:10 b:10", 100, "a b");
