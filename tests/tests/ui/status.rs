@@ -18,6 +18,22 @@ async fn keys(h: &mut Harness, typed: &str) {
     }
 }
 
+/// Letters and digits of a receipt code: switch to the digit layout for digits.
+async fn type_code(h: &mut Harness, code: &str) {
+    for c in code.chars().filter(|c| *c != '-') {
+        let label = c.to_string();
+        if !h.shows(&label) {
+            h.tap(if c.is_ascii_digit() {
+                zh().key_digits
+            } else {
+                zh().key_letters
+            })
+            .await;
+        }
+        h.tap(&label).await;
+    }
+}
+
 #[tokio::test]
 async fn a_receipt_is_checked_and_offline_is_explained() {
     let mut h = Harness::demo().await;
@@ -44,20 +60,12 @@ async fn a_receipt_is_checked_and_offline_is_explained() {
 
     h.tap("办理进度").await;
     assert!(h.shows(zh().check_receipt) && h.shows(zh().check_phone));
-    // Letters and digits of the code: switch to the digit layout for digits.
-    for c in saved.receipt.chars().filter(|c| *c != '-') {
-        let label = c.to_string();
-        if !h.shows(&label) {
-            h.tap(if c.is_ascii_digit() {
-                zh().key_digits
-            } else {
-                zh().key_letters
-            })
-            .await;
-        }
-        h.tap(&label).await;
-    }
+    type_code(&mut h, &saved.receipt).await;
     h.tap(zh().key_done).await; // on to the phone digits (a digit pad)
+    assert!(
+        h.shows(&saved.receipt),
+        "the code is shown grouped as on the slip"
+    );
     keys(&mut h, "2468").await;
     h.tap(zh().key_done).await; // and check
     assert!(h.shows("已收到"), "the status, in words");
@@ -74,5 +82,17 @@ async fn a_receipt_is_checked_and_offline_is_explained() {
     let _stopped = server.stop_keeping_data().await;
     h.tap(zh().check_go).await;
     assert!(h.shows(zh().check_offline));
+
+    // One character mistyped: the check character catches it on the kiosk, before any
+    // question to the server (which is down, so asking would say "offline").
+    let last = saved.receipt.chars().last().expect("a code");
+    let wrong = if last == 'A' { 'B' } else { 'A' };
+    let mistyped: String = saved.receipt[..saved.receipt.len() - 1].to_owned() + &wrong.to_string();
+    h.tap(&saved.receipt).await; // back to the code field
+    h.tap(zh().key_clear).await;
+    type_code(&mut h, &mistyped).await;
+    h.tap(zh().check_go).await;
+    assert!(h.shows(zh().check_mistyped));
+    assert!(!h.shows(zh().check_offline));
     h.draw();
 }

@@ -115,6 +115,7 @@ pub const STRINGS: Strings = Strings {
     check_go: "Check",
     check_busy: "Checking…",
     check_not_found: "Nothing found: please check the receipt code and the last four digits of your phone.",
+    check_mistyped: "That receipt code is not right: please compare it with your slip (codes have no 0, 1, I, L or O).",
     check_too_many: "Too many checks just now. Please try again in a minute.",
     check_offline: "Checking needs the network, which is down at the moment. Please try again later.",
     check_status: "Status",

@@ -115,6 +115,7 @@ pub const STRINGS: Strings = Strings {
     check_go: "查询",
     check_busy: "正在查询…",
     check_not_found: "没有找到这条记录：请核对回执编号和手机号后四位。",
+    check_mistyped: "回执编号不对：请对照回执单再核对一遍（编号里没有 0、1、I、L、O）。",
     check_too_many: "查询太频繁了，请一分钟后再试。",
     check_offline: "查询需要连接网络。现在网络暂时断开，请稍后再试。",
     check_status: "办理状态",

@@ -1,9 +1,11 @@
 //! 办理进度: the employee types the receipt code and the last four digits of the phone given in
 //! the form, and sees the status and the union's reply, asked of the server live. It needs the
-//! network and says so calmly when there is none.
+//! network and says so calmly when there is none. A mistyped code is caught here by its check
+//! character, before the server is asked.
 
 use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Element, Fill, Length, Task};
+use protocol::submission::receipt;
 
 use super::{Event, Screen, Stacked};
 use crate::core::StatusCheck as Answer;
@@ -27,7 +29,26 @@ pub struct StatusCheck {
     focus: Field,
     layout: Layout,
     busy: bool,
-    result: Option<Answer>,
+    result: Option<Outcome>,
+}
+
+/// What the last check came to: the code did not read as a receipt, or the server's answer.
+#[derive(Debug, Clone)]
+enum Outcome {
+    Mistyped,
+    Answered(Answer),
+}
+
+/// The receipt as typed, grouped the way the slip prints it (`ABC-234-DEF`).
+fn grouped(typed: &str) -> String {
+    let mut shown = String::with_capacity(typed.len() + 2);
+    for (i, c) in typed.chars().enumerate() {
+        if i == receipt::PREFIX_LEN || i == receipt::PREFIX_LEN + 3 {
+            shown.push('-');
+        }
+        shown.push(c);
+    }
+    shown
 }
 
 #[derive(Debug, Clone)]
@@ -85,7 +106,7 @@ impl Stacked for StatusCheck {
                             Key::Char(c) => Key::Char(c.to_ascii_uppercase()),
                             other => other,
                         };
-                        keyboard::edit(&mut self.receipt, k, 9)
+                        keyboard::edit(&mut self.receipt, k, receipt::LEN)
                     }
                     Field::Phone => match k {
                         Key::Char(c) if !c.is_ascii_digit() => false,
@@ -106,9 +127,13 @@ impl Stacked for StatusCheck {
                 if !self.ready() {
                     return (Task::none(), None);
                 }
+                let Ok(receipt) = receipt::parse(&self.receipt) else {
+                    self.result = Some(Outcome::Mistyped);
+                    return (Task::none(), None);
+                };
                 self.busy = true;
                 self.result = None;
-                let (receipt, phone) = (self.receipt.clone(), self.phone.clone());
+                let phone = self.phone.clone();
                 let core = ctx.core.clone();
                 let task = Task::perform(
                     async move { core.check_status(receipt, phone).await },
@@ -118,7 +143,7 @@ impl Stacked for StatusCheck {
             }
             Message::Checked(result) => {
                 self.busy = false;
-                self.result = Some(result);
+                self.result = Some(Outcome::Answered(result));
             }
         }
         (Task::none(), None)
@@ -130,7 +155,7 @@ impl StatusCheck {
         let t = ctx.types();
         let focused = self.focus == field;
         let mut shown = match field {
-            Field::Receipt => self.receipt.clone(),
+            Field::Receipt => grouped(&self.receipt),
             Field::Phone => self.phone.clone(),
         };
         if focused {
@@ -153,11 +178,11 @@ impl StatusCheck {
     }
 }
 
-fn result<'a>(ctx: &'a Context, found: &'a Answer) -> Element<'a, Message> {
+fn result<'a>(ctx: &'a Context, found: &'a Outcome) -> Element<'a, Message> {
     let s = ctx.strings();
     let t = ctx.types();
     match found {
-        Answer::Found(answer) => {
+        Outcome::Answered(Answer::Found(answer)) => {
             let status = match ctx.lang {
                 Lang::Zh => answer.status.label_zh(),
                 Lang::En => answer.status.label_en(),
@@ -195,9 +220,10 @@ fn result<'a>(ctx: &'a Context, found: &'a Answer) -> Element<'a, Message> {
         }
         other => {
             let sentence = match other {
-                Answer::NotFound => s.check_not_found,
-                Answer::TooMany => s.check_too_many,
-                _ => s.check_offline,
+                Outcome::Mistyped => s.check_mistyped,
+                Outcome::Answered(Answer::NotFound) => s.check_not_found,
+                Outcome::Answered(Answer::TooMany) => s.check_too_many,
+                Outcome::Answered(_) => s.check_offline,
             };
             container(text(sentence).size(t.body))
                 .padding(24)
