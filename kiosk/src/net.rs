@@ -320,6 +320,7 @@ impl SseParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn sse_parser_handles_split_chunks_comments_and_crlf() {
@@ -336,5 +337,70 @@ mod tests {
             Some(Some(Notice::Reset(9)))
         );
         assert!(p.next_notice().is_none());
+    }
+
+    /// Every notice the parser yields after `chunks` are pushed one by one, as `Ok` values or
+    /// `"error"`.
+    fn notices(chunks: &[&[u8]]) -> Vec<Result<Notice, String>> {
+        let mut p = SseParser::default();
+        let mut out = Vec::new();
+        for chunk in chunks {
+            p.push(chunk);
+            while let Some(n) = p.next_notice() {
+                out.push(n.map_err(|_| "error".to_owned()));
+            }
+        }
+        out
+    }
+
+    fn event() -> impl Strategy<Value = (String, Option<Notice>)> {
+        let notice = (any::<bool>(), any::<u64>(), any::<bool>()).prop_map(|(reset, seq, crlf)| {
+            let (name, notice) = if reset {
+                ("reset", Notice::Reset(seq))
+            } else {
+                ("changes", Notice::Changes(seq))
+            };
+            let end = if crlf { "\r\n" } else { "\n" };
+            (
+                format!("event: {name}{end}data: {{\"seq\":{seq}}}{end}{end}"),
+                Some(notice),
+            )
+        });
+        let comment = "[a-z ]{0,20}".prop_map(|text| (format!(": {text}\n\n"), None));
+        prop_oneof![3 => notice, 1 => comment]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// However the network splits the stream, the same notices come out, in order.
+        #[test]
+        fn notices_survive_any_chunking(
+            events in prop::collection::vec(event(), 0..8),
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..6),
+        ) {
+            let stream: String = events.iter().map(|(text, _)| text.as_str()).collect();
+            let expect: Vec<Result<Notice, String>> =
+                events.iter().filter_map(|(_, n)| n.map(Ok)).collect();
+            let bytes = stream.as_bytes();
+            let mut at: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
+            at.sort_unstable();
+            let mut chunks = Vec::new();
+            let mut from = 0;
+            for to in at.into_iter().chain([bytes.len()]) {
+                chunks.push(&bytes[from..to]);
+                from = to;
+            }
+            prop_assert_eq!(notices(&chunks), expect);
+        }
+
+        /// Bytes from a broken or hostile stream give notices or errors, never a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            chunks in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..64), 0..8),
+        ) {
+            let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+            let _ = notices(&chunks);
+        }
     }
 }
