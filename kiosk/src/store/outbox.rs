@@ -137,25 +137,6 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the submission is still waiting in the outbox (not yet confirmed by the server).
-    pub fn in_outbox(&self, id: &str) -> Result<bool> {
-        let n: i64 =
-            self.conn
-                .query_row("SELECT count(*) FROM outbox WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })?;
-        Ok(n > 0)
-    }
-
-    pub fn outbox_depth(&self) -> Result<u64> {
-        let n: i64 = self.conn.query_row(
-            "SELECT count(*) FROM outbox WHERE refused_code IS NULL",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(n.max(0) as u64)
-    }
-}
     /// The server refused it for good: it stops being sent, and is kept with the reason.
     pub fn refuse(&self, id: &str, code: ErrorCode, message: &str) -> Result<()> {
         self.conn.execute(
@@ -193,4 +174,23 @@ impl Store {
         Ok(n.max(0) as u64)
     }
 
+    /// Whether the submission is still waiting in the outbox (not yet confirmed by the server).
+    pub fn in_outbox(&self, id: &str) -> Result<bool> {
+        let n: i64 =
+            self.conn
+                .query_row("SELECT count(*) FROM outbox WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+        Ok(n > 0)
+    }
+
     /// Submissions waiting for delivery (not those refused for good).
+    pub fn outbox_depth(&self) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE refused_code IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
+    }
+}
