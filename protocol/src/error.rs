@@ -73,6 +73,10 @@ error_codes! {
     InvalidSession = "invalid_session",
     /// Too many sign-in attempts for this user name or from this address; wait and try again.
     TooManyLogins = "too_many_logins",
+    /// The account was disabled by an administrator; it cannot sign in.
+    AccountDisabled = "account_disabled",
+    /// The current password given to change it is wrong.
+    WrongPassword = "wrong_password",
     /// The kiosk's credentials are unknown.
     InvalidKioskCredentials = "invalid_kiosk_credentials",
     /// The kiosk was revoked by staff; it must be enrolled again.
@@ -149,6 +153,9 @@ error_codes! {
     UsernameTaken = "username_taken",
     /// The password is too short.
     WeakPassword = "weak_password",
+    /// This action cannot be taken on one's own account (disabling it, or resetting its password
+    /// without the current one).
+    OwnAccount = "own_account",
     /// An enrollment token's validity is out of range.
     InvalidValidity = "invalid_validity",
 

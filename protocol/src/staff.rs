@@ -36,6 +36,36 @@ pub struct StaffInfo {
     pub org_id: OrgId,
 }
 
+/// An account as `GET /v1/staff/users` lists it: the person, and whether the account may sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccount {
+    #[serde(flatten)]
+    pub info: StaffInfo,
+    /// A disabled account cannot sign in and has no sessions; it is kept for the records.
+    pub disabled: bool,
+}
+
+/// `POST /v1/staff/me/password`: change one's own password, proving the current one.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+debug_redacted!(PasswordChange {
+    show: [],
+    hide: [current_password, new_password]
+});
+
+/// `POST /v1/staff/users/{id}/password`: set another account's password (it must sign in again).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordReset {
+    pub new_password: String,
+}
+debug_redacted!(PasswordReset {
+    show: [],
+    hide: [new_password]
+});
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Org {
     pub id: OrgId,

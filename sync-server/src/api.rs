@@ -10,7 +10,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use protocol::ErrorCode;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/staff/logout", post(staff_api::logout))
         .route("/v1/staff/me", get(staff_api::me))
+        .route("/v1/staff/me/password", post(staff_api::change_password))
         .route(
             "/v1/staff/orgs",
             get(staff_api::list_orgs).post(staff_api::create_org),
@@ -45,6 +46,19 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/staff/users",
             get(staff_api::list_users).post(staff_api::create_user),
+        )
+        .route(
+            "/v1/staff/users/{id}/disable",
+            post(staff_api::disable_user),
+        )
+        .route("/v1/staff/users/{id}/enable", post(staff_api::enable_user))
+        .route(
+            "/v1/staff/users/{id}/password",
+            post(staff_api::reset_password),
+        )
+        .route(
+            "/v1/staff/users/{id}/sessions",
+            delete(staff_api::end_sessions),
         )
         .route(
             "/v1/staff/content",

@@ -59,6 +59,8 @@ pub struct StaffConfig {
     pub session_hours: u32,
     /// Largest JSON body the staff API accepts.
     pub max_json_bytes: usize,
+    /// A session unused for this long ends, whatever `session_hours` says.
+    pub session_idle_minutes: u32,
     /// Sign-in attempts allowed per username, and per client address, in `login_window_seconds`
     /// (counted before the password is checked; a successful one is given back).
     pub login_attempts_per_user: usize,
@@ -99,6 +101,7 @@ impl Default for Config {
             staff: StaffConfig {
                 session_hours: 12,
                 max_json_bytes: 2 * 1024 * 1024,
+                session_idle_minutes: 30,
                 login_attempts_per_user: 5,
                 login_attempts_per_address: 20,
                 login_window_seconds: 300,

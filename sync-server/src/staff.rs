@@ -2,7 +2,10 @@
 //!
 //! Every password check, whichever door it comes through (the API, the console), goes through
 //! [`guard::LoginGuard`]: limited per username and per address, and a few at a time.
+//! A session ends at `session_hours`, or sooner when unused for `session_idle_minutes`, or when
+//! its account is disabled or its password reset ([`accounts`]).
 
+pub mod accounts;
 pub mod guard;
 
 use crate::db::{now_ms, to_ts};
@@ -12,7 +15,8 @@ use crate::secrets::{random_token, token_hash};
 use crate::state::AppState;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use protocol::staff::{LoginResponse, NewStaff, StaffInfo};
+use axum::http::StatusCode;
+use protocol::staff::{LoginResponse, NewStaff, StaffAccount, StaffInfo};
 use protocol::{ErrorCode, OrgId};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::net::IpAddr;
@@ -47,7 +51,11 @@ fn check_new_staff(s: &NewStaff) -> AppResult<()> {
             "用户名须为 3 到 40 位字母、数字、下划线、点或连字符",
         ));
     }
-    if s.password.chars().count() < 10 {
+    check_password(&s.password)
+}
+
+fn check_password(password: &str) -> AppResult<()> {
+    if password.chars().count() < 10 {
         return Err(AppError::bad_request(
             ErrorCode::WeakPassword,
             "密码至少 10 位",
@@ -56,13 +64,19 @@ fn check_new_staff(s: &NewStaff) -> AppResult<()> {
     Ok(())
 }
 
+/// Hashes `password` on the blocking pool, when the guard gives a turn (hashing costs what
+/// checking does).
+async fn hash(state: &AppState, password: String) -> AppResult<String> {
+    let _turn = state.logins.verification().await;
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::internal("hashing task", e))?
+}
+
 /// Creates an account. The password is hashed before the write transaction starts.
 pub async fn create(state: &AppState, actor: Actor, new: NewStaff) -> AppResult<StaffInfo> {
     check_new_staff(&new)?;
-    let password = new.password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::internal("hashing task", e))??;
+    let hash = hash(state, new.password.clone()).await?;
     state
         .db
         .write(move |tx| insert(tx, &actor, &new, &hash))
@@ -105,21 +119,26 @@ pub fn insert(
     })
 }
 
-pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<StaffInfo>> {
+/// The accounts in the actor's subtree, disabled ones too.
+pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<StaffAccount>> {
     state
         .db
         .read(move |tx| {
             let (cond, param) = actor.subtree_filter("org_id");
             let sql = format!(
-                "SELECT id, username, display_name, org_id FROM staff WHERE {cond} ORDER BY id"
+                "SELECT id, username, display_name, org_id, disabled_at IS NOT NULL
+                 FROM staff WHERE {cond} ORDER BY id"
             );
             let mut stmt = tx.prepare(&sql)?;
             let map = |r: &rusqlite::Row<'_>| {
-                Ok(StaffInfo {
-                    id: r.get(0)?,
-                    username: r.get(1)?,
-                    display_name: r.get(2)?,
-                    org_id: OrgId(r.get(3)?),
+                Ok(StaffAccount {
+                    info: StaffInfo {
+                        id: r.get(0)?,
+                        username: r.get(1)?,
+                        display_name: r.get(2)?,
+                        org_id: OrgId(r.get(3)?),
+                    },
+                    disabled: r.get(4)?,
                 })
             };
             let rows = stmt
@@ -152,13 +171,15 @@ pub async fn login(
 ) -> AppResult<LoginResponse> {
     let attempt = state.logins.begin(&username, ip)?;
     let hours = state.config.staff.session_hours;
+    let idle_ms = idle_ms(state);
     let user = username.clone();
     let found = state
         .db
         .read(move |tx| {
             Ok(tx
                 .query_row(
-                    "SELECT id, display_name, password_hash, org_id FROM staff WHERE username = ?1",
+                    "SELECT id, display_name, password_hash, org_id, disabled_at IS NOT NULL
+                     FROM staff WHERE username = ?1",
                     [&user],
                     |r| {
                         Ok((
@@ -166,6 +187,7 @@ pub async fn login(
                             r.get::<_, String>(1)?,
                             r.get::<_, String>(2)?,
                             r.get::<_, i64>(3)?,
+                            r.get::<_, bool>(4)?,
                         ))
                     },
                 )
@@ -176,26 +198,36 @@ pub async fn login(
         .as_ref()
         .map_or_else(|| DUMMY_HASH.clone(), |f| f.2.clone());
     let ok = verify(state, password, stored).await?;
-    let Some((id, display_name, _, org)) = found.filter(|_| ok) else {
+    let Some((id, display_name, _, org, disabled)) = found.filter(|_| ok) else {
         return Err(AppError::unauthorized(
             ErrorCode::InvalidCredentials,
             "用户名或密码不正确",
         ));
     };
     attempt.succeeded();
+    // Said only to someone who knows the password, so it tells a guesser nothing.
+    if disabled {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::AccountDisabled,
+            "这个账号已停用，请联系上级单位的管理员",
+        ));
+    }
     let token = random_token(32);
     let hash = token_hash(&token);
-    let expires = now_ms() + i64::from(hours) * 3_600_000;
+    let now = now_ms();
+    let expires = now + i64::from(hours) * 3_600_000;
     state
         .db
         .write(move |tx| {
             tx.execute(
-                "DELETE FROM staff_sessions WHERE expires_at < ?1",
-                [now_ms()],
+                "DELETE FROM staff_sessions WHERE expires_at < ?1 OR last_used_at < ?2",
+                params![now, now - idle_ms],
             )?;
             tx.execute(
-                "INSERT INTO staff_sessions (token_hash, staff_id, expires_at) VALUES (?1, ?2, ?3)",
-                params![hash, id, expires],
+                "INSERT INTO staff_sessions (token_hash, staff_id, expires_at, last_used_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![hash, id, expires, now],
             )?;
             Ok(())
         })
@@ -212,40 +244,80 @@ pub async fn login(
     })
 }
 
-/// The staff member behind a session token, if the session is still valid.
+/// How long a session may go unused.
+fn idle_ms(state: &AppState) -> i64 {
+    i64::from(state.config.staff.session_idle_minutes) * 60_000
+}
+
+/// A session's last use is written at most this often, so browsing the console is not a
+/// database write per request.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// The staff member behind a session token, if the session is still valid; a used session's
+/// idle clock starts again.
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<(StaffInfo, Actor)> {
     let hash = token_hash(token);
-    state.db.read(move |tx| {
-        let row = tx
-            .query_row(
-                "SELECT s.id, s.username, s.display_name, s.org_id, o.path
-                 FROM staff_sessions t JOIN staff s ON s.id = t.staff_id JOIN orgs o ON o.id = s.org_id
-                 WHERE t.token_hash = ?1 AND t.expires_at > ?2",
-                params![hash, now_ms()],
-                |r| {
-                    Ok((
-                        StaffInfo {
-                            id: r.get(0)?,
-                            username: r.get(1)?,
-                            display_name: r.get(2)?,
-                            org_id: OrgId(r.get(3)?),
-                        },
-                        r.get::<_, String>(4)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let (info, org_path) = row.ok_or_else(|| {
-            AppError::unauthorized(ErrorCode::InvalidSession, "登录已过期或无效，请重新登录")
-        })?;
-        let actor = Actor::Staff {
-            id: info.id,
-            org: info.org_id,
-            org_path,
-        };
-        Ok((info, actor))
-    })
-    .await
+    let (now, idle) = (now_ms(), idle_ms(state));
+    let (info, actor, last_used) = state
+        .db
+        .read({
+            let hash = hash.clone();
+            move |tx| session_at(tx, &hash, now, idle)
+        })
+        .await?;
+    if now - last_used >= TOUCH_EVERY_MS {
+        state
+            .db
+            .write(move |tx| {
+                tx.execute(
+                    "UPDATE staff_sessions SET last_used_at = ?2 WHERE token_hash = ?1",
+                    params![hash, now],
+                )?;
+                Ok(())
+            })
+            .await?;
+    }
+    Ok((info, actor))
+}
+
+/// The session `hash` as of `now`: its staff member, their authority, and when it was last used.
+/// Expired, idle for `idle_ms` or more, or of a disabled account: no session.
+fn session_at(
+    tx: &Transaction<'_>,
+    hash: &[u8],
+    now: i64,
+    idle_ms: i64,
+) -> AppResult<(StaffInfo, Actor, i64)> {
+    let row = tx
+        .query_row(
+            "SELECT s.id, s.username, s.display_name, s.org_id, o.path, t.last_used_at
+             FROM staff_sessions t JOIN staff s ON s.id = t.staff_id JOIN orgs o ON o.id = s.org_id
+             WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND t.last_used_at > ?2 - ?3
+               AND s.disabled_at IS NULL",
+            params![hash, now, idle_ms],
+            |r| {
+                Ok((
+                    StaffInfo {
+                        id: r.get(0)?,
+                        username: r.get(1)?,
+                        display_name: r.get(2)?,
+                        org_id: OrgId(r.get(3)?),
+                    },
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    let (info, org_path, last_used) = row.ok_or_else(|| {
+        AppError::unauthorized(ErrorCode::InvalidSession, "登录已过期或无效，请重新登录")
+    })?;
+    let actor = Actor::Staff {
+        id: info.id,
+        org: info.org_id,
+        org_path,
+    };
+    Ok((info, actor, last_used))
 }
 
 pub async fn logout(state: &AppState, token: &str) -> AppResult<()> {
@@ -266,10 +338,7 @@ pub async fn bootstrap(
     admin: NewStaff,
 ) -> AppResult<StaffInfo> {
     check_new_staff(&admin)?;
-    let password = admin.password.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::internal("hashing task", e))??;
+    let hash = hash(state, admin.password.clone()).await?;
     state
         .db
         .write(move |tx| {

@@ -4,6 +4,7 @@ use super::extract::{Json, Path, Query, StaffAuth, too_large};
 use crate::content::{self, ListQuery};
 use crate::error::{AppError, AppResult};
 use crate::multipart::MultipartForm;
+use crate::staff::accounts;
 use crate::state::AppState;
 use crate::workflow::inbox::{self, Filter};
 use crate::{kiosks, media, orgs, staff};
@@ -15,7 +16,8 @@ use protocol::ErrorCode;
 use protocol::content::ContentBody;
 use protocol::staff::{
     ContentRecord, ContentWrite, EnrollmentTokenCreated, KioskRecord, LoginRequest, LoginResponse,
-    MediaUploaded, MoveKiosk, NewEnrollmentToken, NewOrg, NewStaff, Org, StaffInfo,
+    MediaUploaded, MoveKiosk, NewEnrollmentToken, NewOrg, NewStaff, Org, PasswordChange,
+    PasswordReset, StaffAccount, StaffInfo,
 };
 use protocol::{ContentId, KioskId};
 use std::net::SocketAddr;
@@ -58,8 +60,63 @@ pub async fn create_org(
 pub async fn list_users(
     State(state): State<AppState>,
     auth: StaffAuth,
-) -> AppResult<Json<Vec<StaffInfo>>> {
+) -> AppResult<Json<Vec<StaffAccount>>> {
     Ok(Json(staff::list(&state, auth.actor).await?))
+}
+
+pub async fn disable_user(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    accounts::disable(&state, auth.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn enable_user(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    accounts::enable(&state, auth.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<i64>,
+    Json(reset): Json<PasswordReset>,
+) -> AppResult<StatusCode> {
+    accounts::reset_password(&state, auth.actor, id, reset.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    accounts::end_sessions(&state, auth.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    auth: StaffAuth,
+    Json(change): Json<PasswordChange>,
+) -> AppResult<StatusCode> {
+    accounts::change_own_password(
+        &state,
+        auth.actor,
+        &auth.token,
+        change.current_password,
+        change.new_password,
+        Some(client.ip()),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn create_user(

@@ -9,7 +9,7 @@
 //! action goes through the same domain functions as the JSON API, so a user sees and changes only
 //! their org and what is below it.
 //!
-//! One module per page (`auth`, `dashboard`, `news`, `library`, `forms`, `submissions`,
+//! One module per page (`auth`, `accounts`, `dashboard`, `news`, `library`, `forms`, `submissions`,
 //! `kiosks`, `orgs`), over `session` (who is asking) and `page` (the frame and what every page
 //! shares).
 
@@ -17,6 +17,7 @@
 // the `Ok`, so boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
+mod accounts;
 mod auth;
 mod dashboard;
 mod files;
@@ -94,6 +95,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/kiosks/{id}/revoke", post(kiosks::revoke))
         .route("/console/orgs", get(orgs::orgs).post(orgs::create_org))
         .route("/console/users", post(orgs::create_user))
+        .route("/console/users/{id}/disable", post(accounts::disable))
+        .route("/console/users/{id}/enable", post(accounts::enable))
+        .route("/console/users/{id}/sessions", post(accounts::end_sessions))
+        .route(
+            "/console/users/{id}/password",
+            post(accounts::reset_password),
+        )
+        .route(
+            "/console/account",
+            get(accounts::account).post(accounts::change_password),
+        )
 }
 
 /// Every console response: the CSP and friends.

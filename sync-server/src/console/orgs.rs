@@ -45,7 +45,33 @@ pub async fn orgs(State(state): State<AppState>, s: Session, Query(q): Query<Not
                 }
                 div {
                     h2 { (tr(l, "用户", "Users")) }
-                    table { tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (name_of(u.org_id)) } } } } }
+                    table { tbody { @for u in &users { tr {
+                        td { (u.info.username) } td { (u.info.display_name) } td { (name_of(u.info.org_id)) }
+                        td { @if u.disabled { span.pill.bad { (tr(l, "已停用", "Disabled")) } } }
+                        td { @if u.info.id != s.info.id {
+                            @let id = u.info.id;
+                            @if u.disabled {
+                                form.inline method="post" action=(format!("/console/users/{id}/enable")) {
+                                    input type="hidden" name="_csrf" value=(s.csrf);
+                                    button type="submit" { (tr(l, "启用", "Enable")) }
+                                }
+                            } @else {
+                                form.inline method="post" action=(format!("/console/users/{id}/disable")) {
+                                    input type="hidden" name="_csrf" value=(s.csrf);
+                                    button type="submit" { (tr(l, "停用", "Disable")) }
+                                }
+                            }
+                            form.inline method="post" action=(format!("/console/users/{id}/sessions")) {
+                                input type="hidden" name="_csrf" value=(s.csrf);
+                                button type="submit" { (tr(l, "强制下线", "End sessions")) }
+                            }
+                            form.inline method="post" action=(format!("/console/users/{id}/password")) {
+                                input type="hidden" name="_csrf" value=(s.csrf);
+                                input name="new_password" type="password" required minlength="10" autocomplete="new-password" placeholder=(tr(l, "新密码（至少 10 位）", "New password (10+)"));
+                                button type="submit" { (tr(l, "重置密码", "Reset password")) }
+                            }
+                        } }
+                    } } } }
                     form.card method="post" action="/console/users" {
                         input type="hidden" name="_csrf" value=(s.csrf);
                         label { (tr(l, "用户名", "Username")) input name="username" required; }

@@ -103,6 +103,8 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
                             input type="hidden" name="_csrf" value=(session.csrf);
                             button.link type="submit" { (tr(l, "退出登录", "Sign out")) }
                         }
+                        a href="/console/account" { (tr(l, "修改密码", "Change password")) }
+                        " · "
                         a href=(other_lang(l)) { (tr(l, "English", "中文")) }
                     }
                 }
