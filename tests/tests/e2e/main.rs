@@ -1,4 +1,6 @@
-//! End-to-end tests: the real sync server over real TLS, driven by the real kiosk client.
+//! End-to-end tests: the real sync server over real TLS, driven by the real kiosk client, and
+//! (`ui`) the touchscreen app in iced's headless simulator over a kiosk synced from it. One test
+//! binary, so the whole workspace links it once.
 
 mod catalog;
 mod console;
@@ -18,3 +20,4 @@ mod rotation;
 mod scope;
 mod workflow;
 mod submissions;
+mod ui;
