@@ -220,6 +220,7 @@ pub async fn authenticate(state: &AppState, credentials: &str) -> AppResult<Kios
 }
 
 pub async fn info(state: &AppState, kiosk: Kiosk) -> AppResult<KioskInfo> {
+    let tls_pins = state.tls_pins.to_vec();
     state
         .db
         .read(move |tx| {
@@ -232,12 +233,12 @@ pub async fn info(state: &AppState, kiosk: Kiosk) -> AppResult<KioskInfo> {
                 kiosk_id: kiosk.id,
                 name,
                 org: orgs::summary(tx, kiosk.org)?,
+                tls_pins,
             })
         })
         .await
 }
 
-    let tls_pins = state.tls_pins.to_vec();
 pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<KioskRecord>> {
     state
         .db
@@ -250,7 +251,6 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<KioskRecord>>
             );
             let rows = tx
                 .prepare(&sql)?
-                tls_pins,
                 .query_map([path], |r| {
                     Ok(KioskRecord {
                         id: KioskId(r.get(0)?),
