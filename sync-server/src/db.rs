@@ -8,6 +8,9 @@
 //! process's hub does not hear of them, so `app` polls the feed head once a second and wakes the
 //! orgs of anything newer than it announced.
 //!
+//! Employees' answers are in this file, so it is owner-only: the data dir is made 0700 and the
+//! database and its WAL files 0600 (also when an older server left them readable by others).
+//!
 //! Every time column holds milliseconds since the Unix epoch; [`to_ts`] and [`to_ms`] are the
 //! one place they meet `jiff::Timestamp`, the type of every time on the wire.
 
@@ -40,9 +43,41 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Creates `dir` (and its parents) if needed and makes it owner-only (0700).
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Makes the database at `path` owner-only (0600), creating it empty if it is not there:
+/// SQLite gives its WAL and shared-memory files the database file's mode.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 impl Db {
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    /// Opens (creating if needed) the database at `path`, owner-only, and applies pending
+    /// migrations.
     pub fn open(path: &Path) -> anyhow::Result<Db> {
+        make_private(path)?;
         let mut writer = Connection::open(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer)?;

@@ -43,7 +43,7 @@ impl AppState {
         bound: SocketAddr,
     ) -> anyhow::Result<(AppState, Identity, watch::Sender<bool>)> {
         let dir = config.data_dir()?;
-        std::fs::create_dir_all(&dir)
+        crate::db::create_private_dir(&dir)
             .with_context(|| format!("cannot create data dir {}", dir.display()))?;
         crate::secrets::refuse_lost_keys(&dir, &config.tls)?;
         let db = Db::open(&dir.join("server.db"))

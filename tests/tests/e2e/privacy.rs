@@ -69,3 +69,29 @@ async fn the_csv_export_carries_no_formula_into_excel() {
         "no cell starts with '=': {csv}"
     );
 }
+
+#[tokio::test]
+async fn the_data_dir_and_the_database_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    // A data dir the server creates itself (the test's temp dir is made 0700 by tempfile).
+    let server =
+        TestServer::start_with(|c| c.data_dir = c.data_dir.take().map(|d| d.join("data"))).await;
+    server.init().await;
+    let dir = server
+        .state
+        .config
+        .data_dir
+        .clone()
+        .expect("the test sets a data dir");
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&dir), 0o700, "the data dir");
+    for file in ["server.db", "server.db-wal", "server.db-shm"] {
+        assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+}
