@@ -19,11 +19,26 @@ pub struct Config {
     pub public_url: Option<Url>,
     /// Where the database, media and generated certificate live. Default: the platform data dir.
     pub data_dir: Option<PathBuf>,
+    /// A connection that has not sent a whole request header this long after it began one (or
+    /// after the TLS handshake) is closed, so slow or stalled clients cannot hold connections.
+    pub header_read_timeout_seconds: u64,
     pub tls: TlsConfig,
     pub media: MediaConfig,
     pub staff: StaffConfig,
     pub feed: FeedConfig,
     pub enrollment: EnrollmentConfig,
+    pub retention: RetentionConfig,
+}
+
+/// How long employees' answers are kept once their case is closed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Answers of a case closed (replied, approved or rejected) this many days ago are erased;
+    /// the case, its status, reply and history stay.
+    pub answers_days_after_closed: u32,
+    /// How often the server looks for answers to erase.
+    pub check_every_hours: u32,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -91,6 +106,7 @@ impl Default for Config {
             listen: SocketAddr::from(([0, 0, 0, 0], 8443)),
             public_url: None,
             data_dir: None,
+            header_read_timeout_seconds: 10,
             tls: TlsConfig::default(),
             media: MediaConfig {
                 max_upload_bytes: 20 * 1024 * 1024,
@@ -115,6 +131,10 @@ impl Default for Config {
             enrollment: EnrollmentConfig {
                 default_valid_minutes: 24 * 60,
                 max_valid_minutes: 30 * 24 * 60,
+            },
+            retention: RetentionConfig {
+                answers_days_after_closed: 365,
+                check_every_hours: 24,
             },
         }
     }
