@@ -85,8 +85,6 @@ error_codes! {
     OutsideYourOrg = "outside_your_org",
     /// No such item (or not visible to the caller).
     NotFound = "not_found",
-    /// Only staff of the top org may do this (read the audit log).
-    TopOrgOnly = "top_org_only",
 
     // Enrollment.
     /// The enrollment token does not exist.
@@ -186,6 +184,10 @@ error_codes! {
     ReplyTooLong = "reply_too_long",
     /// Too many status checks; try again later.
     TooManyChecks = "too_many_checks",
+    /// The request's address (path and query) is over the server's limit.
+    UriTooLong = "uri_too_long",
+    /// The `Range` asked for lies outside the file; `Content-Range` gives its length.
+    RangeNotSatisfiable = "range_not_satisfiable",
 }
 
 impl std::fmt::Display for ErrorCode {

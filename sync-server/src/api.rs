@@ -105,8 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/staff/submissions/{id}/status",
             post(staff_api::change_submission),
-        )
-        .route("/v1/staff/audit", get(staff_api::audit_log));
+        );
     let json_limit = state.config.staff.max_json_bytes;
     let console = crate::console::router(&state).layer(axum::middleware::map_response(
         crate::console::secure_headers,
@@ -116,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .merge(console)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(refuse_long_uri))
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(panicked))
@@ -129,6 +129,23 @@ async fn not_found() -> AppError {
         ErrorCode::NoSuchEndpoint,
         "没有这个接口",
     )
+}
+
+/// The longest request address (path and query) answered; no endpoint needs more than a few
+/// hundred bytes. (Past 64 KiB the HTTP layer itself answers a bare 414 before routing.)
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+async fn refuse_long_uri(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if len > MAX_URI_BYTES {
+        return AppError::new(
+            StatusCode::URI_TOO_LONG,
+            ErrorCode::UriTooLong,
+            format!("请求地址太长：最多 {MAX_URI_BYTES} 字节"),
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 async fn method_not_allowed() -> AppError {

@@ -67,9 +67,6 @@ impl Application {
         let router = api::router(self.state.clone());
         let scheduler = tokio::spawn(run_scheduler(self.state.clone()));
         let watcher = tokio::spawn(watch_other_writers(self.state.clone()));
-        let retention = tokio::spawn(crate::workflow::retention::run_periodically(
-            self.state.clone(),
-        ));
         let shutdown = self.shutdown;
         let stopper = handle.clone();
         tokio::spawn(async move {
@@ -83,15 +80,23 @@ impl Application {
         let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
             .handshake_timeout(Duration::from_secs(10))
             .acceptor(axum_server::accept::NoDelayAcceptor::new());
-        axum_server::from_tcp(self.listener)?
+        let mut server = axum_server::from_tcp(self.listener)?
             .acceptor(acceptor)
-            .handle(handle)
+            .handle(handle);
+        // A stalled client (half a request header, then nothing) is let go instead of being
+        // held for as long as it likes. HTTP/1 only: HTTP/2 has its own keep-alive and limits.
+        let header_timeout = Duration::from_secs(self.state.config.header_read_timeout_seconds);
+        server
+            .http_builder()
+            .http1()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(header_timeout);
+        server
             .serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .await
             .context("server failed")?;
         scheduler.abort();
         watcher.abort();
-        retention.abort();
         Ok(())
     }
 }

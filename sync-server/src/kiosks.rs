@@ -294,13 +294,25 @@ fn kiosk_org(tx: &rusqlite::Transaction<'_>, id: &KioskId) -> AppResult<OrgId> {
     .ok_or_else(|| AppError::not_found(&format!("终端 {id}")))
 }
 
+/// The org of a kiosk the actor may act on. A kiosk outside the actor's subtree reads as
+/// unknown (404, not 403), so the answer does not tell whether another org has it.
+fn own_kiosk_org(tx: &rusqlite::Transaction<'_>, actor: &Actor, id: &KioskId) -> AppResult<OrgId> {
+    let org = kiosk_org(tx, id)?;
+    match actor.check_org(tx, org) {
+        Err(e) if e.code == ErrorCode::OutsideYourOrg => {
+            Err(AppError::not_found(&format!("终端 {id}")))
+        }
+        checked => checked.map(|()| org),
+    }
+}
+
 /// Revokes a kiosk: every later call with its credentials is refused, its stream is closed.
 pub async fn revoke(state: &AppState, actor: Actor, id: KioskId) -> AppResult<()> {
     let kiosk = id.clone();
     state
         .db
         .write(move |tx| {
-            actor.check_org(tx, kiosk_org(tx, &kiosk)?)?;
+            own_kiosk_org(tx, &actor, &kiosk)?;
             tx.execute(
                 "UPDATE kiosks SET revoked_at = coalesce(revoked_at, ?1) WHERE id = ?2",
                 params![now_ms(), kiosk.0],
@@ -319,7 +331,7 @@ pub async fn move_to(state: &AppState, actor: Actor, id: KioskId, org: OrgId) ->
     state
         .db
         .write(move |tx| {
-            actor.check_org(tx, kiosk_org(tx, &kiosk)?)?;
+            own_kiosk_org(tx, &actor, &kiosk)?;
             actor.check_org(tx, org)?;
             tx.execute(
                 "UPDATE kiosks SET org_id = ?1, scope_epoch = scope_epoch + 1 WHERE id = ?2",

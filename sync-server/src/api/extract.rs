@@ -24,6 +24,37 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
     }
 }
 
+/// [`Json`] with a body limit of `MAX` bytes, below the router's: for kiosk bodies that are
+/// small by nature (enrollment, heartbeat, status check), so nobody can park megabytes there.
+pub struct SmallJson<T, const MAX: usize>(pub T);
+
+impl<T, S, const MAX: usize> FromRequest<S> for SmallJson<T, MAX>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        use futures_util::StreamExt;
+        let (parts, body) = req.into_parts();
+        let mut stream = body.into_data_stream();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| {
+                AppError::bad_request(ErrorCode::UnreadableBody, "请求内容无法读取：连接中断")
+            })?;
+            if bytes.len() + chunk.len() > MAX {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let req = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(SmallJson(value))
+    }
+}
+
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(AppError))]
 pub struct Query<T>(pub T);

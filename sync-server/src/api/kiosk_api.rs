@@ -1,6 +1,6 @@
 //! Kiosk-facing endpoints: enroll, who-am-I, the delta feed, live events, media.
 
-use super::extract::{Json, KioskAuth, Path, Query};
+use super::extract::{Json, KioskAuth, Path, Query, SmallJson};
 use crate::content::feed_head;
 use crate::error::{AppError, AppResult};
 use crate::feed::{self, WireChanges};
@@ -23,9 +23,12 @@ pub async fn health() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
+/// The largest enrollment, heartbeat or status-check body: a few hundred bytes in use.
+pub const SMALL_BODY_LIMIT: usize = 4 * 1024;
+
 pub async fn enroll(
     State(state): State<AppState>,
-    Json(req): Json<EnrollRequest>,
+    SmallJson(req): SmallJson<EnrollRequest, SMALL_BODY_LIMIT>,
 ) -> AppResult<Json<EnrollResponse>> {
     Ok(Json(kiosks::enroll(&state, req).await?))
 }
@@ -53,7 +56,12 @@ pub async fn changes(
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<Cursor>())
         .transpose()
-        .map_err(|e| AppError::bad_request(ErrorCode::InvalidCursor, e.to_string()))?;
+        .map_err(|e| {
+            AppError::bad_request(
+                ErrorCode::InvalidCursor,
+                format!("同步位置（since）无法识别，请不带 since 从头同步：{e}"),
+            )
+        })?;
     let feed = &state.config.feed;
     let limit = q
         .limit
@@ -74,11 +82,16 @@ struct Listener {
     kiosk: watch::Receiver<u64>,
     shutdown: watch::Receiver<bool>,
     first: Option<u64>,
+    /// The kiosk was revoked or moved before the stream subscribed: its first notice is `reset`.
+    stale: bool,
     ended: bool,
 }
 
 impl Listener {
     async fn next(&mut self) -> Wake {
+        if std::mem::take(&mut self.stale) {
+            return Wake::Reset;
+        }
         if let Some(seq) = self.first.take() {
             return Wake::Changes(seq);
         }
@@ -110,15 +123,33 @@ pub async fn events(
     State(state): State<AppState>,
     KioskAuth(kiosk): KioskAuth,
 ) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let head = state.db.read(feed_head).await?;
+    // Subscribe to the kiosk's channel first, then read: a revoke or move that committed between
+    // authentication and the subscription woke nobody, so the read must see it instead. (Either
+    // the subscription came first and hears the wake, or the commit did and the read sees it.)
+    let kiosk_changes = state.hub.subscribe_kiosk(&kiosk.id);
+    let id = kiosk.id.clone();
+    let (org, epoch) = (kiosk.org, kiosk.epoch);
+    let (head, current) = state
+        .db
+        .read(move |tx| {
+            let current: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM kiosks WHERE id = ?1 AND revoked_at IS NULL
+                                 AND org_id = ?2 AND scope_epoch = ?3)",
+                rusqlite::params![id.0, org.0, epoch],
+                |r| r.get(0),
+            )?;
+            Ok((feed_head(tx)?, current))
+        })
+        .await?;
     let listener = Listener {
         orgs: ids_in_path(&kiosk.org_path)
             .into_iter()
             .map(|org| state.hub.subscribe_org(org, head))
             .collect(),
-        kiosk: state.hub.subscribe_kiosk(&kiosk.id),
+        kiosk: kiosk_changes,
         shutdown: state.shutdown.clone(),
         first: Some(head),
+        stale: !current,
         ended: false,
     };
     let stream = futures_util::stream::unfold(listener, |mut l| async move {
@@ -146,7 +177,10 @@ pub async fn media(
     req: Request,
 ) -> AppResult<Response> {
     let hash: MediaHash = hash.parse().map_err(|e: protocol::ids::InvalidMediaHash| {
-        AppError::bad_request(ErrorCode::InvalidHash, e.to_string())
+        AppError::bad_request(
+            ErrorCode::InvalidHash,
+            format!("图片地址有误：应为 64 位十六进制的 SHA-256：{e}"),
+        )
     })?;
     let etag = format!("\"{hash}\"");
     let (path, mime) = media::locate(&state, hash).await?;
@@ -170,6 +204,21 @@ pub async fn media(
                 "media file missing",
                 path.display().to_string(),
             ));
+        }
+        if served.status() == StatusCode::RANGE_NOT_SATISFIABLE {
+            // The standard body, keeping `Content-Range: bytes */<length>`.
+            let mut refused = AppError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                ErrorCode::RangeNotSatisfiable,
+                "请求的范围（Range）超出了文件大小：请从头下载",
+            )
+            .into_response();
+            if let Some(range) = served.headers().get(header::CONTENT_RANGE) {
+                refused
+                    .headers_mut()
+                    .insert(header::CONTENT_RANGE, range.clone());
+            }
+            return Ok(refused);
         }
         served.map(axum::body::Body::new)
     };
@@ -203,7 +252,7 @@ pub async fn submit(
 pub async fn status_check(
     State(state): State<AppState>,
     KioskAuth(kiosk): KioskAuth,
-    Json(query): Json<protocol::workflow::StatusQuery>,
+    SmallJson(query): SmallJson<protocol::workflow::StatusQuery, SMALL_BODY_LIMIT>,
 ) -> AppResult<Json<protocol::workflow::StatusAnswer>> {
     Ok(Json(
         workflow::status_check::check(&state, kiosk, query).await?,
@@ -213,8 +262,11 @@ pub async fn status_check(
 pub async fn heartbeat(
     State(state): State<AppState>,
     KioskAuth(kiosk): KioskAuth,
-    Json(beat): Json<protocol::workflow::Heartbeat>,
+    SmallJson(beat): SmallJson<protocol::workflow::Heartbeat, SMALL_BODY_LIMIT>,
 ) -> AppResult<StatusCode> {
     workflow::fleet::heartbeat(&state, kiosk, beat).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[cfg(test)]
+mod tests;

@@ -390,12 +390,33 @@ pub async fn form_version(
     state
         .db
         .read(move |tx| {
+            let unknown = || AppError::not_found(&format!("表单 {id} 的第 {version} 版"));
             let org: Option<i64> = tx
                 .prepare_cached("SELECT org_id FROM content WHERE id = ?1")?
                 .query_row([&id.0], |r| r.get(0))
                 .optional()?;
-            if let Some(org) = org {
-                actor.check_org(tx, OrgId(org))?;
+            // Out of the caller's subtree reads as unknown, so the answer does not tell whether
+            // another org has the form.
+            let visible = match org {
+                Some(org) => match actor.check_org(tx, OrgId(org)) {
+                    Ok(()) => true,
+                    Err(e) if e.code == ErrorCode::OutsideYourOrg => false,
+                    Err(e) => return Err(e),
+                },
+                // A deleted form: its feed rows outlive it and say where it was published.
+                None => {
+                    let (cond, path) = actor.subtree_filter("org_id");
+                    tx.query_row(
+                        &format!(
+                            "SELECT EXISTS(SELECT 1 FROM feed WHERE content_id = ?2 AND {cond})"
+                        ),
+                        params![path, id.0],
+                        |r| r.get(0),
+                    )?
+                }
+            };
+            if !visible {
+                return Err(unknown());
             }
             let body: String = tx
                 .prepare_cached(
@@ -403,7 +424,7 @@ pub async fn form_version(
                 )?
                 .query_row(params![id.0, version], |r| r.get(0))
                 .optional()?
-                .ok_or_else(|| AppError::not_found(&format!("表单 {id} 的第 {version} 版")))?;
+                .ok_or_else(unknown)?;
             Ok(serde_json::from_str(&body)?)
         })
         .await

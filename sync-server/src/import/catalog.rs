@@ -301,11 +301,17 @@ fn parse_row(
                 .collect::<Vec<_>>()
                 .join("；")
         })?;
+    let cover_file = opt(Column::CoverFile);
+    if let Some(name) = &cover_file
+        && super::file_inside(Path::new(""), name).is_err()
+    {
+        return Err(format!("封面文件{}", super::outside(name)));
+    }
     Ok(Row {
         line,
         key,
         item,
-        cover_file: opt(Column::CoverFile),
+        cover_file,
     })
 }
 
@@ -339,20 +345,29 @@ fn validate_all(
     Ok((first_line.into_keys().collect(), bad))
 }
 
-fn find_cover(dir: &Path, row: &Row) -> Option<PathBuf> {
+fn find_cover(dir: &Path, row: &Row) -> Option<Result<PathBuf, String>> {
     if let Some(name) = &row.cover_file {
-        return Some(dir.join(name));
+        return Some(super::file_inside(dir, name));
     }
     let isbn = row.item.isbn.as_ref()?;
     ["jpg", "jpeg", "png", "webp"]
         .iter()
-        .map(|ext| dir.join(format!("{isbn}.{ext}")))
-        .find(|p| p.exists())
+        .map(|ext| format!("{isbn}.{ext}"))
+        .find(|name| dir.join(name).exists())
+        .map(|name| super::file_inside(dir, &name))
 }
 
 async fn attach_cover(state: &AppState, dir: &Path, row: &mut Row, report: &mut Report) {
-    let Some(path) = find_cover(dir, row) else {
-        return;
+    let path = match find_cover(dir, row) {
+        None => return,
+        Some(Ok(path)) => path,
+        Some(Err(why)) => {
+            report.warnings.push(RowError {
+                line: row.line,
+                message: format!("封面未导入：封面文件{why}"),
+            });
+            return;
+        }
     };
     let stored: AppResult<MediaHash> = async {
         let bytes = tokio::fs::read(&path).await?;

@@ -31,7 +31,7 @@ use protocol::content::{NewsArticle, NewsCategory};
 use protocol::staff::ContentWrite;
 use protocol::{ContentBody, ContentId, MediaHash, OrgId};
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use url::Url;
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +146,12 @@ pub async fn resolve_org(state: &AppState, org: OrgRef) -> AppResult<OrgId> {
         .await
 }
 
+/// An image the article names, as a file in the article's folder (see [`super::file_inside`]).
+fn inside(dir: &Path, name: &str) -> AppResult<PathBuf> {
+    super::file_inside(dir, name)
+        .map_err(|why| AppError::bad_request(ErrorCode::MissingImage, format!("图片{why}")))
+}
+
 async fn upload_file(state: &AppState, path: &Path) -> AppResult<MediaHash> {
     let bytes = tokio::fs::read(path).await.map_err(|e| {
         AppError::bad_request(
@@ -174,7 +180,7 @@ async fn upload_body_images(
     let mut text = body.to_owned();
     let mut hashes = Vec::new();
     for url in local {
-        let hash = upload_file(state, &dir.join(&url)).await?;
+        let hash = upload_file(state, &inside(dir, &url)?).await?;
         text = text.replace(&format!("]({url})"), &format!("](media:{hash})"));
         hashes.push(hash);
     }
@@ -226,7 +232,7 @@ pub async fn publish_text(
     };
     let dir = file.parent().unwrap_or(Path::new("."));
     let cover = match &front.cover {
-        Some(Cover::File(name)) => Some(upload_file(state, &dir.join(name)).await?),
+        Some(Cover::File(name)) => Some(upload_file(state, &inside(dir, name)?).await?),
         Some(Cover::Generated(true)) => {
             let png = covers::generate(&slug, Some(front.category), 1280, 720);
             let stored = media::store_upload(state, png).await?;

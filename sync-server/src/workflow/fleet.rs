@@ -10,8 +10,17 @@ use crate::error::AppResult;
 use crate::kiosks::Kiosk;
 use crate::state::AppState;
 
-/// Stores a kiosk's heartbeat.
-pub async fn heartbeat(state: &AppState, kiosk: Kiosk, beat: Heartbeat) -> AppResult<()> {
+/// The longest version string kept, as at enrollment; the console shows it.
+pub const VERSION_CHARS: usize = 40;
+/// The longest cursor kept (`<epoch>.<seq>` is under 25 characters).
+pub const CURSOR_CHARS: usize = 64;
+
+/// Stores a kiosk's heartbeat, its free-text fields cut to what the console can show.
+pub async fn heartbeat(state: &AppState, kiosk: Kiosk, mut beat: Heartbeat) -> AppResult<()> {
+    beat.version = beat.version.trim().chars().take(VERSION_CHARS).collect();
+    beat.cursor = beat
+        .cursor
+        .map(|c| c.trim().chars().take(CURSOR_CHARS).collect());
     let json = serde_json::to_string(&beat)?;
     state
         .db

@@ -10,6 +10,7 @@ mod enroll;
 mod errors;
 mod events;
 mod feed;
+mod hardening;
 mod kiosk_core;
 mod media;
 mod news;
