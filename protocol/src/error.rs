@@ -85,6 +85,8 @@ error_codes! {
     OutsideYourOrg = "outside_your_org",
     /// No such item (or not visible to the caller).
     NotFound = "not_found",
+    /// Only staff of the top org may do this (read the audit log).
+    TopOrgOnly = "top_org_only",
 
     // Enrollment.
     /// The enrollment token does not exist.

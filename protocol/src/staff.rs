@@ -66,6 +66,34 @@ debug_redacted!(PasswordReset {
     hide: [new_password]
 });
 
+/// What a staff member (or the server itself) did with employees' answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// Opened one submission with its answers.
+    View,
+    /// Exported submissions with their answers as CSV.
+    Export,
+    /// Changed a submission's status (the answer shows its answers).
+    Change,
+    /// Erased answers whose retention period had passed (by the server, no staff member).
+    Erase,
+}
+
+/// One line of the audit log, `GET /v1/staff/audit` (the top org's staff only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Timestamp,
+    /// The staff member; `None` for the server itself (retention) or the operator's CLI.
+    pub staff_id: Option<i64>,
+    /// Their user name and display name at the time of reading this log.
+    pub staff_name: String,
+    pub action: AuditAction,
+    /// Receipt codes of the submissions concerned.
+    pub receipts: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Org {
     pub id: OrgId,

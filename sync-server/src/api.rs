@@ -105,7 +105,8 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/staff/submissions/{id}/status",
             post(staff_api::change_submission),
-        );
+        )
+        .route("/v1/staff/audit", get(staff_api::audit_log));
     let json_limit = state.config.staff.max_json_bytes;
     let console = crate::console::router(&state).layer(axum::middleware::map_response(
         crate::console::secure_headers,

@@ -67,6 +67,9 @@ impl Application {
         let router = api::router(self.state.clone());
         let scheduler = tokio::spawn(run_scheduler(self.state.clone()));
         let watcher = tokio::spawn(watch_other_writers(self.state.clone()));
+        let retention = tokio::spawn(crate::workflow::retention::run_periodically(
+            self.state.clone(),
+        ));
         let shutdown = self.shutdown;
         let stopper = handle.clone();
         tokio::spawn(async move {
@@ -97,6 +100,7 @@ impl Application {
             .context("server failed")?;
         scheduler.abort();
         watcher.abort();
+        retention.abort();
         Ok(())
     }
 }

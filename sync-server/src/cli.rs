@@ -8,6 +8,7 @@ use crate::demo;
 use crate::import::{catalog, news};
 use crate::orgs::{self, Actor};
 use crate::state::AppState;
+use crate::workflow::retention;
 use crate::{kiosks, media, staff};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -73,6 +74,13 @@ enum Command {
     /// The kiosk fleet.
     #[command(subcommand)]
     Kiosk(KioskCommand),
+    /// Erase the answers of cases closed longer ago than `retention.answers_days_after_closed`
+    /// (the running server does this itself every `retention.check_every_hours`).
+    Retention {
+        /// Say what would be erased, and erase nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the server key's pin (SHA-256 of its public key), as enrollment strings carry it.
     Fingerprint,
     /// Rotate the generated TLS key without enrolling the kiosks again.
@@ -455,6 +463,26 @@ async fn run_operator(state: &AppState, command: Command) -> anyhow::Result<()> 
             println!("moved");
         }
         Command::Fingerprint => println!("{}", state.fingerprint),
+        Command::Retention { dry_run } => {
+            let run = if dry_run {
+                retention::Run::DryRun
+            } else {
+                retention::Run::Erase
+            };
+            let report = retention::run(state, crate::db::now_ms(), run).await?;
+            let verb = match run {
+                retention::Run::DryRun => "would erase",
+                retention::Run::Erase => "erased",
+            };
+            println!(
+                "{verb} the answers of {} cases closed before {}",
+                report.receipts.len(),
+                crate::db::to_ts(report.closed_before)
+            );
+            for receipt in &report.receipts {
+                println!("{receipt}");
+            }
+        }
         Command::PublishNews { file, org } => {
             let (outcome, id) = news::publish(state, op, &file, org.map(OrgId)).await?;
             println!(

@@ -27,6 +27,18 @@ pub struct Config {
     pub staff: StaffConfig,
     pub feed: FeedConfig,
     pub enrollment: EnrollmentConfig,
+    pub retention: RetentionConfig,
+}
+
+/// How long employees' answers are kept once their case is closed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Answers of a case closed (replied, approved or rejected) this many days ago are erased;
+    /// the case, its status, reply and history stay.
+    pub answers_days_after_closed: u32,
+    /// How often the server looks for answers to erase.
+    pub check_every_hours: u32,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -119,6 +131,10 @@ impl Default for Config {
             enrollment: EnrollmentConfig {
                 default_valid_minutes: 24 * 60,
                 max_valid_minutes: 30 * 24 * 60,
+            },
+            retention: RetentionConfig {
+                answers_days_after_closed: 365,
+                check_every_hours: 24,
             },
         }
     }

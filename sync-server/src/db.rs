@@ -28,6 +28,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/003_submissions.sql")),
     M::up(include_str!("db/004_workflow.sql")),
     M::up(include_str!("db/005_staff_accounts.sql")),
+    M::up(include_str!("db/006_privacy.sql")),
 ];
 
 #[derive(Clone)]

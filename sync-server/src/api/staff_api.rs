@@ -6,6 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::multipart::MultipartForm;
 use crate::staff::accounts;
 use crate::state::AppState;
+use crate::workflow::audit;
 use crate::workflow::inbox::{self, Filter};
 use crate::{kiosks, media, orgs, staff};
 use axum::extract::multipart::MultipartRejection;
@@ -15,9 +16,9 @@ use axum::response::IntoResponse;
 use protocol::ErrorCode;
 use protocol::content::ContentBody;
 use protocol::staff::{
-    ContentRecord, ContentWrite, EnrollmentTokenCreated, KioskRecord, LoginRequest, LoginResponse,
-    MediaUploaded, MoveKiosk, NewEnrollmentToken, NewOrg, NewStaff, Org, PasswordChange,
-    PasswordReset, StaffAccount, StaffInfo,
+    AuditEntry, ContentRecord, ContentWrite, EnrollmentTokenCreated, KioskRecord, LoginRequest,
+    LoginResponse, MediaUploaded, MoveKiosk, NewEnrollmentToken, NewOrg, NewStaff, Org,
+    PasswordChange, PasswordReset, StaffAccount, StaffInfo,
 };
 use protocol::{ContentId, KioskId};
 use std::net::SocketAddr;
@@ -319,5 +320,27 @@ pub async fn export_submissions(
             ),
         ],
         csv,
+    ))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct AuditQuery {
+    before: Option<i64>,
+    #[serde(default = "audit_page")]
+    limit: u32,
+}
+
+fn audit_page() -> u32 {
+    100
+}
+
+/// `GET /v1/staff/audit?before=&limit=`: the top org's staff only.
+pub async fn audit_log(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Json<Vec<AuditEntry>>> {
+    Ok(Json(
+        audit::list(&state, auth.actor, q.before, q.limit).await?,
     ))
 }

@@ -9,7 +9,7 @@
 //! action goes through the same domain functions as the JSON API, so a user sees and changes only
 //! their org and what is below it.
 //!
-//! One module per page (`auth`, `accounts`, `dashboard`, `news`, `library`, `forms`, `submissions`,
+//! One module per page (`auth`, `accounts`, `audit`, `dashboard`, `news`, `library`, `forms`, `submissions`,
 //! `kiosks`, `orgs`), over `session` (who is asking) and `page` (the frame and what every page
 //! shares).
 
@@ -18,6 +18,7 @@
 #![allow(clippy::result_large_err)]
 
 mod accounts;
+mod audit;
 mod auth;
 mod dashboard;
 mod files;
@@ -90,6 +91,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/console/submissions/{id}",
             get(submissions::submission).post(submissions::answer),
         )
+        .route(audit::HERE, get(audit::audit_log))
         .route("/console/kiosks", get(kiosks::fleet))
         .route("/console/kiosks/token", post(kiosks::create_token))
         .route("/console/kiosks/{id}/revoke", post(kiosks::revoke))

@@ -79,6 +79,8 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
         ("/console/kiosks", tr(l, "终端", "Kiosks")),
         ("/console/orgs", tr(l, "单位与用户", "Orgs & users")),
     ];
+    let audit = crate::workflow::audit::may_read(&session.actor)
+        .then_some(("/console/audit", tr(l, "审计日志", "Audit log")));
     html! {
         (DOCTYPE)
         html lang=(html_lang(l)) {
@@ -93,7 +95,7 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
                 nav.side {
                     div.brand { (tr(l, "智慧工会管理台", "Union Kiosk console")) }
                     ul {
-                        @for (href, label) in nav {
+                        @for (href, label) in nav.into_iter().chain(audit) {
                             li { a.active[active == href] href=(href) { (label) } }
                         }
                     }

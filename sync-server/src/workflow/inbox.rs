@@ -3,16 +3,19 @@
 //!
 //! Staff see and change only submissions whose org (the kiosk's org when it was sent) is in
 //! their subtree; one outside it is "not found", like one that does not exist. Every status
-//! change is written with who, when, from, to and the reply, in the same transaction.
+//! change is written with who, when, from, to and the reply, in the same transaction. Every
+//! read of answers (one submission, an export, a change's answer) is in the audit log.
 
 use protocol::ErrorCode;
 use protocol::content::{FieldInput, FormDefinition};
+use protocol::staff::AuditAction;
 use protocol::workflow::{
     AnswerRow, HistoryEntry, REPLY_MAX, Status, StatusChange, SubmissionDetail, SubmissionSummary,
 };
 use protocol::{ContentId, KioskId, OrgId};
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::audit;
 use super::form_of;
 use crate::db::{now_ms, to_ts};
 use crate::error::{AppError, AppResult};
@@ -236,9 +239,18 @@ fn detail(tx: &Transaction<'_>, actor: &Actor, id: &str) -> AppResult<Submission
     })
 }
 
-/// One submission in full, by id or receipt code.
+/// One submission in full, by id or receipt code; the read is audited.
 pub async fn get(state: &AppState, actor: Actor, id: String) -> AppResult<SubmissionDetail> {
-    state.db.read(move |tx| detail(tx, &actor, &id)).await
+    let reader = actor.clone();
+    let found = state.db.read(move |tx| detail(tx, &reader, &id)).await?;
+    audit::record_read(
+        state,
+        actor,
+        AuditAction::View,
+        vec![found.summary.id.clone()],
+    )
+    .await?;
+    Ok(found)
 }
 
 /// Moves a submission along, with a reply, and records the change.
@@ -298,6 +310,7 @@ pub async fn change(
                 reply
             ],
         )?;
+        audit::record(tx, &actor, AuditAction::Change, std::slice::from_ref(&current.summary.id), now)?;
         detail(tx, &actor, &current.summary.id)
     })
     .await
@@ -319,12 +332,16 @@ fn spreadsheet_safe(cell: &str) -> String {
 /// A filtered list as CSV for Excel: UTF-8 with a byte-order mark, the fixed columns, then one
 /// column per form field (by the form's labels; when several forms are exported, the union of
 /// their fields, in order of first appearance).
+/// The export is audited with every submission it holds.
 pub async fn export_csv(state: &AppState, actor: Actor, mut filter: Filter) -> AppResult<Vec<u8>> {
     filter.limit = Some(filter.limit.unwrap_or(10_000).min(10_000));
-    state
+    let reader = actor.clone();
+    let (csv, exported) = state
         .db
         .read(move |tx| {
+            let actor = reader;
             let rows = filtered(tx, &actor, &filter)?;
+            let exported: Vec<String> = rows.iter().map(|(s, _, _)| s.id.clone()).collect();
             let mut columns: Vec<(String, String)> = Vec::new();
             for (_, form, _) in &rows {
                 for field in form.iter().flat_map(|f| &f.fields) {
@@ -384,9 +401,11 @@ pub async fn export_csv(state: &AppState, actor: Actor, mut filter: Filter) -> A
                 w.flush()
                     .map_err(|e| AppError::internal("writing the csv export", e))?;
             }
-            Ok(out)
+            Ok((out, exported))
         })
-        .await
+        .await?;
+    audit::record_read(state, actor, AuditAction::Export, exported).await?;
+    Ok(csv)
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
 //! Staff work on submissions and what kiosks report back: the staff inbox with status changes
 //! and CSV export (`inbox`), the employee's status check (`status_check`), and kiosk heartbeats
-//! with fleet health (`fleet`).
+//! with fleet health (`fleet`), the audit log of staff reads of answers (`audit`), and erasing answers past their retention
+//! period (`retention`).
 
+pub mod audit;
 pub mod fleet;
 pub mod inbox;
+pub mod retention;
 pub mod status_check;
 
 use protocol::content::{ContentBody, FormDefinition};

@@ -2,8 +2,14 @@
 //! the data dir and database are owner-only, every staff read of answers is audited (and only
 //! the top org reads the audit log), and answers are erased after the retention period.
 
+use protocol::ErrorCode;
+use protocol::staff::{AuditAction, AuditEntry, NewStaff, Org, StaffInfo};
 use protocol::submission::FormAnswers;
+use protocol::workflow::{Status, StatusChange, SubmissionDetail};
+use reqwest::StatusCode;
+use sync_server::workflow::retention::{self, Run};
 use tests::TestServer;
+use tests::console::Console;
 
 /// The demo loaded, a kiosk at its branch, and one membership application whose name is
 /// `name`, delivered. Returns the admin's client and the submission id.
@@ -94,4 +100,137 @@ async fn the_data_dir_and_the_database_are_owner_only() {
     for file in ["server.db", "server.db-wal", "server.db-shm"] {
         assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
     }
+}
+
+#[tokio::test]
+async fn every_read_of_answers_is_audited_and_only_the_top_org_reads_the_log() {
+    let server = TestServer::start().await;
+    let (admin, id) = one_application(&server, "李明").await;
+    let detail: SubmissionDetail = admin
+        .get(&format!("v1/staff/submissions/{id}"))
+        .await
+        .expect("detail");
+    let receipt = detail.summary.receipt.clone();
+    assert_eq!(export(&admin).await.0, 200);
+    let mut c = Console::new(&server);
+    c.login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
+        .await;
+    assert_eq!(
+        c.get(&format!("/console/submissions/{id}")).await.status,
+        StatusCode::OK
+    );
+
+    let log: Vec<AuditEntry> = admin
+        .get("v1/staff/audit")
+        .await
+        .expect("the top org reads it");
+    let actions: Vec<AuditAction> = log.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [AuditAction::View, AuditAction::Export, AuditAction::View],
+        "newest first: {log:?}"
+    );
+    for entry in &log {
+        assert_eq!(entry.receipts, [receipt.clone()], "{entry:?}");
+        assert!(
+            entry.staff_name.contains(sync_server::demo::ADMIN),
+            "{entry:?}"
+        );
+        assert!(entry.staff_id.is_some());
+    }
+    let page = c.get("/console/audit").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&receipt) && page.body.contains("导出"));
+
+    // Staff below the top org: refused, on the API and in the console.
+    let orgs: Vec<Org> = admin.get("v1/staff/orgs").await.expect("orgs");
+    let city = orgs.iter().find(|o| o.depth == 1).expect("a city");
+    let _: StaffInfo = admin
+        .post(
+            "v1/staff/users",
+            &NewStaff {
+                username: "city_clerk".into(),
+                password: "city-clerk-password".into(),
+                display_name: "市工会干事".into(),
+                org_id: city.id,
+            },
+        )
+        .await
+        .expect("user");
+    let clerk = server.login("city_clerk", "city-clerk-password").await;
+    let refused = clerk
+        .get::<Vec<AuditEntry>>("v1/staff/audit")
+        .await
+        .expect_err("not the top org");
+    assert_eq!(
+        (refused.status, refused.body.error),
+        (403, ErrorCode::TopOrgOnly)
+    );
+    let mut c = Console::new(&server);
+    c.login("city_clerk", "city-clerk-password").await;
+    let home = c.get("/console/").await;
+    assert!(!home.body.contains("/console/audit"), "no link to it");
+    assert_eq!(c.get("/console/audit").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn answers_are_erased_after_the_retention_period_and_the_case_stays() {
+    let server = TestServer::start_with(|c| c.retention.answers_days_after_closed = 30).await;
+    let (admin, id) = one_application(&server, "王芳").await;
+    let day = 86_400_000;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let due = |at: i64, run: Run| {
+        let state = server.state.clone();
+        async move {
+            retention::run(&state, at, run)
+                .await
+                .expect("retention runs")
+                .receipts
+        }
+    };
+    assert!(
+        due(now + 400 * day, Run::DryRun).await.is_empty(),
+        "an open case keeps its answers"
+    );
+    let reply = "已受理，请到支行工会领取会员证。";
+    let approved: SubmissionDetail = admin
+        .post(
+            &format!("v1/staff/submissions/{id}/status"),
+            &StatusChange {
+                status: Status::Approved,
+                reply: Some(reply.into()),
+            },
+        )
+        .await
+        .expect("approved");
+    let receipt = approved.summary.receipt.clone();
+    assert!(due(now + 29 * day, Run::DryRun).await.is_empty(), "not yet");
+    assert_eq!(due(now + 31 * day, Run::DryRun).await, [receipt.clone()]);
+    let still: SubmissionDetail = admin
+        .get(&format!("v1/staff/submissions/{id}"))
+        .await
+        .expect("detail");
+    assert!(
+        still.answers.iter().any(|a| a.value == "王芳"),
+        "a dry run erases nothing"
+    );
+
+    assert_eq!(due(now + 31 * day, Run::Erase).await, [receipt.clone()]);
+    let erased: SubmissionDetail = admin
+        .get(&format!("v1/staff/submissions/{id}"))
+        .await
+        .expect("the case is still there");
+    assert!(erased.answers.is_empty(), "{:?}", erased.answers);
+    assert_eq!(erased.summary.status, Status::Approved);
+    assert_eq!(erased.reply.as_deref(), Some(reply));
+    assert_eq!(erased.history.len(), 1, "the history stays");
+    assert!(!export(&admin).await.1.contains("王芳"));
+    let log: Vec<AuditEntry> = admin.get("v1/staff/audit").await.expect("log");
+    assert!(
+        log.iter().any(|e| e.action == AuditAction::Erase
+            && e.staff_id.is_none()
+            && e.receipts == [receipt.clone()]),
+        "{log:?}"
+    );
+    assert!(due(now + 31 * day, Run::Erase).await.is_empty(), "once");
 }
