@@ -46,7 +46,7 @@ enum Command {
     },
     /// Check enrollment, the server, the last sync and the cache; exits non-zero on a problem.
     Doctor,
-    /// Check that the server in an enrollment string answers with the pinned certificate,
+    /// Check that the server in an enrollment string answers with the pinned key,
     /// without using the string's one-time token.
     Check { enrollment_string: String },
 }
@@ -158,7 +158,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 .health()
                 .await?;
             println!(
-                "ok: {} answers with the pinned certificate {}",
+                "ok: {} answers with the pinned key {}",
                 e.server, e.fingerprint
             );
         }

@@ -315,7 +315,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 fn announce(app: &Application) {
     println!("sync-server listening on https://{}", app.local_addr());
     println!("kiosks reach it at {}", app.public_url());
-    println!("certificate SHA-256 fingerprint: {}", app.fingerprint());
+    println!("key pin (SHA-256 of its public key): {}", app.fingerprint());
+    for next in app.state().tls_pins.iter().skip(1) {
+        println!("next key pin, announced to kiosks: {next}");
+    }
 }
 
 /// Builds the server and loads the demo into it; prints how to sign in and enroll a kiosk.
