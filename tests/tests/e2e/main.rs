@@ -2,6 +2,7 @@
 //! (`ui`) the touchscreen app in iced's headless simulator over a kiosk synced from it. One test
 //! binary, so the whole workspace links it once.
 
+mod accounts;
 mod catalog;
 mod console;
 mod core_api;
