@@ -5,6 +5,8 @@
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`scripts/test.sh` installs them).
 
+mod accounts;
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -1,0 +1,125 @@
+//! Accounts and the audit log in a real browser: an administrator resets a clerk's password
+//! and disables the account from the users table, reads the audit log, and changes their own
+//! password on the account page.
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use protocol::staff::{NewStaff, Org, StaffInfo};
+use tests::{ADMIN, PASSWORD, TestServer};
+
+use super::{browser, shot, text_of};
+
+async fn type_into(c: &Client, css: &str, text: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(text)
+        .await
+        .expect("type");
+}
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+async fn saved(c: &Client) {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("p.ok"))
+        .await
+        .expect("a notice that it worked");
+}
+
+#[tokio::test]
+async fn accounts_and_the_audit_log_from_a_real_browser() {
+    let server = TestServer::start().await;
+    let province = server.init().await;
+    let admin = server.login(ADMIN, PASSWORD).await;
+    let city: Org = admin
+        .post(
+            "v1/staff/orgs",
+            &protocol::staff::NewOrg {
+                parent_id: province,
+                name: "甲市分行工会".into(),
+            },
+        )
+        .await
+        .expect("org");
+    let clerk: StaffInfo = admin
+        .post(
+            "v1/staff/users",
+            &NewStaff {
+                username: "clerk".into(),
+                password: "clerk-first-password".into(),
+                display_name: "甲市干事".into(),
+                org_id: city.id,
+            },
+        )
+        .await
+        .expect("user");
+
+    let profile = tempfile::tempdir().expect("profile");
+    let (_driver, c) = browser(profile.path()).await;
+    let base = server.url.as_str().trim_end_matches('/').to_owned();
+    c.goto(&format!("{base}/console/login"))
+        .await
+        .expect("login page");
+    type_into(&c, "input[name=username]", ADMIN).await;
+    type_into(&c, "input[name=password]", PASSWORD).await;
+    click(&c, "button[type=submit]").await;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("div.tiles"))
+        .await
+        .expect("the dashboard");
+
+    // Reset the clerk's password, then disable the account.
+    c.goto(&format!("{base}/console/orgs")).await.expect("orgs");
+    let reset = format!("form[action='/console/users/{}/password']", clerk.id);
+    type_into(
+        &c,
+        &format!("{reset} input[name=new_password]"),
+        "clerk-second-password",
+    )
+    .await;
+    click(&c, &format!("{reset} button[type=submit]")).await;
+    saved(&c).await;
+    server.login("clerk", "clerk-second-password").await;
+    click(
+        &c,
+        &format!(
+            "form[action='/console/users/{}/disable'] button[type=submit]",
+            clerk.id
+        ),
+    )
+    .await;
+    saved(&c).await;
+    assert!(text_of(&c).await.contains("已停用"));
+    shot(&c, "users").await;
+
+    // The audit log is in the top org's menu.
+    click(&c, "a[href='/console/audit']").await;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("main table"))
+        .await
+        .expect("the audit log");
+    assert!(text_of(&c).await.contains("审计日志"));
+    shot(&c, "audit").await;
+
+    // One's own password.
+    click(&c, "a[href='/console/account']").await;
+    type_into(&c, "input[name=current_password]", PASSWORD).await;
+    type_into(&c, "input[name=new_password]", "a-new-admin-password").await;
+    click(&c, "form.editor button[type=submit]").await;
+    saved(&c).await;
+    shot(&c, "account").await;
+    server.login(ADMIN, "a-new-admin-password").await;
+    c.close().await.expect("browser closes");
+}
