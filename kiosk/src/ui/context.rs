@@ -2,7 +2,7 @@
 //! window's size, decoded images, the shelf and how sync stands. The app owns it and lends it
 //! to a screen's `update` and `view`; a screen that needs it changed says so with an `Event`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use iced::{Font, Size};
 
@@ -10,6 +10,7 @@ use super::i18n::{Lang, Strings};
 use super::images::Images;
 use super::ime::Engine;
 use super::theme::{TextSize, Type};
+use crate::admin::pin::PinGuard;
 use crate::config::KioskConfig;
 use crate::core::{Core, SyncStatus};
 use crate::shelf::Shelf;
@@ -53,6 +54,9 @@ pub struct Context {
     pub(crate) status: SyncStatus,
     /// The pinyin engine, once loaded (it loads off the UI thread at start).
     pub(crate) ime: Option<Engine>,
+    /// Wrong admin PINs and the pad's lock: kept for the app's life, so leaving the panel (or
+    /// going idle, which drops every screen) does not reset the count.
+    pub(crate) pin_guard: Arc<Mutex<PinGuard>>,
 }
 
 impl Context {
@@ -67,6 +71,7 @@ impl Context {
             images: Images::default(),
             status: SyncStatus::default(),
             ime: None,
+            pin_guard: Arc::default(),
         }
     }
 

@@ -1,26 +1,36 @@
 //! The admin panel for branch IT, behind five taps in the bottom-left corner and a PIN: sync
-//! status, "sync now", outbox depth, version, kiosk id, and exit.
+//! status, "sync now", outbox depth and submissions refused for good, version, kiosk id, and
+//! exit. Wrong PINs lock the pad for a while (`admin::pin::PinGuard`, kept in the context).
 
-use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use std::time::{Duration, Instant};
+
 use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Element, Fill, Length, Task};
 
 use super::{Event, Screen, Stacked};
+use crate::admin::pin::{self, MAX_DIGITS, MIN_DIGITS};
 use crate::sync::SyncEvent;
 use crate::ui::context::Context;
 use crate::ui::i18n::fill;
 use crate::ui::theme;
 use crate::ui::widgets;
 
-const MAX_PIN: usize = 12;
-
 enum Phase {
     Pin {
         entered: String,
-        wrong: bool,
+        refusal: Option<Refusal>,
         checking: bool,
     },
     Panel(Panel),
+}
+
+/// Why the last PIN did not open the panel.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    /// Wrong; this many tries are left before the pad locks.
+    Wrong { tries_left: u32 },
+    /// Too many wrong tries: nothing is checked for this long.
+    Locked(Duration),
 }
 
 #[derive(Default)]
@@ -59,23 +69,12 @@ pub enum Message {
     Exit,
 }
 
-/// Whether `pin` matches the argon2 `hash` from the config.
-pub fn verify(hash: &str, pin: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(pin.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
 impl Admin {
     pub fn new(pin_hash: Option<String>) -> Admin {
         Admin {
             phase: Phase::Pin {
                 entered: String::new(),
-                wrong: false,
+                refusal: None,
                 checking: false,
             },
             pin_hash,
@@ -108,11 +107,15 @@ impl Stacked for Admin {
     fn update(&mut self, message: Message, ctx: &Context) -> (Task<Message>, Option<Event>) {
         match message {
             Message::Digit(d) => {
-                if let Phase::Pin { entered, wrong, .. } = &mut self.phase
-                    && entered.len() < MAX_PIN
+                if let Phase::Pin {
+                    entered, refusal, ..
+                } = &mut self.phase
+                    && entered.len() < MAX_DIGITS
                 {
                     entered.push(d);
-                    *wrong = false;
+                    if matches!(refusal, Some(Refusal::Wrong { .. })) {
+                        *refusal = None;
+                    }
                 }
             }
             Message::Backspace => {
@@ -123,16 +126,26 @@ impl Stacked for Admin {
             Message::Enter => {
                 if let (
                     Phase::Pin {
-                        entered, checking, ..
+                        entered,
+                        checking: checking @ false,
+                        refusal,
                     },
                     Some(hash),
                 ) = (&mut self.phase, self.pin_hash.clone())
                 {
-                    *checking = true;
                     let pin = std::mem::take(entered);
+                    let guard = ctx
+                        .pin_guard
+                        .lock()
+                        .expect("the PIN guard is never poisoned");
+                    if let Err(locked) = guard.check(Instant::now()) {
+                        *refusal = Some(Refusal::Locked(locked.remaining));
+                        return (Task::none(), None);
+                    }
+                    *checking = true;
                     let task = Task::perform(
                         async move {
-                            tokio::task::spawn_blocking(move || verify(&hash, &pin))
+                            tokio::task::spawn_blocking(move || pin::verify(&hash, &pin))
                                 .await
                                 .unwrap_or(false)
                         },
@@ -142,6 +155,10 @@ impl Stacked for Admin {
                 }
             }
             Message::Checked(true) => {
+                ctx.pin_guard
+                    .lock()
+                    .expect("the PIN guard is never poisoned")
+                    .record(true, Instant::now());
                 self.phase = Phase::Panel(Panel::default());
                 let core = ctx.core.clone();
                 let task = Task::perform(
@@ -156,9 +173,19 @@ impl Stacked for Admin {
                 return (task, None);
             }
             Message::Checked(false) => {
+                let mut guard = ctx
+                    .pin_guard
+                    .lock()
+                    .expect("the PIN guard is never poisoned");
+                let refusal = match guard.record(false, Instant::now()) {
+                    Some(locked) => Refusal::Locked(locked.remaining),
+                    None => Refusal::Wrong {
+                        tries_left: guard.tries_left(),
+                    },
+                };
                 self.phase = Phase::Pin {
                     entered: String::new(),
-                    wrong: true,
+                    refusal: Some(refusal),
                     checking: false,
                 };
             }
@@ -213,7 +240,9 @@ impl Admin {
         let t = ctx.types();
         match &self.phase {
             _ if self.pin_hash.is_none() => widgets::message(ctx, s.admin_pin_unset),
-            Phase::Pin { entered, wrong, .. } => {
+            Phase::Pin {
+                entered, refusal, ..
+            } => {
                 let mut pad = column![].spacing(12).align_x(Alignment::Center);
                 for line in ["123", "456", "789"] {
                     let mut r = row![].spacing(12);
@@ -234,14 +263,26 @@ impl Admin {
                     text(s.admin_pin_prompt).size(t.heading),
                     text(
                         "●".repeat(entered.len())
-                            + "○".repeat(4usize.saturating_sub(entered.len())).as_str()
+                            + "○"
+                                .repeat(MIN_DIGITS.saturating_sub(entered.len()))
+                                .as_str()
                     )
                     .size(t.title),
                 ]
                 .spacing(24)
                 .align_x(Alignment::Center);
-                if *wrong {
-                    col = col.push(text(s.admin_pin_wrong).size(t.body).color(theme::RED));
+                let refused = match refusal {
+                    None => None,
+                    Some(Refusal::Wrong { tries_left }) => {
+                        Some(fill(s.admin_pin_wrong, &[&tries_left.to_string()]))
+                    }
+                    Some(Refusal::Locked(remaining)) => {
+                        let minutes = remaining.as_secs().div_ceil(60).max(1);
+                        Some(fill(s.admin_pin_locked, &[&minutes.to_string()]))
+                    }
+                };
+                if let Some(sentence) = refused {
+                    col = col.push(text(sentence).size(t.body).color(theme::RED));
                 }
                 container(col.push(pad)).center(Fill).into()
             }
@@ -283,6 +324,7 @@ impl Admin {
                             .unwrap_or(never)
                     ),
                     line(s.admin_outbox, status.outbox_depth.to_string()),
+                    line(s.admin_refused, status.refused_submissions.to_string()),
                     line(s.admin_items, panel.items.to_string()),
                     text(sync_line).size(t.body).color(theme::CALM),
                     row![
@@ -297,24 +339,5 @@ impl Admin {
                 .into()
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use argon2::PasswordHasher;
-    use argon2::password_hash::SaltString;
-
-    #[test]
-    fn pins_verify_against_their_hash_only() {
-        let salt = SaltString::encode_b64(b"kiosk-test-salt!").expect("valid salt");
-        let hash = Argon2::default()
-            .hash_password(b"2468", &salt)
-            .expect("hashing works")
-            .to_string();
-        assert!(verify(&hash, "2468"));
-        assert!(!verify(&hash, "1357"));
-        assert!(!verify("not a hash", "2468"));
     }
 }

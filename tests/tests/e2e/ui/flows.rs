@@ -194,19 +194,40 @@ async fn admin_panel_needs_the_pin_and_syncs_on_demand() {
     h.send(Message::CornerTap).await;
     assert!(h.shows(zh().admin_pin_prompt));
 
-    for d in ["1", "1", "1", "1"] {
-        h.tap(d).await;
-    }
-    h.tap(zh().admin_enter).await;
-    assert!(h.shows(zh().admin_pin_wrong));
-    for d in PIN.chars() {
-        h.tap(&d.to_string()).await;
-    }
-    h.tap(zh().admin_enter).await;
+    enter_pin(&mut h, "111111").await;
+    let wrong = |left: u32| kiosk::ui::i18n::fill(zh().admin_pin_wrong, &[&left.to_string()]);
+    assert!(h.shows(&wrong(4)), "wrong, and how many tries are left");
+    enter_pin(&mut h, PIN).await;
     assert!(h.shows(zh().admin_sync_now), "the panel is open");
     assert!(h.shows("test"), "the version");
     h.tap(zh().admin_sync_now).await;
     assert!(h.shows(zh().admin_sync_done));
+
+    // Five wrong PINs lock the pad, and leaving the panel does not reset the count: the right
+    // PIN is not even checked until the lock ends.
+    h.tap(zh().admin_close).await;
+    for _ in 0..5 {
+        h.send(Message::CornerTap).await;
+    }
+    for left in (1..5).rev() {
+        enter_pin(&mut h, "111111").await;
+        assert!(h.shows(&wrong(left)));
+    }
+    enter_pin(&mut h, "111111").await;
+    let locked = kiosk::ui::i18n::fill(zh().admin_pin_locked, &[&"1"]);
+    assert!(h.shows(&locked), "locked for a minute");
+    enter_pin(&mut h, PIN).await;
+    assert!(
+        h.shows(&locked) && !h.shows(zh().admin_sync_now),
+        "still locked"
+    );
+}
+
+async fn enter_pin(h: &mut Harness, pin: &str) {
+    for d in pin.chars() {
+        h.tap(&d.to_string()).await;
+    }
+    h.tap(zh().admin_enter).await;
 }
 
 #[tokio::test]
