@@ -14,7 +14,7 @@ data="${DEMO_DATA_DIR:-target/demo-data}"
 listen="${DEMO_LISTEN:-127.0.0.1:8443}"
 size="${DEMO_KIOSK_SIZE:-1600x900}"
 kiosk_dir="$data/kiosk"
-pin="2468"
+pin="246813"
 
 cargo build --release --locked -p sync-server -p kiosk
 mkdir -p "$data"

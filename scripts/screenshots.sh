@@ -39,7 +39,7 @@ config() { # idle_home idle_attract
     {
         echo "idle_home_seconds = $1"
         echo "idle_attract_seconds = $2"
-        ./target/release/kiosk hash-pin 2468
+        ./target/release/kiosk hash-pin 246813
     } > "$data/kiosk-$1.toml"
 }
 config 3600 3600
