@@ -96,6 +96,18 @@ pub fn feed_head(tx: &Transaction<'_>) -> AppResult<u64> {
     Ok(seq.unwrap_or(0).max(0) as u64)
 }
 
+/// An item the actor may act on. One outside the actor's subtree reads as unknown (404, not
+/// 403), so the answer does not tell whether another org has it.
+fn load_own(tx: &Transaction<'_>, actor: &Actor, id: &ContentId) -> AppResult<Stored> {
+    let row = row::load(tx, id)?;
+    match actor.check_org(tx, row.org_id) {
+        Err(e) if e.code == ErrorCode::OutsideYourOrg => {
+            Err(AppError::not_found(&format!("内容 {id}")))
+        }
+        checked => checked.map(|()| row),
+    }
+}
+
 impl<'a> ContentTx<'a> {
     fn at(tx: &'a Transaction<'a>, actor: &'a Actor, now: i64) -> Self {
         ContentTx {
@@ -185,8 +197,7 @@ impl<'a> ContentTx<'a> {
 
     /// Replaces an item: a new version.
     pub fn replace(&mut self, id: ContentId, w: ContentWrite) -> AppResult<ContentRecord> {
-        let old = row::load(self.tx, &id)?;
-        self.actor.check_org(self.tx, old.org_id)?;
+        let old = load_own(self.tx, self.actor, &id)?;
         self.actor.check_org(self.tx, w.org_id)?;
         if old.body.kind() != w.body.kind() {
             return Err(AppError::conflict(
@@ -242,8 +253,9 @@ impl<'a> ContentTx<'a> {
             return Ok((Upserted::Created, record.item.id));
         };
         let old = row::load(self.tx, &id)?;
+        // The caller named this key, so an item of another org under it is a 403, as before.
+        self.actor.check_org(self.tx, old.org_id)?;
         if old.same_as(&w) {
-            self.actor.check_org(self.tx, old.org_id)?;
             return Ok((Upserted::Unchanged, id));
         }
         self.replace(id.clone(), w)?;
@@ -282,8 +294,7 @@ impl<'a> ContentTx<'a> {
 
     /// Publishes or unpublishes an item without changing its content or version.
     fn set_state(&mut self, id: ContentId, state: ContentState) -> AppResult<ContentRecord> {
-        let mut row = row::load(self.tx, &id)?;
-        self.actor.check_org(self.tx, row.org_id)?;
+        let mut row = load_own(self.tx, self.actor, &id)?;
         row.state = state;
         row.updated_at = self.now;
         self.tx
@@ -296,8 +307,7 @@ impl<'a> ContentTx<'a> {
 
     /// Deletes an item. Kiosks get a tombstone; published form versions stay on record.
     fn delete(&mut self, id: ContentId) -> AppResult<()> {
-        let row = row::load(self.tx, &id)?;
-        self.actor.check_org(self.tx, row.org_id)?;
+        let row = load_own(self.tx, self.actor, &id)?;
         self.tombstone(&row.id, row.body.kind(), row.org_id)?;
         self.tx
             .prepare_cached("DELETE FROM content WHERE id = ?1")?
@@ -372,11 +382,7 @@ pub async fn apply_due(state: &AppState) -> AppResult<Option<i64>> {
 pub async fn get(state: &AppState, actor: Actor, id: ContentId) -> AppResult<ContentRecord> {
     state
         .db
-        .read(move |tx| {
-            let row = row::load(tx, &id)?;
-            actor.check_org(tx, row.org_id)?;
-            Ok(row.record())
-        })
+        .read(move |tx| Ok(load_own(tx, &actor, &id)?.record()))
         .await
 }
 

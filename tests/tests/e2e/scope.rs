@@ -77,31 +77,10 @@ async fn staff_cannot_act_above_or_beside_their_org() {
         .await
         .expect("own branch");
 
-    let refusals = [
+    // Naming an org the caller may not act in is refused as such.
+    let outside = [
         staff.publish(tree.city_b, news("越权")).await.err(),
         staff.publish(tree.province, news("越权")).await.err(),
-        staff
-            .put::<_, ContentRecord>(
-                &format!("v1/staff/content/{}", province_item.item.id),
-                &write(tree.province, news("改省行")),
-            )
-            .await
-            .err(),
-        staff
-            .post::<_, ContentRecord>(
-                &format!("v1/staff/content/{}/unpublish", sibling_item.item.id),
-                &(),
-            )
-            .await
-            .err(),
-        staff
-            .delete(&format!("v1/staff/content/{}", sibling_item.item.id))
-            .await
-            .err(),
-        staff
-            .get::<ContentRecord>(&format!("v1/staff/content/{}", sibling_item.item.id))
-            .await
-            .err(),
         staff
             .post::<_, serde_json::Value>(
                 "v1/staff/orgs",
@@ -128,15 +107,78 @@ async fn staff_cannot_act_above_or_beside_their_org() {
                 .err()
         },
     ];
-    for (i, refusal) in refusals.into_iter().enumerate() {
+    for (i, refusal) in outside.into_iter().enumerate() {
         let r = refusal.unwrap_or_else(|| panic!("action {i} must be refused"));
         assert_eq!(r.status, 403, "action {i}: {r:?}");
-        assert_eq!(r.body.error, protocol::ErrorCode::OutsideYourOrg, "action {i}");
+        assert_eq!(
+            r.body.error,
+            protocol::ErrorCode::OutsideYourOrg,
+            "action {i}"
+        );
         assert!(
             r.body.message.contains("管辖范围"),
             "action {i}: {}",
             r.body.message
         );
+    }
+
+    // An item above or beside reads exactly as an unknown id does, so the answer does not tell
+    // whether another org has it.
+    let unknown = "0192f0c0-0000-7000-8000-000000000000";
+    let city_a = tree.city_a;
+    let acts = |id: &str| {
+        let id = id.to_owned();
+        async move {
+            [
+                staff
+                    .get::<ContentRecord>(&format!("v1/staff/content/{id}"))
+                    .await
+                    .err(),
+                staff
+                    .put::<_, ContentRecord>(
+                        &format!("v1/staff/content/{id}"),
+                        &write(city_a, news("改别人的")),
+                    )
+                    .await
+                    .err(),
+                staff
+                    .post::<_, ContentRecord>(&format!("v1/staff/content/{id}/publish"), &())
+                    .await
+                    .err(),
+                staff
+                    .post::<_, ContentRecord>(&format!("v1/staff/content/{id}/unpublish"), &())
+                    .await
+                    .err(),
+                staff.delete(&format!("v1/staff/content/{id}")).await.err(),
+            ]
+        }
+    };
+    let expected = acts(unknown).await.map(|r| {
+        let r = r.expect("an unknown id is refused");
+        assert_eq!(r.status, 404, "{r:?}");
+        assert_eq!(r.body.error, protocol::ErrorCode::NotFound);
+        r.body.message.replace(unknown, "<id>")
+    });
+    for item in [&province_item, &sibling_item] {
+        let id = item.item.id.0.as_str();
+        for (i, refusal) in acts(id).await.into_iter().enumerate() {
+            let r = refusal.unwrap_or_else(|| panic!("action {i} on {id} must be refused"));
+            assert_eq!(r.status, 404, "action {i}: {r:?}");
+            assert_eq!(r.body.error, protocol::ErrorCode::NotFound, "action {i}");
+            assert_eq!(
+                r.body.message.replace(id, "<id>"),
+                expected[i],
+                "action {i}"
+            );
+        }
+    }
+    for item in [&province_item, &sibling_item] {
+        let still: ContentRecord = tree
+            .admin
+            .get(&format!("v1/staff/content/{}", item.item.id))
+            .await
+            .expect("untouched");
+        assert_eq!(&still, item, "nothing changed");
     }
 
     let listed: Vec<ContentRecord> = staff.get("v1/staff/content").await.expect("list");
