@@ -657,4 +657,6 @@ impl DateLimit {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

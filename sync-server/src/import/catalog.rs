@@ -36,6 +36,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use url::Url;
 
+#[cfg(test)]
+mod proptests;
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub org: OrgId,

@@ -265,6 +265,9 @@ pub async fn publish_text(
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
