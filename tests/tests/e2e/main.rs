@@ -12,6 +12,7 @@ mod errors;
 mod events;
 mod feed;
 mod hardening;
+mod hostile;
 mod kiosk_core;
 mod media;
 mod news;
