@@ -81,7 +81,7 @@ error_codes! {
     InvalidKioskCredentials = "invalid_kiosk_credentials",
     /// The kiosk was revoked by staff; it must be enrolled again.
     KioskRevoked = "kiosk_revoked",
-    /// The item or org is outside the caller's org subtree.
+    /// The caller named an org outside their subtree (an item outside it reads as `not_found`).
     OutsideYourOrg = "outside_your_org",
     /// No such item (or not visible to the caller).
     NotFound = "not_found",
