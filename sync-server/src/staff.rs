@@ -246,11 +246,11 @@ pub async fn login(
 
 /// How long a session may go unused.
 fn idle_ms(state: &AppState) -> i64 {
-    i64::from(state.config.staff.session_idle_minutes) * 60_000
+    i64::from(state.config.staff.session_idle_minutes.max(1)) * 60_000
 }
 
-/// A session's last use is written at most this often, so browsing the console is not a
-/// database write per request.
+/// A session's last use is written at most this often (or every half idle period, if that is
+/// shorter), so browsing the console is not a database write per request.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
 /// The staff member behind a session token, if the session is still valid; a used session's
@@ -265,7 +265,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<(StaffInfo
             move |tx| session_at(tx, &hash, now, idle)
         })
         .await?;
-    if now - last_used >= TOUCH_EVERY_MS {
+    if now - last_used >= TOUCH_EVERY_MS.min(idle / 2) {
         state
             .db
             .write(move |tx| {

@@ -176,3 +176,29 @@ fn serve_prints_its_fingerprint_and_stops_on_sigterm() {
         .expect("wait succeeds");
     assert!(exit.success(), "clean shutdown exits 0, got {exit}");
 }
+
+#[test]
+fn retention_has_a_dry_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "init",
+            "--org",
+            "测试省分行工会",
+            "--admin",
+            "admin",
+            "--password",
+            "a-long-password",
+        ],
+        None,
+    );
+    let dry = ok(d, &["retention", "--dry-run"], None);
+    assert!(
+        dry.starts_with("would erase the answers of 0 cases"),
+        "{dry}"
+    );
+    let run = ok(d, &["retention"], None);
+    assert!(run.starts_with("erased the answers of 0 cases"), "{run}");
+}
