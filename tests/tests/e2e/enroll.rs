@@ -52,7 +52,10 @@ async fn enrollment_string_enrolls_exactly_once() {
         .await
         .expect_err("unknown token");
     assert_eq!(unknown.status().map(|s| s.as_u16()), Some(401));
-    assert_eq!(unknown.code(), Some(protocol::ErrorCode::EnrollmentTokenUnknown));
+    assert_eq!(
+        unknown.code(),
+        Some(protocol::ErrorCode::EnrollmentTokenUnknown)
+    );
 }
 
 #[tokio::test]
@@ -77,7 +80,10 @@ async fn expired_token_is_refused() {
         .await
         .expect_err("expired");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(410));
-    assert_eq!(err.code(), Some(protocol::ErrorCode::EnrollmentTokenExpired));
+    assert_eq!(
+        err.code(),
+        Some(protocol::ErrorCode::EnrollmentTokenExpired)
+    );
     assert!(!err.to_string().is_empty());
 }
 
@@ -140,5 +146,8 @@ async fn a_wrong_secret_is_refused() {
         .with_credentials(&me.kiosk_id, "not-the-secret");
     let err = forged.changes(None, None).await.expect_err("forged secret");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
-    assert_eq!(err.code(), Some(protocol::ErrorCode::InvalidKioskCredentials));
+    assert_eq!(
+        err.code(),
+        Some(protocol::ErrorCode::InvalidKioskCredentials)
+    );
 }

@@ -21,6 +21,6 @@ mod privacy;
 mod refused;
 mod rotation;
 mod scope;
-mod workflow;
 mod submissions;
 mod ui;
+mod workflow;
