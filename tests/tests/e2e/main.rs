@@ -1,8 +1,10 @@
-//! End-to-end tests: the real sync server over real TLS, driven by the real kiosk client, and
-//! (`ui`) the touchscreen app in iced's headless simulator over a kiosk synced from it. One test
-//! binary, so the whole workspace links it once.
+//! End-to-end tests: the real sync server over real TLS, driven by the real kiosk client;
+//! (`ui`) the touchscreen app in iced's headless simulator over a kiosk synced from it; and
+//! (`browser`) the staff console in headless Chromium. One test binary, so the whole workspace
+//! links it once.
 
 mod accounts;
+mod browser;
 mod catalog;
 mod console;
 mod core_api;

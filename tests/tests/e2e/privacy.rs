@@ -131,7 +131,7 @@ async fn every_read_of_answers_is_audited_and_only_the_top_org_reads_the_log() {
         "newest first: {log:?}"
     );
     for entry in &log {
-        assert_eq!(entry.receipts, [receipt.clone()], "{entry:?}");
+        assert_eq!(entry.receipts, std::slice::from_ref(&receipt), "{entry:?}");
         assert!(
             entry.staff_name.contains(sync_server::demo::ADMIN),
             "{entry:?}"
@@ -205,7 +205,10 @@ async fn answers_are_erased_after_the_retention_period_and_the_case_stays() {
         .expect("approved");
     let receipt = approved.summary.receipt.clone();
     assert!(due(now + 29 * day, Run::DryRun).await.is_empty(), "not yet");
-    assert_eq!(due(now + 31 * day, Run::DryRun).await, [receipt.clone()]);
+    assert_eq!(
+        due(now + 31 * day, Run::DryRun).await,
+        std::slice::from_ref(&receipt)
+    );
     let still: SubmissionDetail = admin
         .get(&format!("v1/staff/submissions/{id}"))
         .await
@@ -215,7 +218,10 @@ async fn answers_are_erased_after_the_retention_period_and_the_case_stays() {
         "a dry run erases nothing"
     );
 
-    assert_eq!(due(now + 31 * day, Run::Erase).await, [receipt.clone()]);
+    assert_eq!(
+        due(now + 31 * day, Run::Erase).await,
+        std::slice::from_ref(&receipt)
+    );
     let erased: SubmissionDetail = admin
         .get(&format!("v1/staff/submissions/{id}"))
         .await
