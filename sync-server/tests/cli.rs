@@ -151,7 +151,7 @@ fn serve_prints_its_fingerprint_and_stops_on_sigterm() {
     let mut fingerprint = None;
     for line in lines.by_ref() {
         let line = line.expect("readable stdout");
-        if let Some(fp) = line.strip_prefix("certificate SHA-256 fingerprint: ") {
+        if let Some(fp) = line.strip_prefix("key pin (SHA-256 of its public key): ") {
             fingerprint = Some(fp.to_owned());
             break;
         }
