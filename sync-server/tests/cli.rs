@@ -146,17 +146,25 @@ fn serve_prints_its_fingerprint_and_stops_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .expect("serve starts");
+    // Read stdout on a thread, so a server that never prints the pin fails the test within a
+    // bound instead of hanging it (the line's wording once changed and the test waited for ever).
     let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut fingerprint = None;
-    for line in lines.by_ref() {
-        let line = line.expect("readable stdout");
-        if let Some(fp) = line.strip_prefix("key pin (SHA-256 of its public key): ") {
-            fingerprint = Some(fp.to_owned());
-            break;
+    let (pin_line, pin) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // Keep reading to the end: a closed pipe would make the server's later prints fail.
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(fp) = line.strip_prefix("key pin (SHA-256 of its public key): ") {
+                let _ = pin_line.send(fp.to_owned());
+            }
         }
-    }
-    let fingerprint = fingerprint.expect("fingerprint printed");
+    });
+    let fingerprint = match pin.recv_timeout(Duration::from_secs(60)) {
+        Ok(fp) => fp,
+        outcome => {
+            let _ = child.kill();
+            panic!("serve did not print its key pin within 60 s ({outcome:?})");
+        }
+    };
     assert_eq!(fingerprint.len(), 64);
     assert!(
         dir.path().join("tls/cert.pem").exists(),
