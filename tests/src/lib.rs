@@ -424,6 +424,38 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
     out.into_inner()
 }
 
+impl TestServer {
+    /// The demo pack with a `catalogue`-item generated catalogue, loaded as `sync-server demo`
+    /// does, and the demo's administrator signed in.
+    pub async fn load_demo(&self, catalogue: u64) -> (Staff, sync_server::demo::Loaded) {
+        let work = tempfile::tempdir().expect("dir");
+        let loaded = sync_server::demo::load(
+            &self.state,
+            work.path(),
+            catalogue,
+            &sync_server::import::catalog::Quiet,
+        )
+        .await
+        .expect("demo loads");
+        let admin = self
+            .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
+            .await;
+        (admin, loaded)
+    }
+}
+
+/// The demo's membership form (入会申请) as a kiosk holds it.
+pub async fn membership_form(
+    core: &kiosk::core::Core,
+) -> (protocol::ContentItem, protocol::content::FormDefinition) {
+    core.forms()
+        .await
+        .expect("forms")
+        .into_iter()
+        .find(|(_, f)| f.title == "入会申请")
+        .expect("the membership form")
+}
+
 /// A resident ID number that passes its checksum (born 1985-07-15).
 pub fn valid_id() -> String {
     let first17 = *b"33010219850715241";

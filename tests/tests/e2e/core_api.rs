@@ -10,18 +10,7 @@ use tests::TestServer;
 #[tokio::test]
 async fn the_screens_get_what_they_need_online_and_offline() {
     let server = TestServer::start().await;
-    let work = tempfile::tempdir().expect("dir");
-    let loaded = sync_server::demo::load(
-        &server.state,
-        work.path(),
-        200,
-        &sync_server::import::catalog::Quiet,
-    )
-    .await
-    .expect("demo loads");
-    let admin = server
-        .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
-        .await;
+    let (admin, loaded) = server.load_demo(200).await;
     let dir = tempfile::tempdir().expect("dir");
     {
         let mut store = kiosk::store::Store::open(dir.path()).expect("store");

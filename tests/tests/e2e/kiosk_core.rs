@@ -98,18 +98,7 @@ async fn enrollment_pins_the_certificate_and_refuses_a_wrong_one() {
 #[tokio::test]
 async fn initial_sync_of_the_demo_pack_fills_the_cache() {
     let server = TestServer::start().await;
-    let work = tempfile::tempdir().expect("dir");
-    let loaded = sync_server::demo::load(
-        &server.state,
-        work.path(),
-        300,
-        &sync_server::import::catalog::Quiet,
-    )
-    .await
-    .expect("demo loads");
-    let admin = server
-        .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
-        .await;
+    let (admin, loaded) = server.load_demo(300).await;
     let config = SyncConfig {
         page_limit: 100,
         ..SyncConfig::default()

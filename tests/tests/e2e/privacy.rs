@@ -14,26 +14,9 @@ use tests::console::Console;
 /// The demo loaded, a kiosk at its branch, and one membership application whose name is
 /// `name`, delivered. Returns the admin's client and the submission id.
 async fn one_application(server: &TestServer, name: &str) -> (tests::Staff, String) {
-    let work = tempfile::tempdir().expect("dir");
-    let loaded = sync_server::demo::load(
-        &server.state,
-        work.path(),
-        20,
-        &sync_server::import::catalog::Quiet,
-    )
-    .await
-    .expect("demo loads");
-    let admin = server
-        .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
-        .await;
+    let (admin, loaded) = server.load_demo(20).await;
     let (kiosk, _dir) = tests::kiosk_core(&admin, loaded.branch).await;
-    let (form, _) = kiosk
-        .forms()
-        .await
-        .expect("forms")
-        .into_iter()
-        .find(|(_, f)| f.title == "入会申请")
-        .expect("the membership form");
+    let (form, _) = tests::membership_form(&kiosk).await;
     let answers = tests::membership_answers(name, "13800001234");
     let saved = kiosk
         .submit(form.id.clone(), form.version, FormAnswers { answers })

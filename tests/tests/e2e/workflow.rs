@@ -12,28 +12,11 @@ use tests::TestServer;
 #[tokio::test]
 async fn submitted_offline_delivered_once_answered_and_checked_elsewhere() {
     let server = TestServer::start().await;
-    let work = tempfile::tempdir().expect("dir");
-    let loaded = sync_server::demo::load(
-        &server.state,
-        work.path(),
-        20,
-        &sync_server::import::catalog::Quiet,
-    )
-    .await
-    .expect("demo loads");
-    let admin = server
-        .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
-        .await;
+    let (admin, loaded) = server.load_demo(20).await;
     let (here, _here_dir) = tests::kiosk_core(&admin, loaded.branch).await;
     let (there, _there_dir) = tests::kiosk_core(&admin, loaded.branch).await;
 
-    let (form_item, _) = here
-        .forms()
-        .await
-        .expect("forms")
-        .into_iter()
-        .find(|(_, f)| f.title == "入会申请")
-        .expect("the membership form");
+    let (form_item, _) = tests::membership_form(&here).await;
     let answers = tests::membership_answers("李明", "13800001234");
 
     // The server is down: the form is saved with its receipt all the same.

@@ -104,27 +104,10 @@ async fn text_of(c: &Client) -> String {
 #[tokio::test]
 async fn staff_publish_answer_and_enroll_from_a_real_browser() {
     let server = TestServer::start().await;
-    let work = tempfile::tempdir().expect("dir");
-    let loaded = sync_server::demo::load(
-        &server.state,
-        work.path(),
-        20,
-        &sync_server::import::catalog::Quiet,
-    )
-    .await
-    .expect("demo loads");
-    let admin = server
-        .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
-        .await;
+    let (admin, loaded) = server.load_demo(20).await;
     let (core, _dir) = tests::kiosk_core(&admin, loaded.branch).await;
     // An employee's application, to be answered from the browser.
-    let (form, _) = core
-        .forms()
-        .await
-        .expect("forms")
-        .into_iter()
-        .find(|(_, f)| f.title == "入会申请")
-        .expect("the membership form");
+    let (form, _) = tests::membership_form(&core).await;
     let answers = tests::membership_answers("王芳", "13900005678");
     let saved = core
         .submit(form.id.clone(), form.version, FormAnswers { answers })
@@ -168,6 +151,7 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
     shot(&c, "dashboard").await;
 
     // Publish an article with a cover image.
+    let work = tempfile::tempdir().expect("dir");
     let image = work.path().join("cover.png");
     std::fs::write(&image, tests::png(800, 450)).expect("image");
     c.goto(&format!("{base}/console/news")).await.expect("news");

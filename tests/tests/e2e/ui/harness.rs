@@ -14,7 +14,6 @@ pub struct Harness {
     pub size: Size,
     pub server: Option<TestServer>,
     _dir: tempfile::TempDir,
-    _work: tempfile::TempDir,
 }
 
 pub const PIN: &str = "246813";
@@ -42,18 +41,7 @@ impl Harness {
     /// synced once, and the app over it at 1920×1080.
     pub async fn demo() -> Harness {
         let server = TestServer::start().await;
-        let work = tempfile::tempdir().expect("dir");
-        let loaded = sync_server::demo::load(
-            &server.state,
-            work.path(),
-            300,
-            &sync_server::import::catalog::Quiet,
-        )
-        .await
-        .expect("demo loads");
-        let admin = server
-            .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
-            .await;
+        let (admin, loaded) = server.load_demo(300).await;
         let (core, dir) = tests::kiosk_core(&admin, loaded.branch).await;
         core.rebuild_search().await.expect("index");
         let (app, task) = App::new(core.clone(), settings());
@@ -63,7 +51,6 @@ impl Harness {
             size: Size::new(1920.0, 1080.0),
             server: Some(server),
             _dir: dir,
-            _work: work,
         };
         h.settle(task).await;
         h.send(Message::Resized(h.size)).await;

@@ -37,14 +37,7 @@ async fn type_code(h: &mut Harness, code: &str) {
 #[tokio::test]
 async fn a_receipt_is_checked_and_offline_is_explained() {
     let mut h = Harness::demo().await;
-    let (form, _) = h
-        .core
-        .forms()
-        .await
-        .expect("forms")
-        .into_iter()
-        .find(|(_, f)| f.title == "入会申请")
-        .expect("the membership form");
+    let (form, _) = tests::membership_form(&h.core).await;
     let saved = h
         .core
         .submit(
