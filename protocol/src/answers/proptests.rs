@@ -1,7 +1,8 @@
 //! Property tests for checking answers, which the server runs on whatever a kiosk's sealed
 //! submission holds: any JSON against any form is answered (a prepared set or a list of
 //! sentences), never a panic; answers built to a form's rules pass, and passing again after
-//! preparing changes nothing.
+//! preparing changes nothing. Form definitions themselves (staff's JSON) are read or refused,
+//! never a panic, and a valid one survives a round trip through JSON.
 
 use super::*;
 use crate::content::{ContentBody, VisibleIf};
@@ -289,6 +290,42 @@ proptest! {
                 prop_assert!(!describe(&form, &errors, Lang::Zh).is_empty());
                 prop_assert!(!describe(&form, &errors, Lang::En).is_empty());
             }
+        }
+    }
+
+    #[test]
+    fn any_json_as_a_form_definition_is_read_or_refused(value in json()) {
+        // What staff paste into the console's JSON editor, or a client sends to the API.
+        if let Ok(definition) = serde_json::from_value::<FormDefinition>(value) {
+            if let Err(problems) = ContentBody::Form(definition).validate() {
+                prop_assert!(!problems.is_empty());
+                prop_assert!(problems.iter().all(|p| !p.message.is_empty()));
+            }
+        }
+    }
+
+    #[test]
+    fn a_valid_definition_survives_json_and_a_damaged_one_is_refused_cleanly(
+        form in form(),
+        cut in any::<prop::sample::Index>(),
+        replacement in json(),
+    ) {
+        let text = serde_json::to_string(&form).expect("a definition serialises");
+        let back: FormDefinition = serde_json::from_str(&text).expect("and reads back");
+        prop_assert_eq!(&back, &form);
+        prop_assert!(ContentBody::Form(back).validate().is_ok());
+
+        // One field of the first form field replaced by anything at all.
+        let mut value = serde_json::to_value(&form).expect("a definition serialises");
+        if let Some(Value::Object(first)) =
+            value.get_mut("fields").and_then(|f| f.get_mut(0))
+        {
+            let keys: Vec<String> = first.keys().cloned().collect();
+            let key = cut.get(&keys).clone();
+            first.insert(key, replacement);
+        }
+        if let Ok(damaged) = serde_json::from_value::<FormDefinition>(value) {
+            let _ = ContentBody::Form(damaged).validate();
         }
     }
 
