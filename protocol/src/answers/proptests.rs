@@ -296,11 +296,11 @@ proptest! {
     #[test]
     fn any_json_as_a_form_definition_is_read_or_refused(value in json()) {
         // What staff paste into the console's JSON editor, or a client sends to the API.
-        if let Ok(definition) = serde_json::from_value::<FormDefinition>(value) {
-            if let Err(problems) = ContentBody::Form(definition).validate() {
-                prop_assert!(!problems.is_empty());
-                prop_assert!(problems.iter().all(|p| !p.message.is_empty()));
-            }
+        if let Ok(definition) = serde_json::from_value::<FormDefinition>(value)
+            && let Err(problems) = ContentBody::Form(definition).validate()
+        {
+            prop_assert!(!problems.is_empty());
+            prop_assert!(problems.iter().all(|p| !p.message.is_empty()));
         }
     }
 
