@@ -2,13 +2,11 @@
 //! and disables the account from the users table, reads the audit log, and changes their own
 //! password on the account page.
 
-use std::time::Duration;
-
 use fantoccini::{Client, Locator};
 use protocol::staff::{NewStaff, Org, StaffInfo};
 use tests::{ADMIN, PASSWORD, TestServer};
 
-use super::{browser, shot, text_of};
+use super::{browser, click, shot, text_of, wait_for};
 
 async fn type_into(c: &Client, css: &str, text: &str) {
     c.find(Locator::Css(css))
@@ -19,21 +17,8 @@ async fn type_into(c: &Client, css: &str, text: &str) {
         .expect("type");
 }
 
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
-
 async fn saved(c: &Client) {
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("p.ok"))
-        .await
-        .expect("a notice that it worked");
+    wait_for(c, "p.ok", "a notice that it worked").await;
 }
 
 #[tokio::test]
@@ -73,11 +58,7 @@ async fn accounts_and_the_audit_log_from_a_real_browser() {
     type_into(&c, "input[name=username]", ADMIN).await;
     type_into(&c, "input[name=password]", PASSWORD).await;
     click(&c, "button[type=submit]").await;
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("div.tiles"))
-        .await
-        .expect("the dashboard");
+    wait_for(&c, "div.tiles", "the dashboard").await;
 
     // Reset the clerk's password, then disable the account.
     c.goto(&format!("{base}/console/orgs")).await.expect("orgs");
@@ -105,11 +86,7 @@ async fn accounts_and_the_audit_log_from_a_real_browser() {
 
     // The audit log is in the top org's menu.
     click(&c, "a[href='/console/audit']").await;
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("main table"))
-        .await
-        .expect("the audit log");
+    wait_for(&c, "main table", "the audit log").await;
     assert!(text_of(&c).await.contains("审计日志"));
     shot(&c, "audit").await;
 

@@ -92,6 +92,25 @@ async fn shot(c: &Client, name: &str) {
     std::fs::write(shots().join(format!("{name}.png")), png).expect("write screenshot");
 }
 
+/// Clicks the first element matching `css`.
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+/// Waits (at most 20 s) until an element matching `css` is on the page; `what` names it.
+async fn wait_for(c: &Client, css: &str, what: &str) {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{what} ({css}): {e}"));
+}
+
 async fn text_of(c: &Client) -> String {
     c.find(Locator::Css("main"))
         .await
@@ -136,17 +155,8 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
         .send_keys(sync_server::demo::PASSWORD)
         .await
         .expect("type");
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("div.tiles"))
-        .await
-        .expect("the dashboard");
+    click(&c, "button[type=submit]").await;
+    wait_for(&c, "div.tiles", "the dashboard").await;
     assert!(text_of(&c).await.contains("待办理"));
     shot(&c, "dashboard").await;
 
@@ -186,23 +196,15 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
         .send_keys(image.to_str().expect("utf-8 path"))
         .await
         .expect("attach");
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#preview strong"))
-        .await
-        .expect("the live preview renders the Markdown");
+    wait_for(
+        &c,
+        "#preview strong",
+        "the live preview renders the Markdown",
+    )
+    .await;
     shot(&c, "news-editor").await;
-    c.find(Locator::Css("form.editor button[type=submit]"))
-        .await
-        .expect("publish")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("p.ok"))
-        .await
-        .expect("published");
+    click(&c, "form.editor button[type=submit]").await;
+    wait_for(&c, "p.ok", "published").await;
     assert!(text_of(&c).await.contains(title));
     shot(&c, "news").await;
 
@@ -232,11 +234,7 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
         .click()
         .await
         .expect("open");
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("table.answers"))
-        .await
-        .expect("the detail");
+    wait_for(&c, "table.answers", "the detail").await;
     assert!(text_of(&c).await.contains("王芳"));
     c.find(Locator::Css("select[name=status]"))
         .await
@@ -251,17 +249,8 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
         .send_keys(reply)
         .await
         .expect("type");
-    c.find(Locator::Css("form.editor button[type=submit]"))
-        .await
-        .expect("save")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("p.ok"))
-        .await
-        .expect("saved");
+    click(&c, "form.editor button[type=submit]").await;
+    wait_for(&c, "p.ok", "saved").await;
     shot(&c, "submission").await;
     let found = core
         .check_status(saved.receipt.clone(), "5678".into())
@@ -277,17 +266,8 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
         .await
         .expect("kiosks");
     shot(&c, "kiosks").await;
-    c.find(Locator::Css("form.card button[type=submit]"))
-        .await
-        .expect("create")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("div.qr svg"))
-        .await
-        .expect("a QR code");
+    click(&c, "form.card button[type=submit]").await;
+    wait_for(&c, "div.qr svg", "a QR code").await;
     let string = c
         .find(Locator::Css("pre.string"))
         .await
