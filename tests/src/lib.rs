@@ -3,6 +3,7 @@
 //! the real kiosk client and a pinned staff client.
 
 pub mod console;
+pub mod display;
 pub mod proxy;
 
 use kiosk::net::{ServerClient, pinned_tls_config};

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod context;
+pub mod fullscreen;
 pub mod i18n;
 pub mod images;
 pub mod ime;
@@ -15,7 +16,7 @@ pub mod theme;
 pub mod touch;
 pub mod widgets;
 
-use iced::{Font, Size, window};
+use iced::{Font, Size, Task, window};
 
 use crate::config::KioskConfig;
 use crate::core::Core;
@@ -58,7 +59,13 @@ pub fn run(core: Core, config: &KioskConfig, display: Display) -> iced::Result {
         },
     };
     iced::application(
-        move || App::with_sync_engine(core.clone(), settings.clone()),
+        move || {
+            let (app, task) = App::with_sync_engine(core.clone(), settings.clone());
+            match display {
+                Display::Fullscreen => (app, Task::batch([task, fullscreen::cover_monitor()])),
+                Display::Windowed(_) => (app, task),
+            }
+        },
         App::update,
         App::view,
     )

@@ -16,6 +16,8 @@ pub const MUTED: Color = Color::from_rgb8(0x5C, 0x5C, 0x5C);
 pub const LINE: Color = Color::from_rgb8(0xE2, 0xDD, 0xD5);
 pub const CALM: Color = Color::from_rgb8(0x8A, 0x5A, 0x00);
 pub const GOOD: Color = Color::from_rgb8(0x2E, 0x7D, 0x32);
+/// The status bar along the bottom.
+pub const STATUS: Color = Color::from_rgb8(0x2B, 0x2B, 0x2B);
 
 /// Minimum height of anything tappable.
 pub const TAP: f32 = 72.0;
@@ -101,7 +103,7 @@ pub fn bar(_: &Theme) -> container::Style {
 
 pub fn status_bar(_: &Theme) -> container::Style {
     container::Style {
-        background: Some(Background::Color(Color::from_rgb8(0x2B, 0x2B, 0x2B))),
+        background: Some(Background::Color(STATUS)),
         text_color: Some(Color::WHITE),
         ..container::Style::default()
     }

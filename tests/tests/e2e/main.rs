@@ -9,6 +9,7 @@ mod catalog;
 mod console;
 mod core_api;
 mod demo;
+mod display;
 mod enroll;
 mod errors;
 mod events;

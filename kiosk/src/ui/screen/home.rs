@@ -18,6 +18,8 @@ pub struct Home {
     layout: Option<HomeLayout>,
     forms: Vec<(ContentItem, FormDefinition)>,
     offset: f32,
+    /// Whether the layout has been read once (it is logged when it first arrives or changes).
+    loaded: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -35,7 +37,12 @@ impl Home {
         let layout = {
             let core = ctx.core.clone();
             Task::perform(
-                async move { core.home_layout().await.ok().flatten() },
+                async move {
+                    core.home_layout().await.unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "cannot read the home layout");
+                        None
+                    })
+                },
                 Message::Layout,
             )
         };
@@ -99,6 +106,13 @@ impl Home {
     pub fn update(&mut self, message: Message, ctx: &Context) -> (Task<Message>, Option<Event>) {
         let event = match message {
             Message::Layout(layout) => {
+                if layout != self.layout || !self.loaded {
+                    match &layout {
+                        Some(l) => tracing::info!(tiles = l.tiles.len(), "home: the org's layout"),
+                        None => tracing::info!("home: no layout cached, tiles from the cache"),
+                    }
+                }
+                self.loaded = true;
                 self.layout = layout;
                 None
             }
