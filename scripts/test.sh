@@ -14,6 +14,17 @@ if ! command -v chromium > /dev/null || ! command -v chromedriver > /dev/null; t
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver > /dev/null
 fi
 
+# The display tests run the real kiosk under Xvfb and under cage (headless Wayland; cage wants
+# Xwayland present) and take cage's screenshots with grim.
+if ! command -v Xvfb > /dev/null || ! command -v cage > /dev/null || ! command -v grim > /dev/null \
+    || ! command -v Xwayland > /dev/null; then
+    echo "installing xvfb, cage, grim and xwayland for the display tests…"
+    sudo_cmd=""
+    if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq xvfb cage grim xwayland > /dev/null
+fi
+
 # A CI run builds once from clean: incremental compilation's bookkeeping would only cost time.
 if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
 
