@@ -23,6 +23,19 @@ pub struct KioskConfig {
     /// Argon2id hash (PHC string) of the admin panel PIN, 6 to 12 digits; `kiosk hash-pin`
     /// makes one. Without it the panel cannot be opened.
     pub admin_pin_hash: Option<String>,
+    /// What the screen shows outside the org's opening hours: a calm clock, or nothing.
+    pub closed_screen: ClosedScreen,
+}
+
+/// The screen outside opening hours (`closed_screen = "clock"` or `"blank"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosedScreen {
+    /// The time, the date, "closed" and when it opens again, in both languages.
+    #[default]
+    Clock,
+    /// A black screen (for a kiosk behind glass that should not glow at night).
+    Blank,
 }
 
 /// Never prints the PIN hash: the PIN is a few digits, so its hash gives it away to anyone who
@@ -40,6 +53,7 @@ impl std::fmt::Debug for KioskConfig {
                 "admin_pin_hash",
                 &self.admin_pin_hash.as_ref().map(|_| "<redacted>"),
             )
+            .field("closed_screen", &self.closed_screen)
             .finish()
     }
 }
@@ -54,6 +68,7 @@ impl Default for KioskConfig {
             idle_home_seconds: 90,
             idle_attract_seconds: 60,
             admin_pin_hash: None,
+            closed_screen: ClosedScreen::Clock,
         }
     }
 }

@@ -8,10 +8,13 @@ use crate::store::{self, Saved, Store, StoreError};
 use crate::sync::{Engine, SyncConfig, SyncError, SyncEvent};
 use jiff::Timestamp;
 use protocol::content::{
-    AttractSlide, FormDefinition, HomeLayout, LibraryItem, NewsArticle, NewsCategory, ReadingList,
+    AttractSlide, FormDefinition, HomeLayout, LibraryItem, NewsArticle, NewsCategory, OpeningHours,
+    ReadingList,
 };
 use protocol::submission::FormAnswers;
-use protocol::{ContentBody, ContentId, ContentItem, ContentKind, ErrorCode, MediaHash};
+use protocol::{
+    ContentBody, ContentId, ContentItem, ContentKind, ErrorCode, MediaHash, OrgSummary,
+};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, watch};
@@ -78,6 +81,26 @@ fn bodies<T>(
         .into_iter()
         .filter_map(|i| pick(i.body.clone()).map(|b| (i, b)))
         .collect()
+}
+
+/// The body published nearest to the kiosk: at its own org, else at the closest ancestor; the
+/// newest one where an org has several. Everything cached lies on the kiosk's path (its scope is
+/// its org and its ancestors), so "nearest" is "deepest". Without ancestor ids (enrolled with an
+/// older server) a larger org id counts as deeper: an org is always created after its parent.
+fn nearest<T>(org: Option<&OrgSummary>, items: Vec<(ContentItem, T)>) -> Option<T> {
+    items
+        .into_iter()
+        .max_by_key(|(item, _)| {
+            let depth = org.and_then(|o| {
+                if item.org_id == o.id {
+                    Some(usize::MAX)
+                } else {
+                    o.ids.iter().position(|id| *id == item.org_id)
+                }
+            });
+            (depth, item.org_id.0, item.updated_at)
+        })
+        .map(|(_, body)| body)
 }
 
 impl Core {
@@ -209,18 +232,29 @@ impl Core {
         .await
     }
 
-    /// The home layout: the one published at the kiosk's own org if there is one, otherwise the
-    /// most recently updated one in its scope.
+    /// The home layout published nearest to the kiosk (its own org, else the closest ancestor).
     pub async fn home_layout(&self) -> Result<Option<HomeLayout>, StoreError> {
         store::blocking(&self.store, |s| {
-            let path: Vec<i64> = s.enrollment()?.map(|e| e.org.id.0).into_iter().collect();
+            let org = s.enrollment()?.map(|e| e.org);
             let layouts = bodies(s.items(ContentKind::HomeLayout)?, |b| match b {
                 ContentBody::HomeLayout(h) => Some(h),
                 _ => None,
             });
-            let mut layouts = layouts;
-            layouts.sort_by_key(|(i, _)| (path.contains(&i.org_id.0), i.updated_at));
-            Ok(layouts.pop().map(|(_, h)| h))
+            Ok(nearest(org.as_ref(), layouts))
+        })
+        .await
+    }
+
+    /// The opening hours set nearest to the kiosk (a branch's override its city's, which
+    /// override the province's); `None`: no org on its path set any, so it is always open.
+    pub async fn opening_hours(&self) -> Result<Option<OpeningHours>, StoreError> {
+        store::blocking(&self.store, |s| {
+            let org = s.enrollment()?.map(|e| e.org);
+            let hours = bodies(s.items(ContentKind::OpeningHours)?, |b| match b {
+                ContentBody::OpeningHours(h) => Some(h),
+                _ => None,
+            });
+            Ok(nearest(org.as_ref(), hours))
         })
         .await
     }

@@ -12,6 +12,8 @@ use url::Url;
 
 mod form;
 pub use form::{ChoiceOption, DateLimit, FieldInput, FormDefinition, FormField, VisibleIf};
+pub mod hours;
+pub use hours::OpeningHours;
 
 /// One published item as a kiosk receives it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,16 +40,18 @@ pub enum ContentKind {
     Form,
     AttractSlide,
     HomeLayout,
+    OpeningHours,
 }
 
 impl ContentKind {
-    pub const ALL: [ContentKind; 6] = [
+    pub const ALL: [ContentKind; 7] = [
         ContentKind::News,
         ContentKind::LibraryItem,
         ContentKind::ReadingList,
         ContentKind::Form,
         ContentKind::AttractSlide,
         ContentKind::HomeLayout,
+        ContentKind::OpeningHours,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +62,7 @@ impl ContentKind {
             ContentKind::Form => "form",
             ContentKind::AttractSlide => "attract_slide",
             ContentKind::HomeLayout => "home_layout",
+            ContentKind::OpeningHours => "opening_hours",
         }
     }
 }
@@ -93,6 +98,7 @@ pub enum ContentBody {
     Form(FormDefinition),
     AttractSlide(AttractSlide),
     HomeLayout(HomeLayout),
+    OpeningHours(OpeningHours),
 }
 
 impl ContentBody {
@@ -104,6 +110,7 @@ impl ContentBody {
             ContentBody::Form(_) => ContentKind::Form,
             ContentBody::AttractSlide(_) => ContentKind::AttractSlide,
             ContentBody::HomeLayout(_) => ContentKind::HomeLayout,
+            ContentBody::OpeningHours(_) => ContentKind::OpeningHours,
         }
     }
 
@@ -113,7 +120,9 @@ impl ContentBody {
             ContentBody::News(n) => n.cover.iter().chain(&n.images).collect(),
             ContentBody::LibraryItem(l) => l.cover.iter().collect(),
             ContentBody::ReadingList(r) => r.cover.iter().collect(),
-            ContentBody::Form(_) | ContentBody::HomeLayout(_) => Vec::new(),
+            ContentBody::Form(_) | ContentBody::HomeLayout(_) | ContentBody::OpeningHours(_) => {
+                Vec::new()
+            }
             ContentBody::AttractSlide(s) => vec![&s.image],
         }
     }
@@ -144,6 +153,7 @@ impl ContentBody {
             ContentBody::Form(f) => f.validate(&mut p),
             ContentBody::AttractSlide(s) => s.validate(&mut p),
             ContentBody::HomeLayout(h) => h.validate(&mut p),
+            ContentBody::OpeningHours(h) => h.validate(&mut p),
         }
         p.finish()
     }

@@ -104,6 +104,11 @@ pub struct OrgSummary {
     pub id: OrgId,
     pub name: String,
     pub path: Vec<String>,
+    /// The ids of `path`, from the root down to this org: what a kiosk needs to pick what was
+    /// published nearest to it (its own org first, then each ancestor). Absent from older
+    /// servers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<OrgId>,
 }
 
 /// `GET /v1/kiosk`: who the server thinks this kiosk is.

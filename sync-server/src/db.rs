@@ -29,6 +29,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/004_workflow.sql")),
     M::up(include_str!("db/005_staff_accounts.sql")),
     M::up(include_str!("db/006_privacy.sql")),
+    M::up(include_str!("db/007_opening_hours.sql")),
 ];
 
 #[derive(Clone)]

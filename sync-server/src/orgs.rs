@@ -170,8 +170,9 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<Org>> {
 /// The org with the names of its ancestors, for kiosks' status bars.
 pub fn summary(tx: &Transaction<'_>, id: OrgId) -> AppResult<OrgSummary> {
     let path = path_of(tx, id)?;
+    let ids = ids_in_path(&path);
     let mut names = Vec::new();
-    for ancestor in ids_in_path(&path) {
+    for ancestor in &ids {
         let name: String =
             tx.query_row("SELECT name FROM orgs WHERE id = ?1", [ancestor.0], |r| {
                 r.get(0)
@@ -183,6 +184,7 @@ pub fn summary(tx: &Transaction<'_>, id: OrgId) -> AppResult<OrgSummary> {
         id,
         name,
         path: names,
+        ids,
     })
 }
 

@@ -28,6 +28,7 @@ fn enroll(store: &mut Store) {
             id: OrgId(1),
             name: "一分会".to_owned(),
             path: vec!["一分会".to_owned()],
+            ids: vec![OrgId(1)],
         },
         receipt_prefix: "A".to_owned(),
         submission_key: base64::engine::general_purpose::STANDARD.encode(

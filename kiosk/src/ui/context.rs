@@ -11,7 +11,7 @@ use super::images::Images;
 use super::ime::Engine;
 use super::theme::{TextSize, Type};
 use crate::admin::pin::PinGuard;
-use crate::config::KioskConfig;
+use crate::config::{ClosedScreen, KioskConfig};
 use crate::core::{Core, SyncStatus};
 use crate::shelf::Shelf;
 
@@ -27,6 +27,8 @@ pub struct Settings {
     pub hide_cursor: bool,
     /// The window's size until the window reports its own.
     pub size: Size,
+    /// What shows outside opening hours.
+    pub closed_screen: ClosedScreen,
 }
 
 impl Settings {
@@ -39,6 +41,7 @@ impl Settings {
             font,
             hide_cursor: false,
             size: Size::new(1920.0, 1080.0),
+            closed_screen: config.closed_screen,
         }
     }
 }

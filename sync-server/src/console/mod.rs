@@ -10,7 +10,7 @@
 //! their org and what is below it.
 //!
 //! One module per page (`auth`, `accounts`, `audit`, `dashboard`, `news`, `library`, `forms`, `submissions`,
-//! `kiosks`, `orgs`), over `session` (who is asking) and `page` (the frame and what every page
+//! `kiosks`, `hours`, `orgs`), over `session` (who is asking) and `page` (the frame and what every page
 //! shares).
 
 // Handlers answer with a page either way: the `Err` of their results is a response as large as
@@ -23,6 +23,7 @@ mod auth;
 mod dashboard;
 mod files;
 mod forms;
+mod hours;
 mod kiosks;
 mod library;
 mod news;
@@ -95,6 +96,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/kiosks", get(kiosks::fleet))
         .route("/console/kiosks/token", post(kiosks::create_token))
         .route("/console/kiosks/{id}/revoke", post(kiosks::revoke))
+        .route(hours::HERE, get(hours::page).post(hours::save))
+        .route("/console/hours/clear", post(hours::clear))
         .route("/console/orgs", get(orgs::orgs).post(orgs::create_org))
         .route("/console/users", post(orgs::create_user))
         .route("/console/users/{id}/disable", post(accounts::disable))

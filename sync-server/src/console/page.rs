@@ -77,6 +77,7 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
         ("/console/forms", tr(l, "表单", "Forms")),
         ("/console/submissions", tr(l, "办理事项", "Submissions")),
         ("/console/kiosks", tr(l, "终端", "Kiosks")),
+        ("/console/hours", tr(l, "开放时间", "Opening hours")),
         ("/console/orgs", tr(l, "单位与用户", "Orgs & users")),
     ];
     let audit = crate::workflow::audit::may_read(&session.actor)

@@ -4,6 +4,7 @@
 //! Every write runs as a [`ContentTx`] inside [`commit`]: one transaction, one actor, one `now`,
 //! and the orgs it touched, which the hub hears of only after the commit.
 
+pub mod hours;
 pub mod library;
 mod row;
 #[cfg(test)]
@@ -174,6 +175,9 @@ impl<'a> ContentTx<'a> {
     pub fn create(&mut self, w: ContentWrite, key: Option<&str>) -> AppResult<ContentRecord> {
         self.actor.check_org(self.tx, w.org_id)?;
         row::check_write(self.tx, &w)?;
+        if w.body.kind() == ContentKind::OpeningHours {
+            hours::one_per_org(self.tx, w.org_id, None)?;
+        }
         let (publish_at, expire_at) = row::schedule_of(&w);
         let mut row = Stored {
             id: ContentId(uuid::Uuid::now_v7().to_string()),
@@ -210,6 +214,9 @@ impl<'a> ContentTx<'a> {
             ));
         }
         row::check_write(self.tx, &w)?;
+        if w.body.kind() == ContentKind::OpeningHours {
+            hours::one_per_org(self.tx, w.org_id, Some(&id))?;
+        }
         let (publish_at, expire_at) = row::schedule_of(&w);
         let mut row = Stored {
             id,

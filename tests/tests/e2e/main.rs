@@ -16,6 +16,7 @@ mod events;
 mod feed;
 mod hardening;
 mod hostile;
+mod hours;
 mod kiosk_core;
 mod media;
 mod news;

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use iced::{Event as Input, Size, Subscription, Task, event, touch, window};
 use jiff::Timestamp;
 use protocol::MediaHash;
-use protocol::content::{AttractSlide, Tile};
+use protocol::content::hours::china_time;
+use protocol::content::{AttractSlide, OpeningHours, Tile};
 use tokio::sync::watch;
 
 use super::context::{Context, Settings};
@@ -24,6 +25,7 @@ use super::screen::admin::{self, Admin};
 use super::screen::article::{self, Reader};
 use super::screen::attract::Attract;
 use super::screen::book::{self, Book};
+use super::screen::closed::Closed;
 use super::screen::form::{self, Form};
 use super::screen::home::{self, Home};
 use super::screen::library::{self, Library};
@@ -70,6 +72,8 @@ pub enum Message {
     StatusCheck(status::Message),
     /// The pinyin engine finished loading.
     ImeReady(Engine),
+    /// The opening hours the kiosk goes by (`None`: always open), loaded after each sync.
+    Hours(Option<OpeningHours>),
 }
 
 pub struct App {
@@ -81,6 +85,10 @@ pub struct App {
     home: Home,
     stack: Vec<Screen>,
     attract: Option<Attract>,
+    /// The nearest org's opening hours; `None` is always open.
+    hours: Option<OpeningHours>,
+    /// Shown outside opening hours once the kiosk is idle; a touch wakes it.
+    closed: Option<Closed>,
     /// A sentence over the screen, and for how many seconds it has been up.
     notice: Option<(String, u64)>,
     corner_taps: Vec<Instant>,
@@ -100,6 +108,8 @@ impl App {
             home: Home::default(),
             stack: Vec::new(),
             attract: None,
+            hours: None,
+            closed: None,
             notice: None,
             corner_taps: Vec::new(),
             shutdown,
@@ -165,17 +175,28 @@ impl App {
         self.home.tiles()
     }
 
-    /// Reloads what the home screen, the status bar and the carousel show.
+    /// Whether the closed screen is up (outside opening hours, idle).
+    pub fn is_closed(&self) -> bool {
+        self.closed.is_some()
+    }
+
+    /// Reloads what the home screen, the status bar, the carousel and the opening hours show.
     fn reload(&self) -> Task<Message> {
         let core = self.ctx.core.clone();
         let slides = Task::perform(
             async move { core.slides().await.unwrap_or_default() },
             Message::Slides,
         );
+        let core = self.ctx.core.clone();
+        let hours = Task::perform(
+            async move { core.opening_hours().await.ok().flatten() },
+            Message::Hours,
+        );
         Task::batch([
             self.refresh_status(),
             Home::load(&self.ctx).map(Message::Home),
             slides,
+            hours,
         ])
     }
 
@@ -201,6 +222,7 @@ impl App {
             Message::Wake => {
                 self.idle = 0;
                 self.attract = None;
+                self.closed = None;
                 self.go_home();
             }
             Message::Resized(size) => self.ctx.size = size,
@@ -240,6 +262,7 @@ impl App {
             Message::Form(m) => return self.route::<Form>(m, Message::Form),
             Message::StatusCheck(m) => return self.route::<StatusCheck>(m, Message::StatusCheck),
             Message::ImeReady(engine) => self.ctx.ime = Some(engine),
+            Message::Hours(hours) => self.hours = hours,
         }
         Task::none()
     }
@@ -260,7 +283,24 @@ impl App {
                 screen.on_shelf_changed(&self.ctx.shelf);
             }
         }
-        if let Some(attract) = &mut self.attract {
+        // Outside opening hours the clock comes up once the kiosk is idle as long as it takes to
+        // end a session anyway, so nobody's half-filled form vanishes at closing time; a touch
+        // wakes it, and it returns after the same idle time. Sync runs on regardless.
+        let shut = self.hours.as_ref().filter(|h| !h.is_open(china_time(now)));
+        match shut.map(|hours| Closed::new(hours, now)) {
+            None => self.closed = None,
+            Some(closed) if self.closed.is_some() || self.idle >= self.ctx.settings.idle_home => {
+                if self.closed.is_none() {
+                    self.go_home();
+                    self.attract = None;
+                }
+                self.closed = Some(closed);
+            }
+            Some(_) => {}
+        }
+        if self.closed.is_some() {
+            // The clock is up: no carousel, and nothing left to go home from.
+        } else if let Some(attract) = &mut self.attract {
             attract.tick(&self.slides);
         } else if self.idle >= self.ctx.settings.idle_home && !self.stack.is_empty() {
             self.go_home();

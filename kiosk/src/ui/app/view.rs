@@ -1,5 +1,6 @@
 //! What the app draws around the screen on top: the title bar, the status bar, the admin
-//! gesture's corner and the notice; and the attract carousel over everything when idle.
+//! gesture's corner and the notice; and the attract carousel over everything when idle, or the
+//! closed screen outside opening hours.
 
 use iced::widget::{Row, Space, button, column, container, row, stack, text};
 use iced::{Alignment, Element, Fill, Length};
@@ -15,6 +16,15 @@ use crate::ui::widgets::when;
 impl App {
     pub fn view(&self) -> Element<'_, Message> {
         let ctx = &self.ctx;
+        if let Some(closed) = &self.closed {
+            return button(closed.view(ctx, self.now, ctx.settings.closed_screen))
+                .padding(0)
+                .width(Fill)
+                .height(Fill)
+                .style(theme::invisible)
+                .on_press(Message::Wake)
+                .into();
+        }
         if let Some(attract) = &self.attract {
             return button(attract.view(ctx, &self.slides))
                 .padding(0)

@@ -124,4 +124,10 @@ pub const STRINGS: Strings = Strings {
     check_reply: "The union's answer",
     check_no_reply: "No answer yet. Thank you for waiting.",
     check_submitted: "Submitted {}",
+    // Opening hours: the closed screen.
+    closed_title: "Closed",
+    closed_opens_today: "Opens today at {}",
+    closed_opens_tomorrow: "Opens tomorrow at {}",
+    closed_opens_on: "Opens {} at {}",
+    closed_touch: "Touch the screen to use the kiosk",
 };

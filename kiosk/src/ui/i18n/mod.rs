@@ -78,6 +78,7 @@ catalogue! {
     date_format,
     form_tap_to_type, form_check, form_errors, form_review_title, form_edit, form_submit, form_sending, form_failed, form_empty, form_consent, form_yes, form_no, receipt_title, receipt_code, receipt_sent, receipt_saved, receipt_scan, receipt_done,
     check_title, check_receipt, check_phone, check_go, check_busy, check_not_found, check_mistyped, check_too_many, check_offline, check_status, check_reply, check_no_reply, check_submitted,
+    closed_title, closed_opens_today, closed_opens_tomorrow, closed_opens_on, closed_touch,
 }
 
 impl Strings {

@@ -124,4 +124,10 @@ pub const STRINGS: Strings = Strings {
     check_reply: "工会答复",
     check_no_reply: "还没有答复，请耐心等待。",
     check_submitted: "提交于 {}",
+    // Opening hours: the closed screen.
+    closed_title: "暂停服务",
+    closed_opens_today: "今天 {} 开放",
+    closed_opens_tomorrow: "明天 {} 开放",
+    closed_opens_on: "{} {} 开放",
+    closed_touch: "轻触屏幕可以继续使用",
 };

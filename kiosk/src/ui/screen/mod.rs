@@ -10,6 +10,7 @@ pub mod admin;
 pub mod article;
 pub mod attract;
 pub mod book;
+pub mod closed;
 pub mod form;
 pub mod home;
 pub mod library;

@@ -33,6 +33,7 @@ pub fn settings() -> Settings {
         font: kiosk::ui::font(),
         hide_cursor: true,
         size: iced::Size::new(1920.0, 1080.0),
+        closed_screen: kiosk::config::ClosedScreen::Clock,
     }
 }
 

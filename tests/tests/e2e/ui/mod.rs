@@ -5,5 +5,6 @@
 mod flows;
 mod forms;
 mod harness;
+mod hours;
 mod status;
 mod touch;
