@@ -190,6 +190,12 @@ error_codes! {
     UriTooLong = "uri_too_long",
     /// The `Range` asked for lies outside the file; `Content-Range` gives its length.
     RangeNotSatisfiable = "range_not_satisfiable",
+
+    // Remote care (kiosk commands).
+    /// The command was already answered, or expired before the answer came.
+    CommandFinished = "command_finished",
+    /// A screenshot is not a PNG the server can read, or its dimensions are out of range.
+    InvalidScreenshot = "invalid_screenshot",
 }
 
 impl std::fmt::Display for ErrorCode {

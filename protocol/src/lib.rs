@@ -19,6 +19,7 @@ macro_rules! debug_redacted {
 }
 
 pub mod answers;
+pub mod command;
 pub mod content;
 pub mod enroll;
 pub mod error;

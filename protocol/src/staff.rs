@@ -78,6 +78,8 @@ pub enum AuditAction {
     Change,
     /// Erased answers whose retention period had passed (by the server, no staff member).
     Erase,
+    /// Asked a kiosk for a screenshot of what it shows (remote care); `kiosk_id` says which.
+    Screenshot,
 }
 
 /// One line of the audit log, `GET /v1/staff/audit` (the top org's staff only).
@@ -92,6 +94,9 @@ pub struct AuditEntry {
     pub action: AuditAction,
     /// Receipt codes of the submissions concerned.
     pub receipts: Vec<String>,
+    /// The kiosk concerned (a screenshot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kiosk_id: Option<crate::KioskId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

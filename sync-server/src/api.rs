@@ -30,7 +30,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/media/{sha256}", get(kiosk_api::media))
         .route("/v1/submissions", post(kiosk_api::submit))
         .route("/v1/status-check", post(kiosk_api::status_check))
-        .route("/v1/heartbeat", post(kiosk_api::heartbeat));
+        .route("/v1/heartbeat", post(kiosk_api::heartbeat))
+        .route(
+            "/v1/commands/{id}/result",
+            post(kiosk_api::command_result)
+                .layer(DefaultBodyLimit::max(kiosk_api::COMMAND_RESULT_LIMIT)),
+        );
     let staff = Router::new()
         .route(
             "/v1/staff/login",

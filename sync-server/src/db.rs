@@ -30,6 +30,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/005_staff_accounts.sql")),
     M::up(include_str!("db/006_privacy.sql")),
     M::up(include_str!("db/007_opening_hours.sql")),
+    M::up(include_str!("db/008_kiosk_commands.sql")),
 ];
 
 #[derive(Clone)]
@@ -166,5 +167,50 @@ mod tests {
         Migrations::from_slice(MIGRATIONS)
             .validate()
             .expect("migrations apply to an empty database");
+    }
+
+    /// 008 rebuilds the audit log (to record screenshots): its rows, ids and the links of
+    /// `audit_submissions` to them survive, and its foreign keys still hold.
+    #[test]
+    fn audit_log_survives_its_rebuild() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        configure(&conn).expect("configure");
+        let migrations = Migrations::from_slice(MIGRATIONS);
+        migrations.to_version(&mut conn, 6).expect("up to 006");
+        // The link's submission is not there: foreign keys are off for this setup only.
+        conn.execute_batch(
+            "INSERT INTO audit_log (id, at, staff_id, action) VALUES (5, 1, NULL, 'erase');
+             INSERT INTO audit_log (id, at, staff_id, action) VALUES (9, 2, NULL, 'erase');
+             PRAGMA foreign_keys = OFF;
+             INSERT INTO audit_submissions VALUES (9, 'sub-1');
+             PRAGMA foreign_keys = ON;",
+        )
+        .expect("audit rows");
+        migrations.to_latest(&mut conn).expect("to the latest");
+        let rows: Vec<(i64, String)> = conn
+            .prepare("SELECT id, action FROM audit_log ORDER BY id")
+            .expect("select")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("read");
+        assert_eq!(rows, vec![(5, "erase".to_owned()), (9, "erase".to_owned())]);
+        conn.execute(
+            "INSERT INTO audit_log (at, action, kiosk_id) VALUES (3, 'screenshot', NULL)",
+            [],
+        )
+        .expect("a screenshot entry is allowed");
+        let parents: Vec<String> = conn
+            .prepare("SELECT \"table\" FROM pragma_foreign_key_list('audit_submissions')")
+            .expect("pragma")
+            .query_map([], |r| r.get(0))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("read");
+        assert!(parents.contains(&"audit_log".to_owned()), "{parents:?}");
+        let linked: i64 = conn
+            .query_row("SELECT audit_id FROM audit_submissions", [], |r| r.get(0))
+            .expect("the link is kept");
+        assert_eq!(linked, 9);
     }
 }

@@ -13,6 +13,8 @@ use tokio::sync::watch;
 pub struct Hub {
     orgs: Mutex<HashMap<OrgId, watch::Sender<u64>>>,
     kiosks: Mutex<HashMap<KioskId, watch::Sender<u64>>>,
+    /// Per kiosk: bumped when staff queue a command for it (remote care).
+    commands: Mutex<HashMap<KioskId, watch::Sender<u64>>>,
     /// The newest feed seq announced so far.
     announced: AtomicU64,
 }
@@ -73,6 +75,27 @@ impl Hub {
             .subscribe()
     }
 
+    /// Staff queued a command for the kiosk: its open stream (if any) sends it.
+    pub fn command_queued(&self, kiosk: &KioskId) {
+        let map = self
+            .commands
+            .lock()
+            .expect("hub lock is never held across a panic");
+        if let Some(tx) = map.get(kiosk) {
+            tx.send_modify(|v| *v += 1);
+        }
+    }
+
+    pub fn subscribe_commands(&self, kiosk: &KioskId) -> watch::Receiver<u64> {
+        let mut map = self
+            .commands
+            .lock()
+            .expect("hub lock is never held across a panic");
+        map.entry(kiosk.clone())
+            .or_insert_with(|| watch::channel(0).0)
+            .subscribe()
+    }
+
     /// Drops channels nobody listens to any more; called from time to time.
     pub fn prune(&self) {
         self.orgs
@@ -80,6 +103,10 @@ impl Hub {
             .expect("hub lock is never held across a panic")
             .retain(|_, tx| tx.receiver_count() > 0);
         self.kiosks
+            .lock()
+            .expect("hub lock is never held across a panic")
+            .retain(|_, tx| tx.receiver_count() > 0);
+        self.commands
             .lock()
             .expect("hub lock is never held across a panic")
             .retain(|_, tx| tx.receiver_count() > 0);

@@ -296,7 +296,11 @@ fn kiosk_org(tx: &rusqlite::Transaction<'_>, id: &KioskId) -> AppResult<OrgId> {
 
 /// The org of a kiosk the actor may act on. A kiosk outside the actor's subtree reads as
 /// unknown (404, not 403), so the answer does not tell whether another org has it.
-fn own_kiosk_org(tx: &rusqlite::Transaction<'_>, actor: &Actor, id: &KioskId) -> AppResult<OrgId> {
+pub(crate) fn own_kiosk_org(
+    tx: &rusqlite::Transaction<'_>,
+    actor: &Actor,
+    id: &KioskId,
+) -> AppResult<OrgId> {
     let org = kiosk_org(tx, id)?;
     match actor.check_org(tx, org) {
         Err(e) if e.code == ErrorCode::OutsideYourOrg => {

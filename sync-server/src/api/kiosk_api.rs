@@ -74,13 +74,18 @@ pub async fn changes(
 enum Wake {
     Changes(u64),
     Reset,
+    /// Staff queued a command for this kiosk.
+    Commands,
     Closed,
 }
 
 struct Listener {
     orgs: Vec<watch::Receiver<u64>>,
     kiosk: watch::Receiver<u64>,
+    commands: watch::Receiver<u64>,
     shutdown: watch::Receiver<bool>,
+    /// Events to send before waiting again: the open commands found on connect, or on a wake.
+    queue: std::collections::VecDeque<Event>,
     first: Option<u64>,
     /// The kiosk was revoked or moved before the stream subscribed: its first notice is `reset`.
     stale: bool,
@@ -105,10 +110,16 @@ impl Listener {
         }));
         tokio::select! {
             _ = self.kiosk.changed() => Wake::Reset,
+            Ok(()) = self.commands.changed() => Wake::Commands,
             _ = self.shutdown.wait_for(|down| *down) => Wake::Closed,
             (seq, _, _) = org_changes => seq.map_or(Wake::Closed, Wake::Changes),
         }
     }
+}
+
+fn command_event(command: &protocol::command::KioskCommand) -> Event {
+    let data = serde_json::to_string(command).expect("a command always serialises");
+    Event::default().event("command").data(data)
 }
 
 fn notice(name: &str, seq: u64) -> Event {
@@ -118,7 +129,8 @@ fn notice(name: &str, seq: u64) -> Event {
 
 /// `GET /v1/events`: a `changes` notice at once with the current head, then one whenever content
 /// in the kiosk's scope changes; a `reset` notice (and the end of the stream) when the kiosk was
-/// moved or revoked. No database query runs per notice.
+/// moved or revoked. No database query runs per notice. A `command` event carries each command
+/// staff queued for this kiosk: every open one after the first notice, then each as it is queued.
 pub async fn events(
     State(state): State<AppState>,
     KioskAuth(kiosk): KioskAuth,
@@ -127,6 +139,8 @@ pub async fn events(
     // authentication and the subscription woke nobody, so the read must see it instead. (Either
     // the subscription came first and hears the wake, or the commit did and the read sees it.)
     let kiosk_changes = state.hub.subscribe_kiosk(&kiosk.id);
+    // Likewise for commands: subscribed before the open ones are read.
+    let commands = state.hub.subscribe_commands(&kiosk.id);
     let id = kiosk.id.clone();
     let (org, epoch) = (kiosk.org, kiosk.epoch);
     let (head, current) = state
@@ -141,33 +155,59 @@ pub async fn events(
             Ok((feed_head(tx)?, current))
         })
         .await?;
+    let open = crate::commands::to_deliver(&state, kiosk.id.clone(), true).await?;
     let listener = Listener {
         orgs: ids_in_path(&kiosk.org_path)
             .into_iter()
             .map(|org| state.hub.subscribe_org(org, head))
             .collect(),
         kiosk: kiosk_changes,
+        commands,
         shutdown: state.shutdown.clone(),
+        queue: open.iter().map(command_event).collect(),
         first: Some(head),
         stale: !current,
         ended: false,
     };
-    let stream = futures_util::stream::unfold(listener, |mut l| async move {
+    let keepalive = Duration::from_secs(state.config.feed.keepalive_seconds.max(1));
+    let id = kiosk.id.clone();
+    let stream = futures_util::stream::unfold(listener, move |mut l| {
+        let (state, id) = (state.clone(), id.clone());
+        async move { next_event(&mut l, &state, id).await.map(|e| (Ok(e), l)) }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(keepalive)))
+}
+
+/// The stream's next event, or `None` when it ends.
+async fn next_event(l: &mut Listener, state: &AppState, kiosk: protocol::KioskId) -> Option<Event> {
+    loop {
         if l.ended {
             return None;
         }
-        match l.next().await {
-            Wake::Changes(seq) => Some((Ok(notice("changes", seq)), l)),
+        // The first notice goes before any queued command.
+        if l.first.is_none()
+            && !l.stale
+            && let Some(event) = l.queue.pop_front()
+        {
+            return Some(event);
+        }
+        return match l.next().await {
+            Wake::Changes(seq) => Some(notice("changes", seq)),
+            Wake::Commands => {
+                match crate::commands::to_deliver(state, kiosk.clone(), false).await {
+                    Ok(new) => l.queue.extend(new.iter().map(command_event)),
+                    Err(e) => e.log_cause(),
+                }
+                continue;
+            }
             Wake::Reset => {
                 l.ended = true;
                 let seq = l.orgs.first().map_or(0, |rx| *rx.borrow());
-                Some((Ok(notice("reset", seq)), l))
+                Some(notice("reset", seq))
             }
             Wake::Closed => None,
-        }
-    });
-    let keepalive = Duration::from_secs(state.config.feed.keepalive_seconds.max(1));
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(keepalive)))
+        };
+    }
 }
 
 /// `GET /v1/media/{sha256}`: immutable, cacheable for ever, with Range support.
@@ -265,6 +305,43 @@ pub async fn heartbeat(
     SmallJson(beat): SmallJson<protocol::workflow::Heartbeat, SMALL_BODY_LIMIT>,
 ) -> AppResult<StatusCode> {
     workflow::fleet::heartbeat(&state, kiosk, beat).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The largest answer to a command: a screenshot, with room for the request around it.
+pub const COMMAND_RESULT_LIMIT: usize = protocol::command::MAX_SCREENSHOT_BYTES + 64 * 1024;
+
+/// `POST /v1/commands/{id}/result`: the kiosk answers one of its own commands, with a PNG
+/// (`Content-Type: image/png`, a screenshot) or a JSON [`protocol::command::CommandReport`].
+pub async fn command_result(
+    State(state): State<AppState>,
+    KioskAuth(kiosk): KioskAuth,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> AppResult<StatusCode> {
+    let body = body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            super::extract::too_large()
+        } else {
+            AppError::bad_request(ErrorCode::UnreadableBody, "请求内容无法读取")
+        }
+    })?;
+    let is_png = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("image/png"));
+    let answer = if is_png {
+        crate::commands::Answer::Screenshot(body.to_vec())
+    } else {
+        let req = Request::builder()
+            .header(header::CONTENT_TYPE, headers.get(header::CONTENT_TYPE).cloned().unwrap_or(HeaderValue::from_static("")))
+            .body(axum::body::Body::from(body))
+            .map_err(|e| AppError::internal("rebuilding the request", e))?;
+        let Json(report) = <Json<protocol::command::CommandReport> as axum::extract::FromRequest<()>>::from_request(req, &()).await?;
+        crate::commands::Answer::Report(report)
+    };
+    crate::commands::answer(&state, kiosk, id, answer).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

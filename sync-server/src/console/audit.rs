@@ -28,6 +28,7 @@ fn action_name(l: Lang, a: AuditAction) -> &'static str {
         AuditAction::Export => tr(l, "导出", "Exported"),
         AuditAction::Change => tr(l, "办理", "Acted on"),
         AuditAction::Erase => tr(l, "到期删除", "Erased (retention)"),
+        AuditAction::Screenshot => tr(l, "终端截图", "Kiosk screenshot"),
     }
 }
 
@@ -42,12 +43,13 @@ pub async fn audit_log(State(state): State<AppState>, s: Session, Query(q): Quer
         tr(l, "审计日志", "Audit log"),
         HERE,
         html! {
-            p.hint { (tr(l, "每一次查看、导出、办理员工提交的内容，以及到期删除，都记录在这里。", "Every time staff view, export or act on what employees submitted, and every erasure at the end of the retention period.")) }
+            p.hint { (tr(l, "每一次查看、导出、办理员工提交的内容，到期删除，以及对终端屏幕的截图，都记录在这里。", "Every time staff view, export or act on what employees submitted, every erasure at the end of the retention period, and every screenshot taken of a kiosk's screen.")) }
             table {
                 thead { tr { th { (tr(l, "时间", "When")) } th { (tr(l, "人员", "Who")) } th { (tr(l, "操作", "Action")) } th { (tr(l, "回执编号", "Receipts")) } } }
                 tbody { @for e in &entries { tr {
                     td { (when(e.at)) } td { (e.staff_name) } td { (action_name(l, e.action)) }
                     td {
+                        @if let Some(k) = &e.kiosk_id { (tr(l, "终端 ", "Kiosk ")) (k.0) " " }
                         (e.receipts.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("、"))
                         @if e.receipts.len() > SHOWN {
                             " " (format!("{} {}", tr(l, "…共", "… in all"), e.receipts.len()))

@@ -42,7 +42,7 @@ pub async fn fleet(State(state): State<AppState>, s: Session, Query(q): Query<No
                     th { (tr(l, "版本", "Version")) } th { (tr(l, "上次同步", "Last sync")) } th { (tr(l, "待发送", "Outbox")) } th {}
                 } }
                 tbody { @for k in &fleet { tr {
-                    td { (if k.name.is_empty() { k.id.0.clone() } else { k.name.clone() }) }
+                    td { a href=(format!("/console/kiosks/{}", super::page::urlencode(&k.id.0))) { (if k.name.is_empty() { k.id.0.clone() } else { k.name.clone() }) } }
                     td { @if k.revoked_at.is_some() { span.pill { (tr(l, "已停用", "Revoked")) } } @else {
                         @match k.health {
                             Health::Online => span.pill.good { (tr(l, "在线", "Online")) },

@@ -29,6 +29,7 @@ mod library;
 mod news;
 mod orgs;
 mod page;
+mod remote;
 mod session;
 mod submissions;
 
@@ -96,6 +97,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/kiosks", get(kiosks::fleet))
         .route("/console/kiosks/token", post(kiosks::create_token))
         .route("/console/kiosks/{id}/revoke", post(kiosks::revoke))
+        .route("/console/kiosks/{id}", get(remote::kiosk))
+        .route("/console/kiosks/{id}/commands", post(remote::send))
+        .route(
+            "/console/kiosks/{id}/commands/{command}/screenshot.png",
+            get(remote::screenshot),
+        )
         .route(hours::HERE, get(hours::page).post(hours::save))
         .route("/console/hours/clear", post(hours::clear))
         .route("/console/orgs", get(orgs::orgs).post(orgs::create_org))

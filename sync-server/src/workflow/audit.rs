@@ -18,6 +18,7 @@ fn action_str(action: AuditAction) -> &'static str {
         AuditAction::Export => "export",
         AuditAction::Change => "change",
         AuditAction::Erase => "erase",
+        AuditAction::Screenshot => "screenshot",
     }
 }
 
@@ -26,6 +27,7 @@ fn action_of(s: &str) -> AuditAction {
         "view" => AuditAction::View,
         "export" => AuditAction::Export,
         "change" => AuditAction::Change,
+        "screenshot" => AuditAction::Screenshot,
         _ => AuditAction::Erase,
     }
 }
@@ -49,6 +51,22 @@ pub fn record(
     for id in submissions {
         insert.execute(params![entry, id])?;
     }
+    Ok(())
+}
+
+/// Records that `actor` did `action` to a kiosk (a screenshot), inside the caller's write
+/// transaction.
+pub fn record_kiosk(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    action: AuditAction,
+    kiosk: &protocol::KioskId,
+    at: i64,
+) -> AppResult<()> {
+    tx.execute(
+        "INSERT INTO audit_log (at, staff_id, action, kiosk_id) VALUES (?1, ?2, ?3, ?4)",
+        params![at, actor.staff_id(), action_str(action), kiosk.0],
+    )?;
     Ok(())
 }
 
@@ -96,7 +114,7 @@ pub async fn list(
                 .prepare(
                     "SELECT a.id, a.at, a.staff_id,
                             COALESCE(s.display_name || '（' || s.username || '）', '系统'),
-                            a.action
+                            a.action, a.kiosk_id
                      FROM audit_log a LEFT JOIN staff s ON s.id = a.staff_id
                      WHERE ?1 IS NULL OR a.id < ?1
                      ORDER BY a.id DESC LIMIT ?2",
@@ -109,6 +127,7 @@ pub async fn list(
                         staff_name: r.get(3)?,
                         action: action_of(&r.get::<_, String>(4)?),
                         receipts: Vec::new(),
+                        kiosk_id: r.get::<_, Option<String>>(5)?.map(protocol::KioskId),
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
