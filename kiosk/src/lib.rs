@@ -16,3 +16,4 @@ pub mod shelf;
 pub mod store;
 pub mod sync;
 pub mod ui;
+pub mod watchdog;

@@ -24,6 +24,7 @@ pub mod staff;
 pub mod state;
 pub mod submissions;
 pub mod tls;
+pub mod watchdog;
 pub mod workflow;
 
 pub use app::Application;

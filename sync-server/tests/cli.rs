@@ -1,6 +1,9 @@
 //! The `sync-server` binary as an operator uses it: bootstrap, orgs, users, content, enrollment
 //! strings, and `serve` stopping cleanly on SIGTERM.
 
+#[path = "cli/watchdog.rs"]
+mod watchdog;
+
 use protocol::EnrollmentString;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;

@@ -7,6 +7,7 @@ use crate::demo;
 use crate::kiosks;
 use crate::orgs::Actor;
 use crate::state::AppState;
+use crate::watchdog;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use protocol::ContentKind;
@@ -305,11 +306,22 @@ impl Cli {
     }
 }
 
+/// Serves; under systemd (`Type=notify`) it says when it is ready, keeps the watchdog fed
+/// while the runtime and the database writer answer, and says when it is stopping.
 async fn serve(config: Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     let stop = shutdown_signal()?;
     announce(&app);
-    app.run_until(stop).await
+    let heartbeat = tokio::spawn(watchdog::heartbeat(app.state().db.clone()));
+    watchdog::ready();
+    let served = app
+        .run_until(async move {
+            stop.await;
+            watchdog::stopping();
+        })
+        .await;
+    heartbeat.abort();
+    served
 }
 
 fn announce(app: &Application) {
