@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it: formatting, lints, every test.
 # Needs the Rust toolchain; the staff console's browser tests also need Debian's chromium and
-# chromium-driver, which this script installs when they are missing (as root, non-interactive).
+# chromium-driver, which this script installs when they are missing (as root, non-interactive),
+# and the packaging test cargo-deb 3.8.0, which it installs with cargo when missing.
 # Tests start their own servers on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,12 @@ if ! command -v Xvfb > /dev/null || ! command -v cage > /dev/null || ! command -
     if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq xvfb cage grim xwayland > /dev/null
+fi
+
+# The packaging test builds the .debs with cargo-deb (pinned: its output is what the test checks).
+if [ "$(cargo-deb --version 2> /dev/null)" != "cargo-deb 3.8.0" ]; then
+    echo "installing cargo-deb 3.8.0 for the packaging test…"
+    cargo install cargo-deb --locked --version 3.8.0
 fi
 
 # A CI run builds once from clean: incremental compilation's bookkeeping would only cost time.

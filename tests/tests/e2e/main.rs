@@ -21,6 +21,7 @@ mod kiosk_core;
 mod media;
 mod news;
 mod outbox;
+mod packaging;
 mod privacy;
 mod refused;
 mod rotation;
