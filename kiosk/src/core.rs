@@ -213,6 +213,59 @@ impl Core {
         self.engine.subscribe()
     }
 
+    /// Screenshot commands from the console (remote care), for the app to answer with
+    /// [`Core::send_screenshot`] or [`Core::send_privacy_placeholder`].
+    pub fn screenshot_requests(&self) -> broadcast::Receiver<i64> {
+        self.engine.screenshot_requests()
+    }
+
+    /// Encodes the window's pixels (RGBA, `width`×`height`) as PNG off the UI thread and answers
+    /// screenshot command `id` with it; an answer that cannot be made says why.
+    pub async fn send_screenshot(&self, id: i64, rgba: bytes::Bytes, width: u32, height: u32) {
+        let png = tokio::task::spawn_blocking(move || {
+            let mut png = Vec::new();
+            image::ImageEncoder::write_image(
+                image::codecs::png::PngEncoder::new(&mut png),
+                &rgba,
+                width,
+                height,
+                image::ExtendedColorType::Rgba8,
+            )
+            .map(|()| png)
+            .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|png| png);
+        let client = self.engine.client();
+        let sent = match png {
+            Ok(png) => client.command_screenshot(id, png).await,
+            Err(e) => {
+                let report = protocol::command::CommandReport {
+                    ok: false,
+                    text: format!("the screenshot could not be encoded: {e}"),
+                };
+                client.command_report(id, &report).await
+            }
+        };
+        if let Err(e) = sent {
+            tracing::warn!(command = id, error = %e, "screenshot not delivered");
+        }
+    }
+
+    /// Answers screenshot command `id` with the placeholder that says the screen was not
+    /// captured (it could show personal data).
+    pub async fn send_privacy_placeholder(&self, id: i64) {
+        tracing::info!(
+            command = id,
+            "screenshot refused on a private screen; placeholder sent"
+        );
+        let png = crate::remote::PRIVACY_PLACEHOLDER.to_vec();
+        if let Err(e) = self.engine.client().command_screenshot(id, png).await {
+            tracing::warn!(command = id, error = %e, "screenshot placeholder not delivered");
+        }
+    }
+
     /// Sync now (the admin panel's button): deliver the outbox and pull, whatever the backoff.
     pub async fn sync_now(&self) -> Result<crate::sync::Summary, SyncError> {
         self.engine.sync_now().await

@@ -67,13 +67,33 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        use tracing_subscriber::{EnvFilter, Layer, filter::LevelFilter};
+        // Standard error gets what RUST_LOG asks for (warnings by default); the ring the
+        // console reads ("recent log lines", `kiosk::logs`) keeps the kiosk's own info lines
+        // and everyone's warnings.
+        let stderr = tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(
+                EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+            );
+        let ring = kiosk::logs::layer().with_filter(
+            tracing_subscriber::filter::Targets::new()
+                .with_default(LevelFilter::WARN)
+                .with_target("kiosk", LevelFilter::INFO),
+        );
+        tracing_subscriber::registry()
+            .with(stderr)
+            .with(ring)
+            .init();
+    }
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        process = std::process::id(),
+        "kiosk started"
+    );
     let command = cli.command.unwrap_or(Command::Run { windowed: None });
     match command {
         Command::Run { windowed } => {

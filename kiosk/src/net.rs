@@ -218,6 +218,27 @@ impl ServerClient {
             .map(drop)
     }
 
+    /// Answers command `id` with a text report (remote care).
+    pub async fn command_report(
+        &self,
+        id: i64,
+        report: &protocol::command::CommandReport,
+    ) -> Result<(), ClientError> {
+        let url = self.url(&format!("v1/commands/{id}/result"));
+        self.send(self.http.post(url).json(report)).await.map(drop)
+    }
+
+    /// Answers screenshot command `id` with a PNG.
+    pub async fn command_screenshot(&self, id: i64, png: Vec<u8>) -> Result<(), ClientError> {
+        let url = self.url(&format!("v1/commands/{id}/result"));
+        let req = self
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "image/png")
+            .body(png);
+        self.send(req).await.map(drop)
+    }
+
     /// A media file by hash, verified against the hash before it is returned.
     pub async fn media(&self, hash: &MediaHash) -> Result<Bytes, ClientError> {
         let resp = self
@@ -267,9 +288,17 @@ pub enum Notice {
     Changes(u64),
     /// The kiosk's scope changed (moved, or revoked): pull now; the stream ends.
     Reset(u64),
+    /// Staff asked this kiosk to do something (remote care); answer it with
+    /// [`ServerClient::command_report`] or [`ServerClient::command_screenshot`].
+    Command(protocol::command::KioskCommand),
 }
 
+/// The longest event the parser waits for: the server's are a few dozen bytes. A stream that
+/// sends more without ending an event is broken (or hostile) and is dropped.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024;
+
 /// Splits an SSE byte stream into events (`event:` and `data:` lines, blank-line terminated).
+/// Events it does not know are skipped, so a newer server can add some.
 #[derive(Default)]
 struct SseParser {
     buf: Vec<u8>,
@@ -281,6 +310,17 @@ impl SseParser {
     }
 
     fn next_notice(&mut self) -> Option<Result<Notice, ClientError>> {
+        let notice = self.next_known();
+        if notice.is_none() && self.buf.len() > MAX_EVENT_BYTES {
+            self.buf.clear();
+            return Some(Err(ClientError::Decode(format!(
+                "an event on the stream is over {MAX_EVENT_BYTES} bytes"
+            ))));
+        }
+        notice
+    }
+
+    fn next_known(&mut self) -> Option<Result<Notice, ClientError>> {
         loop {
             // Events end with a blank line; a whole event is whole UTF-8.
             let (end, sep) = [&b"\n\n"[..], b"\r\n\r\n"]
@@ -306,12 +346,18 @@ impl SseParser {
             if data.is_empty() {
                 continue;
             }
-            let parsed = serde_json::from_str::<FeedNotice>(&data)
-                .map_err(|e| ClientError::Decode(format!("event '{name}': {e}")));
-            return Some(match (name, parsed) {
-                (_, Err(e)) => Err(e),
-                ("reset", Ok(n)) => Ok(Notice::Reset(n.seq)),
-                (_, Ok(n)) => Ok(Notice::Changes(n.seq)),
+            let decode = |e: serde_json::Error| ClientError::Decode(format!("event '{name}': {e}"));
+            return Some(match name {
+                "changes" | "message" => serde_json::from_str::<FeedNotice>(&data)
+                    .map(|n| Notice::Changes(n.seq))
+                    .map_err(decode),
+                "reset" => serde_json::from_str::<FeedNotice>(&data)
+                    .map(|n| Notice::Reset(n.seq))
+                    .map_err(decode),
+                "command" => serde_json::from_str(&data)
+                    .map(Notice::Command)
+                    .map_err(decode),
+                _ => continue,
             });
         }
     }
@@ -337,6 +383,48 @@ mod tests {
             Some(Some(Notice::Reset(9)))
         );
         assert!(p.next_notice().is_none());
+    }
+
+    #[test]
+    fn sse_parser_reads_commands_and_skips_unknown_events() {
+        let mut p = SseParser::default();
+        p.push(b"event: command\ndata: {\"id\":3,\"kind\":\"screenshot\"}\n\n");
+        p.push(b"event: weather\ndata: {\"sun\":true}\n\nevent: changes\ndata: {\"seq\":4}\n\n");
+        assert_eq!(
+            p.next_notice().map(|r| r.ok()),
+            Some(Some(Notice::Command(protocol::command::KioskCommand {
+                id: 3,
+                kind: protocol::command::CommandKind::Screenshot
+            })))
+        );
+        assert_eq!(
+            p.next_notice().map(|r| r.ok()),
+            Some(Some(Notice::Changes(4))),
+            "the unknown event was skipped"
+        );
+        assert!(p.next_notice().is_none());
+    }
+
+    #[test]
+    fn sse_parser_buffer_is_capped() {
+        let mut p = SseParser::default();
+        let endless = vec![b'x'; 4096];
+        let mut refused = false;
+        for _ in 0..(MAX_EVENT_BYTES / endless.len() + 2) {
+            p.push(&endless);
+            if let Some(r) = p.next_notice() {
+                assert!(r.is_err(), "no event in there");
+                refused = true;
+                break;
+            }
+        }
+        assert!(refused, "an event that never ends is refused");
+        assert!(p.buf.is_empty());
+        p.push(b"event: changes\ndata: {\"seq\":1}\n\n");
+        assert_eq!(
+            p.next_notice().map(|r| r.ok()),
+            Some(Some(Notice::Changes(1)))
+        );
     }
 
     /// Every notice the parser yields after `chunks` are pushed one by one, as `Ok` values or

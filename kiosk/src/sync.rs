@@ -134,6 +134,8 @@ pub struct Engine {
     events: broadcast::Sender<SyncEvent>,
     /// Poked when a submission is saved, so it is sent at once rather than at the next poll.
     outbox_changed: Arc<tokio::sync::Notify>,
+    /// Screenshot commands for the app to answer (remote care; see `remote`).
+    screenshots: broadcast::Sender<i64>,
     /// When the engine was made, for the heartbeat's uptime.
     started: std::time::Instant,
     last_heartbeat: Arc<Mutex<Option<std::time::Instant>>>,
@@ -177,6 +179,7 @@ impl Engine {
             config,
             events,
             outbox_changed: Arc::new(tokio::sync::Notify::new()),
+            screenshots: broadcast::channel(8).0,
             started: std::time::Instant::now(),
             last_heartbeat: Arc::default(),
         })
@@ -188,6 +191,20 @@ impl Engine {
 
     pub fn subscribe(&self) -> broadcast::Receiver<SyncEvent> {
         self.events.subscribe()
+    }
+
+    pub(crate) fn store(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
+    /// Screenshot commands (their ids) for the app, which answers each one itself.
+    pub fn screenshot_requests(&self) -> broadcast::Receiver<i64> {
+        self.screenshots.subscribe()
+    }
+
+    /// Hands screenshot command `id` to the app; false when no app listens (`kiosk sync`).
+    pub(crate) fn request_screenshot(&self, id: i64) -> bool {
+        self.screenshots.send(id).is_ok()
     }
 
     /// Delivers due submissions, pulls until caught up, then brings the media cache in line.
@@ -486,6 +503,7 @@ impl Engine {
                         self.sync_once().await?;
                         return Ok(());
                     }
+                    Some(Ok(Notice::Command(command))) => crate::remote::handle(self, command).await,
                     Some(Err(e)) => return Err(e.into()),
                     None => return Ok(()),
                 },

@@ -24,6 +24,8 @@ mod outbox;
 mod packaging;
 mod privacy;
 mod refused;
+mod remote;
+mod remote_window;
 mod rotation;
 mod scope;
 mod submissions;

@@ -6,6 +6,7 @@
 //! is carried out here. Time arrives as `Tick` messages (one a second), so the idle rules are
 //! tested by sending ticks, not by sleeping.
 
+pub mod care;
 mod view;
 
 use std::time::{Duration, Instant};
@@ -74,6 +75,8 @@ pub enum Message {
     ImeReady(Engine),
     /// The opening hours the kiosk goes by (`None`: always open), loaded after each sync.
     Hours(Option<OpeningHours>),
+    /// Remote care: the console's screenshot command (`care`).
+    Care(care::Message),
 }
 
 pub struct App {
@@ -143,7 +146,8 @@ impl App {
             core.start(shutdown);
         })
         .discard();
-        (app, Task::batch([task, follow, engine]))
+        let care = care::requests(&app.ctx.core);
+        (app, Task::batch([task, follow, engine, care]))
     }
 
     /// Seconds without a touch before the attract carousel starts.
@@ -263,6 +267,7 @@ impl App {
             Message::StatusCheck(m) => return self.route::<StatusCheck>(m, Message::StatusCheck),
             Message::ImeReady(engine) => self.ctx.ime = Some(engine),
             Message::Hours(hours) => self.hours = hours,
+            Message::Care(m) => return self.care(m),
         }
         Task::none()
     }

@@ -1,0 +1,133 @@
+//! Remote care end to end with the real kiosk binary in a real window (Xvfb, no window manager):
+//! staff ask for a screenshot on the console, the app renders its window to PNG and uploads it;
+//! staff ask for a restart, the kiosk acknowledges, starts afresh, reconnects and answers again.
+
+use std::time::Duration;
+
+use protocol::KioskId;
+use protocol::command::{CommandKind, CommandStatus};
+use tests::display::{self, Process, Xvfb};
+
+use crate::remote::{ask, finished, signed_in};
+
+/// The line the kiosk logs when the home screen has the org's own layout.
+const LAYOUT: &str = "home: the org's layout";
+/// The line every start of the kiosk logs.
+const STARTED: &str = "kiosk started";
+
+/// The screenshot of command `id`, decoded, as the console serves it.
+async fn screenshot(
+    console: &tests::console::Console,
+    kiosk: &KioskId,
+    id: i64,
+) -> image::RgbaImage {
+    let url = console
+        .base
+        .join(&format!(
+            "/console/kiosks/{kiosk}/commands/{id}/screenshot.png"
+        ))
+        .expect("url");
+    let resp = console.http.get(url).send().await.expect("answers");
+    assert_eq!(resp.status(), 200);
+    let bytes = resp.bytes().await.expect("body");
+    image::load_from_memory_with_format(&bytes, image::ImageFormat::Png)
+        .expect("a PNG that decodes")
+        .to_rgba8()
+}
+
+/// Distinct colours in a sample of the picture: a blank screen has one or two.
+fn colours(shot: &image::RgbaImage) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    for (x, y, p) in shot.enumerate_pixels() {
+        if x % 7 == 0 && y % 7 == 0 {
+            seen.insert(p.0);
+        }
+    }
+    seen.len()
+}
+
+#[tokio::test]
+async fn screenshot_and_restart_round_trip_through_the_real_server() {
+    let (server, dir) = display::demo_kiosk().await;
+    let kiosk = {
+        let store = kiosk::store::Store::open(dir.path()).expect("store");
+        store
+            .enrollment()
+            .expect("read")
+            .expect("enrolled")
+            .kiosk_id
+    };
+    let x = Xvfb::start(1280, 720);
+    let mut cmd = display::kiosk_command(dir.path());
+    x.configure(&mut cmd);
+    cmd.arg("run");
+    let mut app = Process::spawn("kiosk", cmd);
+    app.wait_for_stderr(LAYOUT, Duration::from_secs(60)).await;
+    let mut console = signed_in(
+        &server,
+        sync_server::demo::ADMIN,
+        sync_server::demo::PASSWORD,
+    )
+    .await;
+
+    // A screenshot of the home screen: the window's own pixels, the screen's size, not blank,
+    // the title bar's red at the top.
+    let shot = ask(&mut console, &server, &kiosk, CommandKind::Screenshot).await;
+    let c = finished(&server, &kiosk, shot).await;
+    assert_eq!(
+        c.status,
+        CommandStatus::Done,
+        "{:?}\n{}",
+        c.text,
+        app.stderr()
+    );
+    let home = screenshot(&console, &kiosk, shot).await;
+    assert_eq!(home.dimensions(), (1280, 720));
+    assert!(colours(&home) > 20, "the screenshot shows something");
+    let [r, g, b, _] = kiosk::ui::theme::RED.into_rgba8();
+    let top = home.get_pixel(640, 2).0;
+    assert!(
+        top[..3]
+            .iter()
+            .zip([r, g, b])
+            .all(|(&p, c)| p.abs_diff(c) <= 6),
+        "the title bar is at the top: {top:?}"
+    );
+
+    // A restart: acknowledged first, then the kiosk starts afresh (same process id when no
+    // service manager runs it: it replaced itself) and is back on its stream.
+    let pid = app.id();
+    let restart = ask(&mut console, &server, &kiosk, CommandKind::Restart).await;
+    let c = finished(&server, &kiosk, restart).await;
+    assert_eq!(c.status, CommandStatus::Done);
+    let text = c.text.expect("an acknowledgement");
+    assert!(
+        text.contains(&format!("restarting (process {pid}")),
+        "{text}"
+    );
+    display::wait_until("the kiosk starts again", Duration::from_secs(60), || {
+        (app.stderr().matches(STARTED).count() >= 2).then_some(())
+    })
+    .await;
+    assert!(app.exited().is_none(), "{}", app.stderr());
+
+    // The new run answers: its log lines start afresh (the old run's are gone with it), and
+    // its window takes screenshots again.
+    let logs = ask(&mut console, &server, &kiosk, CommandKind::Logs).await;
+    let c = finished(&server, &kiosk, logs).await;
+    assert_eq!(c.status, CommandStatus::Done);
+    let lines = c.text.expect("log lines");
+    assert!(lines.contains(STARTED), "{lines}");
+    assert!(!lines.contains("kind=restart"), "a new run's log:\n{lines}");
+    display::wait_until("the home screen is back", Duration::from_secs(60), || {
+        (app.stderr().matches(LAYOUT).count() >= 2).then_some(())
+    })
+    .await;
+    let again = ask(&mut console, &server, &kiosk, CommandKind::Screenshot).await;
+    let c = finished(&server, &kiosk, again).await;
+    assert_eq!(c.status, CommandStatus::Done, "{:?}", c.text);
+    assert_eq!(
+        screenshot(&console, &kiosk, again).await.dimensions(),
+        (1280, 720)
+    );
+}
