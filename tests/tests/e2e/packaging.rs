@@ -580,6 +580,11 @@ fn both_packages_install_a_hardened_service_and_clean_up_on_purge() {
     }
     assert!(k("WatchdogSec").ends_with('s'));
     assert_eq!(setting(&unit, "Unit", "Conflicts"), "getty@tty1.service");
+    assert_eq!(
+        setting(&unit, "Unit", "StartLimitIntervalSec"),
+        "0",
+        "restarts for ever"
+    );
     assert_eq!(setting(&unit, "Install", "WantedBy"), "multi-user.target");
     verify_unit(r, "union-kiosk.service", scratch.path());
 
