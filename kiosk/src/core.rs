@@ -266,6 +266,11 @@ impl Core {
         }
     }
 
+    /// How far the sync under way has come (the provisioning screen's progress bar).
+    pub fn progress(&self) -> watch::Receiver<crate::sync::Progress> {
+        self.engine.progress()
+    }
+
     /// Sync now (the admin panel's button): deliver the outbox and pull, whatever the backoff.
     pub async fn sync_now(&self) -> Result<crate::sync::Summary, SyncError> {
         self.engine.sync_now().await

@@ -149,19 +149,21 @@ fn run_app(
         config.data_dir = Some(dir);
     }
     let dir = config.data_dir()?;
-    let core = match kiosk::core::Core::open(&dir, config.sync()) {
-        Ok(core) => core,
-        Err(kiosk::sync::SyncError::NotEnrolled) => anyhow::bail!(
-            "this kiosk is not enrolled yet (data in {}): run `kiosk enroll ENROLLMENT-STRING` first",
-            dir.display()
-        ),
+    let boot = match kiosk::core::Core::open(&dir, config.sync()) {
+        Ok(core) => kiosk::ui::Boot::Enrolled(core),
+        // Not enrolled: the app opens its provisioning screen.
+        Err(kiosk::sync::SyncError::NotEnrolled) => kiosk::ui::Boot::Unenrolled {
+            dir,
+            sync: config.sync(),
+            name: config.name.clone(),
+        },
         Err(e) => return Err(e.into()),
     };
     let display = match windowed {
         Some((w, h)) => kiosk::ui::Display::Windowed(iced::Size::new(w as f32, h as f32)),
         None => kiosk::ui::Display::Fullscreen,
     };
-    kiosk::ui::run(core, &config, display).context("the touchscreen app stopped")
+    kiosk::ui::run(boot, &config, display).context("the touchscreen app stopped")
 }
 
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {

@@ -165,6 +165,21 @@ impl ServerClient {
             .map(drop)
     }
 
+    /// `GET /v1/health`, and the server's clock from the response's `Date` header (`None` when
+    /// the header is missing or unreadable): whole seconds, as HTTP sends it.
+    pub async fn health_and_time(&self) -> Result<Option<jiff::Timestamp>, ClientError> {
+        let resp = self.send(self.http.get(self.url("v1/health"))).await?;
+        Ok(resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                jiff::fmt::rfc2822::DateTimeParser::new()
+                    .parse_timestamp(v)
+                    .ok()
+            }))
+    }
+
     pub async fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, ClientError> {
         self.json(self.http.post(self.url("v1/enroll")).json(req))
             .await

@@ -114,6 +114,22 @@ pub enum Deliver {
     All,
 }
 
+/// How far the sync under way has come, for a progress bar (the provisioning screen's first
+/// sync): the feed position after each page, then the media it needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Pages applied in this sync.
+    pub pages: usize,
+    /// The feed position (`seq`) after the last page applied.
+    pub seq: u64,
+    /// The last page is applied: the content is complete.
+    pub content_done: bool,
+    /// Images current content needs, and how many of them are dealt with (cached, fetched, or
+    /// failed and left for the next sync). Zero needed until the content is complete.
+    pub media_needed: usize,
+    pub media_done: usize,
+}
+
 /// What the screens hear from the engine.
 #[derive(Debug, Clone)]
 pub enum SyncEvent {
@@ -132,6 +148,7 @@ pub struct Engine {
     client: ServerClient,
     config: SyncConfig,
     events: broadcast::Sender<SyncEvent>,
+    progress: Arc<watch::Sender<Progress>>,
     /// Poked when a submission is saved, so it is sent at once rather than at the next poll.
     outbox_changed: Arc<tokio::sync::Notify>,
     /// Screenshot commands for the app to answer (remote care; see `remote`).
@@ -178,6 +195,7 @@ impl Engine {
             client,
             config,
             events,
+            progress: Arc::new(watch::channel(Progress::default()).0),
             outbox_changed: Arc::new(tokio::sync::Notify::new()),
             screenshots: broadcast::channel(8).0,
             started: std::time::Instant::now(),
@@ -191,6 +209,11 @@ impl Engine {
 
     pub fn subscribe(&self) -> broadcast::Receiver<SyncEvent> {
         self.events.subscribe()
+    }
+
+    /// The progress of the sync under way (or of the last one), as it changes.
+    pub fn progress(&self) -> watch::Receiver<Progress> {
+        self.progress.subscribe()
     }
 
     pub(crate) fn store(&self) -> &Mutex<Store> {
@@ -388,6 +411,7 @@ impl Engine {
 
     async fn catch_up(&self, deliver: Deliver) -> Result<Summary, SyncError> {
         let mut summary = Summary::default();
+        self.progress.send_replace(Progress::default());
         self.deliver_outbox(deliver, &mut summary).await?;
         loop {
             let cursor = store::blocking(&self.store, |s| s.cursor()).await?;
@@ -395,13 +419,18 @@ impl Engine {
                 .client
                 .changes(cursor, Some(self.config.page_limit))
                 .await?;
-            let has_more = page.has_more;
+            let (has_more, seq) = (page.has_more, page.cursor.seq);
             let applied = store::blocking(&self.store, move |s| s.apply(&page)).await?;
             summary.pages += 1;
             summary.upserts += applied.upserts;
             summary.deletes += applied.deletes;
             summary.resynced |= applied.resync_dropped.is_some();
             summary.library_changed |= applied.library_changed;
+            self.progress.send_modify(|p| {
+                p.pages = summary.pages;
+                p.seq = seq;
+                p.content_done = !has_more;
+            });
             if !has_more {
                 break;
             }
@@ -412,7 +441,9 @@ impl Engine {
 
     async fn sync_media(&self, summary: &mut Summary) -> Result<(), SyncError> {
         let needed = store::blocking(&self.store, |s| s.needed_media()).await?;
-        for hash in &needed {
+        self.progress.send_modify(|p| p.media_needed = needed.len());
+        for (done, hash) in needed.iter().enumerate() {
+            self.progress.send_modify(|p| p.media_done = done);
             let known = {
                 let h = hash.clone();
                 store::blocking(&self.store, move |s| s.has_media(&h)).await?
@@ -432,6 +463,7 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
         }
+        self.progress.send_modify(|p| p.media_done = needed.len());
         let budget = self.config.media_budget_bytes;
         summary.media_evicted =
             store::blocking(&self.store, move |s| s.evict_media(budget, &needed)).await?;

@@ -11,6 +11,8 @@ pub mod images;
 pub mod ime;
 pub mod keyboard;
 pub mod markdown;
+pub mod provision;
+pub mod root;
 pub mod screen;
 pub mod theme;
 pub mod touch;
@@ -19,10 +21,10 @@ pub mod widgets;
 use iced::{Font, Size, Task, window};
 
 use crate::config::KioskConfig;
-use crate::core::Core;
 
 pub use app::{App, Message};
 pub use context::Settings;
+pub use root::{Boot, Root};
 
 /// How the window opens.
 #[derive(Debug, Clone, Copy)]
@@ -38,8 +40,9 @@ pub fn font() -> Font {
     Font::with_name(crate::fonts::FAMILY)
 }
 
-/// Runs the app until it exits (the admin panel's "exit kiosk", or the window closing).
-pub fn run(core: Core, config: &KioskConfig, display: Display) -> iced::Result {
+/// Runs the app until it exits (the admin panel's "exit kiosk", or the window closing): over an
+/// enrolled kiosk, or from the provisioning screen (see [`Root`]).
+pub fn run(boot: Boot, config: &KioskConfig, display: Display) -> iced::Result {
     let mut settings = Settings::from_config(config, font());
     settings.hide_cursor = matches!(display, Display::Fullscreen);
     if let Display::Windowed(size) = display {
@@ -60,17 +63,17 @@ pub fn run(core: Core, config: &KioskConfig, display: Display) -> iced::Result {
     };
     iced::application(
         move || {
-            let (app, task) = App::with_sync_engine(core.clone(), settings.clone());
+            let (root, task) = Root::new(boot.clone(), settings.clone());
             match display {
-                Display::Fullscreen => (app, Task::batch([task, fullscreen::cover_monitor()])),
-                Display::Windowed(_) => (app, task),
+                Display::Fullscreen => (root, Task::batch([task, fullscreen::cover_monitor()])),
+                Display::Windowed(_) => (root, task),
             }
         },
-        App::update,
-        App::view,
+        Root::update,
+        Root::view,
     )
     .title("智慧工会 Union Kiosk")
-    .subscription(App::subscription)
+    .subscription(Root::subscription)
     .font(crate::fonts::REGULAR)
     .font(crate::fonts::BOLD)
     .default_font(font())

@@ -6,6 +6,7 @@ mod care;
 mod flows;
 mod forms;
 mod harness;
+mod provision;
 mod hours;
 mod status;
 mod touch;
