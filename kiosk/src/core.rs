@@ -85,19 +85,19 @@ fn bodies<T>(
 
 /// The body published nearest to the kiosk: at its own org, else at the closest ancestor; the
 /// newest one where an org has several. Everything cached lies on the kiosk's path (its scope is
-/// its org and its ancestors), so "nearest" is "deepest". Without ancestor ids (enrolled with an
-/// older server) a larger org id counts as deeper: an org is always created after its parent.
+/// its org and its ancestors), so "nearest" is "deepest". Depth comes from the path's ids kept at
+/// enrollment; when an item's org is not on that path (the kiosk was moved since, and its cache
+/// resynced) or no ids were kept (an older server), a larger org id counts as deeper: an org is
+/// always created after its parent, and orgs never move.
 fn nearest<T>(org: Option<&OrgSummary>, items: Vec<(ContentItem, T)>) -> Option<T> {
+    let path = org.map_or(&[][..], |o| o.ids.as_slice());
+    let known = !path.is_empty() && items.iter().all(|(i, _)| path.contains(&i.org_id));
     items
         .into_iter()
         .max_by_key(|(item, _)| {
-            let depth = org.and_then(|o| {
-                if item.org_id == o.id {
-                    Some(usize::MAX)
-                } else {
-                    o.ids.iter().position(|id| *id == item.org_id)
-                }
-            });
+            let depth = known
+                .then(|| path.iter().position(|id| *id == item.org_id))
+                .flatten();
             (depth, item.org_id.0, item.updated_at)
         })
         .map(|(_, body)| body)

@@ -237,3 +237,40 @@ async fn only_the_org_and_its_ancestors_staff_may_see_or_change_its_hours() {
         .expect_err("a second set at one org");
     assert_eq!(second.status, 409);
 }
+
+#[tokio::test]
+async fn a_kiosk_moved_to_another_branch_follows_its_new_orgs_hours() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let mut c = Console::new(&server);
+    c.login(ADMIN, PASSWORD).await;
+    c.get("/console/hours").await;
+    for (org, range) in [
+        (tree.province, "08:00-16:00"),
+        (tree.city_a, "09:00-17:00"),
+        (tree.city_b, "10:00-18:00"),
+    ] {
+        let saved = save(&mut c, &weekdays(&org.0.to_string(), range)).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{saved:?}");
+    }
+    let (kiosk, _dir) = tests::kiosk_core(&tree.admin, tree.branch_a).await;
+    let hours = kiosk.opening_hours().await.expect("store").expect("hours");
+    assert_eq!(first_range(&hours), "09:00-17:00");
+    // Moved to city B's branch: the path kept at enrollment is stale now, the cache is not.
+    let (kiosk_id, _) = kiosk.identity().await.expect("store").expect("enrolled");
+    let _: serde_json::Value = tree
+        .admin
+        .post(
+            &format!("v1/staff/kiosks/{kiosk_id}/move"),
+            &serde_json::json!({ "org_id": tree.branch_b }),
+        )
+        .await
+        .expect("moved");
+    kiosk.sync_now().await.expect("resync");
+    let hours = kiosk.opening_hours().await.expect("store").expect("hours");
+    assert_eq!(
+        first_range(&hours),
+        "10:00-18:00",
+        "city B's, not the province's"
+    );
+}
