@@ -7,6 +7,7 @@ use axum::response::IntoResponse;
 use maud::{Markup, html};
 use protocol::KioskId;
 use protocol::command::{CommandKind, CommandStatus};
+use protocol::workflow::Health;
 use serde::Deserialize;
 
 use super::page::{Notice, Page, app_error, back, back_with, flash, layout, when};
@@ -85,9 +86,17 @@ pub async fn kiosk(
         html! {
             (flash(&q))
             p { a href="/console/kiosks" { (tr(l, "← 返回终端列表", "← Back to the fleet")) } }
-            div.card {
+            div.card.care {
                 p { (tr(l, "终端编号：", "Kiosk id: ")) code { (kiosk.id.0) } }
-                p { (tr(l, "版本：", "Version: ")) (kiosk.version) " · "
+                p { (tr(l, "状态：", "Health: "))
+                    @if kiosk.revoked_at.is_some() { span.pill { (tr(l, "已停用", "Revoked")) } } @else {
+                        @match kiosk.health {
+                            Health::Online => span.pill.good { (tr(l, "在线", "Online")) },
+                            Health::Stale => span.pill.warn { (tr(l, "内容滞后", "Stale")) },
+                            Health::Offline => span.pill.bad { (tr(l, "离线", "Offline")) },
+                        }
+                    }
+                    " · " (tr(l, "版本：", "Version: ")) (kiosk.version) " · "
                     (tr(l, "最后联系：", "Last seen: ")) (kiosk.last_seen_at.map(when).unwrap_or_default()) }
                 @if kiosk.revoked_at.is_some() {
                     p.error { (tr(l, "这台终端已停用，不会再接收指令。", "This kiosk is revoked; it takes no more commands.")) }
@@ -127,8 +136,10 @@ pub async fn kiosk(
     let mut resp = page.into_response();
     if waiting {
         // The page looks again while a command is on its way (no script needed).
-        resp.headers_mut()
-            .insert("refresh", HeaderValue::from_static("3"));
+        // Without the notice the redirect brought, so it is shown once.
+        if let Ok(refresh) = HeaderValue::from_str(&format!("3; url={}", here(&id))) {
+            resp.headers_mut().insert("refresh", refresh);
+        }
     }
     Ok(resp)
 }

@@ -6,6 +6,8 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`scripts/test.sh` installs them).
 
 mod accounts;
+mod hours;
+mod remote;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
