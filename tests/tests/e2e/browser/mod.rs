@@ -7,6 +7,7 @@
 
 mod accounts;
 mod hours;
+mod hours;
 mod remote;
 
 use std::net::TcpListener;
