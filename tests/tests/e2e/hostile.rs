@@ -279,6 +279,15 @@ async fn hostile_requests_are_refused_with_json_and_store_nothing() {
         case(post(), "v1/heartbeat", Kiosk, Body::JsonBytes(b"{{{{".to_vec()), 400, E::MalformedJson),
         case(post(), "v1/heartbeat", Kiosk, oversized(5 * 1024), 413, E::PayloadTooLarge),
         case(post(), "v1/heartbeat", Anonymous, Body::Json(json!({})), 401, E::MissingCredentials),
+        // Answers to console commands (remote care); none was asked of this kiosk.
+        case(post(), "v1/commands/1/result", Anonymous, Body::Json(json!({"ok": true, "text": ""})), 401, E::MissingCredentials),
+        case(post(), "v1/commands/1/result", StaffAsKiosk, Body::Json(json!({"ok": true, "text": ""})), 401, E::InvalidKioskCredentials),
+        case(post(), "v1/commands/first/result", Kiosk, Body::Json(json!({"ok": true, "text": ""})), 400, E::InvalidPath),
+        case(post(), "v1/commands/1/result", Kiosk, Body::JsonBytes(b"{\"ok\": tru".to_vec()), 400, E::MalformedJson),
+        case(post(), "v1/commands/1/result", Kiosk, Body::Json(json!({"ok": "yes", "text": 3})), 422, E::InvalidJsonFields),
+        case(post(), "v1/commands/1/result", Kiosk, Body::Untyped("done"), 415, E::ExpectedJson),
+        case(post(), "v1/commands/1/result", Kiosk, gbk(json!({"ok": true, "text": "完成"})), 400, E::MalformedJson),
+        case(post(), "v1/commands/1/result", Kiosk, Body::Json(json!({"ok": true, "text": "done"})), 404, E::NotFound),
         // Staff sign-in.
         case(post(), "v1/staff/login", Anonymous, Body::JsonBytes(b"{\"username\": \"admin\", ".to_vec()), 400, E::MalformedJson),
         case(post(), "v1/staff/login", Anonymous, Body::Json(json!({"username": ["admin"], "password": true})), 422, E::InvalidJsonFields),
