@@ -9,7 +9,7 @@ use iced::{Font, Size};
 use super::i18n::{Lang, Strings};
 use super::images::Images;
 use super::ime::Engine;
-use super::theme::{TextSize, Type};
+use super::theme::{self, TextSize, Type};
 use crate::admin::pin::PinGuard;
 use crate::config::{ClosedScreen, KioskConfig};
 use crate::core::{Core, SyncStatus};
@@ -82,8 +82,16 @@ impl Context {
         self.lang.strings()
     }
 
+    /// Type sizes for this window: [`Type::new`] scaled by [`Context::scale`], never below the
+    /// floor that keeps text readable from a metre away.
     pub fn types(&self) -> Type {
-        Type::new(self.text_size)
+        Type::scaled(self.text_size, self.scale())
+    }
+
+    /// How this window compares with the 1080-pixel short side the sizes are designed for
+    /// (1280×720: 0.67, 1920×1080 and 1080×1920: 1, a 4K screen at scale 1: 2).
+    pub fn scale(&self) -> f32 {
+        theme::scale(self.size)
     }
 
     pub fn font(&self) -> Font {

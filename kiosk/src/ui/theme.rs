@@ -4,7 +4,7 @@
 //! text, so depth comes from borders.
 
 use iced::widget::{button, container};
-use iced::{Background, Border, Color, Font, Shadow, Theme, font};
+use iced::{Background, Border, Color, Font, Shadow, Size, Theme, font};
 
 pub const RED: Color = Color::from_rgb8(0xB7, 0x1C, 0x1C);
 pub const RED_DARK: Color = Color::from_rgb8(0x8E, 0x15, 0x15);
@@ -63,6 +63,30 @@ impl Type {
             display: 64.0 * k,
         }
     }
+}
+
+impl Type {
+    /// [`Type::new`] times `scale`, each size kept at or above its floor (body text 22 px
+    /// at normal size), so that a 1280×720 or 1024×768 screen still reads from a metre away.
+    pub fn scaled(size: TextSize, scale: f32) -> Type {
+        let full = Type::new(size);
+        // The floors grow with the larger-text toggle, so it still does something on small
+        // screens.
+        let k = full.body / 28.0;
+        let fit = |v: f32, floor: f32| (v * scale).max(floor * k).round();
+        Type {
+            small: fit(full.small, 19.0),
+            body: fit(full.body, 22.0),
+            heading: fit(full.heading, 26.0),
+            title: fit(full.title, 32.0),
+            display: fit(full.display, 44.0),
+        }
+    }
+}
+
+/// A window's size against the design's 1080-pixel short side, between 0.5 and 2.
+pub fn scale(window: Size) -> f32 {
+    (window.width.min(window.height) / 1080.0).clamp(0.5, 2.0)
 }
 
 pub fn bold(font: Font) -> Font {

@@ -2,8 +2,8 @@
 //! the org has no layout. Home is always there, under the stack; it owns the layout and the
 //! forms the tiles open.
 
-use iced::widget::{Space, button, column, container, row, text};
-use iced::{Alignment, Color, Element, Fill, Length, Task};
+use iced::widget::{Space, button, column, container, responsive, row, text};
+use iced::{Alignment, Color, Element, Fill, Length, Size, Task};
 use protocol::ContentItem;
 use protocol::content::{FormDefinition, HomeLayout, NewsCategory, Tile, TileAction};
 
@@ -194,24 +194,75 @@ const BADGES: [Color; 4] = [
     Color::from_rgb8(0x3D, 0x7A, 0x3A),
 ];
 
+/// How the home tiles share the area under the welcome line: as many rows as fit without
+/// scrolling, each tile as tall as the area allows (up to a fifth over the 1080p design's
+/// size), more columns on a short screen. Only when even that cannot fit (a very small window, the larger
+/// text on a short screen) do the tiles keep a readable size and scroll.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Grid {
+    pub columns: usize,
+    pub rows: usize,
+    /// One tile's size.
+    pub tile: Size,
+    pub spacing: f32,
+    /// The round badge's diameter.
+    pub badge: f32,
+    /// Whether the tiles need scrolling to be reached.
+    pub scrolls: bool,
+}
+
+/// Inside a tile: padding around its content and the gap between badge and title.
+const TILE_PADDING: f32 = 16.0;
+const BADGE_GAP: f32 = 12.0;
+const MIN_BADGE: f32 = 56.0;
+
+impl Grid {
+    /// The grid for `tiles` tiles in `area`, at the window's `scale` with titles in `heading`
+    /// type. A tile has room for its badge and two lines of title (an English title wraps).
+    pub fn fit(area: Size, tiles: usize, portrait: bool, scale: f32, heading: f32) -> Grid {
+        let tiles = tiles.max(1);
+        let spacing = (24.0 * scale).max(12.0).round();
+        let min_height = (MIN_BADGE + BADGE_GAP + 2.0 * heading * 1.3 + 2.0 * TILE_PADDING).ceil();
+        let min_width = 4.0 * heading + 2.0 * TILE_PADDING;
+        // Up to a fifth taller than the 1080p design, so the tiles use a tall or short screen.
+        let max_height = if portrait { 300.0 } else { 230.0 } * scale.max(1.0) * 1.2;
+        let base = if portrait { 3 } else { 4 };
+        let shape = |columns: usize| {
+            let rows = tiles.div_ceil(columns);
+            let height = (area.height - (rows - 1) as f32 * spacing) / rows as f32;
+            let width = (area.width - (columns - 1) as f32 * spacing) / columns as f32;
+            (rows, width, height)
+        };
+        let fits = (base..=base + 3).find_map(|columns| {
+            let (rows, width, height) = shape(columns);
+            (height >= min_height && width >= min_width).then_some((columns, rows, width, height))
+        });
+        let (columns, rows, width, height, scrolls) = match fits {
+            Some((columns, rows, width, height)) => {
+                (columns, rows, width, height.min(max_height).floor(), false)
+            }
+            None => {
+                let (rows, width, _) = shape(base);
+                (base, rows, width, min_height, true)
+            }
+        };
+        let room = height - 2.0 * TILE_PADDING - BADGE_GAP - 2.0 * heading * 1.3;
+        Grid {
+            columns,
+            rows,
+            tile: Size::new(width.floor(), height),
+            spacing,
+            badge: (96.0 * scale).min(room).max(MIN_BADGE).round(),
+            scrolls,
+        }
+    }
+}
+
 impl Home {
     pub fn view<'a>(&'a self, ctx: &'a Context) -> Element<'a, Message> {
         let s = ctx.strings();
         let t = ctx.types();
-        let tiles = self.tiles();
-        let columns = if ctx.portrait() { 3 } else { 4 };
-        let height = if ctx.portrait() { 300.0 } else { 230.0 };
-        let mut grid = column![].spacing(24);
-        for (r, chunk) in tiles.chunks(columns).enumerate() {
-            let mut line = row![].spacing(24);
-            for (c, tile) in chunk.iter().enumerate() {
-                line = line.push(tile_view(ctx, r * columns + c, tile, height));
-            }
-            for _ in chunk.len()..columns {
-                line = line.push(Space::new().width(Fill));
-            }
-            grid = grid.push(line);
-        }
+        let k = ctx.scale();
         let welcome = column![
             text(s.home_welcome)
                 .size(t.title)
@@ -219,30 +270,62 @@ impl Home {
             text(s.home_hint).size(t.body).color(theme::MUTED),
         ]
         .spacing(8);
-        touch_scroll(
-            column![welcome, grid].spacing(32).padding([32, 40]),
-            self.offset,
-            |v| Message::Scrolled(v.offset),
+        let grid = responsive(move |area| self.grid(ctx, area));
+        column![welcome, grid]
+            .spacing((32.0 * k).round())
+            .padding([(32.0 * k).round(), (40.0 * k).round()])
+            .into()
+    }
+
+    /// The tiles' grid for the area under the welcome line.
+    pub fn grid_for(&self, ctx: &Context, area: Size) -> Grid {
+        Grid::fit(
+            area,
+            self.tiles().len(),
+            ctx.portrait(),
+            ctx.scale(),
+            ctx.types().heading,
         )
-        .into()
+    }
+
+    fn grid<'a>(&'a self, ctx: &'a Context, area: Size) -> Element<'a, Message> {
+        let tiles = self.tiles();
+        let g = self.grid_for(ctx, area);
+        let mut grid = column![].spacing(g.spacing);
+        for (r, chunk) in tiles.chunks(g.columns).enumerate() {
+            let mut line = row![].spacing(g.spacing);
+            for (c, tile) in chunk.iter().enumerate() {
+                line = line.push(tile_view(ctx, r * g.columns + c, tile, &g));
+            }
+            for _ in chunk.len()..g.columns {
+                line = line.push(Space::new().width(Fill));
+            }
+            grid = grid.push(line);
+        }
+        if g.scrolls {
+            touch_scroll(grid, self.offset, |v| Message::Scrolled(v.offset)).into()
+        } else {
+            grid.into()
+        }
     }
 }
 
-fn tile_view<'a>(ctx: &Context, index: usize, tile: &Tile, height: f32) -> Element<'a, Message> {
+fn tile_view<'a>(ctx: &Context, index: usize, tile: &Tile, grid: &Grid) -> Element<'a, Message> {
     let t = ctx.types();
     let color = BADGES[index % BADGES.len()];
+    let radius = grid.badge / 2.0;
     let title = tile_title(ctx.lang, tile).to_owned();
     let badge = container(
         text(glyph(tile).to_string())
-            .size(48)
+            .size(radius.round())
             .font(theme::bold(ctx.font()))
             .color(Color::WHITE),
     )
-    .center(Length::Fixed(96.0))
+    .center(Length::Fixed(grid.badge))
     .style(move |_: &iced::Theme| container::Style {
         background: Some(iced::Background::Color(color)),
         border: iced::Border {
-            radius: 48.0.into(),
+            radius: radius.into(),
             ..iced::Border::default()
         },
         ..container::Style::default()
@@ -256,15 +339,15 @@ fn tile_view<'a>(ctx: &Context, index: usize, tile: &Tile, height: f32) -> Eleme
                     .font(theme::bold(ctx.font()))
                     .align_x(Alignment::Center)
             ]
-            .spacing(18)
+            .spacing(BADGE_GAP)
             .align_x(Alignment::Center)
             .width(Fill),
         )
         .center_y(Fill),
     )
     .width(Fill)
-    .height(Length::Fixed(height))
-    .padding(16)
+    .height(Length::Fixed(grid.tile.height))
+    .padding(TILE_PADDING)
     .style(theme::tile)
     .on_press(Message::Open(index))
     .into()

@@ -129,6 +129,16 @@ impl Harness {
             .center()
     }
 
+    /// Where the text is laid out, and the part of that not clipped away (by a scrolling
+    /// list, say).
+    pub fn bounds_of(&self, label: &str) -> (iced::Rectangle, Option<iced::Rectangle>) {
+        let target = self
+            .simulator()
+            .find(label)
+            .unwrap_or_else(|_| panic!("{label:?} is not on the screen"));
+        (target.bounds(), target.visible_bounds())
+    }
+
     /// Draws the screen twice, as the window would on two frames: a screen that cannot be
     /// drawn (a broken image, say) fails here rather than on the glass.
     pub fn draw(&self) {

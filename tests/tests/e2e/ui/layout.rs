@@ -1,0 +1,76 @@
+//! The home screen at every screen size a lobby has: all of the org's tiles in view without
+//! scrolling, in both languages, with text that stays readable.
+
+use iced::Size;
+use kiosk::ui::Message;
+use kiosk::ui::i18n::Lang;
+use kiosk::ui::theme::{TextSize, Type};
+
+use super::harness::Harness;
+
+const SIZES: [(f32, f32); 6] = [
+    (1024.0, 768.0),
+    (1280.0, 720.0),
+    (1366.0, 768.0),
+    (1280.0, 1024.0),
+    (1920.0, 1080.0),
+    (1080.0, 1920.0),
+];
+
+#[tokio::test]
+async fn home_fits_every_screen_without_scrolling() {
+    let mut h = Harness::demo().await;
+    let tiles = h.app.tiles();
+    assert_eq!(tiles.len(), 12, "the demo branch's own layout");
+    let org = h.app.status().org_name.clone();
+    for (w, ht) in SIZES {
+        h.size = Size::new(w, ht);
+        h.send(Message::Resized(h.size)).await;
+        for lang in [Lang::Zh, Lang::En] {
+            if h.app.lang() != lang {
+                h.send(Message::SwitchLanguage).await;
+            }
+            let (status, _) = h.bounds_of(&org);
+            for tile in &tiles {
+                let title = match lang {
+                    Lang::En => tile.title_en.as_deref().unwrap_or(&tile.title),
+                    Lang::Zh => &tile.title,
+                };
+                let (bounds, visible) = h.bounds_of(title);
+                let shown = visible.is_some_and(|v| {
+                    (v.x - bounds.x).abs() < 0.5
+                        && (v.y - bounds.y).abs() < 0.5
+                        && (v.width - bounds.width).abs() < 0.5
+                        && (v.height - bounds.height).abs() < 0.5
+                });
+                assert!(
+                    shown,
+                    "{w}×{ht} {lang:?}: {title:?} is cut off ({visible:?} of {bounds:?})"
+                );
+                assert!(
+                    bounds.y + bounds.height < status.y && bounds.x + bounds.width <= w,
+                    "{w}×{ht} {lang:?}: {title:?} at {bounds:?} is not above the status bar ({status:?})"
+                );
+            }
+            h.draw();
+        }
+    }
+}
+
+/// Type shrinks with the screen but never below what reads from a metre away; at 1080p it is
+/// the design's size (body text at least 24 px).
+#[test]
+fn text_scales_with_the_screen_and_keeps_a_floor() {
+    let full = Type::scaled(
+        TextSize::Normal,
+        kiosk::ui::theme::scale(Size::new(1920.0, 1080.0)),
+    );
+    assert!(full.body >= 24.0);
+    assert_eq!(full.body, Type::new(TextSize::Normal).body);
+    for (w, h) in SIZES {
+        let t = Type::scaled(TextSize::Normal, kiosk::ui::theme::scale(Size::new(w, h)));
+        assert!(t.body >= 22.0 && t.small >= 19.0, "{w}×{h}: {t:?}");
+        let large = Type::scaled(TextSize::Large, kiosk::ui::theme::scale(Size::new(w, h)));
+        assert!(large.body > t.body, "{w}×{h}: the larger text is larger");
+    }
+}
