@@ -110,6 +110,7 @@ impl HoursForm {
                 }
             }
         }
+        let unread_day = !problems.is_empty();
         let mut closed_dates = Vec::new();
         for (n, line) in lines(&self.closed) {
             match parse_date_line(line, today) {
@@ -129,10 +130,16 @@ impl HoursForm {
             closed_dates,
             special_days,
         };
-        if problems.is_empty()
-            && let Err(found) = ContentBody::OpeningHours(hours.clone()).validate()
-        {
-            problems.extend(found.into_iter().map(|p| p.message));
+        // What could be read is checked too, so one save names every problem; but a week that
+        // looks closed only because a day could not be read is not one of them.
+        let week_unread = unread_day && hours.week.iter().all(Vec::is_empty);
+        if let Err(found) = ContentBody::OpeningHours(hours.clone()).validate() {
+            problems.extend(
+                found
+                    .into_iter()
+                    .filter(|p| !(week_unread && p.field == "week"))
+                    .map(|p| p.message),
+            );
         }
         if problems.is_empty() {
             Ok(hours)
@@ -544,6 +551,8 @@ mod tests {
                 "休息日第 3 行：2026-10-07 到 2026-10-01：结束日期早于开始日期",
                 "特殊开放日第 1 行：2026-10-10 后面要写开放时间，例如 2026-10-10 09:00-17:00；全天休息请写在休息日里",
                 "特殊开放日第 2 行：2026-10-11：“25:00-26:00”不是开放时间段，请写成 09:00-12:00 这样（多个时间段用逗号隔开，留空表示全天休息）",
+                "周二 09:00-12:00 与 11:00-14:00 重叠",
+                "周三 18:00-09:00：关门时间必须晚于开门时间（不支持跨过午夜的时间段）",
             ]
         );
         // Once it parses, the protocol's checks speak: overlaps, backwards ranges.
@@ -560,5 +569,10 @@ mod tests {
         );
         let closed_all_week = form([""; 7], "", "").parse(TODAY).expect_err("refused");
         assert_eq!(closed_all_week.len(), 1);
+        // A week that only looks closed because its one day could not be read: one problem.
+        let mut days = [""; 7];
+        days[0] = "早九晚五";
+        let unread = form(days, "", "").parse(TODAY).expect_err("refused");
+        assert_eq!(unread.len(), 1, "{unread:?}");
     }
 }
