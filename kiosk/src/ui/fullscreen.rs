@@ -8,7 +8,8 @@
 use iced::{Point, Task, window};
 
 /// Sizes the newest window (the app's only one) to its monitor, at the monitor's origin, and
-/// asks again for borderless fullscreen. Does nothing if the monitor cannot be known.
+/// asks again for borderless fullscreen. Leaves the window to the compositor if the monitor is
+/// not known yet.
 pub fn cover_monitor<T: Send + 'static>() -> Task<T> {
     window::latest().then(|id| match id {
         Some(id) => window::monitor_size(id).then(move |size| match size {
@@ -22,10 +23,15 @@ pub fn cover_monitor<T: Send + 'static>() -> Task<T> {
                     window::move_to(id, Point::ORIGIN),
                     window::resize(id, size),
                     window::set_mode(id, window::Mode::Fullscreen),
+                    // With no window manager nothing gives the window the keyboard: a USB
+                    // scanner types like a keyboard and must reach it.
+                    window::gain_focus(id),
                 ])
             }
+            // On Wayland the window learns its output only once the compositor shows it; the
+            // compositor sizes a fullscreen window itself.
             None => {
-                tracing::warn!("the monitor's size is unknown: the window stays as it opened");
+                tracing::info!("the monitor's size is not known: the compositor sizes the window");
                 Task::none()
             }
         }),
