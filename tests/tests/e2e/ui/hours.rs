@@ -194,3 +194,35 @@ async fn holidays_special_days_and_sync_while_closed() {
     tick(&mut h, at(SATURDAY, 18, 0, 0)).await;
     assert!(!h.app.is_closed());
 }
+
+#[tokio::test]
+async fn a_blank_closed_screen_shows_nothing_and_wakes_on_a_tap() {
+    let (zh, en) = (Lang::Zh.strings(), Lang::En.strings());
+    let mut h = Harness::demo().await;
+    // The same kiosk with `closed_screen = "blank"` in its config.
+    let blank = kiosk::ui::Settings {
+        closed_screen: kiosk::config::ClosedScreen::Blank,
+        ..settings()
+    };
+    let (app, task) = kiosk::ui::App::new(h.core.clone(), blank);
+    h.app = app;
+    h.settle(task).await;
+    h.send(Message::Resized(h.size)).await;
+    let staff = admin(&h).await;
+    publish_and_sync(&mut h, &staff, hours()).await;
+    ticks(&mut h, at(MONDAY, 20, 0, 0), settings().idle_home as i64).await;
+    assert!(h.app.is_closed());
+    for line in [zh.closed_title, en.closed_title, "20:00", zh.home_welcome] {
+        assert!(!h.shows(line), "{line:?} on a blank screen");
+    }
+    h.draw();
+    let press = iced::mouse::Event::ButtonPressed(iced::mouse::Button::Left);
+    let release = iced::mouse::Event::ButtonReleased(iced::mouse::Button::Left);
+    let tap = h.inject_at(
+        iced::Point::new(960.0, 540.0),
+        vec![iced::Event::Mouse(press), iced::Event::Mouse(release)],
+    );
+    h.handle(tap).await;
+    assert!(!h.app.is_closed(), "a tap anywhere wakes it");
+    assert!(h.shows(zh.home_welcome));
+}
