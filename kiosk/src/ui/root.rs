@@ -73,6 +73,16 @@ impl Root {
     }
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        // systemd's watchdog (`crate::watchdog`), fed on the UI thread whichever half runs.
+        match &message {
+            Message::App(app::Message::Tick(_))
+            | Message::Provision(provision::Message::Tick(_)) => crate::watchdog::on_tick(),
+            Message::App(app::Message::Resized(_))
+            | Message::Provision(provision::Message::Resized(_)) => {
+                crate::watchdog::on_window_opened()
+            }
+            _ => {}
+        }
         let (task, core, screen_settings, lang) = match (&mut *self, message) {
             (Root::Running(app), Message::App(m)) => return app.update(m).map(Message::App),
             (Root::Provisioning(screen), Message::Provision(m)) => match screen.update(m) {

@@ -30,4 +30,5 @@ mod rotation;
 mod scope;
 mod submissions;
 mod ui;
+mod watchdog;
 mod workflow;
