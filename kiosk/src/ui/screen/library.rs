@@ -65,13 +65,27 @@ pub fn columns_for(width: f32) -> usize {
     (((width + GAP) / (CARD_WIDTH + GAP)).floor() as usize).max(1)
 }
 
+/// The gap between `columns` cards across `width`: what is left over is shared out between
+/// them, so a row reaches both edges instead of leaving an empty strip on the right.
+pub fn gap_for(width: f32, columns: usize) -> f32 {
+    if columns < 2 {
+        return GAP;
+    }
+    ((width - columns as f32 * CARD_WIDTH) / (columns - 1) as f32).max(GAP)
+}
+
+/// The grid's width: the screen less the side list and the padding.
+fn grid_width(ctx: &Context) -> f32 {
+    ctx.size.width - side_width(ctx) - 2.0 * 32.0
+}
+
 fn side_width(ctx: &Context) -> f32 {
     if ctx.portrait() { 300.0 } else { 380.0 }
 }
 
 /// How many cards fit across the grid.
 fn columns(ctx: &Context) -> usize {
-    columns_for(ctx.size.width - side_width(ctx) - 2.0 * 32.0)
+    columns_for(grid_width(ctx))
 }
 
 /// The grid's visible height, near enough for windowing (a screen of margin covers the rest).
@@ -268,8 +282,9 @@ impl Library {
         let rows = total.div_ceil(cols);
         let w = self.window(ctx);
         let mut grid = column![Space::new().height(w.first as f32 * ROW_HEIGHT)];
+        let gap = gap_for(grid_width(ctx), cols);
         for r in w.first..w.end {
-            let mut line = row![].spacing(GAP);
+            let mut line = row![].spacing(gap);
             for i in r * cols..((r + 1) * cols).min(total) {
                 if let Some(card) = self.card_at(&ctx.shelf, i) {
                     line = line.push(card_view(ctx, card, Message::Open(card.id.clone())));

@@ -143,6 +143,7 @@ impl Search {
         .center_y(Length::Fixed(100.0))
         .style(theme::card);
         let cols = library::columns_for(ctx.size.width - 64.0);
+        let gap = library::gap_for(ctx.size.width - 64.0, cols);
         let results: Element<'a, Message> = if !self.query.trim().is_empty()
             && self.answered == self.seq
             && self.results.is_empty()
@@ -151,7 +152,7 @@ impl Search {
         } else {
             let mut grid = column![].spacing(24);
             for chunk in self.results.chunks(cols) {
-                let mut line = row![].spacing(24);
+                let mut line = row![].spacing(gap);
                 for card in chunk {
                     line = line.push(library::card_view(
                         ctx,

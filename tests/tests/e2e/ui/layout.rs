@@ -74,3 +74,22 @@ fn text_scales_with_the_screen_and_keeps_a_floor() {
         assert!(large.body > t.body, "{w}×{h}: the larger text is larger");
     }
 }
+
+/// A row of library covers reaches across the grid at every screen width (at 1920 it used to
+/// leave an empty strip as wide as a card on the right).
+#[test]
+fn library_rows_reach_both_edges() {
+    use kiosk::ui::screen::library::{CARD_WIDTH, columns_for, gap_for};
+    for width in [580.0, 716.0, 1000.0, 1476.0, 2000.0] {
+        let columns = columns_for(width);
+        let gap = gap_for(width, columns);
+        assert!(gap >= 24.0, "{width}: {gap}");
+        if columns > 1 {
+            let used = columns as f32 * CARD_WIDTH + (columns - 1) as f32 * gap;
+            assert!(
+                (used - width).abs() < 0.5,
+                "{width}: {columns} columns use {used}"
+            );
+        }
+    }
+}
