@@ -16,23 +16,17 @@ use crate::ui::widgets::when;
 impl App {
     pub fn view(&self) -> Element<'_, Message> {
         let ctx = &self.ctx;
-        if let Some(closed) = &self.closed {
-            return button(closed.view(ctx, self.now, ctx.settings.closed_screen))
-                .padding(0)
-                .width(Fill)
-                .height(Fill)
-                .style(theme::invisible)
-                .on_press(Message::Wake)
-                .into();
-        }
-        if let Some(attract) = &self.attract {
-            return button(attract.view(ctx, &self.slides))
-                .padding(0)
-                .width(Fill)
-                .height(Fill)
-                .style(theme::invisible)
-                .on_press(Message::Wake)
-                .into();
+        // The closed screen or the carousel covers everything; a touch anywhere wakes it. Not a
+        // button: over a button the pointer would show even where the cursor is hidden.
+        let cover = match (&self.closed, &self.attract) {
+            (Some(closed), _) => Some(closed.view(ctx, self.now, ctx.settings.closed_screen)),
+            (None, Some(attract)) => Some(attract.view(ctx, &self.slides)),
+            (None, None) => None,
+        };
+        if let Some(cover) = cover {
+            let wake = iced::widget::mouse_area(container(cover).width(Fill).height(Fill))
+                .on_press(Message::Wake);
+            return without_cursor(ctx, wake.into());
         }
         let (bar, screen) = match self.stack.last() {
             None => (home_bar(ctx), self.home.view(ctx).map(Message::Home)),
@@ -66,13 +60,18 @@ impl App {
                 .padding(120),
             );
         }
-        if ctx.settings.hide_cursor {
-            iced::widget::mouse_area(layers)
-                .interaction(iced::mouse::Interaction::Hidden)
-                .into()
-        } else {
-            layers.into()
-        }
+        without_cursor(ctx, layers.into())
+    }
+}
+
+/// A touchscreen shows no pointer, over the app and over the covers alike.
+fn without_cursor<'a>(ctx: &Context, content: Element<'a, Message>) -> Element<'a, Message> {
+    if ctx.settings.hide_cursor {
+        iced::widget::mouse_area(content)
+            .interaction(iced::mouse::Interaction::Hidden)
+            .into()
+    } else {
+        content
     }
 }
 
