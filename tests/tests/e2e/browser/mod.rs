@@ -7,7 +7,6 @@
 
 mod accounts;
 mod hours;
-mod hours;
 mod remote;
 
 use std::net::TcpListener;
