@@ -93,7 +93,15 @@ fn build_deb(package: &str, out: &Path) -> PathBuf {
     let mut deb = Command::new("cargo-deb");
     deb.current_dir(workspace())
         .args(["-p", package, "--no-build", "--profile", "dev"])
-        .args(["--no-strip", "--fast", "--quiet", "-o"])
+        // Offline and locked: the build must not reach the network or change Cargo.lock.
+        .args([
+            "--no-strip",
+            "--fast",
+            "--quiet",
+            "--offline",
+            "--locked",
+            "-o",
+        ])
         .arg(out);
     let started = Instant::now();
     let built = run(deb, Duration::from_secs(180));
