@@ -66,20 +66,49 @@ fn sweep(tx: &Transaction<'_>, now: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// What [`request`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requested {
+    /// A new command, with its id.
+    New(i64),
+    /// The same kind was already on its way to the kiosk (this id): nothing was added, so a
+    /// kiosk holds at most one open command of each kind however often staff click.
+    AlreadyOpen(i64),
+}
+
+impl Requested {
+    pub fn id(self) -> i64 {
+        match self {
+            Requested::New(id) | Requested::AlreadyOpen(id) => id,
+        }
+    }
+}
+
 /// Stores a command for a kiosk of the actor's subtree and wakes the kiosk's stream.
 pub async fn request(
     state: &AppState,
     actor: Actor,
     kiosk: KioskId,
     kind: CommandKind,
-) -> AppResult<i64> {
+) -> AppResult<Requested> {
     let k = kiosk.clone();
-    let id = state
+    let requested = state
         .db
         .write(move |tx| {
             own_kiosk_org(tx, &actor, &k)?;
             let now = now_ms();
             sweep(tx, now)?;
+            let open: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM kiosk_commands WHERE kiosk_id = ?1 AND kind = ?2
+                     AND status IN ('pending', 'delivered')",
+                    params![k.0, kind.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(id) = open {
+                return Ok(Requested::AlreadyOpen(id));
+            }
             tx.execute(
                 "INSERT INTO kiosk_commands (kiosk_id, kind, requested_by, requested_at)
                  VALUES (?1, ?2, ?3, ?4)",
@@ -89,12 +118,14 @@ pub async fn request(
             if kind == CommandKind::Screenshot {
                 crate::workflow::audit::record_kiosk(tx, &actor, AuditAction::Screenshot, &k, now)?;
             }
-            Ok(id)
+            Ok(Requested::New(id))
         })
         .await?;
-    state.hub.command_queued(&kiosk);
-    tracing::info!(kiosk = %kiosk, command = id, kind = kind.as_str(), "kiosk command queued");
-    Ok(id)
+    if let Requested::New(id) = requested {
+        state.hub.command_queued(&kiosk);
+        tracing::info!(kiosk = %kiosk, command = id, kind = kind.as_str(), "kiosk command queued");
+    }
+    Ok(requested)
 }
 
 /// The commands a kiosk's stream should send now, marked delivered: on connect every open one

@@ -164,12 +164,20 @@ pub async fn send(
         ));
     };
     match commands::request(&state, s.actor.clone(), KioskId(id), kind).await {
-        Ok(_) => Ok(back(
+        Ok(commands::Requested::New(_)) => Ok(back(
             &to,
             tr(
                 l,
                 "指令已发出，结果会显示在下面。",
                 "Sent; the result appears below.",
+            ),
+        )),
+        Ok(commands::Requested::AlreadyOpen(_)) => Ok(back(
+            &to,
+            tr(
+                l,
+                "同样的指令已在送达途中，结果会显示在下面。",
+                "The same command is already on its way; the result appears below.",
             ),
         )),
         // Unknown and out-of-scope kiosks answer alike: a 404 page.

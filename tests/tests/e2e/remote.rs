@@ -112,6 +112,22 @@ async fn console_commands_travel_on_the_stream_and_answers_show() {
         commands_of(&server, &id).await[0].status,
         CommandStatus::Pending
     );
+    // Asking again while it is on its way adds nothing.
+    let again = console
+        .post(
+            &format!("/console/kiosks/{id}/commands"),
+            &[("kind", "doctor")],
+        )
+        .await;
+    assert!(
+        again
+            .location
+            .as_deref()
+            .is_some_and(|l| l.contains("?ok=")),
+        "{:?}",
+        again.location
+    );
+    assert_eq!(commands_of(&server, &id).await.len(), 1);
     let mut stream = Box::pin(kiosk.events().await.expect("stream"));
     assert!(matches!(next_notice(&mut stream).await, Notice::Changes(_)));
     assert_eq!(

@@ -31,7 +31,8 @@ async fn queue(h: &Harness) -> (KioskId, i64) {
         CommandKind::Screenshot,
     )
     .await
-    .expect("queued");
+    .expect("queued")
+    .id();
     (kiosk, cmd)
 }
 
