@@ -25,6 +25,9 @@ pub struct KioskConfig {
     pub admin_pin_hash: Option<String>,
     /// What the screen shows outside the org's opening hours: a calm clock, or nothing.
     pub closed_screen: ClosedScreen,
+    /// Fuzzy pinyin for regional accents (z/zh, n/l, in/ing …) in the keyboard and in library
+    /// search, always ranked after exact matches.
+    pub fuzzy_pinyin: bool,
 }
 
 /// The screen outside opening hours (`closed_screen = "clock"` or `"blank"`).
@@ -54,6 +57,7 @@ impl std::fmt::Debug for KioskConfig {
                 &self.admin_pin_hash.as_ref().map(|_| "<redacted>"),
             )
             .field("closed_screen", &self.closed_screen)
+            .field("fuzzy_pinyin", &self.fuzzy_pinyin)
             .finish()
     }
 }
@@ -69,6 +73,7 @@ impl Default for KioskConfig {
             idle_attract_seconds: 60,
             admin_pin_hash: None,
             closed_screen: ClosedScreen::Clock,
+            fuzzy_pinyin: true,
         }
     }
 }
@@ -146,6 +151,12 @@ mod tests {
         let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/kiosk.example.toml");
         let c = KioskConfig::load(Some(Path::new(example))).expect("example loads");
         assert_eq!(c.media_cache_mb, 512);
+        assert!(c.fuzzy_pinyin, "fuzzy pinyin is on unless turned off");
+        let dir = tempfile::tempdir().expect("dir");
+        let off = dir.path().join("off.toml");
+        std::fs::write(&off, "fuzzy_pinyin = false\n").expect("write");
+        let c = KioskConfig::load(Some(&off)).expect("loads");
+        assert!(!c.fuzzy_pinyin);
         let dir = tempfile::tempdir().expect("dir");
         let bad = dir.path().join("k.toml");
         std::fs::write(&bad, "pol_seconds = 5\n").expect("write");

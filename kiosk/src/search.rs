@@ -22,6 +22,11 @@
 //! digit in a title is a character whose only reading is itself, so "python" finds "Python编程".
 //! Four or more digits also match the beginning of an ISBN (ISBN-10s are indexed as ISBN-13).
 //!
+//! With fuzzy pinyin on (the kiosk config's `fuzzy_pinyin`, default on), a spelled query's
+//! whole syllables are also tried with the accent pairs swapped (z/zh, c/ch, s/sh, n/l, f/h,
+//! in/ing, en/eng, an/ang): "zongguo" finds 中国. Such matches always rank after every exact
+//! one.
+//!
 //! # Index
 //!
 //! Each item gets a slot. Posting lists say which slots hold a gram and where it sits at best
@@ -170,24 +175,27 @@ impl SearchIndex {
     }
 
     /// The `limit` best matches after skipping `offset`, and how many matches there are in all.
-    /// A query with no letters or digits finds nothing.
+    /// A query with no letters or digits finds nothing. Fuzzy pinyin as the kiosk config says
+    /// ([`crate::ime::fuzzy::enabled`]).
     pub fn search(&self, query: &str, offset: usize, limit: usize) -> Page {
-        let Some(query) = Query::parse(query, &self.glyphs) else {
-            return Page::default();
-        };
+        self.search_with(query, offset, limit, crate::ime::fuzzy::enabled())
+    }
+
+    /// The matches of a parsed query, as a tier per slot (0: none).
+    fn tiers(&self, query: &Query) -> Vec<rank::Tier> {
         let mut tiers = vec![0; self.ids.len()];
-        self.match_isbn(&query, &mut tiers);
+        self.match_isbn(query, &mut tiers);
         let candidates = match query.ascii_only() {
             Some(text) => self.match_spelled(text, &mut tiers),
-            None => self.match_glyphs(&query, &mut tiers),
+            None => self.match_glyphs(query, &mut tiers),
         };
         for slot in candidates {
             let slot = slot as usize;
             if self.live[slot] && tiers[slot] < BEST {
-                raise(&mut tiers, slot, self.verify(slot, &query));
+                raise(&mut tiers, slot, self.verify(slot, query));
             }
         }
-        self.rank(&mut tiers, offset, limit)
+        tiers
     }
 
     /// Glyph ids of the title, then of each author, each followed by `FIELD_END`.

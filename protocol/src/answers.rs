@@ -419,7 +419,9 @@ fn check_value(
     let text = || v.as_str().map(str::trim).ok_or(AnswerError::WrongType);
     let value = match &field.input {
         FieldInput::Section => return Err(AnswerError::UnexpectedAnswer),
-        FieldInput::Text { min_len, max_len } => {
+        FieldInput::Text {
+            min_len, max_len, ..
+        } => {
             let t = text()?;
             if t.contains(['\n', '\r']) {
                 return Err(AnswerError::LineBreak);

@@ -96,6 +96,18 @@ impl Glyphs {
             .map(|&s| &self.syllables[usize::from(s)])
     }
 
+    /// Whether some catalogue character reads `text`, or (`whole` false) a reading begins
+    /// with it.
+    pub(super) fn has_reading(&self, text: &[u8], whole: bool) -> bool {
+        self.syllables.iter().any(|s| {
+            if whole {
+                s.text() == text
+            } else {
+                s.text().starts_with(text)
+            }
+        })
+    }
+
     /// The readings that begin with `prefix`.
     pub(super) fn starting_with(&self, prefix: &[u8]) -> SyllableSet {
         let mut set = SyllableSet::default();

@@ -6,9 +6,112 @@ use super::fold::{
 };
 use super::postings::{GlyphList, PostingList, REPEATED};
 use super::rank::{Field, ISBN_PREFIX, ISBN_WHOLE, Position, Tier, raise};
-use super::{MAX_QUERY, SearchIndex};
+use super::{MAX_QUERY, Page, SearchIndex};
+
+/// Fuzzy spellings tried for one query, at most.
+const MAX_FUZZY_SPELLINGS: usize = 8;
 
 impl SearchIndex {
+    /// [`SearchIndex::search`], with fuzzy pinyin on or off: the exact matches ranked as ever,
+    /// then the slots only a fuzzy spelling of the query finds, ranked the same way among
+    /// themselves, with scores below every exact one.
+    pub fn search_with(&self, query: &str, offset: usize, limit: usize, fuzzy: bool) -> Page {
+        let Some(parsed) = Query::parse(query, &self.glyphs) else {
+            return Page::default();
+        };
+        let mut tiers = self.tiers(&parsed);
+        let spellings = match parsed.ascii_only() {
+            Some(text) if fuzzy => self.fuzzy_spellings(text),
+            _ => Vec::new(),
+        };
+        if spellings.is_empty() {
+            return self.rank(&mut tiers, offset, limit);
+        }
+        let mut fuzzy_tiers = vec![0; tiers.len()];
+        for spelling in spellings {
+            let Some(q) = Query::parse(&spelling, &self.glyphs) else {
+                continue;
+            };
+            for ((f, t), exact) in fuzzy_tiers.iter_mut().zip(self.tiers(&q)).zip(&tiers) {
+                if *exact == 0 {
+                    *f = (*f).max(t);
+                }
+            }
+        }
+        let mut page = self.rank(&mut tiers, offset, limit);
+        let skip = offset.saturating_sub(page.total);
+        let more = self.rank(&mut fuzzy_tiers, skip, limit - page.hits.len());
+        page.total += more.total;
+        // Below every exact score (those have the tier, at least 1, above bit 16).
+        page.hits.extend(more.hits.into_iter().map(|mut hit| {
+            hit.score >>= 3;
+            hit
+        }));
+        page
+    }
+
+    /// Other spellings of an all-letter query under the fuzzy pairs: its whole syllables each
+    /// as typed or swapped, where the catalogue has the swapped reading. Empty when the query is
+    /// not pinyin.
+    fn fuzzy_spellings(&self, text: &[u8]) -> Vec<String> {
+        if !text.iter().all(u8::is_ascii_lowercase) {
+            return Vec::new();
+        }
+        let Ok(text) = std::str::from_utf8(text) else {
+            return Vec::new();
+        };
+        // Split into the fewest whole syllables the catalogue reads as typed or swapped, the
+        // last maybe unfinished.
+        let swapped = |piece: &str| {
+            crate::ime::fuzzy::variants(piece)
+                .iter()
+                .any(|v| self.glyphs.has_reading(v.as_bytes(), true))
+        };
+        let n = text.len();
+        let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+        best[0] = Some((0, 0));
+        for from in 0..n {
+            let Some((count, _)) = best[from] else {
+                continue;
+            };
+            for to in from + 1..=(from + 6).min(n) {
+                let piece = &text[from..to];
+                let fits = self.glyphs.has_reading(piece.as_bytes(), true)
+                    || (to == n && self.glyphs.has_reading(piece.as_bytes(), false))
+                    || swapped(piece);
+                if fits && best[to].is_none_or(|(c, _)| count + 1 < c) {
+                    best[to] = Some((count + 1, from));
+                }
+            }
+        }
+        let mut pieces = Vec::new();
+        let mut at = n;
+        while at > 0 {
+            let Some((_, from)) = best[at] else {
+                return Vec::new();
+            };
+            pieces.push(&text[from..at]);
+            at = from;
+        }
+        pieces.reverse();
+        let mut spellings = vec![String::new()];
+        for piece in pieces {
+            let mut options = vec![piece.to_owned()];
+            options.extend(
+                crate::ime::fuzzy::variants(piece)
+                    .into_iter()
+                    .filter(|v| self.glyphs.has_reading(v.as_bytes(), true)),
+            );
+            spellings = spellings
+                .iter()
+                .flat_map(|s| options.iter().map(move |o| format!("{s}{o}")))
+                .take(MAX_FUZZY_SPELLINGS + 1)
+                .collect();
+        }
+        spellings.retain(|s| s != text);
+        spellings
+    }
+
     pub(super) fn match_isbn(&self, q: &Query, tiers: &mut [Tier]) {
         let Some(text) = q.ascii_only() else { return };
         if text.len() < 4 {

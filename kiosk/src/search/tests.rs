@@ -326,3 +326,36 @@ fn odd_input_finds_nothing_and_does_not_panic() {
     assert_eq!(index.search("红红红", 0, 1).hits.len(), 1);
     assert_eq!(index.search("hhhhhhhhhhh", 0, 1).hits.len(), 1);
 }
+
+#[test]
+fn fuzzy_pinyin_finds_accents_after_every_exact_match_and_can_be_off() {
+    let mut index = SearchIndex::new();
+    for (id, title) in [("f1", "兰花图谱"), ("f2", "南方草木"), ("f3", "中国近代史")] {
+        index.upsert(entry(id, title, "", None));
+    }
+    let ids = |page: &Page| page.hits.iter().map(|h| h.id.0.clone()).collect::<Vec<_>>();
+    // n/l: the exact reading first, the fuzzy one after it, whatever their tiers.
+    let page = index.search_with("nanfang", 0, 10, true);
+    assert_eq!(
+        ids(&page),
+        ["f2"],
+        "no fuzzy spelling of nanfang is in here"
+    );
+    let page = index.search_with("lan", 0, 10, true);
+    assert_eq!(ids(&page), ["f1", "f2"]);
+    assert!(page.hits[0].score > page.hits[1].score);
+    assert_eq!(page.total, 2);
+    // Paging runs on past the exact matches into the fuzzy ones.
+    let second = index.search_with("lan", 1, 10, true);
+    assert_eq!(ids(&second), ["f2"]);
+    assert_eq!(second.total, 2);
+    // z/zh, and initials still work beside it.
+    assert_eq!(ids(&index.search_with("zongguo", 0, 10, true)), ["f3"]);
+    assert_eq!(
+        ids(&index.search_with("zongguojindai", 0, 10, true)),
+        ["f3"]
+    );
+    // Off: only what the letters spell.
+    assert_eq!(ids(&index.search_with("lan", 0, 10, false)), ["f1"]);
+    assert!(index.search_with("zongguo", 0, 10, false).hits.is_empty());
+}

@@ -5,18 +5,19 @@
 use std::sync::Arc;
 
 use super::keyboard::Key;
+pub use crate::ime::Hints;
 
 /// Where candidates come from: ranked texts for the letters, each with how many of the letters
 /// it covers (a word may cover all of "gonghui", a character only "gong").
 pub trait Candidates: Send + Sync + std::fmt::Debug {
-    fn candidates(&self, letters: &str) -> Vec<(String, usize)>;
+    fn candidates(&self, letters: &str, hints: &Hints<'_>) -> Vec<(String, usize)>;
 }
 
 pub type Engine = Arc<dyn Candidates>;
 
 impl Candidates for crate::ime::Ime {
-    fn candidates(&self, letters: &str) -> Vec<(String, usize)> {
-        crate::ime::Ime::candidates(self, letters)
+    fn candidates(&self, letters: &str, hints: &Hints<'_>) -> Vec<(String, usize)> {
+        crate::ime::Ime::candidates(self, letters, hints)
             .into_iter()
             .map(|c| (c.text, c.consumed))
             .collect()
@@ -25,6 +26,8 @@ impl Candidates for crate::ime::Ime {
 
 /// Candidates shown at once.
 pub const PAGE: usize = 8;
+/// Choices remembered within one form.
+const MAX_LEARNED: usize = 64;
 
 /// What a key did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +45,13 @@ pub struct Composer {
     letters: String,
     candidates: Vec<(String, usize)>,
     page: usize,
+    /// The field being typed holds a person's name.
+    name: bool,
+    /// The field has text already (on a name field: the surname).
+    has_text: bool,
+    /// What was chosen so far in this form, ranked first again while the form lasts. The
+    /// composer lives and dies with its form: nothing is kept for the next employee.
+    learned: Vec<(String, String)>,
 }
 
 impl Composer {
@@ -58,17 +68,30 @@ impl Composer {
         self.letters.clone()
     }
 
+    /// Forgets the letters (not what was chosen: that lasts as long as the form).
     pub fn clear(&mut self) {
         self.letters.clear();
         self.candidates.clear();
         self.page = 0;
     }
 
+    /// Says what the field being typed holds: a person's name or not, and whether it has text
+    /// already (a name's surname typed, given-name characters next).
+    pub fn set_field(&mut self, name: bool, has_text: bool) {
+        self.name = name;
+        self.has_text = has_text;
+    }
+
     fn refresh(&mut self, engine: &dyn Candidates) {
         self.candidates = if self.letters.is_empty() {
             Vec::new()
         } else {
-            engine.candidates(&self.letters)
+            let hints = Hints {
+                name: self.name,
+                surname_typed: self.has_text,
+                learned: &self.learned,
+            };
+            engine.candidates(&self.letters, &hints)
         };
         self.page = 0;
     }
@@ -107,7 +130,12 @@ impl Composer {
     pub fn choose(&mut self, engine: &dyn Candidates, index: usize) -> Option<String> {
         let (text, used) = self.candidates.get(self.page * PAGE + index)?.clone();
         let used = used.clamp(1, self.letters.len());
-        self.letters.drain(..used);
+        let letters: String = self.letters.drain(..used).collect();
+        self.learned.retain(|(l, _)| *l != letters);
+        if self.learned.len() < MAX_LEARNED {
+            self.learned.push((letters, text.clone()));
+        }
+        self.has_text = true;
         self.refresh(engine);
         Some(text)
     }
@@ -154,13 +182,26 @@ mod tests {
     struct Table;
 
     impl Candidates for Table {
-        fn candidates(&self, letters: &str) -> Vec<(String, usize)> {
+        fn candidates(&self, letters: &str, hints: &Hints<'_>) -> Vec<(String, usize)> {
             let mut out = Vec::new();
+            if hints.name && !hints.surname_typed && letters.starts_with("zhang") {
+                out.push(("张".to_owned(), 5));
+            }
+            if hints.surname_typed && letters.starts_with("wei") {
+                out.push(("伟".to_owned(), 3));
+            }
+            // What was chosen before comes first, as the real engine ranks it.
+            for (l, t) in hints.learned {
+                if letters.starts_with(l.as_str()) {
+                    out.push((t.clone(), l.len()));
+                }
+            }
             if letters.starts_with("gonghui") {
                 out.push(("工会".to_owned(), 7));
             }
             if letters.starts_with("gong") {
                 out.push(("工".to_owned(), 4));
+                out.push(("公".to_owned(), 4));
             }
             if letters.starts_with("hui") {
                 out.push(("会".to_owned(), 3));
@@ -202,7 +243,7 @@ mod tests {
         assert!(c.has_next() && !c.has_prev());
         c.next_page();
         assert!(c.has_prev());
-        assert_eq!(c.page_items().len(), 11 - PAGE);
+        assert_eq!(c.page_items().len(), 12 - PAGE);
         assert_eq!(c.key(&Table, Key::Backspace), Outcome::Consumed);
         assert_eq!(c.letters(), "gon");
         assert!(!c.has_prev(), "new letters start at the first page");
@@ -210,5 +251,28 @@ mod tests {
         assert!(c.is_empty());
         assert_eq!(c.key(&Table, Key::Backspace), Outcome::Pass);
         assert_eq!(c.key(&Table, Key::Char('7')), Outcome::Pass);
+    }
+
+    #[test]
+    fn the_composer_passes_what_the_field_wants_and_what_was_chosen() {
+        let mut c = Composer::default();
+        c.set_field(true, false);
+        typed(&mut c, "zhangwei");
+        assert_eq!(c.page_items()[0], "张", "a name field asks for names");
+        assert_eq!(c.choose(&Table, 0), Some("张".to_owned()));
+        assert_eq!(c.page_items()[0], "伟", "after the surname, given names");
+        c.clear();
+        c.set_field(false, false);
+        typed(&mut c, "gong");
+        assert_eq!(c.page_items()[0], "工");
+        assert_eq!(c.choose(&Table, 1), Some("公".to_owned()));
+        // Clearing the letters (a new field) keeps what this form chose.
+        c.clear();
+        typed(&mut c, "gong");
+        assert_eq!(c.page_items()[0], "公", "chosen before, first now");
+        // A new form (a new composer) knows nothing of it.
+        let mut fresh = Composer::default();
+        typed(&mut fresh, "gong");
+        assert_eq!(fresh.page_items()[0], "工");
     }
 }

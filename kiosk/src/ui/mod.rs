@@ -43,6 +43,7 @@ pub fn font() -> Font {
 /// Runs the app until it exits (the admin panel's "exit kiosk", or the window closing): over an
 /// enrolled kiosk, or from the provisioning screen (see [`Root`]).
 pub fn run(boot: Boot, config: &KioskConfig, display: Display) -> iced::Result {
+    crate::ime::fuzzy::set_enabled(config.fuzzy_pinyin);
     let mut settings = Settings::from_config(config, font());
     settings.hide_cursor = matches!(display, Display::Fullscreen);
     if let Display::Windowed(size) = display {

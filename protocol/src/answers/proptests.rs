@@ -34,9 +34,12 @@ fn options(n: usize) -> Vec<ChoiceOption> {
 fn input() -> impl Strategy<Value = FieldInput> {
     let lengths = (1u32..=30).prop_flat_map(|hi| (prop::option::of(0..=hi), Just(hi)));
     prop_oneof![
-        lengths.clone().prop_map(|(min_len, hi)| FieldInput::Text {
-            min_len,
-            max_len: Some(hi),
+        (lengths.clone(), any::<bool>()).prop_map(|((min_len, hi), person_name)| {
+            FieldInput::Text {
+                min_len,
+                max_len: Some(hi),
+                person_name,
+            }
         }),
         lengths.prop_map(|(min_len, hi)| FieldInput::Multiline {
             min_len,
@@ -143,7 +146,10 @@ fn valid_answer(field: &FormField) -> BoxedStrategy<Option<Value>> {
             .boxed()
     };
     match &field.input {
-        FieldInput::Text { min_len, max_len } | FieldInput::Multiline { min_len, max_len } => {
+        FieldInput::Text {
+            min_len, max_len, ..
+        }
+        | FieldInput::Multiline { min_len, max_len } => {
             let hi = max_len.expect("generated with a maximum");
             text(min_len.unwrap_or(0).max(1), hi)
         }

@@ -44,6 +44,10 @@ pub enum FieldInput {
         min_len: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max_len: Option<u32>,
+        /// The field holds a person's name: the kiosk's pinyin input offers surnames first,
+        /// then characters common in given names.
+        #[serde(default, skip_serializing_if = "is_false")]
+        person_name: bool,
     },
     /// Several lines; `max_len` defaults to [`crate::answers::MULTILINE_DEFAULT_MAX`].
     Multiline {
@@ -179,6 +183,7 @@ impl FormDefinition {
                 FieldInput::Text {
                     min_len: Some(lo),
                     max_len: Some(hi),
+                    ..
                 }
                 | FieldInput::Multiline {
                     min_len: Some(lo),

@@ -124,3 +124,19 @@ async fn going_idle_wipes_a_half_filled_form() {
         "a fresh form"
     );
 }
+
+#[tokio::test]
+async fn a_name_field_offers_whole_names_and_given_names_after_the_surname() {
+    let mut h = Harness::demo().await;
+    h.tap("网上入会").await;
+    assert!(h.app.has_ime(), "the pinyin engine is loaded");
+    next_box(&mut h).await; // 姓名, marked as a person's name in the demo form
+    pinyin(&mut h, "zhangwei", "张伟").await;
+    assert!(h.shows("张伟▏"), "the whole name in one tap");
+    h.tap(zh().key_clear).await;
+    // The surname alone, then the given name: wei now offers given-name characters (伟).
+    pinyin(&mut h, "zhang", "张").await;
+    keys(&mut h, "wei").await;
+    h.tap("伟").await;
+    assert!(h.shows("张伟▏"));
+}

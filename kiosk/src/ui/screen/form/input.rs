@@ -36,6 +36,17 @@ fn layout_for(input: &FieldInput) -> Layout {
     }
 }
 
+/// Whether a field holds a person's name (the pinyin input offers surnames first).
+fn holds_name(input: &FieldInput) -> bool {
+    matches!(
+        input,
+        FieldInput::Text {
+            person_name: true,
+            ..
+        }
+    )
+}
+
 /// How many characters a field may take from the keyboard.
 fn max_chars(input: &FieldInput) -> usize {
     match input {
@@ -76,8 +87,10 @@ impl Form {
     pub(super) fn focus(&mut self, key: String) {
         self.leave_focus();
         self.composer.clear();
-        if let Some(field) = self.field(&key) {
-            self.layout = layout_for(&field.input);
+        if let Some(input) = self.field(&key).map(|f| f.input.clone()) {
+            self.layout = layout_for(&input);
+            let has_text = !self.text_of(&key).is_empty();
+            self.composer.set_field(holds_name(&input), has_text);
         }
         self.focus = Some(key);
     }
@@ -99,6 +112,11 @@ impl Form {
             return;
         }
         // Letters go to the pinyin composer first; the composer hands back what to commit.
+        // Starting afresh, it learns whether the field has text yet (a name's surname).
+        if self.composer.is_empty() {
+            let has_text = !self.text_of(&key).is_empty();
+            self.composer.set_field(holds_name(&input), has_text);
+        }
         if matches!(self.layout, Layout::Letters)
             && let Some(ime) = &ctx.ime
         {
