@@ -141,3 +141,104 @@ async fn screenshot_and_restart_round_trip_through_the_real_server() {
         answering_again.as_millis()
     );
 }
+
+/// As the kiosk runs in the field: under `cage` (Wayland, headless backend, a non-root user),
+/// a screenshot asked on the console is the app's own window, at the output's size, and a
+/// restart brings the app back inside the same cage session.
+#[tokio::test]
+async fn a_screenshot_under_cage() {
+    let (server, dir) = display::demo_kiosk().await;
+    let kiosk = {
+        let store = kiosk::store::Store::open(dir.path()).expect("store");
+        store
+            .enrollment()
+            .expect("read")
+            .expect("enrolled")
+            .kiosk_id
+    };
+    let mut cage = display::Cage::start(dir.path(), true, &[]).await;
+    cage.process
+        .wait_for_stderr(LAYOUT, Duration::from_secs(60))
+        .await;
+    let mut console = signed_in(
+        &server,
+        sync_server::demo::ADMIN,
+        sync_server::demo::PASSWORD,
+    )
+    .await;
+    let shot = ask(&mut console, &server, &kiosk, CommandKind::Screenshot).await;
+    let c = finished(&server, &kiosk, shot).await;
+    assert_eq!(
+        c.status,
+        CommandStatus::Done,
+        "{:?}\n{}",
+        c.text,
+        cage.process.stderr()
+    );
+    let home = screenshot(&console, &kiosk, shot).await;
+    assert_eq!(home.dimensions(), (720, 1280));
+    assert!(colours(&home) > 20, "the screenshot shows something");
+
+    // A restart under cage: the app replaces itself, so cage keeps its client and stays up.
+    let restart = ask(&mut console, &server, &kiosk, CommandKind::Restart).await;
+    assert_eq!(
+        finished(&server, &kiosk, restart).await.status,
+        CommandStatus::Done
+    );
+    display::wait_until("the kiosk starts again", Duration::from_secs(60), || {
+        (cage.process.stderr().matches(STARTED).count() >= 2).then_some(())
+    })
+    .await;
+    let logs = ask(&mut console, &server, &kiosk, CommandKind::Logs).await;
+    assert_eq!(
+        finished(&server, &kiosk, logs).await.status,
+        CommandStatus::Done
+    );
+    assert!(cage.process.exited().is_none(), "{}", cage.process.stderr());
+}
+
+/// Under a service manager (systemd sets `INVOCATION_ID`), a restart is acknowledged and the
+/// app exits cleanly for the manager to start it again (`Restart=always`).
+#[tokio::test]
+async fn under_a_service_manager_a_restart_exits_for_it() {
+    let (server, dir) = display::demo_kiosk().await;
+    let kiosk = {
+        let store = kiosk::store::Store::open(dir.path()).expect("store");
+        store
+            .enrollment()
+            .expect("read")
+            .expect("enrolled")
+            .kiosk_id
+    };
+    let x = Xvfb::start(1024, 768);
+    let mut cmd = display::kiosk_command(dir.path());
+    x.configure(&mut cmd);
+    cmd.env("INVOCATION_ID", "0123456789abcdef0123456789abcdef")
+        .arg("run");
+    let mut app = Process::spawn("kiosk", cmd);
+    app.wait_for_stderr(LAYOUT, Duration::from_secs(60)).await;
+    let mut console = signed_in(
+        &server,
+        sync_server::demo::ADMIN,
+        sync_server::demo::PASSWORD,
+    )
+    .await;
+    let restart = ask(&mut console, &server, &kiosk, CommandKind::Restart).await;
+    let c = finished(&server, &kiosk, restart).await;
+    assert_eq!(c.status, CommandStatus::Done);
+    assert!(
+        c.text
+            .as_deref()
+            .is_some_and(|t| t.contains("the service manager starts it again")),
+        "{:?}",
+        c.text
+    );
+    let status =
+        display::wait_until("the app exits", Duration::from_secs(30), || app.exited()).await;
+    assert!(status.success(), "{status}\n{}", app.stderr());
+    assert_eq!(
+        app.stderr().matches(STARTED).count(),
+        1,
+        "it did not start itself"
+    );
+}
