@@ -1,15 +1,17 @@
 //! The provisioning screen: what a kiosk that is not enrolled shows instead of home. Branch IT
 //! scans the enrollment QR code with a USB scanner (it types like a keyboard, fast, and ends
-//! with Enter: the keys arrive as [`Message::Typed`] and [`Message::Enter`] from the root's
-//! event subscription, with no text field to focus) or types the string on the on-screen
+//! with Enter: `scanner` catches the keys around the whole screen and hands them over as
+//! [`Message::Typed`] and [`Message::Enter`], with no text field to focus) or types the string on the on-screen
 //! keyboard. The screen shows the network, enrolls (`crate::provision`), runs the first sync
 //! with a progress bar, and then hands the open [`Core`] back so the app starts over it.
 //!
 //! Time comes from `Tick`s, as everywhere in the app: the clock check compares the server's
 //! clock with the last tick's, which is how the tests set a wrong clock.
 
+mod scanner;
 mod view;
 
+pub use scanner::key_message;
 pub use view::{how_long, sentence};
 
 use std::path::PathBuf;
@@ -237,6 +239,7 @@ impl Provision {
         if self.tried {
             self.text.clear();
             self.failure = None;
+            self.server = None;
             self.tried = false;
         }
         for c in typed.chars().filter(|c| !c.is_control()) {
@@ -250,6 +253,9 @@ impl Provision {
             return Task::none();
         }
         keyboard::edit(&mut self.text, key, MAX_TEXT);
+        if self.text.is_empty() {
+            self.server = None;
+        }
         self.ask_server()
     }
 
@@ -351,6 +357,11 @@ impl Provision {
         *head = feed_head;
         self.core = Some((*opened).clone());
         first_sync(*opened)
+    }
+
+    /// When the string that enrolled the kiosk was sent (Enter, or the button).
+    pub fn sent(&self) -> Option<Instant> {
+        self.sent
     }
 
     pub fn settings(&self) -> &Settings {

@@ -1,11 +1,12 @@
 //! The top of the app: a kiosk that is enrolled runs the [`App`]; one that is not shows the
 //! [`Provision`] screen, which enrolls it, runs the first sync and hands over the open core,
-//! and the app starts over it in the same process.
+//! and the app starts over it in the same process. The app loads behind the provisioning
+//! screen's full progress bar until it knows its branch and home's layout, so nobody sees "not
+//! enrolled" or the fallback tiles right after enrolling.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use iced::keyboard::{self, key::Named};
 use iced::{Element, Event as Input, Subscription, Task, event, window};
 use jiff::Timestamp;
 
@@ -33,8 +34,17 @@ pub enum Message {
     App(app::Message),
 }
 
+/// Ticks at most that the app loads behind the provisioning screen.
+const START_WAIT: u64 = 10;
+
 pub enum Root {
-    Provisioning(Box<Provision>),
+    /// The provisioning screen; `app` once enrolled and synced, loading behind it for at most
+    /// `START_WAIT` ticks (`waited`).
+    Provisioning {
+        screen: Box<Provision>,
+        app: Option<Box<App>>,
+        waited: u64,
+    },
     Running(Box<App>),
 }
 
@@ -48,10 +58,12 @@ impl Root {
             }
             Boot::Unenrolled { dir, sync, name } => {
                 let (screen, task) = Provision::new(dir, name, sync, settings);
-                (
-                    Root::Provisioning(Box::new(screen)),
-                    task.map(Message::Provision),
-                )
+                let root = Root::Provisioning {
+                    screen: Box::new(screen),
+                    app: None,
+                    waited: 0,
+                };
+                (root, task.map(Message::Provision))
             }
         }
     }
@@ -60,14 +72,14 @@ impl Root {
     pub fn app(&self) -> Option<&App> {
         match self {
             Root::Running(app) => Some(app),
-            Root::Provisioning(_) => None,
+            Root::Provisioning { .. } => None,
         }
     }
 
     /// The provisioning screen, while it shows.
     pub fn provision(&self) -> Option<&Provision> {
         match self {
-            Root::Provisioning(p) => Some(p),
+            Root::Provisioning { screen, .. } => Some(screen),
             Root::Running(_) => None,
         }
     }
@@ -83,79 +95,99 @@ impl Root {
             }
             _ => {}
         }
-        let (task, core, screen_settings, lang) = match (&mut *self, message) {
-            (Root::Running(app), Message::App(m)) => return app.update(m).map(Message::App),
-            (Root::Provisioning(screen), Message::Provision(m)) => match screen.update(m) {
-                (task, None) => return task.map(Message::Provision),
-                (task, Some(core)) => {
-                    let mut settings = screen.settings().clone();
-                    settings.size = screen.size();
-                    (task, core, settings, screen.lang())
+        match (&mut *self, message) {
+            (Root::Running(app), Message::App(m)) => app.update(m).map(Message::App),
+            (
+                Root::Provisioning {
+                    app: Some(app),
+                    waited,
+                    ..
+                },
+                Message::App(m),
+            ) => {
+                if matches!(m, app::Message::Tick(_)) {
+                    *waited += 1;
                 }
-            },
-            // A message for the other half (a late task of the provisioning screen).
-            _ => return Task::none(),
-        };
-        // Enrolled and synced: the app starts over the core, in this window, at its size and
-        // in the language branch IT was reading.
-        let size = screen_settings.size;
-        let (mut app, start) = App::with_sync_engine(core, screen_settings);
-        let mut then = vec![app.update(app::Message::Resized(size))];
-        if lang != app.lang() {
-            then.push(app.update(app::Message::SwitchLanguage));
+                let task = app.update(m).map(Message::App);
+                let ready = app.loaded() || *waited >= START_WAIT;
+                if ready
+                    && let Root::Provisioning {
+                        app: slot, screen, ..
+                    } = self
+                    && let Some(app) = slot.take()
+                {
+                    if let Some(sent) = screen.sent() {
+                        tracing::info!(
+                            millis = sent.elapsed().as_millis() as u64,
+                            "enrolled: home shown"
+                        );
+                    }
+                    *self = Root::Running(app);
+                }
+                task
+            }
+            (
+                Root::Provisioning {
+                    screen,
+                    app: slot @ None,
+                    ..
+                },
+                Message::Provision(m),
+            ) => {
+                let (task, ready) = screen.update(m);
+                let Some(core) = ready else {
+                    return task.map(Message::Provision);
+                };
+                // Enrolled and synced: the app starts over the core, in this window, at its
+                // size and in the language branch IT was reading.
+                let mut settings = screen.settings().clone();
+                settings.size = screen.size();
+                let (mut app, start) = App::with_sync_engine(core, settings);
+                let mut then = vec![app.update(app::Message::Resized(screen.size()))];
+                if screen.lang() != app.lang() {
+                    then.push(app.update(app::Message::SwitchLanguage));
+                }
+                *slot = Some(Box::new(app));
+                Task::batch([
+                    task.map(Message::Provision),
+                    start.map(Message::App),
+                    Task::batch(then).map(Message::App),
+                ])
+            }
+            // A late message for the half that is gone.
+            _ => Task::none(),
         }
-        *self = Root::Running(Box::new(app));
-        Task::batch([
-            task.map(Message::Provision),
-            start.map(Message::App),
-            Task::batch(then).map(Message::App),
-        ])
     }
 
     pub fn view(&self) -> Element<'_, Message> {
         match self {
-            Root::Provisioning(screen) => screen.view().map(Message::Provision),
+            Root::Provisioning { screen, .. } => screen.view().map(Message::Provision),
             Root::Running(app) => app.view().map(Message::App),
         }
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
         match self {
-            Root::Running(app) => app.subscription().map(Message::App),
-            Root::Provisioning(_) => {
+            Root::Running(app) | Root::Provisioning { app: Some(app), .. } => {
+                app.subscription().map(Message::App)
+            }
+            Root::Provisioning { app: None, .. } => {
                 let tick = iced::time::every(Duration::from_secs(1))
                     .map(|_| Message::Provision(provision::Message::Tick(Timestamp::now())));
-                let input = event::listen_with(|event, _status, _window| input(&event));
+                let input = event::listen_with(|event, _status, _window| window_event(&event));
                 Subscription::batch([tick, input])
             }
         }
     }
 }
 
-/// What the provisioning screen hears from a keyboard or a USB scanner (which types like one):
-/// the characters typed, Enter, Backspace; and the window's size. No text field has to have
-/// the focus (the window must have the keyboard's, which the compositor gives it).
-pub fn input(event: &Input) -> Option<Message> {
-    let m = match event {
-        Input::Keyboard(keyboard::Event::KeyPressed { key, text, .. }) => match key {
-            keyboard::Key::Named(Named::Enter) => provision::Message::Enter,
-            keyboard::Key::Named(Named::Backspace) => provision::Message::Erase,
-            _ => {
-                let typed: String = text
-                    .as_deref()?
-                    .chars()
-                    .filter(|c| !c.is_control())
-                    .collect();
-                if typed.is_empty() {
-                    return None;
-                }
-                provision::Message::Typed(typed)
-            }
-        },
+/// What the provisioning screen hears from the window besides its widgets: its size. (Keys
+/// are caught by a widget, `provision::scanner`: a subscription's queue can drop them.)
+pub fn window_event(event: &Input) -> Option<Message> {
+    match event {
         Input::Window(window::Event::Resized(size) | window::Event::Opened { size, .. }) => {
-            provision::Message::Resized(*size)
+            Some(Message::Provision(provision::Message::Resized(*size)))
         }
-        _ => return None,
-    };
-    Some(Message::Provision(m))
+        _ => None,
+    }
 }

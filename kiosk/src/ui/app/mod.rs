@@ -179,6 +179,12 @@ impl App {
         self.home.tiles()
     }
 
+    /// Whether the first loads are in: the branch (status) and home's layout, or that there is
+    /// none (the provisioning screen hands over once they are).
+    pub fn loaded(&self) -> bool {
+        !self.ctx.status.org_name.is_empty() && self.home.loaded()
+    }
+
     /// Whether the closed screen is up (outside opening hours, idle).
     pub fn is_closed(&self) -> bool {
         self.closed.is_some()

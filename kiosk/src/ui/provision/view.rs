@@ -54,13 +54,14 @@ impl Provision {
                 Message::Key,
             ));
         }
-        let page = container(page).style(theme::page).width(Fill).height(Fill);
+        let page =
+            super::scanner::catch_keys(container(page).style(theme::page).width(Fill).height(Fill));
         if self.settings.hide_cursor {
             iced::widget::mouse_area(page)
                 .interaction(iced::mouse::Interaction::Hidden)
                 .into()
         } else {
-            page.into()
+            page
         }
     }
 

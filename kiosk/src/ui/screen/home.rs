@@ -59,6 +59,11 @@ impl Home {
         self.offset = 0.0;
     }
 
+    /// Whether the org's layout (or that it has none) has been read once.
+    pub fn loaded(&self) -> bool {
+        self.loaded
+    }
+
     /// The tiles: the org's layout, or one made from what is cached.
     pub fn tiles(&self) -> Vec<Tile> {
         if let Some(layout) = &self.layout {

@@ -18,7 +18,7 @@ use kiosk::provision::Failure;
 use kiosk::sync::Progress;
 use kiosk::ui::i18n::{Lang, Strings};
 use kiosk::ui::provision::sentence;
-use kiosk::ui::root::{self, Message};
+use kiosk::ui::root::Message;
 use kiosk::ui::{Boot, Root};
 use protocol::{EnrollmentString, Fingerprint};
 use tests::TestServer;
@@ -109,33 +109,39 @@ impl Kiosk {
             .unwrap_or_else(|_| panic!("waited 60 s for {what}"));
     }
 
-    /// Types `text` as a USB scanner does (a key event per character) and ends with Enter.
+    /// Types `text` as a USB scanner does, a key event per character in one burst, and ends
+    /// with Enter: through the screen's widgets, as the window delivers them.
     fn scan(&mut self, text: &str) {
-        for c in text.chars() {
-            let s = c.to_string();
-            let event = iced::Event::Keyboard(keyboard::Event::KeyPressed {
-                key: Key::Character(s.as_str().into()),
-                modified_key: Key::Character(s.as_str().into()),
+        let press = |key: Key, text: Option<&str>| {
+            iced::Event::Keyboard(keyboard::Event::KeyPressed {
+                modified_key: key.clone(),
+                key,
                 physical_key: key::Physical::Unidentified(key::NativeCode::Unidentified),
                 location: Location::Standard,
                 modifiers: Modifiers::empty(),
-                text: Some(s.as_str().into()),
+                text: text.map(Into::into),
                 repeat: false,
-            });
-            let m = root::input(&event).expect("a typed character reaches the screen");
+            })
+        };
+        let mut events: Vec<iced::Event> = text
+            .chars()
+            .map(|c| {
+                let c = c.to_string();
+                press(Key::Character(c.as_str().into()), Some(&c))
+            })
+            .collect();
+        events.push(press(Key::Named(key::Named::Enter), Some("\r")));
+        let mut ui = self.simulator();
+        ui.simulate(events);
+        let messages: Vec<Message> = ui.into_messages().collect();
+        assert_eq!(
+            messages.len(),
+            text.chars().count() + 1,
+            "every key reaches the screen"
+        );
+        for m in messages {
             self.send(m);
         }
-        let enter = iced::Event::Keyboard(keyboard::Event::KeyPressed {
-            key: Key::Named(key::Named::Enter),
-            modified_key: Key::Named(key::Named::Enter),
-            physical_key: key::Physical::Code(key::Code::Enter),
-            location: Location::Standard,
-            modifiers: Modifiers::empty(),
-            text: Some("\r".into()),
-            repeat: false,
-        });
-        let m = root::input(&enter).expect("Enter reaches the screen");
-        self.send(m);
     }
 
     fn tick(&mut self, now: Timestamp) {
