@@ -100,9 +100,28 @@ impl Xvfb {
 
     /// What the screen shows now: the root window, every window on it included.
     pub fn screenshot(&self) -> RgbaImage {
-        let bytes =
-            std::fs::read(self.fbdir.path().join("Xvfb_screen0")).expect("Xvfb's framebuffer file");
-        read_xwd(&bytes).expect("Xvfb's framebuffer is an XWD image")
+        let bytes = self.framebuffer();
+        Xwd::parse(&bytes)
+            .expect("Xvfb's framebuffer is an XWD image")
+            .to_image()
+    }
+
+    /// The four corner pixels now (as [`corners`] gives them), without decoding the whole
+    /// screen: cheap enough to poll.
+    pub fn corners(&self, inset: u32) -> [image::Rgba<u8>; 4] {
+        let bytes = self.framebuffer();
+        let xwd = Xwd::parse(&bytes).expect("Xvfb's framebuffer is an XWD image");
+        let (r, b) = (xwd.width - 1 - inset, xwd.height - 1 - inset);
+        [
+            xwd.pixel(inset, inset),
+            xwd.pixel(r, inset),
+            xwd.pixel(inset, b),
+            xwd.pixel(r, b),
+        ]
+    }
+
+    fn framebuffer(&self) -> Vec<u8> {
+        std::fs::read(self.fbdir.path().join("Xvfb_screen0")).expect("Xvfb's framebuffer file")
     }
 }
 
@@ -113,50 +132,86 @@ impl Drop for Xvfb {
     }
 }
 
-/// Decodes a ZPixmap XWD image with 32 bits per pixel (what Xvfb keeps at depth 24): the
-/// header is big-endian, the pixels are in the order the header's `byte_order` says.
-pub fn read_xwd(bytes: &[u8]) -> Result<RgbaImage, String> {
-    let field = |i: usize| -> Result<u32, String> {
-        bytes
-            .get(i * 4..i * 4 + 4)
-            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-            .ok_or_else(|| "short header".to_owned())
-    };
-    let (header_size, format, width, height) = (field(0)?, field(2)?, field(4)?, field(5)?);
-    let (byte_order, bits_per_pixel, bytes_per_line) = (field(7)?, field(11)?, field(12)?);
-    let masks = [field(14)?, field(15)?, field(16)?];
-    let colours = field(19)?;
-    if format != 2 || bits_per_pixel != 32 {
-        return Err(format!(
-            "format {format} at {bits_per_pixel} bits per pixel is not 32-bit ZPixmap"
-        ));
+/// A ZPixmap XWD image with 32 bits per pixel (what Xvfb keeps at depth 24), read in place:
+/// the header is big-endian, the pixels are in the order the header's `byte_order` says.
+pub struct Xwd<'a> {
+    bytes: &'a [u8],
+    start: usize,
+    bytes_per_line: usize,
+    little_endian: bool,
+    masks: [u32; 3],
+    pub width: u32,
+    pub height: u32,
+}
+
+impl<'a> Xwd<'a> {
+    pub fn parse(bytes: &'a [u8]) -> Result<Xwd<'a>, String> {
+        let field = |i: usize| -> Result<u32, String> {
+            bytes
+                .get(i * 4..i * 4 + 4)
+                .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+                .ok_or_else(|| "short header".to_owned())
+        };
+        let (header_size, format, width, height) = (field(0)?, field(2)?, field(4)?, field(5)?);
+        let (byte_order, bits_per_pixel, bytes_per_line) = (field(7)?, field(11)?, field(12)?);
+        if format != 2 || bits_per_pixel != 32 {
+            return Err(format!(
+                "format {format} at {bits_per_pixel} bits per pixel is not 32-bit ZPixmap"
+            ));
+        }
+        let start = header_size as usize + field(19)? as usize * 12;
+        let needed = start + bytes_per_line as usize * height as usize;
+        if bytes.len() < needed || (bytes_per_line as usize) < width as usize * 4 {
+            return Err(format!("{} bytes, {needed} needed", bytes.len()));
+        }
+        Ok(Xwd {
+            bytes,
+            start,
+            bytes_per_line: bytes_per_line as usize,
+            little_endian: byte_order == 0,
+            masks: [field(14)?, field(15)?, field(16)?],
+            width,
+            height,
+        })
     }
-    let start = header_size as usize + colours as usize * 12;
-    let needed = start + bytes_per_line as usize * height as usize;
-    if bytes.len() < needed {
-        return Err(format!("{} bytes, {needed} needed", bytes.len()));
-    }
-    let channel = |pixel: u32, mask: u32| ((pixel & mask) >> mask.trailing_zeros()) as u8;
-    Ok(RgbaImage::from_fn(width, height, |x, y| {
-        let at = start + y as usize * bytes_per_line as usize + x as usize * 4;
-        let b = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
-        let pixel = if byte_order == 0 {
+
+    /// The pixel at (x, y), which must be inside the image.
+    pub fn pixel(&self, x: u32, y: u32) -> image::Rgba<u8> {
+        let at = self.start + y as usize * self.bytes_per_line + x as usize * 4;
+        let b = [
+            self.bytes[at],
+            self.bytes[at + 1],
+            self.bytes[at + 2],
+            self.bytes[at + 3],
+        ];
+        let pixel = if self.little_endian {
             u32::from_le_bytes(b)
         } else {
             u32::from_be_bytes(b)
         };
+        let channel = |mask: u32| ((pixel & mask) >> mask.trailing_zeros()) as u8;
         image::Rgba([
-            channel(pixel, masks[0]),
-            channel(pixel, masks[1]),
-            channel(pixel, masks[2]),
+            channel(self.masks[0]),
+            channel(self.masks[1]),
+            channel(self.masks[2]),
             255,
         ])
-    }))
+    }
+
+    /// The whole image.
+    pub fn to_image(&self) -> RgbaImage {
+        RgbaImage::from_fn(self.width, self.height, |x, y| self.pixel(x, y))
+    }
 }
 
-/// The kiosk binary cargo built next to this test executable (`target/debug/kiosk` for
-/// `target/debug/deps/e2e-…`). `cargo test --workspace` and `cargo test -p tests` build it.
+/// The kiosk binary: `$KIOSK_BIN` if set (a release build, for a benchmark), else the one cargo
+/// built next to this test executable (`target/debug/kiosk` for `target/debug/deps/e2e-…`).
+/// `cargo test --workspace` builds it; after `cargo test -p tests` alone it may be missing or
+/// older than the library: `cargo build -p kiosk` first.
 pub fn kiosk_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("KIOSK_BIN") {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("the test executable's path");
     let bin = exe
         .parent()

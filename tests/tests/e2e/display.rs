@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use image::RgbaImage;
 use kiosk::ui::theme;
 use tests::display::{self, Cage, Process, Xvfb};
 
@@ -19,14 +18,14 @@ fn near(pixel: &image::Rgba<u8>, colour: iced::Color) -> bool {
         .all(|(&p, c)| p.abs_diff(c) <= 6)
 }
 
-/// Whether the home screen's chrome reaches every corner of the screenshot: the red title bar
-/// at both top corners, the status bar at both bottom corners.
-fn covered(shot: &RgbaImage) -> bool {
-    let [tl, tr, bl, br] = display::corners(shot, 1);
-    near(&tl, theme::RED)
-        && near(&tr, theme::RED)
-        && near(&bl, theme::STATUS)
-        && near(&br, theme::STATUS)
+/// Whether the home screen's chrome reaches every corner (top-left, top-right, bottom-left,
+/// bottom-right): the red title bar at both top corners, the status bar at both bottom ones.
+fn covered(corners: &[image::Rgba<u8>; 4]) -> bool {
+    let [tl, tr, bl, br] = corners;
+    near(tl, theme::RED)
+        && near(tr, theme::RED)
+        && near(bl, theme::STATUS)
+        && near(br, theme::STATUS)
 }
 
 /// Started without `--windowed` on bare X (no window manager to honour a fullscreen request),
@@ -41,13 +40,15 @@ async fn fullscreen_without_a_window_manager_covers_the_screen() {
         cmd.arg("run");
         let mut kiosk = Process::spawn("kiosk", cmd);
         kiosk.wait_for_stderr(LAYOUT, Duration::from_secs(60)).await;
-        let shot = display::wait_until(
+        display::wait_until(
             &format!("the app covers the {w}×{h} screen"),
             Duration::from_secs(30),
-            || Some(x.screenshot()).filter(covered),
+            || covered(&x.corners(1)).then_some(()),
         )
         .await;
+        let shot = x.screenshot();
         assert_eq!(shot.dimensions(), (w, h));
+        assert!(covered(&display::corners(&shot, 1)));
         assert!(
             kiosk.stderr().contains("covering the monitor"),
             "{}",
@@ -72,7 +73,7 @@ async fn under_cage_the_app_fills_the_output() {
     let shot = display::wait_until(
         "the app fills cage's output",
         Duration::from_secs(30),
-        || Some(cage.screenshot()).filter(covered),
+        || Some(cage.screenshot()).filter(|shot| covered(&display::corners(shot, 1))),
     )
     .await;
     assert_eq!(shot.dimensions(), (720, 1280));
