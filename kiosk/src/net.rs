@@ -266,13 +266,14 @@ impl ServerClient {
         Ok(bytes)
     }
 
-    /// Opens `GET /v1/events` and yields its notices until the server ends the stream.
+    /// Opens `GET /v1/events?commands=1` (the console's commands included) and yields its
+    /// notices until the server ends the stream.
     pub async fn events(
         &self,
     ) -> Result<impl Stream<Item = Result<Notice, ClientError>> + use<>, ClientError> {
         let req = self
             .stream_http
-            .get(self.url("v1/events"))
+            .get(self.url("v1/events?commands=1"))
             .header(reqwest::header::ACCEPT, "text/event-stream");
         let resp = self.send(req).await?;
         let bytes = resp.bytes_stream();

@@ -82,7 +82,8 @@ enum Wake {
 struct Listener {
     orgs: Vec<watch::Receiver<u64>>,
     kiosk: watch::Receiver<u64>,
-    commands: watch::Receiver<u64>,
+    /// Commands queued for this kiosk; `None` when the kiosk did not ask for them.
+    commands: Option<watch::Receiver<u64>>,
     shutdown: watch::Receiver<bool>,
     /// Events to send before waiting again: the open commands found on connect, or on a wake.
     queue: std::collections::VecDeque<Event>,
@@ -108,9 +109,15 @@ impl Listener {
                 }
             })
         }));
+        let commands = async {
+            match &mut self.commands {
+                Some(rx) => rx.changed().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = self.kiosk.changed() => Wake::Reset,
-            Ok(()) = self.commands.changed() => Wake::Commands,
+            Ok(()) = commands => Wake::Commands,
             _ = self.shutdown.wait_for(|down| *down) => Wake::Closed,
             (seq, _, _) = org_changes => seq.map_or(Wake::Closed, Wake::Changes),
         }
@@ -131,16 +138,25 @@ fn notice(name: &str, seq: u64) -> Event {
 /// in the kiosk's scope changes; a `reset` notice (and the end of the stream) when the kiosk was
 /// moved or revoked. No database query runs per notice. A `command` event carries each command
 /// staff queued for this kiosk: every open one after the first notice, then each as it is queued.
+#[derive(serde::Deserialize)]
+pub struct EventsQuery {
+    /// `1`: also send this kiosk's console commands (`command` events). A kiosk that does not
+    /// ask (an older build) is never sent one; its commands wait and expire.
+    #[serde(default)]
+    commands: u8,
+}
+
 pub async fn events(
     State(state): State<AppState>,
     KioskAuth(kiosk): KioskAuth,
+    Query(q): Query<EventsQuery>,
 ) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     // Subscribe to the kiosk's channel first, then read: a revoke or move that committed between
     // authentication and the subscription woke nobody, so the read must see it instead. (Either
     // the subscription came first and hears the wake, or the commit did and the read sees it.)
     let kiosk_changes = state.hub.subscribe_kiosk(&kiosk.id);
     // Likewise for commands: subscribed before the open ones are read.
-    let commands = state.hub.subscribe_commands(&kiosk.id);
+    let commands = (q.commands == 1).then(|| state.hub.subscribe_commands(&kiosk.id));
     let id = kiosk.id.clone();
     let (org, epoch) = (kiosk.org, kiosk.epoch);
     let (head, current) = state
@@ -155,7 +171,11 @@ pub async fn events(
             Ok((feed_head(tx)?, current))
         })
         .await?;
-    let open = crate::commands::to_deliver(&state, kiosk.id.clone(), true).await?;
+    let open = if commands.is_some() {
+        crate::commands::to_deliver(&state, kiosk.id.clone(), true).await?
+    } else {
+        Vec::new()
+    };
     let listener = Listener {
         orgs: ids_in_path(&kiosk.org_path)
             .into_iter()
@@ -335,10 +355,19 @@ pub async fn command_result(
         crate::commands::Answer::Screenshot(body.to_vec())
     } else {
         let req = Request::builder()
-            .header(header::CONTENT_TYPE, headers.get(header::CONTENT_TYPE).cloned().unwrap_or(HeaderValue::from_static("")))
+            .header(
+                header::CONTENT_TYPE,
+                headers
+                    .get(header::CONTENT_TYPE)
+                    .cloned()
+                    .unwrap_or(HeaderValue::from_static("")),
+            )
             .body(axum::body::Body::from(body))
             .map_err(|e| AppError::internal("rebuilding the request", e))?;
-        let Json(report) = <Json<protocol::command::CommandReport> as axum::extract::FromRequest<()>>::from_request(req, &()).await?;
+        let Json(report) = <Json<protocol::command::CommandReport> as axum::extract::FromRequest<
+            (),
+        >>::from_request(req, &())
+        .await?;
         crate::commands::Answer::Report(report)
     };
     crate::commands::answer(&state, kiosk, id, answer).await?;

@@ -456,3 +456,68 @@ async fn the_kiosk_core_answers_commands() {
     let _ = stop.send(true);
     engine.await.expect("the engine stops");
 }
+
+/// What a raw event stream sends within `wait` (its first bytes at once, then whatever comes).
+async fn stream_text(server: &TestServer, bearer: &str, path: &str, wait: Duration) -> String {
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured(kiosk::net::pinned_tls_config(server.fingerprint))
+        .build()
+        .expect("client");
+    let mut resp = http
+        .get(server.url.join(path).expect("url"))
+        .header("authorization", bearer)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(resp.status(), 200);
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut text = String::new();
+    while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(deadline, resp.chunk()).await {
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    text
+}
+
+/// A kiosk that does not ask for commands (an older build, whose stream parser would choke on
+/// them) is never sent one; they wait for it and expire.
+#[tokio::test]
+async fn only_streams_that_ask_are_sent_commands() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let bearer = tree
+        .admin
+        .raw_kiosk_credentials(&server, tree.branch_a)
+        .await;
+    let id = KioskId(
+        bearer
+            .trim_start_matches("Bearer ")
+            .split('.')
+            .next()
+            .expect("an id")
+            .to_owned(),
+    );
+    let mut console = signed_in(&server, ADMIN, PASSWORD).await;
+    let doctor = ask(&mut console, &server, &id, CommandKind::Doctor).await;
+
+    let old = stream_text(&server, &bearer, "v1/events", Duration::from_millis(1500)).await;
+    assert!(old.contains("event: changes"), "{old}");
+    assert!(!old.contains("command"), "{old}");
+    assert_eq!(
+        commands_of(&server, &id).await[0].status,
+        CommandStatus::Pending
+    );
+
+    let new = stream_text(
+        &server,
+        &bearer,
+        "v1/events?commands=1",
+        Duration::from_millis(1500),
+    )
+    .await;
+    assert!(
+        new.contains(&format!(
+            "event: command\ndata: {{\"id\":{doctor},\"kind\":\"doctor\"}}"
+        )),
+        "{new}"
+    );
+}

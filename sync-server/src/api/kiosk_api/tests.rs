@@ -56,7 +56,8 @@ async fn a_revoke_between_authentication_and_subscription_still_ends_the_stream(
     kiosks::revoke(&state, Actor::Operator, kiosk.id.clone())
         .await
         .expect("revoked");
-    let sse = events(State(state), KioskAuth(kiosk))
+    let asks = super::Query(super::EventsQuery { commands: 1 });
+    let sse = events(State(state), KioskAuth(kiosk), asks)
         .await
         .expect("authenticated before the revoke");
     let body = tokio::time::timeout(
