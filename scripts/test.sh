@@ -15,15 +15,16 @@ if ! command -v chromium > /dev/null || ! command -v chromedriver > /dev/null; t
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver > /dev/null
 fi
 
-# The display tests run the real kiosk under Xvfb and under cage (headless Wayland; cage wants
-# Xwayland present) and take cage's screenshots with grim.
+# The display tests run the real kiosk under Xvfb (bare, and with openbox as a desktop's window
+# manager) and under cage (headless Wayland; cage wants Xwayland present) and take cage's
+# screenshots with grim.
 if ! command -v Xvfb > /dev/null || ! command -v cage > /dev/null || ! command -v grim > /dev/null \
-    || ! command -v Xwayland > /dev/null; then
-    echo "installing xvfb, cage, grim and xwayland for the display tests…"
+    || ! command -v Xwayland > /dev/null || ! command -v openbox > /dev/null; then
+    echo "installing xvfb, openbox, cage, grim and xwayland for the display tests…"
     sudo_cmd=""
     if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq xvfb cage grim xwayland > /dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq xvfb openbox cage grim xwayland > /dev/null
 fi
 
 # The packaging test builds the .debs with cargo-deb (pinned: its output is what the test checks).

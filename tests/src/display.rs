@@ -43,6 +43,7 @@ pub struct Xvfb {
 impl Xvfb {
     /// Starts Xvfb at `width`×`height`×24 and waits until it accepts connections.
     pub fn start(width: u32, height: u32) -> Xvfb {
+        require("Xvfb", "xvfb");
         let fbdir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new("Xvfb")
             .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0"])
@@ -408,10 +409,7 @@ impl Cage {
     /// cage, grim or Xwayland is missing.
     pub async fn start(data_dir: &Path, rotate: bool, env: &[(&str, &str)]) -> Cage {
         for (tool, package) in [("cage", "cage"), ("grim", "grim"), ("Xwayland", "xwayland")] {
-            assert!(
-                which(tool),
-                "{tool} is not installed: `apt-get install -y {package}` (scripts/test.sh does)"
-            );
+            require(tool, package);
         }
         let user = is_root().then(|| ensure_user(CAGE_USER));
         let work = tempfile::tempdir().expect("temp dir");
@@ -515,6 +513,14 @@ impl Cage {
             .expect("grim writes a PNG")
             .to_rgba8()
     }
+}
+
+/// Panics, saying what to install, unless `tool` is on the PATH.
+pub fn require(tool: &str, package: &str) {
+    assert!(
+        which(tool),
+        "{tool} is not installed: `apt-get install -y {package}` (scripts/test.sh does)"
+    );
 }
 
 fn which(tool: &str) -> bool {

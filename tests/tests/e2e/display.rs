@@ -2,6 +2,7 @@
 //! `cage`'s headless backend as a non-root user. Screenshots of the whole screen check that the
 //! app covers it: the title bar's red along the top edge, the status bar along the bottom.
 
+use std::process::Command;
 use std::time::Duration;
 
 use kiosk::ui::theme;
@@ -55,6 +56,46 @@ async fn fullscreen_without_a_window_manager_covers_the_screen() {
             kiosk.stderr()
         );
     }
+}
+
+/// In a desktop session, where a window manager (openbox here) honours the fullscreen request:
+/// the app covers the screen with no title bar or frame around it.
+#[tokio::test]
+async fn fullscreen_under_a_window_manager_covers_the_screen() {
+    let (_server, dir) = display::demo_kiosk().await;
+    display::require("openbox", "openbox");
+    let x = Xvfb::start(1366, 768);
+    let ready = tempfile::tempdir().expect("dir");
+    let flag = ready.path().join("started");
+    let mut wm = Command::new("openbox");
+    wm.arg("--startup").arg(format!("touch {}", flag.display()));
+    x.configure(&mut wm);
+    let mut wm = Process::spawn("openbox", wm);
+    display::wait_until(
+        "openbox manages the screen",
+        Duration::from_secs(30),
+        || {
+            if let Some(status) = wm.exited() {
+                panic!(
+                    "openbox exited ({status}); is it installed (`apt-get install -y openbox`)? {}",
+                    wm.stderr()
+                );
+            }
+            flag.exists().then_some(())
+        },
+    )
+    .await;
+    let mut cmd = display::kiosk_command(dir.path());
+    x.configure(&mut cmd);
+    cmd.arg("run");
+    let mut kiosk = Process::spawn("kiosk", cmd);
+    kiosk.wait_for_stderr(LAYOUT, Duration::from_secs(60)).await;
+    display::wait_until(
+        "the app covers the 1366×768 screen",
+        Duration::from_secs(30),
+        || covered(&x.corners(1)).then_some(()),
+    )
+    .await;
 }
 
 /// Under `cage` (headless, software rendering, a non-root user, a copy of an enrolled kiosk's
