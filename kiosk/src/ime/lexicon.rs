@@ -4,6 +4,7 @@
 //! `data/LICENCES.md`).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::fuzzy;
 
@@ -12,6 +13,45 @@ const NAMES: &str = include_str!("../../data/ime-names.txt");
 
 /// A syllable, by its index in `Lexicon::syllables`.
 pub(super) type Syl = u16;
+
+/// The CJK Unified Ideographs block, where every character of the word list lies.
+const CJK_START: u32 = 0x4E00;
+const CJK_LEN: usize = 0x5200;
+
+/// A one-character text's place in the CJK block.
+fn cjk(text: &str) -> Option<usize> {
+    let mut chars = text.chars();
+    let c = chars.next()?;
+    if chars.next().is_some() {
+        return None;
+    }
+    let at = (c as u32).checked_sub(CJK_START)? as usize;
+    (at < CJK_LEN).then_some(at)
+}
+
+/// FNV-1a: syllables are a few letters, looked up some 200,000 times while loading, and come
+/// from our own data or six typed letters at most, so a fast hash beats a keyed one.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 #[derive(Debug)]
 pub(super) struct Entry {
@@ -103,7 +143,7 @@ impl Trie {
 #[derive(Debug)]
 pub(super) struct Lexicon {
     pub syllables: Vec<Box<str>>,
-    ids: HashMap<Box<str>, Syl>,
+    ids: FastMap<Box<str>, Syl>,
     /// Syllables by a proper start of theirs ("zh" → zhang, zhe, …; "g" → ga, gai, …).
     starts: HashMap<Box<str>, Vec<Syl>>,
     /// Syllables by the spellings the fuzzy pairs give them ("zang" → zhang).
@@ -125,7 +165,7 @@ impl Lexicon {
     pub fn load() -> Lexicon {
         let mut lex = Lexicon {
             syllables: Vec::new(),
-            ids: HashMap::new(),
+            ids: FastMap::default(),
             starts: HashMap::new(),
             fuzzy: HashMap::new(),
             // About what the word list needs: no regrowing while loading.
@@ -143,23 +183,23 @@ impl Lexicon {
             })
             .collect();
         let total: f64 = rows.iter().map(|r| r.2).sum();
-        let mut char_totals: HashMap<&str, f64> = HashMap::new();
+        let mut char_totals = vec![0.0f64; CJK_LEN];
         for &(text, _, freq) in &rows {
-            if text.chars().count() == 1 {
-                *char_totals.entry(text).or_default() += freq;
+            if let Some(at) = cjk(text) {
+                char_totals[at] += freq;
             }
         }
-        // Characters by text, each with its (reading, entry, reading cost), for given names.
-        let mut chars: HashMap<&str, Vec<(Syl, u32, f32)>> = HashMap::new();
+        // Characters by their place in the block, each with its (reading, entry, reading
+        // cost), for given names.
+        let mut chars: Vec<Vec<(Syl, u32, f32)>> = vec![Vec::new(); CJK_LEN];
         let mut syls = Vec::new();
         for &(text, reading, freq) in &rows {
             syls.clear();
             for s in reading.split('\'') {
                 syls.push(lex.syllable(s));
             }
-            let reading_cost = char_totals
-                .get(text)
-                .map_or(0.0, |t| (t / freq).ln() as f32);
+            let at = cjk(text);
+            let reading_cost = at.map_or(0.0, |at| (char_totals[at] / freq).ln() as f32);
             let index = lex.words.entries.len() as u32;
             lex.words.insert(
                 &syls,
@@ -168,11 +208,8 @@ impl Lexicon {
                     cost: (total / freq).ln() as f32,
                 },
             );
-            if syls.len() == 1 {
-                chars
-                    .entry(text)
-                    .or_default()
-                    .push((syls[0], index, reading_cost));
+            if let (Some(at), [syl]) = (at, &syls[..]) {
+                chars[at].push((*syl, index, reading_cost));
             }
         }
         lex.load_names(&chars);
@@ -192,7 +229,7 @@ impl Lexicon {
         lex
     }
 
-    fn load_names(&mut self, chars: &HashMap<&str, Vec<(Syl, u32, f32)>>) {
+    fn load_names(&mut self, chars: &[Vec<(Syl, u32, f32)>]) {
         let mut surnames = Vec::new();
         let mut given = Vec::new();
         for line in NAMES.lines().filter(|l| !l.starts_with('#')) {
@@ -220,7 +257,8 @@ impl Lexicon {
         self.given = vec![Vec::new(); self.syllables.len()];
         for (text, weight) in given {
             let cost = (total / weight).ln() as f32;
-            for &(syl, entry, reading_cost) in chars.get(text).into_iter().flatten() {
+            let found = cjk(text).map_or(&[][..], |at| chars[at].as_slice());
+            for &(syl, entry, reading_cost) in found {
                 self.given[usize::from(syl)].push((entry, cost + reading_cost));
             }
         }

@@ -99,13 +99,11 @@ impl Glyphs {
     /// Whether some catalogue character reads `text`, or (`whole` false) a reading begins
     /// with it.
     pub(super) fn has_reading(&self, text: &[u8], whole: bool) -> bool {
-        self.syllables.iter().any(|s| {
-            if whole {
-                s.text() == text
-            } else {
-                s.text().starts_with(text)
-            }
-        })
+        if whole {
+            return Syllable::new(text.iter().map(|&b| char::from(b)))
+                .is_some_and(|s| self.syllable_ids.contains_key(&s));
+        }
+        self.syllables.iter().any(|s| s.text().starts_with(text))
     }
 
     /// The readings that begin with `prefix`.

@@ -62,11 +62,7 @@ impl SearchIndex {
         };
         // Split into the fewest whole syllables the catalogue reads as typed or swapped, the
         // last maybe unfinished.
-        let swapped = |piece: &str| {
-            crate::ime::fuzzy::variants(piece)
-                .iter()
-                .any(|v| self.glyphs.has_reading(v.as_bytes(), true))
-        };
+        let swapped = |piece: &str| !self.swaps(piece).is_empty();
         let n = text.len();
         let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
         best[0] = Some((0, 0));
@@ -97,11 +93,7 @@ impl SearchIndex {
         let mut spellings = vec![String::new()];
         for piece in pieces {
             let mut options = vec![piece.to_owned()];
-            options.extend(
-                crate::ime::fuzzy::variants(piece)
-                    .into_iter()
-                    .filter(|v| self.glyphs.has_reading(v.as_bytes(), true)),
-            );
+            options.extend(self.swaps(piece));
             spellings = spellings
                 .iter()
                 .flat_map(|s| options.iter().map(move |o| format!("{s}{o}")))
@@ -110,6 +102,19 @@ impl SearchIndex {
         }
         spellings.retain(|s| s != text);
         spellings
+    }
+
+    /// The fuzzy spellings of a syllable that the catalogue reads. Only syllables of two
+    /// letters or more, into the same: a lone letter is an initial, or an ASCII letter in a
+    /// title, and "h" is not "f".
+    fn swaps(&self, piece: &str) -> Vec<String> {
+        if piece.len() < 2 {
+            return Vec::new();
+        }
+        crate::ime::fuzzy::variants(piece)
+            .into_iter()
+            .filter(|v| v.len() >= 2 && self.glyphs.has_reading(v.as_bytes(), true))
+            .collect()
     }
 
     pub(super) fn match_isbn(&self, q: &Query, tiers: &mut [Tier]) {
