@@ -43,9 +43,13 @@ impl Tally {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let before = resident_kib();
     let start = Instant::now();
     let ime = Ime::new();
     let load = start.elapsed();
+    let grown = resident_kib()
+        .zip(before)
+        .map(|(after, before)| after - before);
     if let Some(at) = args.iter().position(|a| a == "--show") {
         let letters = args.get(at + 1).expect("--show takes letters");
         let hints = Hints {
@@ -120,6 +124,12 @@ fn main() {
     keystrokes.sort();
     let at = |q: f64| keystrokes[((keystrokes.len() - 1) as f64 * q) as usize].0;
     println!("IME load {:.1} ms", load.as_secs_f64() * 1000.0);
+    if let Some(kib) = grown {
+        println!(
+            "resident memory grew by {:.1} MiB while loading",
+            kib as f64 / 1024.0
+        );
+    }
     for (kind, tally) in kinds.iter().zip(&by_kind) {
         println!("{}", tally.line(&format!("{kind}s, full pinyin")));
     }
@@ -139,4 +149,11 @@ fn main() {
             println!("{:8.3} ms  {letters}", took.as_secs_f64() * 1000.0);
         }
     }
+}
+
+/// The process's resident memory in KiB (Linux), to see what loading the tables costs.
+fn resident_kib() -> Option<i64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
