@@ -213,6 +213,11 @@ impl Core {
         self.engine.subscribe()
     }
 
+    /// How far the sync under way has come (the provisioning screen's progress bar).
+    pub fn progress(&self) -> watch::Receiver<crate::sync::Progress> {
+        self.engine.progress()
+    }
+
     /// Screenshot commands from the console (remote care), for the app to answer with
     /// [`Core::send_screenshot`] or [`Core::send_privacy_placeholder`].
     pub fn screenshot_requests(&self) -> broadcast::Receiver<i64> {
@@ -264,11 +269,6 @@ impl Core {
         if let Err(e) = self.engine.client().command_screenshot(id, png).await {
             tracing::warn!(command = id, error = %e, "screenshot placeholder not delivered");
         }
-    }
-
-    /// How far the sync under way has come (the provisioning screen's progress bar).
-    pub fn progress(&self) -> watch::Receiver<crate::sync::Progress> {
-        self.engine.progress()
     }
 
     /// Sync now (the admin panel's button): deliver the outbox and pull, whatever the backoff.

@@ -74,8 +74,10 @@ fn main() -> std::process::ExitCode {
         // Standard error gets what RUST_LOG asks for (warnings by default); the ring the
         // console reads ("recent log lines", `kiosk::logs`) keeps the kiosk's own info lines
         // and everyone's warnings.
+        // Colour codes only for a person at a terminal, not in journald.
         let stderr = tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_filter(
                 EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
             );

@@ -211,11 +211,6 @@ impl Engine {
         self.events.subscribe()
     }
 
-    /// The progress of the sync under way (or of the last one), as it changes.
-    pub fn progress(&self) -> watch::Receiver<Progress> {
-        self.progress.subscribe()
-    }
-
     pub(crate) fn store(&self) -> &Mutex<Store> {
         &self.store
     }
@@ -228,6 +223,11 @@ impl Engine {
     /// Hands screenshot command `id` to the app; false when no app listens (`kiosk sync`).
     pub(crate) fn request_screenshot(&self, id: i64) -> bool {
         self.screenshots.send(id).is_ok()
+    }
+
+    /// The progress of the sync under way (or of the last one), as it changes.
+    pub fn progress(&self) -> watch::Receiver<Progress> {
+        self.progress.subscribe()
     }
 
     /// Delivers due submissions, pulls until caught up, then brings the media cache in line.

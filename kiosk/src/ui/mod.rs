@@ -11,6 +11,7 @@ pub mod images;
 pub mod ime;
 pub mod keyboard;
 pub mod markdown;
+pub mod outer;
 pub mod provision;
 pub mod root;
 pub mod screen;

@@ -10,6 +10,7 @@ use jiff::tz::TimeZone;
 use super::{App, Message};
 use crate::ui::context::Context;
 use crate::ui::i18n::fill;
+use crate::ui::outer::outer;
 use crate::ui::theme::{self, TextSize};
 use crate::ui::widgets::when;
 
@@ -64,15 +65,9 @@ impl App {
     }
 }
 
-/// A touchscreen shows no pointer, over the app and over the covers alike.
+/// A touchscreen shows no pointer, over the app and over the covers alike, buttons included.
 fn without_cursor<'a>(ctx: &Context, content: Element<'a, Message>) -> Element<'a, Message> {
-    if ctx.settings.hide_cursor {
-        iced::widget::mouse_area(content)
-            .interaction(iced::mouse::Interaction::Hidden)
-            .into()
-    } else {
-        content
-    }
+    outer(content).hide_cursor(ctx.settings.hide_cursor).into()
 }
 
 /// Home's title bar: the app's name, language and text size.

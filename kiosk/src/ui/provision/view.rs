@@ -11,6 +11,7 @@ use crate::provision::Failure;
 use crate::sync::Progress;
 use crate::ui::i18n::{Strings, fill};
 use crate::ui::keyboard::{self, Layout, Look};
+use crate::ui::outer::outer;
 use crate::ui::theme::{self, TextSize, Type};
 
 impl Provision {
@@ -54,15 +55,10 @@ impl Provision {
                 Message::Key,
             ));
         }
-        let page =
-            super::scanner::catch_keys(container(page).style(theme::page).width(Fill).height(Fill));
-        if self.settings.hide_cursor {
-            iced::widget::mouse_area(page)
-                .interaction(iced::mouse::Interaction::Hidden)
-                .into()
-        } else {
-            page
-        }
+        outer(container(page).style(theme::page).width(Fill).height(Fill))
+            .on_key(super::scanner::key_message)
+            .hide_cursor(self.settings.hide_cursor)
+            .into()
     }
 
     fn title_bar(&self, s: &'static Strings, t: Type) -> Element<'_, Message> {

@@ -163,6 +163,33 @@ impl Harness {
         ui.into_messages().collect()
     }
 
+    /// The pointer the window would show with the mouse at `at` (what winit is told to draw).
+    pub async fn pointer_at(&self, at: iced::Point) -> iced::mouse::Interaction {
+        use iced_runtime::core::renderer::Headless;
+        use iced_runtime::user_interface::{Cache, State, UserInterface};
+        // The simulator loads the app's fonts into the shared font system first.
+        drop(self.simulator());
+        let mut renderer =
+            <iced::Renderer as Headless>::new(kiosk::ui::font(), iced::Pixels(16.0), None)
+                .await
+                .expect("a headless renderer");
+        let mut ui =
+            UserInterface::build(self.app.view(), self.size, Cache::default(), &mut renderer);
+        let (state, _) = ui.update(
+            &[],
+            iced::mouse::Cursor::Available(at),
+            &mut renderer,
+            &mut iced_runtime::core::clipboard::Null,
+            &mut Vec::new(),
+        );
+        match state {
+            State::Updated {
+                mouse_interaction, ..
+            } => mouse_interaction,
+            State::Outdated => panic!("a fresh interface is never outdated"),
+        }
+    }
+
     pub async fn handle(&mut self, messages: Vec<Message>) {
         for m in messages {
             self.send(m).await;

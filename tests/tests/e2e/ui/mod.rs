@@ -3,6 +3,7 @@
 //! by `Tick` messages.
 
 mod care;
+mod cursor;
 mod flows;
 mod forms;
 mod harness;
