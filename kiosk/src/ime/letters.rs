@@ -22,6 +22,9 @@ pub(super) struct Piece {
     /// Where it ends (letters, separators left out).
     pub to: usize,
     pub syls: Vec<(Syl, Kind)>,
+    /// What it counts for in "fewest pieces": 2 for zh, ch or sh standing for a syllable
+    /// before the end, so "shbx" may also be s, h, b, x (社会保险).
+    weight: usize,
     /// The same syllables as a bit set, to test a trie node's children against when they are
     /// fewer than `syls` (an initial stands for twenty syllables or so).
     bits: Vec<u64>,
@@ -95,7 +98,18 @@ impl Letters {
                         }
                         bits[word] |= 1 << (s % 64);
                     }
-                    list.push(Piece { to, syls, bits });
+                    // At the end, "zh" is where a syllable starts, not two initials.
+                    let weight = if to < n && matches!(u, "zh" | "ch" | "sh") {
+                        2
+                    } else {
+                        1
+                    };
+                    list.push(Piece {
+                        to,
+                        syls,
+                        weight,
+                        bits,
+                    });
                 }
             }
         }
@@ -108,7 +122,7 @@ impl Letters {
                 continue;
             }
             for p in &all[from] {
-                ahead[p.to] = ahead[p.to].min(ahead[from] + 1);
+                ahead[p.to] = ahead[p.to].min(ahead[from] + p.weight);
             }
         }
         if ahead[n] == NONE {
@@ -119,7 +133,7 @@ impl Letters {
         for from in (0..n).rev() {
             for p in &all[from] {
                 if behind[p.to] != NONE {
-                    behind[from] = behind[from].min(behind[p.to] + 1);
+                    behind[from] = behind[from].min(behind[p.to] + p.weight);
                 }
             }
         }
@@ -127,7 +141,7 @@ impl Letters {
             list.retain(|p| {
                 ahead[from] != NONE
                     && behind[p.to] != NONE
-                    && ahead[from] + 1 + behind[p.to] == ahead[n]
+                    && ahead[from] + p.weight + behind[p.to] == ahead[n]
             });
         }
         Some(Letters {

@@ -156,9 +156,10 @@ pub(super) struct Lexicon {
 }
 
 /// Initials a syllable may be typed as in the middle of the letters (any start of a syllable
-/// may stand for it at the end).
+/// may stand for it at the end); a, e and o stand for the syllables without an initial (安 an
+/// in "aqsc").
 pub(super) fn is_initial(s: &str) -> bool {
-    matches!(s, "zh" | "ch" | "sh") || (s.len() == 1 && "bpmfdtnlgkhjqxrzcsyw".contains(s))
+    matches!(s, "zh" | "ch" | "sh") || (s.len() == 1 && "bpmfdtnlgkhjqxrzcsywaeo".contains(s))
 }
 
 impl Lexicon {

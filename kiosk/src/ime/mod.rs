@@ -36,6 +36,8 @@ use self::lexicon::{Lexicon, Trie};
 pub const MAX_CANDIDATES: usize = 200;
 /// Whole-input paths kept per point of the letters.
 const BEAM: usize = 8;
+/// The same for initials alone, which say least and so leave more good paths.
+const INITIALS_BEAM: usize = 16;
 /// Entries of one word slot tried on a path.
 const PER_SLOT: usize = 3;
 /// Longest word, in syllables.
@@ -202,8 +204,16 @@ impl Ime {
             }
             // Initials alone ("knbf") say least: show more of the ways through them.
             let initials = !letters.contains(['a', 'e', 'i', 'o', 'u', 'v']);
-            let phrases = if initials { BEAM } else { PHRASES };
-            for (text, _) in self.paths(l, &pass.words, &learned).iter().take(phrases) {
+            let (width, phrases) = if initials {
+                (INITIALS_BEAM, BEAM)
+            } else {
+                (BEAM, PHRASES)
+            };
+            for (text, _) in self
+                .paths(l, &pass.words, width, &learned)
+                .iter()
+                .take(phrases)
+            {
                 out.push(text, l.typed(l.len));
             }
             // Every word spelling all the letters.
@@ -327,8 +337,14 @@ impl Ime {
     }
 
     /// The best ways through all the letters word by word (a Viterbi pass that keeps the
-    /// [`BEAM`] best paths to each point), best first, each text once.
-    fn paths(&self, l: &Letters, edges: &[Edge], learned: &HashSet<&str>) -> Vec<(String, f32)> {
+    /// `width` best paths to each point), best first, each text once.
+    fn paths(
+        &self,
+        l: &Letters,
+        edges: &[Edge],
+        width: usize,
+        learned: &HashSet<&str>,
+    ) -> Vec<(String, f32)> {
         let words = &self.lex.words;
         let mut arena: Vec<Step> = vec![Step {
             prev: u32::MAX,
@@ -351,9 +367,14 @@ impl Ime {
                         let cost =
                             base + entry.cost + e.penalty() - learned_gain(learned, entry.text);
                         let beam = &beams[e.to];
-                        if beam.len() >= BEAM
+                        if beam.len() >= width
                             && beam.last().is_some_and(|&w| arena[w as usize].cost <= cost)
                         {
+                            // The slot's entries come cheapest first: none after this one gets
+                            // in either, unless one was chosen earlier in the form.
+                            if learned.is_empty() {
+                                break;
+                            }
                             continue;
                         }
                         arena.push(Step {
@@ -365,7 +386,7 @@ impl Ime {
                         let beam = &mut beams[e.to];
                         let at = beam.partition_point(|&w| arena[w as usize].cost <= cost);
                         beam.insert(at, index);
-                        beam.truncate(BEAM);
+                        beam.truncate(width);
                     }
                 }
             }

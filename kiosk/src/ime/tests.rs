@@ -126,6 +126,9 @@ fn union_words_and_initials_of_phrases() {
         ("zg", "中国", 4),
         ("gh", "工会", 4),
         ("knzg", "困难职工", 2),
+        // sh as s and h (she hui), a for an.
+        ("shbx", "社会保险", 4),
+        ("aqsc", "安全生产", 7),
     ] {
         offers(letters, &TEXT, want, at_most);
     }
@@ -277,7 +280,7 @@ fn the_evaluation_set_does_not_regress() {
     assert!(pct(top1, cases) >= 84, "top-1 {top1} of {cases}");
     assert!(pct(top5, cases) >= 95, "top-5 {top5} of {cases}");
     assert!(
-        pct(initials_top5, initials) >= 38,
+        pct(initials_top5, initials) >= 44,
         "initials top-5 {initials_top5} of {initials}"
     );
 }
