@@ -5,7 +5,7 @@
 use crate::search::{Entry, SearchIndex};
 use crate::shelf::{Card, Shelf};
 use crate::store::{self, Saved, Store, StoreError};
-use crate::sync::{Engine, SyncConfig, SyncError, SyncEvent};
+use crate::sync::{Engine, LibraryChanges, SyncConfig, SyncError, SyncEvent};
 use jiff::Timestamp;
 use protocol::content::{
     AttractSlide, FormDefinition, HomeLayout, LibraryItem, NewsArticle, NewsCategory, OpeningHours,
@@ -15,7 +15,9 @@ use protocol::submission::FormAnswers;
 use protocol::{
     ContentBody, ContentId, ContentItem, ContentKind, ErrorCode, MediaHash, OrgSummary,
 };
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, watch};
 
@@ -34,6 +36,18 @@ pub struct SyncStatus {
     /// Submissions the server refused for good: kept on disk, no longer sent; branch IT reads
     /// them with `kiosk doctor` (and `Core::refused_submissions`).
     pub refused_submissions: u64,
+}
+
+/// What the first frame needs, read before the window opens ([`Core::startup`]).
+#[derive(Debug, Clone, Default)]
+pub struct Startup {
+    pub status: SyncStatus,
+    /// The org's home layout; `None`: none cached (home makes tiles from the cache).
+    pub layout: Option<HomeLayout>,
+    pub forms: Vec<(ContentItem, FormDefinition)>,
+    pub slides: Vec<AttractSlide>,
+    /// `None`: always open.
+    pub hours: Option<OpeningHours>,
 }
 
 /// What the status check (办理进度) found, ready for the screen.
@@ -60,11 +74,23 @@ pub struct Article {
 pub struct Core {
     store: Arc<Mutex<Store>>,
     engine: Engine,
-    /// Rebuilt off the UI thread whenever library items change; searches read the current one.
-    search: Arc<RwLock<Arc<SearchIndex>>>,
-    /// The browsable catalogue, rebuilt with the search index.
-    shelf: Arc<RwLock<Arc<Shelf>>>,
+    /// The search index and the shelf.
+    library: Arc<Library>,
     media_dir: PathBuf,
+}
+
+/// What the library screens read, kept in step with the cache.
+#[derive(Default)]
+struct Library {
+    /// Built off the UI thread, then updated in place after a sync that changes a few library
+    /// items (under the write lock, for microseconds), or rebuilt whole and swapped in after
+    /// many; a search reads it under the read lock.
+    search: RwLock<SearchIndex>,
+    /// The browsable catalogue, built and updated with the search index; the screens hold the
+    /// one they show, so an update makes a new one (sharing the cards).
+    shelf: RwLock<Arc<Shelf>>,
+    /// Whether the index was built once: until then, changes cannot be applied in place.
+    indexed: AtomicBool,
 }
 
 impl std::fmt::Debug for Core {
@@ -111,8 +137,7 @@ impl Core {
         Ok(Core {
             store,
             engine,
-            search: Arc::new(RwLock::new(Arc::new(SearchIndex::new()))),
-            shelf: Arc::new(RwLock::new(Arc::new(Shelf::default()))),
+            library: Arc::default(),
             media_dir: dir.join("media"),
         })
     }
@@ -126,33 +151,99 @@ impl Core {
             let mut cards = Vec::with_capacity(items.len());
             for (id, item) in items {
                 cards.push(Card::new(id.clone(), &item));
-                index.upsert(Entry {
-                    id,
-                    title: item.title,
-                    author: item.author,
-                    isbn: item.isbn,
-                    kind: item.item_kind,
-                });
+                index.upsert(entry(id, item));
             }
             (index, Shelf::build(cards))
         })
         .await
         .expect("building the index does not panic");
         let len = index.len();
+        let old = std::mem::replace(
+            &mut *self
+                .library
+                .search
+                .write()
+                .expect("the index lock is never held across a panic"),
+            index,
+        );
+        drop(old);
         *self
-            .search
-            .write()
-            .expect("the index lock is never held across a panic") = Arc::new(index);
-        *self
+            .library
             .shelf
             .write()
             .expect("the shelf lock is never held across a panic") = Arc::new(shelf);
+        self.library.indexed.store(true, Ordering::Release);
         Ok(len)
+    }
+
+    /// Brings the search index and the shelf in step with what a sync changed in the library:
+    /// in place when it named a few items ([`IN_PLACE_MAX`]), else by a whole rebuild. Searches
+    /// meanwhile find the catalogue as before or as after, never half of a change to one item.
+    pub async fn follow_library(&self, changes: &LibraryChanges) -> Result<Reindexed, StoreError> {
+        let ids: Vec<ContentId> = match changes {
+            LibraryChanges::None => return Ok(Reindexed::Unchanged),
+            LibraryChanges::Items(ids)
+                if ids.len() <= IN_PLACE_MAX && self.library.indexed.load(Ordering::Acquire) =>
+            {
+                let mut seen = HashSet::with_capacity(ids.len());
+                ids.iter().filter(|id| seen.insert(*id)).cloned().collect()
+            }
+            LibraryChanges::Items(_) | LibraryChanges::All => {
+                return Ok(Reindexed::Rebuilt(self.rebuild_search().await?));
+            }
+        };
+        let count = ids.len();
+        let items = store::blocking(&self.store, move |s| {
+            ids.into_iter()
+                .map(|id| {
+                    let item = s.item(&id)?.and_then(|i| match i.body {
+                        ContentBody::LibraryItem(l) => Some(l),
+                        _ => None,
+                    });
+                    Ok((id, item))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
+        })
+        .await?;
+        let core = self.clone();
+        tokio::task::spawn_blocking(move || core.apply_in_place(items))
+            .await
+            .expect("updating the index does not panic");
+        Ok(Reindexed::InPlace(count))
+    }
+
+    /// Applies changed library items (`None`: removed) to the index and the shelf.
+    fn apply_in_place(&self, items: Vec<(ContentId, Option<LibraryItem>)>) {
+        let changed: HashSet<ContentId> = items.iter().map(|(id, _)| id.clone()).collect();
+        let added: Vec<Card> = items
+            .iter()
+            .filter_map(|(id, item)| item.as_ref().map(|l| Card::new(id.clone(), l)))
+            .collect();
+        let shelf = self.shelf().updated(&changed, added);
+        {
+            let mut index = self
+                .library
+                .search
+                .write()
+                .expect("the index lock is never held across a panic");
+            for (id, item) in items {
+                match item {
+                    Some(item) => index.upsert(entry(id, item)),
+                    None => index.remove(&id),
+                }
+            }
+        }
+        *self
+            .library
+            .shelf
+            .write()
+            .expect("the shelf lock is never held across a panic") = Arc::new(shelf);
     }
 
     /// The browsable catalogue as last built (empty until the first build finishes).
     pub fn shelf(&self) -> Arc<Shelf> {
-        self.shelf
+        self.library
+            .shelf
             .read()
             .expect("the shelf lock is never held across a panic")
             .clone()
@@ -195,12 +286,18 @@ impl Core {
             if let Err(e) = core.rebuild_search().await {
                 tracing::warn!(error = %e, "cannot build the search index");
             }
-            while let Ok(event) = events.recv().await {
-                if let SyncEvent::Synced(summary) = event
-                    && summary.library_changed
-                    && let Err(e) = core.rebuild_search().await
-                {
-                    tracing::warn!(error = %e, "cannot rebuild the search index");
+            loop {
+                let changes = match events.recv().await {
+                    Ok(SyncEvent::Synced(summary)) => summary.library,
+                    Ok(SyncEvent::Failed { .. }) => continue,
+                    // Missed events: what they changed is unknown.
+                    Err(broadcast::error::RecvError::Lagged(_)) => LibraryChanges::All,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                };
+                match core.follow_library(&changes).await {
+                    Ok(Reindexed::Unchanged) => {}
+                    Ok(done) => tracing::info!(?done, "search index updated"),
+                    Err(e) => tracing::warn!(error = %e, "cannot update the search index"),
                 }
             }
         });
@@ -277,44 +374,36 @@ impl Core {
     }
 
     pub async fn status(&self) -> Result<SyncStatus, StoreError> {
-        store::blocking(&self.store, |s| {
-            Ok(SyncStatus {
-                org_name: s.enrollment()?.map(|e| e.org.name).unwrap_or_default(),
-                last_synced: s.last_sync_ok()?,
-                offline_since: s.offline_since()?,
-                refused: s.refused()?,
-                outbox_depth: s.outbox_depth()?,
-                refused_submissions: s.refused_count()?,
-            })
-        })
-        .await
+        store::blocking(&self.store, |s| read_status(s)).await
     }
 
     /// The home layout published nearest to the kiosk (its own org, else the closest ancestor).
     pub async fn home_layout(&self) -> Result<Option<HomeLayout>, StoreError> {
-        store::blocking(&self.store, |s| {
-            let org = s.enrollment()?.map(|e| e.org);
-            let layouts = bodies(s.items(ContentKind::HomeLayout)?, |b| match b {
-                ContentBody::HomeLayout(h) => Some(h),
-                _ => None,
-            });
-            Ok(nearest(org.as_ref(), layouts))
-        })
-        .await
+        store::blocking(&self.store, |s| read_home_layout(s)).await
     }
 
     /// The opening hours set nearest to the kiosk (a branch's override its city's, which
     /// override the province's); `None`: no org on its path set any, so it is always open.
     pub async fn opening_hours(&self) -> Result<Option<OpeningHours>, StoreError> {
-        store::blocking(&self.store, |s| {
-            let org = s.enrollment()?.map(|e| e.org);
-            let hours = bodies(s.items(ContentKind::OpeningHours)?, |b| match b {
-                ContentBody::OpeningHours(h) => Some(h),
-                _ => None,
-            });
-            Ok(nearest(org.as_ref(), hours))
+        store::blocking(&self.store, |s| read_opening_hours(s)).await
+    }
+
+    /// What the first frame shows (home's layout and forms, the status bar, the carousel's
+    /// slides, the opening hours), read at once and on this thread: a few small reads, made
+    /// before the window's first frame so that it is already the right one. Later changes
+    /// arrive through the async loads above.
+    pub fn startup(&self) -> Result<Startup, StoreError> {
+        let s = self
+            .store
+            .lock()
+            .expect("the store lock is never held across a panic");
+        Ok(Startup {
+            status: read_status(&s)?,
+            layout: read_home_layout(&s)?,
+            forms: read_forms(&s)?,
+            slides: read_slides(&s)?,
+            hours: read_opening_hours(&s)?,
         })
-        .await
     }
 
     /// Articles of a category, pinned first, newest first.
@@ -390,12 +479,12 @@ impl Core {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<(ContentItem, LibraryItem)>, usize), StoreError> {
-        let index = self
+        let page = self
+            .library
             .search
             .read()
             .expect("the index lock is never held across a panic")
-            .clone();
-        let page = index.search(&text, offset, limit);
+            .search(&text, offset, limit);
         store::blocking(&self.store, move |s| {
             let mut items = Vec::with_capacity(page.hits.len());
             for hit in page.hits {
@@ -421,30 +510,12 @@ impl Core {
     }
 
     pub async fn forms(&self) -> Result<Vec<(ContentItem, FormDefinition)>, StoreError> {
-        store::blocking(&self.store, |s| {
-            Ok(bodies(s.items(ContentKind::Form)?, |b| match b {
-                ContentBody::Form(f) => Some(f),
-                _ => None,
-            }))
-        })
-        .await
+        store::blocking(&self.store, |s| read_forms(s)).await
     }
 
     /// The attract carousel's slides in order.
     pub async fn slides(&self) -> Result<Vec<AttractSlide>, StoreError> {
-        store::blocking(&self.store, |s| {
-            let mut slides: Vec<AttractSlide> =
-                bodies(s.items(ContentKind::AttractSlide)?, |b| match b {
-                    ContentBody::AttractSlide(a) => Some(a),
-                    _ => None,
-                })
-                .into_iter()
-                .map(|(_, a)| a)
-                .collect();
-            slides.sort_by_key(|a| a.order);
-            Ok(slides)
-        })
-        .await
+        store::blocking(&self.store, |s| read_slides(s)).await
     }
 
     /// Asks the server how an application stands: receipt code and the phone's last four digits.
@@ -482,6 +553,81 @@ impl Core {
     ) -> Result<Saved, SyncError> {
         self.engine.submit(form_id, form_version, answers).await
     }
+}
+
+/// Library changes up to this many are applied to the search index and the shelf in place;
+/// more are rebuilt whole. In place costs about a thousandth of a rebuild per item at 100k
+/// items (`cargo bench -p kiosk --bench search`, BENCHMARKS.md), and the shelf's part grows
+/// with the catalogue, so a rebuild wins only well past this.
+pub const IN_PLACE_MAX: usize = 1000;
+
+/// How the search index followed a sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reindexed {
+    /// No library item changed.
+    Unchanged,
+    /// This many changed items were applied in place.
+    InPlace(usize),
+    /// Rebuilt whole; this many items are indexed.
+    Rebuilt(usize),
+}
+
+fn entry(id: ContentId, item: LibraryItem) -> Entry {
+    Entry {
+        id,
+        title: item.title,
+        author: item.author,
+        isbn: item.isbn,
+        kind: item.item_kind,
+    }
+}
+
+fn read_status(s: &Store) -> Result<SyncStatus, StoreError> {
+    Ok(SyncStatus {
+        org_name: s.enrollment()?.map(|e| e.org.name).unwrap_or_default(),
+        last_synced: s.last_sync_ok()?,
+        offline_since: s.offline_since()?,
+        refused: s.refused()?,
+        outbox_depth: s.outbox_depth()?,
+        refused_submissions: s.refused_count()?,
+    })
+}
+
+fn read_home_layout(s: &Store) -> Result<Option<HomeLayout>, StoreError> {
+    let org = s.enrollment()?.map(|e| e.org);
+    let layouts = bodies(s.items(ContentKind::HomeLayout)?, |b| match b {
+        ContentBody::HomeLayout(h) => Some(h),
+        _ => None,
+    });
+    Ok(nearest(org.as_ref(), layouts))
+}
+
+fn read_opening_hours(s: &Store) -> Result<Option<OpeningHours>, StoreError> {
+    let org = s.enrollment()?.map(|e| e.org);
+    let hours = bodies(s.items(ContentKind::OpeningHours)?, |b| match b {
+        ContentBody::OpeningHours(h) => Some(h),
+        _ => None,
+    });
+    Ok(nearest(org.as_ref(), hours))
+}
+
+fn read_forms(s: &Store) -> Result<Vec<(ContentItem, FormDefinition)>, StoreError> {
+    Ok(bodies(s.items(ContentKind::Form)?, |b| match b {
+        ContentBody::Form(f) => Some(f),
+        _ => None,
+    }))
+}
+
+fn read_slides(s: &Store) -> Result<Vec<AttractSlide>, StoreError> {
+    let mut slides: Vec<AttractSlide> = bodies(s.items(ContentKind::AttractSlide)?, |b| match b {
+        ContentBody::AttractSlide(a) => Some(a),
+        _ => None,
+    })
+    .into_iter()
+    .map(|(_, a)| a)
+    .collect();
+    slides.sort_by_key(|a| a.order);
+    Ok(slides)
 }
 
 fn local_media(s: &Store, hash: &MediaHash) -> Result<Option<PathBuf>, StoreError> {

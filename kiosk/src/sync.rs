@@ -7,7 +7,7 @@ use crate::net::{ClientError, Notice, ServerClient};
 use crate::store::{self, Store, StoreError};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use protocol::{ErrorCode, MediaHash};
+use protocol::{ContentId, ErrorCode, MediaHash};
 use rand::Rng;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -97,12 +97,52 @@ pub struct Summary {
     pub deletes: usize,
     /// A resync from zero completed (the kiosk's scope changed).
     pub resynced: bool,
-    /// Library items changed: the search index must be rebuilt.
+    /// Library items changed: the search index must be updated.
     pub library_changed: bool,
+    /// Which library items changed, for updating the search index and the shelf in place.
+    pub library: LibraryChanges,
     pub media_fetched: usize,
     /// Media that could not be fetched or failed verification; retried on the next sync.
     pub media_failed: usize,
     pub media_evicted: usize,
+}
+
+/// Which library items a sync added, changed or removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub enum LibraryChanges {
+    #[default]
+    None,
+    /// These items, in the order the feed sent them (an item changed twice is named twice).
+    Items(Vec<ContentId>),
+    /// A resync replaced the cache, or more items changed than [`LibraryChanges::MAX_NAMED`]:
+    /// only a whole rebuild is known to be right.
+    All,
+}
+
+impl LibraryChanges {
+    /// More changed items than this are not named one by one (the index is rebuilt whole well
+    /// before: see `core::IN_PLACE_MAX`).
+    pub const MAX_NAMED: usize = 10_000;
+
+    /// Adds what one applied page changed.
+    pub fn add(&mut self, applied: &crate::store::Applied) {
+        if !applied.library_changed {
+            return;
+        }
+        if applied.resyncing || applied.resync_dropped.is_some() {
+            *self = LibraryChanges::All;
+            return;
+        }
+        if *self == LibraryChanges::None {
+            *self = LibraryChanges::Items(Vec::new());
+        }
+        if let LibraryChanges::Items(ids) = self {
+            ids.extend(applied.library_ids.iter().cloned());
+            if ids.len() > Self::MAX_NAMED {
+                *self = LibraryChanges::All;
+            }
+        }
+    }
 }
 
 /// Which waiting submissions a sync sends.
@@ -426,6 +466,7 @@ impl Engine {
             summary.deletes += applied.deletes;
             summary.resynced |= applied.resync_dropped.is_some();
             summary.library_changed |= applied.library_changed;
+            summary.library.add(&applied);
             self.progress.send_modify(|p| {
                 p.pages = summary.pages;
                 p.seq = seq;

@@ -359,3 +359,36 @@ fn fuzzy_pinyin_finds_accents_after_every_exact_match_and_can_be_off() {
     assert_eq!(ids(&index.search_with("lan", 0, 10, false)), ["f1"]);
     assert!(index.search_with("zongguo", 0, 10, false).hits.is_empty());
 }
+
+#[test]
+fn changes_in_place_find_what_a_rebuild_finds() {
+    let mut in_place = catalogue();
+    in_place.upsert(entry("b05", "红岩（新版）", "罗广斌", None));
+    in_place.remove(&ContentId("b06".to_owned()));
+    in_place.upsert(entry("b13", "工会法律知识读本", "全国总工会", None));
+    in_place.upsert(entry("b09", "长江传", "冯骥才", None));
+
+    let mut rebuilt = SearchIndex::new();
+    for &(id, title, author, isbn) in CATALOGUE {
+        match id {
+            "b05" => rebuilt.upsert(entry("b05", "红岩（新版）", "罗广斌", None)),
+            "b06" => {}
+            _ => rebuilt.upsert(entry(id, title, author, isbn)),
+        }
+    }
+    rebuilt.upsert(entry("b13", "工会法律知识读本", "全国总工会", None));
+
+    assert_eq!(in_place.len(), rebuilt.len());
+    for query in [
+        "红", "hong", "hy", "红岩", "新版", "sanguo", "罗", "luo", "工会", "gh", "gonghui", "法律",
+        "长江", "978", "zg", "z", "经济",
+    ] {
+        assert_eq!(
+            in_place.search(query, 0, 20),
+            rebuilt.search(query, 0, 20),
+            "{query}"
+        );
+    }
+    assert_eq!(in_place.search("sanguo", 0, 20).total, 0);
+    assert_eq!(ids(&in_place.search("gonghuifa", 0, 20)), ["b13"]);
+}

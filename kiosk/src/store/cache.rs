@@ -8,14 +8,19 @@ use protocol::{Change, ChangesResponse, ContentBody, ContentId, ContentItem, Con
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// How a page changed the cache.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Applied {
     pub upserts: usize,
     pub deletes: usize,
     /// A resync from zero finished with this page; this many stale items were dropped.
     pub resync_dropped: Option<usize>,
-    /// A library item was added, changed or removed (the search index needs rebuilding).
+    /// A library item was added, changed or removed (the search index needs updating).
     pub library_changed: bool,
+    /// The library items this page added, changed or removed, outside a resync (a resync's
+    /// pages replace the cache: the index is rebuilt after it).
+    pub library_ids: Vec<ContentId>,
+    /// This page is part of a resync from zero.
+    pub resyncing: bool,
 }
 
 /// Empties the cache and forgets the cursor: the next pull starts from zero.
@@ -54,7 +59,10 @@ impl Store {
             meta::set(&tx, MetaKey::ResyncGeneration, &generation.to_string())?;
             meta::set(&tx, MetaKey::Resyncing, "1")?;
         }
-        let mut applied = Applied::default();
+        let mut applied = Applied {
+            resyncing,
+            ..Applied::default()
+        };
         for change in &page.changes {
             match change {
                 Change::Upsert { item, .. } => {
@@ -71,10 +79,20 @@ impl Store {
                         generation
                     ])?;
                     applied.upserts += 1;
-                    applied.library_changed |= item.body.kind() == ContentKind::LibraryItem;
+                    if item.body.kind() == ContentKind::LibraryItem {
+                        applied.library_changed = true;
+                        if !resyncing {
+                            applied.library_ids.push(item.id.clone());
+                        }
+                    }
                 }
                 Change::Delete { id, kind, .. } => {
-                    applied.library_changed |= *kind == ContentKind::LibraryItem;
+                    if *kind == ContentKind::LibraryItem {
+                        applied.library_changed = true;
+                        if !resyncing {
+                            applied.library_ids.push(id.clone());
+                        }
+                    }
                     tx.prepare_cached("DELETE FROM items WHERE id = ?1")?
                         .execute([&id.0])?;
                     applied.deletes += 1;

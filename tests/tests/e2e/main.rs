@@ -18,6 +18,7 @@ mod hardening;
 mod hostile;
 mod hours;
 mod kiosk_core;
+mod library_sync;
 mod media;
 mod news;
 mod outbox;

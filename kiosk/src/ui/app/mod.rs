@@ -99,11 +99,17 @@ pub struct App {
 }
 
 impl App {
-    /// The app over `core`, and its first loads (the pinyin engine, home, status, slides). Sync
+    /// The app over `core`, and its first loads (the pinyin engine, the slides' images). Sync
     /// is left to the caller: the tests drive it and send `Message::Sync` themselves.
+    ///
+    /// What the first frame shows (home's layout, the branch and sync status, the opening
+    /// hours) is read here, at once ([`Core::startup`]: a few small reads), so that the first
+    /// frame is already the org's home and not the fallback tiles under "not enrolled"; later
+    /// changes arrive with each sync's reload.
     pub fn new(core: Core, settings: Settings) -> (App, Task<Message>) {
+        let first = core.startup();
         let (shutdown, _) = watch::channel(false);
-        let app = App {
+        let mut app = App {
             ctx: Context::new(core, settings),
             now: Timestamp::now(),
             idle: 0,
@@ -127,7 +133,20 @@ impl App {
             },
             Message::ImeReady,
         );
-        let task = Task::batch([app.reload(), ime]);
+        let first_loads = match first {
+            Ok(first) => {
+                app.ctx.status = first.status;
+                app.home = Home::loaded_with(first.layout, first.forms);
+                app.hours = first.hours;
+                // The slides' images decode off the UI thread.
+                Task::done(Message::Slides(first.slides))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read what home shows; loading it again");
+                app.reload()
+            }
+        };
+        let task = Task::batch([first_loads, ime]);
         (app, task)
     }
 

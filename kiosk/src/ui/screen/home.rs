@@ -54,6 +54,31 @@ impl Home {
         Task::batch([layout, forms])
     }
 
+    /// Home with the org's layout (or that it has none) and the forms already read, as
+    /// [`crate::core::Core::startup`] read them: its first frame shows the org's tiles.
+    pub fn loaded_with(
+        layout: Option<HomeLayout>,
+        forms: Vec<(ContentItem, FormDefinition)>,
+    ) -> Home {
+        let mut home = Home {
+            forms,
+            ..Home::default()
+        };
+        home.set_layout(layout);
+        home
+    }
+
+    fn set_layout(&mut self, layout: Option<HomeLayout>) {
+        if layout != self.layout || !self.loaded {
+            match &layout {
+                Some(l) => tracing::info!(tiles = l.tiles.len(), "home: the org's layout"),
+                None => tracing::info!("home: no layout cached, tiles from the cache"),
+            }
+        }
+        self.loaded = true;
+        self.layout = layout;
+    }
+
     /// Back at the top, for the next person.
     pub fn scroll_to_top(&mut self) {
         self.offset = 0.0;
@@ -111,14 +136,7 @@ impl Home {
     pub fn update(&mut self, message: Message, ctx: &Context) -> (Task<Message>, Option<Event>) {
         let event = match message {
             Message::Layout(layout) => {
-                if layout != self.layout || !self.loaded {
-                    match &layout {
-                        Some(l) => tracing::info!(tiles = l.tiles.len(), "home: the org's layout"),
-                        None => tracing::info!("home: no layout cached, tiles from the cache"),
-                    }
-                }
-                self.loaded = true;
-                self.layout = layout;
+                self.set_layout(layout);
                 None
             }
             Message::Forms(forms) => {

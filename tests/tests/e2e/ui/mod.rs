@@ -4,6 +4,7 @@
 
 mod care;
 mod cursor;
+mod first_frame;
 mod flows;
 mod forms;
 mod harness;
