@@ -2,13 +2,18 @@
 //! per-keystroke queries, timed by criterion and as p50/p99 over many runs (the target is a p99
 //! of at most 1 ms). Run with `cargo bench -p kiosk --bench search`; figures go in BENCHMARKS.md.
 //!
+//! With `UPDATES=1` it times, instead of queries, updating the index and the shelf in place
+//! after a sync that changed a few items against building them whole.
+//!
 //! The catalogue is deterministic: fixed vocabularies and a seeded LCG, no extra dependencies.
 
+use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kiosk::search::{Entry, SearchIndex};
+use kiosk::shelf::{Card, Shelf};
 use protocol::ContentId;
 use protocol::content::LibraryKind;
 
@@ -422,8 +427,81 @@ fn report_percentiles(index: &SearchIndex) {
     }
 }
 
+fn card(entry: &Entry) -> Card {
+    Card {
+        id: entry.id.clone(),
+        title: entry.title.clone(),
+        author: entry.author.clone(),
+        category: TOPICS[entry.title.len() % TOPICS.len()].to_owned(),
+        kind: entry.kind,
+        cover: None,
+    }
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort_unstable();
+    times[times.len() / 2]
+}
+
+/// After a sync that changed `k` items: applying them to the index and the shelf in place
+/// (what `Core::follow_library` does for up to `core::IN_PLACE_MAX`), against building the
+/// shelf whole (the index's whole build is timed above). Median of five runs; each run edits
+/// every (100,000 / k)th item's title anew.
+fn report_updates(index: &mut SearchIndex) {
+    let cards: Vec<Card> = catalogue().map(|e| card(&e)).collect();
+    let builds: Vec<Duration> = (0..3)
+        .map(|_| {
+            let cards = cards.clone();
+            let started = Instant::now();
+            black_box(Shelf::build(cards));
+            started.elapsed()
+        })
+        .collect();
+    let shelf = Shelf::build(cards);
+    println!(
+        "built the shelf of {} cards in {:.0} ms (median of 3)",
+        shelf.len(None),
+        median(builds).as_secs_f64() * 1e3
+    );
+    println!(
+        "{:<8} {:>12} {:>12} {:>12}",
+        "changed", "index ms", "shelf ms", "total ms"
+    );
+    for k in [1, 10, 100, 1_000, 10_000] {
+        let mut index_times = Vec::new();
+        let mut shelf_times = Vec::new();
+        for run in 0..5 {
+            let edited: Vec<Entry> = catalogue()
+                .step_by(ITEMS / k)
+                .take(k)
+                .map(|mut e| {
+                    e.title.push_str(&format!("（第{run}次修订）"));
+                    e
+                })
+                .collect();
+            let changed: HashSet<ContentId> = edited.iter().map(|e| e.id.clone()).collect();
+            let added: Vec<Card> = edited.iter().map(card).collect();
+            let started = Instant::now();
+            for entry in edited {
+                index.upsert(entry);
+            }
+            index_times.push(started.elapsed());
+            let started = Instant::now();
+            black_box(shelf.updated(&changed, added));
+            shelf_times.push(started.elapsed());
+        }
+        let (i, s) = (median(index_times), median(shelf_times));
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!("{k:<8} {:>12.3} {:>12.3} {:>12.3}", ms(i), ms(s), ms(i + s));
+    }
+}
+
 fn search(c: &mut Criterion) {
-    let index = build_index();
+    let mut index = build_index();
+    if std::env::var_os("UPDATES").is_some() {
+        report_updates(&mut index);
+        return;
+    }
     report_percentiles(&index);
     let mut group = c.benchmark_group("search_100k");
     group.warm_up_time(Duration::from_secs(1));

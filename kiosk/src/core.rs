@@ -556,9 +556,11 @@ impl Core {
 }
 
 /// Library changes up to this many are applied to the search index and the shelf in place;
-/// more are rebuilt whole. In place costs about a thousandth of a rebuild per item at 100k
-/// items (`cargo bench -p kiosk --bench search`, BENCHMARKS.md), and the shelf's part grows
-/// with the catalogue, so a rebuild wins only well past this.
+/// more are rebuilt whole. At 100,000 items (`UPDATES=1 cargo bench -p kiosk --bench search`,
+/// BENCHMARKS.md) one change takes about 2.5 ms in place and 1,000 about 31 ms, against about
+/// 1 s for a whole rebuild (more with reading the catalogue from SQLite); in place still wins at
+/// 10,000 (about 180 ms), but searches wait while the index is written (about 0.01 ms per
+/// item), so large batches are rebuilt beside it and swapped in.
 pub const IN_PLACE_MAX: usize = 1000;
 
 /// How the search index followed a sync.

@@ -39,7 +39,8 @@ pub struct Shelf {
     cards: Vec<Arc<Card>>,
     /// Category name, and the indexes of its cards in order; largest categories first.
     categories: Vec<(String, Vec<u32>)>,
-    by_id: HashMap<ContentId, u32>,
+    /// The cards' indexes in order of their ids, for finding one by binary search.
+    by_id: Vec<u32>,
 }
 
 /// A collation key: books, then periodicals, then newspapers; within each, the title's pinyin
@@ -71,6 +72,28 @@ fn order(key_a: &str, a: &Card, key_b: &str, b: &Card) -> Ordering {
         .then_with(|| a.id.cmp(&b.id))
 }
 
+/// Largest categories first, then by name.
+fn sort_categories(categories: &mut [(String, Vec<u32>)]) {
+    categories.sort_by(|(na, a), (nb, b)| b.len().cmp(&a.len()).then(na.cmp(nb)));
+}
+
+/// Two sorted lists as one.
+fn merge_by(a: Vec<u32>, b: Vec<u32>, cmp: impl Fn(&u32, &u32) -> Ordering) -> Vec<u32> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut b = b.into_iter().peekable();
+    for x in a {
+        while let Some(y) = b.peek()
+            && cmp(y, &x) == Ordering::Less
+        {
+            out.push(*y);
+            b.next();
+        }
+        out.push(x);
+    }
+    out.extend(b);
+    out
+}
+
 impl Shelf {
     pub fn build(cards: Vec<Card>) -> Shelf {
         let mut keyed: Vec<(String, Card)> = cards
@@ -84,42 +107,103 @@ impl Shelf {
     /// This shelf with the cards of `changed` taken out and `added` put in their places (an
     /// item changed or added is in both, one removed only in `changed`): the same shelf as
     /// [`Shelf::build`] over the new catalogue, at the cost of a collation key per added card
-    /// and a few per binary search, instead of one per card and a sort.
+    /// and a few per binary search, then one pass over the shelf's lists that copies pointers
+    /// and numbers (no hashing, no strings), instead of a key per card and a sort.
     pub fn updated(&self, changed: &HashSet<ContentId>, added: Vec<Card>) -> Shelf {
-        let mut cards: Vec<Arc<Card>> = if changed.is_empty() {
-            self.cards.clone()
-        } else {
-            self.cards
-                .iter()
-                .filter(|c| !changed.contains(&c.id))
-                .cloned()
-                .collect()
-        };
+        let old = self.cards.len();
+        let mut removed = vec![false; old];
+        for id in changed {
+            if let Some(i) = self.position(id) {
+                removed[i] = true;
+            }
+        }
         let mut keyed: Vec<(String, Card)> = added
             .into_iter()
             .map(|c| (sort_key(c.kind, &c.title), c))
             .collect();
         keyed.sort_by(|(ka, a), (kb, b)| order(ka, a, kb, b));
-        // Each card goes after those that sort before it; the search for the next one starts
-        // where the last one went, as they come in order.
-        let mut from = 0;
-        for (key, card) in keyed {
-            let at = from
-                + cards[from..].partition_point(|c| {
-                    order(&sort_key(c.kind, &c.title), c, &key, &card) == Ordering::Less
-                });
-            cards.insert(at, Arc::new(card));
-            from = at + 1;
+        // Where each added card goes among the old ones (removed ones still sit in order).
+        let places: Vec<usize> = keyed
+            .iter()
+            .map(|(key, card)| {
+                self.cards.partition_point(|c| {
+                    order(&sort_key(c.kind, &c.title), c, key, card) == Ordering::Less
+                })
+            })
+            .collect();
+        // Merge; `moved` maps each old index to its new one (u32::MAX: removed).
+        let mut cards = Vec::with_capacity(old + keyed.len());
+        let mut moved = vec![u32::MAX; old];
+        let mut new_at = Vec::with_capacity(keyed.len());
+        let mut next = keyed.into_iter().zip(places).peekable();
+        for (i, card) in self.cards.iter().enumerate() {
+            while let Some((_, place)) = next.peek()
+                && *place <= i
+            {
+                let ((_, card), _) = next.next().expect("peeked");
+                new_at.push(cards.len() as u32);
+                cards.push(Arc::new(card));
+            }
+            if !removed[i] {
+                moved[i] = cards.len() as u32;
+                cards.push(card.clone());
+            }
         }
-        Shelf::index(cards)
+        for ((_, card), _) in next {
+            new_at.push(cards.len() as u32);
+            cards.push(Arc::new(card));
+        }
+
+        let kept: Vec<u32> = self
+            .by_id
+            .iter()
+            .map(|&i| moved[i as usize])
+            .filter(|&i| i != u32::MAX)
+            .collect();
+        let mut fresh = new_at.clone();
+        fresh.sort_by(|&a, &b| cards[a as usize].id.cmp(&cards[b as usize].id));
+        let by_id = merge_by(kept, fresh, |&a, &b| {
+            cards[a as usize].id.cmp(&cards[b as usize].id)
+        });
+
+        let mut categories: Vec<(String, Vec<u32>)> = self
+            .categories
+            .iter()
+            .map(|(name, list)| {
+                let list = list
+                    .iter()
+                    .map(|&i| moved[i as usize])
+                    .filter(|&i| i != u32::MAX)
+                    .collect();
+                (name.clone(), list)
+            })
+            .collect();
+        for &i in &new_at {
+            let name = &cards[i as usize].category;
+            if name.is_empty() {
+                continue;
+            }
+            match categories.iter_mut().find(|(n, _)| n == name) {
+                Some((_, list)) => {
+                    let at = list.partition_point(|&j| j < i);
+                    list.insert(at, i);
+                }
+                None => categories.push((name.clone(), vec![i])),
+            }
+        }
+        categories.retain(|(_, list)| !list.is_empty());
+        sort_categories(&mut categories);
+        Shelf {
+            cards,
+            categories,
+            by_id,
+        }
     }
 
     /// The shelf over cards in order: its categories and the lookup by id.
     fn index(cards: Vec<Arc<Card>>) -> Shelf {
         let mut categories: HashMap<&str, Vec<u32>> = HashMap::new();
-        let mut by_id = HashMap::with_capacity(cards.len());
         for (i, card) in cards.iter().enumerate() {
-            by_id.insert(card.id.clone(), i as u32);
             if !card.category.is_empty() {
                 categories.entry(&card.category).or_default().push(i as u32);
             }
@@ -128,12 +212,22 @@ impl Shelf {
             .into_iter()
             .map(|(name, list)| (name.to_owned(), list))
             .collect();
-        categories.sort_by(|(na, a), (nb, b)| b.len().cmp(&a.len()).then(na.cmp(nb)));
+        sort_categories(&mut categories);
+        let mut by_id: Vec<u32> = (0..cards.len() as u32).collect();
+        by_id.sort_unstable_by(|&a, &b| cards[a as usize].id.cmp(&cards[b as usize].id));
         Shelf {
             cards,
             categories,
             by_id,
         }
+    }
+
+    /// Where the card of `id` is, by binary search over `by_id`.
+    fn position(&self, id: &ContentId) -> Option<usize> {
+        self.by_id
+            .binary_search_by(|&i| self.cards[i as usize].id.cmp(id))
+            .ok()
+            .map(|at| self.by_id[at] as usize)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -173,10 +267,7 @@ impl Shelf {
     }
 
     pub fn card(&self, id: &ContentId) -> Option<&Card> {
-        self.by_id
-            .get(id)
-            .and_then(|&i| self.cards.get(i as usize))
-            .map(|c| &**c)
+        self.position(id).map(|i| &*self.cards[i])
     }
 }
 
@@ -298,5 +389,55 @@ mod tests {
         // Nothing changed: the same shelf.
         let same = updated.updated(&HashSet::new(), Vec::new());
         assert_eq!(contents(&same), contents(&updated));
+    }
+
+    #[test]
+    fn many_rounds_of_updates_stay_equal_to_a_rebuild() {
+        const TITLES: [&str; 8] = [
+            "边城",
+            "子夜",
+            "阿Q正传",
+            "家",
+            "茶馆",
+            "Rust",
+            "红岩",
+            "围城",
+        ];
+        const CATEGORIES: [&str; 4] = ["文学", "历史", "", "计算机"];
+        let mut state: u64 = 7;
+        let mut next = move |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) as usize % n
+        };
+        let mut catalogue: HashMap<String, Card> = HashMap::new();
+        let mut shelf = Shelf::default();
+        for _ in 0..40 {
+            let mut changed = HashSet::new();
+            let mut added = Vec::new();
+            for _ in 0..1 + next(6) {
+                let id = format!("{:02}", next(30));
+                if !changed.insert(ContentId(id.clone())) {
+                    continue;
+                }
+                if next(4) == 0 {
+                    catalogue.remove(&id);
+                } else {
+                    let c = card(&id, TITLES[next(8)], CATEGORIES[next(4)]);
+                    catalogue.insert(id, c.clone());
+                    added.push(c);
+                }
+            }
+            shelf = shelf.updated(&changed, added);
+            let rebuilt = Shelf::build(catalogue.values().cloned().collect());
+            assert_eq!(contents(&shelf), contents(&rebuilt));
+            for id in catalogue.keys() {
+                assert_eq!(
+                    shelf.card(&ContentId(id.clone())).map(|c| &c.id.0),
+                    Some(id)
+                );
+            }
+        }
     }
 }
