@@ -21,6 +21,11 @@ async fn save(c: &mut Console, fields: &[(&'static str, String)]) -> tests::cons
     c.post("/console/hours", &fields).await
 }
 
+/// The hours the kiosk goes by now (it has some).
+async fn hours_of(kiosk: &kiosk::core::Core) -> OpeningHours {
+    kiosk.opening_hours().await.expect("store").expect("hours")
+}
+
 fn first_range(h: &OpeningHours) -> String {
     h.week[0][0].to_string()
 }
@@ -67,18 +72,10 @@ async fn staff_set_hours_and_each_kiosk_follows_its_nearest_org() {
     // Kiosks: branch A (under city A) follows the city; branch B follows the province.
     let (kiosk_a, _dir_a) = tests::kiosk_core(&tree.admin, tree.branch_a).await;
     let (kiosk_b, _dir_b) = tests::kiosk_core(&tree.admin, tree.branch_b).await;
-    let hours_a = kiosk_a
-        .opening_hours()
-        .await
-        .expect("store")
-        .expect("hours");
+    let hours_a = hours_of(&kiosk_a).await;
     assert_eq!(hours_a.week[0].len(), 2);
     assert_eq!(first_range(&hours_a), "09:00-12:00");
-    let hours_b = kiosk_b
-        .opening_hours()
-        .await
-        .expect("store")
-        .expect("hours");
+    let hours_b = hours_of(&kiosk_b).await;
     assert_eq!(first_range(&hours_b), "08:30-17:30");
     assert_eq!(hours_b.closed_dates.len(), 7);
     assert_eq!(hours_b.special_days.len(), 1);
@@ -86,11 +83,7 @@ async fn staff_set_hours_and_each_kiosk_follows_its_nearest_org() {
     // The branch sets its own: it wins over its city, through the feed.
     save(&mut c, &weekdays(&branch_a, "10:00-16:00")).await;
     kiosk_a.sync_now().await.expect("sync");
-    let hours_a = kiosk_a
-        .opening_hours()
-        .await
-        .expect("store")
-        .expect("hours");
+    let hours_a = hours_of(&kiosk_a).await;
     assert_eq!(first_range(&hours_a), "10:00-16:00");
 
     // Removing the branch's hours falls back to the city's; the city's, to the province's.
@@ -101,11 +94,7 @@ async fn staff_set_hours_and_each_kiosk_follows_its_nearest_org() {
     c.post("/console/hours/clear", &[("org", city_a.as_str())])
         .await;
     kiosk_a.sync_now().await.expect("sync");
-    let hours_a = kiosk_a
-        .opening_hours()
-        .await
-        .expect("store")
-        .expect("hours");
+    let hours_a = hours_of(&kiosk_a).await;
     assert_eq!(first_range(&hours_a), "08:30-17:30");
     c.post("/console/hours/clear", &[("org", province.as_str())])
         .await;
@@ -254,7 +243,7 @@ async fn a_kiosk_moved_to_another_branch_follows_its_new_orgs_hours() {
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{saved:?}");
     }
     let (kiosk, _dir) = tests::kiosk_core(&tree.admin, tree.branch_a).await;
-    let hours = kiosk.opening_hours().await.expect("store").expect("hours");
+    let hours = hours_of(&kiosk).await;
     assert_eq!(first_range(&hours), "09:00-17:00");
     // Moved to city B's branch: the path kept at enrollment is stale now, the cache is not.
     let (kiosk_id, _) = kiosk.identity().await.expect("store").expect("enrolled");
@@ -267,7 +256,7 @@ async fn a_kiosk_moved_to_another_branch_follows_its_new_orgs_hours() {
         .await
         .expect("moved");
     kiosk.sync_now().await.expect("resync");
-    let hours = kiosk.opening_hours().await.expect("store").expect("hours");
+    let hours = hours_of(&kiosk).await;
     assert_eq!(
         first_range(&hours),
         "10:00-18:00",

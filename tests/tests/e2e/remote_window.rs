@@ -46,29 +46,67 @@ fn colours(shot: &image::RgbaImage) -> usize {
     seen.len()
 }
 
-#[tokio::test]
-async fn screenshot_and_restart_round_trip_through_the_real_server() {
-    let (server, dir) = display::demo_kiosk().await;
-    let kiosk = {
-        let store = kiosk::store::Store::open(dir.path()).expect("store");
-        store
-            .enrollment()
-            .expect("read")
-            .expect("enrolled")
-            .kiosk_id
-    };
-    let x = Xvfb::start(1280, 720);
-    let mut cmd = display::kiosk_command(dir.path());
-    x.configure(&mut cmd);
-    cmd.arg("run");
-    let mut app = Process::spawn("kiosk", cmd);
-    app.wait_for_stderr(LAYOUT, Duration::from_secs(60)).await;
-    let mut console = signed_in(
-        &server,
+/// The id the kiosk in `dir` enrolled as.
+fn enrolled_as(dir: &tempfile::TempDir) -> KioskId {
+    kiosk::store::Store::open(dir.path())
+        .expect("store")
+        .enrollment()
+        .expect("read")
+        .expect("enrolled")
+        .kiosk_id
+}
+
+async fn admin_console(server: &tests::TestServer) -> tests::console::Console {
+    signed_in(
+        server,
         sync_server::demo::ADMIN,
         sync_server::demo::PASSWORD,
     )
-    .await;
+    .await
+}
+
+/// A demo server, the real kiosk app on a fresh Xvfb showing the org's home, and the demo
+/// administrator's console.
+/// (Bind every field: what a pattern leaves out is dropped at once, the display with it.)
+struct Started {
+    server: tests::TestServer,
+    kiosk: KioskId,
+    app: Process,
+    console: tests::console::Console,
+    _x: Xvfb,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_on_xvfb(width: u32, height: u32, env: &[(&str, &str)]) -> Started {
+    let (server, dir) = display::demo_kiosk().await;
+    let kiosk = enrolled_as(&dir);
+    let x = Xvfb::start(width, height);
+    let mut cmd = display::kiosk_command(dir.path());
+    x.configure(&mut cmd);
+    cmd.envs(env.iter().copied()).arg("run");
+    let mut app = Process::spawn("kiosk", cmd);
+    app.wait_for_stderr(LAYOUT, Duration::from_secs(60)).await;
+    let console = admin_console(&server).await;
+    Started {
+        server,
+        kiosk,
+        app,
+        console,
+        _x: x,
+        _dir: dir,
+    }
+}
+
+#[tokio::test]
+async fn screenshot_and_restart_round_trip_through_the_real_server() {
+    let Started {
+        server,
+        kiosk,
+        mut app,
+        mut console,
+        _x,
+        _dir,
+    } = start_on_xvfb(1280, 720, &[]).await;
 
     // A screenshot of the home screen: the window's own pixels, the screen's size, not blank,
     // the title bar's red at the top.
@@ -148,24 +186,12 @@ async fn screenshot_and_restart_round_trip_through_the_real_server() {
 #[tokio::test]
 async fn a_screenshot_under_cage() {
     let (server, dir) = display::demo_kiosk().await;
-    let kiosk = {
-        let store = kiosk::store::Store::open(dir.path()).expect("store");
-        store
-            .enrollment()
-            .expect("read")
-            .expect("enrolled")
-            .kiosk_id
-    };
+    let kiosk = enrolled_as(&dir);
     let mut cage = display::Cage::start(dir.path(), true, &[]).await;
     cage.process
         .wait_for_stderr(LAYOUT, Duration::from_secs(60))
         .await;
-    let mut console = signed_in(
-        &server,
-        sync_server::demo::ADMIN,
-        sync_server::demo::PASSWORD,
-    )
-    .await;
+    let mut console = admin_console(&server).await;
     let shot = ask(&mut console, &server, &kiosk, CommandKind::Screenshot).await;
     let c = finished(&server, &kiosk, shot).await;
     assert_eq!(
@@ -201,26 +227,17 @@ async fn a_screenshot_under_cage() {
 /// app exits cleanly for the manager to start it again (`Restart=always`).
 #[tokio::test]
 async fn under_a_service_manager_a_restart_exits_for_it() {
-    let (server, dir) = display::demo_kiosk().await;
-    let kiosk = {
-        let store = kiosk::store::Store::open(dir.path()).expect("store");
-        store
-            .enrollment()
-            .expect("read")
-            .expect("enrolled")
-            .kiosk_id
-    };
-    let x = Xvfb::start(1024, 768);
-    let mut cmd = display::kiosk_command(dir.path());
-    x.configure(&mut cmd);
-    cmd.env("INVOCATION_ID", "0123456789abcdef0123456789abcdef")
-        .arg("run");
-    let mut app = Process::spawn("kiosk", cmd);
-    app.wait_for_stderr(LAYOUT, Duration::from_secs(60)).await;
-    let mut console = signed_in(
-        &server,
-        sync_server::demo::ADMIN,
-        sync_server::demo::PASSWORD,
+    let Started {
+        server,
+        kiosk,
+        mut app,
+        mut console,
+        _x,
+        _dir,
+    } = start_on_xvfb(
+        1024,
+        768,
+        &[("INVOCATION_ID", "0123456789abcdef0123456789abcdef")],
     )
     .await;
     let restart = ask(&mut console, &server, &kiosk, CommandKind::Restart).await;
