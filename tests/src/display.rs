@@ -320,12 +320,13 @@ impl Process {
 
     /// Sends SIGKILL to its process group and waits for it.
     pub fn kill(&mut self) {
-        if self.exited().is_none() {
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", self.child.id())])
-                .status();
-            let _ = self.child.kill();
-        }
+        // The group goes even when its leader has already exited (what it started may live
+        // on); until the leader is waited for, its id cannot be reused, so this hits nothing else.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }

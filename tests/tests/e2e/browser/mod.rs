@@ -11,7 +11,7 @@ mod remote;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -21,18 +21,10 @@ use protocol::submission::FormAnswers;
 use protocol::workflow::Status;
 use serde_json::json;
 use tests::TestServer;
+use tests::display::Process;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const DRIVER: &str = "/usr/bin/chromedriver";
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -41,20 +33,17 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-async fn browser(profile: &std::path::Path) -> (Driver, Client) {
+/// Starts chromedriver in a process group of its own, so that dropping the returned process
+/// ends the Chromium it started too, even when a test fails before closing the session.
+async fn browser(profile: &std::path::Path) -> (Process, Client) {
     assert!(
         std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(DRIVER).exists(),
         "the browser tests need Debian's chromium and chromium-driver (scripts/test.sh installs them)"
     );
     let port = free_port();
-    let driver = Driver(
-        Command::new(DRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
+    let mut driver = Command::new(DRIVER);
+    driver.arg(format!("--port={port}"));
+    let driver = Process::spawn("chromedriver", driver);
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),

@@ -90,4 +90,5 @@ async fn a_kiosk_page_asks_and_shows_answers_in_a_real_browser() {
         .expect("a boolean");
     assert!(loaded, "the image loads through the console");
     shot(&c, "kiosk-remote-care").await;
+    c.close().await.expect("browser closes");
 }
