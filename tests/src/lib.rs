@@ -3,6 +3,7 @@
 //! the real kiosk client and a pinned staff client.
 
 pub mod console;
+pub mod demo;
 pub mod display;
 pub mod proxy;
 

@@ -41,8 +41,7 @@ impl Harness {
     /// A server with the demo pack (a small catalogue), a kiosk enrolled at its branch and
     /// synced once, and the app over it at 1920×1080.
     pub async fn demo() -> Harness {
-        let server = TestServer::start().await;
-        let (admin, loaded) = server.load_demo(300).await;
+        let (server, admin, loaded) = TestServer::demo(300).await;
         let (core, dir) = tests::kiosk_core(&admin, loaded.branch).await;
         core.rebuild_search().await.expect("index");
         let (app, task) = App::new(core.clone(), settings());
