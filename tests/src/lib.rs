@@ -5,6 +5,7 @@
 pub mod console;
 pub mod demo;
 pub mod display;
+pub mod fault;
 pub mod proxy;
 
 use kiosk::net::{ServerClient, pinned_tls_config};

@@ -13,6 +13,7 @@ mod display;
 mod enroll;
 mod errors;
 mod events;
+mod fault;
 mod feed;
 mod hardening;
 mod hostile;
