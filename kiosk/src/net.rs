@@ -29,6 +29,8 @@ pub enum ClientError {
     Server {
         status: StatusCode,
         body: ApiErrorBody,
+        /// How long the server asked the kiosk to wait (`Retry-After`), when it said.
+        retry_after: Option<Duration>,
     },
     #[error("media {0} arrived damaged (its content does not match its hash)")]
     Tampered(MediaHash),
@@ -48,6 +50,23 @@ impl ClientError {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             ClientError::Server { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The server is overloaded or shedding load (503, 429): nothing is wrong with the request,
+    /// so the kiosk waits and tries again, and sends nothing more meanwhile.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self.status(),
+            Some(StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS)
+        )
+    }
+
+    /// The wait the server asked for (`Retry-After`), unbounded: the caller bounds it.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ClientError::Server { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -137,12 +156,21 @@ impl ServerClient {
         if status.is_success() {
             return Ok(resp);
         }
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, jiff::Timestamp::now()));
         let text = resp.text().await.map_err(ClientError::from_reqwest)?;
         let body = serde_json::from_str(&text).unwrap_or_else(|_| ApiErrorBody {
             error: ErrorCode::Unrecognised,
             message: text.chars().take(200).collect(),
         });
-        Err(ClientError::Server { status, body })
+        Err(ClientError::Server {
+            status,
+            body,
+            retry_after,
+        })
     }
 
     async fn json<T: serde::de::DeserializeOwned>(
@@ -297,6 +325,19 @@ impl ServerClient {
     }
 }
 
+/// `Retry-After` as delay-seconds or as an HTTP date (the wait until it from `now`); `None`
+/// when it is neither.
+pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(value)
+        .ok()?;
+    Some(Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO))
+}
+
 /// A notice from the event stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
@@ -383,6 +424,24 @@ impl SseParser {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now: jiff::Timestamp = "2026-11-30T10:00:00Z".parse().expect("time");
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Mon, 30 Nov 2026 10:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Mon, 30 Nov 2026 09:59:00 GMT", now),
+            Some(Duration::ZERO),
+            "a date in the past: no wait"
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-3", now), None);
+    }
 
     #[test]
     fn sse_parser_handles_split_chunks_comments_and_crlf() {

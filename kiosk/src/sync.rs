@@ -212,11 +212,36 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|down| *down).await;
 }
 
-/// Exponential backoff with ±50% jitter: `base · 2^(failures-1)`, capped at `max`.
+/// Exponential backoff with full jitter: a wait drawn uniformly from zero to
+/// `base · 2^(failures-1)`, capped at `max`. Kiosks that failed together (a server restart, a
+/// shed herd) come back spread over the whole window rather than in step.
 pub fn backoff(failures: u32, base: Duration, max: Duration) -> Duration {
     let exp = base.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
-    let capped = exp.min(max);
-    capped.mul_f64(rand::rng().random_range(0.5..1.5))
+    exp.min(max).mul_f64(rand::rng().random_range(0.0..=1.0))
+}
+
+/// The wait before trying again after `error`: [`backoff`], but never shorter than the
+/// `Retry-After` a busy server asked for, bounded by `max` (a server cannot park a kiosk for
+/// longer than its own longest backoff).
+pub fn retry_delay(error: &SyncError, failures: u32, base: Duration, max: Duration) -> Duration {
+    let asked = match error {
+        SyncError::Client(e) => e.retry_after().map(|d| d.min(max)),
+        _ => None,
+    };
+    backoff(failures, base, max).max(asked.unwrap_or(Duration::ZERO))
+}
+
+/// An event stream that stayed open this long was a good one: when it ends, the kiosk
+/// reconnects soon and its backoff starts again. One that ends sooner counts as a failure, so a
+/// server that accepts streams and drops them at once is not hammered.
+const STEADY_STREAM: Duration = Duration::from_secs(30);
+
+/// How `listen` ended.
+enum Ended {
+    /// The kiosk's scope changed (`reset`): reconnect now.
+    Reset,
+    /// The server ended the stream, or the kiosk is shutting down.
+    Closed,
 }
 
 impl Engine {
@@ -429,20 +454,25 @@ impl Engine {
                 }
                 Err(e) => {
                     summary.undelivered += 1;
-                    let retry = backoff(
+                    let e = SyncError::from(e);
+                    let retry = retry_delay(
+                        &e,
                         item.attempts + 1,
                         Duration::from_secs(2),
                         self.config.max_backoff,
                     );
                     let (id, message) = (item.upload.id.clone(), e.to_string());
                     store::blocking(&self.store, move |s| s.failed(&id, &message, retry)).await?;
-                    if matches!(e, ClientError::Server { .. }) {
+                    // A busy server (503, 429) is sent nothing more now, like an unreachable one.
+                    if let SyncError::Client(c @ ClientError::Server { .. }) = &e
+                        && !c.is_busy()
+                    {
                         // Refused for now (e.g. the server is failing); the others may still go.
                         tracing::warn!(receipt = %item.upload.receipt, error = %e, "submission refused; retrying later");
                         continue;
                     }
                     summary.undelivered += pending.len();
-                    return Err(e.into());
+                    return Err(e);
                 }
             }
         }
@@ -497,7 +527,9 @@ impl Engine {
                     self.save_media(hash, bytes).await?;
                     summary.media_fetched += 1;
                 }
-                Err(e @ (ClientError::Tampered(_) | ClientError::Server { .. })) => {
+                Err(e @ (ClientError::Tampered(_) | ClientError::Server { .. }))
+                    if !e.is_busy() =>
+                {
                     tracing::warn!(%hash, error = %e, "media not cached; will retry");
                     summary.media_failed += 1;
                 }
@@ -527,21 +559,36 @@ impl Engine {
             if down {
                 return;
             }
+            // A sync that works does not reset the backoff by itself: a server that answers
+            // pulls but refuses streams is polled at growing intervals (up to poll_interval),
+            // not asked for a stream every second.
             let wait = match self.sync_once().await {
                 Ok(_) => {
-                    failures = 0;
+                    let opened = std::time::Instant::now();
                     match self.listen(&mut shutdown).await {
-                        Ok(()) => Duration::ZERO,
-                        Err(_) => {
+                        Ok(Ended::Reset) => {
+                            failures = 0;
+                            Duration::ZERO
+                        }
+                        Ok(Ended::Closed) if opened.elapsed() >= STEADY_STREAM => {
+                            failures = 0;
+                            backoff(1, base, base)
+                        }
+                        Ok(Ended::Closed) => {
                             failures += 1;
                             backoff(failures, base, self.config.poll_interval)
+                        }
+                        Err(e) => {
+                            failures += 1;
+                            tracing::info!(error = %e, "event stream lost; polling until it is back");
+                            retry_delay(&e, failures, base, self.config.poll_interval)
                         }
                     }
                 }
                 Err(e) => {
                     failures += 1;
                     tracing::info!(error = %e, "sync failed; retrying later");
-                    backoff(failures, base, self.config.max_backoff)
+                    retry_delay(&e, failures, base, self.config.max_backoff)
                 }
             };
             tokio::select! {
@@ -553,8 +600,8 @@ impl Engine {
     }
 
     /// Follows the event stream, pulling on every notice beyond the cursor, and polling now and
-    /// then as a safety net. Returns Ok when the stream asks for a reconnect, Err when it broke.
-    async fn listen(&self, shutdown: &mut watch::Receiver<bool>) -> Result<(), SyncError> {
+    /// then as a safety net. Returns how the stream ended, or Err when it broke.
+    async fn listen(&self, shutdown: &mut watch::Receiver<bool>) -> Result<Ended, SyncError> {
         let mut stream = Box::pin(self.client.events().await?);
         loop {
             // At most every 100 s, so the heartbeat that rides on each sync keeps the kiosk
@@ -574,11 +621,11 @@ impl Engine {
                     }
                     Some(Ok(Notice::Reset(_))) => {
                         self.sync_once().await?;
-                        return Ok(());
+                        return Ok(Ended::Reset);
                     }
                     Some(Ok(Notice::Command(command))) => crate::remote::handle(self, command).await,
                     Some(Err(e)) => return Err(e.into()),
-                    None => return Ok(()),
+                    None => return Ok(Ended::Closed),
                 },
                 _ = tokio::time::sleep(jittered) => {
                     self.sync_once().await?;
@@ -587,7 +634,7 @@ impl Engine {
                     let mut summary = Summary::default();
                     self.deliver_outbox(Deliver::Due, &mut summary).await?;
                 }
-                () = stopped(shutdown) => return Ok(()),
+                () = stopped(shutdown) => return Ok(Ended::Closed),
             }
         }
     }
@@ -602,13 +649,62 @@ mod tests {
         let base = Duration::from_secs(1);
         let max = Duration::from_secs(60);
         for failures in 1..40 {
-            let d = backoff(failures, base, max);
-            let nominal = base.saturating_mul(1 << (failures - 1).min(16)).min(max);
+            let window = base.saturating_mul(1 << (failures - 1).min(16)).min(max);
+            let waits: Vec<Duration> = (0..400).map(|_| backoff(failures, base, max)).collect();
             assert!(
-                d >= nominal.mul_f64(0.5) && d <= nominal.mul_f64(1.5),
-                "{failures}: {d:?}"
+                waits.iter().all(|d| *d <= window),
+                "{failures}: within the window"
+            );
+            // Full jitter: spread over the whole window, not bunched near its top.
+            let low = waits.iter().filter(|d| **d < window / 4).count();
+            let high = waits.iter().filter(|d| **d > window * 3 / 4).count();
+            assert!(low > 40 && high > 40, "{failures}: {low} low, {high} high");
+            let mean = waits.iter().sum::<Duration>() / waits.len() as u32;
+            assert!(
+                mean > window * 2 / 5 && mean < window * 3 / 5,
+                "{failures}: mean {mean:?} of {window:?}"
             );
         }
-        assert!(backoff(30, base, max) <= Duration::from_secs(90));
+        // The window doubles with each failure until the cap.
+        let mean_of = |failures| {
+            (0..400)
+                .map(|_| backoff(failures, base, max))
+                .sum::<Duration>()
+                / 400
+        };
+        assert!(mean_of(4) > mean_of(2) * 3 / 2);
+        assert!(mean_of(30) <= max);
+    }
+
+    fn busy(retry_after: Option<Duration>) -> SyncError {
+        SyncError::Client(ClientError::Server {
+            status: reqwest::StatusCode::SERVICE_UNAVAILABLE,
+            body: protocol::ApiErrorBody {
+                error: ErrorCode::ServerBusy,
+                message: "busy".into(),
+            },
+            retry_after,
+        })
+    }
+
+    #[test]
+    fn retry_after_is_respected_within_bounds() {
+        let base = Duration::from_secs(1);
+        let max = Duration::from_secs(60);
+        for _ in 0..200 {
+            let d = retry_delay(&busy(Some(Duration::from_secs(7))), 1, base, max);
+            assert!(
+                d >= Duration::from_secs(7),
+                "never sooner than asked: {d:?}"
+            );
+            assert!(d <= Duration::from_secs(7).max(base), "{d:?}");
+            let d = retry_delay(&busy(Some(Duration::from_secs(86_400))), 1, base, max);
+            assert_eq!(d, max, "a day is bounded by the kiosk's own longest wait");
+            let d = retry_delay(&busy(None), 3, base, max);
+            assert!(
+                d <= Duration::from_secs(4),
+                "no Retry-After: plain backoff {d:?}"
+            );
+        }
     }
 }

@@ -190,6 +190,8 @@ error_codes! {
     UriTooLong = "uri_too_long",
     /// The `Range` asked for lies outside the file; `Content-Range` gives its length.
     RangeNotSatisfiable = "range_not_satisfiable",
+    /// The server is shedding load (503): retry after `Retry-After` seconds, with backoff.
+    ServerBusy = "server_busy",
 
     // Remote care (kiosk commands).
     /// The command was already answered, or expired before the answer came.

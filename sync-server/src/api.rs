@@ -14,7 +14,6 @@ use axum::routing::{delete, get, post};
 use protocol::ErrorCode;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::trace::TraceLayer;
 
 /// A sign-in body: a username and a password, with room to spare.
 pub const LOGIN_BODY_LIMIT: usize = 4 * 1024;
@@ -23,6 +22,8 @@ pub fn router(state: AppState) -> Router {
     let media_limit = state.config.media.max_upload_bytes + 64 * 1024;
     let kiosk = Router::new()
         .route("/v1/health", get(kiosk_api::health))
+        .route("/healthz", get(crate::obs::healthz))
+        .route("/readyz", get(crate::obs::readyz))
         .route("/v1/enroll", post(kiosk_api::enroll))
         .route("/v1/kiosk", get(kiosk_api::me))
         .route("/v1/changes", get(kiosk_api::changes))
@@ -125,7 +126,10 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(panicked))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::obs::request,
+        ))
         .with_state(state)
 }
 

@@ -17,6 +17,8 @@ use url::Url;
 
 pub struct Application {
     listener: std::net::TcpListener,
+    /// `/metrics`, `/healthz`, `/readyz` over plain HTTP (`metrics_listen`), when configured.
+    metrics_listener: Option<std::net::TcpListener>,
     tls: Arc<rustls::ServerConfig>,
     state: AppState,
     shutdown: watch::Sender<bool>,
@@ -28,10 +30,20 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         listener.set_nonblocking(true)?;
         let bound = listener.local_addr()?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => {
+                let l = std::net::TcpListener::bind(addr)
+                    .with_context(|| format!("cannot listen for metrics on {addr}"))?;
+                l.set_nonblocking(true)?;
+                Some(l)
+            }
+            None => None,
+        };
         let (state, identity, shutdown) = AppState::open(config, bound)?;
         let tls = identity.server_config()?;
         Ok(Application {
             listener,
+            metrics_listener,
             tls,
             state,
             shutdown,
@@ -42,6 +54,13 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// Where `/metrics` is served, when `metrics_listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .map(|l| l.local_addr().expect("a bound listener has an address"))
     }
 
     pub fn public_url(&self) -> &Url {
@@ -70,6 +89,11 @@ impl Application {
         let retention = tokio::spawn(crate::workflow::retention::run_periodically(
             self.state.clone(),
         ));
+        let upkeep = tokio::spawn(metrics_upkeep(self.state.clone()));
+        let metrics = match self.metrics_listener {
+            Some(listener) => Some(tokio::spawn(serve_metrics(listener, self.state.clone()))),
+            None => None,
+        };
         let shutdown = self.shutdown;
         let stopper = handle.clone();
         tokio::spawn(async move {
@@ -101,7 +125,37 @@ impl Application {
         scheduler.abort();
         watcher.abort();
         retention.abort();
+        upkeep.abort();
+        if let Some(task) = metrics {
+            task.abort();
+        }
         Ok(())
+    }
+}
+
+/// Serves the metrics router on its own plain-HTTP listener until the server stops.
+async fn serve_metrics(listener: std::net::TcpListener, state: AppState) {
+    let mut shutdown = state.shutdown.clone();
+    let router = crate::metrics::router(state);
+    let served = async {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown.wait_for(|down| *down).await;
+            })
+            .await
+    };
+    if let Err(e) = served.await {
+        tracing::error!(error = %e, "the metrics listener failed");
+    }
+}
+
+/// Folds histogram samples into their buckets every few seconds, scraped or not.
+async fn metrics_upkeep(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        state.metrics.upkeep();
     }
 }
 

@@ -220,7 +220,7 @@ pub async fn answer(state: &AppState, kiosk: Kiosk, id: i64, answer: Answer) -> 
             (r.ok, Some(r.text), None)
         }
         Answer::Screenshot(bytes) => {
-            let checked = tokio::task::spawn_blocking(move || check_png(&bytes).map(|_| bytes))
+            let checked = crate::obs::spawn_blocking(move || check_png(&bytes).map(|_| bytes))
                 .await
                 .map_err(|e| AppError::internal("screenshot check", e))??;
             (true, None, Some(checked))

@@ -22,12 +22,31 @@ pub struct Config {
     /// A connection that has not sent a whole request header this long after it began one (or
     /// after the TLS handshake) is closed, so slow or stalled clients cannot hold connections.
     pub header_read_timeout_seconds: u64,
+    /// Where to serve `/metrics` (Prometheus), `/healthz` and `/readyz` over plain HTTP, apart
+    /// from the TLS port; e.g. `"127.0.0.1:9464"`. Unset: no metrics listener. Anyone who can
+    /// reach it can read the metrics (counts, no personal data), so keep it on loopback or a
+    /// private network.
+    pub metrics_listen: Option<SocketAddr>,
+    pub load: LoadConfig,
     pub tls: TlsConfig,
     pub media: MediaConfig,
     pub staff: StaffConfig,
     pub feed: FeedConfig,
     pub enrollment: EnrollmentConfig,
     pub retention: RetentionConfig,
+}
+
+/// Load shedding: past these limits a request is answered `503 server_busy` with `Retry-After`
+/// instead of queueing. 0 means no limit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadConfig {
+    /// Requests being handled at once (an event stream counts only while it is being opened).
+    pub max_requests_in_flight: usize,
+    /// Event streams open at once; a kiosk turned away polls until it gets one.
+    pub max_event_streams: usize,
+    /// `Retry-After` of a 503: between this and twice this many seconds, at random.
+    pub retry_after_seconds: u64,
 }
 
 /// How long employees' answers are kept once their case is closed.
@@ -107,6 +126,12 @@ impl Default for Config {
             public_url: None,
             data_dir: None,
             header_read_timeout_seconds: 10,
+            metrics_listen: None,
+            load: LoadConfig {
+                max_requests_in_flight: 0,
+                max_event_streams: 0,
+                retry_after_seconds: 5,
+            },
             tls: TlsConfig::default(),
             media: MediaConfig {
                 max_upload_bytes: 20 * 1024 * 1024,

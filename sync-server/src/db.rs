@@ -11,6 +11,9 @@
 //! Employees' answers are in this file, so it is owner-only: the data dir is made 0700 and the
 //! database and its WAL files 0600 (also when an older server left them readable by others).
 //!
+//! Work runs inside the caller's tracing span (a request's id follows it to the blocking pool),
+//! and each write's wait for the writer is recorded (`union_sync_db_write_wait_seconds`).
+//!
 //! Every time column holds milliseconds since the Unix epoch; [`to_ts`] and [`to_ms`] are the
 //! one place they meet `jiff::Timestamp`, the type of every time on the wire.
 
@@ -37,6 +40,14 @@ const MIGRATIONS: &[M<'static>] = &[
 pub struct Db {
     writer: Arc<Mutex<Connection>>,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// Where a write's wait for the writer is recorded (the server's metrics; none for the CLI).
+    write_wait: metrics::Histogram,
+}
+
+/// Whether the schema is at this build's version (every migration applied).
+pub fn schema_current(tx: &rusqlite::Transaction<'_>) -> AppResult<bool> {
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok(version == MIGRATIONS.len() as i64)
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -95,7 +106,14 @@ impl Db {
         Ok(Db {
             writer: Arc::new(Mutex::new(writer)),
             readers,
+            write_wait: metrics::Histogram::noop(),
         })
+    }
+
+    /// The same database, recording each write's wait for the writer in `histogram`.
+    pub fn with_write_wait(mut self, histogram: metrics::Histogram) -> Db {
+        self.write_wait = histogram;
+        self
     }
 
     /// Runs `f` in one write transaction on the blocking pool; commits if it returns `Ok`.
@@ -105,10 +123,14 @@ impl Db {
         F: FnOnce(&rusqlite::Transaction<'_>) -> AppResult<T> + Send + 'static,
     {
         let writer = self.writer.clone();
+        let (queued, wait) = (std::time::Instant::now(), self.write_wait.clone());
         blocking(move || {
             let mut conn = writer
                 .lock()
                 .map_err(|_| AppError::internal("database writer", "lock poisoned"))?;
+            let waited = queued.elapsed();
+            wait.record(waited.as_secs_f64());
+            tracing::debug!(wait_ms = waited.as_millis() as u64, "database write");
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let out = f(&tx)?;
             tx.commit()?;
@@ -138,7 +160,7 @@ where
     T: Send + 'static,
     F: FnOnce() -> AppResult<T> + Send + 'static,
 {
-    tokio::task::spawn_blocking(f)
+    crate::obs::spawn_blocking(f)
         .await
         .map_err(|e| AppError::internal("database task failed", e))?
 }

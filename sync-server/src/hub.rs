@@ -17,6 +17,8 @@ pub struct Hub {
     commands: Mutex<HashMap<KioskId, watch::Sender<u64>>>,
     /// The newest feed seq announced so far.
     announced: AtomicU64,
+    /// When recent feed positions were announced (the publish → event metric).
+    pub published: crate::metrics::PublishClock,
 }
 
 impl Hub {
@@ -26,6 +28,7 @@ impl Hub {
 
     /// Content in `orgs` changed; the feed now reaches `seq`.
     pub fn content_changed(&self, orgs: &[OrgId], seq: u64) {
+        self.published.announce(seq);
         self.announced.fetch_max(seq, Ordering::SeqCst);
         let map = self
             .orgs

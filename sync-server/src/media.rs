@@ -78,7 +78,7 @@ async fn on_decode_slot<T: Send + 'static>(
         .acquire()
         .await
         .map_err(|e| AppError::internal("image decode slots", e))?;
-    tokio::task::spawn_blocking(move || {
+    crate::obs::spawn_blocking(move || {
         let _slot = slot;
         work()
     })

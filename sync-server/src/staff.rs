@@ -68,7 +68,7 @@ fn check_password(password: &str) -> AppResult<()> {
 /// checking does).
 async fn hash(state: &AppState, password: String) -> AppResult<String> {
     let _turn = state.logins.verification().await;
-    tokio::task::spawn_blocking(move || hash_password(&password))
+    crate::obs::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|e| AppError::internal("hashing task", e))?
 }
@@ -157,7 +157,7 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
 /// Checks `password` against `stored` on the blocking pool, when the guard gives a turn.
 async fn verify(state: &AppState, password: String, stored: String) -> AppResult<bool> {
     let _turn = state.logins.verification().await;
-    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+    crate::obs::spawn_blocking(move || verify_password(&password, &stored))
         .await
         .map_err(|e| AppError::internal("verify task", e))
 }

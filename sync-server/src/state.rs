@@ -33,6 +33,8 @@ pub struct AppState {
     pub checks: Arc<crate::workflow::status_check::CheckLimiter>,
     /// Sign-in attempts per username and address, and turns at checking a password.
     pub logins: Arc<crate::staff::guard::LoginGuard>,
+    /// This server's operator metrics (`/metrics` on the metrics listener).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -46,8 +48,10 @@ impl AppState {
         crate::db::create_private_dir(&dir)
             .with_context(|| format!("cannot create data dir {}", dir.display()))?;
         crate::secrets::refuse_lost_keys(&dir, &config.tls)?;
+        let metrics = Arc::new(crate::metrics::Metrics::default());
         let db = Db::open(&dir.join("server.db"))
-            .with_context(|| format!("cannot open the database in {}", dir.display()))?;
+            .with_context(|| format!("cannot open the database in {}", dir.display()))?
+            .with_write_wait(metrics.db_write_wait());
         let identity = Identity::load_or_create(&config.tls, &dir)?;
         let submission_key = Arc::new(crate::submissions::load_or_create_key(&dir)?);
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -65,6 +69,7 @@ impl AppState {
             submission_key,
             checks: Arc::default(),
             logins,
+            metrics,
         };
         Ok((state, identity, shutdown))
     }

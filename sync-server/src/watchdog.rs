@@ -11,6 +11,8 @@
 
 use crate::db::Db;
 use sd_notify::NotifyState;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -48,21 +50,47 @@ pub async fn heartbeat(db: Db) {
     }
 }
 
-/// The runtime runs a new task, and the writer commits a transaction, within `limit`. A check
-/// that takes longer is waited for (never two at once), but it earns no heartbeat.
-async fn check(db: &Db, limit: Duration) -> Result<(), &'static str> {
+/// The runtime runs a new task, and the writer commits a transaction (which finds the schema at
+/// this build's version), within `limit`. A check that takes longer is waited for (never two at
+/// once), but it earns no heartbeat. `/readyz` asks the same through [`ready_within`].
+pub async fn check(db: &Db, limit: Duration) -> Result<(), &'static str> {
     let started = Instant::now();
     tokio::spawn(async {})
         .await
         .map_err(|_| "the runtime did not run a task")?;
-    db.write(|tx| {
-        tx.query_row("SELECT 1", [], |_| Ok(()))?;
-        Ok(())
-    })
-    .await
-    .map_err(|_| "the database writer failed a transaction")?;
+    let current = db
+        .write(crate::db::schema_current)
+        .await
+        .map_err(|_| "the database writer failed a transaction")?;
+    if !current {
+        return Err("the database schema is not at this build's version");
+    }
     if started.elapsed() > limit {
-        return Err("the database writer was slower than half the watchdog period");
+        return Err("the database writer did not answer in time");
     }
     Ok(())
+}
+
+/// [`check`] for the readiness probe: answers within `limit` whatever the writer does. A check
+/// still waiting for a stuck writer is not joined by another (`pending` says one is under way),
+/// so probes cannot pile up blocked threads.
+pub async fn ready_within(
+    db: &Db,
+    pending: &Arc<AtomicBool>,
+    limit: Duration,
+) -> Result<(), &'static str> {
+    if pending.swap(true, Ordering::SeqCst) {
+        return Err("an earlier check still waits for the database writer");
+    }
+    let (db, flag) = (db.clone(), pending.clone());
+    let checked = tokio::spawn(async move {
+        let outcome = check(&db, limit).await;
+        flag.store(false, Ordering::SeqCst);
+        outcome
+    });
+    match tokio::time::timeout(limit, checked).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(_)) => Err("the check failed"),
+        Err(_) => Err("the database writer did not answer in time"),
+    }
 }

@@ -27,6 +27,8 @@ pub struct TestServer {
     pub url: Url,
     pub fingerprint: Fingerprint,
     pub state: AppState,
+    /// The plain-HTTP metrics listener's address, when `metrics_listen` is set.
+    pub metrics: Option<std::net::SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: tempfile::TempDir,
@@ -57,6 +59,7 @@ impl TestServer {
         let app = Application::build(config).await.expect("server builds");
         let url = app.public_url().clone();
         let fingerprint = app.fingerprint();
+        let metrics = app.metrics_addr();
         let state = app.state().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until(async {
@@ -66,6 +69,7 @@ impl TestServer {
             url,
             fingerprint,
             state,
+            metrics,
             stop: Some(stop),
             task: Some(task),
             _dir: dir,

@@ -1,6 +1,7 @@
 //! A network that loses things on purpose: a TLS-terminating proxy that presents the server's own
 //! certificate (so pinned kiosks accept it), forwards HTTP/1.1 to the real server, and, when told,
-//! drops a request before the server sees it or drops the response after the server answered.
+//! drops a request before the server sees it, drops the response after the server answered, or
+//! answers for it as an overloaded server would (503 or 429, with or without `Retry-After`).
 
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,17 +17,32 @@ pub enum Fault {
     /// Relay the request, then close as soon as the server starts answering: the server has
     /// done the work, the client never hears.
     DropResponse,
+    /// Answer every request itself with this status (503, 429) and `server_busy`, with
+    /// `Retry-After: <seconds>` when given, and close: an overloaded server shedding load.
+    Busy {
+        status: u16,
+        retry_after: Option<u64>,
+    },
 }
 
 pub struct Proxy {
     pub url: Url,
     fault: Arc<Mutex<Fault>>,
+    /// Requests read from clients (the first of each connection: see `start`).
+    requests: Arc<std::sync::atomic::AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Proxy {
     pub fn set(&self, fault: Fault) {
         *self.fault.lock().expect("proxy lock") = fault;
+    }
+
+    /// How many requests clients have sent so far. A connection is relayed whole after its
+    /// first request, so only first requests are counted (and meet faults); a fault answer
+    /// closes its connection, so under `Busy` every request is counted.
+    pub fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Starts a proxy in front of `server`.
@@ -51,10 +67,16 @@ impl Proxy {
         .expect("url");
         let fault = Arc::new(Mutex::new(Fault::None));
         let shared = fault.clone();
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = requests.clone();
         let task = tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
-                let (acceptor, connector, upstream) =
-                    (acceptor.clone(), connector.clone(), upstream.clone());
+                let (acceptor, connector, upstream, counted) = (
+                    acceptor.clone(),
+                    connector.clone(),
+                    upstream.clone(),
+                    counted.clone(),
+                );
                 let fault = *shared.lock().expect("proxy lock");
                 tokio::spawn(async move {
                     let Ok(mut client) = acceptor.accept(tcp).await else {
@@ -64,7 +86,28 @@ impl Proxy {
                     let Ok(n) = client.read(&mut request).await else {
                         return;
                     };
-                    if n == 0 || fault == Fault::DropRequest {
+                    if n == 0 {
+                        return;
+                    }
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if let Fault::Busy {
+                        status,
+                        retry_after,
+                    } = fault
+                    {
+                        let body = r#"{"error":"server_busy","message":"busy"}"#;
+                        let after = retry_after
+                            .map(|s| format!("Retry-After: {s}\r\n"))
+                            .unwrap_or_default();
+                        let answer = format!(
+                            "HTTP/1.1 {status} Busy\r\n{after}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                        let _ = client.write_all(answer.as_bytes()).await;
+                        let _ = client.shutdown().await;
+                        return;
+                    }
+                    if fault == Fault::DropRequest {
                         return;
                     }
                     let Ok(tcp) = tokio::net::TcpStream::connect(&upstream).await else {
@@ -87,7 +130,12 @@ impl Proxy {
                 });
             }
         });
-        Proxy { url, fault, task }
+        Proxy {
+            url,
+            fault,
+            requests,
+            task,
+        }
     }
 }
 

@@ -191,10 +191,12 @@ pub async fn events(
     };
     let keepalive = Duration::from_secs(state.config.feed.keepalive_seconds.max(1));
     let id = kiosk.id.clone();
+    let open = state.metrics.stream_opened(kiosk.org);
     let stream = futures_util::stream::unfold(listener, move |mut l| {
         let (state, id) = (state.clone(), id.clone());
         async move { next_event(&mut l, &state, id).await.map(|e| (Ok(e), l)) }
     });
+    let stream = crate::metrics::Counted::new(stream, open);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(keepalive)))
 }
 
@@ -211,8 +213,14 @@ async fn next_event(l: &mut Listener, state: &AppState, kiosk: protocol::KioskId
         {
             return Some(event);
         }
+        let first = l.first.is_some();
         return match l.next().await {
-            Wake::Changes(seq) => Some(notice("changes", seq)),
+            Wake::Changes(seq) => {
+                if !first {
+                    state.metrics.notice_sent(&state.hub.published, seq);
+                }
+                Some(notice("changes", seq))
+            }
             Wake::Commands => {
                 match crate::commands::to_deliver(state, kiosk.clone(), false).await {
                     Ok(new) => l.queue.extend(new.iter().map(command_event)),

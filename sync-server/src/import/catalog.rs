@@ -443,7 +443,7 @@ pub async fn import(
         ..Report::default()
     };
     let check_path = path.to_path_buf();
-    let (keys, bad, mut report) = tokio::task::spawn_blocking(move || {
+    let (keys, bad, mut report) = crate::obs::spawn_blocking(move || {
         validate_all(&check_path, encoding, &mut report).map(|(k, b)| (k, b, report))
     })
     .await
@@ -462,7 +462,7 @@ pub async fn import(
     let (tx_rows, mut rx_rows) = tokio::sync::mpsc::channel::<AppResult<Row>>(BATCH);
     let read_path = path.to_path_buf();
     // The file is parsed on a blocking thread and handed over row by row, so memory stays flat.
-    let reader = tokio::task::spawn_blocking(move || {
+    let reader = crate::obs::spawn_blocking(move || {
         let mut reader = match Reader::open(&read_path, encoding) {
             Ok(r) => r,
             Err(e) => {

@@ -22,6 +22,7 @@ mod kiosk_core;
 mod library_sync;
 mod media;
 mod news;
+mod ops;
 mod outbox;
 mod packaging;
 mod privacy;
