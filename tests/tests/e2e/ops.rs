@@ -414,6 +414,42 @@ fn a_request_s_log_lines_all_carry_its_id() {
     );
 }
 
+/// A kiosk store enrolled at `org` through `proxy`; the temp dir holds it.
+async fn kiosk_behind(
+    proxy: &Proxy,
+    staff: &tests::Staff,
+    org: protocol::OrgId,
+) -> (Arc<Mutex<Store>>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("dir");
+    let created = staff.enrollment_token(org).await;
+    let mut via: EnrollmentString = created.enrollment_string.parse().expect("valid");
+    via.server = proxy.url.clone();
+    let mut store = Store::open(dir.path()).expect("store");
+    kiosk::admin::enroll(&mut store, &via.to_string(), "")
+        .await
+        .expect("enrolls via proxy");
+    (Arc::new(Mutex::new(store)), dir)
+}
+
+/// Short intervals, so recovery shows within a test's seconds.
+fn quick() -> SyncConfig {
+    SyncConfig {
+        poll_interval: Duration::from_secs(2),
+        max_backoff: Duration::from_secs(8),
+        ..SyncConfig::default()
+    }
+}
+
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{what} within 30 s"));
+}
+
 fn answers(name: &str) -> FormAnswers {
     FormAnswers {
         answers: [
@@ -441,20 +477,8 @@ async fn a_kiosk_keeps_its_place_through_a_busy_server_and_catches_up() {
     .expect("form body");
     let form = tree.admin.publish(tree.province, form).await.expect("form");
     let proxy = Proxy::start(&server).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let created = tree.admin.enrollment_token(tree.branch_a).await;
-    let mut via: EnrollmentString = created.enrollment_string.parse().expect("valid");
-    via.server = proxy.url.clone();
-    let mut store = Store::open(dir.path()).expect("store");
-    kiosk::admin::enroll(&mut store, &via.to_string(), "")
-        .await
-        .expect("enrolls via proxy");
-    let store = Arc::new(Mutex::new(store));
-    let config = SyncConfig {
-        poll_interval: Duration::from_secs(2),
-        max_backoff: Duration::from_secs(8),
-        ..SyncConfig::default()
-    };
+    let (store, _dir) = kiosk_behind(&proxy, &tree.admin, tree.branch_a).await;
+    let config = quick();
     Engine::new(store.clone(), config.clone())
         .expect("engine")
         .sync_once()
@@ -561,6 +585,54 @@ async fn a_kiosk_keeps_its_place_through_a_busy_server_and_catches_up() {
         .await
         .expect("count");
     assert_eq!(stored, 3, "each submission stored once");
+    stop.send_replace(true);
+    running.await.expect("the engine stops");
+}
+
+/// The server goes away under a running kiosk (its stream ends, then nothing answers) and comes
+/// back: the kiosk backs off instead of reconnecting in a loop, and catches up on what was
+/// published after the restart.
+#[tokio::test]
+async fn a_kiosk_rides_out_a_server_restart_without_hammering() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let proxy = Proxy::start(&server).await;
+    let (store, _dir) = kiosk_behind(&proxy, &tree.admin, tree.branch_a).await;
+    let engine = Engine::new(store.clone(), quick()).expect("engine");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.run(stopped).await })
+    };
+    let metrics = server.state.metrics.clone();
+    eventually("the kiosk's event stream", || metrics.open_streams() == 1).await;
+
+    let down = server.stop_keeping_data().await;
+    let sent = proxy.requests();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let tries = proxy.requests() - sent;
+    assert!(
+        tries <= 10,
+        "{tries} connection attempts in 4 s with the server down"
+    );
+
+    let server = down.start().await;
+    let later = tree
+        .admin
+        .publish(tree.branch_a, news("重启后发布"))
+        .await
+        .expect("published after the restart");
+    eventually("the kiosk has what was published after the restart", || {
+        store
+            .lock()
+            .expect("store")
+            .item(&later.item.id)
+            .expect("read")
+            .is_some()
+    })
+    .await;
+    let metrics = server.state.metrics.clone();
+    eventually("the kiosk listening again", || metrics.open_streams() == 1).await;
     stop.send_replace(true);
     running.await.expect("the engine stops");
 }
