@@ -63,6 +63,8 @@ error_codes! {
     MethodNotAllowed = "method_not_allowed",
     /// Something went wrong inside the server; the cause is in its log.
     Internal = "internal",
+    /// The server's disk is full: nothing was stored; retry after `Retry-After` seconds.
+    StorageFull = "storage_full",
 
     // Who is asking.
     /// No bearer token was sent.

@@ -102,6 +102,23 @@ impl AppError {
         }
     }
 
+    /// The disk under the data dir is full: the write was rolled back and nothing is stored,
+    /// so the client may send the same request again later (503 with `Retry-After`). The cause
+    /// is logged like an internal one, so the operator sees what filled up.
+    pub fn storage_full(context: &'static str, cause: impl Into<BoxError>) -> Self {
+        AppError {
+            cause: Some(Cause {
+                context,
+                source: cause.into(),
+            }),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::StorageFull,
+                "服务器磁盘已满，本次内容未保存；请稍后重试，并通知管理员清理空间",
+            )
+        }
+    }
+
     /// Logs the internal cause, if there is one. Call it exactly where the error becomes an
     /// answer (a JSON body, a console page, a redirect), so each failure is logged once.
     pub fn log_cause(&self) {
@@ -133,6 +150,9 @@ impl std::fmt::Display for Chain<'_> {
 
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            return AppError::storage_full("the database cannot grow", e);
+        }
         AppError::internal("database error", e)
     }
 }
@@ -151,18 +171,26 @@ impl From<serde_json::Error> for AppError {
 
 impl From<std::io::Error> for AppError {
     fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            return AppError::storage_full("a file cannot be written", e);
+        }
         AppError::internal("file system error", e)
     }
 }
 
+/// Seconds a client waits before sending again to a server whose disk is full.
+const STORAGE_FULL_RETRY_AFTER: &str = "30";
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log_cause();
+        let retry_after = (self.code == ErrorCode::StorageFull)
+            .then_some([(axum::http::header::RETRY_AFTER, STORAGE_FULL_RETRY_AFTER)]);
         let body = ApiErrorBody {
             error: self.code,
             message: self.message,
         };
-        (self.status, Json(body)).into_response()
+        (self.status, retry_after, Json(body)).into_response()
     }
 }
 
@@ -180,5 +208,26 @@ mod tests {
             e.chain().to_string(),
             format!("internal: {}: saving media: disk on fire", e.message)
         );
+    }
+
+    #[test]
+    fn a_full_disk_is_503_storage_full_with_retry_after() {
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        );
+        let from_db = AppError::from(full);
+        let from_file = AppError::from(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        for e in [from_db, from_file] {
+            assert_eq!(
+                (e.status, e.code),
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::StorageFull)
+            );
+            let resp = e.into_response();
+            assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(resp.headers()[axum::http::header::RETRY_AFTER], "30");
+        }
+        let other = AppError::from(std::io::Error::other("not a full disk"));
+        assert_eq!(other.code, ErrorCode::Internal);
     }
 }

@@ -11,7 +11,9 @@
 //!   for requests and for the event stream) delays, resets connections, cuts them after a random
 //!   number of bytes, swallows them, or refuses them (offline);
 //! - `disk_full`: a kiosk's data dir (its own tmpfs) is filled to the last byte while a new image
-//!   is published, then freed.
+//!   is published, then freed;
+//! - `server_disk_full`: the same for the server's data dir while kiosks submit and staff
+//!   publish.
 //!
 //! The oracle, once faults stop and the system settles: every submission a kiosk confirmed (a
 //! receipt shown) is on the server exactly once with identical answers; nothing is on the server
@@ -66,7 +68,7 @@ impl Options {
 }
 
 /// The fault kinds, in the order a report lists them.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 10] = [
     "kiosk_kill",
     "server_kill",
     "net_delay",
@@ -75,6 +77,7 @@ pub const KINDS: [&str; 9] = [
     "net_swallow",
     "net_offline",
     "disk_full",
+    "server_disk_full",
     "staff_only",
 ];
 
@@ -297,6 +300,7 @@ struct Server {
     bin: PathBuf,
     config: PathBuf,
     data: PathBuf,
+    ballast: PathBuf,
     direct: Url,
     pin: Fingerprint,
     child: Option<Child>,
@@ -311,8 +315,18 @@ fn server_command(bin: &Path, config: &Path, data: &Path) -> Command {
         .arg(data)
         .env("RUST_LOG", "error")
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdout(Stdio::null());
+    // FAULT_SERVER_LOG=FILE keeps what the server logs (errors), across its restarts.
+    match std::env::var_os("FAULT_SERVER_LOG").and_then(|path| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()
+    }) {
+        Some(log) => cmd.stderr(log),
+        None => cmd.stderr(Stdio::null()),
+    };
     cmd
 }
 
@@ -359,6 +373,11 @@ impl Server {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// How it ended, if it exited on its own.
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut()?.try_wait().ok().flatten()
     }
 }
 
@@ -443,19 +462,19 @@ impl Kiosk {
             None => false,
         }
     }
+}
 
-    /// Fills its filesystem to the last byte.
-    fn fill_disk(&self) {
-        let mut file = std::fs::File::create(&self.ballast).expect("ballast file");
-        let chunk = vec![0xA5u8; 256 * 1024];
-        while file.write_all(&chunk).is_ok() {}
-        let small = [0u8; 512];
-        while file.write_all(&small).is_ok() {}
-    }
+/// Fills the filesystem `ballast` is on to the last byte.
+fn fill_disk(ballast: &Path) {
+    let mut file = std::fs::File::create(ballast).expect("ballast file");
+    let chunk = vec![0xA5u8; 256 * 1024];
+    while file.write_all(&chunk).is_ok() {}
+    let small = [0u8; 512];
+    while file.write_all(&small).is_ok() {}
+}
 
-    fn free_disk(&self) {
-        let _ = std::fs::remove_file(&self.ballast);
-    }
+fn free_disk(ballast: &Path) {
+    let _ = std::fs::remove_file(ballast);
 }
 
 impl Drop for Kiosk {
@@ -636,7 +655,9 @@ impl World {
             ),
         )
         .expect("server config");
-        let data = root.path().join("server");
+        let disk = root.path().join("server");
+        let server_disk = Tmpfs::mount(&disk, 64);
+        let data = disk.join("data");
         let init = server_command(&server_bin, &config, &data)
             .args(["init", "--org", "测试省总工会", "--admin", ADMIN])
             .arg("--password")
@@ -657,6 +678,7 @@ impl World {
             bin: server_bin,
             config,
             data,
+            ballast: disk.join("ballast"),
             direct: Url::parse(&format!("https://127.0.0.1:{port}/")).expect("url"),
             pin,
             child: None,
@@ -695,7 +717,7 @@ impl World {
             )
             .await;
         let mut kiosks = Vec::new();
-        let mut disks = Vec::new();
+        let mut disks = vec![server_disk];
         for (i, branch) in branches.iter().enumerate() {
             let dir = root.path().join(format!("kiosk{i}"));
             disks.push(Tmpfs::mount(&dir, 24));
@@ -882,8 +904,10 @@ impl World {
             self.proxy.set(net);
         }
         let victim = rng.random_range(0..self.kiosks.len());
-        if kind == "disk_full" {
-            self.kiosks[victim].fill_disk();
+        match kind {
+            "disk_full" => fill_disk(&self.kiosks[victim].ballast),
+            "server_disk_full" => fill_disk(&self.server.ballast),
+            _ => {}
         }
         let submissions = rng.random_range(0..4);
         for n in 0..submissions {
@@ -911,11 +935,18 @@ impl World {
             }
         }
         report.staff_actions += 1;
-        if kind == "disk_full" {
-            self.kiosks[victim].free_disk();
-        }
+        free_disk(&self.kiosks[victim].ballast);
+        free_disk(&self.server.ballast);
         if net != Net::Pass {
             self.proxy.set(Net::Pass);
+        }
+        // Nothing here stops the server: if it exited, that is a finding (and it is started
+        // again, as systemd would, so the run goes on).
+        if let Some(status) = self.server.exited() {
+            report.diverged.push(format!(
+                "cycle {cycle} ({kind}): the server exited by itself: {status}"
+            ));
+            self.server.start().await;
         }
         // A kiosk that died on its own (a full disk while it started, say) is started again,
         // as systemd would.
@@ -930,8 +961,9 @@ impl World {
     /// kiosk at its org would; then checks the submissions.
     async fn settle_and_check(&mut self, report: &mut Report) {
         self.proxy.set(Net::Pass);
+        free_disk(&self.server.ballast);
         for k in &mut self.kiosks {
-            k.free_disk();
+            free_disk(&k.ballast);
             if !k.alive() {
                 k.start();
             }
