@@ -5,6 +5,7 @@
 #   bash scripts/footprint.sh [--no-build] [--runs N] [--windowed] [--keep]
 #   FOOTPRINT_KIOSK_ENV="MALLOC_ARENA_MAX=2" bash scripts/footprint.sh   # more env for the kiosk
 #   FOOTPRINT_WRAP="heaptrack -o /tmp/ht" bash scripts/footprint.sh --runs 1  # a command before it
+#   FOOTPRINT_KIOSK_BIN=/tmp/kiosk-variant bash scripts/footprint.sh --no-build  # another build
 #
 # Builds the release binaries once (`--no-build` skips it), starts `sync-server demo` (the demo
 # pack and the 60,000-item catalogue) in a temp data dir on a free loopback port, enrolls a
@@ -15,10 +16,12 @@
 # RUST_LOG=kiosk=info, then the tour, then the kiosk and Xvfb stopped.
 #
 # Start: "exec" is the wall-clock time a shell takes (`date +%s%N`) just before it `exec`s the
-# kiosk in the same process. Three moments after it, in ms:
+# kiosk in the same process. Four moments after it, in ms:
 #   layout  — the kiosk's own log line "home: the org's layout" (its tracing timestamp, µs):
 #             the org's layout is read; the next frame draws it. The app cannot say without code
 #             changes when that frame reached the screen.
+#   ime     — the log line "ime: ready": the pinyin input has its tables (keys typed before it
+#             go in as letters).
 #   drawn   — the first poll at which the screen's pixel (1,1) is no longer the black root:
 #             the app's first frame (at the 1024×768 that winit opens with on bare X).
 #   covered — the first poll at which all four screen corners show the app's title bar (RED
@@ -60,6 +63,7 @@ if [ -n "$build" ]; then
     cargo build --release -p kiosk -p sync-server
 fi
 bin="$PWD/target/release"
+kiosk_bin="${FOOTPRINT_KIOSK_BIN:-$bin/kiosk}"
 
 work=$(mktemp -d /tmp/footprint.XXXXXX)
 out="$work/shots"
@@ -214,23 +218,25 @@ for run in $(seq 1 "$runs"); do
     # shellcheck disable=SC2016 # $0 and $@ belong to the inner shell
     # shellcheck disable=SC2086 # FOOTPRINT_KIOSK_ENV and FOOTPRINT_WRAP are word lists
     env RUST_LOG=kiosk=info ICED_BACKEND=tiny-skia ${FOOTPRINT_KIOSK_ENV:-} sh -c 'date +%s%N > "$0"; exec "$@"' "$work/exec.txt" \
-        ${FOOTPRINT_WRAP:-} "$bin/kiosk" --data-dir "$kiosk_dir" --config "$config" run "${windowed[@]}" > "$work/kiosk-$run.log" 2>&1 &
+        ${FOOTPRINT_WRAP:-} "$kiosk_bin" --data-dir "$kiosk_dir" --config "$config" run "${windowed[@]}" > "$work/kiosk-$run.log" 2>&1 &
     kiosk=$!
     pids+=("$kiosk")
     wait "$watcher" || true
     if [ -n "${FOOTPRINT_WRAP:-}" ]; then # the kiosk is a child of the wrapper: find it
         for p in $(pgrep -f -- "--data-dir $kiosk_dir"); do
-            [ "$(readlink "/proc/$p/exe")" = "$bin/kiosk" ] && kiosk=$p && pids+=("$p")
+            [ "$(readlink "/proc/$p/exe")" = "$kiosk_bin" ] && kiosk=$p && pids+=("$p")
         done
     fi
     read -r drawn covered poll < "$work/watch.txt"
     exec_ns=$(cat "$work/exec.txt")
     layout_at=$(grep -m1 "home: the org's layout" "$work/kiosk-$run.log" | awk '{ print $1 }' || true)
     layout_ns=$(date -d "$layout_at" +%s%N)
+    ime_at=$(grep -m1 "ime: ready" "$work/kiosk-$run.log" | awk '{ print $1 }' || true)
+    ime_ns=$(date -d "$ime_at" +%s%N)
     sleep 2
     xdotool mousemove 5 5
     shot 01-home
-    echo "run $run: layout $(ms "$layout_ns" "$exec_ns") ms, drawn $(ms "$drawn" "$exec_ns") ms, covered $(ms "$covered" "$exec_ns") ms (poll every $poll ms)"
+    echo "run $run: layout $(ms "$layout_ns" "$exec_ns") ms, drawn $(ms "$drawn" "$exec_ns") ms, covered $(ms "$covered" "$exec_ns") ms, ime ready $(ms "$ime_ns" "$exec_ns") ms (poll every $poll ms)"
     mem start
     sleep 6
     mem settled  # 8 s after start, untouched: what background work at start left
@@ -261,8 +267,9 @@ for run in $(seq 1 "$runs"); do
     tap 205 45; shot 13-home
     mem end
     {
-        printf '%s %s %s %s %s\n' "$(ms "$layout_ns" "$exec_ns")" "$(ms "$drawn" "$exec_ns")" "$(ms "$covered" "$exec_ns")" \
-            "$(awk '/^VmHWM:/ { print $2 }' "/proc/$kiosk/status")" "$(awk '/^VmRSS:/ { print $2 }' "/proc/$kiosk/status")"
+        printf '%s %s %s %s %s %s\n' "$(ms "$layout_ns" "$exec_ns")" "$(ms "$drawn" "$exec_ns")" "$(ms "$covered" "$exec_ns")" \
+            "$(awk '/^VmHWM:/ { print $2 }' "/proc/$kiosk/status")" "$(awk '/^VmRSS:/ { print $2 }' "/proc/$kiosk/status")" \
+            "$(ms "$ime_ns" "$exec_ns")"
     } >> "$results"
 
     kill "$kiosk" 2> /dev/null || true; wait "$kiosk" 2> /dev/null || true
@@ -271,14 +278,14 @@ for run in $(seq 1 "$runs"); do
 done
 
 echo
-echo "per run (ms from exec; KiB): layout drawn covered VmHWM VmRSS"
+echo "per run (ms from exec; KiB): layout drawn covered VmHWM VmRSS ime"
 cat "$results"
 python3 - "$results" << 'EOF'
 import statistics, sys
 rows = [list(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
-names = ["layout logged, ms", "drawn, ms", "covered, ms", "VmHWM, MiB", "VmRSS at end, MiB"]
+names = ["layout logged, ms", "drawn, ms", "covered, ms", "VmHWM, MiB", "VmRSS at end, MiB", "ime ready, ms"]
 for i, n in enumerate(names):
-    v = [r[i] / (1024 if i >= 3 else 1) for r in rows]
+    v = [r[i] / (1024 if i in (3, 4) else 1) for r in rows]
     print("%-18s median %7.1f  min %7.1f  max %7.1f  (n=%d)" % (n, statistics.median(v), min(v), max(v), len(v)))
 EOF
 echo "screenshots and logs: $work"

@@ -59,3 +59,18 @@ fn both_weights_are_one_family() {
         assert_eq!(family.as_deref(), Some(super::FAMILY));
     }
 }
+
+#[test]
+fn loaded_in_place_the_family_is_there_in_both_weights() {
+    use iced::advanced::graphics::text::font_system;
+    super::load_in_place();
+    let mut system = font_system().write().expect("lock");
+    let weights: BTreeSet<u16> = system
+        .raw()
+        .db()
+        .faces()
+        .filter(|f| f.families.iter().any(|(name, _)| name == super::FAMILY))
+        .map(|f| f.weight.0)
+        .collect();
+    assert_eq!(weights, BTreeSet::from([400, 700]));
+}

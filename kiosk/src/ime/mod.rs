@@ -143,8 +143,9 @@ impl Out {
 }
 
 impl Ime {
-    /// Loads the tables (tens of milliseconds in release: do it off the UI thread), with fuzzy
-    /// pinyin as the config says ([`fuzzy::enabled`]).
+    /// The engine over the tables compiled into the binary (well under a millisecond: a few
+    /// maps over the 400-odd syllables), with fuzzy pinyin as the config says
+    /// ([`fuzzy::enabled`]).
     pub fn new() -> Ime {
         Ime {
             lex: Lexicon::load(),
@@ -219,8 +220,8 @@ impl Ime {
             // Every word spelling all the letters.
             let mut whole: Vec<(f32, &str)> = Vec::new();
             for e in pass.words.iter().filter(|e| e.from == 0 && e.to == l.len) {
-                for &i in self.lex.words.node(e.node).entries.iter() {
-                    let entry = &self.lex.words.entries[i as usize];
+                for i in self.lex.words.entries(e.node) {
+                    let entry = self.lex.words.entry(i);
                     let cost = entry.cost + e.penalty() - learned_gain(&learned, entry.text);
                     whole.push((cost, entry.text));
                 }
@@ -248,8 +249,8 @@ impl Ime {
                 // Given-name characters first for the syllable after a surname.
                 for piece in &l.pieces[0] {
                     for &(syl, _) in &piece.syls {
-                        for &(i, c) in self.lex.given(syl) {
-                            let text = self.lex.words.entries[i as usize].text;
+                        for (i, c) in self.lex.given(syl) {
+                            let text = self.lex.words.entry(i).text;
                             first.push((piece.to, c - SURNAME_FIRST, text));
                         }
                     }
@@ -265,8 +266,8 @@ impl Ime {
                     } else {
                         MAX_CANDIDATES
                     };
-                    for &i in trie.node(e.node).entries.iter().take(limit) {
-                        let entry = &trie.entries[i as usize];
+                    for i in trie.entries(e.node).take(limit) {
+                        let entry = trie.entry(i);
                         let cost =
                             entry.cost + e.penalty() - bonus - learned_gain(&learned, entry.text);
                         first.push((e.to, cost, entry.text));
@@ -293,7 +294,7 @@ impl Ime {
         for from in starts {
             stack.push((Trie::ROOT, from, 0usize, 0u8, false));
             while let Some((node, pos, depth, starts, fuzzy)) = stack.pop() {
-                if depth > 0 && !trie.node(node).entries.is_empty() {
+                if depth > 0 && trie.has_entries(node) {
                     out.push(Edge {
                         from,
                         to: pos,
@@ -316,15 +317,14 @@ impl Ime {
                         ));
                     };
                     // Whichever is fewer: the piece's syllables, or the node's children.
-                    let children = trie.children(node);
-                    if piece.syls.len() <= children.len() {
+                    if piece.syls.len() <= trie.child_count(node) {
                         for &(syl, kind) in &piece.syls {
                             if let Some(child) = trie.child(node, syl) {
                                 step(child, kind);
                             }
                         }
                     } else {
-                        for &(syl, child) in children {
+                        for (syl, child) in trie.children(node) {
                             if let Some(kind) = piece.kind_of(syl) {
                                 step(child, kind);
                             }
@@ -362,8 +362,8 @@ impl Ime {
             for &step in &here {
                 let base = arena[step as usize].cost;
                 for e in &by_from[from] {
-                    for &i in words.node(e.node).entries.iter().take(PER_SLOT) {
-                        let entry = &words.entries[i as usize];
+                    for i in words.entries(e.node).take(PER_SLOT) {
+                        let entry = words.entry(i);
                         let cost =
                             base + entry.cost + e.penalty() - learned_gain(learned, entry.text);
                         let beam = &beams[e.to];
@@ -398,7 +398,7 @@ impl Ime {
             let mut at = end;
             while at != 0 {
                 let step = arena[at as usize];
-                parts.push(words.entries[step.entry as usize].text);
+                parts.push(words.entry(step.entry).text);
                 at = step.prev;
             }
             parts.reverse();
@@ -430,15 +430,10 @@ impl Ime {
             edges
                 .iter()
                 .flat_map(|e| {
-                    surnames
-                        .node(e.node)
-                        .entries
-                        .iter()
-                        .take(PER_SLOT)
-                        .map(move |&i| {
-                            let entry = &surnames.entries[i as usize];
-                            (e.to, entry.text.to_owned(), entry.cost + e.penalty())
-                        })
+                    surnames.entries(e.node).take(PER_SLOT).map(move |i| {
+                        let entry = surnames.entry(i);
+                        (e.to, entry.text.to_owned(), entry.cost + e.penalty())
+                    })
                 })
                 .collect()
         };
@@ -461,7 +456,7 @@ impl Ime {
                             Kind::Start => START_COST,
                             Kind::Fuzzy => FUZZY_COST,
                         };
-                        for &(i, c) in self.lex.given(syl).iter().take(GIVEN_PER_SYLLABLE) {
+                        for (i, c) in self.lex.given(syl).take(GIVEN_PER_SYLLABLE) {
                             next.push((s, piece.to, i, cost + c + penalty));
                         }
                     }
@@ -472,7 +467,7 @@ impl Ime {
             states = next
                 .into_iter()
                 .map(|(s, to, i, cost)| {
-                    let text = format!("{}{}", states[s].1, words.entries[i as usize].text);
+                    let text = format!("{}{}", states[s].1, words.entry(i).text);
                     (to, text, cost)
                 })
                 .collect();

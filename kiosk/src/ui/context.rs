@@ -55,7 +55,7 @@ pub struct Context {
     pub(crate) images: Images,
     pub(crate) shelf: Arc<Shelf>,
     pub(crate) status: SyncStatus,
-    /// The pinyin engine, once loaded (it loads off the UI thread at start).
+    /// The pinyin engine; `App::new` sets it at once (its tables are compiled in).
     pub(crate) ime: Option<Engine>,
     /// Wrong admin PINs and the pad's lock: kept for the app's life, so leaving the panel (or
     /// going idle, which drops every screen) does not reset the count.

@@ -97,14 +97,20 @@ pub fn decode(path: &Path, fit: Fit) -> Option<Decoded> {
     })
 }
 
-/// How many decoded images are kept (least recently wanted go first): a grid's worth several
-/// times over, well inside the kiosk's memory budget at cover size.
-const KEEP: usize = 240;
+/// How many bytes of decoded pixels are kept (least recently wanted go first): a screen's worth
+/// several times over (a cover is 186 KiB, an article picture 2.6 MiB, a slide at 1920×1080
+/// 7.9 MiB). The renderer keeps its own copy of what it draws, so what is on screen counts
+/// twice in the process.
+const BUDGET: usize = 20 << 20;
+/// The most recently wanted images are kept whatever the budget: the slide that is up and the
+/// next one.
+const KEEP_LAST: usize = 2;
 
 #[derive(Default)]
 pub struct Images {
-    ready: HashMap<(MediaHash, Fit), Handle>,
+    ready: HashMap<(MediaHash, Fit), (Handle, usize)>,
     order: VecDeque<(MediaHash, Fit)>,
+    bytes: usize,
     pending: HashSet<(MediaHash, Fit)>,
     failed: HashSet<(MediaHash, Fit)>,
 }
@@ -137,18 +143,22 @@ impl Images {
         )
     }
 
-    /// A decode finished.
+    /// A decode finished. One no longer wanted (forgotten while it was decoding) is dropped.
     pub fn arrived(&mut self, hash: MediaHash, fit: Fit, decoded: Option<Box<Decoded>>) {
         let key = (hash, fit);
-        self.pending.remove(&key);
+        if !self.pending.remove(&key) {
+            return;
+        }
         match decoded {
             Some(d) => {
+                let size = d.rgba.len();
                 let handle = Handle::from_rgba(d.width, d.height, d.rgba);
-                self.ready.insert(key.clone(), handle);
+                self.ready.insert(key.clone(), (handle, size));
+                self.bytes += size;
                 self.order.push_back(key);
-                while self.order.len() > KEEP {
+                while self.bytes > BUDGET && self.order.len() > KEEP_LAST {
                     if let Some(old) = self.order.pop_front() {
-                        self.ready.remove(&old);
+                        self.drop_ready(&old);
                     }
                 }
             }
@@ -158,6 +168,30 @@ impl Images {
         }
     }
 
+    /// Lets go of an image (decoded or being decoded): a slide once the carousel has moved on.
+    pub fn forget(&mut self, hash: &MediaHash, fit: Fit) {
+        let key = (hash.clone(), fit);
+        self.pending.remove(&key);
+        if self.drop_ready(&key) {
+            self.order.retain(|k| *k != key);
+        }
+    }
+
+    fn drop_ready(&mut self, key: &(MediaHash, Fit)) -> bool {
+        match self.ready.remove(key) {
+            Some((_, size)) => {
+                self.bytes -= size;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Bytes of decoded pixels held.
+    pub fn held(&self) -> usize {
+        self.bytes
+    }
+
     /// New media may have arrived: try the missing ones again when next wanted.
     pub fn retry_failed(&mut self) {
         self.failed.clear();
@@ -165,7 +199,7 @@ impl Images {
 
     /// The handle, if decoded (for `view`, which cannot start work).
     pub fn cached(&self, hash: &MediaHash, fit: Fit) -> Option<Handle> {
-        self.ready.get(&(hash.clone(), fit)).cloned()
+        self.ready.get(&(hash.clone(), fit)).map(|(h, _)| h.clone())
     }
 }
 
@@ -195,5 +229,61 @@ mod tests {
         std::fs::write(&path, &png[..png.len() / 2]).expect("write");
         assert!(decode(&path, Fit::COVER).is_none(), "a truncated image");
         assert!(decode(&dir.path().join("missing"), Fit::COVER).is_none());
+    }
+
+    fn pixels(fit: Fit) -> Option<Box<Decoded>> {
+        Some(Box::new(Decoded {
+            width: fit.width,
+            height: fit.height,
+            rgba: vec![0; (fit.width * fit.height * 4) as usize],
+        }))
+    }
+
+    fn hash(n: u8) -> MediaHash {
+        format!("{n:064x}").parse().expect("valid hash")
+    }
+
+    #[test]
+    fn keeps_decoded_pixels_within_the_budget_and_lets_go_of_what_is_forgotten() {
+        let slide = Fit::slide(1920.0, 1080.0);
+        let mut images = Images::default();
+        // Ten covers, then three slides: the slides push the oldest covers out.
+        for n in 0..10 {
+            images.pending.insert((hash(n), Fit::COVER));
+            images.arrived(hash(n), Fit::COVER, pixels(Fit::COVER));
+        }
+        assert_eq!(images.held(), 10 * 176 * 270 * 4);
+        for n in 10..13 {
+            images.pending.insert((hash(n), slide));
+            images.arrived(hash(n), slide, pixels(slide));
+        }
+        assert!(images.held() <= BUDGET, "{} bytes held", images.held());
+        assert!(images.cached(&hash(12), slide).is_some());
+        assert!(images.cached(&hash(11), slide).is_some());
+        assert!(
+            images.cached(&hash(0), Fit::COVER).is_none(),
+            "the oldest went first"
+        );
+
+        // Over the budget, the last two wanted stay: a slide bigger than it still shows.
+        let huge = Fit::slide(4000.0, 3000.0);
+        for n in 20..22 {
+            images.pending.insert((hash(n), huge));
+            images.arrived(hash(n), huge, pixels(huge));
+        }
+        assert!(images.cached(&hash(20), huge).is_some());
+        assert!(images.cached(&hash(21), huge).is_some());
+        assert_eq!(images.held(), 2 * 4000 * 3000 * 4);
+
+        images.forget(&hash(20), huge);
+        assert!(images.cached(&hash(20), huge).is_none());
+        assert_eq!(images.held(), 4000 * 3000 * 4);
+
+        // Forgotten while decoding: the late result is dropped, not kept.
+        images.pending.insert((hash(30), slide));
+        images.forget(&hash(30), slide);
+        images.arrived(hash(30), slide, pixels(slide));
+        assert!(images.cached(&hash(30), slide).is_none());
+        assert_eq!(images.held(), 4000 * 3000 * 4);
     }
 }

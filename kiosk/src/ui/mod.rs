@@ -63,6 +63,7 @@ pub fn run(boot: Boot, config: &KioskConfig, display: Display) -> iced::Result {
             ..window::Settings::default()
         },
     };
+    crate::fonts::load_in_place();
     iced::application(
         move || {
             let (root, task) = Root::new(boot.clone(), settings.clone());
@@ -76,8 +77,6 @@ pub fn run(boot: Boot, config: &KioskConfig, display: Display) -> iced::Result {
     )
     .title("智慧工会 Union Kiosk")
     .subscription(Root::subscription)
-    .font(crate::fonts::REGULAR)
-    .font(crate::fonts::BOLD)
     .default_font(font())
     .window(window)
     .run()

@@ -71,8 +71,6 @@ pub enum Message {
     Admin(admin::Message),
     Form(form::Message),
     StatusCheck(status::Message),
-    /// The pinyin engine finished loading.
-    ImeReady(Engine),
     /// The opening hours the kiosk goes by (`None`: always open), loaded after each sync.
     Hours(Option<OpeningHours>),
     /// Remote care: the console's screenshot command (`care`).
@@ -88,6 +86,8 @@ pub struct App {
     home: Home,
     stack: Vec<Screen>,
     attract: Option<Attract>,
+    /// The slides' pictures asked for while the carousel runs.
+    slide_images: Vec<(MediaHash, Fit)>,
     /// The nearest org's opening hours; `None` is always open.
     hours: Option<OpeningHours>,
     /// Shown outside opening hours once the kiosk is idle; a touch wakes it.
@@ -99,8 +99,9 @@ pub struct App {
 }
 
 impl App {
-    /// The app over `core`, and its first loads (the pinyin engine, the slides' images). Sync
-    /// is left to the caller: the tests drive it and send `Message::Sync` themselves.
+    /// The app over `core`, and its first loads (what home shows, if it could not be read at
+    /// once). Sync is left to the caller: the tests drive it and send `Message::Sync`
+    /// themselves.
     ///
     /// What the first frame shows (home's layout, the branch and sync status, the opening
     /// hours) is read here, at once ([`Core::startup`]: a few small reads), so that the first
@@ -117,22 +118,17 @@ impl App {
             home: Home::default(),
             stack: Vec::new(),
             attract: None,
+            slide_images: Vec::new(),
             hours: None,
             closed: None,
             notice: None,
             corner_taps: Vec::new(),
             shutdown,
         };
-        let ime = Task::perform(
-            async {
-                tokio::task::spawn_blocking(|| {
-                    std::sync::Arc::new(crate::ime::Ime::new()) as Engine
-                })
-                .await
-                .expect("loading the word list does not panic")
-            },
-            Message::ImeReady,
-        );
+        // The pinyin tables are compiled in (kiosk/build.rs): the engine is ready in well under
+        // a millisecond, before the first frame. scripts/footprint.sh times this line from exec.
+        app.ctx.ime = Some(std::sync::Arc::new(crate::ime::Ime::new()) as Engine);
+        tracing::info!("ime: ready");
         let first_loads = match first {
             Ok(first) => {
                 app.ctx.status = first.status;
@@ -146,8 +142,7 @@ impl App {
                 app.reload()
             }
         };
-        let task = Task::batch([first_loads, ime]);
-        (app, task)
+        (app, first_loads)
     }
 
     /// The app as the kiosk runs it: [`App::new`], with the sync engine started and its events
@@ -264,12 +259,8 @@ impl App {
                 return Task::batch(tasks);
             }
             Message::SyncStatus(status) => self.ctx.status = status,
-            Message::Slides(slides) => {
-                let fit = Fit::slide(self.ctx.size.width, self.ctx.size.height);
-                let wanted = slides.iter().map(|s| (s.image.clone(), fit)).collect();
-                self.slides = slides;
-                return self.want_images(wanted);
-            }
+            // Their pictures are decoded when the carousel runs (`slide_images`).
+            Message::Slides(slides) => self.slides = slides,
             Message::Image(hash, fit, decoded) => self.ctx.images.arrived(hash, fit, decoded),
             Message::SwitchLanguage => self.ctx.lang = self.ctx.lang.other(),
             Message::ToggleLargeText => self.ctx.text_size = self.ctx.text_size.other(),
@@ -290,7 +281,6 @@ impl App {
             Message::Admin(m) => return self.route::<Admin>(m, Message::Admin),
             Message::Form(m) => return self.route::<Form>(m, Message::Form),
             Message::StatusCheck(m) => return self.route::<StatusCheck>(m, Message::StatusCheck),
-            Message::ImeReady(engine) => self.ctx.ime = Some(engine),
             Message::Hours(hours) => self.hours = hours,
             Message::Care(m) => return self.care(m),
         }
@@ -339,11 +329,34 @@ impl App {
             self.notice = None;
             self.attract = Some(Attract::default());
         }
+        let slides = self.slide_images();
         // The clock moves and "offline since" ages: refresh the status each minute.
         if self.idle.is_multiple_of(60) {
-            return self.refresh_status();
+            return Task::batch([slides, self.refresh_status()]);
         }
-        Task::none()
+        slides
+    }
+
+    /// The slides' pictures (7.9 MiB each at 1920×1080) are decoded only while the carousel
+    /// runs, the one up and the next so that it is ready in time; the others are let go, and
+    /// all of them once the carousel stops.
+    fn slide_images(&mut self) -> Task<Message> {
+        let fit = Fit::slide(self.ctx.size.width, self.ctx.size.height);
+        let wanted: Vec<(MediaHash, Fit)> = match &self.attract {
+            Some(attract) if self.closed.is_none() => attract
+                .showing(&self.slides)
+                .into_iter()
+                .map(|hash| (hash.clone(), fit))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (hash, fit) in std::mem::take(&mut self.slide_images) {
+            if !wanted.contains(&(hash.clone(), fit)) {
+                self.ctx.images.forget(&hash, fit);
+            }
+        }
+        self.slide_images.clone_from(&wanted);
+        self.want_images(wanted)
     }
 
     /// Five taps within three seconds open the admin PIN pad (once).

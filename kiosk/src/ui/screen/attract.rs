@@ -3,6 +3,7 @@
 
 use iced::widget::{Space, column, container, image, row, stack, text};
 use iced::{Alignment, Color, ContentFit, Element, Fill};
+use protocol::MediaHash;
 use protocol::content::AttractSlide;
 
 use crate::ui::context::Context;
@@ -28,6 +29,20 @@ impl Attract {
             self.elapsed = 0;
             self.index = (self.index + 1) % slides.len();
         }
+    }
+
+    /// The pictures of the slide that is up and of the next one.
+    pub fn showing<'a>(&self, slides: &'a [AttractSlide]) -> Vec<&'a MediaHash> {
+        if slides.is_empty() {
+            return Vec::new();
+        }
+        let up = self.index % slides.len();
+        let next = (up + 1) % slides.len();
+        let mut hashes = vec![&slides[up].image];
+        if next != up && slides[next].image != slides[up].image {
+            hashes.push(&slides[next].image);
+        }
+        hashes
     }
 
     /// The slide that is up, over the whole screen.
