@@ -80,12 +80,16 @@ impl ClientError {
     }
 }
 
+/// The longest any request but the event stream may take, start to end.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A client bound to one server and its pinned keys; with credentials after enrollment.
+///
+/// One connection pool for everything: over HTTP/2 (negotiated by ALPN) the event stream and
+/// every pull share one TLS connection, so a server holds one socket per kiosk, not two.
 #[derive(Clone)]
 pub struct ServerClient {
     http: reqwest::Client,
-    /// For the event stream: no overall timeout.
-    stream_http: reqwest::Client,
     base: Url,
     bearer: Option<String>,
     pins: PinSet,
@@ -99,19 +103,16 @@ impl ServerClient {
     /// A client that accepts the server under any of `pins`.
     pub fn with_pins(base: Url, pins: Vec<Fingerprint>) -> Result<ServerClient, ClientError> {
         let pins = PinSet::new(pins);
-        let build = |timeout: Option<Duration>| {
-            let mut b = reqwest::Client::builder()
-                .tls_backend_preconfigured(pin::client_config_for(pins.clone()))
-                .connect_timeout(Duration::from_secs(10))
-                .user_agent(concat!("union-kiosk/", env!("CARGO_PKG_VERSION")));
-            if let Some(t) = timeout {
-                b = b.timeout(t);
-            }
-            b.build().map_err(ClientError::Network)
-        };
+        // No overall timeout on the client: the event stream stays open; every other request
+        // gets REQUEST_TIMEOUT in `send`.
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(pin::client_config_for(pins.clone()))
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("union-kiosk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(ClientError::Network)?;
         Ok(ServerClient {
-            http: build(Some(Duration::from_secs(60)))?,
-            stream_http: build(None)?,
+            http,
             base,
             bearer: None,
             pins,
@@ -147,6 +148,14 @@ impl ServerClient {
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<reqwest::Response, ClientError> {
+        self.send_open_ended(req.timeout(REQUEST_TIMEOUT)).await
+    }
+
+    /// As `send`, with no overall timeout (the event stream).
+    async fn send_open_ended(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ClientError> {
         let resp = self
             .auth(req)
             .send()
@@ -300,10 +309,10 @@ impl ServerClient {
         &self,
     ) -> Result<impl Stream<Item = Result<Notice, ClientError>> + use<>, ClientError> {
         let req = self
-            .stream_http
+            .http
             .get(self.url("v1/events?commands=1"))
             .header(reqwest::header::ACCEPT, "text/event-stream");
-        let resp = self.send(req).await?;
+        let resp = self.send_open_ended(req).await?;
         let bytes = resp.bytes_stream();
         Ok(futures_util::stream::unfold(
             (bytes, SseParser::default()),

@@ -179,6 +179,15 @@ pub enum SyncEvent {
     Failed { message: String, refused: bool },
 }
 
+/// What the event stream has brought, for observers (the fleet swarm bench): the newest
+/// `changes` seq heard and how many times a stream was opened (more than once: it broke, and
+/// the engine polled until it was back).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Heard {
+    pub seq: u64,
+    pub streams: u64,
+}
+
 /// How often a kiosk reports itself at least (the server counts a kiosk online for two of these).
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(100);
 
@@ -196,6 +205,7 @@ pub struct Engine {
     /// When the engine was made, for the heartbeat's uptime.
     started: std::time::Instant,
     last_heartbeat: Arc<Mutex<Option<std::time::Instant>>>,
+    heard: Arc<watch::Sender<Heard>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -265,6 +275,7 @@ impl Engine {
             screenshots: broadcast::channel(8).0,
             started: std::time::Instant::now(),
             last_heartbeat: Arc::default(),
+            heard: Arc::new(watch::channel(Heard::default()).0),
         })
     }
 
@@ -288,6 +299,11 @@ impl Engine {
     /// Hands screenshot command `id` to the app; false when no app listens (`kiosk sync`).
     pub(crate) fn request_screenshot(&self, id: i64) -> bool {
         self.screenshots.send(id).is_ok()
+    }
+
+    /// What the event stream has brought so far, as it changes.
+    pub fn heard(&self) -> watch::Receiver<Heard> {
+        self.heard.subscribe()
     }
 
     /// The progress of the sync under way (or of the last one), as it changes.
@@ -603,6 +619,7 @@ impl Engine {
     /// then as a safety net. Returns how the stream ended, or Err when it broke.
     async fn listen(&self, shutdown: &mut watch::Receiver<bool>) -> Result<Ended, SyncError> {
         let mut stream = Box::pin(self.client.events().await?);
+        self.heard.send_modify(|h| h.streams += 1);
         loop {
             // At most every 100 s, so the heartbeat that rides on each sync keeps the kiosk
             // "online" in the fleet list (the server allows two 120 s intervals).
@@ -614,6 +631,7 @@ impl Engine {
             tokio::select! {
                 notice = stream.next() => match notice {
                     Some(Ok(Notice::Changes(seq))) => {
+                        self.heard.send_modify(|h| h.seq = h.seq.max(seq));
                         let behind = store::blocking(&self.store, |s| s.cursor()).await?.is_none_or(|c| c.seq < seq);
                         if behind {
                             self.sync_once().await?;

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod display;
 pub mod fault;
 pub mod proxy;
+pub mod swarm;
 
 use kiosk::net::{ServerClient, pinned_tls_config};
 use protocol::enroll::EnrollRequest;

@@ -32,6 +32,7 @@ mod remote_window;
 mod rotation;
 mod scope;
 mod submissions;
+mod swarm;
 mod ui;
 mod watchdog;
 mod workflow;

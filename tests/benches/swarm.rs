@@ -1,0 +1,344 @@
+//! Fleet scale (issue 15): N simulated kiosks (the kiosk's own sync engine and store, enrolled
+//! for real, each with its own TLS connections and event stream) against one server on
+//! loopback, and how long a publish takes to reach every one of them.
+//!
+//! The server runs in this process (the same `Application` the binary runs, over real TLS), and
+//! does nothing else of weight, so this process's CPU time and resident memory are the
+//! server's. The kiosks run in `SWARM_PROCS` worker processes (this binary again), each far
+//! below the file-descriptor limit; their stores live on /dev/shm (each real kiosk writes to its
+//! own disk, not to this machine's one).
+//!
+//! Run: `SWARM_KIOSKS=1000 cargo bench -p tests --bench swarm`. Knobs (environment):
+//! `SWARM_KIOSKS` (1000), `SWARM_PROCS` (one per 2,500 kiosks), `SWARM_CITIES` (20),
+//! `SWARM_BRANCHES` per city (5), `SWARM_RUNS` of each measurement (3), `SWARM_BURST` items
+//! (200), `SWARM_IMPORT` library rows to one city (10,000), `SWARM_TIMEOUT` seconds a
+//! measurement may wait (60).
+
+use protocol::OrgId;
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+use tests::swarm::{self, Fleet, Outcome, now_nanos, quantile};
+use tests::{ADMIN, PASSWORD, TestServer};
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    if let Ok(file) = std::env::var("SWARM_WORKER_FILE") {
+        worker(&file);
+    } else {
+        coordinator();
+    }
+}
+
+// ---------------------------------------------------------------- worker (kiosks)
+
+/// Runs the kiosks listed in `file` (`org<TAB>enrollment string` per line), then answers the
+/// coordinator's commands on stdin: `measure <seq> <t0> <timeout s> <orgs|*>` and `stop`.
+fn worker(file: &str) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let text = std::fs::read_to_string(file).expect("worker file");
+    let list: Vec<(OrgId, String)> = text
+        .lines()
+        .map(|l| {
+            let (org, s) = l.split_once('\t').expect("org<TAB>string");
+            (OrgId(org.parse().expect("org id")), s.to_owned())
+        })
+        .collect();
+    let dir = swarm::store_dir();
+    let out = std::io::stdout();
+    let fleet = runtime.block_on(async {
+        let fleet = Fleet::start(list, dir.path(), 32)
+            .await
+            .expect("kiosks enroll");
+        let ready = fleet.ready(Duration::from_secs(600)).await;
+        assert!(ready, "kiosks synced and listening");
+        fleet
+    });
+    writeln!(out.lock(), "ready {}", fleet.len()).expect("stdout");
+    for line in std::io::stdin().lock().lines() {
+        let line = line.expect("stdin");
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["measure", seq, t0, timeout, orgs] => {
+                let orgs: Option<HashSet<OrgId>> = (*orgs != "*").then(|| {
+                    orgs.split(',')
+                        .map(|o| OrgId(o.parse().expect("org id")))
+                        .collect()
+                });
+                let outcome = runtime.block_on(fleet.measure(
+                    seq.parse().expect("seq"),
+                    t0.parse().expect("t0"),
+                    orgs.as_ref(),
+                    Duration::from_secs(timeout.parse().expect("timeout")),
+                ));
+                let json = serde_json::to_string(&outcome).expect("outcome serialises");
+                writeln!(out.lock(), "outcome {json}").expect("stdout");
+            }
+            ["stop"] => break,
+            other => panic!("unknown command {other:?}"),
+        }
+    }
+    runtime.block_on(fleet.stop());
+}
+
+// ---------------------------------------------------------------- coordinator (server)
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Worker {
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("worker stdout");
+        assert!(!line.is_empty(), "worker ended early");
+        line.trim_end().to_owned()
+    }
+}
+
+/// This process's CPU time (user + system), in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    let after = &stat[stat.rfind(')').expect("the command name ends") + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 Hz).
+    let ticks: f64 =
+        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
+    ticks / 100.0
+}
+
+/// A field of /proc/self/status in kB (VmRSS, VmHWM).
+fn status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .expect("/proc/self/status")
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("status field")
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .expect("loadavg")
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn summary(label: &str, o: &mut Outcome, cpu: f64, extra: &str) {
+    o.heard_ms.sort_by(f64::total_cmp);
+    o.stored_ms.sort_by(f64::total_cmp);
+    let herd = o.stored_ms.last().copied().unwrap_or(f64::NAN) / 1000.0;
+    println!(
+        "{label}: kiosks {} | heard {}/{} p50 {:.0} p99 {:.0} max {:.0} ms | stored {}/{} p50 {:.0} p99 {:.0} max {:.0} ms | \
+         failures {} polled {} | pages {} ({:.0}/s over the herd) | server CPU {:.2} s ({:.0} % of one core over {:.2} s){extra} | load {}",
+        o.kiosks,
+        o.heard_ms.len(),
+        o.kiosks,
+        quantile(&o.heard_ms, 0.5),
+        quantile(&o.heard_ms, 0.99),
+        quantile(&o.heard_ms, 1.0),
+        o.stored_ms.len(),
+        o.kiosks,
+        quantile(&o.stored_ms, 0.5),
+        quantile(&o.stored_ms, 0.99),
+        quantile(&o.stored_ms, 1.0),
+        o.failures,
+        o.polled,
+        o.pages,
+        o.pages as f64 / herd,
+        cpu,
+        100.0 * cpu / herd,
+        herd,
+        load(),
+    );
+}
+
+fn measure(
+    workers: &mut [Worker],
+    seq: u64,
+    t0: u128,
+    timeout: u64,
+    orgs: Option<&[OrgId]>,
+) -> Outcome {
+    let orgs = orgs.map_or("*".to_owned(), |o| {
+        o.iter()
+            .map(|o| o.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    for w in workers.iter_mut() {
+        writeln!(w.stdin, "measure {seq} {t0} {timeout} {orgs}").expect("worker stdin");
+    }
+    let mut all = Outcome::default();
+    for w in workers.iter_mut() {
+        let line = w.line();
+        let json = line.strip_prefix("outcome ").expect("an outcome");
+        all.merge(serde_json::from_str(json).expect("outcome parses"));
+    }
+    all
+}
+
+fn coordinator() {
+    let kiosks = env("SWARM_KIOSKS", 1000) as usize;
+    let procs = env("SWARM_PROCS", kiosks.div_ceil(2500) as u64).max(1) as usize;
+    let cities = env("SWARM_CITIES", 20) as usize;
+    let branches = env("SWARM_BRANCHES", 5) as usize;
+    let runs = env("SWARM_RUNS", 3);
+    let burst = env("SWARM_BURST", 200);
+    let import_rows = env("SWARM_IMPORT", 10_000);
+    let timeout = env("SWARM_TIMEOUT", 60);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(TestServer::start());
+    let province = runtime.block_on(server.init());
+    let admin = runtime.block_on(server.login(ADMIN, PASSWORD));
+    let orgs = runtime.block_on(swarm::org_tree(&admin, province, cities, branches));
+    let t = Instant::now();
+    let strings = runtime.block_on(swarm::enrollments(&admin, &orgs.branches(), kiosks, 16));
+    println!(
+        "{kiosks} kiosks over {cities} cities × {branches} branches, {procs} worker processes; \
+         {kiosks} enrollment tokens in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let files = tempfile::tempdir().expect("dir");
+    let rss_before = status_kb("VmRSS");
+    let t = Instant::now();
+    let mut workers: Vec<Worker> = (0..procs)
+        .map(|p| {
+            let path = files.path().join(format!("worker{p}.tsv"));
+            let lines: String = strings
+                .iter()
+                .skip(p)
+                .step_by(procs)
+                .map(|(org, s)| format!("{}\t{s}\n", org.0))
+                .collect();
+            std::fs::write(&path, lines).expect("worker file");
+            let mut child = Command::new(std::env::current_exe().expect("own path"))
+                .env("SWARM_WORKER_FILE", &path)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("worker starts");
+            Worker {
+                stdin: child.stdin.take().expect("stdin"),
+                stdout: BufReader::new(child.stdout.take().expect("stdout")),
+                child,
+            }
+        })
+        .collect();
+    for w in &mut workers {
+        let line = w.line();
+        assert!(line.starts_with("ready"), "worker: {line}");
+    }
+    println!(
+        "all {kiosks} kiosks enrolled, synced and listening in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    std::thread::sleep(Duration::from_secs(5));
+    let rss_idle = status_kb("VmRSS");
+    println!(
+        "server RSS: {} MiB before the kiosks, {} MiB with {kiosks} idle streams: {:.1} KiB per kiosk | load {}",
+        rss_before / 1024,
+        rss_idle / 1024,
+        (rss_idle.saturating_sub(rss_before)) as f64 / kiosks as f64,
+        load()
+    );
+
+    for run in 1..=runs {
+        let cpu = cpu_seconds();
+        let t0 = now_nanos();
+        runtime
+            .block_on(admin.publish(province, tests::news(&format!("集群测试 {run}"))))
+            .expect("published");
+        let seq = server.state.hub.announced();
+        let mut o = measure(&mut workers, seq, t0, timeout, None);
+        summary(
+            &format!("one publish, run {run}"),
+            &mut o,
+            cpu_seconds() - cpu,
+            "",
+        );
+        std::thread::sleep(Duration::from_secs(3));
+    }
+
+    for run in 1..=runs {
+        let cpu = cpu_seconds();
+        let t0 = now_nanos();
+        let t = Instant::now();
+        for i in 0..burst {
+            runtime
+                .block_on(admin.publish(province, tests::news(&format!("成批 {run}-{i}"))))
+                .expect("published");
+        }
+        let published = t.elapsed().as_secs_f64();
+        let seq = server.state.hub.announced();
+        let mut o = measure(&mut workers, seq, t0, timeout, None);
+        summary(
+            &format!("burst of {burst}, run {run}"),
+            &mut o,
+            cpu_seconds() - cpu,
+            &format!(" | publishing took {published:.2} s"),
+        );
+        std::thread::sleep(Duration::from_secs(3));
+    }
+
+    let (city, city_branches) = orgs.cities[0].clone();
+    for run in 1..=runs {
+        let csv = files.path().join(format!("import{run}.csv"));
+        sync_server::demo::catalog_gen::write_csv(
+            std::fs::File::create(&csv).expect("csv"),
+            import_rows,
+            run,
+            &HashSet::new(),
+        )
+        .expect("csv written");
+        let cpu = cpu_seconds();
+        let t0 = now_nanos();
+        let t = Instant::now();
+        let report = runtime
+            .block_on(sync_server::import::catalog::import(
+                &server.state,
+                sync_server::orgs::Actor::Operator,
+                &csv,
+                sync_server::import::catalog::Options {
+                    org: city,
+                    encoding: None,
+                    skip_invalid: false,
+                    replace: false,
+                    covers: None,
+                },
+                &sync_server::import::catalog::Quiet,
+            ))
+            .expect("import");
+        assert!(report.imported, "the generated catalogue imports");
+        let imported = t.elapsed().as_secs_f64();
+        let seq = server.state.hub.announced();
+        let mut o = measure(&mut workers, seq, t0, timeout, Some(&city_branches));
+        summary(
+            &format!("import of {import_rows} rows to a city, run {run}"),
+            &mut o,
+            cpu_seconds() - cpu,
+            &format!(" | the import took {imported:.2} s (latency counts from its start)"),
+        );
+        std::thread::sleep(Duration::from_secs(3));
+    }
+
+    for w in &mut workers {
+        writeln!(w.stdin, "stop").expect("worker stdin");
+    }
+    for mut w in workers {
+        let _ = w.child.wait();
+    }
+    println!("server peak RSS {} MiB", status_kb("VmHWM") / 1024);
+    runtime.block_on(server.stop()).expect("server stops");
+}
