@@ -135,6 +135,9 @@ impl Application {
 
 /// Serves the metrics router on its own plain-HTTP listener until the server stops.
 async fn serve_metrics(listener: std::net::TcpListener, state: AppState) {
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, "serving /metrics, /healthz and /readyz over plain HTTP");
+    }
     let mut shutdown = state.shutdown.clone();
     let router = crate::metrics::router(state);
     let served = async {

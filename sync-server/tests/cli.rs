@@ -188,6 +188,65 @@ fn serve_prints_its_fingerprint_and_stops_on_sigterm() {
     assert!(exit.success(), "clean shutdown exits 0, got {exit}");
 }
 
+/// `metrics_listen` from the environment: the binary logs where it serves the metrics, and
+/// `/metrics` and `/readyz` answer there over plain HTTP.
+#[test]
+fn serve_answers_metrics_on_its_own_address() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sync-server"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SYNC_SERVER_METRICS_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (found, address) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("serving /metrics")
+                && let Some(at) = line.split("address=").nth(1)
+            {
+                let _ = found.send(at.split_whitespace().next().unwrap_or("").to_owned());
+            }
+        }
+    });
+    let address = match address.recv_timeout(Duration::from_secs(60)) {
+        Ok(a) => a,
+        outcome => {
+            let _ = child.kill();
+            panic!("serve did not log its metrics address within 60 s ({outcome:?})");
+        }
+    };
+    let get = |path: &str| {
+        use std::io::Read;
+        let mut tcp = std::net::TcpStream::connect(&address).expect("metrics listener");
+        write!(
+            tcp,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .expect("request");
+        let mut answer = String::new();
+        tcp.read_to_string(&mut answer).expect("answer");
+        answer
+    };
+    let metrics = get("/metrics");
+    let ready = get("/readyz");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    assert!(
+        metrics.contains("union_sync_kiosks{health=\"online\"} 0"),
+        "{metrics}"
+    );
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    assert!(ready.contains("\"ready\""), "{ready}");
+}
+
 #[test]
 fn retention_has_a_dry_run() {
     let dir = tempfile::tempdir().expect("temp dir");
