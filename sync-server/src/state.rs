@@ -33,6 +33,8 @@ pub struct AppState {
     pub checks: Arc<crate::workflow::status_check::CheckLimiter>,
     /// Sign-in attempts per username and address, and turns at checking a password.
     pub logins: Arc<crate::staff::guard::LoginGuard>,
+    /// Heartbeats waiting to be stored together.
+    pub heartbeats: Arc<crate::workflow::fleet::HeartbeatQueue>,
     /// This server's operator metrics (`/metrics` on the metrics listener).
     pub metrics: Arc<crate::metrics::Metrics>,
 }
@@ -69,6 +71,7 @@ impl AppState {
             submission_key,
             checks: Arc::default(),
             logins,
+            heartbeats: Arc::default(),
             metrics,
         };
         Ok((state, identity, shutdown))
