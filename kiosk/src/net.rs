@@ -93,7 +93,16 @@ pub struct ServerClient {
     base: Url,
     bearer: Option<String>,
     pins: PinSet,
+    /// An event stream silent this many milliseconds (no event, no keepalive comment) is taken
+    /// for dead. (A `u32`, not a `Duration`: the client is in every `Core`, kept small.)
+    stream_silence_ms: u32,
 }
+
+/// How long an event stream may send nothing before the kiosk takes it for dead: a connection
+/// cut without a word (a NAT that forgot it, a cable pulled between switches) otherwise looks
+/// open for as long as TCP takes to notice. The server sends a keepalive comment every
+/// `feed.keepalive_seconds` (15 by default), which must stay well below this.
+pub const STREAM_SILENCE: Duration = Duration::from_secs(75);
 
 impl ServerClient {
     pub fn new(base: Url, pin: Fingerprint) -> Result<ServerClient, ClientError> {
@@ -116,6 +125,7 @@ impl ServerClient {
             base,
             bearer: None,
             pins,
+            stream_silence_ms: STREAM_SILENCE.as_millis() as u32,
         })
     }
 
@@ -127,6 +137,12 @@ impl ServerClient {
     /// The same client, authenticating as an enrolled kiosk.
     pub fn with_credentials(mut self, kiosk: &KioskId, secret: &str) -> ServerClient {
         self.bearer = Some(kiosk_bearer(kiosk, secret));
+        self
+    }
+
+    /// The same client, taking an event stream silent for `limit` for dead (tests).
+    pub fn with_stream_silence(mut self, limit: Duration) -> ServerClient {
+        self.stream_silence_ms = u32::try_from(limit.as_millis()).unwrap_or(u32::MAX);
         self
     }
 
@@ -314,19 +330,27 @@ impl ServerClient {
             .header(reqwest::header::ACCEPT, "text/event-stream");
         let resp = self.send_open_ended(req).await?;
         let bytes = resp.bytes_stream();
+        let silence = Duration::from_millis(u64::from(self.stream_silence_ms));
         Ok(futures_util::stream::unfold(
             (bytes, SseParser::default()),
-            |(mut bytes, mut parser)| async move {
+            move |(mut bytes, mut parser)| async move {
                 loop {
                     if let Some(n) = parser.next_notice() {
                         return Some((n, (bytes, parser)));
                     }
-                    match bytes.next().await {
-                        Some(Ok(chunk)) => parser.push(&chunk),
-                        Some(Err(e)) => {
+                    match tokio::time::timeout(silence, bytes.next()).await {
+                        Ok(Some(Ok(chunk))) => parser.push(&chunk),
+                        Ok(Some(Err(e))) => {
                             return Some((Err(ClientError::from_reqwest(e)), (bytes, parser)));
                         }
-                        None => return None,
+                        Ok(None) => return None,
+                        Err(_) => {
+                            let silent = ClientError::Decode(format!(
+                                "the event stream sent nothing for {} s",
+                                silence.as_secs_f32()
+                            ));
+                            return Some((Err(silent), (bytes, parser)));
+                        }
                     }
                 }
             },

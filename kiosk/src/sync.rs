@@ -581,15 +581,18 @@ impl Engine {
             let wait = match self.sync_once().await {
                 Ok(_) => {
                     let opened = std::time::Instant::now();
-                    match self.listen(&mut shutdown).await {
+                    let ended = self.listen(&mut shutdown).await;
+                    let steady = opened.elapsed() >= STEADY_STREAM;
+                    if steady {
+                        // However it ended, the stream worked: start the backoff again.
+                        failures = 0;
+                    }
+                    match ended {
                         Ok(Ended::Reset) => {
                             failures = 0;
                             Duration::ZERO
                         }
-                        Ok(Ended::Closed) if opened.elapsed() >= STEADY_STREAM => {
-                            failures = 0;
-                            backoff(1, base, base)
-                        }
+                        Ok(Ended::Closed) if steady => backoff(1, base, base),
                         Ok(Ended::Closed) => {
                             failures += 1;
                             backoff(failures, base, self.config.poll_interval)

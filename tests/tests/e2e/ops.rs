@@ -315,6 +315,11 @@ impl Capture {
 fn a_request_s_log_lines_all_carry_its_id() {
     let capture = Capture::default();
     let writer = capture.clone();
+    // tracing-core caches each call site's interest. With a single registered dispatcher it
+    // asks only the registering thread's default, so a call site first reached by another
+    // test's thread (which logs nowhere) would be cached as never logging, for this
+    // dispatcher too. A second registered dispatcher makes it ask every registered one.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let dispatch = tracing::Dispatch::new(
         tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::new(
@@ -635,4 +640,41 @@ async fn a_kiosk_rides_out_a_server_restart_without_hammering() {
     eventually("the kiosk listening again", || metrics.open_streams() == 1).await;
     stop.send_replace(true);
     running.await.expect("the engine stops");
+}
+
+/// A stream that goes silent (no event, no keepalive) is taken for dead, so a connection cut
+/// without a word does not leave the kiosk deaf; keepalives keep a quiet stream alive.
+#[tokio::test]
+async fn a_silent_event_stream_is_taken_for_dead_and_keepalives_keep_one_alive() {
+    use futures_util::StreamExt;
+    let quiet = TestServer::start_with(|c| c.feed.keepalive_seconds = 60).await;
+    let tree = quiet.org_tree().await;
+    let kiosk = quiet
+        .kiosk_at(&tree.admin, tree.branch_a)
+        .await
+        .with_stream_silence(Duration::from_secs(1));
+    let mut stream = Box::pin(kiosk.events().await.expect("stream opens"));
+    tests::next_notice(&mut stream).await;
+    let next = tokio::time::timeout(Duration::from_secs(20), stream.next())
+        .await
+        .expect("the kiosk gives up on the silent stream");
+    let err = next
+        .expect("an error, not an end")
+        .expect_err("silence is an error");
+    assert!(err.to_string().contains("sent nothing"), "{err}");
+
+    let chatty = TestServer::start_with(|c| c.feed.keepalive_seconds = 1).await;
+    let tree = chatty.org_tree().await;
+    let kiosk = chatty
+        .kiosk_at(&tree.admin, tree.branch_a)
+        .await
+        .with_stream_silence(Duration::from_secs(4));
+    let mut stream = Box::pin(kiosk.events().await.expect("stream opens"));
+    tests::next_notice(&mut stream).await;
+    assert!(
+        tokio::time::timeout(Duration::from_secs(6), stream.next())
+            .await
+            .is_err(),
+        "a stream with keepalives every second stays open past the 4 s silence limit"
+    );
 }
