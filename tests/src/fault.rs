@@ -96,6 +96,11 @@ pub struct Report {
     /// Submissions on the server at the end.
     pub on_server: usize,
     pub staff_actions: usize,
+    /// Kiosks revoked and replaced by a new one at the same org.
+    pub revoked: usize,
+    /// Receipts shown by a kiosk that was revoked before it could deliver them: they stay in
+    /// the old kiosk's outbox (its credentials are no longer accepted), by design.
+    pub stranded: Vec<String>,
     pub lost: Vec<String>,
     pub duplicated: Vec<String>,
     pub unknown: Vec<String>,
@@ -121,8 +126,14 @@ impl std::fmt::Display for Report {
         writeln!(f, "faults: {}", faults.join(", "))?;
         writeln!(
             f,
-            "submissions: {} asked, {} confirmed with a receipt, {} refused to save, {} on the server; {} staff actions",
-            self.requested, self.confirmed, self.not_saved, self.on_server, self.staff_actions
+            "submissions: {} asked, {} confirmed with a receipt, {} refused to save, {} on the server; {} staff actions, {} kiosks revoked and replaced ({} receipts stranded in a revoked kiosk)",
+            self.requested,
+            self.confirmed,
+            self.not_saved,
+            self.on_server,
+            self.staff_actions,
+            self.revoked,
+            self.stranded.len()
         )?;
         writeln!(
             f,
@@ -601,8 +612,30 @@ struct World {
     form: ContentId,
     /// Every submission asked for: tag → answers.
     asked: HashMap<String, FormAnswers>,
-    /// News published by the harness: id → still published.
+    /// News published by the harness.
     news: Vec<ContentId>,
+    /// Submission ids left in the outbox of a kiosk when it was revoked.
+    stranded: std::collections::HashSet<String>,
+    kiosk_bin: PathBuf,
+}
+
+/// Enrolls a new headless kiosk in `data` at `org`, as branch IT would with `kiosk enroll`.
+async fn enroll(staff: &StaffApi, bin: &Path, data: &Path, org: OrgId) {
+    let token: EnrollmentTokenCreated = staff
+        .must(
+            reqwest::Method::POST,
+            "v1/staff/enrollment-tokens",
+            Some(&serde_json::json!({ "org_id": org })),
+        )
+        .await;
+    let enrolled = Command::new(bin)
+        .arg(data)
+        .arg("enroll")
+        .arg(&token.enrollment_string)
+        .stdout(Stdio::null())
+        .status()
+        .expect("fault-kiosk enroll runs");
+    assert!(enrolled.success(), "a kiosk enrolls at {org:?}: {enrolled}");
 }
 
 fn free_port() -> u16 {
@@ -721,22 +754,8 @@ impl World {
         for (i, branch) in branches.iter().enumerate() {
             let dir = root.path().join(format!("kiosk{i}"));
             disks.push(Tmpfs::mount(&dir, 24));
-            let token: EnrollmentTokenCreated = staff
-                .must(
-                    reqwest::Method::POST,
-                    "v1/staff/enrollment-tokens",
-                    Some(&serde_json::json!({ "org_id": branch })),
-                )
-                .await;
             let data = dir.join("data");
-            let enrolled = Command::new(&kiosk_bin)
-                .arg(&data)
-                .arg("enroll")
-                .arg(&token.enrollment_string)
-                .stdout(Stdio::null())
-                .status()
-                .expect("fault-kiosk enroll runs");
-            assert!(enrolled.success(), "kiosk {i} enrolls: {enrolled}");
+            enroll(&staff, &kiosk_bin, &data, *branch).await;
             let mut kiosk = Kiosk {
                 name: format!("kiosk{i}"),
                 bin: kiosk_bin.clone(),
@@ -760,6 +779,8 @@ impl World {
             form: form.item.id,
             asked: HashMap::new(),
             news: Vec::new(),
+            stranded: Default::default(),
+            kiosk_bin,
         }
     }
 
@@ -875,6 +896,38 @@ impl World {
         }
     }
 
+    /// Staff revoke kiosk `k` (a stolen or retired screen) and branch IT put a new one at the
+    /// same org. What the old one had not delivered stays in its outbox: the server no longer
+    /// accepts its credentials.
+    async fn revoke_and_replace(&mut self, k: usize, cycle: u32, report: &mut Report) {
+        let id = self.kiosk_id(k);
+        let revoked: Option<serde_json::Value> = self
+            .staff
+            .send(
+                reqwest::Method::POST,
+                &format!("v1/staff/kiosks/{id}/revoke"),
+                None,
+            )
+            .await;
+        if revoked.is_none() {
+            return;
+        }
+        report.revoked += 1;
+        let kiosk = &mut self.kiosks[k];
+        kiosk.kill();
+        let pending = kiosk::store::Store::open(&kiosk.dir)
+            .and_then(|s| s.all_pending())
+            .expect("the revoked kiosk's outbox reads");
+        self.stranded
+            .extend(pending.into_iter().map(|p| p.upload.id));
+        std::fs::remove_dir_all(&kiosk.dir).expect("the old kiosk's data goes");
+        let disk = kiosk.ballast.parent().expect("the disk").to_path_buf();
+        kiosk.dir = disk.join(format!("data-{cycle}"));
+        let (org, dir) = (kiosk.org, kiosk.dir.clone());
+        enroll(&self.staff, &self.kiosk_bin, &dir, org).await;
+        self.kiosks[k].start();
+    }
+
     fn kiosk_id(&self, k: usize) -> String {
         let store = kiosk::store::Store::open(&self.kiosks[k].dir).expect("the kiosk's store");
         store
@@ -928,6 +981,10 @@ impl World {
                 tokio::time::sleep(before_fault).await;
                 self.kiosks[victim].kill();
                 self.kiosks[victim].start();
+            }
+            "staff_only" if rng.random_bool(0.5) => {
+                self.revoke_and_replace(victim, cycle, report).await;
+                tokio::time::sleep(before_fault).await;
             }
             _ => {
                 self.staff_action(cycle, rng).await;
@@ -1149,6 +1206,9 @@ impl World {
         }
         for (tag, (id, receipt)) in &confirmed {
             match by_tag.get(tag).map(Vec::as_slice) {
+                None | Some([]) if self.stranded.contains(id) => report.stranded.push(format!(
+                    "{tag}: receipt {receipt}, in a revoked kiosk's outbox"
+                )),
                 None | Some([]) => report
                     .lost
                     .push(format!("{tag}: receipt {receipt} shown, not on the server")),

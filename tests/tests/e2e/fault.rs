@@ -24,4 +24,8 @@ async fn faults_lose_nothing_double_nothing_and_every_cache_converges() {
         report.confirmed > 20,
         "enough receipts to mean something\n{report}"
     );
+    assert!(
+        report.revoked > 0,
+        "seed 16 revokes and replaces a kiosk\n{report}"
+    );
 }
