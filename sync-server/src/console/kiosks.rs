@@ -1,7 +1,7 @@
 //! The fleet: each kiosk's health, enrollment codes (string and QR), revoking.
 
 use axum::extract::{Path, Query, State};
-use maud::{PreEscaped, html};
+use maud::{Markup, PreEscaped, html};
 use protocol::staff::NewEnrollmentToken;
 use protocol::workflow::Health;
 use protocol::{KioskId, OrgId};
@@ -11,7 +11,7 @@ use super::page::{
     Notice, Page, app_error, back, flash, layout, ok, org_options, org_select, when,
 };
 use super::session::{CsrfForm, NoFields, Session};
-use super::tr;
+use super::{Lang, tr};
 use crate::kiosks;
 use crate::state::AppState;
 
@@ -39,7 +39,7 @@ pub async fn fleet(State(state): State<AppState>, s: Session, Query(q): Query<No
             table {
                 thead { tr {
                     th { (tr(l, "终端", "Kiosk")) } th { (tr(l, "状态", "Health")) } th { (tr(l, "最后联系", "Last seen")) }
-                    th { (tr(l, "版本", "Version")) } th { (tr(l, "上次同步", "Last sync")) } th { (tr(l, "待发送", "Outbox")) } th {}
+                    th { (tr(l, "版本", "Version")) } th { (tr(l, "上次同步", "Last sync")) } th { (tr(l, "待发送", "Outbox")) } th { (tr(l, "可用磁盘", "Free disk")) } th {}
                 } }
                 tbody { @for k in &fleet { tr {
                     td { a href=(format!("/console/kiosks/{}", super::page::urlencode(&k.id.0))) { (if k.name.is_empty() { k.id.0.clone() } else { k.name.clone() }) } }
@@ -54,16 +54,63 @@ pub async fn fleet(State(state): State<AppState>, s: Session, Query(q): Query<No
                     td { (k.version) }
                     td { (k.heartbeat.as_ref().and_then(|h| h.last_sync_at).map(when).unwrap_or_default()) }
                     td { (k.heartbeat.as_ref().map(|h| h.outbox_depth.to_string()).unwrap_or_default()) }
+                    td { (free_disk(l, k.heartbeat.as_ref().and_then(|h| h.free_disk_bytes))) }
                     td { @if k.revoked_at.is_none() {
                         form method="post" action=(format!("/console/kiosks/{}/revoke", k.id)) {
                             input type="hidden" name="_csrf" value=(s.csrf);
-                            button.small.danger type="submit" data-confirm=(tr(l, "停用后这台终端将无法同步，确定吗？", "The kiosk will stop syncing. Revoke it?")) { (tr(l, "停用", "Revoke")) }
+                            button.small.danger type="submit" data-confirm=(revoke_question(l, k.heartbeat.as_ref().map_or(0, |h| h.outbox_depth))) { (tr(l, "停用", "Revoke")) }
                         }
                     } }
                 } } }
             }
         },
     ))
+}
+
+/// Below this a kiosk's disk is shown as nearly full: its media cache and its outbox need room.
+const LOW_DISK_BYTES: u64 = 200 * 1024 * 1024;
+/// Below this it is shown as full: new submissions and images may not be saved.
+const FULL_DISK_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A kiosk's free disk from its last heartbeat, flagged when it runs low.
+fn free_disk(l: Lang, bytes: Option<u64>) -> Markup {
+    let Some(bytes) = bytes else {
+        return html! {};
+    };
+    let amount = if bytes >= 1024 * 1024 * 1024 {
+        format!("{:.1} GB", bytes as f64 / (1024.0 * 1024.0 * 1024.0))
+    } else {
+        format!("{} MB", bytes / (1024 * 1024))
+    };
+    html! {
+        (amount)
+        @if bytes < FULL_DISK_BYTES {
+            " " span.pill.bad { (tr(l, "磁盘已满", "Disk full")) }
+        } @else if bytes < LOW_DISK_BYTES {
+            " " span.pill.warn { (tr(l, "磁盘将满", "Disk low")) }
+        }
+    }
+}
+
+/// The question before revoking: a kiosk's undelivered submissions can never be sent once its
+/// credentials are refused, so staff are told how many its last heartbeat reported.
+fn revoke_question(l: Lang, outbox: u64) -> String {
+    if outbox == 0 {
+        return tr(
+            l,
+            "停用后这台终端将无法同步，确定吗？",
+            "The kiosk will stop syncing. Revoke it?",
+        )
+        .to_owned();
+    }
+    match l {
+        Lang::Zh => format!(
+            "这台终端还有 {outbox} 份职工提交尚未送达；停用后它们将无法再发送，只能在终端上查看。确定停用吗？"
+        ),
+        Lang::En => format!(
+            "This kiosk still holds {outbox} employee submissions not yet delivered; once revoked they can never be sent and stay on the kiosk only. Revoke it?"
+        ),
+    }
 }
 
 #[derive(Deserialize)]

@@ -213,3 +213,44 @@ async fn a_city_sees_and_changes_only_its_own_subtree() {
     );
     assert!(token.body.contains("<svg"), "and its QR code");
 }
+
+/// The fleet page flags a kiosk whose disk runs low or is full (from its heartbeat), and asks
+/// before revoking a kiosk that still holds undelivered submissions, saying how many.
+#[tokio::test]
+async fn the_fleet_shows_full_disks_and_warns_before_stranding_submissions() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let beat = |free: u64, outbox: u64| protocol::workflow::Heartbeat {
+        version: "test".into(),
+        cursor: None,
+        outbox_depth: outbox,
+        free_disk_bytes: Some(free),
+        uptime_seconds: 1,
+        last_sync_at: None,
+    };
+    let full = server.kiosk_at(&tree.admin, tree.branch_a).await;
+    full.heartbeat(&beat(3 * 1024 * 1024, 4))
+        .await
+        .expect("heartbeat");
+    let roomy = server.kiosk_at(&tree.admin, tree.branch_b).await;
+    roomy
+        .heartbeat(&beat(8 * 1024 * 1024 * 1024, 0))
+        .await
+        .expect("heartbeat");
+
+    let mut c = Console::new(&server);
+    c.login(ADMIN, PASSWORD).await;
+    let page = c.get("/console/kiosks").await.body;
+    assert!(page.contains("3 MB") && page.contains("磁盘已满"), "{page}");
+    assert!(page.contains("8.0 GB"), "{page}");
+    assert!(!page.contains("磁盘将满"), "only the full one is flagged");
+    assert!(
+        page.contains("这台终端还有 4 份职工提交尚未送达"),
+        "the revoke question counts what would be stranded"
+    );
+    assert_eq!(
+        page.matches("停用后这台终端将无法同步，确定吗？").count(),
+        1,
+        "the kiosk with an empty outbox gets the plain question"
+    );
+}
