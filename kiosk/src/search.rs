@@ -53,7 +53,9 @@ mod rank;
 mod tests;
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry as Slot;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use protocol::ContentId;
 use protocol::content::LibraryKind;
@@ -106,7 +108,6 @@ const COMPACT_AFTER: usize = 4096;
 const MAX_SLOTS: usize = 1 << (32 - TIER_BITS);
 
 /// The search index; see the module documentation for how it works.
-#[derive(Default)]
 pub struct SearchIndex {
     glyphs: Glyphs,
     postings: Postings,
@@ -121,14 +122,39 @@ pub struct SearchIndex {
     live: Vec<bool>,
     /// Per slot, the ISBN-13 as a number (0 for none); short enough to scan whole for prefixes.
     isbns: Vec<u64>,
-    by_id: HashMap<ContentId, u32>,
+    /// Live slots by a 64-bit hash of their item's id, checked against `ids`: no second copy
+    /// of every id (a 36-letter UUID, 72 bytes with its allocation, 60,000 of them).
+    by_hash: HashMap<u64, u32>,
+    /// The live slots whose id's hash another live id had first (practically never).
+    collided: HashMap<ContentId, u32>,
     retired: usize,
+    /// What `by_hash` is keyed by: [`id_hash`] (a test makes every id collide).
+    hash: fn(&ContentId) -> u64,
+}
+
+impl Default for SearchIndex {
+    fn default() -> SearchIndex {
+        SearchIndex {
+            glyphs: Glyphs::default(),
+            postings: Postings::default(),
+            units: Vec::new(),
+            starts: Vec::new(),
+            ids: Vec::new(),
+            title_lens: Vec::new(),
+            live: Vec::new(),
+            isbns: Vec::new(),
+            by_hash: HashMap::new(),
+            collided: HashMap::new(),
+            retired: 0,
+            hash: id_hash,
+        }
+    }
 }
 
 impl fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SearchIndex")
-            .field("items", &self.by_id.len())
+            .field("items", &self.len())
             .field("retired_slots", &self.retired)
             .field("characters", &self.glyphs.glyphs.len())
             .field("readings", &self.glyphs.syllables.len())
@@ -142,34 +168,68 @@ impl SearchIndex {
     }
 
     pub fn len(&self) -> usize {
-        self.by_id.len()
+        self.by_hash.len() + self.collided.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.len() == 0
+    }
+
+    /// The live slot of `id`.
+    fn slot_of(&self, id: &ContentId) -> Option<u32> {
+        self.by_hash
+            .get(&(self.hash)(id))
+            .copied()
+            .filter(|&slot| self.ids[slot as usize] == *id)
+            .or_else(|| self.collided.get(id).copied())
+    }
+
+    /// Finds the item of `slot` by its id from now on.
+    fn map(&mut self, slot: u32) {
+        let id = &self.ids[slot as usize];
+        match self.by_hash.entry((self.hash)(id)) {
+            Slot::Vacant(place) => {
+                place.insert(slot);
+            }
+            Slot::Occupied(_) => {
+                self.collided.insert(id.clone(), slot);
+            }
+        }
+    }
+
+    /// Forgets where the item of `slot` (whose id is still in `ids`) is.
+    fn unmap(&mut self, slot: u32) {
+        let id = &self.ids[slot as usize];
+        let hash = (self.hash)(id);
+        if self.by_hash.get(&hash) == Some(&slot) {
+            self.by_hash.remove(&hash);
+        } else {
+            self.collided.remove(id);
+        }
     }
 
     /// Adds the entry, or replaces the one with the same id.
     pub fn upsert(&mut self, entry: Entry) {
         let units = self.fold_fields(&entry.title, &entry.author);
         let isbn = entry.isbn.as_deref().and_then(isbn13).unwrap_or(0);
-        if let Some(&slot) = self.by_id.get(&entry.id) {
-            let slot = slot as usize;
+        if let Some(slot) = self.slot_of(&entry.id) {
             // An item re-sent with the same searchable text keeps its slot, which saves index
             // growth and compactions.
-            if self.slot_units(slot) == units.as_slice() && self.isbns[slot] == isbn {
+            if self.slot_units(slot as usize) == units.as_slice()
+                && self.isbns[slot as usize] == isbn
+            {
                 return;
             }
             self.retire(slot);
         }
-        let slot = self.push_slot(entry.id.clone(), &units, isbn);
-        self.by_id.insert(entry.id, slot);
+        let slot = self.push_slot(entry.id, &units, isbn);
+        self.map(slot);
         self.compact_if_needed();
     }
 
     pub fn remove(&mut self, id: &ContentId) {
-        if let Some(slot) = self.by_id.remove(id) {
-            self.retire(slot as usize);
+        if let Some(slot) = self.slot_of(id) {
+            self.retire(slot);
             self.compact_if_needed();
         }
     }
@@ -254,14 +314,16 @@ impl SearchIndex {
         slot
     }
 
-    fn retire(&mut self, slot: usize) {
+    fn retire(&mut self, slot: u32) {
+        self.unmap(slot);
+        let slot = slot as usize;
         self.live[slot] = false;
         self.ids[slot] = ContentId(String::new());
         self.retired += 1;
     }
 
     fn compact_if_needed(&mut self) {
-        if self.retired >= COMPACT_AFTER && self.retired > self.by_id.len() {
+        if self.retired >= COMPACT_AFTER && self.retired > self.len() {
             self.compact();
         }
     }
@@ -270,7 +332,7 @@ impl SearchIndex {
     fn compact(&mut self) {
         let old = std::mem::take(self);
         self.glyphs = old.glyphs;
-        self.by_id = old.by_id;
+        self.hash = old.hash;
         for (slot, id) in old.ids.into_iter().enumerate() {
             if !old.live[slot] {
                 continue;
@@ -280,13 +342,18 @@ impl SearchIndex {
                 .get(slot + 1)
                 .map_or(old.units.len(), |&end| end as usize);
             let units = &old.units[old.starts[slot] as usize..end];
-            *self
-                .by_id
-                .get_mut(&id)
-                .expect("every live slot is in by_id") = self.ids.len() as u32;
-            self.push_slot(id, units, old.isbns[slot]);
+            let slot = self.push_slot(id, units, old.isbns[slot]);
+            self.map(slot);
         }
     }
+}
+
+/// The hash `SearchIndex::by_hash` files an id under (SipHash with fixed keys: the same in every
+/// run, and collisions are handled, so nothing depends on it being unpredictable).
+fn id_hash(id: &ContentId) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    id.0.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// A slot's fields: its units split at `FIELD_END`, without the empty piece after the last.

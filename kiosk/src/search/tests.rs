@@ -392,3 +392,49 @@ fn changes_in_place_find_what_a_rebuild_finds() {
     assert_eq!(in_place.search("sanguo", 0, 20).total, 0);
     assert_eq!(ids(&in_place.search("gonghuifa", 0, 20)), ["b13"]);
 }
+
+#[test]
+fn ids_whose_hashes_collide_are_found_replaced_and_removed_like_any() {
+    // Every id under one hash: all but the first go to `collided`.
+    let mut index = SearchIndex {
+        hash: |_| 7,
+        ..SearchIndex::default()
+    };
+    for &(id, title, author, isbn) in CATALOGUE {
+        index.upsert(entry(id, title, author, isbn));
+    }
+    let plain = catalogue();
+    for query in ["红", "hong", "sanguo", "工会", "978", "z"] {
+        assert_eq!(
+            index.search(query, 0, 20),
+            plain.search(query, 0, 20),
+            "{query}"
+        );
+    }
+    let first = CATALOGUE[0].0;
+    index.upsert(entry(first, "家", "巴金", None));
+    index.upsert(entry("b05", "春", "巴金", None));
+    assert_eq!(index.len(), CATALOGUE.len());
+    assert_eq!(ids(&index.search("bajin", 0, 10)).len(), 2);
+    index.remove(&ContentId(first.to_owned()));
+    assert_eq!(ids(&index.search("bajin", 0, 10)), ["b05"]);
+    // The hash's first holder gone, the others are still found, and a new one takes its place.
+    index.upsert(entry("new", "秋", "巴金", None));
+    index.remove(&ContentId("b05".to_owned()));
+    assert_eq!(ids(&index.search("bajin", 0, 10)), ["new"]);
+    assert_eq!(index.len(), CATALOGUE.len() - 1);
+
+    // Through a compaction too.
+    let count = COMPACT_AFTER + 10;
+    for round in 0..3 {
+        for i in 0..count {
+            let title = if round == 2 { "工匠" } else { "劳模" };
+            index.upsert(entry(&format!("{i:05}"), title, "", None));
+        }
+    }
+    assert!(index.ids.len() < count * 3, "compacted: {index:?}");
+    assert_eq!(index.search("劳模", 0, 10).total, 0);
+    let already = plain.search("gj", 0, 10).total;
+    assert_eq!(index.search("gj", 0, 10).total, count + already);
+    assert_eq!(index.len(), CATALOGUE.len() - 1 + count);
+}
