@@ -64,6 +64,7 @@ struct LocalFacts {
     cache: Result<(u64, u64), String>,
     outbox: Result<u64, String>,
     refused: Result<Vec<crate::store::Refused>, String>,
+    free_disk: Option<u64>,
 }
 
 fn local_facts(store: &Mutex<Store>) -> LocalFacts {
@@ -80,6 +81,7 @@ fn local_facts(store: &Mutex<Store>) -> LocalFacts {
             .map_err(|e| e.to_string()),
         outbox: store.outbox_depth().map_err(|e| e.to_string()),
         refused: store.refused_submissions().map_err(|e| e.to_string()),
+        free_disk: store.free_disk_bytes(),
     }
 }
 
@@ -160,6 +162,17 @@ pub async fn doctor(store: &Mutex<Store>) -> Vec<Check> {
     }
     if let Some(e) = facts.last_error {
         checks.push(problem(format!("The last sync attempt failed: {e}")));
+    }
+    match facts.free_disk {
+        Some(free) if free < crate::store::DISK_FULL_BYTES => checks.push(problem(format!(
+            "The disk is full ({:.1} MiB free): new submissions and images cannot be saved (employees are told so). Free some space on this disk; the kiosk carries on by itself once there is room.",
+            free as f64 / 1024.0 / 1024.0
+        ))),
+        Some(free) => checks.push(ok(format!(
+            "Disk: {:.0} MiB free.",
+            free as f64 / 1024.0 / 1024.0
+        ))),
+        None => {}
     }
     match facts.cache {
         Ok((items, bytes)) => checks.push(ok(format!(

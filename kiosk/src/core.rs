@@ -36,6 +36,8 @@ pub struct SyncStatus {
     /// Submissions the server refused for good: kept on disk, no longer sent; branch IT reads
     /// them with `kiosk doctor` (and `Core::refused_submissions`).
     pub refused_submissions: u64,
+    /// Free space under the data dir (below `store::DISK_FULL_BYTES` the disk counts as full).
+    pub free_disk_bytes: Option<u64>,
 }
 
 /// What the first frame needs, read before the window opens ([`Core::startup`]).
@@ -592,6 +594,7 @@ fn read_status(s: &Store) -> Result<SyncStatus, StoreError> {
         refused: s.refused()?,
         outbox_depth: s.outbox_depth()?,
         refused_submissions: s.refused_count()?,
+        free_disk_bytes: s.free_disk_bytes(),
     })
 }
 

@@ -57,6 +57,23 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// With less free space than this under the data dir the kiosk counts its disk as full: a
+/// sealed submission, SQLite's journal or an image may no longer fit. The admin panel and
+/// `kiosk doctor` say so; the console flags it from the heartbeat's free bytes.
+pub const DISK_FULL_BYTES: u64 = 16 * 1024 * 1024;
+
+impl StoreError {
+    /// The disk under the data dir is full (SQLite's `SQLITE_FULL`, or `ENOSPC` writing a
+    /// file): nothing was written, and the same write works again once space is freed.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Sqlite(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            StoreError::Io { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
+        }
+    }
+}
+
 /// The kiosk's database and its data folder; see the module documentation.
 pub struct Store {
     conn: Connection,
@@ -94,6 +111,11 @@ impl Store {
             conn,
             dir: dir.to_path_buf(),
         })
+    }
+
+    /// Free space under the data dir, if the file system says.
+    pub fn free_disk_bytes(&self) -> Option<u64> {
+        fs4::available_space(&self.dir).ok()
     }
 
     pub fn dir(&self) -> &Path {

@@ -46,6 +46,11 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// The kiosk's own disk is full (see [`StoreError::is_disk_full`]).
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, SyncError::Store(e) if e.is_disk_full())
+    }
+
     /// The server no longer accepts this kiosk (revoked, or its credentials are unknown).
     pub fn is_refused(&self) -> bool {
         matches!(

@@ -93,6 +93,8 @@ pub struct Report {
     pub confirmed: usize,
     /// Submissions the kiosk said it could not save (full disk): no receipt shown.
     pub not_saved: usize,
+    /// What the kiosks said when they did not save, and how often.
+    pub not_saved_because: BTreeMap<String, usize>,
     /// Submissions on the server at the end.
     pub on_server: usize,
     pub staff_actions: usize,
@@ -143,6 +145,9 @@ impl std::fmt::Display for Report {
             self.unknown.len(),
             self.diverged.len()
         )?;
+        for (why, n) in &self.not_saved_because {
+            writeln!(f, "  not saved ({n}): {why}")?;
+        }
         for (what, list) in [
             ("lost", &self.lost),
             ("duplicated", &self.duplicated),
@@ -476,7 +481,7 @@ impl Kiosk {
 }
 
 /// Fills the filesystem `ballast` is on to the last byte.
-fn fill_disk(ballast: &Path) {
+pub fn fill_disk(ballast: &Path) {
     let mut file = std::fs::File::create(ballast).expect("ballast file");
     let chunk = vec![0xA5u8; 256 * 1024];
     while file.write_all(&chunk).is_ok() {}
@@ -484,7 +489,7 @@ fn fill_disk(ballast: &Path) {
     while file.write_all(&small).is_ok() {}
 }
 
-fn free_disk(ballast: &Path) {
+pub fn free_disk(ballast: &Path) {
     let _ = std::fs::remove_file(ballast);
 }
 
@@ -495,10 +500,10 @@ impl Drop for Kiosk {
 }
 
 /// A tmpfs mounted for the life of the value.
-struct Tmpfs(PathBuf);
+pub struct Tmpfs(PathBuf);
 
 impl Tmpfs {
-    fn mount(at: &Path, megabytes: u32) -> Tmpfs {
+    pub fn mount(at: &Path, megabytes: u32) -> Tmpfs {
         std::fs::create_dir_all(at).expect("mount point");
         let status = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
@@ -1136,7 +1141,11 @@ impl World {
                     (Some(id), Some(receipt)) => {
                         confirmed.insert(tag, (id.to_owned(), receipt.to_owned()));
                     }
-                    _ => report.not_saved += 1,
+                    _ => {
+                        report.not_saved += 1;
+                        let why = reply["error"].as_str().unwrap_or("no reason").to_owned();
+                        *report.not_saved_because.entry(why).or_default() += 1;
+                    }
                 }
             }
         }
@@ -1271,4 +1280,9 @@ fn media_problems(store: &kiosk::store::Store) -> Vec<String> {
         }
     }
     out
+}
+
+/// The harness's form (name, phone, a free-text note), as a content body.
+pub fn form() -> protocol::ContentBody {
+    serde_json::from_value(form_body()).expect("the harness's form is a valid body")
 }

@@ -409,3 +409,72 @@ async fn the_media_cache_evicts_least_recently_used_but_never_what_content_needs
     assert!(!store.has_media(&ids[0].1).expect("has"));
     assert!(store.has_media(&ids[1].1).expect("has"));
 }
+
+/// A kiosk whose disk fills up refuses to save a form (saying the disk is full, so the screen
+/// can tell the employee and branch IT), reports it in its status and `kiosk doctor`, keeps its
+/// cache, and saves and delivers again by itself once space is freed.
+#[tokio::test]
+async fn a_full_disk_refuses_new_forms_says_so_and_recovers_by_itself() {
+    use tests::fault::{Tmpfs, fill_disk, free_disk};
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let form = tree
+        .admin
+        .publish(tree.branch_a, tests::fault::form())
+        .await
+        .expect("form published");
+    let root = tempfile::tempdir().expect("dir");
+    let _disk = Tmpfs::mount(root.path(), 8);
+    let dir = root.path().join("kiosk");
+    {
+        let mut store = Store::open(&dir).expect("store");
+        let created = tree.admin.enrollment_token(tree.branch_a).await;
+        admin::enroll(&mut store, &created.enrollment_string, "")
+            .await
+            .expect("enroll");
+    }
+    let core = kiosk::core::Core::open(&dir, SyncConfig::default()).expect("core");
+    core.sync_now().await.expect("first sync");
+    let cached = core.cached_items().await.expect("count");
+    let answers = |note: &str| protocol::submission::FormAnswers {
+        answers: [
+            ("name".to_owned(), serde_json::json!("李明")),
+            ("phone".to_owned(), serde_json::json!("13912345678")),
+            ("note".to_owned(), serde_json::json!(note)),
+        ]
+        .into(),
+    };
+
+    let ballast = root.path().join("ballast");
+    fill_disk(&ballast);
+    let refused = core
+        .submit(form.item.id.clone(), 1, answers("满"))
+        .await
+        .expect_err("nothing can be saved on a full disk");
+    assert!(refused.is_disk_full(), "{refused}");
+    let status = core.status().await.expect("status reads on a full disk");
+    assert!(
+        status.free_disk_bytes.expect("free space known") < kiosk::store::DISK_FULL_BYTES,
+        "{status:?}"
+    );
+    assert_eq!(
+        core.cached_items().await.expect("count"),
+        cached,
+        "the cache stays"
+    );
+    let checks = admin::doctor(&Mutex::new(Store::open(&dir).expect("store"))).await;
+    assert!(
+        checks
+            .iter()
+            .any(|c| !c.ok && c.message.starts_with("The disk is full")),
+        "{checks:?}"
+    );
+
+    free_disk(&ballast);
+    let saved = core
+        .submit(form.item.id.clone(), 1, answers("空间已腾出"))
+        .await
+        .expect("saved once there is room");
+    core.sync_now().await.expect("sync delivers");
+    assert!(core.delivered(saved.id).await.expect("outbox reads"));
+}

@@ -326,6 +326,25 @@ impl Admin {
                     line(s.admin_outbox, status.outbox_depth.to_string()),
                     line(s.admin_refused, status.refused_submissions.to_string()),
                     line(s.admin_items, panel.items.to_string()),
+                    line(
+                        s.admin_disk,
+                        status
+                            .free_disk_bytes
+                            .map(|b| format!("{:.0} MB", b as f64 / 1024.0 / 1024.0))
+                            .unwrap_or_else(|| "—".to_owned())
+                    ),
+                    text(
+                        if status
+                            .free_disk_bytes
+                            .is_some_and(|b| b < crate::store::DISK_FULL_BYTES)
+                        {
+                            s.admin_disk_full
+                        } else {
+                            ""
+                        }
+                    )
+                    .size(t.body)
+                    .color(theme::RED),
                     text(sync_line).size(t.body).color(theme::CALM),
                     row![
                         widgets::primary(ctx, s.admin_sync_now, Some(Message::SyncNow)),

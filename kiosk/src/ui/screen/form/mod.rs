@@ -23,7 +23,7 @@ use serde_json::Value;
 use self::receipt::Receipt;
 use super::{Event, Screen, Stacked};
 use crate::ui::context::Context;
-use crate::ui::i18n::{Lang, fill};
+use crate::ui::i18n::Lang;
 use crate::ui::ime::Composer;
 use crate::ui::keyboard::{Key, Layout};
 use crate::ui::widgets;
@@ -33,7 +33,7 @@ enum Phase {
     Review(Answers),
     Saving,
     Receipt(Receipt),
-    Failed(String),
+    Failed(SaveFailed),
 }
 
 pub struct Form {
@@ -51,6 +51,15 @@ pub struct Form {
     composer: Composer,
 }
 
+/// Why the kiosk could not save a form. The employee reads a sentence, never the error: the
+/// cause goes to the log (it names no answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveFailed {
+    /// The kiosk's disk is full: branch IT must free space.
+    DiskFull,
+    Other,
+}
+
 #[derive(Debug, Clone)]
 pub enum Message {
     Focus(String),
@@ -65,7 +74,7 @@ pub enum Message {
     Check,
     Edit,
     Submit,
-    Saved(Result<(String, String), String>),
+    Saved(Result<(String, String), SaveFailed>),
     Delivered(String, bool),
     Scrolled(f32),
     /// "Done" on the receipt.
@@ -233,8 +242,14 @@ impl Form {
             Phase::Review(prepared) => self.review(ctx, prepared),
             Phase::Saving => widgets::message(ctx, s.form_sending),
             Phase::Receipt(receipt) => receipt.view(ctx),
-            Phase::Failed(e) => column![
-                widgets::message(ctx, &fill(s.form_failed, &[e])),
+            Phase::Failed(why) => column![
+                widgets::message(
+                    ctx,
+                    match why {
+                        SaveFailed::DiskFull => s.form_disk_full,
+                        SaveFailed::Other => s.form_failed,
+                    }
+                ),
                 container(widgets::primary(ctx, s.form_edit, Some(Message::Edit)))
                     .center_x(Fill)
                     .padding(40)

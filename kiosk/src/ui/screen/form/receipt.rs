@@ -37,7 +37,7 @@ impl Form {
     /// The core saved the submission (or could not): the receipt, or the failure.
     pub(super) fn saved(
         &mut self,
-        saved: Result<(String, String), String>,
+        saved: Result<(String, String), super::SaveFailed>,
         ctx: &Context,
     ) -> Task<Message> {
         match saved {

@@ -8,7 +8,7 @@ use protocol::content::{FieldInput, FormField};
 use protocol::submission::FormAnswers;
 use serde_json::Value;
 
-use super::{Form, Message, Phase, label_of};
+use super::{Form, Message, Phase, SaveFailed, label_of};
 use crate::ui::context::Context;
 use crate::ui::i18n::Lang;
 use crate::ui::theme;
@@ -63,7 +63,14 @@ impl Form {
                 core.submit(form_id, version, FormAnswers { answers: prepared })
                     .await
                     .map(|saved| (saved.id, saved.receipt))
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| {
+                        tracing::warn!(error = %e, "a form could not be saved");
+                        if e.is_disk_full() {
+                            SaveFailed::DiskFull
+                        } else {
+                            SaveFailed::Other
+                        }
+                    })
             },
             Message::Saved,
         )
