@@ -46,6 +46,24 @@ impl Store {
         self.add_media(hash, bytes.len() as u64)
     }
 
+    /// Writes a verified media file durably into the media folder `media_dir` without the store
+    /// (so several downloads can be flushed at once); record it with [`Store::add_media_many`]
+    /// afterwards. A file without a row is only wasted space, overwritten next time.
+    pub fn write_media_file(media_dir: &Path, hash: &MediaHash, bytes: &[u8]) -> Result<()> {
+        let path = media_dir.join(hash.as_str());
+        write_durably(&path, bytes).map_err(|source| StoreError::Io { path, source })
+    }
+
+    /// Records media files already written (and verified), in one transaction.
+    pub fn add_media_many(&self, files: &[(MediaHash, u64)]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        for (hash, bytes) in files {
+            self.add_media(hash, *bytes)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Records a media file already written (and verified) at `media_path(hash)`.
     pub fn add_media(&self, hash: &MediaHash, bytes: u64) -> Result<()> {
         self.conn
