@@ -64,6 +64,9 @@ if [ -n "$build" ]; then
 fi
 bin="$PWD/target/release"
 kiosk_bin="${FOOTPRINT_KIOSK_BIN:-$bin/kiosk}"
+# The environment the kiosk's systemd unit gives it (glibc's malloc tunables), so the figures
+# are those of the app as deployed.
+deployed_env=$(sed -n 's/^Environment=\(GLIBC_TUNABLES=.*\)$/\1/p' packaging/kiosk/union-kiosk.service)
 
 work=$(mktemp -d /tmp/footprint.XXXXXX)
 out="$work/shots"
@@ -217,7 +220,7 @@ for run in $(seq 1 "$runs"); do
 
     # shellcheck disable=SC2016 # $0 and $@ belong to the inner shell
     # shellcheck disable=SC2086 # FOOTPRINT_KIOSK_ENV and FOOTPRINT_WRAP are word lists
-    env RUST_LOG=kiosk=info ICED_BACKEND=tiny-skia ${FOOTPRINT_KIOSK_ENV:-} sh -c 'date +%s%N > "$0"; exec "$@"' "$work/exec.txt" \
+    env RUST_LOG=kiosk=info ICED_BACKEND=tiny-skia ${deployed_env:+"$deployed_env"} ${FOOTPRINT_KIOSK_ENV:-} sh -c 'date +%s%N > "$0"; exec "$@"' "$work/exec.txt" \
         ${FOOTPRINT_WRAP:-} "$kiosk_bin" --data-dir "$kiosk_dir" --config "$config" run "${windowed[@]}" > "$work/kiosk-$run.log" 2>&1 &
     kiosk=$!
     pids+=("$kiosk")
