@@ -200,6 +200,11 @@ async fn admin_panel_needs_the_pin_and_syncs_on_demand() {
     enter_pin(&mut h, PIN).await;
     assert!(h.shows(zh().admin_sync_now), "the panel is open");
     assert!(h.shows("test"), "the version");
+    assert!(h.shows(zh().admin_disk), "the free disk");
+    assert!(
+        !h.shows(zh().admin_disk_full),
+        "no warning while there is room"
+    );
     h.tap(zh().admin_sync_now).await;
     assert!(h.shows(zh().admin_sync_done));
 
