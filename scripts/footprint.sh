@@ -22,6 +22,8 @@
 #             changes when that frame reached the screen.
 #   ime     — the log line "ime: ready": the pinyin input has its tables (keys typed before it
 #             go in as letters).
+#   library — the log line "library: usable": the search index and the shelf are built (until
+#             then a search finds nothing).
 #   drawn   — the first poll at which the screen's pixel (1,1) is no longer the black root:
 #             the app's first frame (at the 1024×768 that winit opens with on bare X).
 #   covered — the first poll at which all four screen corners show the app's title bar (RED
@@ -243,6 +245,9 @@ for run in $(seq 1 "$runs"); do
     mem start
     sleep 6
     mem settled  # 8 s after start, untouched: what background work at start left
+    library_at=$(grep -m1 "library: usable" "$work/kiosk-$run.log" | awk '{ print $1 }' || true)
+    library_ns=$(date -d "$library_at" +%s%N)
+    echo "  library usable (search index and shelf built) $(ms "$library_ns" "$exec_ns") ms after exec"
 
     tap 262 370; shot 02-news
     mem news
@@ -270,9 +275,9 @@ for run in $(seq 1 "$runs"); do
     tap 205 45; shot 13-home
     mem end
     {
-        printf '%s %s %s %s %s %s\n' "$(ms "$layout_ns" "$exec_ns")" "$(ms "$drawn" "$exec_ns")" "$(ms "$covered" "$exec_ns")" \
+        printf '%s %s %s %s %s %s %s\n' "$(ms "$layout_ns" "$exec_ns")" "$(ms "$drawn" "$exec_ns")" "$(ms "$covered" "$exec_ns")" \
             "$(awk '/^VmHWM:/ { print $2 }' "/proc/$kiosk/status")" "$(awk '/^VmRSS:/ { print $2 }' "/proc/$kiosk/status")" \
-            "$(ms "$ime_ns" "$exec_ns")"
+            "$(ms "$ime_ns" "$exec_ns")" "$(ms "$library_ns" "$exec_ns")"
     } >> "$results"
 
     kill "$kiosk" 2> /dev/null || true; wait "$kiosk" 2> /dev/null || true
@@ -281,12 +286,12 @@ for run in $(seq 1 "$runs"); do
 done
 
 echo
-echo "per run (ms from exec; KiB): layout drawn covered VmHWM VmRSS ime"
+echo "per run (ms from exec; KiB): layout drawn covered VmHWM VmRSS ime library"
 cat "$results"
 python3 - "$results" << 'EOF'
 import statistics, sys
 rows = [list(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
-names = ["layout logged, ms", "drawn, ms", "covered, ms", "VmHWM, MiB", "VmRSS at end, MiB", "ime ready, ms"]
+names = ["layout logged, ms", "drawn, ms", "covered, ms", "VmHWM, MiB", "VmRSS at end, MiB", "ime ready, ms", "library usable, ms"]
 for i, n in enumerate(names):
     v = [r[i] / (1024 if i in (3, 4) else 1) for r in rows]
     print("%-18s median %7.1f  min %7.1f  max %7.1f  (n=%d)" % (n, statistics.median(v), min(v), max(v), len(v)))

@@ -285,8 +285,14 @@ impl Core {
         let core = self.clone();
         let mut events = self.engine.subscribe();
         tokio::spawn(async move {
-            if let Err(e) = core.rebuild_search().await {
-                tracing::warn!(error = %e, "cannot build the search index");
+            let started = std::time::Instant::now();
+            match core.rebuild_search().await {
+                Ok(items) => tracing::info!(
+                    items,
+                    ms = started.elapsed().as_millis() as u64,
+                    "library: usable (search index and shelf built)"
+                ),
+                Err(e) => tracing::warn!(error = %e, "cannot build the search index"),
             }
             loop {
                 let changes = match events.recv().await {

@@ -48,6 +48,9 @@ pub enum Failure {
     ClockWrong {
         off: SignedDuration,
     },
+    /// The server is busy (503, 429: shedding load, or its disk is full): nothing is wrong with
+    /// the string; try again in a minute or two.
+    ServerBusy,
     /// Anything else: try again, then ask the union office.
     Other,
 }
@@ -69,6 +72,7 @@ impl Failure {
         match e {
             ClientError::PinMismatch => Failure::WrongKey,
             ClientError::Network(_) => unreachable(server),
+            ClientError::Server { .. } if e.is_busy() => Failure::ServerBusy,
             ClientError::Server { .. } => match e.code() {
                 Some(ErrorCode::EnrollmentTokenUsed) => Failure::TokenUsed,
                 Some(ErrorCode::EnrollmentTokenExpired) => Failure::TokenExpired,
@@ -222,6 +226,34 @@ pub async fn feed_head(enrollment: &Enrollment) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_busy_server_is_said_apart_from_other_failures() {
+        let server = Url::parse("https://union.example.cn:8443/").expect("url");
+        let refusal = |status: u16, error: ErrorCode| ClientError::Server {
+            status: reqwest::StatusCode::from_u16(status).expect("status"),
+            body: protocol::ApiErrorBody {
+                error,
+                message: String::new(),
+            },
+            retry_after: None,
+        };
+        for (status, code) in [
+            (503, ErrorCode::ServerBusy),
+            (503, ErrorCode::StorageFull),
+            (429, ErrorCode::TooManyChecks),
+        ] {
+            assert_eq!(
+                Failure::of_client(&refusal(status, code), &server),
+                Failure::ServerBusy,
+                "{status} {code:?}"
+            );
+        }
+        assert_eq!(
+            Failure::of_client(&refusal(500, ErrorCode::Internal), &server),
+            Failure::Other
+        );
+    }
 
     #[test]
     fn a_cut_short_scan_is_incomplete_and_other_text_is_not_an_enrollment_string() {

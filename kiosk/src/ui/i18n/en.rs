@@ -162,6 +162,7 @@ pub const STRINGS: Strings = Strings {
     prov_fail_server_silent: "The server {} does not answer: make sure it is running and this kiosk's network can reach it (firewall, proxy), then tap “Enroll” again.",
     prov_fail_clock_ahead: "This kiosk's clock is {} ahead of the server's: set the time right (turn on NTP time sync), then tap “Enroll”.",
     prov_fail_clock_behind: "This kiosk's clock is {} behind the server's: set the time right (turn on NTP time sync), then tap “Enroll”.",
+    prov_fail_busy: "The server is busy; what you entered is kept: tap “Enroll” again in a minute or two.",
     prov_fail_other: "Enrolling did not work; what you entered is kept: tap “Enroll” again later, and if it keeps failing, call the union office.",
     prov_minutes: "{} min",
     prov_hours: "{} h {} min",

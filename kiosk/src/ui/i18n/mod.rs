@@ -85,7 +85,7 @@ catalogue! {
     prov_key_lower, prov_key_upper, prov_key_symbols, prov_fail_not_enrollment,
     prov_fail_incomplete, prov_fail_wrong_key, prov_fail_used, prov_fail_expired,
     prov_fail_unknown, prov_fail_network_down, prov_fail_server_silent, prov_fail_clock_ahead,
-    prov_fail_clock_behind, prov_fail_other, prov_minutes, prov_hours, prov_days,
+    prov_fail_clock_behind, prov_fail_busy, prov_fail_other, prov_minutes, prov_hours, prov_days,
     closed_title, closed_opens_today, closed_opens_tomorrow, closed_opens_on, closed_touch,
 }
 

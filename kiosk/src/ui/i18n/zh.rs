@@ -162,6 +162,7 @@ pub const STRINGS: Strings = Strings {
     prov_fail_server_silent: "服务器 {} 没有应答：请确认服务器已开机、本机网络能访问它（防火墙、代理），稍后再按“注册”。",
     prov_fail_clock_ahead: "本机时钟比服务器快了 {}：请校准时间（开启 NTP 自动对时）后再按“注册”。",
     prov_fail_clock_behind: "本机时钟比服务器慢了 {}：请校准时间（开启 NTP 自动对时）后再按“注册”。",
+    prov_fail_busy: "服务器正忙，输入的内容已保留：请过一两分钟再按“注册”。",
     prov_fail_other: "注册没有成功，输入的内容已保留：请稍后再按“注册”；如果一直不行，请联系工会管理员。",
     prov_minutes: "{} 分钟",
     prov_hours: "{} 小时 {} 分钟",

@@ -312,6 +312,7 @@ pub fn sentence(s: &Strings, failure: &Failure) -> String {
             };
             fill(template, &[&how_long(s, *off)])
         }
+        Failure::ServerBusy => s.prov_fail_busy.to_owned(),
         Failure::Other => s.prov_fail_other.to_owned(),
     }
 }
