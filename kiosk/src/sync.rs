@@ -6,11 +6,14 @@
 use crate::net::{ClientError, Notice, ServerClient};
 use crate::store::{self, Store, StoreError};
 use futures_util::StreamExt;
-use protocol::{ContentId, ErrorCode, MediaHash};
+use protocol::{ContentId, ErrorCode};
 use rand::Rng;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
+
+mod media;
+pub use media::MEDIA_AT_ONCE;
 
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -194,12 +197,6 @@ pub struct Heard {
 
 /// How often a kiosk reports itself at least (the server counts a kiosk online for two of these).
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(100);
-
-/// Images fetched at once during a sync: their requests share the kiosk's one HTTP/2
-/// connection, and their durable writes (a flush of the file and of the folder each) overlap.
-/// One at a time, a seed-size library's 1,000 covers took most of its initial sync
-/// (BENCHMARKS.md, fleet scale).
-pub const MEDIA_AT_ONCE: usize = 8;
 
 #[derive(Clone)]
 pub struct Engine {
@@ -538,84 +535,6 @@ impl Engine {
         Ok(summary)
     }
 
-    /// Fetches the images cached content needs and does not have, [`MEDIA_AT_ONCE`] at a time
-    /// (each verified against its hash and written durably on the blocking pool), records what
-    /// arrived in one transaction, then evicts what the budget does not allow.
-    async fn sync_media(&self, summary: &mut Summary) -> Result<(), SyncError> {
-        let (needed, missing, media_dir) = store::blocking(&self.store, |s| {
-            let needed = s.needed_media()?;
-            let mut missing = Vec::new();
-            for hash in &needed {
-                if !s.has_media(hash)? {
-                    missing.push(hash.clone());
-                }
-            }
-            Ok((needed, missing, s.dir().join("media")))
-        })
-        .await?;
-        let have = needed.len() - missing.len();
-        self.progress.send_modify(|p| {
-            p.media_needed = needed.len();
-            p.media_done = have;
-        });
-        let fetch = |hash: MediaHash| {
-            let media_dir = media_dir.clone();
-            async move {
-                let bytes = match self.client.media(&hash).await {
-                    Ok(bytes) => bytes,
-                    Err(e) => return (hash, Err(SyncError::from(e))),
-                };
-                let len = bytes.len() as u64;
-                let h = hash.clone();
-                let written = tokio::task::spawn_blocking(move || {
-                    Store::write_media_file(&media_dir, &h, &bytes)
-                })
-                .await
-                .expect("writing a media file does not panic");
-                (hash, written.map(|()| len).map_err(SyncError::from))
-            }
-        };
-        let mut arrivals = futures_util::stream::iter(missing)
-            .map(fetch)
-            .buffer_unordered(MEDIA_AT_ONCE);
-        let mut written = Vec::new();
-        let mut stopped = None;
-        while let Some((hash, result)) = arrivals.next().await {
-            match result {
-                Ok(len) => {
-                    written.push((hash, len));
-                    summary.media_fetched += 1;
-                }
-                Err(SyncError::Client(
-                    e @ (ClientError::Tampered(_) | ClientError::Server { .. }),
-                )) if !e.is_busy() => {
-                    tracing::warn!(%hash, error = %e, "media not cached; will retry");
-                    summary.media_failed += 1;
-                }
-                Err(e) => {
-                    // A dead network, a busy server or a full disk: stop asking, keep what
-                    // arrived, and try again on the next sync.
-                    stopped = Some(e);
-                    break;
-                }
-            }
-            let done = have + written.len() + summary.media_failed;
-            self.progress.send_modify(|p| p.media_done = done);
-        }
-        drop(arrivals);
-        if !written.is_empty() {
-            store::blocking(&self.store, move |s| s.add_media_many(&written)).await?;
-        }
-        if let Some(e) = stopped {
-            return Err(e);
-        }
-        self.progress.send_modify(|p| p.media_done = needed.len());
-        let budget = self.config.media_budget_bytes;
-        summary.media_evicted =
-            store::blocking(&self.store, move |s| s.evict_media(budget, &needed)).await?;
-        Ok(())
-    }
-
     /// Keeps the kiosk in step until `shutdown` turns true: catch up, then listen for notices;
     /// poll when the stream is down; back off after failures.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
@@ -713,70 +632,4 @@ impl Engine {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_caps_and_jitters() {
-        let base = Duration::from_secs(1);
-        let max = Duration::from_secs(60);
-        for failures in 1..40 {
-            let window = base.saturating_mul(1 << (failures - 1).min(16)).min(max);
-            let waits: Vec<Duration> = (0..400).map(|_| backoff(failures, base, max)).collect();
-            assert!(
-                waits.iter().all(|d| *d <= window),
-                "{failures}: within the window"
-            );
-            // Full jitter: spread over the whole window, not bunched near its top.
-            let low = waits.iter().filter(|d| **d < window / 4).count();
-            let high = waits.iter().filter(|d| **d > window * 3 / 4).count();
-            assert!(low > 40 && high > 40, "{failures}: {low} low, {high} high");
-            let mean = waits.iter().sum::<Duration>() / waits.len() as u32;
-            assert!(
-                mean > window * 2 / 5 && mean < window * 3 / 5,
-                "{failures}: mean {mean:?} of {window:?}"
-            );
-        }
-        // The window doubles with each failure until the cap.
-        let mean_of = |failures| {
-            (0..400)
-                .map(|_| backoff(failures, base, max))
-                .sum::<Duration>()
-                / 400
-        };
-        assert!(mean_of(4) > mean_of(2) * 3 / 2);
-        assert!(mean_of(30) <= max);
-    }
-
-    fn busy(retry_after: Option<Duration>) -> SyncError {
-        SyncError::Client(ClientError::Server {
-            status: reqwest::StatusCode::SERVICE_UNAVAILABLE,
-            body: protocol::ApiErrorBody {
-                error: ErrorCode::ServerBusy,
-                message: "busy".into(),
-            },
-            retry_after,
-        })
-    }
-
-    #[test]
-    fn retry_after_is_respected_within_bounds() {
-        let base = Duration::from_secs(1);
-        let max = Duration::from_secs(60);
-        for _ in 0..200 {
-            let d = retry_delay(&busy(Some(Duration::from_secs(7))), 1, base, max);
-            assert!(
-                d >= Duration::from_secs(7),
-                "never sooner than asked: {d:?}"
-            );
-            assert!(d <= Duration::from_secs(7).max(base), "{d:?}");
-            let d = retry_delay(&busy(Some(Duration::from_secs(86_400))), 1, base, max);
-            assert_eq!(d, max, "a day is bounded by the kiosk's own longest wait");
-            let d = retry_delay(&busy(None), 3, base, max);
-            assert!(
-                d <= Duration::from_secs(4),
-                "no Retry-After: plain backoff {d:?}"
-            );
-        }
-    }
-}
+mod tests;
