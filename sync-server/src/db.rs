@@ -40,6 +40,11 @@ const MIGRATIONS: &[M<'static>] = &[
 pub struct Db {
     writer: Arc<Mutex<Connection>>,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// Kiosks' reads (authentication, the delta feed) have readers of their own, and at most as
+    /// many of them wait on the blocking pool as there are readers, so that a herd of kiosks
+    /// pulling after a publish never queues a staff request behind it.
+    kiosk_readers: r2d2::Pool<SqliteConnectionManager>,
+    kiosk_turns: Arc<tokio::sync::Semaphore>,
     /// Where a write's wait for the writer is recorded (the server's metrics; none for the CLI).
     write_wait: metrics::Histogram,
 }
@@ -98,14 +103,19 @@ impl Db {
         // A submission is acknowledged only once it would survive a power cut.
         writer.pragma_update(None, "synchronous", "FULL")?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut writer)?;
-        let manager = SqliteConnectionManager::file(path).with_init(|c| {
-            configure(c)?;
-            c.pragma_update(None, "query_only", "ON")
-        });
-        let readers = r2d2::Pool::builder().max_size(4).build(manager)?;
+        let readers = |size| {
+            let manager = SqliteConnectionManager::file(path).with_init(|c| {
+                configure(c)?;
+                c.pragma_update(None, "query_only", "ON")
+            });
+            r2d2::Pool::builder().max_size(size).build(manager)
+        };
+        let (kiosk_readers, readers) = (readers(KIOSK_READERS)?, readers(READERS)?);
         Ok(Db {
             writer: Arc::new(Mutex::new(writer)),
             readers,
+            kiosk_readers,
+            kiosk_turns: Arc::new(tokio::sync::Semaphore::new(KIOSK_READERS as usize)),
             write_wait: metrics::Histogram::noop(),
         })
     }
@@ -145,14 +155,42 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> AppResult<T> + Send + 'static,
     {
-        let pool = self.readers.clone();
-        blocking(move || {
-            let mut conn = pool.get()?;
-            let tx = conn.transaction()?;
-            f(&tx)
-        })
-        .await
+        read_on(self.readers.clone(), f).await
     }
+
+    /// [`Db::read`] for a kiosk's request, on the kiosks' own readers: it waits its turn here,
+    /// off the blocking pool, so thousands of kiosks asking at once hold at most
+    /// [`KIOSK_READERS`] blocking threads and no reader staff requests need.
+    pub async fn read_kiosk<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> AppResult<T> + Send + 'static,
+    {
+        let _turn = self
+            .kiosk_turns
+            .acquire()
+            .await
+            .map_err(|e| AppError::internal("kiosk readers", e))?;
+        read_on(self.kiosk_readers.clone(), f).await
+    }
+}
+
+/// Readers for everything but kiosks' requests (staff, the console, the scheduler).
+const READERS: u32 = 4;
+/// Readers for kiosks' requests.
+pub const KIOSK_READERS: u32 = 4;
+
+async fn read_on<T, F>(pool: r2d2::Pool<SqliteConnectionManager>, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&rusqlite::Transaction<'_>) -> AppResult<T> + Send + 'static,
+{
+    blocking(move || {
+        let mut conn = pool.get()?;
+        let tx = conn.transaction()?;
+        f(&tx)
+    })
+    .await
 }
 
 async fn blocking<T, F>(f: F) -> AppResult<T>

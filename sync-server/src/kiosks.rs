@@ -161,7 +161,7 @@ pub async fn authenticate(state: &AppState, credentials: &str) -> AppResult<Kios
     let presented = token_hash(secret);
     let (kiosk, last_seen) = state
         .db
-        .read(move |tx| {
+        .read_kiosk(move |tx| {
             let row = tx
                 .query_row(
                     "SELECT k.org_id, o.path, k.scope_epoch, k.secret_hash, k.revoked_at, k.last_seen_at,
@@ -204,19 +204,87 @@ pub async fn authenticate(state: &AppState, credentials: &str) -> AppResult<Kios
         .await?;
     let now = now_ms();
     if last_seen.is_none_or(|t| now - t >= SEEN_RESOLUTION_MS) {
-        let id = kiosk.id.clone();
-        state
-            .db
-            .write(move |tx| {
-                tx.execute(
-                    "UPDATE kiosks SET last_seen_at = ?1 WHERE id = ?2",
-                    params![now, id.0],
-                )?;
-                Ok(())
-            })
-            .await?;
+        seen(state, kiosk.id.0.clone(), now).await?;
     }
     Ok(kiosk)
+}
+
+/// Kiosks' `last_seen_at` waiting for the database writer. After a publish thousands of kiosks
+/// authenticate at once; one transaction (one fsync) each queued staff writes behind them. While
+/// one batch is written the next gathers, so the writer does one transaction per batch (group
+/// commit, as `workflow::fleet::HeartbeatQueue` does for heartbeats), and a lone update is
+/// written at once as before.
+#[derive(Default)]
+pub struct SeenQueue {
+    inner: std::sync::Mutex<SeenBatch>,
+}
+
+/// Tells a waiting request whether its batch was stored (the failure as text).
+type SeenDone = tokio::sync::oneshot::Sender<Result<(), String>>;
+
+#[derive(Default)]
+struct SeenBatch {
+    waiting: Vec<(String, i64, SeenDone)>,
+    /// A flush task is running; it takes what waits until nothing does.
+    flushing: bool,
+}
+
+/// Records that kiosk `id` was seen at `at`; returns once it is committed.
+async fn seen(state: &AppState, id: String, at: i64) -> AppResult<()> {
+    let (done, stored) = tokio::sync::oneshot::channel();
+    let lead = {
+        let mut q = state
+            .seen
+            .inner
+            .lock()
+            .expect("the seen queue lock is never held across a panic");
+        q.waiting.push((id, at, done));
+        !std::mem::replace(&mut q.flushing, true)
+    };
+    if lead {
+        // Its own task, so a client hanging up cannot stop the flush half way.
+        tokio::spawn(flush_seen(state.clone()));
+    }
+    stored
+        .await
+        .map_err(|e| AppError::internal("last seen flush", e))?
+        .map_err(|message| AppError::internal("storing last seen", message))
+}
+
+async fn flush_seen(state: AppState) {
+    loop {
+        let batch = {
+            let mut q = state
+                .seen
+                .inner
+                .lock()
+                .expect("the seen queue lock is never held across a panic");
+            if q.waiting.is_empty() {
+                q.flushing = false;
+                return;
+            }
+            std::mem::take(&mut q.waiting)
+        };
+        let rows: Vec<(String, i64)> = batch.iter().map(|(id, at, _)| (id.clone(), *at)).collect();
+        let written = state
+            .db
+            .write(move |tx| {
+                let mut update =
+                    tx.prepare_cached("UPDATE kiosks SET last_seen_at = ?1 WHERE id = ?2")?;
+                for (id, at) in &rows {
+                    update.execute(params![at, id])?;
+                }
+                Ok(())
+            })
+            .await;
+        let failed = written.err().map(|e| {
+            e.log_cause();
+            e.to_string()
+        });
+        for (_, _, done) in batch {
+            let _ = done.send(failed.clone().map_or(Ok(()), Err));
+        }
+    }
 }
 
 pub async fn info(state: &AppState, kiosk: Kiosk) -> AppResult<KioskInfo> {

@@ -35,8 +35,12 @@ pub struct AppState {
     pub logins: Arc<crate::staff::guard::LoginGuard>,
     /// Heartbeats waiting to be stored together.
     pub heartbeats: Arc<crate::workflow::fleet::HeartbeatQueue>,
+    /// Kiosks' last-seen times waiting to be stored together.
+    pub seen: Arc<crate::kiosks::SeenQueue>,
     /// This server's operator metrics (`/metrics` on the metrics listener).
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Delta pages at the announced head, shared by the kiosks asking for the same one.
+    pub pages: Arc<crate::feed::PageCache>,
 }
 
 impl AppState {
@@ -72,7 +76,9 @@ impl AppState {
             checks: Arc::default(),
             logins,
             heartbeats: Arc::default(),
+            seen: Arc::default(),
             metrics,
+            pages: Arc::default(),
         };
         Ok((state, identity, shutdown))
     }

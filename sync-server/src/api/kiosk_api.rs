@@ -3,7 +3,7 @@
 use super::extract::{Json, KioskAuth, Path, Query, SmallJson};
 use crate::content::feed_head;
 use crate::error::{AppError, AppResult};
-use crate::feed::{self, WireChanges};
+use crate::feed;
 use crate::orgs::ids_in_path;
 use crate::state::AppState;
 use crate::{kiosks, media, workflow};
@@ -46,11 +46,15 @@ pub struct ChangesQuery {
     limit: Option<u32>,
 }
 
+/// `GET /v1/changes`: the page after `since`. The body is made once per (scope, cursor) at the
+/// announced head and sent as it is to every kiosk asking for it (`feed::PageCache`), already
+/// compressed as the client accepts (the router's compression layer leaves it alone).
 pub async fn changes(
     State(state): State<AppState>,
     KioskAuth(kiosk): KioskAuth,
     Query(q): Query<ChangesQuery>,
-) -> AppResult<Json<WireChanges>> {
+    headers: axum::http::HeaderMap,
+) -> AppResult<Response> {
     let since = q
         .since
         .filter(|s| !s.is_empty())
@@ -67,7 +71,23 @@ pub async fn changes(
         .limit
         .unwrap_or(feed.default_limit)
         .clamp(1, feed.max_limit);
-    Ok(Json(feed::changes(&state, kiosk, since, limit).await?))
+    let encoding = feed::Encoding::accepted(
+        headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let body = feed::changes(&state, kiosk, since, limit, encoding).await?;
+    let mut resp = Response::new(axum::body::Body::from(body));
+    let out = resp.headers_mut();
+    out.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    out.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(name) = encoding.header() {
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+    }
+    Ok(resp)
 }
 
 /// What woke an event stream.
@@ -161,7 +181,7 @@ pub async fn events(
     let (org, epoch) = (kiosk.org, kiosk.epoch);
     let (head, current) = state
         .db
-        .read(move |tx| {
+        .read_kiosk(move |tx| {
             let current: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM kiosks WHERE id = ?1 AND revoked_at IS NULL
                                  AND org_id = ?2 AND scope_epoch = ?3)",
