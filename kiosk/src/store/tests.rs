@@ -196,6 +196,57 @@ mod cache {
 
     #[test]
     fn enrolling_again_empties_the_cache_and_forgets_the_cursor() {
+    /// The library read in pages of `limit`: each page's ids, and whether it says more follow.
+    fn library_pages(store: &Store, limit: usize) -> Vec<(Vec<String>, bool)> {
+        let mut pages = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store
+                .library_page(after.as_ref(), limit)
+                .expect("a page read");
+            let ids = page.items.into_iter().map(|(id, _)| id.0).collect();
+            pages.push((ids, page.next.is_some()));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return pages,
+            }
+        }
+    }
+
+    #[test]
+    fn the_library_reads_in_pages_in_id_order_once_each() {
+        let (mut store, _dir) = open();
+        // Slides sort among the books and are skipped without shortening a page.
+        store
+            .apply(&page("+book-d +a +book-b +c +book-a +book-c +e @0.7"))
+            .expect("the page applies");
+        let ids = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(
+            library_pages(&store, 3),
+            [(ids("book-a book-b book-c"), true), (ids("book-d"), false)]
+        );
+        assert_eq!(
+            library_pages(&store, 2),
+            [
+                (ids("book-a book-b"), true),
+                (ids("book-c book-d"), true),
+                (ids(""), false)
+            ]
+        );
+        assert_eq!(
+            library_pages(&store, 10),
+            [(ids("book-a book-b book-c book-d"), false)]
+        );
+        // A rewritten item keeps its place in id order.
+        store
+            .apply(&page("+book-b @0.8"))
+            .expect("the page applies");
+        assert_eq!(
+            library_pages(&store, 10),
+            [(ids("book-a book-b book-c book-d"), false)]
+        );
+    }
+
         check(&[("+a @0.1", "a @0.1"), ("enroll", ""), ("+b @0.1", "b @0.1")]);
         // A resync under way is forgotten too: the next page drops nothing.
         check(&[

@@ -15,6 +15,8 @@ use rusqlite::{OptionalExtension, Transaction};
 /// The hours an org set itself, and when.
 #[derive(Debug, Clone)]
 pub struct OwnHours {
+    /// The item that holds them (its history has every earlier set).
+    pub id: ContentId,
     pub hours: OpeningHours,
     pub updated_at: Timestamp,
 }
@@ -61,6 +63,7 @@ pub async fn at(state: &AppState, actor: Actor, org: OrgId) -> AppResult<HoursAt
                     let row = row::load(tx, &id)?;
                     match row.body {
                         ContentBody::OpeningHours(hours) => Some(OwnHours {
+                            id,
                             hours,
                             updated_at: crate::db::to_ts(row.updated_at),
                         }),

@@ -2,10 +2,13 @@
 //! feed in step in the same transaction, and the clock-driven publish-at / expire-at transitions.
 //!
 //! Every write runs as a [`ContentTx`] inside [`commit`]: one transaction, one actor, one `now`,
-//! and the orgs it touched, which the hub hears of only after the commit.
+//! and the orgs it touched, which the hub hears of only after the commit. Every new version is
+//! also kept as a revision (`revisions`) in the same transaction.
 
+pub mod diff;
 pub mod hours;
 pub mod library;
+pub mod revisions;
 mod row;
 #[cfg(test)]
 mod tests;
@@ -47,6 +50,17 @@ pub enum Upserted {
     Updated,
     /// Identical to what was stored: no new version, nothing sent to kiosks.
     Unchanged,
+}
+
+/// What an edit of an item's body and schedule did.
+#[derive(Debug, Clone)]
+pub enum Edited {
+    /// A new version, kept as a revision and sent to kiosks when the item is live.
+    Saved(Box<ContentRecord>),
+    /// The same body and schedule as stored: no new version.
+    Unchanged,
+    /// Someone saved version `current` since the editor opened the one it started from.
+    Stale { current: u32 },
 }
 
 /// A content write in progress: its transaction, who acts, the time it happens at, and the orgs
@@ -194,6 +208,7 @@ impl<'a> ContentTx<'a> {
         row.live = row.live_at(self.now);
         let next = row.next_transition(self.now);
         row::insert(self.tx, &row, key, self.actor.staff_id(), next)?;
+        revisions::record(self.tx, self.actor, &row, None, None, self.now)?;
         row::keep_form_version(self.tx, &row, self.now)?;
         self.sync_feed(&mut row, None)?;
         Ok(row.record())
@@ -201,6 +216,16 @@ impl<'a> ContentTx<'a> {
 
     /// Replaces an item: a new version.
     pub fn replace(&mut self, id: ContentId, w: ContentWrite) -> AppResult<ContentRecord> {
+        self.replace_as(id, w, None)
+    }
+
+    /// [`Self::replace`], saying which revision the new version restores, if any.
+    fn replace_as(
+        &mut self,
+        id: ContentId,
+        w: ContentWrite,
+        restored_from: Option<u32>,
+    ) -> AppResult<ContentRecord> {
         let old = load_own(self.tx, self.actor, &id)?;
         self.actor.check_org(self.tx, w.org_id)?;
         if old.body.kind() != w.body.kind() {
@@ -231,9 +256,62 @@ impl<'a> ContentTx<'a> {
             live: old.live,
         };
         row::update(self.tx, &row)?;
+        revisions::record(
+            self.tx,
+            self.actor,
+            &row,
+            Some(&old.body),
+            restored_from,
+            self.now,
+        )?;
         row::keep_form_version(self.tx, &row, self.now)?;
         self.sync_stored(&mut row, Some(old.org_id))?;
         Ok(row.record())
+    }
+
+    /// Saves `body` and the schedule as a new version of an item that keeps its org and state
+    /// (published stays published, unpublished stays unpublished). `restored_from`: the revision
+    /// whose body this is.
+    fn rewrite_keeping(
+        &mut self,
+        now: Stored,
+        body: ContentBody,
+        schedule: (Option<i64>, Option<i64>),
+        restored_from: Option<u32>,
+    ) -> AppResult<ContentRecord> {
+        let w = ContentWrite {
+            org_id: now.org_id,
+            published: now.state == ContentState::Published,
+            publish_at: schedule.0.map(crate::db::to_ts),
+            expire_at: schedule.1.map(crate::db::to_ts),
+            body,
+        };
+        let record = self.replace_as(now.id, w, restored_from)?;
+        if now.state == ContentState::Unpublished {
+            return self.set_state(record.item.id, ContentState::Unpublished);
+        }
+        Ok(record)
+    }
+
+    /// An editor's save of an item's body and schedule, made from version `base`.
+    fn edit(
+        &mut self,
+        id: ContentId,
+        base: u32,
+        body: ContentBody,
+        schedule: (Option<i64>, Option<i64>),
+    ) -> AppResult<Edited> {
+        let now = load_own(self.tx, self.actor, &id)?;
+        if now.version != base {
+            return Ok(Edited::Stale {
+                current: now.version,
+            });
+        }
+        if now.body == body && (now.publish_at, now.expire_at) == schedule {
+            return Ok(Edited::Unchanged);
+        }
+        self.rewrite_keeping(now, body, schedule, None)
+            .map(|r| Edited::Saved(Box::new(r)))
     }
 
     /// Creates or replaces the item of the write's kind known by `key`, looked up within `org`
@@ -358,6 +436,27 @@ pub async fn replace(
     w: ContentWrite,
 ) -> AppResult<ContentRecord> {
     commit(state, actor, Schedule::MayMove, move |cx| cx.replace(id, w)).await
+}
+
+/// An editor's save of an item's body and schedule, made from version `base`: a new version
+/// (kept as a revision) unless nothing changed or someone saved another since.
+pub async fn edit(
+    state: &AppState,
+    actor: Actor,
+    id: ContentId,
+    base: u32,
+    body: ContentBody,
+    publish_at: Option<jiff::Timestamp>,
+    expire_at: Option<jiff::Timestamp>,
+) -> AppResult<Edited> {
+    let schedule = (
+        publish_at.map(crate::db::to_ms),
+        expire_at.map(crate::db::to_ms),
+    );
+    commit(state, actor, Schedule::MayMove, move |cx| {
+        cx.edit(id, base, body, schedule)
+    })
+    .await
 }
 
 /// Publishes an item without changing its content or version.

@@ -229,3 +229,78 @@ fn check(steps: &str, expect: &str) {
     let got = format!("{} | head {head}: {}", said.join(", "), rows.join(", "));
     assert_eq!(got.trim(), expect, "steps: {steps}");
 }
+
+/// Every save is a revision; an unchanged or stale edit makes none; a restore is a new version
+/// with the old body that keeps the item's state; deleting the item drops its history.
+#[test]
+fn revisions_keep_every_save_and_a_restore_is_a_new_version() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("server.db");
+    drop(Db::open(&path).expect("the database opens and migrates"));
+    let mut conn = rusqlite::Connection::open(&path).expect("opens again");
+    let tx = conn.transaction().expect("a transaction");
+    let root = crate::orgs::create_in(&tx, None, "根").expect("root org");
+    let mut cx = ContentTx::at(&tx, &Actor::Operator, START_MS);
+    let w = ContentWrite {
+        org_id: root.id,
+        published: true,
+        publish_at: None,
+        expire_at: None,
+        body: article("第一版标题"),
+    };
+    let id = cx.create(w, None).expect("created").item.id;
+    let edit = |cx: &mut ContentTx<'_>, base: u32, title: &str| {
+        cx.edit(id.clone(), base, article(title), (None, None))
+            .expect("edits")
+    };
+    assert!(matches!(edit(&mut cx, 1, "第二版标题"), Edited::Saved(r) if r.item.version == 2));
+    assert!(matches!(edit(&mut cx, 2, "第二版标题"), Edited::Unchanged));
+    assert!(matches!(
+        edit(&mut cx, 1, "过时的修改"),
+        Edited::Stale { current: 2 }
+    ));
+    cx.set_state(id.clone(), ContentState::Unpublished)
+        .expect("unpublished");
+    let restored = cx.restore(id.clone(), 1).expect("restored");
+    assert_eq!(restored.item.version, 3);
+    assert_eq!(restored.item.body, article("第一版标题"));
+    assert_eq!(restored.state, ContentState::Unpublished, "state kept");
+    assert!(!restored.live);
+    let again = cx.restore(id.clone(), 3).expect_err("nothing to restore");
+    assert_eq!(again.status, axum::http::StatusCode::CONFLICT);
+
+    let revisions: Vec<(u32, String, Option<u32>, String)> = tx
+        .prepare(
+            "SELECT version, changed, restored_from, json_extract(body, '$.title')
+             FROM revisions WHERE content_id = ?1 ORDER BY version",
+        )
+        .expect("query")
+        .query_map([&id.0], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("read");
+    assert_eq!(
+        revisions,
+        [
+            (1, String::new(), None, "第一版标题".to_owned()),
+            (2, "title".to_owned(), None, "第二版标题".to_owned()),
+            (3, "title".to_owned(), Some(1), "第一版标题".to_owned()),
+        ]
+    );
+    // The feed holds the tombstone of the unpublished item, not the restored body.
+    let shown: Option<String> = tx
+        .query_row(
+            "SELECT item FROM feed WHERE content_id = ?1",
+            [&id.0],
+            |r| r.get(0),
+        )
+        .expect("a feed row");
+    assert_eq!(shown, None);
+    cx.delete(id.clone()).expect("deleted");
+    let left: i64 = tx
+        .query_row("SELECT count(*) FROM revisions", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(left, 0, "the history goes with the item");
+}

@@ -56,10 +56,7 @@ async fn one_changed_item_is_indexed_in_place() {
     assert_eq!(found(&core, "星辰").await, ["星辰大海航海日志"]);
     let shelf = core.shelf();
     assert_eq!(shelf.len(None), total + 1);
-    assert_eq!(
-        shelf.card(&id).map(|c| c.title.as_str()),
-        Some("星辰大海航海日志")
-    );
+    assert_eq!(shelf.card(&id).map(|c| c.title), Some("星辰大海航海日志"));
     assert!(
         shelf
             .categories()
@@ -80,10 +77,7 @@ async fn one_changed_item_is_indexed_in_place() {
     assert!(found(&core, "星辰大海").await.is_empty());
     let shelf = core.shelf();
     assert_eq!(shelf.len(None), total + 1);
-    assert_eq!(
-        shelf.card(&id).map(|c| c.title.as_str()),
-        Some("蓝鲸深潜考察手记")
-    );
+    assert_eq!(shelf.card(&id).map(|c| c.title), Some("蓝鲸深潜考察手记"));
 
     // Deleted.
     admin
