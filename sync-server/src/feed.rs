@@ -7,23 +7,27 @@
 //! A publish makes every kiosk in its scope pull the same page at once: thousands of requests for
 //! one (scope, cursor). [`PageCache`] computes such a page once (one query, one serialisation,
 //! one compression per encoding) and hands the same bytes to every request for it. A cached page
-//! is bounded by the feed position the hub has announced ([`crate::hub::Hub::announced`]), not by
+//! is bounded by a feed position the hub has announced ([`crate::hub::Hub::announced`]), not by
 //! whatever the database holds at that moment: every seq up to an announced one is committed
 //! (the hub hears of a write only after its commit, and seqs commit in order), so a page that
-//! holds everything in scope up to the announced seq, with that seq as its cursor, misses
-//! nothing; anything newer is announced in turn, and the kiosk pulls again.
+//! holds everything in scope up to that seq, with that seq as its cursor, misses nothing. It is
+//! made again once the hub hears of a change in one of its scope's orgs after it
+//! ([`crate::hub::Hub::changed_after`]); the hub records the change before it announces it or
+//! wakes a stream, so a pull that a notice caused never gets a page from before that notice.
 
 use crate::content::feed_head;
 use crate::error::{AppError, AppResult};
+use crate::hub::Hub;
 use crate::kiosks::Kiosk;
 use crate::orgs::ids_in_path;
 use crate::state::AppState;
 use bytes::Bytes;
-use protocol::Cursor;
+use protocol::{Cursor, OrgId};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 #[derive(Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -171,9 +175,9 @@ impl Page {
     }
 }
 
-/// What a page depends on besides the announced head: kiosks with the same key get the same
-/// bytes. The scope is the kiosk's org path (its org and ancestors); the epoch goes into the
-/// cursor; `reset` is a cursor from another epoch answered from zero.
+/// What a page depends on: kiosks with the same key get the same bytes. The scope is the
+/// kiosk's org path (its org and ancestors); the epoch goes into the cursor; `reset` is a cursor
+/// from another epoch answered from zero.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct PageKey {
     scope: String,
@@ -183,14 +187,18 @@ struct PageKey {
     reset: bool,
 }
 
-/// At most this many pages are kept for one head, and at most [`CACHE_BYTES`] of them; past
-/// either the cache starts empty again (pages in use stay alive with their requests).
+/// At most this many pages are kept, and at most [`CACHE_BYTES`] of them; past either the cache
+/// starts empty again (pages in use stay alive with their requests).
 const CACHE_PAGES: usize = 4096;
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// A page is made again after this long even if the hub heard of no change in its scope: a
+/// safety net, should a write ever reach the feed without telling the hub which orgs it touched.
+const CACHE_AGE: Duration = Duration::from_secs(30);
 
-/// Pages computed at the announced head, shared by every request for the same [`PageKey`];
-/// dropped whole when the head moves on. A page being computed is a cell the other requests
-/// for it wait on, so a herd runs its query once.
+/// Pages shared by every request for the same [`PageKey`]. A page is bounded by the head
+/// announced when its cell was made and stays good until the hub hears of a change in one of
+/// its scope's orgs after that head (a publish elsewhere leaves it alone). A page being computed
+/// is a cell the other requests for it wait on, so a herd runs its query once.
 #[derive(Default)]
 pub struct PageCache {
     inner: Mutex<Pages>,
@@ -200,41 +208,49 @@ pub struct PageCache {
 
 #[derive(Default)]
 struct Pages {
-    head: u64,
     bytes: usize,
-    map: HashMap<PageKey, Arc<tokio::sync::OnceCell<Arc<Page>>>>,
+    map: HashMap<PageKey, Arc<Cell>>,
+}
+
+/// One page: the head it is bounded by, when the cell was made, and the page once computed.
+struct Cell {
+    head: u64,
+    made: Instant,
+    page: tokio::sync::OnceCell<Arc<Page>>,
 }
 
 impl PageCache {
-    /// The cell for `key` at `head`, created empty if new.
-    fn cell(&self, head: u64, key: PageKey) -> Arc<tokio::sync::OnceCell<Arc<Page>>> {
+    /// The cell for `key`: the one kept, while nothing in `scope` changed after its head, else a
+    /// new one bounded by `head`.
+    fn cell(&self, hub: &Hub, scope: &[OrgId], head: u64, key: PageKey) -> Arc<Cell> {
         let mut pages = self
             .inner
             .lock()
             .expect("the page cache lock is never held across a panic");
-        if pages.head != head || pages.map.len() >= CACHE_PAGES || pages.bytes >= CACHE_BYTES {
-            // A page computed at an older head may still be asked for by a request that read
-            // the head before it moved: it gets a fresh cell here, never the newer map's.
-            if head < pages.head {
-                return Arc::default();
-            }
-            *pages = Pages {
-                head,
-                ..Pages::default()
-            };
+        if let Some(cell) = pages.map.get(&key)
+            && cell.made.elapsed() < CACHE_AGE
+            && !hub.changed_after(scope, cell.head)
+        {
+            return cell.clone();
         }
-        pages.map.entry(key).or_default().clone()
+        if pages.map.len() >= CACHE_PAGES || pages.bytes >= CACHE_BYTES {
+            *pages = Pages::default();
+        }
+        let cell = Arc::new(Cell {
+            head,
+            made: Instant::now(),
+            page: tokio::sync::OnceCell::new(),
+        });
+        pages.map.insert(key, cell.clone());
+        cell
     }
 
-    fn added(&self, head: u64, bytes: usize) {
+    fn added(&self, bytes: usize) {
         self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut pages = self
-            .inner
+        self.inner
             .lock()
-            .expect("the page cache lock is never held across a panic");
-        if pages.head == head {
-            pages.bytes += bytes;
-        }
+            .expect("the page cache lock is never held across a panic")
+            .bytes += bytes;
     }
 
     /// How many pages were made for the cache since the server started: the kiosks that got one
@@ -268,6 +284,7 @@ pub async fn changes(
             .await;
     }
     let (start, reset) = start_of(since, kiosk.epoch, head);
+    let scope = ids_in_path(&kiosk.org_path);
     let key = PageKey {
         scope: kiosk.org_path,
         start,
@@ -275,10 +292,12 @@ pub async fn changes(
         epoch: kiosk.epoch,
         reset,
     };
-    let cell = state.pages.cell(head, key.clone());
+    let cell = state.pages.cell(&state.hub, &scope, head, key.clone());
     let mut made = None;
     let page = cell
+        .page
         .get_or_try_init(|| async {
+            let head = cell.head;
             let page = state
                 .db
                 .read_kiosk(move |tx| {
@@ -297,12 +316,11 @@ pub async fn changes(
         .await?
         .clone();
     if let Some(bytes) = made {
-        state.pages.added(head, bytes);
+        state.pages.added(bytes);
     }
     match page.ready(encoding) {
         Some(body) => Ok(body),
         None => {
-            let page = page.clone();
             let body = crate::obs::spawn_blocking(move || page.encoded(encoding))
                 .await
                 .map_err(|e| AppError::internal("compressing a page", e))??;

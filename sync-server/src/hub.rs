@@ -15,6 +15,9 @@ pub struct Hub {
     kiosks: Mutex<HashMap<KioskId, watch::Sender<u64>>>,
     /// Per kiosk: bumped when staff queue a command for it (remote care).
     commands: Mutex<HashMap<KioskId, watch::Sender<u64>>>,
+    /// Per org: the newest feed seq announced for it (every org written, listened to or not),
+    /// for the delta pages kept in memory (`feed::PageCache`).
+    changed: Mutex<HashMap<OrgId, u64>>,
     /// The newest feed seq announced so far.
     announced: AtomicU64,
     /// When recent feed positions were announced (the publish → event metric).
@@ -26,8 +29,20 @@ impl Hub {
         self.announced.load(Ordering::SeqCst)
     }
 
-    /// Content in `orgs` changed; the feed now reaches `seq`.
+    /// Content in `orgs` changed; the feed now reaches `seq`. The orgs' change is recorded
+    /// before the seq is announced and before any stream is woken: a pull that either caused
+    /// sees it.
     pub fn content_changed(&self, orgs: &[OrgId], seq: u64) {
+        {
+            let mut changed = self
+                .changed
+                .lock()
+                .expect("hub lock is never held across a panic");
+            for org in orgs {
+                let at = changed.entry(*org).or_default();
+                *at = (*at).max(seq);
+            }
+        }
         self.published.announce(seq);
         self.announced.fetch_max(seq, Ordering::SeqCst);
         let map = self
@@ -45,6 +60,16 @@ impl Hub {
                 });
             }
         }
+    }
+
+    /// Whether the hub heard of a change in any of `orgs` after feed position `seq`.
+    pub fn changed_after(&self, orgs: &[OrgId], seq: u64) -> bool {
+        let changed = self
+            .changed
+            .lock()
+            .expect("hub lock is never held across a panic");
+        orgs.iter()
+            .any(|org| changed.get(org).is_some_and(|at| *at > seq))
     }
 
     /// The kiosk was moved or revoked: its open stream must end so it reconnects and re-reads.
@@ -134,6 +159,19 @@ mod tests {
             !province.has_changed().expect("sender alive"),
             "older seq ignored"
         );
+    }
+
+    #[test]
+    fn changes_are_remembered_per_org() {
+        let hub = Hub::default();
+        hub.content_changed(&[OrgId(1), OrgId(2)], 5);
+        hub.content_changed(&[OrgId(2)], 8);
+        hub.content_changed(&[OrgId(1)], 3);
+        assert!(!hub.changed_after(&[OrgId(1)], 5), "3 is older than 5");
+        assert!(hub.changed_after(&[OrgId(1)], 4));
+        assert!(hub.changed_after(&[OrgId(3), OrgId(2)], 7));
+        assert!(!hub.changed_after(&[OrgId(3)], 0), "never written");
+        assert_eq!(hub.announced(), 8);
     }
 
     #[test]

@@ -179,6 +179,12 @@ pub async fn events(
     let commands = (q.commands == 1).then(|| state.hub.subscribe_commands(&kiosk.id));
     let id = kiosk.id.clone();
     let (org, epoch) = (kiosk.org, kiosk.epoch);
+    // The org channels start from what was announced before the read, not from the database's
+    // head: a write that is committed but not announced yet (the CLI's, for up to a second)
+    // must still wake this stream when it is announced, since a pull serves pages up to the
+    // announced seq only (`feed::PageCache`). The first notice is the database's head, so a
+    // kiosk that is behind pulls at once.
+    let announced = state.hub.announced();
     let (head, current) = state
         .db
         .read_kiosk(move |tx| {
@@ -199,7 +205,7 @@ pub async fn events(
     let listener = Listener {
         orgs: ids_in_path(&kiosk.org_path)
             .into_iter()
-            .map(|org| state.hub.subscribe_org(org, head))
+            .map(|org| state.hub.subscribe_org(org, announced))
             .collect(),
         kiosk: kiosk_changes,
         commands,

@@ -548,3 +548,41 @@ async fn shared_pages_never_miss_a_publish() {
     }
     assert!(server.state.pages.made() > 0, "pages came from the cache");
 }
+
+/// A write by another process (the CLI) is committed a moment before this server announces it;
+/// a kiosk whose stream opens in that moment is told the database's head, finds nothing new in
+/// the pages (they end at the announced seq), and is woken again when the write is announced:
+/// it gets the item without anybody publishing again.
+#[tokio::test]
+async fn a_write_not_yet_announced_still_reaches_a_kiosk_connecting_then() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let kiosk = server.kiosk_at(&tree.admin, tree.branch_a).await;
+    let mut mirror = Mirror::default();
+    mirror.pull(&kiosk, None).await;
+    let mut config = (*server.state.config).clone();
+    config.listen = "127.0.0.1:0".parse().expect("address");
+    let (cli, _identity, _stop) =
+        sync_server::AppState::open(config, server.state.config.listen).expect("opens");
+    sync_server::content::create(
+        &cli,
+        sync_server::orgs::Actor::Operator,
+        write(tree.city_a, news("命令行")),
+    )
+    .await
+    .expect("created by the other writer");
+    let mut events = Box::pin(kiosk.events().await.expect("stream opens"));
+    loop {
+        let Notice::Changes(seq) = next_notice(&mut events).await else {
+            panic!("expected a changes notice");
+        };
+        mirror.pull(&kiosk, None).await;
+        if mirror.titles().contains("命令行") {
+            break;
+        }
+        assert!(
+            mirror.cursor.is_some_and(|c| c.seq < seq),
+            "a page short of the notice leaves the kiosk behind, to be woken again"
+        );
+    }
+}
