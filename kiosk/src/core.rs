@@ -3,7 +3,7 @@
 //! process: it owns the store and the sync engine.
 
 use crate::search::{Entry, SearchIndex};
-use crate::shelf::{Card, Shelf};
+use crate::shelf::{Card, CardView, Shelf, ShelfBuilder};
 use crate::store::{self, Saved, Store, StoreError};
 use crate::sync::{Engine, LibraryChanges, SyncConfig, SyncError, SyncEvent};
 use jiff::Timestamp;
@@ -145,20 +145,33 @@ impl Core {
     }
 
     /// Rebuilds the search index and the shelf from the cache (on the blocking pool) and swaps
-    /// them in.
+    /// them in. The catalogue is read [`LIBRARY_PAGE`] items at a time, each page going into
+    /// both before the next is read: the whole catalogue is never in memory as items, and the
+    /// store is free between pages.
     pub async fn rebuild_search(&self) -> Result<usize, StoreError> {
-        let items = store::blocking(&self.store, |s| s.library_items()).await?;
+        let store = self.store.clone();
         let (index, shelf) = tokio::task::spawn_blocking(move || {
             let mut index = SearchIndex::new();
-            let mut cards = Vec::with_capacity(items.len());
-            for (id, item) in items {
-                cards.push(Card::new(id.clone(), &item));
-                index.upsert(entry(id, item));
+            let mut shelf = ShelfBuilder::default();
+            let mut after = None;
+            loop {
+                let page = store
+                    .lock()
+                    .expect("the store lock is never held across a panic")
+                    .library_page(after.as_ref(), LIBRARY_PAGE)?;
+                for (id, item) in page.items {
+                    shelf.push(CardView::of(&id, &item));
+                    index.upsert(entry(id, item));
+                }
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
             }
-            (index, Shelf::build(cards))
+            Ok::<_, StoreError>((index, shelf.finish()))
         })
         .await
-        .expect("building the index does not panic");
+        .expect("building the index does not panic")?;
         let len = index.len();
         let old = std::mem::replace(
             &mut *self
@@ -570,6 +583,9 @@ impl Core {
 /// 10,000 (about 180 ms), but searches wait while the index is written (about 0.01 ms per
 /// item), so large batches are rebuilt beside it and swapped in.
 pub const IN_PLACE_MAX: usize = 1000;
+
+/// How many library items [`Core::rebuild_search`] reads from the store at once.
+const LIBRARY_PAGE: usize = 2000;
 
 /// How the search index followed a sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,10 +4,9 @@
 //! hits are ranked (`rank`). The catalogue itself lives in `store`, and the screen calls
 //! `search` on every keystroke.
 //!
-//! `upsert` and `remove` change one item at a time, but `Core` does not use them that way:
-//! whenever a sync changes library items it builds a new index from the whole cache off the UI
-//! thread (about a second for 100,000 items, see BENCHMARKS.md), together with the shelf, and
-//! swaps both in. Only the tests exercise replacing and removing items.
+//! `Core` builds the index from the cache a page of items at a time, off the UI thread, together
+//! with the shelf, and swaps both in; after a sync that changed a few items it applies them with
+//! `upsert` and `remove` in place (see `core::IN_PLACE_MAX` and BENCHMARKS.md).
 //!
 //! # Matching
 //!
@@ -115,21 +114,24 @@ pub struct SearchIndex {
     units: Vec<u32>,
     /// Per slot, where its fields start in `units`; they end where the next slot's start.
     starts: Vec<u32>,
-    /// Per slot; a retired slot's id is emptied.
-    ids: Vec<ContentId>,
+    /// Every slot's id, back to back (a retired slot's stays until the next compaction):
+    /// one allocation instead of one per id.
+    id_text: String,
+    /// Per slot, where its id ends in `id_text` (it starts where the previous slot's ends).
+    id_ends: Vec<u32>,
     /// Per slot, in characters; ranking reads it for every match.
     title_lens: Vec<u16>,
     live: Vec<bool>,
     /// Per slot, the ISBN-13 as a number (0 for none); short enough to scan whole for prefixes.
     isbns: Vec<u64>,
-    /// Live slots by a 64-bit hash of their item's id, checked against `ids`: no second copy
-    /// of every id (a 36-letter UUID, 72 bytes with its allocation, 60,000 of them).
+    /// Live slots by a 64-bit hash of their item's id, checked against `id_text`: no second
+    /// copy of every id (a 36-letter UUID, 60,000 of them).
     by_hash: HashMap<u64, u32>,
     /// The live slots whose id's hash another live id had first (practically never).
-    collided: HashMap<ContentId, u32>,
+    collided: HashMap<String, u32>,
     retired: usize,
     /// What `by_hash` is keyed by: [`id_hash`] (a test makes every id collide).
-    hash: fn(&ContentId) -> u64,
+    hash: fn(&str) -> u64,
 }
 
 impl Default for SearchIndex {
@@ -139,7 +141,8 @@ impl Default for SearchIndex {
             postings: Postings::default(),
             units: Vec::new(),
             starts: Vec::new(),
-            ids: Vec::new(),
+            id_text: String::new(),
+            id_ends: Vec::new(),
             title_lens: Vec::new(),
             live: Vec::new(),
             isbns: Vec::new(),
@@ -175,36 +178,48 @@ impl SearchIndex {
         self.len() == 0
     }
 
+    /// How many slots there are, live and retired.
+    fn slots(&self) -> usize {
+        self.id_ends.len()
+    }
+
+    /// The id of the item in `slot` (or that was, for a retired slot).
+    fn id(&self, slot: usize) -> &str {
+        let start = match slot {
+            0 => 0,
+            _ => self.id_ends[slot - 1] as usize,
+        };
+        &self.id_text[start..self.id_ends[slot] as usize]
+    }
+
     /// The live slot of `id`.
     fn slot_of(&self, id: &ContentId) -> Option<u32> {
         self.by_hash
-            .get(&(self.hash)(id))
+            .get(&(self.hash)(&id.0))
             .copied()
-            .filter(|&slot| self.ids[slot as usize] == *id)
-            .or_else(|| self.collided.get(id).copied())
+            .filter(|&slot| self.id(slot as usize) == id.0)
+            .or_else(|| self.collided.get(&id.0).copied())
     }
 
     /// Finds the item of `slot` by its id from now on.
     fn map(&mut self, slot: u32) {
-        let id = &self.ids[slot as usize];
-        match self.by_hash.entry((self.hash)(id)) {
-            Slot::Vacant(place) => {
-                place.insert(slot);
-            }
-            Slot::Occupied(_) => {
-                self.collided.insert(id.clone(), slot);
-            }
+        let hash = (self.hash)(self.id(slot as usize));
+        if let Slot::Vacant(place) = self.by_hash.entry(hash) {
+            place.insert(slot);
+        } else {
+            let id = self.id(slot as usize).to_owned();
+            self.collided.insert(id, slot);
         }
     }
 
-    /// Forgets where the item of `slot` (whose id is still in `ids`) is.
+    /// Forgets where the item of `slot` is.
     fn unmap(&mut self, slot: u32) {
-        let id = &self.ids[slot as usize];
-        let hash = (self.hash)(id);
+        let hash = (self.hash)(self.id(slot as usize));
         if self.by_hash.get(&hash) == Some(&slot) {
             self.by_hash.remove(&hash);
         } else {
-            self.collided.remove(id);
+            let id = self.id(slot as usize).to_owned();
+            self.collided.remove(&id);
         }
     }
 
@@ -222,7 +237,7 @@ impl SearchIndex {
             }
             self.retire(slot);
         }
-        let slot = self.push_slot(entry.id, &units, isbn);
+        let slot = self.push_slot(&entry.id.0, &units, isbn);
         self.map(slot);
         self.compact_if_needed();
     }
@@ -243,7 +258,7 @@ impl SearchIndex {
 
     /// The matches of a parsed query, as a tier per slot (0: none).
     fn tiers(&self, query: &Query) -> Vec<rank::Tier> {
-        let mut tiers = vec![0; self.ids.len()];
+        let mut tiers = vec![0; self.slots()];
         self.match_isbn(query, &mut tiers);
         let candidates = match query.ascii_only() {
             Some(text) => self.match_spelled(text, &mut tiers),
@@ -298,14 +313,16 @@ impl SearchIndex {
         split_fields(self.slot_units(slot))
     }
 
-    fn push_slot(&mut self, id: ContentId, units: &[u32], isbn: u64) -> u32 {
-        assert!(self.ids.len() < MAX_SLOTS, "catalogue too large to index");
-        let slot = self.ids.len() as u32;
+    fn push_slot(&mut self, id: &str, units: &[u32], isbn: u64) -> u32 {
+        assert!(self.slots() < MAX_SLOTS, "catalogue too large to index");
+        let slot = self.slots() as u32;
         let start = u32::try_from(self.units.len()).expect("catalogue text too large to index");
         self.units.extend_from_slice(units);
         let title_len = units.iter().take_while(|&&u| u != FIELD_END).count();
         self.starts.push(start);
-        self.ids.push(id);
+        self.id_text.push_str(id);
+        self.id_ends
+            .push(u32::try_from(self.id_text.len()).expect("ids under 4 GiB in all"));
         self.title_lens
             .push(u16::try_from(title_len).unwrap_or(u16::MAX));
         self.live.push(true);
@@ -318,7 +335,6 @@ impl SearchIndex {
         self.unmap(slot);
         let slot = slot as usize;
         self.live[slot] = false;
-        self.ids[slot] = ContentId(String::new());
         self.retired += 1;
     }
 
@@ -330,10 +346,10 @@ impl SearchIndex {
 
     /// Rebuilds the slots and postings from the live slots, in their current order.
     fn compact(&mut self) {
-        let old = std::mem::take(self);
-        self.glyphs = old.glyphs;
+        let mut old = std::mem::take(self);
+        self.glyphs = std::mem::take(&mut old.glyphs);
         self.hash = old.hash;
-        for (slot, id) in old.ids.into_iter().enumerate() {
+        for slot in 0..old.slots() {
             if !old.live[slot] {
                 continue;
             }
@@ -342,7 +358,7 @@ impl SearchIndex {
                 .get(slot + 1)
                 .map_or(old.units.len(), |&end| end as usize);
             let units = &old.units[old.starts[slot] as usize..end];
-            let slot = self.push_slot(id, units, old.isbns[slot]);
+            let slot = self.push_slot(old.id(slot), units, old.isbns[slot]);
             self.map(slot);
         }
     }
@@ -350,9 +366,9 @@ impl SearchIndex {
 
 /// The hash `SearchIndex::by_hash` files an id under (SipHash with fixed keys: the same in every
 /// run, and collisions are handled, so nothing depends on it being unpredictable).
-fn id_hash(id: &ContentId) -> u64 {
+fn id_hash(id: &str) -> u64 {
     let mut hasher = std::hash::DefaultHasher::new();
-    id.0.hash(&mut hasher);
+    id.hash(&mut hasher);
     hasher.finish()
 }
 

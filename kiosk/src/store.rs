@@ -13,7 +13,7 @@ mod outbox;
 #[cfg(test)]
 mod tests;
 
-pub use cache::Applied;
+pub use cache::{Applied, LibraryPage};
 pub use meta::Enrollment;
 pub use outbox::{Pending, Refused, Saved};
 

@@ -226,7 +226,7 @@ impl SearchIndex {
             return;
         }
         // A bit per slot (12.5 kB for 100,000) beats sorting unions of many lists.
-        let mut seen = vec![0u64; self.ids.len().div_ceil(64)];
+        let mut seen = vec![0u64; self.slots().div_ceil(64)];
         for (slot, _) in small.iter().flat_map(|l| l.iter()) {
             seen[slot as usize / 64] |= 1 << (slot % 64);
         }

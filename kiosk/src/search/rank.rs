@@ -1,6 +1,8 @@
 //! Ranking: how good a match is (its tier: title before author; whole, then start, then
 //! inside), and the best page of matches, shorter titles first within a tier, then by id.
 
+use protocol::ContentId;
+
 use super::{Hit, Page, SearchIndex};
 
 /// How good a match is; higher ranks first, 0 is no match.
@@ -134,7 +136,7 @@ impl<'a> Best<'a> {
             .into_iter()
             .skip(offset)
             .map(|(key, slot)| Hit {
-                id: self.index.ids[slot as usize].clone(),
+                id: ContentId(self.index.id(slot as usize).to_owned()),
                 score: (u32::from(BEST) << 16 | u32::from(u16::MAX)) - key,
             })
             .collect();
@@ -149,7 +151,7 @@ impl SearchIndex {
     /// Ranking order of two `Best::kept` entries.
     fn order(&self, a: (u32, u32), b: (u32, u32)) -> std::cmp::Ordering {
         a.0.cmp(&b.0)
-            .then_with(|| self.ids[a.1 as usize].cmp(&self.ids[b.1 as usize]))
+            .then_with(|| self.id(a.1 as usize).cmp(self.id(b.1 as usize)))
     }
 }
 

@@ -23,6 +23,14 @@ pub struct Applied {
     pub resyncing: bool,
 }
 
+/// One page of the library catalogue ([`Store::library_page`]).
+#[derive(Debug, Default)]
+pub struct LibraryPage {
+    pub items: Vec<(ContentId, LibraryItem)>,
+    /// Where the next page starts (`None`: this was the last).
+    pub next: Option<ContentId>,
+}
+
 /// Empties the cache and forgets the cursor: the next pull starts from zero.
 pub(super) fn clear(conn: &Connection) -> Result<()> {
     conn.execute("DELETE FROM items", [])?;
@@ -123,15 +131,42 @@ impl Store {
         Ok(out)
     }
 
-    /// Every cached library item, for the search index and the shelf.
-    pub fn library_items(&self) -> Result<Vec<(ContentId, LibraryItem)>> {
-        let mut out = Vec::new();
-        for item in self.items(ContentKind::LibraryItem)? {
+    /// Up to `limit` cached library items in id order, those after `after` (from the first for
+    /// `None`): the catalogue a page at a time, so that building the search index and the shelf
+    /// never holds every item at once. Paging by id (the primary key) sees an item rewritten
+    /// between two pages once, as it was or as it is; the sync that rewrote it reports it.
+    pub fn library_page(&self, after: Option<&ContentId>, limit: usize) -> Result<LibraryPage> {
+        // `+kind` keeps SQLite on the primary key's index (a range scan in id order) instead of
+        // `items_kind`, which would sort the whole catalogue for every page.
+        let kind = ContentKind::LibraryItem.as_str();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let row = |r: &rusqlite::Row<'_>| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?));
+        let rows: Vec<(String, String)> = match after {
+            Some(id) => self
+                .conn
+                .prepare_cached(
+                    "SELECT id, item FROM items WHERE id > ?1 AND +kind = ?2 ORDER BY id LIMIT ?3",
+                )?
+                .query_map(params![id.0, kind, limit], row)?
+                .collect::<rusqlite::Result<_>>()?,
+            None => self
+                .conn
+                .prepare_cached("SELECT id, item FROM items WHERE +kind = ?1 ORDER BY id LIMIT ?2")?
+                .query_map(params![kind, limit], row)?
+                .collect::<rusqlite::Result<_>>()?,
+        };
+        let next = match rows.last() {
+            Some((id, _)) if rows.len() as i64 == limit => Some(ContentId(id.clone())),
+            _ => None,
+        };
+        let mut items = Vec::with_capacity(rows.len());
+        for (_, text) in rows {
+            let item: ContentItem = serde_json::from_str(&text)?;
             if let ContentBody::LibraryItem(l) = item.body {
-                out.push((item.id, l));
+                items.push((item.id, l));
             }
         }
-        Ok(out)
+        Ok(LibraryPage { items, next })
     }
 
     pub fn item(&self, id: &ContentId) -> Result<Option<ContentItem>> {

@@ -11,7 +11,7 @@ use protocol::{ContentId, ContentItem};
 
 use super::{Destination, Event, Screen, Stacked};
 use crate::core::Core;
-use crate::shelf::{Card, Shelf};
+use crate::shelf::{CardView, Shelf};
 use crate::ui::context::Context;
 use crate::ui::i18n::fill;
 use crate::ui::images::Fit;
@@ -117,7 +117,7 @@ impl Library {
     }
 
     /// The cards of what is shown, by position.
-    fn card_at<'a>(&self, shelf: &'a Shelf, index: usize) -> Option<&'a Card> {
+    fn card_at<'a>(&self, shelf: &'a Shelf, index: usize) -> Option<CardView<'a>> {
         match &self.shown {
             Shown::All => shelf.get(None, index),
             Shown::Category(name) => shelf.get(Some(name), index),
@@ -148,7 +148,7 @@ impl Library {
         let cols = columns(ctx);
         let w = self.window(ctx);
         (w.first * cols..w.end * cols)
-            .filter_map(|i| self.card_at(&ctx.shelf, i).and_then(|c| c.cover.clone()))
+            .filter_map(|i| self.card_at(&ctx.shelf, i).and_then(|c| c.cover.cloned()))
             .map(|hash| (hash, Fit::COVER))
             .collect()
     }
@@ -187,31 +187,20 @@ impl Stacked for Library {
 /// One book in a grid: fixed size, so the grid can be windowed.
 pub fn card_view<'a, M: Clone + 'a>(
     ctx: &'a Context,
-    card: &'a Card,
+    card: CardView<'a>,
     on_press: M,
 ) -> Element<'a, M> {
     let t = ctx.types();
-    let handle = card
-        .cover
-        .as_ref()
-        .and_then(|h| ctx.images.cached(h, Fit::COVER));
+    let handle = card.cover.and_then(|h| ctx.images.cached(h, Fit::COVER));
     button(
         column![
-            widgets::cover(ctx, handle, &card.title, CARD_WIDTH - 24.0, COVER_HEIGHT),
-            container(
-                text(card.title.as_str())
-                    .size(t.small)
-                    .font(theme::bold(ctx.font()))
-            )
-            .height(Length::Fixed(t.small * 2.7))
-            .clip(true),
-            container(
-                text(card.author.as_str())
-                    .size(t.small * 0.85)
-                    .color(theme::MUTED)
-            )
-            .height(Length::Fixed(t.small * 1.4))
-            .clip(true),
+            widgets::cover(ctx, handle, card.title, CARD_WIDTH - 24.0, COVER_HEIGHT),
+            container(text(card.title).size(t.small).font(theme::bold(ctx.font())))
+                .height(Length::Fixed(t.small * 2.7))
+                .clip(true),
+            container(text(card.author).size(t.small * 0.85).color(theme::MUTED))
+                .height(Length::Fixed(t.small * 1.4))
+                .clip(true),
         ]
         .spacing(6),
     )
@@ -287,7 +276,7 @@ impl Library {
             let mut line = row![].spacing(gap);
             for i in r * cols..((r + 1) * cols).min(total) {
                 if let Some(card) = self.card_at(&ctx.shelf, i) {
-                    line = line.push(card_view(ctx, card, Message::Open(card.id.clone())));
+                    line = line.push(card_view(ctx, card, Message::Open(card.content_id())));
                 }
             }
             grid = grid.push(container(line).height(Length::Fixed(ROW_HEIGHT)));

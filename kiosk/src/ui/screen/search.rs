@@ -156,7 +156,7 @@ impl Search {
                 for card in chunk {
                     line = line.push(library::card_view(
                         ctx,
-                        card,
+                        card.view(),
                         Message::Open(card.id.clone()),
                     ));
                 }

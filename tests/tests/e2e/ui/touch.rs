@@ -44,7 +44,7 @@ async fn library() -> (Harness, String, Point) {
     let mut h = Harness::demo().await;
     h.tap("职工书屋").await;
     let shelf = h.core.shelf();
-    let title = shelf.get(None, 0).expect("a first book").title.clone();
+    let title = shelf.get(None, 0).expect("a first book").title.to_owned();
     let at = h.position_of(&title);
     (h, title, at)
 }
