@@ -194,8 +194,6 @@ mod cache {
         ]);
     }
 
-    #[test]
-    fn enrolling_again_empties_the_cache_and_forgets_the_cursor() {
     /// The library read in pages of `limit`: each page's ids, and whether it says more follow.
     fn library_pages(store: &Store, limit: usize) -> Vec<(Vec<String>, bool)> {
         let mut pages = Vec::new();
@@ -247,6 +245,8 @@ mod cache {
         );
     }
 
+    #[test]
+    fn enrolling_again_empties_the_cache_and_forgets_the_cursor() {
         check(&[("+a @0.1", "a @0.1"), ("enroll", ""), ("+b @0.1", "b @0.1")]);
         // A resync under way is forgotten too: the next page drops nothing.
         check(&[
