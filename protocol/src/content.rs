@@ -308,6 +308,13 @@ pub struct LibraryItem {
     /// Where to find it in the branch reading room, e.g. "二楼 A 区 3 号架".
     #[serde(default)]
     pub location: String,
+    /// The call number on the spine (索书号), e.g. "I247.5/L864"; shown beside the location.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub call_number: String,
+    /// The full statement of responsibility as the library system wrote it
+    /// ("(以)尤瓦尔·赫拉利著；林俊宏译") when `author` is a shortened form of it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub responsibility: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_online: Option<Url>,
 }
@@ -320,6 +327,8 @@ impl LibraryItem {
         p.text("category", &self.category, false, 50);
         p.text("description", &self.description, false, 5_000);
         p.text("location", &self.location, false, 100);
+        p.text("call_number", &self.call_number, false, 50);
+        p.text("responsibility", &self.responsibility, false, 500);
         p.opt_text("external_id", &self.external_id, 100);
         if let Some(year) = self.year
             && !(1000..=2200).contains(&year)

@@ -53,6 +53,8 @@ fn main() {
             sync_server::import::catalog::Options {
                 org: province,
                 encoding: None,
+                sheet: None,
+                clc: None,
                 skip_invalid: false,
                 replace: false,
                 covers: Some(covers),

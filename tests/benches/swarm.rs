@@ -313,6 +313,8 @@ fn coordinator() {
                 sync_server::import::catalog::Options {
                     org: city,
                     encoding: None,
+                    sheet: None,
+                    clc: None,
                     skip_invalid: false,
                     replace: false,
                     covers: None,

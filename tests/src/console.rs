@@ -91,6 +91,33 @@ impl Console {
         self.answer(resp).await
     }
 
+    /// Posts a multipart form (an upload) with the current CSRF token added: `fields` as text
+    /// parts and `file` as (part name, file name, bytes).
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, Vec<u8>),
+    ) -> Answer {
+        let mut form = reqwest::multipart::Form::new().text("_csrf", self.csrf.clone());
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        let (name, file_name, bytes) = file;
+        form = form.part(
+            name.to_owned(),
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+        );
+        let resp = self
+            .http
+            .post(self.base.join(path).expect("url"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("the server answers");
+        self.answer(resp).await
+    }
+
     /// Posts a form without the CSRF token (what a forged request looks like).
     pub async fn post_without_csrf(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let resp = self

@@ -2,6 +2,7 @@
 //! binary runs) over real TLS on 127.0.0.1:0 in a fresh temporary directory, and talk to it with
 //! the real kiosk client and a pinned staff client.
 
+pub mod catalog_files;
 pub mod console;
 pub mod demo;
 pub mod display;

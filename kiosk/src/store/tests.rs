@@ -63,6 +63,8 @@ fn item(name: &str) -> ContentItem {
             cover: Some(media_hash(cover)),
             description: String::new(),
             location: String::new(),
+            call_number: String::new(),
+            responsibility: String::new(),
             read_online: None,
         }),
         None => ContentBody::AttractSlide(AttractSlide {

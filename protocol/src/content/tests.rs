@@ -50,6 +50,8 @@ fn library_item_checks_isbn_and_year() {
         cover: None,
         description: String::new(),
         location: String::new(),
+        call_number: String::new(),
+        responsibility: String::new(),
         read_online: None,
     };
     assert!(problems(&ContentBody::LibraryItem(item.clone())).is_empty());

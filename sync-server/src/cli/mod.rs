@@ -94,14 +94,22 @@ enum Command {
         #[arg(long)]
         org: Option<i64>,
     },
-    /// Import a library catalogue CSV (UTF-8 or GBK/GB18030); columns in docs/publishing.md.
+    /// Import a library catalogue: CSV (UTF-8 or GBK/GB18030), Excel (.xlsx/.xls) or ISO 2709
+    /// MARC (CNMARC or MARC 21), told from the file's contents; see docs/publishing.md.
     ImportCatalog {
         file: PathBuf,
         #[arg(long)]
         org: i64,
-        /// utf-8, gbk or gb18030; detected when not given.
+        /// A CSV file's encoding: utf-8, gbk or gb18030; detected when not given.
         #[arg(long)]
         encoding: Option<String>,
+        /// The Excel sheet to read; the first when not given.
+        #[arg(long)]
+        sheet: Option<String>,
+        /// A table of Chinese Library Classification classes to categories (CLASS<TAB>category
+        /// lines) that adds to or replaces the shipped one.
+        #[arg(long)]
+        clc: Option<PathBuf>,
         /// Import the valid rows even when some rows are invalid.
         #[arg(long)]
         skip_invalid: bool,

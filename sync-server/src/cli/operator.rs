@@ -60,6 +60,7 @@ pub(super) async fn run_operator(state: &AppState, command: Command) -> anyhow::
                 password: read_password(password)?,
                 display_name,
                 org_id: OrgId(0),
+                roles: None,
             };
             let info = staff::bootstrap(state, org, new).await?;
             println!(
@@ -92,6 +93,7 @@ pub(super) async fn run_operator(state: &AppState, command: Command) -> anyhow::
                 password: read_password(password)?,
                 display_name,
                 org_id: OrgId(org),
+                roles: None,
             };
             print_json(&staff::create(state, op, new).await?)?;
         }
@@ -166,6 +168,8 @@ pub(super) async fn run_operator(state: &AppState, command: Command) -> anyhow::
             file,
             org,
             encoding,
+            sheet,
+            clc,
             skip_invalid,
             replace,
             covers,
@@ -181,6 +185,8 @@ pub(super) async fn run_operator(state: &AppState, command: Command) -> anyhow::
             let options = catalog::Options {
                 org: OrgId(org),
                 encoding,
+                sheet,
+                clc,
                 skip_invalid,
                 replace,
                 covers,
@@ -198,16 +204,16 @@ pub(super) async fn run_operator(state: &AppState, command: Command) -> anyhow::
 
 fn print_import_report(report: &catalog::Report) -> anyhow::Result<()> {
     for e in &report.errors {
-        eprintln!("第 {} 行：{}", e.line, e.message);
+        eprintln!("{}：{}", report.place(e.line), e.message);
     }
     if report.invalid_rows as usize > report.errors.len() {
         eprintln!(
-            "……另有 {} 行有误未列出",
+            "……另有 {} 项有误未列出",
             report.invalid_rows as usize - report.errors.len()
         );
     }
     for w in &report.warnings {
-        eprintln!("第 {} 行（已导入）：{}", w.line, w.message);
+        eprintln!("{}：{}", report.place(w.line), w.message);
     }
     if !report.imported {
         anyhow::bail!(
@@ -219,7 +225,7 @@ fn print_import_report(report: &catalog::Report) -> anyhow::Result<()> {
     println!(
         "{} rows ({}): {} new, {} updated, {} unchanged, {} invalid skipped, {} unpublished",
         report.rows,
-        report.encoding,
+        report.format.describe(),
         report.created,
         report.updated,
         report.unchanged,

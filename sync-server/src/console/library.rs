@@ -71,11 +71,12 @@ pub async fn library(
                     td { a href=(format!("/console/library/item/{id}")) { (tr(l, "编辑", "Edit")) } }
                 } } }
             }
-            h2 { (tr(l, "导入书目（CSV）", "Import a catalogue (CSV)")) }
+            h2 { (tr(l, "导入书目（CSV、Excel、MARC）", "Import a catalogue (CSV, Excel, MARC)")) }
             form.card method="post" action="/console/library/import" enctype="multipart/form-data" {
                 input type="hidden" name="_csrf" value=(s.csrf);
                 div.row {
-                    label { (tr(l, "CSV 文件（UTF-8 或 GBK）", "CSV file (UTF-8 or GBK)")) input type="file" name="file" accept=".csv,text/csv" required; }
+                    label { (tr(l, "书目文件：CSV（UTF-8 或 GBK）、Excel 或 MARC（.iso/.mrc）", "Catalogue file: CSV (UTF-8 or GBK), Excel or MARC (.iso/.mrc)")) input type="file" name="file" accept=".csv,.txt,.xlsx,.xls,.ods,.iso,.mrc,.marc" required; }
+                    label { (tr(l, "工作表（Excel，留空为第一张）", "Sheet (Excel; empty: the first)")) input name="sheet"; }
                     label { (tr(l, "导入到", "Into")) (org_select(&orgs, "org")) }
                     label.check { input type="checkbox" name="skip_invalid" value="1"; (tr(l, "跳过有错的行", "Skip invalid rows")) }
                 }
@@ -131,7 +132,11 @@ pub async fn import_catalog(
         })?;
     s.check_csrf(form.text("_csrf"))?;
     let Some(csv) = form.take_file("file").filter(|b| !b.is_empty()) else {
-        return Err(bad(tr(l, "请选择一个 CSV 文件。", "Choose a CSV file.")));
+        return Err(bad(tr(
+            l,
+            "请选择一个书目文件（CSV、Excel 或 MARC）。",
+            "Choose a catalogue file (CSV, Excel or MARC).",
+        )));
     };
     tokio::fs::write(file.path(), &csv)
         .await
@@ -143,6 +148,8 @@ pub async fn import_catalog(
     let options = catalog::Options {
         org: OrgId(org),
         encoding: None,
+        sheet: Some(form.text("sheet").trim().to_owned()).filter(|s| !s.is_empty()),
+        clc: None,
         skip_invalid: form.has("skip_invalid"),
         replace: false,
         covers: None,
@@ -168,10 +175,20 @@ pub async fn import_catalog(
                 div.tile { strong { (report.unchanged) } span { (tr(l, "未变", "unchanged")) } }
                 div.tile.bad { strong { (report.invalid_rows) } span { (tr(l, "行有错", "invalid rows")) } }
             }
+            p { (tr(l, "文件格式：", "Format: ")) (report.format.describe()) }
+            @if !report.imported {
+                p.error { (tr(l,
+                    "有错的行，所以一行也没有导入。请改正后再导入，或勾选“跳过有错的行”。",
+                    "Some rows have problems, so nothing was imported. Fix them and import again, or tick “Skip invalid rows”.")) }
+            }
             @if !report.errors.is_empty() {
                 h2 { (tr(l, "有错的行", "Rows with problems")) }
-                table { thead { tr { th { (tr(l, "行号", "Line")) } th { (tr(l, "问题", "Problem")) } } }
-                    tbody { @for e in &report.errors { tr { td { (e.line) } td { (e.message) } } } } }
+                table { thead { tr { th { (tr(l, "位置", "Where")) } th { (tr(l, "问题", "Problem")) } } }
+                    tbody { @for e in &report.errors { tr { td { (report.place(e.line)) } td { (e.message) } } } } }
+            }
+            @if !report.warnings.is_empty() {
+                h2 { (tr(l, "提示（已导入）", "Warnings (imported)")) }
+                table { tbody { @for w in &report.warnings { tr { td { (report.place(w.line)) } td { (w.message) } } } } }
             }
             p { a href="/console/library" { (tr(l, "返回职工书屋", "Back to the library")) } }
         },

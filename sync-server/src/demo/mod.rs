@@ -281,6 +281,8 @@ pub async fn load(
         let options = catalog::Options {
             org: root,
             encoding: None,
+            sheet: None,
+            clc: None,
             skip_invalid: false,
             replace: false,
             covers: None,

@@ -1,22 +1,16 @@
-//! `import-catalog FILE.csv --org ORG`: a library catalogue from CSV, streamed (a 100,000-row
-//! file is never held in memory), in UTF-8 or GBK/GB18030 as Chinese library systems export.
+//! `import-catalog FILE --org ORG`: a library catalogue from what library systems and suppliers
+//! export — CSV (UTF-8 or GBK/GB18030), an Excel workbook, or ISO 2709 MARC records (CNMARC or
+//! MARC 21) — streamed where the format allows (a 100,000-row CSV or MARC file is never held in
+//! memory). The format is told from the file's first bytes ([`source::Format`]).
 //!
-//! Columns, by header name (English or the Chinese alias), in any order:
-//!
-//! | column | alias | required | notes |
-//! | --- | --- | --- | --- |
-//! | `title` | 书名 / 题名 | yes | |
-//! | `author` | 作者 / 责任者 | | |
-//! | `publisher` | 出版社 / 出版者 | | |
-//! | `year` | 出版年 / 出版年份 | | a number |
-//! | `isbn` | ISBN | one of isbn, external_id | ISBN-10 or -13, checksum checked |
-//! | `kind` | 类型 / 文献类型 | | book/图书 (default), periodical/期刊, newspaper/报纸 |
-//! | `category` | 分类 / 类别 | | |
-//! | `description` | 简介 / 内容简介 | | |
-//! | `location` | 馆藏位置 / 位置 | | where it is in the reading room |
-//! | `read_online_url` | 在线阅读 | | http(s) link |
-//! | `cover_file` | 封面 / 封面文件 | | image file name inside `--covers DIR` |
-//! | `external_id` | 编号 / 条码 | one of isbn, external_id | the library system's id |
+//! Tables (CSV, a sheet) name their columns in a header row, in English or as Chinese library
+//! systems write them; the full list is in docs/publishing.md and [`fields::header`]. A column
+//! nobody knows is reported once as a warning and ignored; a table without a title column is
+//! refused. MARC fields map to the same columns ([`marc`]). Then every format goes through the
+//! same checks: the year read from a publication date (`2017.6`, `2008年1月`), a statement of
+//! responsibility shortened to the author shown (the full statement kept), a Chinese Library
+//! Classification number turned into a category ([`fields::ClcTable`], overridable per import)
+//! when no category is given, the ISBN's check digit.
 //!
 //! Rows are matched to earlier imports by ISBN, else by external id, within the org, so a
 //! re-import updates rather than duplicates; unchanged rows change nothing.
@@ -26,15 +20,23 @@ use crate::error::{AppError, AppResult};
 use crate::media;
 use crate::orgs::Actor;
 use crate::state::AppState;
-use encoding_rs::{Encoding, GB18030, UTF_8};
+use encoding_rs::Encoding;
 use protocol::ErrorCode;
 use protocol::content::{LibraryItem, LibraryKind};
 use protocol::staff::ContentWrite;
 use protocol::{ContentBody, ContentKind, MediaHash, OrgId};
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use url::Url;
+
+mod excel;
+pub mod fields;
+mod marc;
+pub mod source;
+
+use fields::{ClcTable, Column, Values, display_author};
+pub use source::Format;
+use source::Source;
 
 #[cfg(test)]
 mod proptests;
@@ -42,8 +44,14 @@ mod proptests;
 #[derive(Debug, Clone)]
 pub struct Options {
     pub org: OrgId,
-    /// `None`: detect (UTF-8 when the start of the file is valid UTF-8, else GB18030).
+    /// A CSV file's encoding; `None`: detect (UTF-8 when the start of the file is valid UTF-8,
+    /// else GB18030). Workbooks and MARC records say their own.
     pub encoding: Option<&'static Encoding>,
+    /// The workbook sheet to read (`None`: the first). Only for Excel files.
+    pub sheet: Option<String>,
+    /// A table of Chinese Library Classification classes → categories that adds to or replaces
+    /// the shipped one (`CLASS<TAB>category` lines).
+    pub clc: Option<PathBuf>,
     /// Import the valid rows even when some are invalid.
     pub skip_invalid: bool,
     /// Unpublish this org's catalogue items that the file does not list.
@@ -54,13 +62,16 @@ pub struct Options {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
-    /// Line number in the file (the header is line 1).
+    /// Where the row is: its line in a CSV file (the header is line 1), its row in the sheet, or
+    /// the record's number in a MARC file; [`Report::place`] says it in words.
     pub line: u64,
     pub message: String,
 }
 
 #[derive(Debug, Default)]
 pub struct Report {
+    pub format: Format,
+    /// A CSV file's encoding, else empty.
     pub encoding: &'static str,
     pub rows: u64,
     pub created: u64,
@@ -95,53 +106,20 @@ impl Progress for Quiet {
 const MAX_REPORTED: usize = 1_000;
 const BATCH: usize = 5_000;
 
-const COLUMNS: usize = 12;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Column {
-    Title,
-    Author,
-    Publisher,
-    Year,
-    Isbn,
-    Kind,
-    Category,
-    Description,
-    Location,
-    ReadOnline,
-    CoverFile,
-    ExternalId,
-}
-
-fn column(name: &str) -> Option<Column> {
-    let name = name.trim().trim_start_matches('\u{feff}');
-    Some(match name.to_ascii_lowercase().as_str() {
-        "title" | "书名" | "题名" => Column::Title,
-        "author" | "作者" | "责任者" => Column::Author,
-        "publisher" | "出版社" | "出版者" => Column::Publisher,
-        "year" | "出版年" | "出版年份" => Column::Year,
-        "isbn" => Column::Isbn,
-        "kind" | "类型" | "文献类型" => Column::Kind,
-        "category" | "分类" | "类别" => Column::Category,
-        "description" | "简介" | "内容简介" => Column::Description,
-        "location" | "馆藏位置" | "位置" => Column::Location,
-        "read_online_url" | "在线阅读" => Column::ReadOnline,
-        "cover_file" | "封面" | "封面文件" => Column::CoverFile,
-        "external_id" | "编号" | "条码" => Column::ExternalId,
-        _ => return None,
-    })
-}
-
-/// Picks the encoding: UTF-8 if the first 64 KiB are valid UTF-8 (a character cut at the end of
-/// the sample is fine), otherwise GB18030, which reads GBK and GB2312 too.
-pub fn detect(path: &Path) -> AppResult<&'static Encoding> {
-    let mut sample = Vec::with_capacity(64 * 1024);
-    open(path)?.take(64 * 1024).read_to_end(&mut sample)?;
-    match std::str::from_utf8(&sample) {
-        Ok(_) => Ok(UTF_8),
-        Err(e) if e.error_len().is_none() => Ok(UTF_8),
-        Err(_) => Ok(GB18030),
+impl Report {
+    /// Where row `at` is, in words: "第 3 行" (CSV line, sheet row) or "第 3 条记录" (MARC).
+    pub fn place(&self, at: u64) -> String {
+        self.format.place(at)
     }
+}
+
+/// Picks a CSV file's encoding: UTF-8 if the first 64 KiB are valid UTF-8 (a character cut at
+/// the end of the sample is fine), otherwise GB18030, which reads GBK and GB2312 too.
+pub fn detect(path: &Path) -> AppResult<&'static Encoding> {
+    Ok(match Format::detect(path, None)? {
+        Format::Csv(e) => e,
+        _ => encoding_rs::UTF_8,
+    })
 }
 
 fn open(path: &Path) -> AppResult<std::fs::File> {
@@ -161,91 +139,32 @@ struct Row {
     cover_file: Option<String>,
 }
 
-struct Reader {
-    csv: csv::Reader<encoding_rs_io::DecodeReaderBytes<std::fs::File, Vec<u8>>>,
-    columns: Vec<Option<Column>>,
+/// Turns a record's values into a row: the checks every format shares.
+struct Rows {
+    clc: ClcTable,
 }
 
-impl Reader {
-    fn open(path: &Path, encoding: &'static Encoding) -> AppResult<Reader> {
-        let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
-            .encoding(Some(encoding))
-            .bom_override(true)
-            .build(open(path)?);
-        let mut csv = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(decoded);
-        let header_error = |e: csv::Error| {
-            AppError::bad_request(
-                ErrorCode::InvalidCsv,
-                format!("第 1 行（表头）无法读取：{e}"),
-            )
-        };
-        let headers = csv.headers().map_err(header_error)?.clone();
-        let columns: Vec<Option<Column>> = headers.iter().map(column).collect();
-        let unknown: Vec<&str> = headers
-            .iter()
-            .zip(&columns)
-            .filter(|(_, c)| c.is_none())
-            .map(|(h, _)| h)
-            .collect();
-        if !unknown.is_empty() {
-            return Err(AppError::bad_request(
-                ErrorCode::InvalidCsv,
-                format!("第 1 行（表头）有不认识的列：{}", unknown.join("、")),
-            ));
-        }
-        if !columns.contains(&Some(Column::Title)) {
-            return Err(AppError::bad_request(
-                ErrorCode::InvalidCsv,
-                "第 1 行（表头）缺少 title（书名）列",
-            ));
-        }
-        Ok(Reader { csv, columns })
+impl Rows {
+    fn new(options: &Options) -> AppResult<Rows> {
+        Ok(Rows {
+            clc: match &options.clc {
+                Some(path) => ClcTable::with_overrides(path)?,
+                None => ClcTable::default(),
+            },
+        })
     }
 
-    /// The next row: its line number and either the parsed row or what is wrong with it.
-    fn next(&mut self, record: &mut csv::StringRecord) -> Option<(u64, Result<Row, String>)> {
-        match self.csv.read_record(record) {
-            Ok(false) => None,
-            Ok(true) => {
-                let line = record.position().map_or(0, |p| p.line());
-                Some((line, parse_row(line, &self.columns, record)))
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                Some((line, Err(format!("无法读取：{e}"))))
-            }
-        }
+    fn row(&self, line: u64, values: Result<Values, String>) -> Result<Row, String> {
+        parse_row(line, &values?, &self.clc)
     }
 }
 
-fn parse_row(
-    line: u64,
-    columns: &[Option<Column>],
-    record: &csv::StringRecord,
-) -> Result<Row, String> {
-    if record.len() != columns.len() {
-        return Err(format!(
-            "有 {} 列，表头有 {} 列",
-            record.len(),
-            columns.len()
-        ));
-    }
-    let mut get = [""; COLUMNS];
-    for (c, v) in columns.iter().zip(record.iter()) {
-        if let Some(c) = c {
-            get[*c as usize] = v.trim();
-        }
-    }
-    let text = |c: Column| get[c as usize].to_owned();
+fn parse_row(line: u64, get: &Values, clc: &ClcTable) -> Result<Row, String> {
+    let text = |c: Column| get[c as usize].clone();
     let opt = |c: Column| Some(text(c)).filter(|s| !s.is_empty());
     let year = match opt(Column::Year) {
         None => None,
-        Some(y) => Some(
-            y.parse::<i32>()
-                .map_err(|_| format!("出版年 '{y}' 不是数字"))?,
-        ),
+        Some(y) => Some(fields::year(&y)?),
     };
     let isbn = match opt(Column::Isbn) {
         None => None,
@@ -281,18 +200,34 @@ fn parse_row(
             return Err("没有 ISBN，也没有编号（external_id），再次导入时无法对应".to_owned());
         }
     };
+    let statement = text(Column::Author);
+    let author = display_author(&statement);
+    let responsibility = if author == statement {
+        String::new()
+    } else {
+        statement
+    };
+    let category = match opt(Column::Category) {
+        Some(c) => c,
+        None => clc
+            .category(&text(Column::Clc))
+            .unwrap_or_default()
+            .to_owned(),
+    };
     let item = LibraryItem {
         item_kind,
         title: text(Column::Title),
-        author: text(Column::Author),
+        author,
         publisher: text(Column::Publisher),
         year,
         isbn,
         external_id,
-        category: text(Column::Category),
+        category,
         cover: None,
         description: text(Column::Description),
         location: text(Column::Location),
+        call_number: text(Column::CallNumber),
+        responsibility,
         read_online,
     };
     ContentBody::LibraryItem(item.clone())
@@ -321,22 +256,31 @@ fn parse_row(
 /// Validates every row; returns the keys of the valid ones and the invalid lines.
 fn validate_all(
     path: &Path,
-    encoding: &'static Encoding,
+    sheet: Option<&str>,
+    rows: &Rows,
     report: &mut Report,
 ) -> AppResult<(HashSet<String>, HashSet<u64>)> {
-    let mut reader = Reader::open(path, encoding)?;
-    let mut record = csv::StringRecord::new();
+    let mut source = Source::open(path, report.format, sheet)?;
+    if let Some((line, message)) = source.header_warning() {
+        report.warnings.push(RowError { line, message });
+    }
     let mut first_line: HashMap<String, u64> = HashMap::new();
     let mut bad = HashSet::new();
-    while let Some((line, parsed)) = reader.next(&mut record) {
+    while let Some((line, values)) = source.next_record() {
         report.rows += 1;
-        let outcome = parsed.and_then(|row| match first_line.get(&row.key) {
-            Some(first) => Err(format!("与第 {first} 行是同一本（{}）", row.key)),
-            None => {
-                first_line.insert(row.key, line);
-                Ok(())
-            }
-        });
+        let outcome = rows
+            .row(line, values)
+            .and_then(|row| match first_line.get(&row.key) {
+                Some(first) => Err(format!(
+                    "与{}是同一本（{}）",
+                    report.format.place(*first),
+                    row.key
+                )),
+                None => {
+                    first_line.insert(row.key, line);
+                    Ok(())
+                }
+            });
         if let Err(message) = outcome {
             report.invalid_rows += 1;
             bad.insert(line);
@@ -397,6 +341,7 @@ async fn write_batch(
     batch: Vec<Row>,
     report: &mut Report,
 ) -> AppResult<()> {
+    let format = report.format;
     let outcomes = content::commit(state, actor.clone(), Schedule::Kept, move |cx| {
         let mut outcomes = Vec::with_capacity(batch.len());
         for row in batch {
@@ -409,7 +354,7 @@ async fn write_batch(
             };
             let (outcome, _) = cx
                 .upsert(&row.key, Some(org), write)
-                .map_err(|e| e.map_message(|m| format!("第 {} 行：{m}", row.line)))?;
+                .map_err(|e| e.map_message(|m| format!("{}：{m}", format.place(row.line))))?;
             outcomes.push(outcome);
         }
         Ok(outcomes)
@@ -434,17 +379,22 @@ pub async fn import(
     options: Options,
     progress: &dyn Progress,
 ) -> AppResult<Report> {
-    let encoding = match options.encoding {
-        Some(e) => e,
-        None => detect(path)?,
-    };
+    let format = Format::detect(path, options.encoding)?;
     let mut report = Report {
-        encoding: encoding.name(),
+        format,
+        encoding: match format {
+            Format::Csv(e) => e.name(),
+            _ => "",
+        },
         ..Report::default()
     };
+    let rows = std::sync::Arc::new(Rows::new(&options)?);
     let check_path = path.to_path_buf();
+    let check_rows = rows.clone();
+    let sheet = options.sheet.clone();
     let (keys, bad, mut report) = crate::obs::spawn_blocking(move || {
-        validate_all(&check_path, encoding, &mut report).map(|(k, b)| (k, b, report))
+        validate_all(&check_path, sheet.as_deref(), &check_rows, &mut report)
+            .map(|(k, b)| (k, b, report))
     })
     .await
     .map_err(|e| AppError::internal("validation task", e))??;
@@ -461,24 +411,24 @@ pub async fn import(
     progress.start(report.rows - report.invalid_rows);
     let (tx_rows, mut rx_rows) = tokio::sync::mpsc::channel::<AppResult<Row>>(BATCH);
     let read_path = path.to_path_buf();
+    let sheet = options.sheet.clone();
     // The file is parsed on a blocking thread and handed over row by row, so memory stays flat.
     let reader = crate::obs::spawn_blocking(move || {
-        let mut reader = match Reader::open(&read_path, encoding) {
+        let mut source = match Source::open(&read_path, format, sheet.as_deref()) {
             Ok(r) => r,
             Err(e) => {
                 let _ = tx_rows.blocking_send(Err(e));
                 return;
             }
         };
-        let mut record = csv::StringRecord::new();
-        while let Some((line, parsed)) = reader.next(&mut record) {
+        while let Some((line, values)) = source.next_record() {
             if bad.contains(&line) {
                 continue;
             }
-            let row = parsed.map_err(|m| {
+            let row = rows.row(line, values).map_err(|m| {
                 AppError::conflict(
                     ErrorCode::FileChanged,
-                    format!("第 {line} 行在导入过程中变了：{m}"),
+                    format!("{}在导入过程中变了：{m}", format.place(line)),
                 )
             });
             if tx_rows.blocking_send(row).is_err() {

@@ -48,6 +48,8 @@ async fn import(
     let options = Options {
         org,
         encoding: None,
+        sheet: None,
+        clc: None,
         skip_invalid,
         replace,
         covers: None,
@@ -212,6 +214,8 @@ async fn covers_are_attached_by_isbn() {
     let options = Options {
         org: tree.province,
         encoding: None,
+        sheet: None,
+        clc: None,
         skip_invalid: false,
         replace: false,
         covers: Some(covers),

@@ -21,6 +21,8 @@ fn book(title: &str) -> ContentBody {
         cover: None,
         description: String::new(),
         location: String::new(),
+        call_number: String::new(),
+        responsibility: String::new(),
         read_online: None,
     })
 }

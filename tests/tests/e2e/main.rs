@@ -6,6 +6,7 @@
 mod accounts;
 mod browser;
 mod catalog;
+mod catalog_formats;
 mod console;
 mod core_api;
 mod demo;

@@ -48,6 +48,7 @@ pub const STRINGS: Strings = Strings {
     library_year: "Year",
     library_isbn: "ISBN",
     library_location: "In the reading room",
+    library_call_number: "Call number",
     library_read_online: "Scan to read online",
     library_no_description: "No description.",
     kind_book: "Book",

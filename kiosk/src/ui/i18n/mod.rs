@@ -65,7 +65,7 @@ catalogue! {
     cat_democratic_management,
     library_title, library_all, library_lists, library_count, library_search, library_search_hint,
     library_results, library_no_results, library_author, library_publisher, library_year,
-    library_isbn, library_location, library_read_online, library_no_description,
+    library_isbn, library_location, library_call_number, library_read_online, library_no_description,
     kind_book, kind_periodical, kind_newspaper, list_items,
     attract_touch,
     admin_title, admin_pin_prompt, admin_pin_wrong, admin_pin_locked, admin_pin_unset, admin_sync_now,

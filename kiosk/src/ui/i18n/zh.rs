@@ -48,6 +48,7 @@ pub const STRINGS: Strings = Strings {
     library_year: "出版年份",
     library_isbn: "ISBN",
     library_location: "在阅览室的位置",
+    library_call_number: "索书号",
     library_read_online: "扫码在线阅读",
     library_no_description: "暂无简介。",
     kind_book: "图书",

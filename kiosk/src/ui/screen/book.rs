@@ -144,20 +144,33 @@ impl Book {
         if let Some(isbn) = &item.isbn {
             facts = facts.push(fact(s.library_isbn, isbn.clone()));
         }
-        if !item.location.is_empty() {
-            facts = facts.push(
-                container(
-                    column![
-                        text(s.library_location).size(t.small).color(theme::CALM),
-                        text(item.location.as_str())
+        if !item.location.is_empty() || !item.call_number.is_empty() {
+            let mut place =
+                column![text(s.library_location).size(t.small).color(theme::CALM)].spacing(6);
+            if !item.location.is_empty() {
+                place = place.push(
+                    text(item.location.as_str())
+                        .size(t.heading)
+                        .font(theme::bold(ctx.font())),
+                );
+            }
+            if !item.call_number.is_empty() {
+                place = place.push(
+                    row![
+                        text(s.library_call_number).size(t.body).color(theme::CALM),
+                        text(item.call_number.as_str())
                             .size(t.heading)
-                            .font(theme::bold(ctx.font()))
+                            .font(theme::bold(ctx.font())),
                     ]
-                    .spacing(6),
-                )
-                .padding(20)
-                .width(Fill)
-                .style(theme::notice),
+                    .spacing(16)
+                    .align_y(Alignment::Center),
+                );
+            }
+            facts = facts.push(
+                container(place)
+                    .padding(20)
+                    .width(Fill)
+                    .style(theme::notice),
             );
         }
         let handle = loaded

@@ -79,6 +79,11 @@ async fn library_browse_list_search_and_detail() {
     h.tap("红楼梦（全二册）").await;
     assert!(h.shows(zh().library_location));
     assert!(h.shows("曹雪芹、高鹗"), "the author");
+    assert!(h.shows("二楼书屋 B区1号架"), "where it stands");
+    assert!(
+        h.shows(zh().library_call_number) && h.shows("I242.4/N249"),
+        "its call number"
+    );
 
     // Nothing found is said, not left blank.
     h.tap(&format!("‹ {}", zh().back)).await;
