@@ -89,6 +89,11 @@ error_codes! {
     NotFound = "not_found",
     /// Only staff of the top org may do this (read the audit log).
     TopOrgOnly = "top_org_only",
+    /// The account lacks the role this route needs (administrator, publisher, case handler,
+    /// viewer); an administrator of its org can grant it.
+    RoleRequired = "role_required",
+    /// Granting a role one does not hold oneself, or changing one's own roles.
+    RoleNotGrantable = "role_not_grantable",
 
     // Enrollment.
     /// The enrollment token does not exist.

@@ -34,6 +34,67 @@ pub struct StaffInfo {
     pub username: String,
     pub display_name: String,
     pub org_id: OrgId,
+    /// What the account may do within its org subtree, in [`Role::ALL`] order.
+    #[serde(default)]
+    pub roles: Vec<Role>,
+}
+
+/// A role within an org: which parts of the console and the staff API an account may use, always
+/// within its own org and the orgs below it. An account holds any number of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Orgs, accounts and their roles, the kiosk fleet, the audit log.
+    Admin,
+    /// Content: news, the library, forms, opening hours, media.
+    Publisher,
+    /// Employees' submissions: the inbox, answering, exporting.
+    CaseHandler,
+    /// The dashboard and read-only lists. Every role includes it.
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Publisher,
+        Role::CaseHandler,
+        Role::Viewer,
+    ];
+
+    /// The role as the wire and the database write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Publisher => "publisher",
+            Role::CaseHandler => "case_handler",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "管理员",
+            Role::Publisher => "内容发布",
+            Role::CaseHandler => "事项办理",
+            Role::Viewer => "查看",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::Publisher => "Publisher",
+            Role::CaseHandler => "Case handler",
+            Role::Viewer => "Viewer",
+        }
+    }
+}
+
+/// `PUT /v1/staff/users/{id}/roles`: the account's roles from now on (its next request).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolesChange {
+    pub roles: Vec<Role>,
 }
 
 /// An account as `GET /v1/staff/users` lists it: the person, and whether the account may sign in.
@@ -121,9 +182,13 @@ pub struct NewStaff {
     #[serde(default)]
     pub display_name: String,
     pub org_id: OrgId,
+    /// The new account's roles; omitted, the creator's own (a creator never grants a role they
+    /// do not hold).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<Role>>,
 }
 debug_redacted!(NewStaff {
-    show: [username, display_name, org_id],
+    show: [username, display_name, org_id, roles],
     hide: [password]
 });
 

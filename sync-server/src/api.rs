@@ -10,7 +10,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use protocol::ErrorCode;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/staff/users/{id}/sessions",
             delete(staff_api::end_sessions),
         )
+        .route("/v1/staff/users/{id}/roles", put(staff_api::set_roles))
         .route(
             "/v1/staff/content",
             get(staff_api::list_content).post(staff_api::create_content),

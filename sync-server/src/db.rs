@@ -34,6 +34,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/006_privacy.sql")),
     M::up(include_str!("db/007_opening_hours.sql")),
     M::up(include_str!("db/008_kiosk_commands.sql")),
+    M::up(include_str!("db/009_roles.sql")),
     M::up(include_str!("db/010_revisions.sql")),
 ];
 

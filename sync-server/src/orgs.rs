@@ -2,13 +2,14 @@
 
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
+use crate::staff::roles::Roles;
 use crate::state::AppState;
 use protocol::staff::Org;
 use protocol::{ErrorCode, OrgId, OrgSummary};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-/// Who is doing something: a signed-in staff member, bound to their org subtree, or the server
-/// operator at the command line, who may do anything.
+/// Who is doing something: a signed-in staff member, bound to their org subtree and their roles
+/// (`staff::roles`), or the server operator at the command line, who may do anything.
 #[derive(Debug, Clone)]
 pub enum Actor {
     Operator,
@@ -16,10 +17,19 @@ pub enum Actor {
         id: i64,
         org: OrgId,
         org_path: String,
+        roles: Roles,
     },
 }
 
 impl Actor {
+    /// What the actor may do: a staff member's roles; the operator holds them all.
+    pub fn roles(&self) -> Roles {
+        match self {
+            Actor::Operator => Roles::ALL,
+            Actor::Staff { roles, .. } => *roles,
+        }
+    }
+
     pub fn staff_id(&self) -> Option<i64> {
         match self {
             Actor::Operator => None,

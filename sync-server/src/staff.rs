@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod guard;
+pub mod roles;
 
 use crate::db::{now_ms, to_ts};
 use crate::error::{AppError, AppResult};
@@ -18,6 +19,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::http::StatusCode;
 use protocol::staff::{LoginResponse, NewStaff, StaffAccount, StaffInfo};
 use protocol::{ErrorCode, OrgId};
+use roles::Roles;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::net::IpAddr;
 use std::sync::LazyLock;
@@ -73,7 +75,8 @@ async fn hash(state: &AppState, password: String) -> AppResult<String> {
         .map_err(|e| AppError::internal("hashing task", e))?
 }
 
-/// Creates an account. The password is hashed before the write transaction starts.
+/// Creates an account with the roles named, or none named, the creator's own; never a role the
+/// creator does not hold. The password is hashed before the write transaction starts.
 pub async fn create(state: &AppState, actor: Actor, new: NewStaff) -> AppResult<StaffInfo> {
     check_new_staff(&new)?;
     let hash = hash(state, new.password.clone()).await?;
@@ -90,6 +93,8 @@ pub fn insert(
     hash: &str,
 ) -> AppResult<StaffInfo> {
     actor.check_org(tx, new.org_id)?;
+    let roles = new.roles.as_deref().map_or(actor.roles(), Roles::of);
+    roles::check_grant(actor.roles(), roles)?;
     let taken: bool = tx.query_row(
         "SELECT EXISTS(SELECT 1 FROM staff WHERE username = ?1)",
         [&new.username],
@@ -107,15 +112,23 @@ pub fn insert(
         new.display_name.trim().to_owned()
     };
     tx.execute(
-        "INSERT INTO staff (username, display_name, password_hash, org_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![new.username, display, hash, new.org_id.0, now_ms()],
+        "INSERT INTO staff (username, display_name, password_hash, org_id, created_at, roles)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            new.username,
+            display,
+            hash,
+            new.org_id.0,
+            now_ms(),
+            roles.to_column()
+        ],
     )?;
     Ok(StaffInfo {
         id: tx.last_insert_rowid(),
         username: new.username.clone(),
         display_name: display,
         org_id: new.org_id,
+        roles: roles.list(),
     })
 }
 
@@ -126,7 +139,7 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<StaffAccount>
         .read(move |tx| {
             let (cond, param) = actor.subtree_filter("org_id");
             let sql = format!(
-                "SELECT id, username, display_name, org_id, disabled_at IS NOT NULL
+                "SELECT id, username, display_name, org_id, disabled_at IS NOT NULL, roles
                  FROM staff WHERE {cond} ORDER BY id"
             );
             let mut stmt = tx.prepare(&sql)?;
@@ -137,6 +150,7 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<StaffAccount>
                         username: r.get(1)?,
                         display_name: r.get(2)?,
                         org_id: OrgId(r.get(3)?),
+                        roles: Roles::from_column(&r.get::<_, String>(5)?).list(),
                     },
                     disabled: r.get(4)?,
                 })
@@ -178,7 +192,7 @@ pub async fn login(
         .read(move |tx| {
             Ok(tx
                 .query_row(
-                    "SELECT id, display_name, password_hash, org_id, disabled_at IS NOT NULL
+                    "SELECT id, display_name, password_hash, org_id, disabled_at IS NOT NULL, roles
                      FROM staff WHERE username = ?1",
                     [&user],
                     |r| {
@@ -188,6 +202,7 @@ pub async fn login(
                             r.get::<_, String>(2)?,
                             r.get::<_, i64>(3)?,
                             r.get::<_, bool>(4)?,
+                            r.get::<_, String>(5)?,
                         ))
                     },
                 )
@@ -198,7 +213,7 @@ pub async fn login(
         .as_ref()
         .map_or_else(|| DUMMY_HASH.clone(), |f| f.2.clone());
     let ok = verify(state, password, stored).await?;
-    let Some((id, display_name, _, org, disabled)) = found.filter(|_| ok) else {
+    let Some((id, display_name, _, org, disabled, roles)) = found.filter(|_| ok) else {
         return Err(AppError::unauthorized(
             ErrorCode::InvalidCredentials,
             "用户名或密码不正确",
@@ -240,6 +255,7 @@ pub async fn login(
             username,
             display_name,
             org_id: OrgId(org),
+            roles: Roles::from_column(&roles).list(),
         },
     })
 }
@@ -290,7 +306,7 @@ fn session_at(
 ) -> AppResult<(StaffInfo, Actor, i64)> {
     let row = tx
         .query_row(
-            "SELECT s.id, s.username, s.display_name, s.org_id, o.path, t.last_used_at
+            "SELECT s.id, s.username, s.display_name, s.org_id, o.path, t.last_used_at, s.roles
              FROM staff_sessions t JOIN staff s ON s.id = t.staff_id JOIN orgs o ON o.id = s.org_id
              WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND t.last_used_at > ?2 - ?3
                AND s.disabled_at IS NULL",
@@ -302,6 +318,7 @@ fn session_at(
                         username: r.get(1)?,
                         display_name: r.get(2)?,
                         org_id: OrgId(r.get(3)?),
+                        roles: Roles::from_column(&r.get::<_, String>(6)?).list(),
                     },
                     r.get::<_, String>(4)?,
                     r.get::<_, i64>(5)?,
@@ -316,6 +333,7 @@ fn session_at(
         id: info.id,
         org: info.org_id,
         org_path,
+        roles: Roles::of(&info.roles),
     };
     Ok((info, actor, last_used))
 }

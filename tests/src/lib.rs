@@ -103,6 +103,7 @@ impl TestServer {
             password: PASSWORD.to_owned(),
             display_name: "省工会管理员".to_owned(),
             org_id: OrgId(0),
+            roles: None,
         };
         sync_server::staff::bootstrap(&self.state, "测试省分行工会".to_owned(), admin)
             .await
@@ -143,6 +144,7 @@ impl TestServer {
                     password: PASSWORD.to_owned(),
                     display_name: "甲市工会干事".to_owned(),
                     org_id: city_a,
+                    roles: None,
                 },
             )
             .await

@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use crate::kiosks::{self, Kiosk};
 use crate::orgs::Actor;
-use crate::staff;
+use crate::staff::{self, roles, roles::Gate};
 use crate::state::AppState;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
@@ -12,6 +12,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use protocol::ErrorCode;
 use protocol::staff::StaffInfo;
+use std::marker::PhantomData;
 
 /// `axum::Json`, with malformed or oversized bodies answered as JSON errors.
 #[derive(FromRequest)]
@@ -121,20 +122,29 @@ fn bearer(parts: &Parts) -> Result<&str, AppError> {
         })
 }
 
-/// A signed-in staff member.
-pub struct StaffAuth {
+/// A signed-in staff member whose roles open gate `G` (`staff::roles`): the only way a staff
+/// route learns who is asking, so none can skip the role check. Anyone else is refused before
+/// the handler runs: no session `401`, a session without the role `403 role_required`.
+pub struct Authed<G: Gate> {
     pub info: StaffInfo,
     pub actor: Actor,
     pub token: String,
+    gate: PhantomData<fn() -> G>,
 }
 
-impl FromRequestParts<AppState> for StaffAuth {
+impl<G: Gate> FromRequestParts<AppState> for Authed<G> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = bearer(parts)?.to_owned();
         let (info, actor) = staff::authenticate(state, &token).await?;
-        Ok(StaffAuth { info, actor, token })
+        roles::require::<G>(actor.roles())?;
+        Ok(Authed {
+            info,
+            actor,
+            token,
+            gate: PhantomData,
+        })
     }
 }
 

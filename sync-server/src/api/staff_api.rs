@@ -1,10 +1,11 @@
 //! The staff JSON API: sign-in, orgs, accounts, content, media, enrollment tokens, the fleet.
 
-use super::extract::{Json, Path, Query, StaffAuth, too_large};
+use super::extract::{Authed, Json, Path, Query, too_large};
 use crate::content::{self, ListQuery};
 use crate::error::{AppError, AppResult};
 use crate::multipart::MultipartForm;
 use crate::staff::accounts;
+use crate::staff::roles::{Roles, gate};
 use crate::state::AppState;
 use crate::workflow::audit;
 use crate::workflow::inbox::{self, Filter};
@@ -18,7 +19,7 @@ use protocol::content::ContentBody;
 use protocol::staff::{
     AuditEntry, ContentRecord, ContentWrite, EnrollmentTokenCreated, KioskRecord, LoginRequest,
     LoginResponse, MediaUploaded, MoveKiosk, NewEnrollmentToken, NewOrg, NewStaff, Org,
-    PasswordChange, PasswordReset, StaffAccount, StaffInfo,
+    PasswordChange, PasswordReset, RolesChange, StaffAccount, StaffInfo,
 };
 use protocol::{ContentId, KioskId};
 use std::net::SocketAddr;
@@ -33,25 +34,28 @@ pub async fn login(
     ))
 }
 
-pub async fn logout(State(state): State<AppState>, auth: StaffAuth) -> AppResult<StatusCode> {
+pub async fn logout(
+    State(state): State<AppState>,
+    auth: Authed<gate::Signed>,
+) -> AppResult<StatusCode> {
     staff::logout(&state, &auth.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn me(auth: StaffAuth) -> Json<StaffInfo> {
+pub async fn me(auth: Authed<gate::Signed>) -> Json<StaffInfo> {
     Json(auth.info)
 }
 
 pub async fn list_orgs(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::View>,
 ) -> AppResult<Json<Vec<Org>>> {
     Ok(Json(orgs::list(&state, auth.actor).await?))
 }
 
 pub async fn create_org(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Admin>,
     Json(new): Json<NewOrg>,
 ) -> AppResult<(StatusCode, Json<Org>)> {
     let org = orgs::create(&state, auth.actor, new.parent_id, new.name).await?;
@@ -60,14 +64,14 @@ pub async fn create_org(
 
 pub async fn list_users(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Admin>,
 ) -> AppResult<Json<Vec<StaffAccount>>> {
     Ok(Json(staff::list(&state, auth.actor).await?))
 }
 
 pub async fn disable_user(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Admin>,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
     accounts::disable(&state, auth.actor, id).await?;
@@ -76,7 +80,7 @@ pub async fn disable_user(
 
 pub async fn enable_user(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Admin>,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
     accounts::enable(&state, auth.actor, id).await?;
@@ -85,7 +89,7 @@ pub async fn enable_user(
 
 pub async fn reset_password(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Admin>,
     Path(id): Path<i64>,
     Json(reset): Json<PasswordReset>,
 ) -> AppResult<StatusCode> {
@@ -95,17 +99,28 @@ pub async fn reset_password(
 
 pub async fn end_sessions(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Admin>,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
     accounts::end_sessions(&state, auth.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `PUT /v1/staff/users/{id}/roles {"roles": [...]}`.
+pub async fn set_roles(
+    State(state): State<AppState>,
+    auth: Authed<gate::Admin>,
+    Path(id): Path<i64>,
+    Json(change): Json<RolesChange>,
+) -> AppResult<StatusCode> {
+    accounts::set_roles(&state, auth.actor, id, Roles::of(&change.roles)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub async fn change_password(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    auth: StaffAuth,
+    auth: Authed<gate::Signed>,
     Json(change): Json<PasswordChange>,
 ) -> AppResult<StatusCode> {
     accounts::change_own_password(
@@ -122,7 +137,7 @@ pub async fn change_password(
 
 pub async fn create_user(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Admin>,
     Json(new): Json<NewStaff>,
 ) -> AppResult<(StatusCode, Json<StaffInfo>)> {
     Ok((
@@ -133,7 +148,7 @@ pub async fn create_user(
 
 pub async fn list_content(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::View>,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Json<Vec<ContentRecord>>> {
     Ok(Json(content::list(&state, auth.actor, q).await?))
@@ -141,7 +156,7 @@ pub async fn list_content(
 
 pub async fn create_content(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Publish>,
     Json(w): Json<ContentWrite>,
 ) -> AppResult<(StatusCode, Json<ContentRecord>)> {
     Ok((
@@ -152,7 +167,7 @@ pub async fn create_content(
 
 pub async fn get_content(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::View>,
     Path(id): Path<String>,
 ) -> AppResult<Json<ContentRecord>> {
     Ok(Json(content::get(&state, auth.actor, ContentId(id)).await?))
@@ -160,7 +175,7 @@ pub async fn get_content(
 
 pub async fn replace_content(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Publish>,
     Path(id): Path<String>,
     Json(w): Json<ContentWrite>,
 ) -> AppResult<Json<ContentRecord>> {
@@ -171,7 +186,7 @@ pub async fn replace_content(
 
 pub async fn publish_content(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Publish>,
     Path(id): Path<String>,
 ) -> AppResult<Json<ContentRecord>> {
     Ok(Json(
@@ -181,7 +196,7 @@ pub async fn publish_content(
 
 pub async fn unpublish_content(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Publish>,
     Path(id): Path<String>,
 ) -> AppResult<Json<ContentRecord>> {
     Ok(Json(
@@ -191,7 +206,7 @@ pub async fn unpublish_content(
 
 pub async fn delete_content(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Publish>,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
     content::delete(&state, auth.actor, ContentId(id)).await?;
@@ -200,7 +215,7 @@ pub async fn delete_content(
 
 pub async fn form_version(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::View>,
     Path((id, version)): Path<(String, u32)>,
 ) -> AppResult<Json<ContentBody>> {
     Ok(Json(
@@ -219,7 +234,7 @@ fn multipart_error(e: impl std::fmt::Display, status: StatusCode) -> AppError {
 /// `POST /v1/staff/media`, multipart with one part named `file`.
 pub async fn upload_media(
     State(state): State<AppState>,
-    _auth: StaffAuth,
+    _auth: Authed<gate::Publish>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<(StatusCode, Json<MediaUploaded>)> {
     let mut multipart = multipart.map_err(|e| {
@@ -247,7 +262,7 @@ pub async fn upload_media(
 
 pub async fn create_enrollment_token(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Admin>,
     Json(req): Json<NewEnrollmentToken>,
 ) -> AppResult<(StatusCode, Json<EnrollmentTokenCreated>)> {
     let created = kiosks::create_token(&state, auth.actor, req).await?;
@@ -256,14 +271,14 @@ pub async fn create_enrollment_token(
 
 pub async fn list_kiosks(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::View>,
 ) -> AppResult<Json<Vec<KioskRecord>>> {
     Ok(Json(kiosks::list(&state, auth.actor).await?))
 }
 
 pub async fn revoke_kiosk(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Admin>,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
     kiosks::revoke(&state, auth.actor, KioskId(id)).await?;
@@ -272,7 +287,7 @@ pub async fn revoke_kiosk(
 
 pub async fn move_kiosk(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Admin>,
     Path(id): Path<String>,
     Json(m): Json<MoveKiosk>,
 ) -> AppResult<StatusCode> {
@@ -282,7 +297,7 @@ pub async fn move_kiosk(
 
 pub async fn list_submissions(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Cases>,
     Query(filter): Query<Filter>,
 ) -> AppResult<Json<Vec<protocol::workflow::SubmissionSummary>>> {
     Ok(Json(inbox::list(&state, auth.actor, filter).await?))
@@ -290,7 +305,7 @@ pub async fn list_submissions(
 
 pub async fn get_submission(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Cases>,
     Path(id): Path<String>,
 ) -> AppResult<Json<protocol::workflow::SubmissionDetail>> {
     Ok(Json(inbox::get(&state, auth.actor, id).await?))
@@ -298,7 +313,7 @@ pub async fn get_submission(
 
 pub async fn change_submission(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Cases>,
     Path(id): Path<String>,
     Json(change): Json<protocol::workflow::StatusChange>,
 ) -> AppResult<Json<protocol::workflow::SubmissionDetail>> {
@@ -307,7 +322,7 @@ pub async fn change_submission(
 
 pub async fn export_submissions(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Cases>,
     Query(filter): Query<Filter>,
 ) -> AppResult<impl IntoResponse> {
     let csv = inbox::export_csv(&state, auth.actor, filter).await?;
@@ -337,7 +352,7 @@ fn audit_page() -> u32 {
 /// `GET /v1/staff/audit?before=&limit=`: the top org's staff only.
 pub async fn audit_log(
     State(state): State<AppState>,
-    auth: StaffAuth,
+    auth: Authed<gate::Admin>,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Json<Vec<AuditEntry>>> {
     Ok(Json(

@@ -61,6 +61,7 @@ pub(super) async fn run_operator(state: &AppState, command: Command) -> anyhow::
                 display_name,
                 org_id: OrgId(0),
                 roles: None,
+                roles: None,
             };
             let info = staff::bootstrap(state, org, new).await?;
             println!(
@@ -93,6 +94,7 @@ pub(super) async fn run_operator(state: &AppState, command: Command) -> anyhow::
                 password: read_password(password)?,
                 display_name,
                 org_id: OrgId(org),
+                roles: None,
                 roles: None,
             };
             print_json(&staff::create(state, op, new).await?)?;

@@ -1,5 +1,6 @@
-//! Accounts: disabling and enabling a user, resetting their password, ending their sessions
-//! (actions on the users table of the orgs page), and changing one's own password.
+//! Accounts: disabling and enabling a user, setting their roles, resetting their password,
+//! ending their sessions (actions on the users table of the orgs page), and changing one's own
+//! password.
 //!
 //! The checks are the domain's (`staff::accounts`): an account outside the user's subtree is
 //! not found, and no one disables their own account.
@@ -9,8 +10,9 @@ use axum::http::StatusCode;
 use maud::html;
 use serde::Deserialize;
 
+use super::orgs::RoleBoxes;
 use super::page::{Notice, Page, app_error, back, back_with, flash, layout, ok};
-use super::session::{ClientIp, CsrfForm, NoFields, Session};
+use super::session::{Admin, ClientIp, CsrfForm, NoFields, Session, SignedIn};
 use super::tr;
 use crate::error::AppError;
 use crate::staff::accounts;
@@ -30,7 +32,7 @@ fn refused(s: &Session, e: AppError) -> axum::response::Response {
 
 pub async fn disable(
     State(state): State<AppState>,
-    s: Session,
+    s: Admin,
     Path(id): Path<i64>,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Page {
@@ -49,7 +51,7 @@ pub async fn disable(
 
 pub async fn enable(
     State(state): State<AppState>,
-    s: Session,
+    s: Admin,
     Path(id): Path<i64>,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Page {
@@ -64,7 +66,7 @@ pub async fn enable(
 
 pub async fn end_sessions(
     State(state): State<AppState>,
-    s: Session,
+    s: Admin,
     Path(id): Path<i64>,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Page {
@@ -81,6 +83,28 @@ pub async fn end_sessions(
     ))
 }
 
+/// The roles of the users table's row: an account out of reach is refused with a page, a role
+/// the administrator may not give goes back with the reason.
+pub async fn set_roles(
+    State(state): State<AppState>,
+    s: Admin,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<RoleBoxes>,
+) -> Page {
+    match accounts::set_roles(&state, s.actor.clone(), id, f.roles()).await {
+        Ok(()) => Ok(back(
+            USERS,
+            tr(
+                s.lang,
+                "已保存角色，从该账号的下一次操作起生效。",
+                "Roles saved; they apply from the account's next request.",
+            ),
+        )),
+        Err(e) if e.status == StatusCode::NOT_FOUND => Err(app_error(s.lang, e)),
+        Err(e) => Ok(back_with(USERS, e)),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct ResetForm {
     new_password: String,
@@ -88,7 +112,7 @@ pub struct ResetForm {
 
 pub async fn reset_password(
     State(state): State<AppState>,
-    s: Session,
+    s: Admin,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ResetForm>,
 ) -> Page {
@@ -105,7 +129,7 @@ pub async fn reset_password(
     ))
 }
 
-pub async fn account(s: Session, Query(q): Query<Notice>) -> Page {
+pub async fn account(s: SignedIn, Query(q): Query<Notice>) -> Page {
     let l = s.lang;
     ok(layout(
         &s,
@@ -132,7 +156,7 @@ pub struct ChangeForm {
 
 pub async fn change_password(
     State(state): State<AppState>,
-    s: Session,
+    s: SignedIn,
     ClientIp(ip): ClientIp,
     CsrfForm(f): CsrfForm<ChangeForm>,
 ) -> Page {

@@ -7,7 +7,7 @@ use protocol::staff::AuditAction;
 use serde::Deserialize;
 
 use super::page::{Page, app_error, layout, ok, when};
-use super::session::Session;
+use super::session::Admin;
 use super::{Lang, tr};
 use crate::state::AppState;
 use crate::workflow::audit;
@@ -32,7 +32,7 @@ fn action_name(l: Lang, a: AuditAction) -> &'static str {
     }
 }
 
-pub async fn audit_log(State(state): State<AppState>, s: Session, Query(q): Query<Older>) -> Page {
+pub async fn audit_log(State(state): State<AppState>, s: Admin, Query(q): Query<Older>) -> Page {
     let l = s.lang;
     let entries = audit::list(&state, s.actor.clone(), q.before, 100)
         .await

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::page::{Notice, Page, back_with_error, flash, html_lang, other_lang};
 use super::session::{
-    COOKIE, ClientIp, CsrfForm, LANG_COOKIE, NoFields, PageLang, Session, cookie,
+    COOKIE, ClientIp, CsrfForm, LANG_COOKIE, NoFields, PageLang, SignedIn, cookie,
 };
 use super::{Lang, tr};
 use crate::staff;
@@ -110,7 +110,7 @@ pub async fn login(
 
 pub async fn logout(
     State(state): State<AppState>,
-    s: Session,
+    s: SignedIn,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Page {
     if let Err(e) = staff::logout(&state, &s.token).await {

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use protocol::MediaHash;
 
 use super::page::{Page, app_error, error_page};
-use super::session::Session;
+use super::session::Viewer;
 use super::tr;
 use crate::media;
 use crate::state::AppState;
@@ -27,7 +27,7 @@ pub async fn js() -> Response {
         .into_response()
 }
 
-pub async fn media(State(state): State<AppState>, s: Session, Path(hash): Path<String>) -> Page {
+pub async fn media(State(state): State<AppState>, s: Viewer, Path(hash): Path<String>) -> Page {
     let no_such_image = || {
         error_page(
             s.lang,

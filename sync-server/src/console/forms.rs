@@ -10,7 +10,7 @@ use protocol::staff::ContentWrite;
 use serde::Deserialize;
 
 use super::page::{Notice, Page, app_error, back, flash, layout, ok};
-use super::session::{CsrfForm, Session};
+use super::session::{CsrfForm, Publisher, Session};
 use super::{Lang, tr};
 use crate::content::{self, ListQuery};
 use crate::state::AppState;
@@ -41,7 +41,11 @@ fn form_preview(l: Lang, def: &FormDefinition) -> Markup {
     }
 }
 
-pub async fn forms(State(state): State<AppState>, s: Session, Query(q): Query<FormsQuery>) -> Page {
+pub async fn forms(
+    State(state): State<AppState>,
+    s: Publisher,
+    Query(q): Query<FormsQuery>,
+) -> Page {
     let l = s.lang;
     let items = content::list(
         &state,
@@ -128,7 +132,7 @@ fn problem_page(
 
 pub async fn save(
     State(state): State<AppState>,
-    s: Session,
+    s: Publisher,
     CsrfForm(f): CsrfForm<FormSave>,
 ) -> Page {
     let l = s.lang;

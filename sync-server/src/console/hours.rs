@@ -17,7 +17,7 @@ use protocol::content::{ContentBody, OpeningHours};
 use serde::Deserialize;
 
 use super::page::{Page, app_error, flash, layout, org_options, urlencode, when};
-use super::session::{CsrfForm, Session};
+use super::session::{CsrfForm, Publisher, Session};
 use super::{Lang, tr};
 use crate::content::Upserted;
 use crate::content::hours::{self, HoursAt};
@@ -280,7 +280,11 @@ fn here(org: i64) -> String {
     format!("{HERE}?org={org}")
 }
 
-pub async fn page(State(state): State<AppState>, s: Session, Query(q): Query<HoursQuery>) -> Page {
+pub async fn page(
+    State(state): State<AppState>,
+    s: Publisher,
+    Query(q): Query<HoursQuery>,
+) -> Page {
     let org = q.org.unwrap_or(s.info.org_id.0);
     let at = hours::at(&state, s.actor.clone(), OrgId(org))
         .await
@@ -303,7 +307,7 @@ pub async fn page(State(state): State<AppState>, s: Session, Query(q): Query<Hou
 
 pub async fn save(
     State(state): State<AppState>,
-    s: Session,
+    s: Publisher,
     CsrfForm(f): CsrfForm<HoursForm>,
 ) -> Page {
     let l = s.lang;
@@ -340,7 +344,7 @@ pub struct OrgOnly {
 
 pub async fn clear(
     State(state): State<AppState>,
-    s: Session,
+    s: Publisher,
     CsrfForm(f): CsrfForm<OrgOnly>,
 ) -> Page {
     hours::clear(&state, s.actor.clone(), OrgId(f.org))

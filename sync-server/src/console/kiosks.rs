@@ -10,39 +10,43 @@ use serde::Deserialize;
 use super::page::{
     Notice, Page, app_error, back, flash, layout, ok, org_options, org_select, when,
 };
-use super::session::{CsrfForm, NoFields, Session};
+use super::session::{Admin, CsrfForm, NoFields, Viewer};
 use super::{Lang, tr};
 use crate::kiosks;
+use crate::staff::roles::gate;
 use crate::state::AppState;
 
 const HERE: &str = "/console/kiosks";
 
-pub async fn fleet(State(state): State<AppState>, s: Session, Query(q): Query<Notice>) -> Page {
+pub async fn fleet(State(state): State<AppState>, s: Viewer, Query(q): Query<Notice>) -> Page {
     let l = s.lang;
     let fleet = kiosks::list(&state, s.actor.clone())
         .await
         .map_err(|e| app_error(l, e))?;
     let orgs = org_options(&state, &s).await?;
+    // Enrolling, revoking and the remote page are an administrator's; anyone else reads.
+    let admin = s.opens::<gate::Admin>();
     ok(layout(
         &s,
         tr(l, "终端", "Kiosks"),
         HERE,
         html! {
             (flash(&q))
-            form.card method="post" action="/console/kiosks/token" {
+            @if admin { form.card method="post" action="/console/kiosks/token" {
                 input type="hidden" name="_csrf" value=(s.csrf);
                 div.row {
                     label { (tr(l, "为哪个单位的终端登记", "Enroll a kiosk at")) (org_select(&orgs, "org")) }
                     button type="submit" { (tr(l, "生成登记码", "Create an enrollment code")) }
                 }
-            }
+            } }
             table {
                 thead { tr {
                     th { (tr(l, "终端", "Kiosk")) } th { (tr(l, "状态", "Health")) } th { (tr(l, "最后联系", "Last seen")) }
                     th { (tr(l, "版本", "Version")) } th { (tr(l, "上次同步", "Last sync")) } th { (tr(l, "待发送", "Outbox")) } th { (tr(l, "可用磁盘", "Free disk")) } th {}
                 } }
                 tbody { @for k in &fleet { tr {
-                    td { a href=(format!("/console/kiosks/{}", super::page::urlencode(&k.id.0))) { (if k.name.is_empty() { k.id.0.clone() } else { k.name.clone() }) } }
+                    @let name = if k.name.is_empty() { k.id.0.clone() } else { k.name.clone() };
+                    td { @if admin { a href=(format!("/console/kiosks/{}", super::page::urlencode(&k.id.0))) { (name) } } @else { (name) } }
                     td { @if k.revoked_at.is_some() { span.pill { (tr(l, "已停用", "Revoked")) } } @else {
                         @match k.health {
                             Health::Online => span.pill.good { (tr(l, "在线", "Online")) },
@@ -55,7 +59,7 @@ pub async fn fleet(State(state): State<AppState>, s: Session, Query(q): Query<No
                     td { (k.heartbeat.as_ref().and_then(|h| h.last_sync_at).map(when).unwrap_or_default()) }
                     td { (k.heartbeat.as_ref().map(|h| h.outbox_depth.to_string()).unwrap_or_default()) }
                     td { (free_disk(l, k.heartbeat.as_ref().and_then(|h| h.free_disk_bytes))) }
-                    td { @if k.revoked_at.is_none() {
+                    td { @if admin && k.revoked_at.is_none() {
                         form method="post" action=(format!("/console/kiosks/{}/revoke", k.id)) {
                             input type="hidden" name="_csrf" value=(s.csrf);
                             button.small.danger type="submit" data-confirm=(revoke_question(l, k.heartbeat.as_ref().map_or(0, |h| h.outbox_depth))) { (tr(l, "停用", "Revoke")) }
@@ -120,7 +124,7 @@ pub struct TokenForm {
 
 pub async fn create_token(
     State(state): State<AppState>,
-    s: Session,
+    s: Admin,
     CsrfForm(f): CsrfForm<TokenForm>,
 ) -> Page {
     let l = s.lang;
@@ -159,7 +163,7 @@ pub async fn create_token(
 
 pub async fn revoke(
     State(state): State<AppState>,
-    s: Session,
+    s: Admin,
     Path(id): Path<String>,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Page {

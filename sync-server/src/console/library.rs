@@ -11,7 +11,7 @@ use super::page::{
     Notice, Page, app_error, back, back_with, back_with_error, error_page, flash, layout, load, ok,
     org_options, org_select, rewrite,
 };
-use super::session::{CsrfForm, Session};
+use super::session::{CsrfForm, Publisher};
 use super::{Lang, tr};
 use crate::content::{self, ListQuery};
 use crate::import::catalog;
@@ -29,7 +29,7 @@ pub struct LibraryQuery {
 
 pub async fn library(
     State(state): State<AppState>,
-    s: Session,
+    s: Publisher,
     Query(q): Query<LibraryQuery>,
 ) -> Page {
     let l = s.lang;
@@ -109,7 +109,7 @@ pub async fn library(
 
 pub async fn import_catalog(
     State(state): State<AppState>,
-    s: Session,
+    s: Publisher,
     mut multipart: Multipart,
 ) -> Page {
     let l = s.lang;
@@ -199,7 +199,7 @@ fn not_a(l: Lang, what_zh: &'static str, what_en: &'static str) -> axum::respons
     error_page(l, StatusCode::NOT_FOUND, tr(l, what_zh, what_en))
 }
 
-pub async fn item(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> Page {
+pub async fn item(State(state): State<AppState>, s: Publisher, Path(id): Path<String>) -> Page {
     let l = s.lang;
     let record = load(&state, &s, &id).await?;
     let ContentBody::LibraryItem(item) = &record.item.body else {
@@ -234,7 +234,7 @@ pub struct ItemForm {
 
 pub async fn save_item(
     State(state): State<AppState>,
-    s: Session,
+    s: Publisher,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<ItemForm>,
 ) -> Page {
@@ -261,7 +261,7 @@ pub struct ListEdit {
 
 pub async fn edit_list(
     State(state): State<AppState>,
-    s: Session,
+    s: Publisher,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<ListEdit>,
 ) -> Page {

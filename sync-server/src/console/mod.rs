@@ -110,6 +110,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/users/{id}/disable", post(accounts::disable))
         .route("/console/users/{id}/enable", post(accounts::enable))
         .route("/console/users/{id}/sessions", post(accounts::end_sessions))
+        .route("/console/users/{id}/roles", post(accounts::set_roles))
         .route(
             "/console/users/{id}/password",
             post(accounts::reset_password),

@@ -14,7 +14,7 @@ use super::page::{
     Notice, Page, app_error, back, back_with, back_with_error, category_name, flash, layout,
     local_time, ok, org_options, org_select, when,
 };
-use super::session::{CsrfForm, NoFields, Session};
+use super::session::{CsrfForm, NoFields, Publisher};
 use super::{Lang, tr};
 use crate::content::{self, ListQuery};
 use crate::media;
@@ -66,7 +66,7 @@ pub fn news_table(l: Lang, items: &[ContentRecord], actions: RowActions<'_>) -> 
     }
 }
 
-pub async fn news(State(state): State<AppState>, s: Session, Query(q): Query<Notice>) -> Page {
+pub async fn news(State(state): State<AppState>, s: Publisher, Query(q): Query<Notice>) -> Page {
     let l = s.lang;
     let items = content::list(
         &state,
@@ -117,7 +117,11 @@ pub async fn news(State(state): State<AppState>, s: Session, Query(q): Query<Not
     ))
 }
 
-pub async fn publish(State(state): State<AppState>, s: Session, mut multipart: Multipart) -> Page {
+pub async fn publish(
+    State(state): State<AppState>,
+    s: Publisher,
+    mut multipart: Multipart,
+) -> Page {
     const HERE: &str = "/console/news";
     let l = s.lang;
     let bad = |m: &str| back_with_error(HERE, m);
@@ -233,7 +237,7 @@ pub fn render_markdown(source: &str) -> String {
     out
 }
 
-pub async fn preview(_: Session, CsrfForm(f): CsrfForm<PreviewForm>) -> Page {
+pub async fn preview(_: Publisher, CsrfForm(f): CsrfForm<PreviewForm>) -> Page {
     Ok((
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         render_markdown(&f.body),
@@ -243,7 +247,7 @@ pub async fn preview(_: Session, CsrfForm(f): CsrfForm<PreviewForm>) -> Page {
 
 pub async fn unpublish(
     State(state): State<AppState>,
-    s: Session,
+    s: Publisher,
     Path(id): Path<String>,
     CsrfForm(NoFields {}): CsrfForm<NoFields>,
 ) -> Page {

@@ -1,20 +1,21 @@
-//! Orgs and users: the tree, the accounts in it, and adding both.
+//! Orgs and users: the tree, the accounts in it and their roles, and adding both.
 
 use axum::extract::{Query, State};
-use maud::html;
+use maud::{Markup, html};
 use protocol::OrgId;
-use protocol::staff::NewStaff;
+use protocol::staff::{NewStaff, Role};
 use serde::Deserialize;
 
 use super::page::{Notice, Page, app_error, back, flash, layout, ok, org_options, org_select};
-use super::session::{CsrfForm, Session};
-use super::tr;
+use super::session::{Admin, CsrfForm};
+use super::{Lang, tr};
+use crate::staff::roles::Roles;
 use crate::state::AppState;
 use crate::{orgs, staff};
 
 const HERE: &str = "/console/orgs";
 
-pub async fn orgs(State(state): State<AppState>, s: Session, Query(q): Query<Notice>) -> Page {
+pub async fn orgs(State(state): State<AppState>, s: Admin, Query(q): Query<Notice>) -> Page {
     let l = s.lang;
     let tree = org_options(&state, &s).await?;
     let users = staff::list(&state, s.actor.clone())
@@ -48,6 +49,17 @@ pub async fn orgs(State(state): State<AppState>, s: Session, Query(q): Query<Not
                     table { tbody { @for u in &users { tr {
                         td { (u.info.username) } td { (u.info.display_name) } td { (name_of(u.info.org_id)) }
                         td { @if u.disabled { span.pill.bad { (tr(l, "已停用", "Disabled")) } } }
+                        td.roles {
+                            @if u.info.id == s.info.id {
+                                (role_names(l, &u.info.roles))
+                            } @else {
+                                form.inline method="post" action=(format!("/console/users/{}/roles", u.info.id)) {
+                                    input type="hidden" name="_csrf" value=(s.csrf);
+                                    (role_boxes(l, &u.info.roles))
+                                    button type="submit" { (tr(l, "保存角色", "Save roles")) }
+                                }
+                            }
+                        }
                         td { @if u.info.id != s.info.id {
                             @let id = u.info.id;
                             @if u.disabled {
@@ -78,6 +90,10 @@ pub async fn orgs(State(state): State<AppState>, s: Session, Query(q): Query<Not
                         label { (tr(l, "姓名", "Display name")) input name="display_name"; }
                         label { (tr(l, "初始密码（至少 10 位）", "Initial password (10+ characters)")) input name="password" type="password" required minlength="10" autocomplete="new-password"; }
                         label { (tr(l, "所属单位", "Org")) (org_select(&tree, "org")) }
+                        fieldset.roles {
+                            legend { (tr(l, "角色（可多选）", "Roles (any number)")) }
+                            (role_boxes(l, &[Role::Viewer]))
+                        }
                         button type="submit" { (tr(l, "新建用户", "Add user")) }
                     }
                 }
@@ -94,7 +110,7 @@ pub struct OrgForm {
 
 pub async fn create_org(
     State(state): State<AppState>,
-    s: Session,
+    s: Admin,
     CsrfForm(f): CsrfForm<OrgForm>,
 ) -> Page {
     orgs::create(&state, s.actor.clone(), OrgId(f.parent), f.name)
@@ -103,19 +119,87 @@ pub async fn create_org(
     Ok(back(HERE, tr(s.lang, "已新建单位。", "Org added.")))
 }
 
+/// One checkbox per role, those in `checked` ticked; read back by [`RoleBoxes`].
+pub fn role_boxes(l: Lang, checked: &[Role]) -> Markup {
+    html! {
+        @for r in Role::ALL {
+            label.check {
+                input type="checkbox" name=(format!("role_{}", r.as_str())) value="on" checked[checked.contains(&r)];
+                (role_name(l, r))
+            }
+        }
+    }
+}
+
+pub fn role_name(l: Lang, r: Role) -> &'static str {
+    match l {
+        Lang::Zh => r.label_zh(),
+        Lang::En => r.label_en(),
+    }
+}
+
+fn role_names(l: Lang, roles: &[Role]) -> String {
+    if roles.is_empty() {
+        return tr(l, "无角色", "No roles").to_owned();
+    }
+    roles
+        .iter()
+        .map(|r| role_name(l, *r))
+        .collect::<Vec<_>>()
+        .join(tr(l, "、", ", "))
+}
+
+/// The ticked boxes of [`role_boxes`].
+#[derive(Deserialize)]
+pub struct RoleBoxes {
+    role_admin: Option<String>,
+    role_publisher: Option<String>,
+    role_case_handler: Option<String>,
+    role_viewer: Option<String>,
+}
+
+impl RoleBoxes {
+    pub fn roles(&self) -> Roles {
+        let ticked = [
+            (Role::Admin, &self.role_admin),
+            (Role::Publisher, &self.role_publisher),
+            (Role::CaseHandler, &self.role_case_handler),
+            (Role::Viewer, &self.role_viewer),
+        ];
+        Roles::of(
+            &ticked
+                .into_iter()
+                .filter(|(_, v)| v.is_some())
+                .map(|(r, _)| r)
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
 #[derive(Deserialize)]
 pub struct UserForm {
     username: String,
     display_name: String,
     password: String,
     org: i64,
+    role_admin: Option<String>,
+    role_publisher: Option<String>,
+    role_case_handler: Option<String>,
+    role_viewer: Option<String>,
 }
 
 pub async fn create_user(
     State(state): State<AppState>,
-    s: Session,
+    s: Admin,
     CsrfForm(f): CsrfForm<UserForm>,
 ) -> Page {
+    let roles = RoleBoxes {
+        role_admin: f.role_admin,
+        role_publisher: f.role_publisher,
+        role_case_handler: f.role_case_handler,
+        role_viewer: f.role_viewer,
+    }
+    .roles();
     staff::create(
         &state,
         s.actor.clone(),
@@ -124,6 +208,7 @@ pub async fn create_user(
             password: f.password,
             display_name: f.display_name,
             org_id: OrgId(f.org),
+            roles: Some(roles.list()),
         },
     )
     .await

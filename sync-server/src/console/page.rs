@@ -15,6 +15,7 @@ use super::{Lang, tr};
 use crate::content;
 use crate::error::AppError;
 use crate::orgs;
+use crate::staff::roles::{self, Gate, gate};
 use crate::state::AppState;
 
 /// What a handler answers: a page or a redirect, and a page that says why when it cannot.
@@ -67,21 +68,73 @@ pub fn app_error(lang: Lang, e: AppError) -> Response {
     error_page(lang, e.status, &e.message)
 }
 
-/// The page frame: sidebar, header, content.
+/// The page that refuses a page or action the user's roles do not open: calm, in their
+/// language, inside the console's frame (whose navigation offers only what they may open).
+pub fn denied<G: Gate>(session: &Session) -> Response {
+    let l = session.lang;
+    let (needed, none) = match l {
+        Lang::Zh => (
+            format!(
+                "这一页需要“{}”角色，您的账号没有。如工作需要，请联系本单位的管理员为您添加。",
+                roles::needed_zh::<G>()
+            ),
+            "您的账号还没有任何角色，请联系本单位的管理员。",
+        ),
+        Lang::En => (
+            format!(
+                "This page needs the {} role, which your account does not have. If your work \
+                 needs it, ask your org's administrator to add it.",
+                roles::needed_en::<G>()
+            ),
+            "Your account has no roles yet; ask your org's administrator.",
+        ),
+    };
+    let body = layout(
+        session,
+        tr(l, "没有权限", "Not allowed"),
+        "",
+        html! {
+            div.card.denied {
+                p { (needed) }
+                @if session.actor.roles().is_empty() { p.hint { (none) } }
+                @if session.opens::<gate::View>() {
+                    p { a href="/console/" { (tr(l, "返回概览", "Back to the dashboard")) } }
+                }
+            }
+        },
+    );
+    (StatusCode::FORBIDDEN, body).into_response()
+}
+
+/// The page frame: sidebar (only what the user's roles open), header, content.
 pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> Markup {
     let l = session.lang;
+    let view = session.opens::<gate::View>();
+    let publish = session.opens::<gate::Publish>();
+    let admin = session.opens::<gate::Admin>();
     let nav = [
-        ("/console/", tr(l, "概览", "Dashboard")),
-        ("/console/news", tr(l, "新闻发布", "News")),
-        ("/console/library", tr(l, "职工书屋", "Library")),
-        ("/console/forms", tr(l, "表单", "Forms")),
-        ("/console/submissions", tr(l, "办理事项", "Submissions")),
-        ("/console/kiosks", tr(l, "终端", "Kiosks")),
-        ("/console/hours", tr(l, "开放时间", "Opening hours")),
-        ("/console/orgs", tr(l, "单位与用户", "Orgs & users")),
+        ("/console/", tr(l, "概览", "Dashboard"), view),
+        ("/console/news", tr(l, "新闻发布", "News"), publish),
+        ("/console/library", tr(l, "职工书屋", "Library"), publish),
+        ("/console/forms", tr(l, "表单", "Forms"), publish),
+        (
+            "/console/submissions",
+            tr(l, "办理事项", "Submissions"),
+            session.opens::<gate::Cases>(),
+        ),
+        ("/console/kiosks", tr(l, "终端", "Kiosks"), view),
+        (
+            "/console/hours",
+            tr(l, "开放时间", "Opening hours"),
+            publish,
+        ),
+        ("/console/orgs", tr(l, "单位与用户", "Orgs & users"), admin),
+        (
+            "/console/audit",
+            tr(l, "审计日志", "Audit log"),
+            admin && crate::workflow::audit::may_read(&session.actor),
+        ),
     ];
-    let audit = crate::workflow::audit::may_read(&session.actor)
-        .then_some(("/console/audit", tr(l, "审计日志", "Audit log")));
     html! {
         (DOCTYPE)
         html lang=(html_lang(l)) {
@@ -96,7 +149,7 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
                 nav.side {
                     div.brand { (tr(l, "智慧工会管理台", "Union Kiosk console")) }
                     ul {
-                        @for (href, label) in nav.into_iter().chain(audit) {
+                        @for (href, label, _) in nav.into_iter().filter(|n| n.2) {
                             li { a.active[active == href] href=(href) { (label) } }
                         }
                     }

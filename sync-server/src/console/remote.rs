@@ -11,7 +11,7 @@ use protocol::workflow::Health;
 use serde::Deserialize;
 
 use super::page::{Notice, Page, app_error, back, back_with, flash, layout, when};
-use super::session::{CsrfForm, Session};
+use super::session::{Admin, CsrfForm};
 use super::{Lang, tr};
 use crate::commands::{self, CommandRecord};
 use crate::error::AppError;
@@ -59,7 +59,7 @@ fn result(l: Lang, kiosk: &str, c: &CommandRecord) -> Markup {
 
 pub async fn kiosk(
     State(state): State<AppState>,
-    s: Session,
+    s: Admin,
     Path(id): Path<String>,
     Query(q): Query<Notice>,
 ) -> Page {
@@ -151,7 +151,7 @@ pub struct CommandForm {
 
 pub async fn send(
     State(state): State<AppState>,
-    s: Session,
+    s: Admin,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<CommandForm>,
 ) -> Page {
@@ -188,7 +188,7 @@ pub async fn send(
 
 pub async fn screenshot(
     State(state): State<AppState>,
-    s: Session,
+    s: Admin,
     Path((id, command)): Path<(String, i64)>,
 ) -> Page {
     let png = commands::screenshot(&state, s.actor.clone(), KioskId(id), command)

@@ -1,7 +1,10 @@
 //! Who is asking: the session cookie and the staff member behind it, the CSRF token every POST
-//! must carry (checked by [`CsrfForm`]), the page language, and the client's address.
+//! must carry (checked by [`CsrfForm`]), the page language, and the client's address; and the
+//! role check every page makes ([`Can`]).
 
+use std::marker::PhantomData;
 use std::net::IpAddr;
+use std::ops::Deref;
 
 use axum::Form;
 use axum::body::{Body, Bytes};
@@ -13,9 +16,10 @@ use protocol::staff::StaffInfo;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use super::page::error_page;
+use super::page::{denied, error_page};
 use super::{Lang, tr};
 use crate::orgs::Actor;
+use crate::staff::roles::{self, Gate, gate};
 use crate::state::AppState;
 
 pub const COOKIE: &str = "uk_console";
@@ -79,33 +83,64 @@ impl Session {
     }
 }
 
-/// Not signed in (or the session ended): go to the login page.
-pub struct LoginFirst;
+/// A signed-in staff member whose roles open gate `G` (`staff::roles`), from the session
+/// cookie: the only way a console page learns who is asking ([`Session`] itself is not an
+/// extractor), so no page can be written without naming the roles that may open it. Not signed
+/// in (or the session ended): the login page; signed in without the role: a 403 page in the
+/// user's language, inside the console's frame, saying which role it needs.
+pub struct Can<G: Gate>(Session, PhantomData<fn() -> G>);
 
-impl IntoResponse for LoginFirst {
-    fn into_response(self) -> Response {
-        Redirect::to("/console/login").into_response()
+/// Orgs, accounts and roles, the fleet's management, the audit log.
+pub type Admin = Can<gate::Admin>;
+/// News, the library, forms, opening hours.
+pub type Publisher = Can<gate::Publish>;
+/// Submissions.
+pub type CaseHandler = Can<gate::Cases>;
+/// The dashboard and read-only pages: any role.
+pub type Viewer = Can<gate::View>;
+/// One's own account: signed in, whatever the roles.
+pub type SignedIn = Can<gate::Signed>;
+
+impl<G: Gate> Deref for Can<G> {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        &self.0
     }
 }
 
-impl FromRequestParts<AppState> for Session {
-    type Rejection = LoginFirst;
+impl Session {
+    /// Whether the user's roles open gate `G` (what the navigation offers).
+    pub fn opens<G: Gate>(&self) -> bool {
+        roles::opens::<G>(self.actor.roles())
+    }
+}
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, LoginFirst> {
-        let token = cookie(&parts.headers, COOKIE).ok_or(LoginFirst)?.to_owned();
+impl<G: Gate> FromRequestParts<AppState> for Can<G> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let login_first = || Redirect::to("/console/login").into_response();
+        let token = cookie(&parts.headers, COOKIE)
+            .ok_or_else(login_first)?
+            .to_owned();
         let (info, actor) = crate::staff::authenticate(state, &token)
             .await
             .map_err(|e| {
                 e.log_cause();
-                LoginFirst
+                login_first()
             })?;
-        Ok(Session {
+        let session = Session {
             info,
             actor,
             csrf: csrf_of(&token),
             token,
             lang: lang_of(&parts.headers),
-        })
+        };
+        if !session.opens::<G>() {
+            return Err(denied::<G>(&session));
+        }
+        Ok(Can(session, PhantomData))
     }
 }
 

@@ -12,7 +12,7 @@ use super::page::{
     Notice, Page, app_error, back, back_with, error_page, flash, layout, ok, status_name,
     urlencode, when,
 };
-use super::session::{CsrfForm, Session};
+use super::session::{CaseHandler, CsrfForm};
 use super::tr;
 use crate::state::AppState;
 use crate::workflow::inbox::{self, Filter};
@@ -29,7 +29,7 @@ fn any_status_if_empty(filter: Filter) -> Filter {
 
 pub async fn inbox(
     State(state): State<AppState>,
-    s: Session,
+    s: CaseHandler,
     Query(filter): Query<Filter>,
 ) -> Page {
     let l = s.lang;
@@ -70,7 +70,7 @@ pub async fn inbox(
 
 pub async fn export(
     State(state): State<AppState>,
-    s: Session,
+    s: CaseHandler,
     Query(filter): Query<Filter>,
 ) -> Page {
     let csv = inbox::export_csv(&state, s.actor.clone(), any_status_if_empty(filter))
@@ -91,7 +91,7 @@ pub async fn export(
 
 pub async fn submission(
     State(state): State<AppState>,
-    s: Session,
+    s: CaseHandler,
     Path(id): Path<String>,
     Query(q): Query<Notice>,
 ) -> Page {
@@ -138,7 +138,7 @@ pub struct AnswerForm {
 
 pub async fn answer(
     State(state): State<AppState>,
-    s: Session,
+    s: CaseHandler,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<AnswerForm>,
 ) -> Page {

@@ -134,6 +134,7 @@ async fn load_orgs(state: &AppState) -> anyhow::Result<Vec<(OrgId, String, Optio
                     password: PASSWORD.to_owned(),
                     display_name: "省工会管理员".to_owned(),
                     org_id: OrgId(0),
+                    roles: None,
                 };
                 staff::bootstrap(state, entry.name.clone(), admin)
                     .await

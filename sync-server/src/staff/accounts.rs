@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use protocol::ErrorCode;
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::roles::Roles;
 use super::{check_password, hash, verify};
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
@@ -79,6 +80,35 @@ pub async fn end_sessions(state: &AppState, actor: Actor, id: i64) -> AppResult<
         .write(move |tx| {
             reachable(tx, &actor, id)?;
             end_all(tx, id)
+        })
+        .await
+}
+
+/// Gives account `id` exactly `roles`, from its next request on. Only roles the actor holds can
+/// be given or taken away, and no one changes their own (an administrator cannot lock
+/// themselves out, nor raise themselves).
+pub async fn set_roles(state: &AppState, actor: Actor, id: i64, roles: Roles) -> AppResult<()> {
+    if actor.staff_id() == Some(id) {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::RoleNotGrantable,
+            "不能修改自己的角色，请由其他管理员修改",
+        ));
+    }
+    state
+        .db
+        .write(move |tx| {
+            reachable(tx, &actor, id)?;
+            let before: String =
+                tx.query_row("SELECT roles FROM staff WHERE id = ?1", [id], |r| r.get(0))?;
+            let before = Roles::from_column(&before);
+            // What changes (added or removed) must be within the actor's own roles.
+            super::roles::check_grant(actor.roles(), before.differing(roles))?;
+            tx.execute(
+                "UPDATE staff SET roles = ?2 WHERE id = ?1",
+                params![id, roles.to_column()],
+            )?;
+            Ok(())
         })
         .await
 }

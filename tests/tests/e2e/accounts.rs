@@ -111,6 +111,7 @@ async fn add_user(admin: &tests::Staff, username: &str, org: protocol::OrgId) ->
                 password: PASSWORD.to_owned(),
                 display_name: username.to_owned(),
                 org_id: org,
+                roles: None,
             },
         )
         .await

@@ -136,6 +136,7 @@ async fn every_read_of_answers_is_audited_and_only_the_top_org_reads_the_log() {
                 password: "city-clerk-password".into(),
                 display_name: "市工会干事".into(),
                 org_id: city.id,
+                roles: None,
             },
         )
         .await

@@ -337,6 +337,7 @@ async fn only_staff_above_the_kiosk_may_ask_or_look() {
                 password: PASSWORD.to_owned(),
                 display_name: "乙市工会干事".to_owned(),
                 org_id: tree.city_b,
+                roles: None,
             },
         )
         .await

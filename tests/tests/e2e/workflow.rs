@@ -188,6 +188,7 @@ async fn submitted_offline_delivered_once_answered_and_checked_elsewhere() {
                 password: "qingshan-password-1".into(),
                 display_name: "青山市工会".into(),
                 org_id: qingshan.id,
+                roles: None,
             },
         )
         .await

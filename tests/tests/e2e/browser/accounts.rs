@@ -44,6 +44,7 @@ async fn accounts_and_the_audit_log_from_a_real_browser() {
                 password: "clerk-first-password".into(),
                 display_name: "甲市干事".into(),
                 org_id: city.id,
+                roles: None,
             },
         )
         .await
