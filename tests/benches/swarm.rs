@@ -189,6 +189,43 @@ fn measure(
     all
 }
 
+/// A staff member working while the kiosks pull: from 100 ms after the publish, every 250 ms,
+/// lists content and publishes at `quiet` (an org no kiosk is at), until `done` turns true.
+/// Returns each list's and each publish's time in milliseconds.
+fn staff_at_work(
+    runtime: &tokio::runtime::Runtime,
+    staff: std::sync::Arc<tests::Staff>,
+    quiet: OrgId,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<(Vec<f64>, Vec<f64>)>,
+) {
+    let (done, mut stop) = tokio::sync::watch::channel(false);
+    let task = runtime.spawn(async move {
+        let (mut lists, mut publishes) = (Vec::new(), Vec::new());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut n = 0;
+        while !*stop.borrow() {
+            let t = Instant::now();
+            let _: serde_json::Value = staff.get("v1/staff/content").await.expect("listed");
+            lists.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            staff
+                .publish(quiet, tests::news(&format!("部门通知 {n}")))
+                .await
+                .expect("published");
+            publishes.push(t.elapsed().as_secs_f64() * 1000.0);
+            n += 1;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                _ = stop.changed() => {}
+            }
+        }
+        (lists, publishes)
+    });
+    (done, task)
+}
+
 fn coordinator() {
     let kiosks = env("SWARM_KIOSKS", 1000) as usize;
     let procs = env("SWARM_PROCS", kiosks.div_ceil(2500) as u64).max(1) as usize;
@@ -254,6 +291,10 @@ fn coordinator() {
         load()
     );
 
+    // A staff member at work while the kiosks pull: an org with no kiosk to publish at, so that
+    // their publishes start no herd of their own.
+    let staff = std::sync::Arc::new(runtime.block_on(server.login(ADMIN, PASSWORD)));
+    let quiet = runtime.block_on(admin.create_org(province, "无终端的部门"));
     for run in 1..=runs {
         let cpu = cpu_seconds();
         let t0 = now_nanos();
@@ -261,12 +302,24 @@ fn coordinator() {
             .block_on(admin.publish(province, tests::news(&format!("集群测试 {run}"))))
             .expect("published");
         let seq = server.state.hub.announced();
+        let (done, at_work) = staff_at_work(&runtime, staff.clone(), quiet);
         let mut o = measure(&mut workers, seq, t0, timeout, None);
+        let _ = done.send(true);
+        let (mut lists, mut publishes) = runtime.block_on(at_work).expect("staff task");
+        lists.sort_by(f64::total_cmp);
+        publishes.sort_by(f64::total_cmp);
         summary(
             &format!("one publish, run {run}"),
             &mut o,
             cpu_seconds() - cpu,
-            "",
+            &format!(
+                " | staff in the herd: content list p50 {:.0} max {:.0} ms, publish p50 {:.0} max {:.0} ms ({} each)",
+                quantile(&lists, 0.5),
+                quantile(&lists, 1.0),
+                quantile(&publishes, 0.5),
+                quantile(&publishes, 1.0),
+                lists.len()
+            ),
         );
         std::thread::sleep(Duration::from_secs(3));
     }
