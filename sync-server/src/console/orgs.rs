@@ -123,7 +123,7 @@ pub async fn create_org(
 pub fn role_boxes(l: Lang, checked: &[Role]) -> Markup {
     html! {
         @for r in Role::ALL {
-            label.check {
+            label.role {
                 input type="checkbox" name=(format!("role_{}", r.as_str())) value="on" checked[checked.contains(&r)];
                 (role_name(l, r))
             }

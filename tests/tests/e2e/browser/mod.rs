@@ -8,6 +8,7 @@
 mod accounts;
 mod hours;
 mod remote;
+mod roles;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
