@@ -1,5 +1,5 @@
-// The console's only script: a live Markdown preview, confirmations, and a busy label on long
-// submits. Pages work without it.
+// The console's only script: a live Markdown preview, images inserted in the body at the
+// cursor, confirmations, and a busy label on long submits. Pages work without it.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
   const body = document.getElementById("body");
@@ -14,6 +14,33 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     body.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(refresh, 300); });
     refresh();
+  }
+  // An image for the body: uploaded at once, its Markdown inserted at the cursor (without the
+  // script the file goes with the form and lands at the end of the body).
+  const bodyImage = document.getElementById("body-image");
+  if (body && preview && bodyImage) {
+    bodyImage.addEventListener("change", () => {
+      const file = bodyImage.files[0];
+      if (!file) return;
+      const data = new FormData();
+      data.append("_csrf", preview.dataset.csrf);
+      data.append("image", file);
+      fetch("/console/news/image", { method: "POST", body: data, credentials: "same-origin" })
+        .then((r) => r.text().then((text) => ({ ok: r.ok, text })))
+        .then(({ ok, text }) => {
+          if (!ok) { alert(text); return; }
+          const at = body.selectionStart;
+          const before = body.value.slice(0, at);
+          const after = body.value.slice(body.selectionEnd);
+          const gap = before === "" || before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
+          const insert = gap + text + "\n\n";
+          body.value = before + insert + after;
+          body.selectionStart = body.selectionEnd = at + insert.length;
+          bodyImage.value = "";
+          body.focus();
+          body.dispatchEvent(new Event("input"));
+        });
+    });
   }
   document.querySelectorAll("[data-confirm]").forEach((b) => {
     b.addEventListener("click", (e) => { if (!confirm(b.dataset.confirm)) e.preventDefault(); });

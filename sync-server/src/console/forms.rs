@@ -76,7 +76,10 @@ pub async fn forms(
                 thead { tr { th { (tr(l, "表单", "Form")) } th { (tr(l, "版本", "Version")) } th { (tr(l, "状态", "State")) } th {} } }
                 tbody { @for r in &items { @if let ContentBody::Form(f) = &r.item.body { tr {
                     td { (f.title) } td { (r.item.version) } td { @if r.live { span.pill.good { (tr(l, "使用中", "Live")) } } }
-                    td { a href=(format!("/console/forms?edit={}", r.item.id)) { (tr(l, "编辑", "Edit")) } }
+                    td {
+                        a href=(format!("/console/forms?edit={}", r.item.id)) { (tr(l, "编辑", "Edit")) } " "
+                        a href=(super::revisions::history_url(&r.item.id)) { (tr(l, "修改记录", "History")) }
+                    }
                 } } } }
             }
             @if let Some(r) = editing {

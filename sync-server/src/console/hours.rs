@@ -390,7 +390,12 @@ async fn render(
                 }
                 button type="submit" { (tr(l, "查看", "Show")) }
             }
-            p.hint { (summary(l, at)) }
+            p.hint {
+                (summary(l, at))
+                @if let Some(own) = &at.own {
+                    " " a href=(super::revisions::history_url(&own.id)) { (tr(l, "修改记录", "History")) }
+                }
+            }
             @if !problems.is_empty() {
                 div.error-list {
                     p.error { (tr(l, "没有保存，请改正以下问题：", "Not saved; please fix:")) }

@@ -13,7 +13,7 @@ use super::page::{
 };
 use super::session::{CsrfForm, Publisher};
 use super::{Lang, tr};
-use crate::content::{self, ListQuery};
+use crate::content::{self, Edited, ListQuery};
 use crate::import::catalog;
 use crate::multipart::MultipartForm;
 use crate::state::AppState;
@@ -68,7 +68,10 @@ pub async fn library(
                 thead { tr { th { (tr(l, "书名", "Title")) } th { (tr(l, "作者", "Author")) } th { "ISBN" } th { (tr(l, "位置", "Location")) } th {} } }
                 tbody { @for (id, item) in &found { tr {
                     td { (item.title) } td { (item.author) } td { (item.isbn.clone().unwrap_or_default()) } td { (item.location) }
-                    td { a href=(format!("/console/library/item/{id}")) { (tr(l, "编辑", "Edit")) } }
+                    td {
+                        a href=(format!("/console/library/item/{id}")) { (tr(l, "编辑", "Edit")) } " "
+                        a href=(super::revisions::history_url(id)) { (tr(l, "修改记录", "History")) }
+                    }
                 } } }
             }
             h2 { (tr(l, "导入书目（CSV、Excel、MARC）", "Import a catalogue (CSV, Excel, MARC)")) }
@@ -85,7 +88,7 @@ pub async fn library(
             h2 { (tr(l, "推荐书单", "Reading lists")) }
             @for r in &lists { @if let ContentBody::ReadingList(list) = &r.item.body {
                 div.card {
-                    h3 { (list.title) }
+                    h3 { (list.title) " " a.small href=(super::revisions::history_url(&r.item.id)) { (tr(l, "修改记录", "History")) } }
                     ol { @for (i, id) in list.items.iter().enumerate() { li {
                         (id.0) " "
                         form.inline method="post" action=(format!("/console/lists/{}", r.item.id)) {
@@ -199,7 +202,12 @@ fn not_a(l: Lang, what_zh: &'static str, what_en: &'static str) -> axum::respons
     error_page(l, StatusCode::NOT_FOUND, tr(l, what_zh, what_en))
 }
 
-pub async fn item(State(state): State<AppState>, s: Publisher, Path(id): Path<String>) -> Page {
+pub async fn item(
+    State(state): State<AppState>,
+    s: Publisher,
+    Path(id): Path<String>,
+    Query(q): Query<Notice>,
+) -> Page {
     let l = s.lang;
     let record = load(&state, &s, &id).await?;
     let ContentBody::LibraryItem(item) = &record.item.body else {
@@ -210,8 +218,14 @@ pub async fn item(State(state): State<AppState>, s: Publisher, Path(id): Path<St
         &item.title,
         HERE,
         html! {
+            (flash(&q))
+            p.hint {
+                (tr(l, "当前是第 ", "Now at version ")) (record.item.version) (tr(l, " 版。", ". "))
+                a href=(super::revisions::history_url(&record.item.id)) { (tr(l, "修改记录", "History")) }
+            }
             form.card.editor method="post" action=(format!("/console/library/item/{id}")) {
                 input type="hidden" name="_csrf" value=(s.csrf);
+                input type="hidden" name="version" value=(record.item.version);
                 label { (tr(l, "书名", "Title")) input name="title" value=(item.title) required; }
                 label { (tr(l, "作者", "Author")) input name="author" value=(item.author); }
                 label { (tr(l, "分类", "Category")) input name="category" value=(item.category); }
@@ -225,6 +239,7 @@ pub async fn item(State(state): State<AppState>, s: Publisher, Path(id): Path<St
 
 #[derive(Deserialize)]
 pub struct ItemForm {
+    version: u32,
     title: String,
     author: String,
     category: String,
@@ -247,9 +262,29 @@ pub async fn save_item(
     item.author = f.author.trim().to_owned();
     item.category = f.category.trim().to_owned();
     item.location = f.location.trim().to_owned();
-    item.description = f.description.trim().to_owned();
-    rewrite(&state, &s, record, ContentBody::LibraryItem(item)).await?;
-    Ok(back(HERE, tr(l, "已保存。", "Saved.")))
+    item.description = f.description.trim().replace("\r\n", "\n");
+    let here = format!("/console/library/item/{id}");
+    let done = content::edit(
+        &state,
+        s.actor.clone(),
+        record.item.id.clone(),
+        f.version,
+        ContentBody::LibraryItem(item),
+        record.item.publish_at,
+        record.item.expire_at,
+    )
+    .await
+    .map_err(|e| back_with(&here, e))?;
+    match done {
+        Edited::Saved(_) => Ok(back(HERE, tr(l, "已保存。", "Saved."))),
+        Edited::Unchanged => Ok(back(
+            &here,
+            tr(l, "没有改动，无需保存。", "Nothing changed."),
+        )),
+        Edited::Stale { current } => {
+            Err(back_with_error(&here, &super::revisions::stale(l, current)))
+        }
+    }
 }
 
 #[derive(Deserialize)]

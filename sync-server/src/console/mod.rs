@@ -30,6 +30,7 @@ mod news;
 mod orgs;
 mod page;
 mod remote;
+mod revisions;
 mod session;
 mod submissions;
 
@@ -73,9 +74,27 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/static/app.js", get(files::js))
         .route("/console/media/{hash}", get(files::media))
         .route("/console/news", get(news::news).post(news::publish))
+        .route(
+            "/console/news/{id}/edit",
+            get(news::edit).post(news::save_edit),
+        )
+        .route("/console/news/image", post(news::upload_body_image))
         .layer(DefaultBodyLimit::max(upload_limit))
         .route("/console/preview", post(news::preview))
         .route("/console/content/{id}/unpublish", post(news::unpublish))
+        .route(
+            "/console/content/{id}/edit",
+            get(revisions::edit_json).post(revisions::save_json),
+        )
+        .route("/console/content/{id}/history", get(revisions::history))
+        .route(
+            "/console/content/{id}/history/{version}",
+            get(revisions::revision),
+        )
+        .route(
+            "/console/content/{id}/restore/{version}",
+            post(revisions::restore),
+        )
         .route("/console/library", get(library::library))
         .route(
             "/console/library/import",

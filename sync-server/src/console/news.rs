@@ -1,8 +1,9 @@
-//! News: the list with unpublish buttons, the editor with a live Markdown preview and an
-//! optional cover image, and publishing.
+//! News: the list with edit, history and unpublish, the editor with a live Markdown preview and
+//! an optional cover image, publishing, and editing a published article (each save a new
+//! version, kept as a revision; kiosks get it through the feed).
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use maud::{Markup, html};
 use protocol::content::{ContentBody, ContentKind, NewsArticle, NewsCategory};
@@ -11,12 +12,12 @@ use protocol::{ContentId, MediaHash, OrgId};
 use serde::Deserialize;
 
 use super::page::{
-    Notice, Page, app_error, back, back_with, back_with_error, category_name, flash, layout,
-    local_time, ok, org_options, org_select, when,
+    Notice, Page, app_error, back, back_with, back_with_error, category_name, error_page, flash,
+    layout, load, local_time, ok, org_options, org_select, when,
 };
 use super::session::{CsrfForm, NoFields, Publisher};
 use super::{Lang, tr};
-use crate::content::{self, ListQuery};
+use crate::content::{self, Edited, ListQuery};
 use crate::media;
 use crate::multipart::MultipartForm;
 use crate::state::AppState;
@@ -51,6 +52,10 @@ pub fn news_table(l: Lang, items: &[ContentRecord], actions: RowActions<'_>) -> 
                             td { @if r.live { span.pill.good { (tr(l, "展示中", "Live")) } } @else { span.pill { (format!("{:?}", r.state)) } } }
                             td { (when(r.item.updated_at)) }
                             @if let Some(csrf) = csrf { td {
+                                a.small href=(format!("/console/news/{}/edit", r.item.id)) { (tr(l, "编辑", "Edit")) }
+                                " "
+                                a.small href=(super::revisions::history_url(&r.item.id)) { (tr(l, "修改记录", "History")) }
+                                " "
                                 @if r.live {
                                     form method="post" action=(format!("/console/content/{}/unpublish", r.item.id)) {
                                         input type="hidden" name="_csrf" value=(csrf);
@@ -91,23 +96,9 @@ pub async fn news(State(state): State<AppState>, s: Publisher, Query(q): Query<N
                 summary { (tr(l, "写一篇新文章", "Write a new article")) }
                 form.editor method="post" action="/console/news" enctype="multipart/form-data" {
                     input type="hidden" name="_csrf" value=(s.csrf);
-                    label { (tr(l, "标题", "Title")) input name="title" required maxlength="120"; }
-                    label { (tr(l, "摘要", "Summary")) input name="summary" maxlength="500"; }
-                    div.split {
-                        label { (tr(l, "正文（Markdown）", "Body (Markdown)")) textarea id="body" name="body" rows="14" required {} }
-                        div { div.label { (tr(l, "预览", "Preview")) } div.preview id="preview" data-csrf=(s.csrf) {} }
-                    }
-                    div.row {
-                        label { (tr(l, "栏目", "Category")) select name="category" {
-                            @for c in NewsCategory::ALL { option value=(serde_json::to_string(&c).unwrap_or_default().trim_matches('"')) { (category_name(l, c)) } }
-                        } }
+                    (article_fields(l, &s.csrf, None, html! {
                         label { (tr(l, "发布到", "Publish to")) (org_select(&orgs, "org")) }
-                        label.check { input type="checkbox" name="pinned" value="1"; (tr(l, "置顶", "Pin")) }
-                    }
-                    div.row {
-                        label { (tr(l, "定时发布（可选）", "Publish at (optional)")) input type="datetime-local" name="publish_at"; }
-                        label { (tr(l, "过期时间（可选）", "Expire at (optional)")) input type="datetime-local" name="expire_at"; }
-                    }
+                    }))
                     label { (tr(l, "封面图片（可选）", "Cover image (optional)")) input type="file" name="image" accept="image/*"; }
                     button type="submit" { (tr(l, "发布", "Publish")) }
                 }
@@ -125,10 +116,10 @@ pub async fn publish(
     const HERE: &str = "/console/news";
     let l = s.lang;
     let bad = |m: &str| back_with_error(HERE, m);
-    let mut form = MultipartForm::read(&mut multipart, &["image"])
+    let mut form = MultipartForm::read(&mut multipart, &["image", "body_image"])
         .await
         .map_err(|u| match u.field.as_deref() {
-            Some("image") => bad(tr(l, "图片太大。", "The image is too large.")),
+            Some("image" | "body_image") => bad(tr(l, "图片太大。", "The image is too large.")),
             _ => bad(tr(
                 l,
                 "上传没有完成（文件太大？）。",
@@ -136,44 +127,19 @@ pub async fn publish(
             )),
         })?;
     s.check_csrf(form.text("_csrf"))?;
-    let category: NewsCategory =
-        serde_json::from_value(serde_json::Value::String(form.text("category").to_owned()))
-            .map_err(|_| bad(tr(l, "请选择栏目。", "Choose a category.")))?;
+    let (mut article, publish_at, expire_at) = read_article(l, &form).map_err(bad)?;
     let org: i64 = form
         .text("org")
         .parse()
         .map_err(|_| bad(tr(l, "请选择单位。", "Choose an org.")))?;
-    let (Ok(publish_at), Ok(expire_at)) = (
-        local_time(form.text("publish_at")),
-        local_time(form.text("expire_at")),
-    ) else {
-        return Err(bad(tr(l, "时间格式不对。", "A time is not valid.")));
-    };
-    let cover = match form.take_file("image").filter(|b| !b.is_empty()) {
-        Some(bytes) => Some(
-            media::store_upload(&state, bytes.to_vec())
-                .await
-                .map_err(|e| back_with(HERE, e))?
-                .display
-                .sha256,
-        ),
-        None => None,
-    };
+    article.cover = upload_cover(&state, &mut form, HERE).await?;
+    append_body_image(&state, &mut form, &mut article, HERE).await?;
     let w = ContentWrite {
         org_id: OrgId(org),
         published: true,
         publish_at,
         expire_at,
-        body: ContentBody::News(NewsArticle {
-            title: form.text("title").trim().to_owned(),
-            summary: form.text("summary").trim().to_owned(),
-            body_markdown: form.text("body").to_owned(),
-            cover,
-            images: Vec::new(),
-            category,
-            pinned: form.text("pinned") == "1",
-            phone_link: None,
-        }),
+        body: ContentBody::News(article),
     };
     content::create(&state, s.actor.clone(), w)
         .await
@@ -186,6 +152,319 @@ pub async fn publish(
             "Published; kiosks get it within seconds.",
         ),
     ))
+}
+
+/// A time as a `datetime-local` value in China time.
+fn local_input(ts: jiff::Timestamp) -> String {
+    ts.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// The editor's fields (title, summary, body with its preview, category, pin, schedule), filled
+/// from `old` when editing; `extra` goes beside the category.
+fn article_fields(l: Lang, csrf: &str, old: Option<&ContentRecord>, extra: Markup) -> Markup {
+    let article = old.and_then(|r| match &r.item.body {
+        ContentBody::News(n) => Some(n),
+        _ => None,
+    });
+    let text = |f: fn(&NewsArticle) -> &str| article.map(f).unwrap_or_default().to_owned();
+    let time = |t: Option<jiff::Timestamp>| t.map(local_input).unwrap_or_default();
+    let (publish_at, expire_at) = old
+        .map(|r| (time(r.item.publish_at), time(r.item.expire_at)))
+        .unwrap_or_default();
+    html! {
+        label { (tr(l, "标题", "Title")) input name="title" required maxlength="120" value=(text(|a| &a.title)); }
+        label { (tr(l, "摘要", "Summary")) input name="summary" maxlength="500" value=(text(|a| &a.summary)); }
+        div.split {
+            div {
+                label { (tr(l, "正文（Markdown）", "Body (Markdown)")) textarea id="body" name="body" rows="14" required { (text(|a| &a.body_markdown)) } }
+                label {
+                    (tr(l, "在正文中插入图片（插在光标处；不用脚本时加在正文末尾）", "Insert an image in the body (at the cursor; at the end without scripts)"))
+                    input type="file" id="body-image" name="body_image" accept="image/*";
+                }
+            }
+            div { div.label { (tr(l, "预览", "Preview")) } div.preview id="preview" data-csrf=(csrf) {} }
+        }
+        div.row {
+            label { (tr(l, "栏目", "Category")) select name="category" {
+                @for c in NewsCategory::ALL {
+                    option value=(serde_json::to_string(&c).unwrap_or_default().trim_matches('"'))
+                        selected[article.is_some_and(|a| a.category == c)] { (category_name(l, c)) }
+                }
+            } }
+            (extra)
+            label.check { input type="checkbox" name="pinned" value="1" checked[article.is_some_and(|a| a.pinned)]; (tr(l, "置顶", "Pin")) }
+        }
+        div.row {
+            label { (tr(l, "定时发布（可选）", "Publish at (optional)")) input type="datetime-local" name="publish_at" value=(publish_at); }
+            label { (tr(l, "过期时间（可选）", "Expire at (optional)")) input type="datetime-local" name="expire_at" value=(expire_at); }
+        }
+    }
+}
+
+/// The editor's fields as an article without a cover, and its schedule; or what is wrong.
+fn read_article(
+    l: Lang,
+    form: &MultipartForm,
+) -> Result<
+    (
+        NewsArticle,
+        Option<jiff::Timestamp>,
+        Option<jiff::Timestamp>,
+    ),
+    &'static str,
+> {
+    let category: NewsCategory =
+        serde_json::from_value(serde_json::Value::String(form.text("category").to_owned()))
+            .map_err(|_| tr(l, "请选择栏目。", "Choose a category."))?;
+    let (Ok(publish_at), Ok(expire_at)) = (
+        local_time(form.text("publish_at")),
+        local_time(form.text("expire_at")),
+    ) else {
+        return Err(tr(l, "时间格式不对。", "A time is not valid."));
+    };
+    // Browsers send a textarea's lines ending in CRLF; the article format's end in LF.
+    let body_markdown = form.text("body").replace("\r\n", "\n");
+    let article = NewsArticle {
+        title: form.text("title").trim().to_owned(),
+        summary: form.text("summary").trim().to_owned(),
+        images: body_images(&body_markdown),
+        body_markdown,
+        cover: None,
+        category,
+        pinned: form.text("pinned") == "1",
+        phone_link: None,
+    };
+    Ok((article, publish_at, expire_at))
+}
+
+/// The images the body shows (`![…](media:HASH)`), each once, in order: what `images` lists.
+pub fn body_images(body: &str) -> Vec<MediaHash> {
+    let mut found: Vec<MediaHash> = Vec::new();
+    for (at, _) in body.match_indices("(media:") {
+        let rest = &body[at + "(media:".len()..];
+        let end = rest.find([')', ' ']).unwrap_or(rest.len());
+        if let Ok(hash) = rest[..end].parse::<MediaHash>()
+            && !found.contains(&hash)
+        {
+            found.push(hash);
+        }
+    }
+    found
+}
+
+/// The Markdown that shows an uploaded image in the body.
+fn image_markdown(hash: &MediaHash) -> String {
+    format!("![](media:{hash})")
+}
+
+/// Stores an image the editor's script uploads and answers the Markdown that shows it, for the
+/// script to insert at the cursor.
+pub async fn upload_body_image(
+    State(state): State<AppState>,
+    s: Publisher,
+    mut multipart: Multipart,
+) -> Page {
+    let l = s.lang;
+    let refused = |status: StatusCode, m: &str| (status, m.to_owned()).into_response();
+    let mut form = MultipartForm::read(&mut multipart, &["image"])
+        .await
+        .map_err(|_| {
+            refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                tr(l, "图片太大。", "The image is too large."),
+            )
+        })?;
+    s.check_csrf(form.text("_csrf"))?;
+    let Some(bytes) = form.take_file("image").filter(|b| !b.is_empty()) else {
+        return Err(refused(
+            StatusCode::BAD_REQUEST,
+            tr(l, "请选择一张图片。", "Choose an image."),
+        ));
+    };
+    let stored = media::store_upload(&state, bytes.to_vec())
+        .await
+        .map_err(|e| {
+            e.log_cause();
+            refused(e.status, &e.message)
+        })?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        image_markdown(&stored.display.sha256),
+    )
+        .into_response())
+}
+
+/// An image the form carried for the body (sent without the script): added at the end.
+async fn append_body_image(
+    state: &AppState,
+    form: &mut MultipartForm,
+    article: &mut NewsArticle,
+    here: &str,
+) -> Result<(), axum::response::Response> {
+    if let Some(bytes) = form.take_file("body_image").filter(|b| !b.is_empty()) {
+        let hash = media::store_upload(state, bytes.to_vec())
+            .await
+            .map_err(|e| back_with(here, e))?
+            .display
+            .sha256;
+        article.body_markdown = format!(
+            "{}\n\n{}\n",
+            article.body_markdown.trim_end(),
+            image_markdown(&hash)
+        );
+        if !article.images.contains(&hash) {
+            article.images.push(hash);
+        }
+    }
+    Ok(())
+}
+
+/// Stores the cover image the form carried, if any, through the media pipeline.
+async fn upload_cover(
+    state: &AppState,
+    form: &mut MultipartForm,
+    here: &str,
+) -> Result<Option<MediaHash>, axum::response::Response> {
+    match form.take_file("image").filter(|b| !b.is_empty()) {
+        Some(bytes) => Ok(Some(
+            media::store_upload(state, bytes.to_vec())
+                .await
+                .map_err(|e| back_with(here, e))?
+                .display
+                .sha256,
+        )),
+        None => Ok(None),
+    }
+}
+
+fn edit_url(id: &ContentId) -> String {
+    format!("/console/news/{id}/edit")
+}
+
+/// The editor for a published (or unpublished) article, filled with its current version.
+pub async fn edit(
+    State(state): State<AppState>,
+    s: Publisher,
+    Path(id): Path<String>,
+    Query(q): Query<Notice>,
+) -> Page {
+    let l = s.lang;
+    let record = load(&state, &s, &id).await?;
+    let ContentBody::News(article) = &record.item.body else {
+        return Err(error_page(
+            l,
+            StatusCode::NOT_FOUND,
+            tr(l, "这不是新闻文章。", "Not a news article."),
+        ));
+    };
+    let id = &record.item.id;
+    ok(layout(
+        &s,
+        &article.title,
+        "/console/news",
+        html! {
+            (flash(&q))
+            p.hint {
+                (tr(l, "当前是第 ", "Now at version ")) (record.item.version)
+                (tr(l, " 版。保存后生成新版本，终端会在几秒内收到；旧版本保留在", ". Saving makes a new version, which kiosks get within seconds; earlier versions stay in the "))
+                a href=(super::revisions::history_url(id)) { (tr(l, "修改记录", "history")) }
+                (tr(l, "里，可以随时恢复。", ", and any can be restored."))
+            }
+            form.editor method="post" action=(edit_url(id)) enctype="multipart/form-data" {
+                input type="hidden" name="_csrf" value=(s.csrf);
+                input type="hidden" name="version" value=(record.item.version);
+                (article_fields(l, &s.csrf, Some(&record), html! {}))
+                @if let Some(cover) = &article.cover {
+                    div.row {
+                        img.thumb src=(format!("/console/media/{cover}")) alt=(tr(l, "当前封面", "Current cover"));
+                        label.check { input type="checkbox" name="remove_cover" value="1"; (tr(l, "去掉封面", "Remove the cover")) }
+                    }
+                }
+                label { (tr(l, "换一张封面图片（可选）", "Replace the cover image (optional)")) input type="file" name="image" accept="image/*"; }
+                button type="submit" { (tr(l, "保存修改", "Save changes")) }
+            }
+        },
+    ))
+}
+
+/// Saves the editor as a new version of the article.
+pub async fn save_edit(
+    State(state): State<AppState>,
+    s: Publisher,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Page {
+    let l = s.lang;
+    let here = edit_url(&ContentId(id.clone()));
+    let bad = |m: &str| back_with_error(&here, m);
+    let mut form = MultipartForm::read(&mut multipart, &["image", "body_image"])
+        .await
+        .map_err(|u| match u.field.as_deref() {
+            Some("image" | "body_image") => bad(tr(l, "图片太大。", "The image is too large.")),
+            _ => bad(tr(
+                l,
+                "上传没有完成（文件太大？）。",
+                "The upload did not complete (file too large?).",
+            )),
+        })?;
+    s.check_csrf(form.text("_csrf"))?;
+    let record = load(&state, &s, &id).await?;
+    let ContentBody::News(old) = &record.item.body else {
+        return Err(error_page(
+            l,
+            StatusCode::NOT_FOUND,
+            tr(l, "这不是新闻文章。", "Not a news article."),
+        ));
+    };
+    let base: u32 = form.text("version").parse().map_err(|_| {
+        bad(tr(
+            l,
+            "表单不完整，请重新打开。",
+            "The form is incomplete; open it again.",
+        ))
+    })?;
+    let (mut article, publish_at, expire_at) = read_article(l, &form).map_err(bad)?;
+    article.phone_link = old.phone_link.clone();
+    append_body_image(&state, &mut form, &mut article, &here).await?;
+    article.cover = match upload_cover(&state, &mut form, &here).await? {
+        Some(new) => Some(new),
+        None if form.text("remove_cover") == "1" => None,
+        None => old.cover.clone(),
+    };
+    let id = record.item.id.clone();
+    let done = content::edit(
+        &state,
+        s.actor.clone(),
+        id.clone(),
+        base,
+        ContentBody::News(article),
+        publish_at,
+        expire_at,
+    )
+    .await
+    .map_err(|e| back_with(&here, e))?;
+    let history = super::revisions::history_url(&id);
+    match done {
+        Edited::Saved(r) => Ok(back(
+            &history,
+            &match l {
+                Lang::Zh => format!("已保存为第 {} 版，终端会在几秒内收到。", r.item.version),
+                Lang::En => format!(
+                    "Saved as version {}; kiosks get it within seconds.",
+                    r.item.version
+                ),
+            },
+        )),
+        Edited::Unchanged => Ok(back(
+            &here,
+            tr(l, "没有改动，无需保存。", "Nothing changed."),
+        )),
+        Edited::Stale { current } => {
+            Err(back_with_error(&here, &super::revisions::stale(l, current)))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -263,6 +542,18 @@ pub async fn unpublish(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_body_lists_its_images_once_each_in_order() {
+        let a = "a".repeat(64);
+        let b = "b".repeat(64);
+        let body = format!(
+            "![一](media:{b})\n\n![二](media:{a} \"标题\")\n![三](media:{b})\n![坏](media:xyz) [链接](https://example.cn)"
+        );
+        let found: Vec<String> = body_images(&body).iter().map(ToString::to_string).collect();
+        assert_eq!(found, [b, a]);
+        assert!(body_images("没有图片").is_empty());
+    }
 
     #[test]
     fn the_preview_escapes_html_and_drops_unsafe_links() {

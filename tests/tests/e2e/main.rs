@@ -30,6 +30,7 @@ mod privacy;
 mod refused;
 mod remote;
 mod remote_window;
+mod revisions;
 mod roles;
 mod rotation;
 mod scope;

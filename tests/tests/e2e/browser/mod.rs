@@ -8,6 +8,7 @@
 mod accounts;
 mod hours;
 mod remote;
+mod revisions;
 mod roles;
 
 use std::net::TcpListener;
