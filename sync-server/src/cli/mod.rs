@@ -163,8 +163,18 @@ enum UserCommand {
         /// Password; read from standard input when not given.
         #[arg(long, env = "SYNC_SERVER_USER_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// A role (admin, publisher, case_handler, viewer); repeat for several. None given: all.
+        #[arg(long = "role", value_parser = parse_role)]
+        roles: Vec<protocol::staff::Role>,
     },
     List,
+}
+
+fn parse_role(s: &str) -> Result<protocol::staff::Role, String> {
+    protocol::staff::Role::ALL
+        .into_iter()
+        .find(|r| r.as_str() == s)
+        .ok_or_else(|| format!("'{s}' is not a role: admin, publisher, case_handler or viewer"))
 }
 
 #[derive(Debug, Subcommand)]

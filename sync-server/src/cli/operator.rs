@@ -61,7 +61,6 @@ pub(super) async fn run_operator(state: &AppState, command: Command) -> anyhow::
                 display_name,
                 org_id: OrgId(0),
                 roles: None,
-                roles: None,
             };
             let info = staff::bootstrap(state, org, new).await?;
             println!(
@@ -88,14 +87,14 @@ pub(super) async fn run_operator(state: &AppState, command: Command) -> anyhow::
             org,
             display_name,
             password,
+            roles,
         }) => {
             let new = NewStaff {
                 username,
                 password: read_password(password)?,
                 display_name,
                 org_id: OrgId(org),
-                roles: None,
-                roles: None,
+                roles: (!roles.is_empty()).then_some(roles),
             };
             print_json(&staff::create(state, op, new).await?)?;
         }
