@@ -89,6 +89,7 @@ pub async fn forms(
                     form.editor method="post" action="/console/forms" {
                         input type="hidden" name="_csrf" value=(s.csrf);
                         input type="hidden" name="id" value=(r.item.id);
+                        input type="hidden" name="version" value=(r.item.version);
                         textarea name="json" rows="28" spellcheck="false" { (text) }
                         div.row {
                             button name="op" value="preview" type="submit" { (tr(l, "检查并预览", "Check and preview")) }
@@ -105,6 +106,8 @@ pub async fn forms(
 #[derive(Deserialize)]
 pub struct FormSave {
     id: String,
+    /// The version the editor was opened on.
+    version: u32,
     json: String,
     op: String,
 }
@@ -122,6 +125,7 @@ fn problem_page(
         form.editor method="post" action="/console/forms" {
             input type="hidden" name="_csrf" value=(s.csrf);
             input type="hidden" name="id" value=(f.id);
+            input type="hidden" name="version" value=(f.version);
             textarea name="json" rows="28" spellcheck="false" { (f.json) }
             div.row {
                 button name="op" value="preview" type="submit" { (tr(l, "检查并预览", "Check and preview")) }
@@ -188,10 +192,15 @@ pub async fn save(
             form.editor method="post" action="/console/forms" {
                 input type="hidden" name="_csrf" value=(s.csrf);
                 input type="hidden" name="id" value=(f.id);
+                input type="hidden" name="version" value=(f.version);
                 textarea name="json" rows="12" spellcheck="false" { (f.json) }
                 button name="op" value="publish" type="submit" { (tr(l, "发布新版本", "Publish a new version")) }
             }
         }).into_response());
+    }
+    if record.item.version != f.version {
+        let message = super::revisions::stale(l, record.item.version);
+        return Err(problem_page(&s, &f, message, None));
     }
     let w = ContentWrite {
         org_id: record.item.org_id,

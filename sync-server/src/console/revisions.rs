@@ -103,10 +103,10 @@ pub fn field_label(l: Lang, field: &str) -> String {
 pub fn stale(l: Lang, current: u32) -> String {
     match l {
         Lang::Zh => format!(
-            "您编辑期间，已有人保存了第 {current} 版，您的修改没有保存。下面是最新内容，请在此基础上再改一次。"
+            "您编辑期间，已有人保存了第 {current} 版，您的修改没有保存。请打开最新的第 {current} 版，在它上面再改一次。"
         ),
         Lang::En => format!(
-            "Someone saved version {current} while you were editing; your changes were not saved. This is the latest; please make them again."
+            "Someone saved version {current} while you were editing; your changes were not saved. Please open version {current} and make them there."
         ),
     }
 }

@@ -434,3 +434,69 @@ async fn images_placed_in_the_body_reach_kiosks() {
             .ends_with(&format!("![](media:{})\n", seen.news.images[1]))
     );
 }
+
+/// The forms editor saves from the version it was opened on: a stale save is refused with the
+/// text kept; a good one is a new version with a revision naming what changed.
+#[tokio::test]
+async fn a_form_saved_from_an_old_version_is_refused() {
+    let server = TestServer::start().await;
+    let province = server.init().await;
+    let admin = server.login(ADMIN, PASSWORD).await;
+    let form = |title: &str| {
+        serde_json::json!({
+            "kind": "form", "title": title,
+            "fields": [{"key": "text", "label": "您的意见", "type": "text", "required": true}]
+        })
+    };
+    let body: ContentBody = serde_json::from_value(form("意见建议")).expect("a form");
+    let first: ContentRecord = admin
+        .post("v1/staff/content", &write(province, body))
+        .await
+        .expect("published");
+    let id = first.item.id.0;
+    let mut c = Console::new(&server);
+    c.login(ADMIN, PASSWORD).await;
+    let editor = c.get(&format!("/console/forms?edit={id}")).await;
+    assert!(editor.body.contains("name=\"version\" value=\"1\""));
+    let json = form("意见与建议").to_string();
+    let saved = c
+        .post(
+            "/console/forms",
+            &[
+                ("id", &id),
+                ("version", "1"),
+                ("json", &json),
+                ("op", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{saved:?}");
+    let stale = form("过时的修改").to_string();
+    let refused = c
+        .post(
+            "/console/forms",
+            &[
+                ("id", &id),
+                ("version", "1"),
+                ("json", &stale),
+                ("op", "publish"),
+            ],
+        )
+        .await;
+    assert!(
+        refused.body.contains("已有人保存了第 2 版"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("过时的修改"),
+        "what was typed is kept"
+    );
+    let now: ContentRecord = admin
+        .get(&format!("v1/staff/content/{id}"))
+        .await
+        .expect("the form");
+    assert_eq!(now.item.version, 2);
+    let history = c.get(&format!("/console/content/{id}/history")).await;
+    assert!(history.body.contains("修改了标题"), "{}", history.body);
+}
