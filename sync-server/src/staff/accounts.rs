@@ -95,6 +95,7 @@ pub async fn set_roles(state: &AppState, actor: Actor, id: i64, roles: Roles) ->
             "不能修改自己的角色，请由其他管理员修改",
         ));
     }
+    let by = actor.staff_id();
     state
         .db
         .write(move |tx| {
@@ -110,7 +111,9 @@ pub async fn set_roles(state: &AppState, actor: Actor, id: i64, roles: Roles) ->
             )?;
             Ok(())
         })
-        .await
+        .await?;
+    tracing::info!(staff = id, by = ?by, roles = %roles.to_column(), "staff roles changed");
+    Ok(())
 }
 
 /// Sets account `id`'s password (someone else's: one's own needs the current password) and
