@@ -42,6 +42,7 @@ pub const EVENT_STREAMS: &str = "union_sync_event_streams_open";
 pub const PUBLISH_TO_EVENT: &str = "union_sync_publish_to_event_seconds";
 pub const PULLS: &str = "union_sync_feed_pulls_total";
 pub const PULL_DURATION: &str = "union_sync_feed_pull_duration_seconds";
+pub const PAGES_MADE: &str = "union_sync_feed_pages_made_total";
 pub const FEED_HEAD: &str = "union_sync_feed_head_seq";
 pub const SUBMISSIONS_RECEIVED: &str = "union_sync_submissions_received_total";
 pub const SUBMISSIONS_DUPLICATE: &str = "union_sync_submissions_duplicate_total";
@@ -75,6 +76,10 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
     ),
     (PULLS, "Feed pages asked for (GET /v1/changes), by status."),
     (PULL_DURATION, "Time to answer a feed page."),
+    (
+        PAGES_MADE,
+        "Feed pages made (one query each) and kept for the kiosks asking for the same one; the pulls beyond it were answered from memory.",
+    ),
     (FEED_HEAD, "The newest feed seq announced to event streams."),
     (SUBMISSIONS_RECEIVED, "Submissions sent by kiosks."),
     (
@@ -258,6 +263,7 @@ impl Metrics {
     /// The registry in Prometheus's text format, with the values read at scrape time set first.
     pub async fn render(&self, state: &AppState) -> AppResult<String> {
         self.gauge(FEED_HEAD, &[]).set(state.hub.announced() as f64);
+        self.counter(PAGES_MADE, &[]).absolute(state.pages.made());
         let fleet = state.db.read(fleet_health).await?;
         for (health, count) in [
             ("online", fleet.online),

@@ -424,7 +424,10 @@ fn body_of(response: &[u8]) -> &[u8] {
 /// own scope's changes.
 #[tokio::test]
 async fn kiosks_at_one_cursor_share_one_page() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(|c| {
+        c.metrics_listen = Some("127.0.0.1:0".parse().expect("address"));
+    })
+    .await;
     let tree = server.org_tree().await;
     tree.admin
         .publish(tree.province, news("全省通知"))
@@ -489,6 +492,25 @@ async fn kiosks_at_one_cursor_share_one_page() {
     };
     assert_eq!(titles(body_of(&a1)), ["甲支行通知"]);
     assert_eq!(titles(body_of(&b)), ["乙支行通知"]);
+
+    // Operators see how many pages were made, beside the pulls.
+    let addr = server.metrics.expect("the metrics listener is on");
+    let text = reqwest::Client::builder()
+        .tls_backend_preconfigured(kiosk::net::pinned_tls_config(server.fingerprint))
+        .build()
+        .expect("client builds")
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("text");
+    let made = format!(
+        "union_sync_feed_pages_made_total {}",
+        server.state.pages.made()
+    );
+    assert!(text.lines().any(|l| l == made), "{made} in:\n{text}");
 }
 
 /// Kiosks of one scope pulling in a loop (so that they share pages) while staff publish one item
