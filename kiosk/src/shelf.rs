@@ -14,6 +14,7 @@ use protocol::content::{LibraryItem, LibraryKind};
 use protocol::{ContentId, MediaHash};
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
 /// A catalogue item's card as it arrives: from the store, or as a search result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,6 +289,51 @@ impl Assembly {
         self.cards.push(card, category);
     }
 
+    /// Appends the cards `range` of `from` (their text copied in one piece), each in the
+    /// category `numbers` maps its number in `from` to, noting their new indexes in `moved`.
+    fn push_run(&mut self, from: &Cards, range: Range<usize>, numbers: &[u32], moved: &mut [u32]) {
+        if range.is_empty() {
+            return;
+        }
+        let last = range.end - 1;
+        let start = match range.start {
+            0 => 0,
+            i => from.packed[i - 1].ends[2] as usize,
+        };
+        let base = self.cards.text.len();
+        self.cards
+            .text
+            .push_str(&from.text[start..from.packed[last].ends[2] as usize]);
+        for i in range {
+            let packed = from.packed[i];
+            let at = self.cards.len() as u32;
+            moved[i] = at;
+            let category = numbers
+                .get(packed.category as usize)
+                .copied()
+                .unwrap_or(NONE);
+            if let Some((_, list)) = self.lists.get_mut(category as usize) {
+                list.push(at);
+            }
+            let cover = match from.covers.get(packed.cover as usize) {
+                Some(hash) => {
+                    self.cards.covers.push(hash.clone());
+                    (self.cards.covers.len() - 1) as u32
+                }
+                None => NONE,
+            };
+            self.cards.packed.push(Packed {
+                ends: packed.ends.map(|end| {
+                    u32::try_from(end as usize - start + base)
+                        .expect("the shelf's text is under 4 GiB")
+                }),
+                category,
+                cover,
+                kind: packed.kind,
+            });
+        }
+    }
+
     /// The shelf: categories largest first (then by name), cards renumbered to match.
     fn finish(self, by_id: Vec<u32>) -> Shelf {
         let mut cards = self.cards;
@@ -441,22 +487,25 @@ impl Shelf {
             let category = shelf.category(&card.category);
             shelf.push(card.view(), category);
         };
-        for i in 0..old {
+        // Old cards kept go over in runs, each run's text in one piece.
+        let mut run = 0;
+        for (i, &gone) in removed.iter().enumerate() {
+            if next.peek().is_some_and(|(_, place)| *place <= i) {
+                shelf.push_run(&self.cards, run..i, &numbers, &mut moved);
+                run = i;
+            }
             while let Some((_, place)) = next.peek()
                 && *place <= i
             {
                 let ((_, card), _) = next.next().expect("peeked");
                 push_added(&mut shelf, &card, &mut new_at);
             }
-            if !removed[i] {
-                moved[i] = shelf.cards.len() as u32;
-                let category = numbers
-                    .get(self.cards.packed[i].category as usize)
-                    .copied()
-                    .unwrap_or(NONE);
-                shelf.push(self.cards.view(i, ""), category);
+            if gone {
+                shelf.push_run(&self.cards, run..i, &numbers, &mut moved);
+                run = i + 1;
             }
         }
+        shelf.push_run(&self.cards, run..old, &numbers, &mut moved);
         for ((_, card), _) in next {
             push_added(&mut shelf, &card, &mut new_at);
         }
