@@ -33,7 +33,7 @@ pub async fn orgs(State(state): State<AppState>, s: Admin, Query(q): Query<Notic
         HERE,
         html! {
             (flash(&q))
-            div.split {
+            div.split.people {
                 div {
                     h2 { (tr(l, "单位", "Orgs")) }
                     ul.tree { @for o in &tree { li { (("　".repeat(o.depth as usize))) (o.name) } } }
