@@ -78,7 +78,7 @@ pub fn denied<G: Gate>(session: &Session) -> Response {
                 "这一页需要“{}”角色，您的账号没有。如工作需要，请联系本单位的管理员为您添加。",
                 roles::needed_zh::<G>()
             ),
-            "您的账号还没有任何角色，请联系本单位的管理员。",
+            "您的账号还没有任何角色，暂时不能使用管理台；请联系本单位的管理员为您添加。",
         ),
         Lang::En => (
             format!(
@@ -86,7 +86,8 @@ pub fn denied<G: Gate>(session: &Session) -> Response {
                  needs it, ask your org's administrator to add it.",
                 roles::needed_en::<G>()
             ),
-            "Your account has no roles yet; ask your org's administrator.",
+            "Your account has no roles yet, so the console has nothing to open for it; ask your \
+             org's administrator to add them.",
         ),
     };
     let body = layout(
@@ -95,8 +96,8 @@ pub fn denied<G: Gate>(session: &Session) -> Response {
         "",
         html! {
             div.card.denied {
-                p { (needed) }
-                @if session.actor.roles().is_empty() { p.hint { (none) } }
+                // Without any role, what one page needs matters less than that.
+                @if session.actor.roles().is_empty() { p { (none) } } @else { p { (needed) } }
                 @if session.opens::<gate::View>() {
                     p { a href="/console/" { (tr(l, "返回概览", "Back to the dashboard")) } }
                 }
