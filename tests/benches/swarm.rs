@@ -189,6 +189,9 @@ fn measure(
     all
 }
 
+/// The staff member's task: each content list's and each publish's time in milliseconds.
+type StaffTimes = tokio::task::JoinHandle<(Vec<f64>, Vec<f64>)>;
+
 /// A staff member working while the kiosks pull: from 100 ms after the publish, every 250 ms,
 /// lists content and publishes at `quiet` (an org no kiosk is at), until `done` turns true.
 /// Returns each list's and each publish's time in milliseconds.
@@ -196,10 +199,7 @@ fn staff_at_work(
     runtime: &tokio::runtime::Runtime,
     staff: std::sync::Arc<tests::Staff>,
     quiet: OrgId,
-) -> (
-    tokio::sync::watch::Sender<bool>,
-    tokio::task::JoinHandle<(Vec<f64>, Vec<f64>)>,
-) {
+) -> (tokio::sync::watch::Sender<bool>, StaffTimes) {
     let (done, mut stop) = tokio::sync::watch::channel(false);
     let task = runtime.spawn(async move {
         let (mut lists, mut publishes) = (Vec::new(), Vec::new());
