@@ -109,11 +109,22 @@ impl ExcelSource {
         })
     }
 
+    /// The cells of the range's row `index` (`Rows::nth` walks from the first row each time,
+    /// which made a 100,000-row sheet quadratic).
+    fn row(&self, index: usize) -> Option<Vec<&Data>> {
+        (index < self.range.height()).then(|| {
+            (0..self.range.width())
+                .map(|col| self.range.get((index, col)).unwrap_or(&Data::Empty))
+                .collect()
+        })
+    }
+
     pub(super) fn next_record(&mut self) -> Option<(u64, Result<Values, String>)> {
         loop {
-            let cells = self.range.rows().nth(self.next)?;
-            let row = self.first_row + self.next as u64 + 1;
+            let index = self.next;
             self.next += 1;
+            let row = self.first_row + index as u64 + 1;
+            let cells = self.row(index)?;
             if cells.iter().all(|c| matches!(c, Data::Empty)) {
                 continue;
             }
@@ -126,7 +137,10 @@ impl ExcelSource {
                     Err(format!("第 {} 列的单元格是错误值 {e}", column_name(i))),
                 ));
             }
-            return Some((row, Ok(self.table.values(cells.iter().map(cell_text)))));
+            return Some((
+                row,
+                Ok(self.table.values(cells.iter().map(|c| cell_text(c)))),
+            ));
         }
     }
 }

@@ -268,3 +268,63 @@ fn read_record(bytes: &[u8]) -> Result<Values, String> {
 fn isbd(text: &str) -> &str {
     text.trim_end_matches([' ', '/', ':', ';', ',', '=', '.', '：', '；', '，'])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use marc::{FieldRepr, RecordBuilder};
+    use proptest::prelude::*;
+
+    /// A CNMARC record made by the `marc` crate's builder.
+    fn record() -> Vec<u8> {
+        RecordBuilder::new()
+            .add_fields(vec![
+                FieldRepr::from((b"001", "C001")),
+                FieldRepr::from((b"010", b"  ", vec![(b'a', "9787506365437")])),
+                FieldRepr::from((b"200", b"1 ", vec![(b'a', "活着"), (b'f', "余华著")])),
+                FieldRepr::from((b"210", b"  ", vec![(b'c', "作家出版社"), (b'd', "2012")])),
+                FieldRepr::from((b"905", b"  ", vec![(b'd', "I247.5"), (b'e', "Y863")])),
+            ])
+            .expect("fields fit")
+            .get_record()
+            .expect("record fits")
+            .as_ref()
+            .to_vec()
+    }
+
+    #[test]
+    fn a_builder_made_record_reads_back() {
+        let values = read_record(&record()).expect("reads");
+        assert_eq!(values[Column::Title as usize], "活着");
+        assert_eq!(values[Column::Author as usize], "余华著");
+        assert_eq!(values[Column::CallNumber as usize], "I247.5/Y863");
+        assert_eq!(values[Column::ExternalId as usize], "C001");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any byte changed anywhere in a record, or the record cut short, gives a sentence or
+        /// values, never a panic (the `marc` crate itself indexes without checking).
+        #[test]
+        fn damaged_records_never_panic(
+            changes in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let mut bytes = record();
+            for (at, byte) in &changes {
+                let i = at.index(bytes.len());
+                bytes[i] = *byte;
+            }
+            let _ = read_record(&bytes);
+            let end = cut.index(bytes.len()) + 1;
+            let _ = read_record(&bytes[..end]);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            let _ = looks_like_marc(&bytes);
+            let _ = read_record(&bytes);
+        }
+    }
+}

@@ -109,6 +109,10 @@ impl Source {
     }
 }
 
+/// The most unknown columns a warning names, and how much of each name it shows.
+const MAX_NAMED: usize = 20;
+const MAX_NAME_CHARS: usize = 40;
+
 /// The columns of a table (CSV or a sheet), as its header row names them.
 pub struct Table {
     columns: Vec<Header>,
@@ -122,8 +126,13 @@ impl Table {
         let mut unknown = Vec::new();
         for name in names {
             let h = header(name);
-            if h == Header::Unknown && !name.trim().is_empty() {
-                unknown.push(name.trim().to_owned());
+            if h == Header::Unknown && !name.trim().is_empty() && unknown.len() < MAX_NAMED {
+                // A header is short; a file that is not a table at all must not fill the report.
+                let mut shown: String = name.trim().chars().take(MAX_NAME_CHARS).collect();
+                if name.trim().chars().count() > MAX_NAME_CHARS {
+                    shown.push('…');
+                }
+                unknown.push(shown);
             }
             columns.push(h);
         }
