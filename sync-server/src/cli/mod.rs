@@ -380,3 +380,40 @@ async fn load_demo(config: Config, catalog_size: u64) -> anyhow::Result<Applicat
     println!("{}", token.enrollment_string);
     Ok(app)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::staff::Role;
+
+    fn roles_of(args: &[&str]) -> Result<Vec<Role>, clap::Error> {
+        let cli = Cli::try_parse_from(
+            [
+                "sync-server",
+                "user",
+                "add",
+                "--username",
+                "li",
+                "--org",
+                "2",
+            ]
+            .iter()
+            .chain(args),
+        )?;
+        match cli.command {
+            Command::User(UserCommand::Add { roles, .. }) => Ok(roles),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn user_add_takes_roles_by_their_wire_names_and_refuses_others() {
+        assert_eq!(roles_of(&[]).expect("no role: all, later"), vec![]);
+        assert_eq!(
+            roles_of(&["--role", "publisher", "--role", "case_handler"]).expect("two roles"),
+            vec![Role::Publisher, Role::CaseHandler]
+        );
+        let e = roles_of(&["--role", "root"]).expect_err("not a role");
+        assert!(e.to_string().contains("not a role"), "{e}");
+    }
+}
