@@ -179,5 +179,19 @@ async fn revise_and_restore_from_a_real_browser() {
     wait_for(&c, "table.diff", "the diff").await;
     assert!(text_of(&c).await.contains("Restored version 1"));
     shot(&c, "revision-diff-en").await;
+    for (path, name) in [
+        (
+            format!("/console/content/{}/history", seen.item.id),
+            "history-en",
+        ),
+        (
+            format!("/console/news/{}/edit", seen.item.id),
+            "news-edit-en",
+        ),
+    ] {
+        c.goto(&format!("{base}{path}")).await.expect("page");
+        wait_for(&c, "main h1", name).await;
+        shot(&c, name).await;
+    }
     c.close().await.expect("browser closes");
 }
