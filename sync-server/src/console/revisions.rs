@@ -7,9 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use maud::{Markup, html};
-use protocol::ContentId;
 use protocol::content::ContentBody;
 use protocol::staff::ContentRecord;
+use protocol::{ContentId, MediaHash};
 use serde::Deserialize;
 
 use super::page::{Notice, Page, app_error, back, back_with, flash, layout, ok, when};
@@ -205,6 +205,16 @@ pub struct CompareQuery {
     against: Option<u32>,
 }
 
+/// The image a line of an image field names (a cover, a slide's image, one of the body's), shown
+/// as the picture rather than its hash.
+fn image_of(field: &str, line: &diff::Line) -> Option<MediaHash> {
+    if !matches!(field, "cover" | "image" | "images") {
+        return None;
+    }
+    let text: String = line.parts.iter().map(|(_, t)| t.as_str()).collect();
+    text.parse().ok()
+}
+
 fn diff_view(l: Lang, fields: &[diff::FieldDiff]) -> Markup {
     html! {
         @if fields.is_empty() {
@@ -223,9 +233,15 @@ fn diff_view(l: Lang, fields: &[diff::FieldDiff]) -> Markup {
                         };
                         tr class=(class) {
                             td.sign { (sign) }
-                            td { @for (marked, text) in &line.parts {
-                                @if *marked { mark { (text) } } @else { (text) }
-                            } }
+                            td {
+                                @if let Some(hash) = image_of(&f.field, line) {
+                                    img.thumb src=(format!("/console/media/{hash}")) alt=(hash);
+                                } @else {
+                                    @for (marked, text) in &line.parts {
+                                        @if *marked { mark { (text) } } @else { (text) }
+                                    }
+                                }
+                            }
                         }
                     }
                 }

@@ -414,7 +414,15 @@ async fn images_placed_in_the_body_reach_kiosks() {
         .expect("kept");
     assert_eq!(seen.news.body_markdown, body);
     let listed: Vec<String> = seen.news.images.iter().map(ToString::to_string).collect();
-    assert_eq!(listed, [hash]);
+    assert_eq!(listed, std::slice::from_ref(&hash));
+    let diff = c.get(&format!("/console/content/{id}/history/2")).await;
+    assert!(
+        diff.body.contains(&format!(
+            "<img class=\"thumb\" src=\"/console/media/{hash}\""
+        )),
+        "the diff shows the image itself: {}",
+        diff.body
+    );
     let cached = kiosk
         .media(seen.news.images[0].clone())
         .await
