@@ -89,9 +89,9 @@ for orientation in landscape portrait; do
     drag $((W / 3)) $((H - 300)) 300; shot article-scrolled
     tap 205 45
     tap "${library_tile[@]}"; shot library
-    drag $((W / 2)) $((H - 300)) 300; shot library-scrolled
     tap "${first_book[@]}"; shot book
     tap 80 45
+    drag $((W / 2)) $((H - 300)) 300; shot library-scrolled
     tap "${search[@]}"; shot search
     tap "${keys[0]}" "${keys[1]}" 0.4; tap "${keys[2]}" "${keys[3]}" 0.4; tap "${keys[4]}" "${keys[5]}"
     shot search-results
