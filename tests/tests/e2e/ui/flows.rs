@@ -64,10 +64,7 @@ async fn library_browse_list_search_and_detail() {
     h.tap(&list.title).await;
     let shelf = h.core.shelf();
     let first = shelf.card(&list.items[0]).expect("in the catalogue");
-    assert!(
-        h.shows(&first.title),
-        "the list's first book is on the grid"
-    );
+    assert!(h.shows(first.title), "the list's first book is on the grid");
 
     // Search by pinyin initials with the on-screen keyboard: 红楼梦 is "hlm".
     h.tap(zh().library_search).await;
