@@ -228,8 +228,12 @@ pub async fn item(
                 input type="hidden" name="version" value=(record.item.version);
                 label { (tr(l, "书名", "Title")) input name="title" value=(item.title) required; }
                 label { (tr(l, "作者", "Author")) input name="author" value=(item.author); }
+                @if !item.responsibility.is_empty() {
+                    p.hint { (tr(l, "书目里的责任说明：", "Statement of responsibility in the catalogue: ")) (item.responsibility) }
+                }
                 label { (tr(l, "分类", "Category")) input name="category" value=(item.category); }
                 label { (tr(l, "阅览室位置", "Reading-room location")) input name="location" value=(item.location); }
+                label { (tr(l, "索书号", "Call number")) input name="call_number" value=(item.call_number); }
                 label { (tr(l, "简介", "Description")) textarea name="description" rows="6" { (item.description) } }
                 button type="submit" { (tr(l, "保存", "Save")) }
             }
@@ -244,6 +248,8 @@ pub struct ItemForm {
     author: String,
     category: String,
     location: String,
+    /// Absent from a form older than the field: the call number is then kept as it is.
+    call_number: Option<String>,
     description: String,
 }
 
@@ -262,6 +268,9 @@ pub async fn save_item(
     item.author = f.author.trim().to_owned();
     item.category = f.category.trim().to_owned();
     item.location = f.location.trim().to_owned();
+    if let Some(call_number) = &f.call_number {
+        item.call_number = call_number.trim().to_owned();
+    }
     item.description = f.description.trim().replace("\r\n", "\n");
     let here = format!("/console/library/item/{id}");
     let done = content::edit(

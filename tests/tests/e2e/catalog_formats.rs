@@ -277,5 +277,56 @@ async fn the_console_imports_each_format_and_shows_the_report() {
         )
         .await;
     assert!(answer.body.contains("一行也没有导入"), "{}", answer.body);
+
+    // The editor shows the call number and the catalogue's statement, and saves a corrected
+    // call number that kiosks then get.
+    let page = console.get("/console/library?q=人类简史").await;
+    let link = "/console/library/item/";
+    let at = page.body.find(link).expect("the book is found") + link.len();
+    let id: String = page.body[at..].chars().take_while(|c| *c != '"').collect();
+    let editor = console.get(&format!("{link}{id}")).await;
+    assert!(
+        editor.body.contains("value=\"K02/H193\""),
+        "{}",
+        editor.body
+    );
+    assert!(
+        editor.body.contains("(以)尤瓦尔·赫拉利著；林俊宏译"),
+        "the full statement is shown"
+    );
+    let pattern = "name=\"version\" value=\"";
+    let version_at = editor.body.find(pattern).expect("version") + pattern.len();
+    let version: String = editor.body[version_at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let saved = console
+        .post(
+            &format!("{link}{id}"),
+            &[
+                ("version", &version),
+                ("title", "人类简史：从动物到上帝"),
+                ("author", "尤瓦尔·赫拉利"),
+                ("category", "历史地理"),
+                ("location", "二楼书屋 K区"),
+                ("call_number", "K02/H193-2"),
+                (
+                    "description",
+                    "从认知革命、农业革命到科学革命，讲述人类如何走到今天。",
+                ),
+            ],
+        )
+        .await;
+    assert!(saved.status.is_redirection(), "{saved:?}");
+    let admin = server.login(tests::ADMIN, tests::PASSWORD).await;
+    let items = items_at(&server, &admin, province).await;
+    let book = items
+        .iter()
+        .find(|b| b.title == "人类简史：从动物到上帝")
+        .expect("there");
+    assert_eq!(
+        (book.call_number.as_str(), book.location.as_str()),
+        ("K02/H193-2", "二楼书屋 K区")
+    );
     server.stop().await.expect("stops");
 }
