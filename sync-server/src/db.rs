@@ -36,6 +36,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/008_kiosk_commands.sql")),
     M::up(include_str!("db/009_roles.sql")),
     M::up(include_str!("db/010_revisions.sql")),
+    M::up(include_str!("db/011_revision_bodies.sql")),
 ];
 
 #[derive(Clone)]
@@ -229,6 +230,35 @@ mod tests {
         Migrations::from_slice(MIGRATIONS)
             .validate()
             .expect("migrations apply to an empty database");
+    }
+
+    /// 011 keeps a revision's body only once the item has moved past it: the current version's
+    /// body is dropped from `revisions` (the content row has it), older ones stay.
+    #[test]
+    fn revision_bodies_are_kept_once() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        configure(&conn).expect("configure");
+        let migrations = Migrations::from_slice(MIGRATIONS);
+        migrations.to_version(&mut conn, 10).expect("up to 010");
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO content (id, kind, org_id, state, version, body, created_at, updated_at)
+                 VALUES ('c1', 'news', 1, 'published', 2, '{\"v\":2}', 1, 2);
+             DELETE FROM revisions;
+             INSERT INTO revisions (content_id, version, body, author, saved_at, changed)
+                 VALUES ('c1', 1, '{\"v\":1}', '', 1, ''), ('c1', 2, '{\"v\":2}', '', 2, 'v');
+             PRAGMA foreign_keys = ON;",
+        )
+        .expect("rows");
+        migrations.to_latest(&mut conn).expect("to the latest");
+        let rows: Vec<(i64, Option<String>)> = conn
+            .prepare("SELECT version, body FROM revisions ORDER BY version")
+            .expect("select")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("read");
+        assert_eq!(rows, vec![(1, Some("{\"v\":1}".to_owned())), (2, None)]);
     }
 
     /// 008 rebuilds the audit log (to record screenshots): its rows, ids and the links of

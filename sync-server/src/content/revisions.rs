@@ -86,15 +86,20 @@ pub(super) fn record(
     let changed = previous
         .map(|old| super::diff::changed_fields(old, &row.body).join(","))
         .unwrap_or_default();
+    // The body this save replaces is now history: it goes into the revision that held it
+    // (the one without a body); the new current version's body stays in the content row only.
+    if let Some(old) = previous {
+        tx.prepare_cached("UPDATE revisions SET body = ?2 WHERE content_id = ?1 AND body IS NULL")?
+            .execute(params![row.id.0, serde_json::to_string(old)?])?;
+    }
     tx.prepare_cached(
         "INSERT INTO revisions (content_id, version, body, staff_id, author, saved_at, changed,
              restored_from)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         row.id.0,
         row.version,
-        serde_json::to_string(&row.body)?,
         staff_id,
         author,
         now,
@@ -116,7 +121,8 @@ fn find(
 ) -> AppResult<Option<(Revision, ContentBody)>> {
     let found: Option<(Revision, String)> = tx
         .prepare_cached(&format!(
-            "SELECT {COLUMNS}, body FROM revisions WHERE content_id = ?1 AND version = ?2"
+            "SELECT {COLUMNS}, coalesce(body, (SELECT body FROM content WHERE id = ?1))
+             FROM revisions WHERE content_id = ?1 AND version = ?2"
         ))?
         .query_row(params![id.0, version], |r| {
             Ok((read_revision(r)?, r.get(6)?))

@@ -271,8 +271,10 @@ fn revisions_keep_every_save_and_a_restore_is_a_new_version() {
 
     let revisions: Vec<(u32, String, Option<u32>, String)> = tx
         .prepare(
-            "SELECT version, changed, restored_from, json_extract(body, '$.title')
-             FROM revisions WHERE content_id = ?1 ORDER BY version",
+            "SELECT r.version, r.changed, r.restored_from,
+                    json_extract(coalesce(r.body, c.body), '$.title')
+             FROM revisions r JOIN content c ON c.id = r.content_id
+             WHERE r.content_id = ?1 ORDER BY r.version",
         )
         .expect("query")
         .query_map([&id.0], |r| {
@@ -289,6 +291,15 @@ fn revisions_keep_every_save_and_a_restore_is_a_new_version() {
             (3, "title".to_owned(), Some(1), "第一版标题".to_owned()),
         ]
     );
+    // Each body is stored once: the current version's only in the content row.
+    let without_body: Vec<u32> = tx
+        .prepare("SELECT version FROM revisions WHERE content_id = ?1 AND body IS NULL")
+        .expect("query")
+        .query_map([&id.0], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("read");
+    assert_eq!(without_body, [3]);
     // The feed holds the tombstone of the unpublished item, not the restored body.
     let shown: Option<String> = tx
         .query_row(
