@@ -161,6 +161,30 @@ impl TestServer {
         }
     }
 
+    /// The library items a kiosk enrolled at `org` (by `staff`) receives in its first page, by
+    /// title.
+    pub async fn library_items_at(
+        &self,
+        staff: &Staff,
+        org: OrgId,
+    ) -> Vec<protocol::content::LibraryItem> {
+        let kiosk = self.kiosk_at(staff, org).await;
+        let page = kiosk.changes(None, Some(2000)).await.expect("feed");
+        let mut items: Vec<_> = page
+            .changes
+            .into_iter()
+            .filter_map(|c| match c {
+                protocol::Change::Upsert { item, .. } => match item.body {
+                    ContentBody::LibraryItem(l) => Some(l),
+                    _ => None,
+                },
+                protocol::Change::Delete { .. } => None,
+            })
+            .collect();
+        items.sort_by(|a, b| a.title.cmp(&b.title));
+        items
+    }
+
     /// Enrolls a kiosk at `org` and returns its authenticated client.
     pub async fn kiosk_at(&self, staff: &Staff, org: OrgId) -> ServerClient {
         let created = staff.enrollment_token(org).await;

@@ -1,6 +1,5 @@
 //! Catalogue import: validation with line numbers, GBK, idempotent re-import, --replace, covers.
 
-use protocol::{Change, ContentBody};
 use std::path::Path;
 use sync_server::import::catalog::{self, Options, Quiet, Report};
 use sync_server::orgs::Actor;
@@ -60,21 +59,7 @@ async fn import(
 }
 
 async fn library_items(server: &TestServer, tree: &Tree) -> Vec<protocol::content::LibraryItem> {
-    let kiosk = server.kiosk_at(&tree.admin, tree.branch_a).await;
-    let page = kiosk.changes(None, Some(2000)).await.expect("feed");
-    let mut items: Vec<_> = page
-        .changes
-        .into_iter()
-        .filter_map(|c| match c {
-            Change::Upsert { item, .. } => match item.body {
-                ContentBody::LibraryItem(l) => Some(l),
-                _ => None,
-            },
-            Change::Delete { .. } => None,
-        })
-        .collect();
-    items.sort_by(|a, b| a.title.cmp(&b.title));
-    items
+    server.library_items_at(&tree.admin, tree.branch_a).await
 }
 
 #[tokio::test]

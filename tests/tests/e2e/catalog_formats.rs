@@ -5,12 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use protocol::content::{LibraryItem, LibraryKind};
-use protocol::{Change, ContentBody, OrgId};
+use protocol::OrgId;
+use protocol::content::LibraryKind;
 use sync_server::import::catalog::{self, Options, Quiet, Report};
 use sync_server::orgs::Actor;
 use tests::console::Console;
-use tests::{Staff, TestServer, catalog_files};
+use tests::{TestServer, catalog_files};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/catalog")
@@ -32,25 +32,6 @@ async fn import(server: &TestServer, file: &Path, options: Options) -> Report {
     catalog::import(&server.state, Actor::Operator, file, options, &Quiet)
         .await
         .expect("import runs")
-}
-
-/// The library items a kiosk at `org` receives, by title.
-async fn items_at(server: &TestServer, admin: &Staff, org: OrgId) -> Vec<LibraryItem> {
-    let kiosk = server.kiosk_at(admin, org).await;
-    let page = kiosk.changes(None, Some(500)).await.expect("feed");
-    let mut items: Vec<LibraryItem> = page
-        .changes
-        .into_iter()
-        .filter_map(|c| match c {
-            Change::Upsert { item, .. } => match item.body {
-                ContentBody::LibraryItem(l) => Some(l),
-                _ => None,
-            },
-            Change::Delete { .. } => None,
-        })
-        .collect();
-    items.sort_by(|a, b| a.title.cmp(&b.title));
-    items
 }
 
 #[test]
@@ -134,7 +115,7 @@ async fn every_format_imports_the_same_books_and_reports_its_broken_records() {
             assert_eq!(format!("{}", report.place(warning.line)), *header_warning);
             assert!(warning.message.contains("借阅次数"), "{}", warning.message);
         }
-        imported.push((name, items_at(&server, &admin, org).await));
+        imported.push((name, server.library_items_at(&admin, org).await));
     }
 
     let (_, csv) = &imported[0];
@@ -200,7 +181,7 @@ async fn nothing_is_imported_from_a_file_with_broken_records_unless_asked() {
     let xlsx = fixtures().join("supplier.xlsx");
     let report = import(&server, &xlsx, options(province, Some("新书"), false)).await;
     assert_eq!(report.created, 1, "{:?}", report.errors);
-    let items = items_at(&server, &admin, province).await;
+    let items = server.library_items_at(&admin, province).await;
     let book = items
         .iter()
         .find(|b| b.title == "平凡的世界")
@@ -319,7 +300,7 @@ async fn the_console_imports_each_format_and_shows_the_report() {
         .await;
     assert!(saved.status.is_redirection(), "{saved:?}");
     let admin = server.login(tests::ADMIN, tests::PASSWORD).await;
-    let items = items_at(&server, &admin, province).await;
+    let items = server.library_items_at(&admin, province).await;
     let book = items
         .iter()
         .find(|b| b.title == "人类简史：从动物到上帝")
