@@ -11,7 +11,11 @@ use std::str::FromStr;
 use url::Url;
 
 mod form;
-pub use form::{ChoiceOption, DateLimit, FieldInput, FormDefinition, FormField, VisibleIf};
+pub use form::{
+    ChoiceOption, DateLimit, FieldInput, FormDefinition, FormField, FormProblem, VisibleIf,
+};
+/// How large a form definition may grow, checked by `FormDefinition::problems`.
+pub use form::check as form_limits;
 pub mod hours;
 pub use hours::OpeningHours;
 

@@ -96,9 +96,24 @@ fn form() -> impl Strategy<Value = FormDefinition> {
                 .collect();
             let visible_if = condition
                 .filter(|_| !earlier.is_empty())
-                .map(|(at, equals)| VisibleIf {
-                    field: at.get(&earlier).key.clone(),
-                    equals,
+                .map(|(at, equals)| {
+                    let target = at.get(&earlier);
+                    // A condition names one of its target's answers: an option's value, or
+                    // true / false for a consent box.
+                    let equals = match &target.input {
+                        FieldInput::SingleChoice { options }
+                        | FieldInput::MultiChoice { options, .. }
+                            if !options.iter().any(|o| o.value == equals) =>
+                        {
+                            "o0".to_owned()
+                        }
+                        FieldInput::Consent if equals.starts_with('o') => "true".to_owned(),
+                        _ => equals,
+                    };
+                    VisibleIf {
+                        field: target.key.clone(),
+                        equals,
+                    }
                 });
             let required = required && !matches!(input, FieldInput::Section);
             fields.push(FormField {

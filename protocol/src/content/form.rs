@@ -1,8 +1,12 @@
 //! Form definitions: the fields an employee fills in at the kiosk, their rules, and the checks a
 //! definition must pass before it is published.
 
-use super::{Problems, TITLE_MAX};
+pub mod check;
+
+use super::Problems;
 use serde::{Deserialize, Serialize};
+
+pub use check::FormProblem;
 
 /// A form that employees fill in on the kiosk. Published versions never change: an edit makes a
 /// new version (`ContentItem::version`).
@@ -146,99 +150,11 @@ pub struct VisibleIf {
     pub equals: String,
 }
 
-fn valid_key(key: &str) -> bool {
-    !key.is_empty()
-        && key.len() <= 64
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-}
-
 impl FormDefinition {
+    /// The problems as the content checks report them (Chinese, by path).
     pub(super) fn validate(&self, p: &mut Problems) {
-        p.text("title", &self.title, true, TITLE_MAX);
-        p.text("description", &self.description, false, 2_000);
-        if self.fields.is_empty() {
-            p.add("fields", "表单至少要有一个字段");
-        }
-        let mut seen = std::collections::HashSet::new();
-        for (i, f) in self.fields.iter().enumerate() {
-            let at = format!("fields[{i}]");
-            if !valid_key(&f.key) {
-                p.add(
-                    format!("{at}.key"),
-                    format!("字段标识 '{}' 只能用小写字母、数字和下划线", f.key),
-                );
-            }
-            if !seen.insert(f.key.as_str()) {
-                p.add(format!("{at}.key"), format!("字段标识 '{}' 重复", f.key));
-            }
-            p.text(&format!("{at}.label"), &f.label, true, 100);
-            match &f.input {
-                FieldInput::SingleChoice { options } | FieldInput::MultiChoice { options, .. }
-                    if options.is_empty() =>
-                {
-                    p.add(format!("{at}.options"), "选择题至少要有一个选项");
-                }
-                FieldInput::Text {
-                    min_len: Some(lo),
-                    max_len: Some(hi),
-                    ..
-                }
-                | FieldInput::Multiline {
-                    min_len: Some(lo),
-                    max_len: Some(hi),
-                } if lo > hi => {
-                    p.add(format!("{at}.min_len"), "最少字数大于最多字数");
-                }
-                FieldInput::Number {
-                    min: Some(lo),
-                    max: Some(hi),
-                    ..
-                } if lo > hi => {
-                    p.add(format!("{at}.min"), "最小值大于最大值");
-                }
-                FieldInput::Date {
-                    min: Some(DateLimit::On(lo)),
-                    max: Some(DateLimit::On(hi)),
-                } if lo > hi => {
-                    p.add(format!("{at}.min"), "最早日期晚于最晚日期");
-                }
-                FieldInput::MultiChoice {
-                    options,
-                    min_selected,
-                    max_selected,
-                } => {
-                    let lo = min_selected.unwrap_or(0);
-                    let hi = max_selected.unwrap_or(options.len() as u32);
-                    if lo > hi || lo as usize > options.len() {
-                        p.add(format!("{at}.min_selected"), "最少选择项数不合理");
-                    }
-                }
-                _ => {}
-            }
-            if matches!(f.input, FieldInput::Section) && f.required {
-                p.add(format!("{at}.required"), "分组标题不需要填写，不能设为必填");
-            }
-            if let Some(cond) = &f.visible_if {
-                let earlier = self.fields[..i]
-                    .iter()
-                    .any(|g| g.key == cond.field && !matches!(g.input, FieldInput::Section));
-                if !earlier {
-                    p.add(
-                        format!("{at}.visible_if"),
-                        format!("显示条件引用的字段 '{}' 不在它前面", cond.field),
-                    );
-                }
-            }
-        }
-        let marked = self
-            .fields
-            .iter()
-            .filter(|f| matches!(f.input, FieldInput::Phone { status_check: true }))
-            .count();
-        if marked > 1 {
-            p.add("fields", "只能有一个手机号码字段用于查询办理进度");
+        for problem in self.problems() {
+            p.add(problem.path, problem.zh);
         }
     }
 }

@@ -1,5 +1,6 @@
 // The console's only script: a live Markdown preview, images inserted in the body at the
-// cursor, confirmations, and a busy label on long submits. Pages work without it.
+// cursor, the form builder's live preview, confirmations, and a busy label on long submits.
+// Pages work without it.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
   const body = document.getElementById("body");
@@ -40,6 +41,28 @@ document.addEventListener("DOMContentLoaded", () => {
           body.focus();
           body.dispatchEvent(new Event("input"));
         });
+    });
+  }
+  // The form builder: the preview follows what is typed, and a field whose type changes is
+  // drawn again with that type's rules (without the script, the next button press does both).
+  const builder = document.getElementById("builder");
+  const formPreview = document.getElementById("form-preview");
+  if (builder && formPreview) {
+    let timer = null;
+    const refresh = () => {
+      const data = new URLSearchParams(new FormData(builder));
+      fetch(builder.dataset.preview, { method: "POST", body: data, credentials: "same-origin" })
+        .then((r) => (r.ok ? r.text() : null))
+        .then((html) => { if (html !== null) formPreview.innerHTML = html; });
+    };
+    const later = () => { clearTimeout(timer); timer = setTimeout(refresh, 300); };
+    builder.addEventListener("input", later);
+    builder.addEventListener("change", later);
+    builder.querySelectorAll("select[name$='.type']").forEach((type) => {
+      type.addEventListener("change", () => {
+        builder.action = builder.getAttribute("action").split("#")[0] + "#" + type.closest(".fieldcard").id;
+        builder.querySelector("button.default").click();
+      });
     });
   }
   document.querySelectorAll("[data-confirm]").forEach((b) => {

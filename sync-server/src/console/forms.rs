@@ -1,18 +1,35 @@
-//! Forms: the list, the JSON definition editor with a check-and-preview step, and publishing a
-//! new version.
+//! Forms: the list, the form builder (fields added, moved, edited and removed with their rules,
+//! conditions and the status-check phone, beside a preview drawn as the kiosk draws it:
+//! `draft` reads the builder's inputs, `view` draws them), the JSON editor for experts, and
+//! publishing a new version.
+//!
+//! The builder and the JSON editor are judged by the one check every writer passes,
+//! `FormDefinition::problems`; a refused save re-renders everything the staff member typed.
+//! Publishing goes through the revisions machinery (`content::edit`, from the version the
+//! editor was opened on), and every published version is kept (`form_versions`), so a
+//! submission filled in on an older version is still accepted and shown as that version.
+
+mod draft;
+mod view;
 
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use protocol::ContentId;
-use protocol::content::{ContentBody, ContentKind, FieldInput, FormDefinition};
-use protocol::staff::ContentWrite;
+use protocol::content::form_limits::MAX_FIELDS;
+use protocol::content::{ContentBody, ContentKind, FormDefinition, FormProblem};
+use protocol::staff::{ContentRecord, ContentWrite, Org};
 use serde::Deserialize;
 
-use super::page::{Notice, Page, app_error, back, flash, layout, ok};
+use self::draft::{Draft, Op};
+use self::view::{BuilderPage, JsonPane};
+use super::page::{
+    Notice, Page, app_error, error_page, flash, layout, load, ok, org_options, urlencode,
+};
 use super::session::{CsrfForm, Publisher, Session};
 use super::{Lang, tr};
-use crate::content::{self, ListQuery};
+use crate::content::{self, Edited, ListQuery};
 use crate::state::AppState;
 
 const HERE: &str = "/console/forms";
@@ -20,32 +37,47 @@ const HERE: &str = "/console/forms";
 #[derive(Debug, Default, Deserialize)]
 pub struct FormsQuery {
     edit: Option<String>,
+    new: Option<String>,
     ok: Option<String>,
+    err: Option<String>,
 }
 
-fn form_preview(l: Lang, def: &FormDefinition) -> Markup {
-    html! {
-        div.preview {
-            h3 { (def.title) }
-            @for f in &def.fields {
-                @match &f.input {
-                    FieldInput::Section => { h4 { (f.label) } }
-                    input => { div.field {
-                        span { (f.label) @if f.required { b.req { " *" } } }
-                        span.kind { (format!("{input:?}").split([' ', '{']).next().unwrap_or_default()) }
-                        @if let Some(v) = &f.visible_if { span.kind { (tr(l, "条件显示：", "shown when ")) (v.field) " = " (v.equals) } }
-                    } }
-                }
-            }
-        }
-    }
+fn edit_url(id: &ContentId) -> String {
+    format!("{HERE}?edit={}", urlencode(&id.0))
 }
 
+/// The forms page: the list, or the builder for one form (`?edit=<id>`) or a new one (`?new`).
 pub async fn forms(
     State(state): State<AppState>,
     s: Publisher,
     Query(q): Query<FormsQuery>,
 ) -> Page {
+    let notice = Notice {
+        ok: q.ok.clone(),
+        err: q.err.clone(),
+    };
+    if let Some(id) = q.edit.as_deref().filter(|id| !id.is_empty()) {
+        let record = load_form(&state, &s, id).await?;
+        let draft = Draft {
+            id: Some(record.item.id.clone()),
+            version: record.item.version,
+            org: None,
+            def: form_of(&record).clone(),
+            unread: Vec::new(),
+        };
+        return ok(builder_page(&s, &draft, &[], &notice, &[], None));
+    }
+    if q.new.is_some() {
+        let orgs = org_options(&state, &s).await?;
+        return ok(builder_page(
+            &s,
+            &Draft::new_form(),
+            &[],
+            &notice,
+            &orgs,
+            None,
+        ));
+    }
     let l = s.lang;
     let items = content::list(
         &state,
@@ -53,58 +85,246 @@ pub async fn forms(
         ListQuery {
             kind: Some(ContentKind::Form),
             org_id: None,
-            limit: Some(100),
+            limit: Some(200),
             offset: None,
         },
     )
     .await
     .map_err(|e| app_error(l, e))?;
-    let editing = q
-        .edit
-        .as_ref()
-        .and_then(|id| items.iter().find(|r| r.item.id.0 == *id));
-    let text = editing
-        .map(|r| serde_json::to_string_pretty(&r.item.body).unwrap_or_default())
-        .unwrap_or_default();
     ok(layout(
         &s,
         tr(l, "表单", "Forms"),
         HERE,
         html! {
-            (flash(&Notice { ok: q.ok.clone(), err: None }))
+            (flash(&notice))
+            p { a.button href=(format!("{HERE}?new=1")) { (tr(l, "新建表单", "New form")) } }
             table {
-                thead { tr { th { (tr(l, "表单", "Form")) } th { (tr(l, "版本", "Version")) } th { (tr(l, "状态", "State")) } th {} } }
+                thead { tr {
+                    th { (tr(l, "表单", "Form")) } th { (tr(l, "字段", "Fields")) } th { (tr(l, "版本", "Version")) }
+                    th { (tr(l, "状态", "State")) } th {}
+                } }
                 tbody { @for r in &items { @if let ContentBody::Form(f) = &r.item.body { tr {
-                    td { (f.title) } td { (r.item.version) } td { @if r.live { span.pill.good { (tr(l, "使用中", "Live")) } } }
+                    td { (f.title) }
+                    td { (f.fields.len()) }
+                    td { (r.item.version) }
+                    td { @if r.live { span.pill.good { (tr(l, "使用中", "Live")) } } }
                     td {
-                        a href=(format!("/console/forms?edit={}", r.item.id)) { (tr(l, "编辑", "Edit")) } " "
+                        a href=(edit_url(&r.item.id)) { (tr(l, "编辑", "Edit")) } " "
                         a href=(super::revisions::history_url(&r.item.id)) { (tr(l, "修改记录", "History")) }
                     }
                 } } } }
-            }
-            @if let Some(r) = editing {
-                h2 { (tr(l, "编辑表单定义（JSON）", "Edit the definition (JSON)")) }
-                p.hint { (tr(l, "保存后生成新版本；已发布的版本不会改变。", "Saving makes a new version; published versions never change.")) }
-                div.split {
-                    form.editor method="post" action="/console/forms" {
-                        input type="hidden" name="_csrf" value=(s.csrf);
-                        input type="hidden" name="id" value=(r.item.id);
-                        input type="hidden" name="version" value=(r.item.version);
-                        textarea name="json" rows="28" spellcheck="false" { (text) }
-                        div.row {
-                            button name="op" value="preview" type="submit" { (tr(l, "检查并预览", "Check and preview")) }
-                            button name="op" value="publish" type="submit" { (tr(l, "发布新版本", "Publish a new version")) }
-                        }
-                    }
-                    @if let ContentBody::Form(def) = &r.item.body { (form_preview(l, def)) }
-                }
             }
         },
     ))
 }
 
+/// A form of the caller's subtree, or the page saying why not.
+async fn load_form(state: &AppState, s: &Session, id: &str) -> Result<ContentRecord, Response> {
+    let record = load(state, s, id).await?;
+    if !matches!(record.item.body, ContentBody::Form(_)) {
+        let l = s.lang;
+        return Err(error_page(
+            l,
+            StatusCode::NOT_FOUND,
+            tr(l, "这不是表单。", "Not a form."),
+        ));
+    }
+    Ok(record)
+}
+
+fn form_of(record: &ContentRecord) -> &FormDefinition {
+    match &record.item.body {
+        ContentBody::Form(f) => f,
+        _ => unreachable!("load_form loads forms only"),
+    }
+}
+
+/// The builder page; `json` is the JSON editor's text and problem when that is what was sent,
+/// otherwise it shows the draft.
+fn builder_page(
+    s: &Session,
+    draft: &Draft,
+    problems: &[FormProblem],
+    notice: &Notice,
+    orgs: &[Org],
+    json: Option<JsonPane>,
+) -> Markup {
+    let l = s.lang;
+    let title = match &draft.id {
+        Some(_) => {
+            let name: String = draft.def.title.chars().take(60).collect();
+            format!("{}{name}", tr(l, "编辑表单：", "Edit form: "))
+        }
+        None => tr(l, "新建表单", "New form").to_owned(),
+    };
+    // The JSON of what the builder shows (a hostile draft beyond the most fields shows those).
+    let json = json.unwrap_or_else(|| {
+        let mut shown = draft.def.clone();
+        shown.fields.truncate(MAX_FIELDS);
+        JsonPane {
+            text: serde_json::to_string_pretty(&ContentBody::Form(shown)).unwrap_or_default(),
+            error: None,
+        }
+    });
+    layout(
+        s,
+        &title,
+        HERE,
+        view::builder(
+            s,
+            &BuilderPage {
+                draft,
+                problems,
+                notice,
+                orgs,
+                json: Some(json),
+            },
+        ),
+    )
+}
+
+/// The builder again, refusing: 422 with everything as it was sent.
+fn refused(
+    s: &Session,
+    draft: &Draft,
+    problems: &[FormProblem],
+    notice: Notice,
+    orgs: &[Org],
+    json: Option<JsonPane>,
+) -> Response {
+    let page = builder_page(s, draft, problems, &notice, orgs, json);
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+/// Every builder action: add, move, remove, check, publish. The draft travels in the page.
+pub async fn build(
+    State(state): State<AppState>,
+    s: Publisher,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Page {
+    let (mut draft, op) = Draft::read(&pairs);
+    draft.apply(&op);
+    let orgs = match &draft.id {
+        // The caller's to edit: checked again when it is saved.
+        Some(id) => {
+            load_form(&state, &s, &id.0).await?;
+            Vec::new()
+        }
+        None => org_options(&state, &s).await?,
+    };
+    let problems = draft.problems();
+    if op != Op::Publish {
+        return ok(builder_page(
+            &s,
+            &draft,
+            &problems,
+            &Notice::default(),
+            &orgs,
+            None,
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(refused(
+            &s,
+            &draft,
+            &problems,
+            Notice::default(),
+            &orgs,
+            None,
+        ));
+    }
+    publish(&state, &s, draft, orgs, None).await
+}
+
+/// Publishes a checked draft: a new version of its form, or a new form.
+async fn publish(
+    state: &AppState,
+    s: &Session,
+    draft: Draft,
+    orgs: Vec<Org>,
+    json: Option<JsonPane>,
+) -> Page {
+    let l = s.lang;
+    let body = ContentBody::Form(draft.def.clone());
+    let again = |message: String, json: Option<JsonPane>| {
+        let notice = Notice {
+            ok: None,
+            err: Some(message),
+        };
+        Err(refused(s, &draft, &[], notice, &orgs, json))
+    };
+    let Some(id) = draft.id.clone() else {
+        let Some(org) = draft.org else {
+            return again(tr(l, "请选择单位。", "Choose an org.").to_owned(), json);
+        };
+        let w = ContentWrite {
+            org_id: org,
+            published: true,
+            publish_at: None,
+            expire_at: None,
+            body,
+        };
+        return match content::create(state, s.actor.clone(), w).await {
+            Ok(r) => Ok(done(
+                &r.item.id,
+                tr(
+                    l,
+                    "已发布，终端会在几秒内收到。",
+                    "Published; kiosks get it within seconds.",
+                ),
+            )),
+            Err(e) if e.status.is_client_error() => {
+                e.log_cause();
+                again(e.message, json)
+            }
+            Err(e) => Err(app_error(l, e)),
+        };
+    };
+    let record = load_form(state, s, &id.0).await?;
+    let saved = content::edit(
+        state,
+        s.actor.clone(),
+        id.clone(),
+        draft.version,
+        body,
+        record.item.publish_at,
+        record.item.expire_at,
+    )
+    .await;
+    match saved {
+        Ok(Edited::Saved(r)) => {
+            let message = match l {
+                Lang::Zh => format!("已发布为第 {} 版，终端会在几秒内收到。", r.item.version),
+                Lang::En => format!(
+                    "Published as version {}; kiosks get it within seconds.",
+                    r.item.version
+                ),
+            };
+            Ok(done(&id, &message))
+        }
+        Ok(Edited::Unchanged) => Ok(done(&id, tr(l, "没有改动，无需发布。", "Nothing changed."))),
+        Ok(Edited::Stale { current }) => again(super::revisions::stale(l, current), json),
+        Err(e) if e.status.is_client_error() => {
+            e.log_cause();
+            again(e.message, json)
+        }
+        Err(e) => Err(app_error(l, e)),
+    }
+}
+
+/// Back to the form's builder, saying what was done.
+fn done(id: &ContentId, message: &str) -> Response {
+    Redirect::to(&format!("{}&ok={}", edit_url(id), urlencode(message))).into_response()
+}
+
+/// The preview alone, for `app.js` to refresh as staff type.
+pub async fn preview(s: Publisher, CsrfForm(pairs): CsrfForm<Vec<(String, String)>>) -> Page {
+    let (draft, _) = Draft::read(&pairs);
+    ok(view::preview(s.lang, &draft.def))
+}
+
 #[derive(Deserialize)]
-pub struct FormSave {
+pub struct JsonSave {
     id: String,
     /// The version the editor was opened on.
     version: u32,
@@ -112,109 +332,96 @@ pub struct FormSave {
     op: String,
 }
 
-/// The editor again, with what is wrong and the text as sent.
-fn problem_page(
-    s: &Session,
-    f: &FormSave,
-    message: String,
-    def: Option<&FormDefinition>,
-) -> Response {
-    let l = s.lang;
-    layout(s, tr(l, "表单定义有问题", "The definition has problems"), HERE, html! {
-        p.error { (message) }
-        form.editor method="post" action="/console/forms" {
-            input type="hidden" name="_csrf" value=(s.csrf);
-            input type="hidden" name="id" value=(f.id);
-            input type="hidden" name="version" value=(f.version);
-            textarea name="json" rows="28" spellcheck="false" { (f.json) }
-            div.row {
-                button name="op" value="preview" type="submit" { (tr(l, "检查并预览", "Check and preview")) }
-                button name="op" value="publish" type="submit" { (tr(l, "发布新版本", "Publish a new version")) }
-            }
-        }
-        @if let Some(def) = def { (form_preview(l, def)) }
-    })
-    .into_response()
+/// Why a JSON text is not a form definition, in the page's language.
+fn unreadable(l: Lang, e: &serde_json::Error) -> String {
+    let mut detail: String = e.to_string().chars().take(300).collect();
+    if detail.contains("unknown variant") {
+        detail = format!(
+            "{}{detail}",
+            tr(
+                l,
+                "有终端不认识的类型。",
+                "It names a type the kiosk does not know. "
+            )
+        );
+    }
+    format!(
+        "{}{detail}",
+        tr(l, "JSON 格式不对：", "The JSON is not valid: ")
+    )
 }
 
-pub async fn save(
+/// The expert's JSON editor: checked as the builder is (it opens the text in the builder), or
+/// published.
+pub async fn save_json(
     State(state): State<AppState>,
     s: Publisher,
-    CsrfForm(f): CsrfForm<FormSave>,
+    CsrfForm(f): CsrfForm<JsonSave>,
 ) -> Page {
     let l = s.lang;
-    let record = content::get(&state, s.actor.clone(), ContentId(f.id.clone()))
-        .await
-        .map_err(|e| app_error(l, e))?;
-    let body: ContentBody = match serde_json::from_str(&f.json) {
-        Ok(b @ ContentBody::Form(_)) => b,
-        Ok(_) => {
-            return Err(problem_page(
-                &s,
-                &f,
-                tr(
+    let record = load_form(&state, &s, &f.id).await?;
+    let pane = |error: Option<String>| JsonPane {
+        text: f.json.clone(),
+        error,
+    };
+    let def = match serde_json::from_str::<ContentBody>(&f.json) {
+        Ok(ContentBody::Form(def)) => def,
+        other => {
+            let message = match other {
+                Err(e) => unreadable(l, &e),
+                Ok(_) => tr(
                     l,
                     "这不是表单定义（kind 应为 form）。",
                     "This is not a form definition (kind must be form).",
                 )
-                .into(),
-                None,
-            ));
-        }
-        Err(e) => {
-            return Err(problem_page(
+                .to_owned(),
+            };
+            let stored = Draft {
+                id: Some(record.item.id.clone()),
+                version: f.version,
+                org: None,
+                def: form_of(&record).clone(),
+                unread: Vec::new(),
+            };
+            return Err(refused(
                 &s,
-                &f,
-                format!("{}{e}", tr(l, "JSON 格式不对：", "The JSON is not valid: ")),
-                None,
+                &stored,
+                &[],
+                Notice::default(),
+                &[],
+                Some(pane(Some(message))),
             ));
         }
     };
-    if let Err(problems) = body.validate() {
-        let def = match &body {
-            ContentBody::Form(d) => Some(d),
-            _ => None,
-        };
-        let text = problems
-            .iter()
-            .map(|p| format!("{}：{}", p.field, p.message))
-            .collect::<Vec<_>>()
-            .join("；");
-        return Err(problem_page(&s, &f, text, def));
+    let draft = Draft {
+        id: Some(record.item.id.clone()),
+        version: f.version,
+        org: None,
+        def,
+        unread: Vec::new(),
+    };
+    let problems = draft.problems();
+    if !problems.is_empty() {
+        let message = tr(
+            l,
+            "JSON 定义有问题，见上方列出的问题。",
+            "The JSON definition has problems, listed above.",
+        );
+        return Err(refused(
+            &s,
+            &draft,
+            &problems,
+            Notice::default(),
+            &[],
+            Some(pane(Some(message.to_owned()))),
+        ));
     }
     if f.op != "publish" {
-        let ContentBody::Form(def) = &body else {
-            return Err(problem_page(&s, &f, String::new(), None));
+        let notice = Notice {
+            ok: Some(tr(l, "定义没有问题，已在生成器中打开；发布前还可以继续修改。", "The definition is valid and open in the builder; you can keep editing before publishing.").to_owned()),
+            err: None,
         };
-        return Ok(layout(&s, tr(l, "预览", "Preview"), HERE, html! {
-            p.ok { (tr(l, "定义没有问题。", "The definition is valid.")) }
-            (form_preview(l, def))
-            form.editor method="post" action="/console/forms" {
-                input type="hidden" name="_csrf" value=(s.csrf);
-                input type="hidden" name="id" value=(f.id);
-                input type="hidden" name="version" value=(f.version);
-                textarea name="json" rows="12" spellcheck="false" { (f.json) }
-                button name="op" value="publish" type="submit" { (tr(l, "发布新版本", "Publish a new version")) }
-            }
-        }).into_response());
+        return ok(builder_page(&s, &draft, &[], &notice, &[], None));
     }
-    if record.item.version != f.version {
-        let message = super::revisions::stale(l, record.item.version);
-        return Err(problem_page(&s, &f, message, None));
-    }
-    let w = ContentWrite {
-        org_id: record.item.org_id,
-        published: true,
-        publish_at: None,
-        expire_at: None,
-        body,
-    };
-    if let Err(e) = content::replace(&state, s.actor.clone(), ContentId(f.id.clone()), w).await {
-        e.log_cause();
-        return Err(problem_page(&s, &f, e.message, None));
-    }
-    Ok(back(
-        HERE,
-        tr(l, "已发布新版本。", "New version published."),
-    ))
+    publish(&state, &s, draft, Vec::new(), Some(pane(None))).await
 }

@@ -105,7 +105,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(library::item).post(library::save_item),
         )
         .route("/console/lists/{id}", post(library::edit_list))
-        .route("/console/forms", get(forms::forms).post(forms::save))
+        .route("/console/forms", get(forms::forms).post(forms::save_json))
+        .route("/console/forms/build", post(forms::build))
+        .route("/console/forms/preview", post(forms::preview))
         .route("/console/submissions", get(submissions::inbox))
         .route("/console/submissions/export.csv", get(submissions::export))
         .route(

@@ -16,6 +16,7 @@ mod errors;
 mod events;
 mod fault;
 mod feed;
+mod form_builder;
 mod hardening;
 mod hostile;
 mod hours;

@@ -1,0 +1,177 @@
+//! Building a form in a real browser and filling it in at a kiosk: a new form made field by
+//! field in the builder (a name, a single choice, a phone for the status check, a text shown
+//! only for one choice), its preview following what is typed, published, synced to a kiosk,
+//! filled in and delivered there, and its progress found by the receipt and the phone's last
+//! four digits. Screenshots of the builder at 1366×768 in both languages
+//! (`target/console-screenshots/form-builder{,-fields,-en}.png`).
+
+use fantoccini::{Client, Locator};
+use kiosk::core::StatusCheck;
+use protocol::submission::FormAnswers;
+use serde_json::json;
+use tests::{ADMIN, PASSWORD, TestServer};
+
+use super::{browser, click, shot, text_of, wait_for};
+
+async fn type_into(c: &Client, css: &str, text: &str) {
+    let field = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+/// Adds a field of `kind` with the builder's own button and waits for its card.
+async fn add(c: &Client, kind: &str, at: usize) {
+    c.find(Locator::Css("select[name=new_type]"))
+        .await
+        .expect("the type to add")
+        .select_by_value(kind)
+        .await
+        .expect("choose");
+    click(c, "button[name=op][value=add]").await;
+    wait_for(c, &format!("input[name='f.{at}.key']"), "the new field").await;
+}
+
+#[tokio::test]
+async fn a_form_built_in_a_real_browser_is_filled_in_at_a_kiosk() {
+    let server = TestServer::start().await;
+    let province = server.init().await;
+    let admin = server.login(ADMIN, PASSWORD).await;
+    let (kiosk, _dir) = tests::kiosk_core(&admin, province).await;
+
+    let profile = tempfile::tempdir().expect("profile");
+    let (_driver, c) = browser(profile.path()).await;
+    c.set_window_size(1366, 768).await.expect("window size");
+    let base = server.url.as_str().trim_end_matches('/').to_owned();
+    c.goto(&format!("{base}/console/login"))
+        .await
+        .expect("login page");
+    type_into(&c, "input[name=username]", ADMIN).await;
+    type_into(&c, "input[name=password]", PASSWORD).await;
+    click(&c, "button[type=submit]").await;
+    wait_for(&c, "div.tiles", "the dashboard").await;
+
+    // From the list, a new form.
+    c.goto(&format!("{base}/console/forms"))
+        .await
+        .expect("forms");
+    click(&c, "a[href='/console/forms?new=1']").await;
+    wait_for(&c, "#builder", "the builder").await;
+    let title = "困难职工帮扶申请";
+    type_into(&c, "input[name=title]", title).await;
+    type_into(&c, "input[name='f.0.key']", "name").await;
+    type_into(&c, "input[name='f.0.label']", "姓名").await;
+    click(&c, "input[name='f.0.required']").await;
+
+    add(&c, "single_choice", 1).await;
+    type_into(&c, "input[name='f.1.key']", "kind").await;
+    type_into(&c, "input[name='f.1.label']", "困难类型").await;
+    type_into(
+        &c,
+        "textarea[name='f.1.options']",
+        "ill | 因病\naccident | 意外事故",
+    )
+    .await;
+    click(&c, "input[name='f.1.required']").await;
+
+    add(&c, "phone", 2).await;
+    type_into(&c, "input[name='f.2.key']", "phone").await;
+    type_into(&c, "input[name='f.2.label']", "手机号码").await;
+    click(&c, "input[name='f.2.required']").await;
+    click(&c, "input[name=status_phone][value='2']").await;
+
+    add(&c, "multiline", 3).await;
+    type_into(&c, "input[name='f.3.key']", "story").await;
+    type_into(&c, "input[name='f.3.label']", "病情说明").await;
+    // The condition offers the earlier fields once the page is drawn again.
+    click(&c, "button.secondary[name=op][value=preview]").await;
+    wait_for(
+        &c,
+        "select[name='f.3.if_field'] option[value=kind]",
+        "the condition's fields",
+    )
+    .await;
+    c.find(Locator::Css("select[name='f.3.if_field']"))
+        .await
+        .expect("the condition")
+        .select_by_value("kind")
+        .await
+        .expect("choose");
+    type_into(&c, "input[name='f.3.if_equals']", "ill").await;
+
+    // The preview follows the typing (the script), drawn as the kiosk draws it.
+    let mut preview = String::new();
+    for _ in 0..50 {
+        preview = c
+            .find(Locator::Css("#form-preview"))
+            .await
+            .expect("the preview")
+            .text()
+            .await
+            .expect("text");
+        if preview.contains("仅当“困难类型”为“因病”时显示") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        preview.contains("仅当“困难类型”为“因病”时显示"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("○ 意外事故") && preview.contains(title),
+        "{preview}"
+    );
+    shot(&c, "form-builder-fields").await;
+
+    click(&c, "button[name=op][value=publish]").await;
+    wait_for(&c, "p.ok", "published").await;
+    assert!(text_of(&c).await.contains("已发布"));
+    shot(&c, "form-builder").await;
+
+    // The English builder, as the form now stands.
+    let editing = c.current_url().await.expect("url").to_string();
+    let editing = editing.split("&ok=").next().expect("the builder's address");
+    c.goto(&format!("{base}/console/lang/en"))
+        .await
+        .expect("english");
+    c.goto(editing).await.expect("the builder");
+    wait_for(&c, "#builder", "the builder").await;
+    assert!(text_of(&c).await.contains("Publish a new version"));
+    shot(&c, "form-builder-en").await;
+    c.close().await.expect("browser closes");
+
+    // At the kiosk: synced, filled in, delivered, and its progress found.
+    kiosk.sync_now().await.expect("sync");
+    let (item, def) = kiosk
+        .forms()
+        .await
+        .expect("forms")
+        .into_iter()
+        .find(|(_, f)| f.title == title)
+        .expect("the kiosk has the new form");
+    assert_eq!(def.status_phone_key(), Some("phone"));
+    let answers = [
+        ("name", json!("张伟")),
+        ("kind", json!("ill")),
+        ("phone", json!("13700002468")),
+        ("story", json!("腰椎手术后休养")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let saved = kiosk
+        .submit(item.id.clone(), item.version, FormAnswers { answers })
+        .await
+        .expect("saved");
+    assert_eq!(kiosk.sync_now().await.expect("delivered").delivered, 1);
+    let found = kiosk
+        .check_status(saved.receipt.clone(), "2468".into())
+        .await;
+    assert!(
+        matches!(found, StatusCheck::Found(_)),
+        "the phone marked in the builder checks progress: {found:?}"
+    );
+}
