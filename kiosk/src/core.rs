@@ -536,6 +536,28 @@ impl Core {
 
     /// The attract carousel's slides in order.
     pub async fn slides(&self) -> Result<Vec<AttractSlide>, StoreError> {
+    /// The offerings this kiosk shows (limited places), each with the places left it last heard
+    /// of from the server (`None` before any booking was made).
+    pub async fn offerings(&self) -> Result<Vec<crate::places::Listed>, StoreError> {
+        store::blocking(&self.store, |s| crate::places::read(s)).await
+    }
+
+    /// The employee cancels a booking, with the receipt code and the phone's last four digits.
+    pub async fn cancel_booking(&self, receipt: String, phone_last4: String) -> StatusCheck {
+        let query = protocol::workflow::StatusQuery {
+            receipt,
+            phone_last4,
+        };
+        match self.engine.client().cancel_booking(&query).await {
+            Ok(answer) => StatusCheck::Found(answer),
+            Err(e) => match e.code() {
+                Some(ErrorCode::NotFound) => StatusCheck::NotFound,
+                Some(ErrorCode::TooManyChecks) => StatusCheck::TooMany,
+                _ => StatusCheck::Offline,
+            },
+        }
+    }
+
         store::blocking(&self.store, |s| read_slides(s)).await
     }
 

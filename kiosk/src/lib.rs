@@ -12,6 +12,7 @@ pub mod fonts;
 pub mod ime;
 pub mod logs;
 pub mod net;
+pub mod places;
 pub mod provision;
 pub mod remote;
 pub mod search;

@@ -279,6 +279,16 @@ impl ServerClient {
             .await
     }
 
+    /// The employee cancels a booking (limited places) with the same receipt code and digits;
+    /// the answer is where it stands afterwards.
+    pub async fn cancel_booking(
+        &self,
+        query: &protocol::workflow::StatusQuery,
+    ) -> Result<protocol::workflow::StatusAnswer, ClientError> {
+        self.json(self.http.post(self.url("v1/bookings/cancel")).json(query))
+            .await
+    }
+
     /// Tells the server how this kiosk is.
     pub async fn heartbeat(&self, beat: &protocol::workflow::Heartbeat) -> Result<(), ClientError> {
         self.send(self.http.post(self.url("v1/heartbeat")).json(beat))

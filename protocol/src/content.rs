@@ -45,10 +45,12 @@ pub enum ContentKind {
     AttractSlide,
     HomeLayout,
     OpeningHours,
+    Offering,
+    PlacesLeft,
 }
 
 impl ContentKind {
-    pub const ALL: [ContentKind; 7] = [
+    pub const ALL: [ContentKind; 9] = [
         ContentKind::News,
         ContentKind::LibraryItem,
         ContentKind::ReadingList,
@@ -56,6 +58,8 @@ impl ContentKind {
         ContentKind::AttractSlide,
         ContentKind::HomeLayout,
         ContentKind::OpeningHours,
+        ContentKind::Offering,
+        ContentKind::PlacesLeft,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +71,8 @@ impl ContentKind {
             ContentKind::AttractSlide => "attract_slide",
             ContentKind::HomeLayout => "home_layout",
             ContentKind::OpeningHours => "opening_hours",
+            ContentKind::Offering => "offering",
+            ContentKind::PlacesLeft => "places_left",
         }
     }
 }
@@ -103,6 +109,9 @@ pub enum ContentBody {
     AttractSlide(AttractSlide),
     HomeLayout(HomeLayout),
     OpeningHours(OpeningHours),
+    Offering(crate::places::Offering),
+    /// Written by the server only (see `places`); staff cannot publish it.
+    PlacesLeft(crate::places::PlacesLeft),
 }
 
 impl ContentBody {
@@ -115,6 +124,8 @@ impl ContentBody {
             ContentBody::AttractSlide(_) => ContentKind::AttractSlide,
             ContentBody::HomeLayout(_) => ContentKind::HomeLayout,
             ContentBody::OpeningHours(_) => ContentKind::OpeningHours,
+            ContentBody::Offering(_) => ContentKind::Offering,
+            ContentBody::PlacesLeft(_) => ContentKind::PlacesLeft,
         }
     }
 
@@ -124,9 +135,11 @@ impl ContentBody {
             ContentBody::News(n) => n.cover.iter().chain(&n.images).collect(),
             ContentBody::LibraryItem(l) => l.cover.iter().collect(),
             ContentBody::ReadingList(r) => r.cover.iter().collect(),
-            ContentBody::Form(_) | ContentBody::HomeLayout(_) | ContentBody::OpeningHours(_) => {
-                Vec::new()
-            }
+            ContentBody::Form(_)
+            | ContentBody::HomeLayout(_)
+            | ContentBody::OpeningHours(_)
+            | ContentBody::Offering(_)
+            | ContentBody::PlacesLeft(_) => Vec::new(),
             ContentBody::AttractSlide(s) => vec![&s.image],
         }
     }
@@ -158,6 +171,8 @@ impl ContentBody {
             ContentBody::AttractSlide(s) => s.validate(&mut p),
             ContentBody::HomeLayout(h) => h.validate(&mut p),
             ContentBody::OpeningHours(h) => h.validate(&mut p),
+            ContentBody::Offering(o) => o.validate(&mut p),
+            ContentBody::PlacesLeft(_) => p.add("kind", "名额情况由服务器生成，不能发布"),
         }
         p.finish()
     }
@@ -171,17 +186,17 @@ pub struct Problem {
 }
 
 #[derive(Default)]
-struct Problems(Vec<Problem>);
+pub(crate) struct Problems(Vec<Problem>);
 
 impl Problems {
-    fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.0.push(Problem {
             field: field.into(),
             message: message.into(),
         });
     }
 
-    fn text(&mut self, field: &str, value: &str, required: bool, max_chars: usize) {
+    pub(crate) fn text(&mut self, field: &str, value: &str, required: bool, max_chars: usize) {
         let n = value.chars().count();
         if required && value.trim().is_empty() {
             self.add(field, "不能为空");

@@ -26,6 +26,7 @@ pub mod error;
 pub mod feed;
 pub mod ids;
 pub mod isbn;
+pub mod places;
 pub mod staff;
 pub mod submission;
 pub mod workflow;

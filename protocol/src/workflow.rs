@@ -142,6 +142,10 @@ pub struct StatusAnswer {
     pub reply: Option<String>,
     pub submitted_at: Timestamp,
     pub updated_at: Timestamp,
+    /// For a booking request (see `places`): where it stands. Absent for a form, and from older
+    /// servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking: Option<Box<crate::places::BookingOutcome>>,
 }
 
 /// How a kiosk is, for the fleet pages.

@@ -1,6 +1,6 @@
 //! The HTTP surface: routes, versioned under `/v1`, grouped by who calls them.
 
-mod extract;
+pub(crate) mod extract;
 mod kiosk_api;
 mod staff_api;
 
@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/media/{sha256}", get(kiosk_api::media))
         .route("/v1/submissions", post(kiosk_api::submit))
         .route("/v1/status-check", post(kiosk_api::status_check))
+        .route("/v1/bookings/cancel", post(crate::places::api::cancel))
         .route("/v1/heartbeat", post(kiosk_api::heartbeat))
         .route(
             "/v1/commands/{id}/result",
@@ -113,7 +114,23 @@ pub fn router(state: AppState) -> Router {
             "/v1/staff/submissions/{id}/status",
             post(staff_api::change_submission),
         )
-        .route("/v1/staff/audit", get(staff_api::audit_log));
+        .route("/v1/staff/audit", get(staff_api::audit_log))
+        .route(
+            "/v1/staff/offerings/{id}/bookings",
+            get(crate::places::api::roster),
+        )
+        .route(
+            "/v1/staff/offerings/{id}/sessions/{key}/close",
+            post(crate::places::api::close),
+        )
+        .route(
+            "/v1/staff/bookings/{id}/attended",
+            post(crate::places::api::attended),
+        )
+        .route(
+            "/v1/staff/bookings/{id}/move",
+            post(crate::places::api::move_to),
+        );
     let json_limit = state.config.staff.max_json_bytes;
     let console = crate::console::router(&state).layer(axum::middleware::map_response(
         crate::console::secure_headers,

@@ -37,6 +37,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/009_roles.sql")),
     M::up(include_str!("db/010_revisions.sql")),
     M::up(include_str!("db/011_revision_bodies.sql")),
+    M::up(include_str!("db/013_places.sql")),
 ];
 
 #[derive(Clone)]

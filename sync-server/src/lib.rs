@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod multipart;
 pub mod obs;
 pub mod orgs;
+pub mod places;
 pub mod secrets;
 pub mod staff;
 pub mod state;

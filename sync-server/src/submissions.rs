@@ -101,7 +101,7 @@ pub async fn store(
         h.finalize().to_vec()
     };
     let key = state.submission_key.clone();
-    state
+    let (stored, touched, head) = state
         .db
         .write(move |tx| {
             let existing: Option<(String, String, String, Vec<u8>)> = tx
@@ -120,11 +120,15 @@ pub async fn store(
                     && by == kiosk.id.0
                     && seen == fingerprint
                 {
-                    return Ok(SubmissionStored {
-                        id: upload.id,
-                        receipt: receipt_code,
-                        duplicate: true,
-                    });
+                    return Ok((
+                        SubmissionStored {
+                            id: upload.id,
+                            receipt: receipt_code,
+                            duplicate: true,
+                        },
+                        Vec::new(),
+                        0,
+                    ));
                 }
                 return Err(AppError::conflict(
                     ErrorCode::SubmissionConflict,
@@ -160,11 +164,29 @@ pub async fn store(
                     format!("表单 {} 没有第 {} 版", upload.form_id, upload.form_version),
                 )
             })?)?;
-            let ContentBody::Form(form) = form else {
-                return Err(AppError::internal(
-                    "form_versions",
-                    "holds a body that is not a form",
-                ));
+            let form = match form {
+                ContentBody::Form(form) => form,
+                // A booking request: stored and allocated at once (`places`).
+                ContentBody::Offering(_) => {
+                    let touched =
+                        crate::places::book(tx, &kiosk, &upload, &receipt_code, &fingerprint, &answers)?;
+                    let head = crate::content::feed_head(tx)?;
+                    return Ok((
+                        SubmissionStored {
+                            id: upload.id,
+                            receipt: receipt_code,
+                            duplicate: false,
+                        },
+                        touched,
+                        head,
+                    ));
+                }
+                _ => {
+                    return Err(AppError::internal(
+                        "form_versions",
+                        "holds a body that is not a form",
+                    ));
+                }
             };
             // Judged on the day it was filled in (offline kiosks deliver late), never later than
             // today: a kiosk's clock may run ahead, and a date in the future would sort the
@@ -198,13 +220,19 @@ pub async fn store(
                     to_ms(received)
                 ],
             )?;
-            Ok(SubmissionStored {
-                id: upload.id,
-                receipt: receipt_code,
-                duplicate: false,
-            })
+            Ok((
+                SubmissionStored {
+                    id: upload.id,
+                    receipt: receipt_code,
+                    duplicate: false,
+                },
+                Vec::new(),
+                0,
+            ))
         })
-        .await
+        .await?;
+    crate::places::announce(state, &touched, head);
+    Ok(stored)
 }
 
 #[cfg(test)]

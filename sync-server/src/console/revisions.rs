@@ -45,9 +45,10 @@ pub fn edit_url(record: &ContentRecord) -> (Option<String>, &'static str) {
             Some(format!("/console/hours?org={}", record.item.org_id)),
             "/console/hours",
         ),
-        ContentBody::AttractSlide(_) | ContentBody::HomeLayout(_) => {
+        ContentBody::AttractSlide(_) | ContentBody::HomeLayout(_) | ContentBody::Offering(_) => {
             (Some(json_edit_url(id)), "/console/")
         }
+        ContentBody::PlacesLeft(_) => (None, "/console/"),
     }
 }
 
@@ -61,6 +62,8 @@ pub fn item_title(l: Lang, body: &ContentBody) -> String {
         ContentBody::AttractSlide(s) => s.title.clone(),
         ContentBody::HomeLayout(_) => tr(l, "首页布局", "Home layout").to_owned(),
         ContentBody::OpeningHours(_) => tr(l, "开放时间", "Opening hours").to_owned(),
+        ContentBody::Offering(o) => o.title.clone(),
+        ContentBody::PlacesLeft(_) => tr(l, "名额情况", "Places left").to_owned(),
     }
 }
 

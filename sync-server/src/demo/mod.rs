@@ -4,6 +4,7 @@
 //! on the same data dir changes nothing.
 
 pub mod catalog_gen;
+mod places;
 
 use crate::content::{self, Schedule};
 use crate::error::AppError;
@@ -220,6 +221,8 @@ pub async fn load(
         let id = upsert(state, format!("form:{stem}"), root, body).await?;
         forms.insert(stem, id);
     }
+
+    places::load(state, root).await?;
 
     let slides: SlidesFile = toml::from_str(text("slides.toml")?).context("slides.toml")?;
     for s in slides.slide {

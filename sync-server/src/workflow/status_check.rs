@@ -193,7 +193,7 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
         let found = tx
             .query_row(
                 "SELECT s.receipt, fv.body, s.status, s.reply, s.submitted_at,
-                        COALESCE(s.updated_at, s.received_at), s.phone_last4
+                        COALESCE(s.updated_at, s.received_at), s.phone_last4, s.id
                  FROM submissions s
                  LEFT JOIN form_versions fv ON fv.form_id = s.form_id AND fv.version = s.form_version
                  WHERE s.receipt = ?1",
@@ -207,26 +207,32 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
                         r.get::<_, i64>(4)?,
                         r.get::<_, i64>(5)?,
                         r.get::<_, Option<String>>(6)?,
+                        r.get::<_, String>(7)?,
                     ))
                 },
             )
             .optional()?;
         match found {
-            Some((receipt, body, status, reply, submitted, updated, Some(phone)))
+            Some((receipt, body, status, reply, submitted, updated, Some(phone), id))
                 if crate::secrets::hashes_equal(phone.as_bytes(), last4.as_bytes()) =>
             {
                 checks.succeeded(&receipt);
+                let booking = crate::places::outcome(tx, &id, body.as_deref())?.map(Box::new);
                 Ok(StatusAnswer {
                     receipt,
-                    form_title: body
-                        .as_deref()
-                        .and_then(form_of)
-                        .map(|f| f.title)
-                        .unwrap_or_default(),
+                    form_title: match &booking {
+                        Some(b) => b.offering_title.clone(),
+                        None => body
+                            .as_deref()
+                            .and_then(form_of)
+                            .map(|f| f.title)
+                            .unwrap_or_default(),
+                    },
                     status: Status::parse(&status).unwrap_or(Status::Received),
                     reply,
                     submitted_at: to_ts(submitted),
                     updated_at: to_ts(updated),
+                    booking,
                 })
             }
             _ => Err(not_found()),

@@ -27,6 +27,7 @@ mod news;
 mod ops;
 mod outbox;
 mod packaging;
+mod places;
 mod privacy;
 mod refused;
 mod remote;
