@@ -3,7 +3,7 @@
 //! only for one choice), its preview following what is typed, published, synced to a kiosk,
 //! filled in and delivered there, and its progress found by the receipt and the phone's last
 //! four digits. Screenshots of the builder at 1366×768 in both languages
-//! (`target/console-screenshots/form-builder{,-fields,-en}.png`).
+//! (`target/console-screenshots/form-builder{,-fields,-problems,-en}.png`).
 
 use fantoccini::{Client, Locator};
 use kiosk::core::StatusCheck;
@@ -83,10 +83,21 @@ async fn a_form_built_in_a_real_browser_is_filled_in_at_a_kiosk() {
     click(&c, "input[name=status_phone][value='2']").await;
 
     add(&c, "multiline", 3).await;
-    type_into(&c, "input[name='f.3.key']", "story").await;
     type_into(&c, "input[name='f.3.label']", "病情说明").await;
+    // A key used twice is shown at the field and above, with everything typed kept.
+    type_into(&c, "input[name='f.3.key']", "kind").await;
+    click(&c, "button.secondary[name=op][value=preview]").await;
+    wait_for(&c, "#f3 ul.problems", "the problem at the field").await;
+    let said = text_of(&c).await;
+    assert!(
+        said.contains("第 4 个字段：字段标识“kind”与前面的字段重复"),
+        "{said}"
+    );
+    shot(&c, "form-builder-problems").await;
+    type_into(&c, "input[name='f.3.key']", "story").await;
     // The condition offers the earlier fields once the page is drawn again.
     click(&c, "button.secondary[name=op][value=preview]").await;
+    wait_for(&c, "#builder:not(:has(ul.problems))", "the problem fixed").await;
     wait_for(
         &c,
         "select[name='f.3.if_field'] option[value=kind]",
