@@ -29,6 +29,7 @@ mod library;
 mod news;
 mod orgs;
 mod page;
+mod places;
 mod remote;
 mod revisions;
 mod session;
@@ -111,6 +112,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/submissions", get(submissions::inbox))
         .route("/console/submissions/export.csv", get(submissions::export))
         .route(
+        .route(places::HERE, get(places::list))
+        .route("/console/places/{id}", get(places::offering))
+        .route("/console/places/{id}/close", post(places::close))
+        .route("/console/places/{id}/attended", post(places::attended))
+        .route("/console/places/{id}/move", post(places::move_to))
+        .route("/console/places/{id}/sheet", get(places::sheet))
+        .route("/console/places/{id}/sheet.csv", get(places::sheet_csv))
             "/console/submissions/{id}",
             get(submissions::submission).post(submissions::answer),
         )

@@ -123,6 +123,11 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
             tr(l, "办理事项", "Submissions"),
             session.opens::<gate::Cases>(),
         ),
+        (
+            "/console/places",
+            tr(l, "名额预约", "Limited places"),
+            session.opens::<gate::Cases>(),
+        ),
         ("/console/kiosks", tr(l, "终端", "Kiosks"), view),
         (
             "/console/hours",

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use protocol::ContentId;
 use protocol::places::{BookingStatus, Roster};
+use protocol::staff::AuditAction;
 use protocol::workflow::{StatusAnswer, StatusQuery};
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +32,7 @@ pub async fn roster(
     Path(id): Path<String>,
 ) -> AppResult<Json<Vec<Roster>>> {
     Ok(Json(
-        super::roster::roster(&state, auth.actor, ContentId(id)).await?,
+        super::roster::roster(&state, auth.actor, ContentId(id), AuditAction::View).await?,
     ))
 }
 

@@ -55,8 +55,14 @@ struct Row {
 }
 
 /// Every session of the offering (and every slot with bookings) with its people in arrival
-/// order. The read is logged before the names are handed out.
-pub async fn roster(state: &AppState, actor: Actor, id: ContentId) -> AppResult<Vec<Roster>> {
+/// order. The read is logged (as `logged_as`: a view, or an export for a sign-in sheet) before
+/// the names are handed out.
+pub async fn roster(
+    state: &AppState,
+    actor: Actor,
+    id: ContentId,
+    logged_as: AuditAction,
+) -> AppResult<Vec<Roster>> {
     let reader = actor.clone();
     let (rosters, seen) = state
         .db
@@ -164,7 +170,7 @@ pub async fn roster(state: &AppState, actor: Actor, id: ContentId) -> AppResult<
         })
         .await?;
     if !seen.is_empty() {
-        audit::record_read(state, actor, AuditAction::View, seen).await?;
+        audit::record_read(state, actor, logged_as, seen).await?;
     }
     Ok(rosters)
 }

@@ -461,4 +461,46 @@ async fn refusals_name_their_reason_and_staff_routes_check_role_and_scope() {
     assert_eq!(s2.people[0].status, BookingStatus::Confirmed);
     let s1 = rosters.iter().find(|r| r.key == "s1").expect("s1");
     assert!(s1.people.iter().any(|p| p.name == "职工7" && p.attended));
+
+    // The console: the people per session, the sign-in sheet, attendance; not for a publisher.
+    let mut console = tests::console::Console::new(&server);
+    console.login("cases_a", PASSWORD).await;
+    let here = format!("/console/places/{}", members.item.id);
+    let page = console.get(&here).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("职工6") && page.body.contains("签到表 CSV"));
+    let sheet = console.get(&format!("{here}/sheet.csv?session=s2")).await;
+    assert_eq!(sheet.status, 200);
+    assert!(
+        sheet.body.starts_with('\u{feff}'),
+        "a byte-order mark for Excel"
+    );
+    assert!(
+        sheet.body.contains(&format!("职工6,{}", phone(6))),
+        "{}",
+        sheet.body
+    );
+    let printable = console.get(&format!("{here}/sheet?session=s1")).await;
+    assert!(printable.body.contains("职工7") && !printable.body.contains("职工4"));
+    let six = s2.people[0].booking_id.to_string();
+    let ticked = console
+        .post(
+            &format!("{here}/attended"),
+            &[("booking", &six), ("attended", "true")],
+        )
+        .await;
+    assert_eq!(ticked.status, 303, "{:?}", ticked.location);
+    let rosters: Vec<Roster> = handler.get(&path).await.expect("roster");
+    let s2 = rosters.iter().find(|r| r.key == "s2").expect("s2");
+    assert!(s2.people[0].attended, "ticked from the console");
+    let mut theirs = tests::console::Console::new(&server);
+    theirs.login("pub", PASSWORD).await;
+    assert_eq!(theirs.get(&here).await.status, 403);
+    let mut other = tests::console::Console::new(&server);
+    other.login("cases_b", PASSWORD).await;
+    assert_eq!(
+        other.get(&here).await.status,
+        404,
+        "another city's offering"
+    );
 }
