@@ -187,11 +187,12 @@ pub enum SyncEvent {
 }
 
 /// What the event stream has brought, for observers (the fleet swarm bench): the newest
-/// `changes` seq heard and how many times a stream was opened (more than once: it broke, and
-/// the engine polled until it was back).
+/// `changes` seq heard, how many `changes` notices arrived, and how many times a stream was
+/// opened (more than once: it broke, and the engine polled until it was back).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Heard {
     pub seq: u64,
+    pub notices: u64,
     pub streams: u64,
 }
 
@@ -588,29 +589,37 @@ impl Engine {
         }
     }
 
-    /// Follows the event stream, pulling on every notice beyond the cursor, and polling now and
-    /// then as a safety net. Returns how the stream ended, or Err when it broke.
+    /// Follows the event stream, pulling when a notice is beyond the cursor, and polling now and
+    /// then as a safety net. Work that fails while the stream is up (a pull, a delivery) does
+    /// not end the stream: a server slow or shedding load under a herd still sends its notices,
+    /// so the kiosk stays on push and tries again after a backoff (never sooner than the
+    /// server's `Retry-After`), pulling once for every notice that came meanwhile. Only the
+    /// stream's own end or failure ends this. Returns how the stream ended, or Err when it broke.
     async fn listen(&self, shutdown: &mut watch::Receiver<bool>) -> Result<Ended, SyncError> {
         let mut stream = Box::pin(self.client.events().await?);
         self.heard.send_modify(|h| h.streams += 1);
+        let mut have = self.cursor_seq().await?;
+        // When the next sync is due: at once for a notice beyond the cursor, after a backoff
+        // when one failed, otherwise the safety-net poll.
+        let mut due = tokio::time::Instant::now() + self.safety_poll();
+        let mut failures: u32 = 0;
         loop {
-            // At most every 100 s, so the heartbeat that rides on each sync keeps the kiosk
-            // "online" in the fleet list (the server allows two 120 s intervals).
-            let jittered = self
-                .config
-                .poll_interval
-                .min(Duration::from_secs(100))
-                .mul_f64(rand::rng().random_range(0.8..1.2));
             tokio::select! {
                 notice = stream.next() => match notice {
                     Some(Ok(Notice::Changes(seq))) => {
-                        self.heard.send_modify(|h| h.seq = h.seq.max(seq));
-                        let behind = store::blocking(&self.store, |s| s.cursor()).await?.is_none_or(|c| c.seq < seq);
-                        if behind {
-                            self.sync_once().await?;
+                        self.heard.send_modify(|h| {
+                            h.seq = h.seq.max(seq);
+                            h.notices += 1;
+                        });
+                        // While a failed sync waits out its backoff, the notice waits with it.
+                        if seq > have && failures == 0 {
+                            due = tokio::time::Instant::now();
                         }
                     }
                     Some(Ok(Notice::Reset(_))) => {
+                        // The kiosk moved, or its org was renamed or moved: read the org again
+                        // before the sync tells the screens.
+                        self.refresh_identity().await;
                         self.sync_once().await?;
                         return Ok(Ended::Reset);
                     }
@@ -618,16 +627,61 @@ impl Engine {
                     Some(Err(e)) => return Err(e.into()),
                     None => return Ok(Ended::Closed),
                 },
-                _ = tokio::time::sleep(jittered) => {
-                    self.sync_once().await?;
+                () = tokio::time::sleep_until(due) => {
+                    let synced = match self.sync_once().await {
+                        Ok(_) => self.cursor_seq().await,
+                        Err(e) => Err(e),
+                    };
+                    match synced {
+                        Ok(seq) => {
+                            have = seq;
+                            failures = 0;
+                            due = tokio::time::Instant::now() + self.safety_poll();
+                        }
+                        Err(e) => {
+                            failures += 1;
+                            due = self.retry_while_listening(&e, failures);
+                        }
+                    }
                 }
                 _ = self.outbox_changed.notified() => {
                     let mut summary = Summary::default();
-                    self.deliver_outbox(Deliver::Due, &mut summary).await?;
+                    if let Err(e) = self.deliver_outbox(Deliver::Due, &mut summary).await {
+                        failures += 1;
+                        due = self.retry_while_listening(&e, failures);
+                    }
                 }
                 () = stopped(shutdown) => return Ok(Ended::Closed),
             }
         }
+    }
+
+    /// The feed position in the store (0 before the first page).
+    async fn cursor_seq(&self) -> Result<u64, SyncError> {
+        let cursor = store::blocking(&self.store, |s| s.cursor()).await?;
+        Ok(cursor.map_or(0, |c| c.seq))
+    }
+
+    /// The safety-net poll while the stream is up: at most every 100 s, so the heartbeat that
+    /// rides on a sync keeps the kiosk "online" in the fleet list (the server allows two 120 s
+    /// intervals), jittered.
+    fn safety_poll(&self) -> Duration {
+        self.config
+            .poll_interval
+            .min(HEARTBEAT_EVERY)
+            .mul_f64(rand::rng().random_range(0.8..1.2))
+    }
+
+    /// When to try again after `error`, the `failures`-th in a row, with the stream still up.
+    fn retry_while_listening(&self, error: &SyncError, failures: u32) -> tokio::time::Instant {
+        tracing::info!(error = %error, "sync failed while listening; the stream stays, trying again later");
+        let wait = retry_delay(
+            error,
+            failures,
+            Duration::from_secs(1),
+            self.config.max_backoff,
+        );
+        tokio::time::Instant::now() + wait
     }
 }
 

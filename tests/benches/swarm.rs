@@ -12,7 +12,7 @@
 //! `SWARM_KIOSKS` (1000), `SWARM_PROCS` (one per 2,500 kiosks), `SWARM_CITIES` (20),
 //! `SWARM_BRANCHES` per city (5), `SWARM_RUNS` of each measurement (3), `SWARM_BURST` items
 //! (200), `SWARM_IMPORT` library rows to one city (10,000), `SWARM_TIMEOUT` seconds a
-//! measurement may wait (60).
+//! measurement may wait (60), `SWARM_LOG` the kiosks' log filter on stderr (`kiosk::sync=info`).
 
 use protocol::OrgId;
 use std::collections::HashSet;
@@ -42,6 +42,17 @@ fn main() {
 /// Runs the kiosks listed in `file` (`org<TAB>enrollment string` per line), then answers the
 /// coordinator's commands on stdin: `measure <seq> <t0> <timeout s> <orgs|*>` and `stop`.
 fn worker(file: &str) {
+    // The engine's own account of failed syncs and lost streams, on stderr (`SWARM_LOG`, a
+    // tracing filter; `kiosk::sync=info` unless set).
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(
+                std::env::var("SWARM_LOG").unwrap_or_else(|_| "kiosk::sync=info".to_owned()),
+            )
+            .expect("SWARM_LOG is a tracing filter"),
+        )
+        .init();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let text = std::fs::read_to_string(file).expect("worker file");
     let list: Vec<(OrgId, String)> = text
@@ -141,7 +152,7 @@ fn summary(label: &str, o: &mut Outcome, cpu: f64, extra: &str) {
     let herd = o.stored_ms.last().copied().unwrap_or(f64::NAN) / 1000.0;
     println!(
         "{label}: kiosks {} | heard {}/{} p50 {:.0} p99 {:.0} max {:.0} ms | stored {}/{} p50 {:.0} p99 {:.0} max {:.0} ms | \
-         failures {} polled {} | pages {} ({:.0}/s over the herd) | server CPU {:.2} s ({:.0} % of one core over {:.2} s){extra} | load {}",
+         failures {} polled {} | notices {} | pages {} ({:.0}/s over the herd) | server CPU {:.2} s ({:.0} % of one core over {:.2} s){extra} | load {}",
         o.kiosks,
         o.heard_ms.len(),
         o.kiosks,
@@ -155,6 +166,7 @@ fn summary(label: &str, o: &mut Outcome, cpu: f64, extra: &str) {
         quantile(&o.stored_ms, 1.0),
         o.failures,
         o.polled,
+        o.notices,
         o.pages,
         o.pages as f64 / herd,
         cpu,

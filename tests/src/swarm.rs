@@ -100,6 +100,9 @@ struct Record {
     /// (seq applied to the store, when), in order.
     stored: Vec<(u64, u128)>,
     streams: u64,
+    /// `changes` notices heard in all, and at the last measurement.
+    notices: u64,
+    notices_measured: u64,
     failures: u64,
     pages: u64,
 }
@@ -132,6 +135,9 @@ pub struct Outcome {
     pub polled: usize,
     /// Delta pages pulled since the last measurement.
     pub pages: u64,
+    /// `changes` notices the kiosks heard since the last measurement.
+    #[serde(default)]
+    pub notices: u64,
 }
 
 impl Outcome {
@@ -142,6 +148,7 @@ impl Outcome {
         self.failures += other.failures;
         self.polled += other.polled;
         self.pages += other.pages;
+        self.notices += other.notices;
     }
 }
 
@@ -161,6 +168,7 @@ fn record_task(
                     let h = *heard.borrow_and_update();
                     let mut r = record.lock().expect("record lock");
                     r.streams = h.streams;
+                    r.notices = h.notices;
                     if r.heard.last().is_none_or(|&(s, _)| s < h.seq) {
                         r.heard.push((h.seq, now_nanos()));
                     }
@@ -257,6 +265,7 @@ impl Fleet {
                     let mut r = k.record.lock().expect("record lock");
                     r.failures = 0;
                     r.pages = 0;
+                    r.notices_measured = r.notices;
                 }
                 return true;
             }
@@ -312,6 +321,8 @@ impl Fleet {
             let mut r = k.record.lock().expect("record lock");
             out.failures += std::mem::take(&mut r.failures);
             out.pages += std::mem::take(&mut r.pages);
+            let notices = r.notices;
+            out.notices += notices - std::mem::replace(&mut r.notices_measured, notices);
             out.polled += usize::from(r.streams > 1);
         }
         out

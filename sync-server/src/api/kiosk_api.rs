@@ -111,35 +111,71 @@ struct Listener {
     /// The kiosk was revoked or moved before the stream subscribed: its first notice is `reset`.
     stale: bool,
     ended: bool,
+    /// When the last `changes` notice went (after the first), and the newest change heard
+    /// since that waits for [`notice_gap`] to pass.
+    sent: Option<tokio::time::Instant>,
+    held: Option<u64>,
+}
+
+/// The least time between two `changes` notices on one stream: a second, and longer with more
+/// streams open (a fifth of a millisecond each: 2 s at 10,000), so that a burst of publishes
+/// sends at most about 5,000 notices a second in all. A kiosk's pull takes everything up to the
+/// head, so the notices a burst would send it while it pulls are worth nothing, and each one
+/// costs the server a wake-up and a write (and at 10,000 kiosks 200 publishes in a row sent
+/// two million of them: BENCHMARKS.md, fleet scale). A notice after a quiet gap goes at once:
+/// a single publish is not delayed.
+pub fn notice_gap(open_streams: usize) -> Duration {
+    Duration::from_millis((open_streams as u64 / 5).max(1000))
 }
 
 impl Listener {
-    async fn next(&mut self) -> Wake {
+    async fn next(&mut self, metrics: &crate::metrics::Metrics) -> Wake {
         if std::mem::take(&mut self.stale) {
             return Wake::Reset;
         }
         if let Some(seq) = self.first.take() {
             return Wake::Changes(seq);
         }
-        let org_changes = futures_util::future::select_all(self.orgs.iter_mut().map(|rx| {
-            Box::pin(async move {
-                match rx.changed().await {
-                    Ok(()) => Some(*rx.borrow_and_update()),
-                    Err(_) => None,
+        loop {
+            let gap = notice_gap(metrics.open_streams());
+            let hold_until = self.sent.map(|sent| sent + gap);
+            let org_changes = futures_util::future::select_all(self.orgs.iter_mut().map(|rx| {
+                Box::pin(async move {
+                    match rx.changed().await {
+                        Ok(()) => Some(*rx.borrow_and_update()),
+                        Err(_) => None,
+                    }
+                })
+            }));
+            let commands = async {
+                match &mut self.commands {
+                    Some(rx) => rx.changed().await,
+                    None => std::future::pending().await,
                 }
-            })
-        }));
-        let commands = async {
-            match &mut self.commands {
-                Some(rx) => rx.changed().await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            _ = self.kiosk.changed() => Wake::Reset,
-            Ok(()) = commands => Wake::Commands,
-            _ = self.shutdown.wait_for(|down| *down) => Wake::Closed,
-            (seq, _, _) = org_changes => seq.map_or(Wake::Closed, Wake::Changes),
+            };
+            let release_at = self.held.and(hold_until);
+            let release = async move {
+                match release_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let seq = tokio::select! {
+                _ = self.kiosk.changed() => return Wake::Reset,
+                Ok(()) = commands => return Wake::Commands,
+                _ = self.shutdown.wait_for(|down| *down) => return Wake::Closed,
+                () = release => self.held.take().expect("released only while holding"),
+                (seq, _, _) = org_changes => match seq {
+                    None => return Wake::Closed,
+                    Some(seq) if hold_until.is_some_and(|at| tokio::time::Instant::now() < at) => {
+                        self.held = self.held.max(Some(seq));
+                        continue;
+                    }
+                    Some(seq) => seq.max(self.held.take().unwrap_or(0)),
+                },
+            };
+            self.sent = Some(tokio::time::Instant::now());
+            return Wake::Changes(seq);
         }
     }
 }
@@ -214,6 +250,8 @@ pub async fn events(
         first: Some(head),
         stale: !current,
         ended: false,
+        sent: None,
+        held: None,
     };
     let keepalive = Duration::from_secs(state.config.feed.keepalive_seconds.max(1));
     let id = kiosk.id.clone();
@@ -240,7 +278,7 @@ async fn next_event(l: &mut Listener, state: &AppState, kiosk: protocol::KioskId
             return Some(event);
         }
         let first = l.first.is_some();
-        return match l.next().await {
+        return match l.next(&state.metrics).await {
             Wake::Changes(seq) => {
                 if !first {
                     state.metrics.notice_sent(&state.hub.published, seq);

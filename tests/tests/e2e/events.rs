@@ -85,3 +85,45 @@ async fn writes_by_another_process_reach_open_streams() {
     let page = kiosk.changes(None, None).await.expect("feed");
     assert_eq!(page.changes.len(), 1);
 }
+
+/// A burst of publishes is not told one notice per publish: after a notice the stream holds the
+/// next ones for a moment and then sends the newest, so a kiosk pulling meanwhile is not woken
+/// for each, and the last publish is always told.
+#[tokio::test]
+async fn a_burst_of_publishes_is_told_in_fewer_notices_ending_at_the_last() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let kiosk = server.kiosk_at(&tree.admin, tree.branch_a).await;
+    let mut events = Box::pin(kiosk.events().await.expect("stream opens"));
+    next_notice(&mut events).await;
+    tree.admin
+        .publish(tree.branch_a, news("第一条"))
+        .await
+        .expect("ok");
+    let first = server.state.hub.announced();
+    assert_eq!(
+        next_notice(&mut events).await,
+        Notice::Changes(first),
+        "the first publish after a quiet spell is told at once"
+    );
+    const BURST: usize = 20;
+    for i in 0..BURST {
+        tree.admin
+            .publish(tree.branch_a, news(&format!("成批 {i}")))
+            .await
+            .expect("ok");
+    }
+    let last = server.state.hub.announced();
+    let mut told = 0;
+    loop {
+        let Notice::Changes(seq) = next_notice(&mut events).await else {
+            panic!("only changes notices here");
+        };
+        told += 1;
+        if seq >= last {
+            assert_eq!(seq, last);
+            break;
+        }
+    }
+    assert!(told < BURST, "{told} notices for {BURST} publishes");
+}

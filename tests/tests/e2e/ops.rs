@@ -678,3 +678,62 @@ async fn a_silent_event_stream_is_taken_for_dead_and_keepalives_keep_one_alive()
         "a stream with keepalives every second stays open past the 4 s silence limit"
     );
 }
+
+/// A pull that a busy server refuses while the kiosk's event stream is up does not cost the
+/// kiosk its stream: it keeps listening, tries the pull again after the server's `Retry-After`,
+/// and has the news once the server answers, on the stream it opened first (never polling).
+#[tokio::test]
+async fn a_refused_pull_keeps_the_event_stream() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let proxy = Proxy::start(&server).await;
+    let (store, _dir) = kiosk_behind(&proxy, &tree.admin, tree.branch_a).await;
+    let engine = Engine::new(store.clone(), quick()).expect("engine");
+    let mut events = engine.subscribe();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = {
+        let engine = engine.clone();
+        tokio::spawn(async move { engine.run(stopped).await })
+    };
+    let metrics = server.state.metrics.clone();
+    eventually("the kiosk's event stream", || metrics.open_streams() == 1).await;
+
+    // The stream's connection is relayed whole; a pull needs a connection of its own (HTTP/1.1
+    // through the proxy), which the busy proxy refuses.
+    proxy.set(Fault::Busy {
+        status: 503,
+        retry_after: Some(1),
+    });
+    let later = tree
+        .admin
+        .publish(tree.branch_a, news("繁忙时发布"))
+        .await
+        .expect("published");
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Ok(kiosk::sync::SyncEvent::Failed { .. }) = events.recv().await {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("the pull the notice caused was refused");
+    proxy.set(Fault::None);
+    eventually("the news once the server answers", || {
+        store
+            .lock()
+            .expect("store")
+            .item(&later.item.id)
+            .expect("read")
+            .is_some()
+    })
+    .await;
+    assert_eq!(
+        engine.heard().borrow().streams,
+        1,
+        "the first stream stayed open through the refused pull"
+    );
+    assert_eq!(metrics.open_streams(), 1);
+    stop.send_replace(true);
+    running.await.expect("the engine stops");
+}
