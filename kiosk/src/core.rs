@@ -31,6 +31,8 @@ pub struct SyncStatus {
     pub offline_since: Option<Timestamp>,
     /// The server refuses this kiosk (revoked): only branch IT can fix it.
     pub refused: bool,
+    /// The kiosk's org is disabled: content updates are paused until it is enabled again.
+    pub paused: bool,
     /// Submissions waiting for delivery.
     pub outbox_depth: u64,
     /// Submissions the server refused for good: kept on disk, no longer sent; branch IT reads
@@ -636,6 +638,7 @@ fn read_status(s: &Store) -> Result<SyncStatus, StoreError> {
         last_synced: s.last_sync_ok()?,
         offline_since: s.offline_since()?,
         refused: s.refused()?,
+        paused: s.paused()?,
         outbox_depth: s.outbox_depth()?,
         refused_submissions: s.refused_count()?,
         free_disk_bytes: s.free_disk_bytes(),

@@ -61,6 +61,12 @@ impl SyncError {
                 if matches!(e.code(), Some(ErrorCode::KioskRevoked | ErrorCode::InvalidKioskCredentials))
         )
     }
+
+    /// The server holds back this kiosk's content because its org is disabled: the cache
+    /// keeps serving, and syncs go on (with backoff) until the org is enabled again.
+    pub fn is_paused(&self) -> bool {
+        matches!(self, SyncError::Client(e) if e.code() == Some(ErrorCode::OrgDisabled))
+    }
 }
 
 /// Whether the server refuses a submission for good: sending the same bytes again can never
@@ -335,6 +341,11 @@ impl Engine {
         let result = self.catch_up(deliver).await;
         match &result {
             Ok(summary) => {
+                // A resync means the kiosk's scope changed (it, or its org, moved): its org's
+                // name and ancestors did too. Read before the screens hear of the sync.
+                if summary.resynced {
+                    self.refresh_identity().await;
+                }
                 store::blocking(&self.store, |s| s.record_sync_ok()).await?;
                 let _ = self.events.send(SyncEvent::Synced(summary.clone()));
                 // A pull after a publish stays one request: when thousands of kiosks pull
@@ -344,16 +355,19 @@ impl Engine {
                 // HEARTBEAT_EVERY; the announced key pins are read with it.
                 if summary.delivered > 0 || self.heartbeat_due() {
                     self.heartbeat().await;
-                    self.refresh_pins().await;
+                    self.refresh_identity().await;
                 }
             }
             Err(e) => {
                 let message = e.to_string();
                 let refused = e.is_refused();
+                let paused = e.is_paused();
                 let stored = message.clone();
                 store::blocking(&self.store, move |s| {
                     if refused {
                         s.record_sync_refused(&stored)
+                    } else if paused {
+                        s.record_sync_paused(&stored)
                     } else {
                         s.record_sync_error(&stored)
                     }
@@ -403,18 +417,27 @@ impl Engine {
         }
     }
 
-    /// Asks the server which keys it answers under (`GET /v1/kiosk`) and keeps them, so a key
-    /// rotation the operator prepared does not cut this kiosk off. The new pins are taken only
-    /// when they include the key this connection was verified with: an announcement can never
-    /// lock the kiosk out of the server it is talking to. Best effort, like the heartbeat.
-    async fn refresh_pins(&self) {
-        let announced = match self.client.me().await {
-            Ok(info) => info.tls_pins,
+    /// Asks the server who this kiosk is (`GET /v1/kiosk`). Keeps its org as the server has
+    /// it now (renamed or moved: the status bar's name, and whose home layout and hours are
+    /// nearest). Keeps the keys the server answers under, so a key rotation the operator
+    /// prepared does not cut this kiosk off; the new pins are taken only when they include the
+    /// key this connection was verified with: an announcement can never lock the kiosk out of
+    /// the server it is talking to. Best effort, like the heartbeat.
+    async fn refresh_identity(&self) {
+        let info = match self.client.me().await {
+            Ok(info) => info,
             Err(e) => {
-                tracing::debug!(error = %e, "key pins not refreshed");
+                tracing::debug!(error = %e, "org and key pins not refreshed");
                 return;
             }
         };
+        let org = info.org.clone();
+        match store::blocking(&self.store, move |s| s.save_org(&org)).await {
+            Ok(true) => tracing::info!(org = %info.org.id, "this kiosk's org changed"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot keep this kiosk's org"),
+        }
+        let announced = info.tls_pins;
         let Some(seen) = self.client.pins().last_seen() else {
             return;
         };

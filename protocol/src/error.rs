@@ -77,6 +77,12 @@ error_codes! {
     TooManyLogins = "too_many_logins",
     /// The account was disabled by an administrator; it cannot sign in.
     AccountDisabled = "account_disabled",
+    /// The account's org (or an org above it) is disabled: its staff cannot sign in and its
+    /// kiosks receive nothing until an administrator enables it again.
+    OrgDisabled = "org_disabled",
+    /// An administrator set this account's password: change it (`POST /v1/staff/me/password`)
+    /// before doing anything else.
+    PasswordChangeRequired = "password_change_required",
     /// The current password given to change it is wrong.
     WrongPassword = "wrong_password",
     /// The kiosk's credentials are unknown.
@@ -154,6 +160,10 @@ error_codes! {
     NameTaken = "name_taken",
     /// The tree already has a root org.
     RootExists = "root_exists",
+    /// An org cannot move there: under itself or one of its own sub-orgs, or the root.
+    InvalidMove = "invalid_move",
+    /// This cannot be done to one's own org (disabling it).
+    OwnOrg = "own_org",
     /// More than one org matches the name given.
     AmbiguousOrg = "ambiguous_org",
     /// A user name is empty, too long, or uses characters not allowed.

@@ -104,6 +104,9 @@ pub struct StaffAccount {
     pub info: StaffInfo,
     /// A disabled account cannot sign in and has no sessions; it is kept for the records.
     pub disabled: bool,
+    /// An administrator set its password; it must be changed at the next sign-in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub must_change_password: bool,
 }
 
 /// `POST /v1/staff/me/password`: change one's own password, proving the current one.
@@ -117,10 +120,13 @@ debug_redacted!(PasswordChange {
     hide: [current_password, new_password]
 });
 
-/// `POST /v1/staff/users/{id}/password`: set another account's password (it must sign in again).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /v1/staff/users/{id}/password`: give another account a temporary password (its
+/// sessions end; it must change the password at its next sign-in). Omitted, the server makes
+/// one; either way the answer is [`TemporaryPassword`].
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PasswordReset {
-    pub new_password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_password: Option<String>,
 }
 debug_redacted!(PasswordReset {
     show: [],
@@ -167,7 +173,38 @@ pub struct Org {
     pub name: String,
     /// 0 for the root.
     pub depth: u32,
+    /// Disabled by an administrator (it, or an org above it): its kiosks receive nothing and
+    /// its staff cannot sign in; nothing in it is deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
 }
+
+/// `PUT /v1/staff/orgs/{id}`: rename an org, or move it (with its sub-orgs, kiosks and
+/// content) under another parent; either or both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<OrgId>,
+}
+
+/// `PUT /v1/staff/users/{id}`: an account's display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffEdit {
+    pub display_name: String,
+}
+
+/// The answer to a password reset: the temporary password, shown to the administrator once.
+/// The account must change it at its next sign-in.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemporaryPassword {
+    pub temporary_password: String,
+}
+debug_redacted!(TemporaryPassword {
+    show: [],
+    hide: [temporary_password]
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewOrg {

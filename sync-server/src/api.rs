@@ -50,10 +50,14 @@ pub fn router(state: AppState) -> Router {
             "/v1/staff/orgs",
             get(staff_api::list_orgs).post(staff_api::create_org),
         )
+        .route("/v1/staff/orgs/{id}", put(staff_api::change_org))
+        .route("/v1/staff/orgs/{id}/disable", post(staff_api::disable_org))
+        .route("/v1/staff/orgs/{id}/enable", post(staff_api::enable_org))
         .route(
             "/v1/staff/users",
             get(staff_api::list_users).post(staff_api::create_user),
         )
+        .route("/v1/staff/users/{id}", put(staff_api::edit_user))
         .route(
             "/v1/staff/users/{id}/disable",
             post(staff_api::disable_user),

@@ -38,6 +38,8 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/010_revisions.sql")),
     M::up(include_str!("db/011_revision_bodies.sql")),
     M::up(include_str!("db/013_places.sql")),
+    M::up(include_str!("db/014_org_admin.sql")),
+    M::up(include_str!("db/015_org_tasks.sql")),
 ];
 
 #[derive(Clone)]

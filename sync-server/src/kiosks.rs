@@ -148,7 +148,8 @@ pub struct Kiosk {
 /// How often a kiosk's `last_seen_at` is rewritten at most.
 const SEEN_RESOLUTION_MS: i64 = 60_000;
 
-/// Checks `Bearer <kiosk id>.<secret>`; revoked kiosks are refused.
+/// Checks `Bearer <kiosk id>.<secret>`; revoked kiosks, and those of a disabled org, are
+/// refused.
 pub async fn authenticate(state: &AppState, credentials: &str) -> AppResult<Kiosk> {
     let unknown = || {
         AppError::unauthorized(
@@ -164,9 +165,12 @@ pub async fn authenticate(state: &AppState, credentials: &str) -> AppResult<Kios
         .read_kiosk(move |tx| {
             let row = tx
                 .query_row(
-                    "SELECT k.org_id, o.path, k.scope_epoch, k.secret_hash, k.revoked_at, k.last_seen_at,
-                            k.receipt_prefix
-                     FROM kiosks k JOIN orgs o ON o.id = k.org_id WHERE k.id = ?1",
+                    &format!(
+                        "SELECT k.org_id, o.path, k.scope_epoch, k.secret_hash, k.revoked_at,
+                                k.last_seen_at, k.receipt_prefix, {}
+                         FROM kiosks k JOIN orgs o ON o.id = k.org_id WHERE k.id = ?1",
+                        orgs::manage::disabled_cond("o.path")
+                    ),
                     [&id],
                     |r| {
                         Ok((
@@ -177,11 +181,12 @@ pub async fn authenticate(state: &AppState, credentials: &str) -> AppResult<Kios
                             r.get::<_, Option<i64>>(4)?,
                             r.get::<_, Option<i64>>(5)?,
                             r.get::<_, Option<String>>(6)?,
+                            r.get::<_, bool>(7)?,
                         ))
                     },
                 )
                 .optional()?;
-            let (org, path, epoch, stored, revoked, seen, receipt_prefix) =
+            let (org, path, epoch, stored, revoked, seen, receipt_prefix, org_disabled) =
                 row.ok_or_else(unknown)?;
             if !hashes_equal(&stored, &presented) {
                 return Err(unknown());
@@ -190,6 +195,14 @@ pub async fn authenticate(state: &AppState, credentials: &str) -> AppResult<Kios
                 return Err(AppError::unauthorized(
                     ErrorCode::KioskRevoked,
                     "这台终端已被管理员停用",
+                ));
+            }
+            // Nothing is deleted: the kiosk keeps what it has and hears again once enabled.
+            if org_disabled {
+                return Err(AppError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    ErrorCode::OrgDisabled,
+                    "本单位已停用，终端暂停更新内容",
                 ));
             }
             let kiosk = Kiosk {

@@ -26,6 +26,7 @@ pub mod secrets;
 pub mod staff;
 pub mod state;
 pub mod submissions;
+pub mod tasks;
 pub mod tls;
 pub mod watchdog;
 pub mod workflow;

@@ -1,4 +1,7 @@
-//! The org hierarchy (province → city → branch, any depth) and who may act where.
+//! The org hierarchy (province → city → branch, any depth) and who may act where; renaming,
+//! moving and disabling an org are in [`manage`].
+
+pub mod manage;
 
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
@@ -18,6 +21,9 @@ pub enum Actor {
         org: OrgId,
         org_path: String,
         roles: Roles,
+        /// An administrator set the password: until it is changed, only the account itself
+        /// (`gate::Signed`) may be used.
+        must_change: bool,
     },
 }
 
@@ -28,6 +34,17 @@ impl Actor {
             Actor::Operator => Roles::ALL,
             Actor::Staff { roles, .. } => *roles,
         }
+    }
+
+    /// The account must change the password an administrator set before anything else.
+    pub fn must_change_password(&self) -> bool {
+        matches!(
+            self,
+            Actor::Staff {
+                must_change: true,
+                ..
+            }
+        )
     }
 
     pub fn staff_id(&self) -> Option<i64> {
@@ -87,13 +104,21 @@ pub async fn create(state: &AppState, actor: Actor, parent: OrgId, name: String)
         .db
         .write(move |tx| {
             actor.check_org(tx, parent)?;
-            create_in(tx, Some(parent), &name)
+            let org = create_in(tx, Some(parent), &name)?;
+            crate::staff::admin_log::record(
+                tx,
+                &actor,
+                crate::staff::admin_log::AdminAction::OrgCreated,
+                crate::staff::admin_log::Target::Org(org.id),
+                &org.name,
+            )?;
+            Ok(org)
         })
         .await
 }
 
-/// Adds an org inside a write transaction; `None` makes the root, which must not exist yet.
-pub fn create_in(tx: &Transaction<'_>, parent: Option<OrgId>, name: &str) -> AppResult<Org> {
+/// An org name as stored: trimmed, not empty, at most 60 characters.
+pub fn check_name(name: &str) -> AppResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 {
         return Err(AppError::bad_request(
@@ -101,6 +126,13 @@ pub fn create_in(tx: &Transaction<'_>, parent: Option<OrgId>, name: &str) -> App
             "单位名称不能为空，且不超过 60 个字",
         ));
     }
+    Ok(name.to_owned())
+}
+
+/// Adds an org inside a write transaction; `None` makes the root, which must not exist yet.
+pub fn create_in(tx: &Transaction<'_>, parent: Option<OrgId>, name: &str) -> AppResult<Org> {
+    let name = check_name(name)?;
+    let name = name.as_str();
     let (parent_path, depth) = match parent {
         Some(p) => {
             let path = path_of(tx, p)?;
@@ -148,6 +180,7 @@ pub fn create_in(tx: &Transaction<'_>, parent: Option<OrgId>, name: &str) -> App
         parent_id: parent,
         name: name.to_owned(),
         depth,
+        disabled: false,
     })
 }
 
@@ -157,8 +190,10 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<Org>> {
         .db
         .read(move |tx| {
             let (cond, param) = actor.subtree_filter("id");
-            let sql =
-                format!("SELECT id, parent_id, name, path FROM orgs WHERE {cond} ORDER BY path");
+            let sql = format!(
+                "SELECT id, parent_id, name, path, {} FROM orgs WHERE {cond} ORDER BY path",
+                manage::disabled_cond("orgs.path")
+            );
             let mut stmt = tx.prepare(&sql)?;
             let map = |r: &rusqlite::Row<'_>| {
                 let path: String = r.get(3)?;
@@ -167,6 +202,7 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<Org>> {
                     parent_id: r.get::<_, Option<i64>>(1)?.map(OrgId),
                     name: r.get(2)?,
                     depth: ids_in_path(&path).len().saturating_sub(1) as u32,
+                    disabled: r.get(4)?,
                 })
             };
             let rows = stmt

@@ -3,9 +3,11 @@
 //! Every password check, whichever door it comes through (the API, the console), goes through
 //! [`guard::LoginGuard`]: limited per username and per address, and a few at a time.
 //! A session ends at `session_hours`, or sooner when unused for `session_idle_minutes`, or when
-//! its account is disabled or its password reset ([`accounts`]).
+//! its account (or its org: `orgs::manage`) is disabled or its password reset ([`accounts`]).
+//! An account whose password an administrator set may only change it until it does.
 
 pub mod accounts;
+pub mod admin_log;
 pub mod guard;
 pub mod roles;
 
@@ -82,7 +84,17 @@ pub async fn create(state: &AppState, actor: Actor, new: NewStaff) -> AppResult<
     let hash = hash(state, new.password.clone()).await?;
     state
         .db
-        .write(move |tx| insert(tx, &actor, &new, &hash))
+        .write(move |tx| {
+            let info = insert(tx, &actor, &new, &hash)?;
+            admin_log::record(
+                tx,
+                &actor,
+                admin_log::AdminAction::UserCreated,
+                admin_log::Target::Staff(info.id),
+                &roles::Roles::of(&info.roles).to_column(),
+            )?;
+            Ok(info)
+        })
         .await
 }
 
@@ -139,7 +151,8 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<StaffAccount>
         .read(move |tx| {
             let (cond, param) = actor.subtree_filter("org_id");
             let sql = format!(
-                "SELECT id, username, display_name, org_id, disabled_at IS NOT NULL, roles
+                "SELECT id, username, display_name, org_id, disabled_at IS NOT NULL, roles,
+                        must_change_password
                  FROM staff WHERE {cond} ORDER BY id"
             );
             let mut stmt = tx.prepare(&sql)?;
@@ -153,6 +166,7 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<StaffAccount>
                         roles: Roles::from_column(&r.get::<_, String>(5)?).list(),
                     },
                     disabled: r.get(4)?,
+                    must_change_password: r.get(6)?,
                 })
             };
             let rows = stmt
@@ -192,8 +206,12 @@ pub async fn login(
         .read(move |tx| {
             Ok(tx
                 .query_row(
-                    "SELECT id, display_name, password_hash, org_id, disabled_at IS NOT NULL, roles
-                     FROM staff WHERE username = ?1",
+                    &format!(
+                        "SELECT s.id, s.display_name, s.password_hash, s.org_id,
+                                s.disabled_at IS NOT NULL, s.roles, {}
+                         FROM staff s JOIN orgs o ON o.id = s.org_id WHERE s.username = ?1",
+                        crate::orgs::manage::disabled_cond("o.path")
+                    ),
                     [&user],
                     |r| {
                         Ok((
@@ -203,6 +221,7 @@ pub async fn login(
                             r.get::<_, i64>(3)?,
                             r.get::<_, bool>(4)?,
                             r.get::<_, String>(5)?,
+                            r.get::<_, bool>(6)?,
                         ))
                     },
                 )
@@ -213,7 +232,8 @@ pub async fn login(
         .as_ref()
         .map_or_else(|| DUMMY_HASH.clone(), |f| f.2.clone());
     let ok = verify(state, password, stored).await?;
-    let Some((id, display_name, _, org, disabled, roles)) = found.filter(|_| ok) else {
+    let Some((id, display_name, _, org, disabled, roles, org_disabled)) = found.filter(|_| ok)
+    else {
         return Err(AppError::unauthorized(
             ErrorCode::InvalidCredentials,
             "用户名或密码不正确",
@@ -226,6 +246,13 @@ pub async fn login(
             StatusCode::FORBIDDEN,
             ErrorCode::AccountDisabled,
             "这个账号已停用，请联系上级单位的管理员",
+        ));
+    }
+    if org_disabled {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::OrgDisabled,
+            "您所在的单位已停用，暂时不能登录；请联系上级单位的管理员",
         ));
     }
     let token = random_token(32);
@@ -306,10 +333,15 @@ fn session_at(
 ) -> AppResult<(StaffInfo, Actor, i64)> {
     let row = tx
         .query_row(
-            "SELECT s.id, s.username, s.display_name, s.org_id, o.path, t.last_used_at, s.roles
-             FROM staff_sessions t JOIN staff s ON s.id = t.staff_id JOIN orgs o ON o.id = s.org_id
-             WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND t.last_used_at > ?2 - ?3
-               AND s.disabled_at IS NULL",
+            &format!(
+                "SELECT s.id, s.username, s.display_name, s.org_id, o.path, t.last_used_at,
+                        s.roles, s.must_change_password
+                 FROM staff_sessions t JOIN staff s ON s.id = t.staff_id
+                 JOIN orgs o ON o.id = s.org_id
+                 WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND t.last_used_at > ?2 - ?3
+                   AND s.disabled_at IS NULL AND NOT {}",
+                crate::orgs::manage::disabled_cond("o.path")
+            ),
             params![hash, now, idle_ms],
             |r| {
                 Ok((
@@ -322,11 +354,12 @@ fn session_at(
                     },
                     r.get::<_, String>(4)?,
                     r.get::<_, i64>(5)?,
+                    r.get::<_, bool>(7)?,
                 ))
             },
         )
         .optional()?;
-    let (info, org_path, last_used) = row.ok_or_else(|| {
+    let (info, org_path, last_used, must_change) = row.ok_or_else(|| {
         AppError::unauthorized(ErrorCode::InvalidSession, "登录已过期或无效，请重新登录")
     })?;
     let actor = Actor::Staff {
@@ -334,6 +367,7 @@ fn session_at(
         org: info.org_id,
         org_path,
         roles: Roles::of(&info.roles),
+        must_change,
     };
     Ok((info, actor, last_used))
 }

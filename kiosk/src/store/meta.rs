@@ -34,6 +34,8 @@ pub(super) enum MetaKey {
     Refused,
     /// The key pins the server last announced over the pinned channel (a JSON list).
     AnnouncedPins,
+    /// Present while the server holds back content because this kiosk's org is disabled.
+    Paused,
 }
 
 impl MetaKey {
@@ -55,6 +57,7 @@ impl MetaKey {
             MetaKey::OfflineSince => "offline_since",
             MetaKey::Refused => "refused",
             MetaKey::AnnouncedPins => "announced_pins",
+            MetaKey::Paused => "paused",
         }
     }
 }
@@ -226,6 +229,17 @@ impl Store {
         Ok(true)
     }
 
+    /// Keeps the org as the server has it now (renamed, or moved with its ancestors); returns
+    /// whether it changed.
+    pub fn save_org(&self, org: &OrgSummary) -> Result<bool> {
+        let json = serde_json::to_string(org)?;
+        if get(&self.conn, MetaKey::Org)?.as_deref() == Some(json.as_str()) {
+            return Ok(false);
+        }
+        set(&self.conn, MetaKey::Org, &json)?;
+        Ok(true)
+    }
+
     pub fn record_sync_ok(&self) -> Result<()> {
         set(&self.conn, MetaKey::LastSyncOk, &now_ms().to_string())?;
         remove(
@@ -234,8 +248,20 @@ impl Store {
                 MetaKey::LastSyncError,
                 MetaKey::OfflineSince,
                 MetaKey::Refused,
+                MetaKey::Paused,
             ],
         )
+    }
+
+    /// A sync was refused because this kiosk's org is disabled: nothing is wrong with the
+    /// kiosk or the network, and nothing needs doing here.
+    pub fn record_sync_paused(&self, message: &str) -> Result<()> {
+        set(&self.conn, MetaKey::LastSyncError, message)?;
+        set(&self.conn, MetaKey::Paused, "1")
+    }
+
+    pub fn paused(&self) -> Result<bool> {
+        Ok(get(&self.conn, MetaKey::Paused)?.is_some())
     }
 
     /// A sync failed because the server could not be reached or answered with an error.

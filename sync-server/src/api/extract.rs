@@ -138,7 +138,7 @@ impl<G: Gate> FromRequestParts<AppState> for Authed<G> {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token = bearer(parts)?.to_owned();
         let (info, actor) = staff::authenticate(state, &token).await?;
-        roles::require::<G>(actor.roles())?;
+        roles::require_actor::<G>(&actor)?;
         Ok(Authed {
             info,
             actor,

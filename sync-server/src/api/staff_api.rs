@@ -18,8 +18,9 @@ use protocol::ErrorCode;
 use protocol::content::ContentBody;
 use protocol::staff::{
     AuditEntry, ContentRecord, ContentWrite, EnrollmentTokenCreated, KioskRecord, LoginRequest,
-    LoginResponse, MediaUploaded, MoveKiosk, NewEnrollmentToken, NewOrg, NewStaff, Org,
-    PasswordChange, PasswordReset, RolesChange, StaffAccount, StaffInfo,
+    LoginResponse, MediaUploaded, MoveKiosk, NewEnrollmentToken, NewOrg, NewStaff, Org, OrgChange,
+    PasswordChange, PasswordReset, RolesChange, StaffAccount, StaffEdit, StaffInfo,
+    TemporaryPassword,
 };
 use protocol::{ContentId, KioskId};
 use std::net::SocketAddr;
@@ -62,6 +63,52 @@ pub async fn create_org(
     Ok((StatusCode::CREATED, Json(org)))
 }
 
+/// `PUT /v1/staff/orgs/{id}`: rename the org, move it under another parent, or both.
+pub async fn change_org(
+    State(state): State<AppState>,
+    auth: Authed<gate::Admin>,
+    Path(id): Path<i64>,
+    Json(change): Json<OrgChange>,
+) -> AppResult<StatusCode> {
+    let id = protocol::OrgId(id);
+    if let Some(name) = change.name {
+        orgs::manage::rename(&state, auth.actor.clone(), id, name).await?;
+    }
+    if let Some(parent) = change.parent_id {
+        orgs::manage::move_under(&state, auth.actor, id, parent).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn disable_org(
+    State(state): State<AppState>,
+    auth: Authed<gate::Admin>,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    orgs::manage::set_disabled(&state, auth.actor, protocol::OrgId(id), true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn enable_org(
+    State(state): State<AppState>,
+    auth: Authed<gate::Admin>,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    orgs::manage::set_disabled(&state, auth.actor, protocol::OrgId(id), false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /v1/staff/users/{id}`: an account's display name.
+pub async fn edit_user(
+    State(state): State<AppState>,
+    auth: Authed<gate::Admin>,
+    Path(id): Path<i64>,
+    Json(edit): Json<StaffEdit>,
+) -> AppResult<StatusCode> {
+    accounts::edit(&state, auth.actor, id, edit.display_name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub async fn list_users(
     State(state): State<AppState>,
     auth: Authed<gate::Admin>,
@@ -92,9 +139,10 @@ pub async fn reset_password(
     auth: Authed<gate::Admin>,
     Path(id): Path<i64>,
     Json(reset): Json<PasswordReset>,
-) -> AppResult<StatusCode> {
-    accounts::reset_password(&state, auth.actor, id, reset.new_password).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> AppResult<Json<TemporaryPassword>> {
+    let temporary_password =
+        accounts::reset_password(&state, auth.actor, id, reset.new_password).await?;
+    Ok(Json(TemporaryPassword { temporary_password }))
 }
 
 pub async fn end_sessions(

@@ -1,5 +1,6 @@
-//! The audit log page: who read or exported employees' answers, newest first. Only the top
-//! org's staff see it; anyone else gets the domain's refusal as a 403 page.
+//! The audit log page: who read or exported employees' answers, newest first, and below it
+//! administration (orgs and accounts changed: `staff::admin_log`). Only the top org's staff see
+//! it; anyone else gets the domain's refusal as a 403 page.
 
 use axum::extract::{Query, State};
 use maud::html;
@@ -20,6 +21,7 @@ const SHOWN: usize = 10;
 #[derive(Deserialize)]
 pub struct Older {
     before: Option<i64>,
+    admin_before: Option<i64>,
 }
 
 fn action_name(l: Lang, a: AuditAction) -> &'static str {
@@ -38,6 +40,12 @@ pub async fn audit_log(State(state): State<AppState>, s: Admin, Query(q): Query<
         .await
         .map_err(|e| app_error(l, e))?;
     let older = entries.last().map(|e| format!("{HERE}?before={}", e.id));
+    let admin = crate::staff::admin_log::list(&state, s.actor.clone(), q.admin_before, 100)
+        .await
+        .map_err(|e| app_error(l, e))?;
+    let admin_older = admin
+        .last()
+        .map(|e| format!("{HERE}?admin_before={}#admin", e.id));
     ok(layout(
         &s,
         tr(l, "审计日志", "Audit log"),
@@ -59,6 +67,18 @@ pub async fn audit_log(State(state): State<AppState>, s: Admin, Query(q): Query<
             }
             @if entries.is_empty() { p.hint { (tr(l, "还没有记录。", "Nothing yet.")) } }
             @if let Some(href) = older { @if entries.len() == 100 { p { a href=(href) { (tr(l, "更早的记录", "Older")) } } } }
+            h2 id="admin" { (tr(l, "管理操作", "Administration")) }
+            p.hint { (tr(l, "单位和用户的每一次变更：新建、改名、移动、停用、启用、修改角色、重置密码、强制下线。", "Every change to orgs and users: added, renamed, moved, disabled, enabled, roles changed, password reset, sessions ended.")) }
+            table.admin-log {
+                thead { tr { th { (tr(l, "时间", "When")) } th { (tr(l, "人员", "Who")) } th { (tr(l, "操作", "Action")) } th { (tr(l, "对象", "On")) } th { (tr(l, "内容", "Detail")) } } }
+                tbody { @for e in &admin { tr {
+                    td { (when(e.at)) } td { (e.staff_name) }
+                    td { @if let Some(a) = e.action { (tr(l, a.labels().0, a.labels().1)) } }
+                    td { (e.target) } td { (e.detail) }
+                } } }
+            }
+            @if admin.is_empty() { p.hint { (tr(l, "还没有记录。", "Nothing yet.")) } }
+            @if let Some(href) = admin_older { @if admin.len() == 100 { p { a href=(href) { (tr(l, "更早的记录", "Older")) } } } }
         },
     ))
 }

@@ -34,6 +34,7 @@ mod remote;
 mod revisions;
 mod session;
 mod submissions;
+mod tasks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -135,7 +136,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(hours::HERE, get(hours::page).post(hours::save))
         .route("/console/hours/clear", post(hours::clear))
         .route("/console/orgs", get(orgs::orgs).post(orgs::create_org))
+        .route("/console/orgs/{id}", get(orgs::manage::org))
+        .route("/console/orgs/{id}/rename", post(orgs::manage::rename))
+        .route("/console/orgs/{id}/move", post(orgs::manage::move_org))
+        .route("/console/orgs/{id}/disable", post(orgs::manage::disable))
+        .route("/console/orgs/{id}/enable", post(orgs::manage::enable))
+        .route("/console/tasks", get(tasks::list).post(tasks::send))
+        .route("/console/tasks/{id}", get(tasks::one))
+        .route("/console/tasks/{id}/ack", post(tasks::acknowledge))
+        .route("/console/tasks/{id}/done", post(tasks::done))
         .route("/console/users", post(orgs::create_user))
+        .route(
+            "/console/users/{id}",
+            get(accounts::user).post(accounts::edit),
+        )
         .route("/console/users/{id}/disable", post(accounts::disable))
         .route("/console/users/{id}/enable", post(accounts::enable))
         .route("/console/users/{id}/sessions", post(accounts::end_sessions))

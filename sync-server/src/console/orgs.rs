@@ -1,4 +1,7 @@
-//! Orgs and users: the tree, the accounts in it and their roles, and adding both.
+//! Orgs and users: the tree, the accounts in it and their roles, and adding both; one org's
+//! page (rename, move, disable) is [`manage`], one account's is `accounts::user`.
+
+pub mod manage;
 
 use axum::extract::{Query, State};
 use maud::{Markup, html};
@@ -36,7 +39,11 @@ pub async fn orgs(State(state): State<AppState>, s: Admin, Query(q): Query<Notic
             div.split.people {
                 div {
                     h2 { (tr(l, "单位", "Orgs")) }
-                    ul.tree { @for o in &tree { li { (("　".repeat(o.depth as usize))) (o.name) } } }
+                    ul.tree { @for o in &tree { li {
+                        (("　".repeat(o.depth as usize)))
+                        a href=(format!("{HERE}/{}", o.id.0)) { (o.name) }
+                        @if o.disabled { " " span.pill.bad { (tr(l, "已停用", "Disabled")) } }
+                    } } }
                     form.card method="post" action="/console/orgs" {
                         input type="hidden" name="_csrf" value=(s.csrf);
                         label { (tr(l, "上级单位", "Parent")) (org_select(&tree, "parent")) }
@@ -47,8 +54,11 @@ pub async fn orgs(State(state): State<AppState>, s: Admin, Query(q): Query<Notic
                 div {
                     h2 { (tr(l, "用户", "Users")) }
                     table { tbody { @for u in &users { tr {
-                        td { (u.info.username) } td { (u.info.display_name) } td { (name_of(u.info.org_id)) }
-                        td { @if u.disabled { span.pill.bad { (tr(l, "已停用", "Disabled")) } } }
+                        td { a href=(format!("/console/users/{}", u.info.id)) { (u.info.username) } } td { (u.info.display_name) } td { (name_of(u.info.org_id)) }
+                        td {
+                            @if u.disabled { span.pill.bad { (tr(l, "已停用", "Disabled")) } }
+                            @if u.must_change_password { " " span.pill.warn { (tr(l, "待改密码", "Must change password")) } }
+                        }
                         td.roles {
                             @if u.info.id == s.info.id {
                                 (role_names(l, &u.info.roles))
@@ -79,7 +89,6 @@ pub async fn orgs(State(state): State<AppState>, s: Admin, Query(q): Query<Notic
                             }
                             form.inline method="post" action=(format!("/console/users/{id}/password")) {
                                 input type="hidden" name="_csrf" value=(s.csrf);
-                                input name="new_password" type="password" required minlength="10" autocomplete="new-password" placeholder=(tr(l, "新密码（至少 10 位）", "New password (10+)"));
                                 button type="submit" { (tr(l, "重置密码", "Reset password")) }
                             }
                         } }

@@ -98,6 +98,8 @@ pub type Publisher = Can<gate::Publish>;
 pub type CaseHandler = Can<gate::Cases>;
 /// The dashboard and read-only pages: any role.
 pub type Viewer = Can<gate::View>;
+/// Sending tasks and notices to the orgs below.
+pub type TaskSender = Can<gate::Tasks>;
 /// One's own account: signed in, whatever the roles.
 pub type SignedIn = Can<gate::Signed>;
 
@@ -137,6 +139,16 @@ impl<G: Gate> FromRequestParts<AppState> for Can<G> {
             token,
             lang: lang_of(&parts.headers),
         };
+        if session.actor.must_change_password() && !G::ANY_OF.is_empty() {
+            return Err(super::page::back_with_error(
+                "/console/account",
+                tr(
+                    session.lang,
+                    "管理员为您设置了临时密码：请先修改密码。",
+                    "An administrator set a temporary password: change it first.",
+                ),
+            ));
+        }
         if !session.opens::<G>() {
             return Err(denied::<G>(&session));
         }

@@ -1,5 +1,7 @@
-//! Managing accounts: disabling and enabling one, resetting its password, ending its sessions,
-//! and changing one's own password.
+//! Managing accounts: editing one's name, disabling and enabling one, resetting its password
+//! (to a temporary one it must change at its next sign-in), ending its sessions, and changing
+//! one's own password. Every change an administrator makes is in the audit log
+//! (`admin_log`), written in its transaction.
 //!
 //! Staff manage the accounts of their own org and everything below it, as they create them; an
 //! account outside that is "not found", like one that does not exist, so ids cannot be probed.
@@ -13,6 +15,7 @@ use axum::http::StatusCode;
 use protocol::ErrorCode;
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::admin_log::{self, AdminAction, Target};
 use super::roles::Roles;
 use super::{check_password, hash, verify};
 use crate::db::now_ms;
@@ -56,7 +59,7 @@ pub async fn disable(state: &AppState, actor: Actor, id: i64) -> AppResult<()> {
                 params![id, now_ms()],
             )?;
             end_all(tx, id)?;
-            Ok(())
+            admin_log::record(tx, &actor, AdminAction::UserDisabled, Target::Staff(id), "")
         })
         .await
 }
@@ -68,7 +71,7 @@ pub async fn enable(state: &AppState, actor: Actor, id: i64) -> AppResult<()> {
         .write(move |tx| {
             reachable(tx, &actor, id)?;
             tx.execute("UPDATE staff SET disabled_at = NULL WHERE id = ?1", [id])?;
-            Ok(())
+            admin_log::record(tx, &actor, AdminAction::UserEnabled, Target::Staff(id), "")
         })
         .await
 }
@@ -79,7 +82,15 @@ pub async fn end_sessions(state: &AppState, actor: Actor, id: i64) -> AppResult<
         .db
         .write(move |tx| {
             reachable(tx, &actor, id)?;
-            end_all(tx, id)
+            let ended = end_all(tx, id)?;
+            admin_log::record(
+                tx,
+                &actor,
+                AdminAction::SessionsEnded,
+                Target::Staff(id),
+                &ended.to_string(),
+            )?;
+            Ok(ended)
         })
         .await
 }
@@ -109,38 +120,106 @@ pub async fn set_roles(state: &AppState, actor: Actor, id: i64, roles: Roles) ->
                 "UPDATE staff SET roles = ?2 WHERE id = ?1",
                 params![id, roles.to_column()],
             )?;
-            Ok(())
+            admin_log::record(
+                tx,
+                &actor,
+                AdminAction::RolesChanged,
+                Target::Staff(id),
+                &format!("{} → {}", before.to_column(), roles.to_column()),
+            )
         })
         .await?;
     tracing::info!(staff = id, by = ?by, roles = %roles.to_column(), "staff roles changed");
     Ok(())
 }
 
-/// Sets account `id`'s password (someone else's: one's own needs the current password) and
-/// ends its sessions.
+/// Edits account `id`'s display name (one's own too).
+pub async fn edit(state: &AppState, actor: Actor, id: i64, display_name: String) -> AppResult<()> {
+    let name = display_name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 40 {
+        return Err(AppError::bad_request(
+            ErrorCode::InvalidName,
+            "姓名不能为空，且不超过 40 个字",
+        ));
+    }
+    state
+        .db
+        .write(move |tx| {
+            reachable(tx, &actor, id)?;
+            let before: String =
+                tx.query_row("SELECT display_name FROM staff WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            if before == name {
+                return Ok(());
+            }
+            tx.execute(
+                "UPDATE staff SET display_name = ?2 WHERE id = ?1",
+                params![id, name],
+            )?;
+            admin_log::record(
+                tx,
+                &actor,
+                AdminAction::UserEdited,
+                Target::Staff(id),
+                &format!("{before} → {name}"),
+            )
+        })
+        .await
+}
+
+/// Characters of a temporary password: no 0/O, 1/l/I, so it can be read out over the phone.
+const TEMPORARY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+
+/// A temporary password: 12 random characters in three groups (about 59 bits), `abcd-efgh-jkmn`.
+fn temporary_password() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..3)
+        .map(|_| {
+            (0..4)
+                .map(|_| TEMPORARY_ALPHABET[rng.random_range(0..TEMPORARY_ALPHABET.len())] as char)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Sets account `id`'s password (someone else's: one's own needs the current password) to a
+/// temporary one, `chosen` or else made here, and ends its sessions; the account must change it
+/// at its next sign-in. Returns the temporary password, for the administrator to pass on; it is
+/// stored only as its hash and never logged.
 pub async fn reset_password(
     state: &AppState,
     actor: Actor,
     id: i64,
-    new_password: String,
-) -> AppResult<()> {
+    chosen: Option<String>,
+) -> AppResult<String> {
     not_own(&actor, id, "修改自己的密码请用“修改密码”，需要输入当前密码")?;
-    check_password(&new_password)?;
+    let temporary = chosen.unwrap_or_else(temporary_password);
+    check_password(&temporary)?;
     let check = actor.clone();
     state.db.read(move |tx| reachable(tx, &check, id)).await?;
-    let hashed = hash(state, new_password).await?;
+    let hashed = hash(state, temporary.clone()).await?;
     state
         .db
         .write(move |tx| {
             reachable(tx, &actor, id)?;
             tx.execute(
-                "UPDATE staff SET password_hash = ?2 WHERE id = ?1",
+                "UPDATE staff SET password_hash = ?2, must_change_password = 1 WHERE id = ?1",
                 params![id, hashed],
             )?;
             end_all(tx, id)?;
-            Ok(())
+            admin_log::record(
+                tx,
+                &actor,
+                AdminAction::PasswordReset,
+                Target::Staff(id),
+                "",
+            )
         })
-        .await
+        .await?;
+    Ok(temporary)
 }
 
 /// Changes the signed-in staff member's own password, given the current one. Their other
@@ -186,7 +265,7 @@ pub async fn change_own_password(
         .db
         .write(move |tx| {
             tx.execute(
-                "UPDATE staff SET password_hash = ?2 WHERE id = ?1",
+                "UPDATE staff SET password_hash = ?2, must_change_password = 0 WHERE id = ?1",
                 params![id, hashed],
             )?;
             tx.execute(
@@ -196,4 +275,21 @@ pub async fn change_own_password(
             Ok(())
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_passwords_are_long_enough_readable_and_differ() {
+        let a = temporary_password();
+        assert!(check_password(&a).is_ok(), "{a}");
+        assert_eq!(a.len(), 14);
+        assert!(
+            a.bytes()
+                .all(|b| b == b'-' || TEMPORARY_ALPHABET.contains(&b))
+        );
+        assert_ne!(a, temporary_password());
+    }
 }

@@ -94,6 +94,8 @@ pub mod gate {
     pub enum Cases {}
     /// Reading what is not personal: the dashboard, the org tree, content, the fleet. Every role.
     pub enum View {}
+    /// Sending notices and tasks down to the orgs below: administrators and publishers.
+    pub enum Tasks {}
     /// One's own account, whatever one's roles.
     pub enum Signed {}
 
@@ -108,6 +110,9 @@ pub mod gate {
     }
     impl Gate for View {
         const ANY_OF: &'static [Role] = &Role::ALL;
+    }
+    impl Gate for Tasks {
+        const ANY_OF: &'static [Role] = &[Role::Admin, Role::Publisher];
     }
     impl Gate for Signed {
         const ANY_OF: &'static [Role] = &[];
@@ -135,6 +140,20 @@ pub fn require<G: Gate>(roles: Roles) -> AppResult<()> {
             needed_en::<G>()
         ),
     ))
+}
+
+/// The check every staff route makes: an account whose password an administrator set opens
+/// only `gate::Signed` (`403 password_change_required`) until it changes it; otherwise
+/// [`require`].
+pub fn require_actor<G: Gate>(actor: &crate::orgs::Actor) -> AppResult<()> {
+    if actor.must_change_password() && !G::ANY_OF.is_empty() {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::PasswordChangeRequired,
+            "管理员为您设置了临时密码：请先修改密码 (change the temporary password first)",
+        ));
+    }
+    require::<G>(actor.roles())
 }
 
 /// The roles a gate needs, as a staff member reads them.

@@ -132,7 +132,7 @@ async fn me(staff: &tests::Staff) -> u16 {
 
 fn reset(password: &str) -> PasswordReset {
     PasswordReset {
-        new_password: password.to_owned(),
+        new_password: Some(password.to_owned()),
     }
 }
 
@@ -216,12 +216,14 @@ async fn a_city_admin_manages_accounts_in_its_subtree_and_nowhere_else() {
     let below_session = server.login("branch_a_user", PASSWORD).await;
 
     // A reset ends the sessions and the old password.
-    city.post::<_, ()>(
-        &format!("v1/staff/users/{below}/password"),
-        &reset("a-brand-new-password"),
-    )
-    .await
-    .expect("reset");
+    let temporary: protocol::staff::TemporaryPassword = city
+        .post(
+            &format!("v1/staff/users/{below}/password"),
+            &reset("a-brand-new-password"),
+        )
+        .await
+        .expect("reset");
+    assert_eq!(temporary.temporary_password, "a-brand-new-password");
     assert_eq!(me(&below_session).await, 401);
     let (status, _) = api_login(&http, &server, "branch_a_user", PASSWORD).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

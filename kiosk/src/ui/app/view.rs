@@ -144,6 +144,8 @@ fn status_bar(ctx: &Context, now: Timestamp) -> Element<'_, Message> {
         (theme::RED, s.status_refused.to_owned())
     } else if status.org_name.is_empty() {
         (theme::GOLD, s.status_not_enrolled.to_owned())
+    } else if status.paused {
+        (theme::GOLD, s.status_paused.to_owned())
     } else if let Some(since) = status.offline_since {
         (
             theme::GOLD,

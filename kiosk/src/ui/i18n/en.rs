@@ -18,6 +18,7 @@ pub const STRINGS: Strings = Strings {
     status_last_synced: "Content updated {}",
     status_never_synced: "Content not updated yet",
     status_refused: "This kiosk has been switched off. Please ask the branch administrator.",
+    status_paused: "Updates for this branch are paused; everything here can still be used.",
     status_not_enrolled: "This kiosk is not enrolled yet. Please ask the branch administrator.",
     status_outbox: "{} forms waiting to be sent",
     home_welcome: "Welcome to the union service kiosk",

@@ -58,7 +58,7 @@ macro_rules! catalogue {
 catalogue! {
     app_name, back, home, switch_language, larger_text, normal_text, loading, load_failed,
     status_online, status_syncing, status_offline_since, status_offline, status_last_synced,
-    status_never_synced, status_refused, status_not_enrolled, status_outbox,
+    status_never_synced, status_refused, status_paused, status_not_enrolled, status_outbox,
     home_welcome, home_hint,
     news_title, news_empty, news_pinned, news_published, news_scan, news_text_size,
     cat_policy, cat_union_news, cat_activities, cat_training, cat_women_workers, cat_awards,

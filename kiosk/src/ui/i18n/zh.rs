@@ -18,6 +18,7 @@ pub const STRINGS: Strings = Strings {
     status_last_synced: "内容更新于 {}",
     status_never_synced: "内容尚未更新",
     status_refused: "本机已被停用，请联系网点管理员。",
+    status_paused: "本网点暂停更新内容，现有内容照常使用。",
     status_not_enrolled: "本机尚未登记，请联系网点管理员。",
     status_outbox: "{} 份表单待发送",
     home_welcome: "欢迎使用职工服务终端",

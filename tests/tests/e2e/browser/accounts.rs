@@ -1,5 +1,6 @@
-//! Accounts and the audit log in a real browser: an administrator resets a clerk's password
-//! and disables the account from the users table, reads the audit log, and changes their own
+//! Accounts and the audit log in a real browser: an administrator renames an org on its page,
+//! resets a clerk's password to a temporary one on the clerk's page, disables the account from
+//! the users table, reads the audit log (administration included), and changes their own
 //! password on the account page.
 
 use fantoccini::{Client, Locator};
@@ -61,18 +62,45 @@ async fn accounts_and_the_audit_log_from_a_real_browser() {
     click(&c, "button[type=submit]").await;
     wait_for(&c, "div.tiles", "the dashboard").await;
 
-    // Reset the clerk's password, then disable the account.
-    c.goto(&format!("{base}/console/orgs")).await.expect("orgs");
-    let reset = format!("form[action='/console/users/{}/password']", clerk.id);
-    type_into(
-        &c,
-        &format!("{reset} input[name=new_password]"),
-        "clerk-second-password",
-    )
-    .await;
-    click(&c, &format!("{reset} button[type=submit]")).await;
+    // The new pages at a laptop's 1366×768 (issue 17, part 7).
+    c.set_window_size(1366, 768).await.expect("window size");
+    // The org's page: renamed there.
+    c.goto(&format!("{base}/console/orgs/{}", city.id))
+        .await
+        .expect("org page");
+    wait_for(&c, "form[action$='/rename']", "the org page").await;
+    let name = c
+        .find(Locator::Css("form[action$='/rename'] input[name=name]"))
+        .await
+        .expect("name field");
+    name.clear().await.expect("clear");
+    name.send_keys("甲市分行工会（新）").await.expect("type");
+    click(&c, "form[action$='/rename'] button[type=submit]").await;
     saved(&c).await;
-    server.login("clerk", "clerk-second-password").await;
+    assert!(text_of(&c).await.contains("甲市分行工会（新）"));
+    shot(&c, "org").await;
+
+    // The clerk's page: a reset shows a temporary password once, which signs in.
+    c.goto(&format!("{base}/console/users/{}", clerk.id))
+        .await
+        .expect("user page");
+    let reset = format!("form[action='/console/users/{}/password']", clerk.id);
+    wait_for(&c, &reset, "the user page").await;
+    shot(&c, "user").await;
+    click(&c, &format!("{reset} button[type=submit]")).await;
+    wait_for(&c, "p.temporary code", "the temporary password").await;
+    shot(&c, "temporary-password").await;
+    let temporary = c
+        .find(Locator::Css("p.temporary code"))
+        .await
+        .expect("shown")
+        .text()
+        .await
+        .expect("text");
+    server.login("clerk", temporary.trim()).await;
+
+    // Then disable the account from the users table.
+    c.goto(&format!("{base}/console/orgs")).await.expect("orgs");
     click(
         &c,
         &format!(
@@ -89,7 +117,29 @@ async fn accounts_and_the_audit_log_from_a_real_browser() {
     click(&c, "a[href='/console/audit']").await;
     wait_for(&c, "main table", "the audit log").await;
     assert!(text_of(&c).await.contains("审计日志"));
+    let audit = text_of(&c).await;
+    assert!(
+        audit.contains("管理操作") && audit.contains("单位改名") && audit.contains("重置密码"),
+        "{audit}"
+    );
     shot(&c, "audit").await;
+
+    // A task sent down to the city (issue 17, part 6): its page says who has not answered.
+    click(&c, "a[href='/console/tasks']").await;
+    wait_for(&c, "form.editor[action='/console/tasks']", "the tasks page").await;
+    type_into(&c, "input[name=title]", "周五前报送冬季送温暖名单").await;
+    type_into(&c, "textarea[name=body]", "请报送本市困难职工名单。").await;
+    click(&c, "form.editor button[type=submit]").await;
+    wait_for(&c, "table.receipts", "the task's page").await;
+    let task = text_of(&c).await;
+    assert!(
+        task.contains("甲市分行工会（新）") && task.contains("未确认"),
+        "{task}"
+    );
+    shot(&c, "task").await;
+    click(&c, "a[href='/console/tasks']").await;
+    wait_for(&c, "form.editor[action='/console/tasks']", "the tasks page").await;
+    shot(&c, "tasks").await;
 
     // One's own password.
     click(&c, "a[href='/console/account']").await;
