@@ -536,8 +536,6 @@ impl Core {
         store::blocking(&self.store, |s| read_forms(s)).await
     }
 
-    /// The attract carousel's slides in order.
-    pub async fn slides(&self) -> Result<Vec<AttractSlide>, StoreError> {
     /// The offerings this kiosk shows (limited places), each with the places left it last heard
     /// of from the server (`None` before any booking was made).
     pub async fn offerings(&self) -> Result<Vec<crate::places::Listed>, StoreError> {
@@ -560,6 +558,8 @@ impl Core {
         }
     }
 
+    /// The attract carousel's slides in order.
+    pub async fn slides(&self) -> Result<Vec<AttractSlide>, StoreError> {
         store::blocking(&self.store, |s| read_slides(s)).await
     }
 

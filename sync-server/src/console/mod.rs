@@ -112,7 +112,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/forms/preview", post(forms::preview))
         .route("/console/submissions", get(submissions::inbox))
         .route("/console/submissions/export.csv", get(submissions::export))
-        .route(
         .route(places::HERE, get(places::list))
         .route("/console/places/{id}", get(places::offering))
         .route("/console/places/{id}/close", post(places::close))
@@ -120,6 +119,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/places/{id}/move", post(places::move_to))
         .route("/console/places/{id}/sheet", get(places::sheet))
         .route("/console/places/{id}/sheet.csv", get(places::sheet_csv))
+        .route(
             "/console/submissions/{id}",
             get(submissions::submission).post(submissions::answer),
         )
