@@ -293,11 +293,18 @@ async fn publish(
     .await;
     match saved {
         Ok(Edited::Saved(r)) => {
-            let message = match l {
-                Lang::Zh => format!("已发布为第 {} 版，终端会在几秒内收到。", r.item.version),
-                Lang::En => format!(
-                    "Published as version {}; kiosks get it within seconds.",
-                    r.item.version
+            let v = r.item.version;
+            // A form taken off kiosks stays off: the new version waits for it to go live.
+            let message = match (l, r.live) {
+                (Lang::Zh, true) => format!("已发布为第 {v} 版，终端会在几秒内收到。"),
+                (Lang::En, true) => {
+                    format!("Published as version {v}; kiosks get it within seconds.")
+                }
+                (Lang::Zh, false) => {
+                    format!("已保存为第 {v} 版；这份表单目前没有上线，终端不会显示。")
+                }
+                (Lang::En, false) => format!(
+                    "Saved as version {v}; this form is not live, so kiosks do not show it."
                 ),
             };
             Ok(done(&id, &message))
