@@ -114,9 +114,9 @@ pub async fn list(State(state): State<AppState>, s: Viewer, Query(q): Query<Noti
                 }
             }
             @if sends {
+                h2 { (tr(l, "发给下级单位", "Send to the orgs below")) }
                 form.card.editor method="post" action=(HERE) {
                     input type="hidden" name="_csrf" value=(s.csrf);
-                    h2 { (tr(l, "发给下级单位", "Send to the orgs below")) }
                     label { (tr(l, "发出单位（发给它的直接下级）", "From (to the orgs directly below it)"))
                         select name="org" { @for o in &tree { option value=(o.id.0) selected[o.id == s.info.org_id] { (("　".repeat(o.depth as usize))) (o.name) } } }
                     }

@@ -149,5 +149,33 @@ async fn accounts_and_the_audit_log_from_a_real_browser() {
     saved(&c).await;
     shot(&c, "account").await;
     server.login(ADMIN, "a-new-admin-password").await;
+
+    // The new pages read in English too.
+    c.goto(&format!("{base}/console/lang/en"))
+        .await
+        .expect("english");
+    for (path, name, says) in [
+        (
+            format!("/console/orgs/{}", city.id),
+            "org-en",
+            "Disable org",
+        ),
+        (
+            format!("/console/users/{}", clerk.id),
+            "user-en",
+            "Display name",
+        ),
+        (
+            "/console/tasks".to_owned(),
+            "tasks-en",
+            "Sent from your org and below",
+        ),
+        ("/console/audit".to_owned(), "audit-en", "Administration"),
+    ] {
+        c.goto(&format!("{base}{path}")).await.expect("page");
+        wait_for(&c, "main h1", name).await;
+        assert!(text_of(&c).await.contains(says), "{name}");
+        shot(&c, name).await;
+    }
     c.close().await.expect("browser closes");
 }

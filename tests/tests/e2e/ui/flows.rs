@@ -240,6 +240,35 @@ async fn enter_pin(h: &mut Harness, pin: &str) {
 #[tokio::test]
 async fn offline_is_calm_and_content_stays() {
     let mut h = Harness::demo().await;
+    // Its org disabled by an administrator, the kiosk keeps what it shows and says calmly that
+    // updates are paused; enabled again, it syncs as before.
+    let state = h.server.as_ref().expect("running").state.clone();
+    let branch = state
+        .db
+        .read(|tx| Ok(tx.query_row("SELECT org_id FROM kiosks", [], |r| r.get(0))?))
+        .await
+        .map(protocol::OrgId)
+        .expect("the kiosk's org");
+    let operator = sync_server::orgs::Actor::Operator;
+    sync_server::orgs::manage::set_disabled(&state, operator.clone(), branch, true)
+        .await
+        .expect("disabled");
+    let paused = h.core.sync_now().await.expect_err("paused");
+    assert!(paused.is_paused(), "{paused}");
+    h.send(Message::Sync(kiosk::sync::SyncEvent::Failed {
+        message: paused.to_string(),
+        refused: false,
+    }))
+    .await;
+    assert!(h.shows(zh().status_paused), "the status bar says so calmly");
+    sync_server::orgs::manage::set_disabled(&state, operator, branch, false)
+        .await
+        .expect("enabled");
+    let synced = h.core.sync_now().await.expect("syncs again");
+    h.send(Message::Sync(kiosk::sync::SyncEvent::Synced(synced)))
+        .await;
+    assert!(!h.shows(zh().status_paused));
+
     let server = h.server.take().expect("running");
     let _stopped = server.stop_keeping_data().await;
     let failed = h.core.sync_now().await.expect_err("offline");
