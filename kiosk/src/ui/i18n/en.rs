@@ -129,6 +129,9 @@ pub const STRINGS: Strings = Strings {
     check_reply: "The union's answer",
     check_no_reply: "No answer yet. Thank you for waiting.",
     check_submitted: "Submitted {}",
+    booking_session: "Session: {}",
+    booking_position: "Number {} on the waiting list",
+    booking_cancel: "Cancel the booking",
     // The provisioning screen (an unenrolled kiosk).
     prov_title: "Enroll this kiosk",
     prov_scan: "Scan the enrollment QR code from the union office with the barcode scanner: the kiosk enrolls as soon as the scan ends.",

@@ -78,6 +78,7 @@ catalogue! {
     date_format,
     form_tap_to_type, form_check, form_errors, form_review_title, form_edit, form_submit, form_sending, form_failed, form_disk_full, form_empty, form_consent, form_yes, form_no, receipt_title, receipt_code, receipt_sent, receipt_saved, receipt_scan, receipt_done,
     check_title, check_receipt, check_phone, check_go, check_busy, check_not_found, check_mistyped, check_too_many, check_offline, check_status, check_reply, check_no_reply, check_submitted,
+    booking_session, booking_position, booking_cancel,
     prov_title, prov_scan, prov_type, prov_entered, prov_nothing_yet, prov_server_in_string,
     prov_after, prov_enroll, prov_show_keyboard, prov_hide_keyboard, prov_network, prov_net_down,
     prov_server_checking, prov_server_ok, prov_server_silent, prov_server_wrong_key,

@@ -129,6 +129,9 @@ pub const STRINGS: Strings = Strings {
     check_reply: "工会答复",
     check_no_reply: "还没有答复，请耐心等待。",
     check_submitted: "提交于 {}",
+    booking_session: "场次：{}",
+    booking_position: "候补第 {} 位",
+    booking_cancel: "取消预约",
     // The provisioning screen (an unenrolled kiosk).
     prov_title: "终端注册",
     prov_scan: "用扫码枪扫描工会管理员给您的“终端注册”二维码，扫完会自动注册。",

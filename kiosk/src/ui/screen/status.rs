@@ -1,7 +1,8 @@
 //! 办理进度: the employee types the receipt code and the last four digits of the phone given in
 //! the form, and sees the status and the union's reply, asked of the server live. It needs the
 //! network and says so calmly when there is none. A mistyped code is caught here by its check
-//! character, before the server is asked.
+//! character, before the server is asked. A booking (limited places) shows where it stands —
+//! a place, the waiting list with its position, or why not — and can be cancelled here.
 
 use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Element, Fill, Length, Task};
@@ -56,6 +57,8 @@ pub enum Message {
     Focus(Field),
     Key(Key),
     Check,
+    /// Give up the booking the last check found.
+    Cancel,
     Checked(Answer),
 }
 
@@ -141,6 +144,22 @@ impl Stacked for StatusCheck {
                 );
                 return (task, None);
             }
+            Message::Cancel => {
+                let Ok(receipt) = receipt::parse(&self.receipt) else {
+                    return (Task::none(), None);
+                };
+                if self.busy {
+                    return (Task::none(), None);
+                }
+                self.busy = true;
+                let phone = self.phone.clone();
+                let core = ctx.core.clone();
+                let task = Task::perform(
+                    async move { core.cancel_booking(receipt, phone).await },
+                    Message::Checked,
+                );
+                return (task, None);
+            }
             Message::Checked(result) => {
                 self.busy = false;
                 self.result = Some(Outcome::Answered(result));
@@ -182,6 +201,9 @@ fn result<'a>(ctx: &'a Context, found: &'a Outcome) -> Element<'a, Message> {
     let s = ctx.strings();
     let t = ctx.types();
     match found {
+        Outcome::Answered(Answer::Found(answer)) if answer.booking.is_some() => {
+            booking(ctx, answer)
+        }
         Outcome::Answered(Answer::Found(answer)) => {
             let status = match ctx.lang {
                 Lang::Zh => answer.status.label_zh(),
@@ -232,6 +254,67 @@ fn result<'a>(ctx: &'a Context, found: &'a Outcome) -> Element<'a, Message> {
                 .into()
         }
     }
+}
+
+/// A booking's outcome: the session, where it stands, and "cancel" while it holds a place or a
+/// place in line.
+fn booking<'a>(
+    ctx: &'a Context,
+    answer: &'a protocol::workflow::StatusAnswer,
+) -> Element<'a, Message> {
+    let s = ctx.strings();
+    let t = ctx.types();
+    let Some(b) = answer.booking.as_deref() else {
+        return column![].into();
+    };
+    let (status, why) = match ctx.lang {
+        Lang::Zh => (b.status.label_zh(), b.refusal.map(|r| r.label_zh())),
+        Lang::En => (b.status.label_en(), b.refusal.map(|r| r.label_en())),
+    };
+    let mut session = b.session.clone();
+    if let Some(at) = b.starts_at
+        && !session.contains(':')
+    {
+        session = format!("{session} · {}", widgets::when(s, at));
+    }
+    if !b.place.is_empty() {
+        session = format!("{session} · {}", b.place);
+    }
+    let mut state = row![
+        text(s.check_status).size(t.body).color(theme::MUTED),
+        text(status)
+            .size(t.title)
+            .font(theme::bold(ctx.font()))
+            .color(theme::RED),
+    ]
+    .spacing(24)
+    .align_y(Alignment::Center);
+    if let Some(n) = b.position {
+        state = state.push(text(fill(s.booking_position, &[&n])).size(t.title));
+    }
+    if b.cancellable() {
+        state = state.push(widgets::secondary(
+            ctx,
+            s.booking_cancel,
+            Some(Message::Cancel),
+        ));
+    }
+    let mut col = column![
+        text(answer.form_title.as_str())
+            .size(t.heading)
+            .font(theme::bold(ctx.font())),
+        text(fill(s.booking_session, &[&session])).size(t.body),
+        state,
+    ]
+    .spacing(16);
+    if let Some(why) = why {
+        col = col.push(text(why).size(t.body));
+    }
+    container(col)
+        .padding(32)
+        .width(Fill)
+        .style(theme::card)
+        .into()
 }
 
 impl StatusCheck {

@@ -64,6 +64,49 @@ async fn a_receipt_is_checked_and_offline_is_explained() {
     assert!(h.shows("已收到"), "the status, in words");
     assert!(h.shows(zh().check_no_reply));
 
+    // A booking (limited places): where it stands, and cancelling it here.
+    let course = h
+        .core
+        .offerings()
+        .await
+        .expect("offerings")
+        .into_iter()
+        .find(|l| l.offering.waitlist)
+        .expect("the demo course");
+    let request = protocol::places::BookingRequest {
+        session: "第一期".to_owned(),
+        name: "周芷若".to_owned(),
+        phone: "13700001357".to_owned(),
+        member: true,
+    };
+    let booked = h
+        .core
+        .submit(
+            course.item.id.clone(),
+            course.item.version,
+            request.to_answers(),
+        )
+        .await
+        .expect("saved");
+    assert_eq!(h.core.sync_now().await.expect("sent").delivered, 1);
+    h.tap(&saved.receipt).await; // the code field
+    h.tap(zh().key_clear).await;
+    type_code(&mut h, &booked.receipt).await;
+    h.tap(zh().key_done).await;
+    h.tap(zh().key_clear).await;
+    keys(&mut h, "1357").await;
+    h.tap(zh().key_done).await;
+    assert!(h.shows("已约上"), "a place");
+    assert!(h.shows(&course.offering.title));
+    h.draw();
+    h.tap(zh().booking_cancel).await;
+    assert!(h.shows("已取消"), "cancelled");
+    assert!(!h.shows(zh().booking_cancel), "nothing more to cancel");
+    h.tap(&booked.receipt).await;
+    h.tap(zh().key_clear).await;
+    type_code(&mut h, &saved.receipt).await;
+    h.tap(zh().key_done).await;
+
     // Wrong digits (the phone field still has the pad): the same sentence as an unknown code.
     h.tap(zh().key_clear).await;
     keys(&mut h, "1111").await;
