@@ -66,8 +66,8 @@ pub async fn list(State(state): State<AppState>, s: CaseHandler) -> Page {
         tr(l, "名额预约", "Limited places"),
         HERE,
         html! {
-            p.hint { (tr(l, "培训、活动、场地和咨询的报名名单。发布新项目请用“内容”的 JSON 编辑（类型 offering）。",
-                         "Who signed up for courses, activities, venues and consultations. Publish a new one as JSON content (kind offering).")) }
+            p.hint { (tr(l, "培训、活动、场地和咨询的报名名单。新项目目前通过管理接口发布（POST /v1/staff/content，类型 offering）；已发布的项目可在其历史页以 JSON 修改。",
+                         "Who signed up for courses, activities, venues and consultations. New offerings are published through the staff API for now (POST /v1/staff/content, kind offering); a published one can be edited as JSON from its history page.")) }
             table {
                 thead { tr { th { (tr(l, "项目", "Offering")) } th { (tr(l, "类别", "Category")) } th { (tr(l, "更新时间", "Updated")) } } }
                 tbody { @for r in &items { @if let ContentBody::Offering(o) = &r.item.body { tr {
