@@ -8,18 +8,23 @@
 //! Publishing goes through the revisions machinery (`content::edit`, from the version the
 //! editor was opened on), and every published version is kept (`form_versions`), so a
 //! submission filled in on an older version is still accepted and shown as that version.
+//!
+//! A new form gets a tile on the home screen its org's kiosks show, unless the publisher
+//! unticks the box; a live form's builder says whether it has one, with a button to add it
+//! (`home`).
 
 mod draft;
+mod home;
 mod view;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use protocol::ContentId;
 use protocol::content::form_limits::MAX_FIELDS;
 use protocol::content::{ContentBody, ContentKind, FormDefinition, FormProblem};
 use protocol::staff::{ContentRecord, ContentWrite, Org};
+use protocol::{ContentId, OrgId};
 use serde::Deserialize;
 
 use self::draft::{Draft, Op};
@@ -64,8 +69,23 @@ pub async fn forms(
             org: None,
             def: form_of(&record).clone(),
             unread: Vec::new(),
+            home_tile: false,
         };
-        return ok(builder_page(&s, &draft, &[], &notice, &[], None));
+        let home = match record.live {
+            true => {
+                let at = home::at(
+                    &state,
+                    s.actor.clone(),
+                    record.item.org_id,
+                    record.item.id.clone(),
+                )
+                .await
+                .map_err(|e| app_error(s.lang, e))?;
+                Some(home::status(s.lang, at.as_ref()))
+            }
+            false => None,
+        };
+        return ok(builder_page_home(&s, &draft, &[], &notice, &[], None, home));
     }
     if q.new.is_some() {
         let orgs = org_options(&state, &s).await?;
@@ -149,6 +169,20 @@ fn builder_page(
     orgs: &[Org],
     json: Option<JsonPane>,
 ) -> Markup {
+    builder_page_home(s, draft, problems, notice, orgs, json, None)
+}
+
+/// The builder page, saying for a live form whether the home screen has a tile for it
+/// (`home`: the sentence, and whether the caller may add one).
+fn builder_page_home(
+    s: &Session,
+    draft: &Draft,
+    problems: &[FormProblem],
+    notice: &Notice,
+    orgs: &[Org],
+    json: Option<JsonPane>,
+    home: Option<(String, bool)>,
+) -> Markup {
     let l = s.lang;
     let title = match &draft.id {
         Some(_) => {
@@ -178,6 +212,7 @@ fn builder_page(
                 notice,
                 orgs,
                 json: Some(json),
+                home,
             },
         ),
     )
@@ -265,14 +300,22 @@ async fn publish(
             body,
         };
         return match content::create(state, s.actor.clone(), w).await {
-            Ok(r) => Ok(done(
-                &r.item.id,
-                tr(
+            Ok(r) => {
+                let published = tr(
                     l,
                     "已发布，终端会在几秒内收到。",
                     "Published; kiosks get it within seconds.",
-                ),
-            )),
+                );
+                if !draft.home_tile {
+                    return Ok(done(&r.item.id, published));
+                }
+                let (ok, err) = tile_for(state, s, &r.item.id, org, &draft.def).await;
+                Ok(done_with(
+                    &r.item.id,
+                    &format!("{published}{}", ok.unwrap_or_default()),
+                    err,
+                ))
+            }
             Err(e) if e.status.is_client_error() => {
                 e.log_cause();
                 again(e.message, json)
@@ -321,7 +364,87 @@ async fn publish(
 
 /// Back to the form's builder, saying what was done.
 fn done(id: &ContentId, message: &str) -> Response {
-    Redirect::to(&format!("{}&ok={}", edit_url(id), urlencode(message))).into_response()
+    done_with(id, message, None)
+}
+
+/// Back to the form's builder, saying what was done and what could not be.
+fn done_with(id: &ContentId, message: &str, err: Option<String>) -> Response {
+    let mut url = format!("{}&ok={}", edit_url(id), urlencode(message));
+    if let Some(err) = err {
+        url = format!("{url}&err={}", urlencode(&err));
+    }
+    Redirect::to(&url).into_response()
+}
+
+/// Adds a tile for `form` to the home layout `org`'s kiosks show, where the caller may: what
+/// was done, and what could not be.
+async fn tile_for(
+    state: &AppState,
+    s: &Session,
+    form: &ContentId,
+    org: OrgId,
+    def: &FormDefinition,
+) -> (Option<String>, Option<String>) {
+    let l = s.lang;
+    let at = match home::at(state, s.actor.clone(), org, form.clone()).await {
+        Ok(at) => at,
+        Err(e) => {
+            e.log_cause();
+            return (None, Some(e.message));
+        }
+    };
+    match at {
+        Some(at) if at.in_scope && !at.has_tile => {
+            match home::add_tile(
+                state,
+                s.actor.clone(),
+                l,
+                &at,
+                form,
+                &def.title,
+                def.title_en.as_deref(),
+            )
+            .await
+            {
+                Ok(done) => (Some(done), None),
+                Err(why) => (None, Some(why)),
+            }
+        }
+        Some(at) if !at.has_tile => {
+            let (line, _) = home::status(l, Some(&at));
+            (
+                None,
+                Some(format!("{}{line}", tr(l, "首页入口：", "Home tile: "))),
+            )
+        }
+        // A tile already, or no layout: the default home screen lists every form.
+        _ => (None, None),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct HomeTile {
+    id: String,
+}
+
+/// Adds a tile for a live form to the home layout its org's kiosks show (the builder's "add"
+/// beside "首页入口：没有").
+pub async fn home_tile(
+    State(state): State<AppState>,
+    s: Publisher,
+    CsrfForm(f): CsrfForm<HomeTile>,
+) -> Page {
+    let record = load_form(&state, &s, &f.id).await?;
+    let def = form_of(&record);
+    let (ok, err) = tile_for(&state, &s, &record.item.id, record.item.org_id, def).await;
+    let mut url = edit_url(&record.item.id);
+    if let Some(ok) = ok {
+        url = format!("{url}&ok={}", urlencode(&ok));
+    }
+    if let Some(err) = err {
+        url = format!("{url}&err={}", urlencode(&err));
+    }
+    Ok(Redirect::to(&url).into_response())
 }
 
 /// The preview alone, for `app.js` to refresh as staff type.
@@ -389,6 +512,7 @@ pub async fn save_json(
                 org: None,
                 def: form_of(&record).clone(),
                 unread: Vec::new(),
+                home_tile: false,
             };
             return Err(refused(
                 &s,
@@ -406,6 +530,7 @@ pub async fn save_json(
         org: None,
         def,
         unread: Vec::new(),
+        home_tile: false,
     };
     let problems = draft.problems();
     if !problems.is_empty() {

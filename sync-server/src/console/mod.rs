@@ -110,6 +110,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/forms", get(forms::forms).post(forms::save_json))
         .route("/console/forms/build", post(forms::build))
         .route("/console/forms/preview", post(forms::preview))
+        .route("/console/forms/home-tile", post(forms::home_tile))
         .route("/console/submissions", get(submissions::inbox))
         .route("/console/submissions/export.csv", get(submissions::export))
         .route(places::HERE, get(places::list))

@@ -3,12 +3,13 @@
 //! a new version published while a kiosk still holds a submission filled in on the old one,
 //! which is accepted and shown as the old version; hostile input to the builder and to the JSON
 //! editor refused by the one check with a clear sentence in Chinese and English, the staff's
-//! other edits kept; and only publishers may open or post any of it.
+//! other edits kept; and only publishers may open or post any of it. A form published from the
+//! builder gets a tile on the home screen its kiosks show, where the publisher may edit it.
 
 use kiosk::admin;
 use kiosk::net::ServerClient;
 use kiosk::store::Store;
-use protocol::content::{ContentBody, FieldInput};
+use protocol::content::{ContentBody, FieldInput, HomeLayout, Tile, TileAction};
 use protocol::staff::{ContentRecord, NewStaff, Role, StaffInfo};
 use protocol::submission::FormAnswers;
 use protocol::{ContentId, OrgId};
@@ -38,6 +39,33 @@ async fn post(c: &mut Console, path: &str, inputs: &Inputs) -> Answer {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     c.post(path, &pairs).await
+}
+
+/// A home layout of one tile, opening the library.
+fn home_layout() -> ContentBody {
+    ContentBody::HomeLayout(HomeLayout {
+        tiles: vec![Tile {
+            title: "职工书屋".to_owned(),
+            title_en: None,
+            icon: "book".to_owned(),
+            action: TileAction::Library,
+        }],
+    })
+}
+
+fn opens(layout: &HomeLayout, form: &str) -> bool {
+    layout
+        .tiles
+        .iter()
+        .any(|t| matches!(&t.action, TileAction::Form { form_id } if form_id.0 == form))
+}
+
+/// The query value `name` in a redirect's location, decoded.
+fn query_value(location: &str, name: &str) -> Option<String> {
+    let url = reqwest::Url::parse(&format!("https://x{location}")).expect("a location");
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// The keys of the fields as the builder drew them, in order.
@@ -72,6 +100,10 @@ async fn a_form_is_built_and_a_submission_filled_in_on_the_old_version_still_cou
     let server = TestServer::start().await;
     let province = server.init().await;
     let admin = server.login(ADMIN, PASSWORD).await;
+    let home: ContentRecord = admin
+        .publish(province, home_layout())
+        .await
+        .expect("a home layout");
     let mut c = Console::new(&server);
     c.login(ADMIN, PASSWORD).await;
 
@@ -79,6 +111,10 @@ async fn a_form_is_built_and_a_submission_filled_in_on_the_old_version_still_cou
     let new = c.get("/console/forms?new=1").await;
     assert_eq!(new.status, StatusCode::OK);
     assert!(new.body.contains("id=\"form-preview\""), "a preview");
+    assert!(
+        new.body.contains("name=\"home_tile\" value=\"1\" checked"),
+        "the home tile is offered, ticked"
+    );
     let mut f: Inputs = Vec::new();
     set(&mut f, "org", &province.0.to_string());
     set(&mut f, "title", "困难帮扶申请");
@@ -196,6 +232,24 @@ async fn a_form_is_built_and_a_submission_filled_in_on_the_old_version_still_cou
         .and_then(|r| r.split('&').next())
         .expect("the new form's id")
         .to_owned();
+    // Published with the box ticked: a tile for it on the province's home screen, a new
+    // revision of the layout, which the kiosk shows after it syncs.
+    let said = query_value(&location, "ok").expect("what was done");
+    assert!(said.contains("已在「"), "{said}");
+    assert_eq!(query_value(&location, "err"), None);
+    let layout: ContentRecord = admin
+        .get(&format!("v1/staff/content/{}", home.item.id))
+        .await
+        .expect("the layout");
+    assert_eq!(layout.item.version, 2);
+    let (core, _core_dir) = tests::kiosk_core(&admin, province).await;
+    core.sync_now().await.expect("sync");
+    let shown = core.home_layout().await.expect("store").expect("a layout");
+    assert_eq!(shown.tiles.len(), 2);
+    assert!(opens(&shown, &id), "{shown:?}");
+    assert_eq!(shown.tiles[1].title, "困难帮扶申请");
+    let builder = c.get(&location).await;
+    assert!(builder.body.contains("首页入口：有"), "{}", builder.body);
     let v1: ContentRecord = admin
         .get(&format!("v1/staff/content/{id}"))
         .await
@@ -320,6 +374,10 @@ async fn hostile_input_is_refused_in_both_languages_and_only_publishers_may_buil
     .expect("a form");
     let form: ContentRecord = admin.publish(province, body).await.expect("published");
     let id = form.item.id.0.clone();
+    let home: ContentRecord = admin
+        .publish(province, home_layout())
+        .await
+        .expect("a home layout");
 
     // Viewers and case handlers: refused every page and action, and nothing changes.
     user(&admin, "viewer", province, &[Role::Viewer]).await;
@@ -349,7 +407,11 @@ async fn hostile_input_is_refused_in_both_languages_and_only_publishers_may_buil
             assert_eq!(a.status, StatusCode::FORBIDDEN, "{name} {page}");
             assert!(a.body.contains("没有权限"), "{name} {page}");
         }
-        for path in ["/console/forms/build", "/console/forms/preview"] {
+        for path in [
+            "/console/forms/build",
+            "/console/forms/preview",
+            "/console/forms/home-tile",
+        ] {
             let a = post(&mut c, path, &good).await;
             assert_eq!(a.status, StatusCode::FORBIDDEN, "{name} {path}");
         }
@@ -500,4 +562,69 @@ async fn hostile_input_is_refused_in_both_languages_and_only_publishers_may_buil
         .await
         .expect("the form");
     assert_eq!(now.item.version, 1);
+
+    // Not a tile either, until a publisher adds one from the builder.
+    let layout: ContentRecord = admin
+        .get(&format!("v1/staff/content/{}", home.item.id))
+        .await
+        .expect("the layout");
+    assert_eq!(layout.item.version, 1, "viewers added no tile");
+    c.get("/console/lang/zh").await;
+    let builder = c.get(&format!("/console/forms?edit={id}")).await;
+    assert!(builder.body.contains("首页入口：没有"), "{}", builder.body);
+    assert!(builder.body.contains("在首页加入口"));
+    let added = c
+        .post("/console/forms/home-tile", &[("id", id.as_str())])
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let layout: ContentRecord = admin
+        .get(&format!("v1/staff/content/{}", home.item.id))
+        .await
+        .expect("the layout");
+    let ContentBody::HomeLayout(tiles) = &layout.item.body else {
+        panic!("a layout")
+    };
+    assert!(opens(tiles, &id), "{tiles:?}");
+    let builder = c.get(&format!("/console/forms?edit={id}")).await;
+    assert!(builder.body.contains("首页入口：有"));
+
+    // A city's publisher: the city's kiosks show the province's layout, which is not theirs to
+    // edit; the new form is published and the page says so.
+    let city = admin.create_org(province, "市总工会").await;
+    user(&admin, "citypub", city, &[Role::Publisher]).await;
+    let mut p = Console::new(&server);
+    p.login("citypub", PASSWORD).await;
+    p.get("/console/forms?new=1").await;
+    let mut f: Inputs = Vec::new();
+    set(&mut f, "org", &city.0.to_string());
+    set(&mut f, "title", "市里的表单");
+    field(
+        &mut f,
+        0,
+        &[("type", "text"), ("key", "name"), ("label", "姓名")],
+    );
+    set(&mut f, "home_tile_asked", "1");
+    set(&mut f, "home_tile", "1");
+    set(&mut f, "op", "publish");
+    let published = post(&mut p, "/console/forms/build", &f).await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.body
+    );
+    let location = published.location.expect("to the builder");
+    let err = query_value(&location, "err").expect("why no tile");
+    assert!(
+        err.contains("终端显示上级「") && err.contains("你无权修改它"),
+        "{err}"
+    );
+    let layout: ContentRecord = admin
+        .get(&format!("v1/staff/content/{}", home.item.id))
+        .await
+        .expect("the layout");
+    assert_eq!(
+        layout.item.version, 2,
+        "not changed by the city's publisher"
+    );
 }

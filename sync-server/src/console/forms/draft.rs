@@ -53,6 +53,9 @@ pub struct Draft {
     pub def: FormDefinition,
     /// What could not be read from the inputs.
     pub unread: Vec<FormProblem>,
+    /// A new form: add a tile for it to the home screen of its org's kiosks when published
+    /// (asked by a box that starts ticked).
+    pub home_tile: bool,
 }
 
 /// What the staff member asked for with the button they pressed.
@@ -81,6 +84,7 @@ impl Draft {
                 fields: vec![blank_field("text", "field_1").expect("text is a type")],
             },
             unread: Vec::new(),
+            home_tile: true,
         }
     }
 
@@ -128,6 +132,8 @@ impl Draft {
             org: get("org").parse().ok().map(OrgId),
             def,
             unread,
+            // The box, unticked, sends nothing: the page says it was asked.
+            home_tile: !map.contains_key("home_tile_asked") || map.contains_key("home_tile"),
         };
         let op = match get("op").split_once(':') {
             Some(("up", i)) => i.parse().map_or(Op::Preview, Op::Up),

@@ -16,6 +16,7 @@ use crate::console::{Lang, tr};
 
 pub const BUILD: &str = "/console/forms/build";
 pub const PREVIEW: &str = "/console/forms/preview";
+pub const HOME_TILE: &str = "/console/forms/home-tile";
 
 /// The expert's JSON editor under the builder: the text, why it was refused, and whether it
 /// starts open.
@@ -31,6 +32,9 @@ pub struct BuilderPage<'a> {
     /// Where a new form may go.
     pub orgs: &'a [Org],
     pub json: Option<JsonPane>,
+    /// For a live form: whether the home screen has a tile for it, and whether the caller may
+    /// add one.
+    pub home: Option<(String, bool)>,
 }
 
 fn msg(l: Lang, p: &FormProblem) -> &str {
@@ -71,6 +75,14 @@ pub fn builder(s: &Session, p: &BuilderPage<'_>) -> Markup {
                 (tr(l, " 版。发布后生成新版本，终端会在几秒内收到；按旧版本填写、尚未送达的提交照常受理，并按旧版本显示。", ". Publishing makes a new version, which kiosks get within seconds; submissions filled in on an older version and not yet delivered are still accepted and shown as that version. "))
                 a href=(crate::console::revisions::history_url(id)) { (tr(l, "修改记录", "History")) }
             }
+            @if let Some((line, can_add)) = &p.home {
+                form.home-tile method="post" action=(HOME_TILE) {
+                    input type="hidden" name="_csrf" value=(s.csrf);
+                    input type="hidden" name="id" value=(id);
+                    (tr(l, "首页入口：", "Home tile: ")) (line) " "
+                    @if *can_add { button.secondary type="submit" { (tr(l, "在首页加入口", "Add a home tile")) } }
+                }
+            }
         }
         div.builder {
             form.editor id="builder" method="post" action=(BUILD) data-preview=(PREVIEW) {
@@ -103,6 +115,11 @@ pub fn builder(s: &Session, p: &BuilderPage<'_>) -> Markup {
                         } }
                         button.secondary type="submit" name="op" value="add" formaction=(format!("{BUILD}#f{}", fields.len())) { (tr(l, "添加", "Add")) }
                     }
+                }
+                @if d.id.is_none() {
+                    input type="hidden" name="home_tile_asked" value="1";
+                    label.check.home-tile { input type="checkbox" name="home_tile" value="1" checked[d.home_tile];
+                        (tr(l, " 在这个单位终端的首页加入这份表单的入口（单位没有自己的首页布局时，加在它使用的上级布局里，需有该单位的权限）", " Add a tile for this form to the home screen of this org's kiosks (if the org has no home layout of its own, to the one it uses, where you may edit it)")) }
                 }
                 div.row.actions {
                     button.secondary type="submit" name="op" value="preview" { (tr(l, "检查并预览", "Check and preview")) }

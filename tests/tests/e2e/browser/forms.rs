@@ -1,12 +1,14 @@
 //! Building a form in a real browser and filling it in at a kiosk: a new form made field by
 //! field in the builder (a name, a single choice, a phone for the status check, a text shown
 //! only for one choice), its preview following what is typed, published, synced to a kiosk,
-//! filled in and delivered there, and its progress found by the receipt and the phone's last
+//! filled in and delivered there (with a tile on the kiosk's home screen, the builder's
+//! default), and its progress found by the receipt and the phone's last
 //! four digits. Screenshots of the builder at 1366×768 in both languages
-//! (`target/console-screenshots/form-builder{,-fields,-problems,-en}.png`).
+//! (`target/console-screenshots/form-builder{,-fields,-problems,-publish,-en}.png`).
 
 use fantoccini::{Client, Locator};
 use kiosk::core::StatusCheck;
+use protocol::content::{ContentBody, HomeLayout, Tile, TileAction};
 use protocol::submission::FormAnswers;
 use serde_json::json;
 use tests::{ADMIN, PASSWORD, TestServer};
@@ -39,6 +41,15 @@ async fn a_form_built_in_a_real_browser_is_filled_in_at_a_kiosk() {
     let server = TestServer::start().await;
     let province = server.init().await;
     let admin = server.login(ADMIN, PASSWORD).await;
+    let home = ContentBody::HomeLayout(HomeLayout {
+        tiles: vec![Tile {
+            title: "职工书屋".to_owned(),
+            title_en: None,
+            icon: "book".to_owned(),
+            action: TileAction::Library,
+        }],
+    });
+    admin.publish(province, home).await.expect("a home layout");
     let (kiosk, _dir) = tests::kiosk_core(&admin, province).await;
 
     let profile = tempfile::tempdir().expect("profile");
@@ -136,10 +147,21 @@ async fn a_form_built_in_a_real_browser_is_filled_in_at_a_kiosk() {
         "{preview}"
     );
     shot(&c, "form-builder-fields").await;
+    c.execute(
+        "document.querySelector('[name=home_tile]').scrollIntoView({block: 'center'})",
+        Vec::new(),
+    )
+    .await
+    .expect("scrolled to the publish button");
+    shot(&c, "form-builder-publish").await;
 
     click(&c, "button[name=op][value=publish]").await;
     wait_for(&c, "p.ok", "published").await;
-    assert!(text_of(&c).await.contains("已发布"));
+    let said = text_of(&c).await;
+    assert!(
+        said.contains("已发布") && said.contains("首页入口：有"),
+        "{said}"
+    );
     shot(&c, "form-builder").await;
 
     // The English builder, as the form now stands.
@@ -163,6 +185,14 @@ async fn a_form_built_in_a_real_browser_is_filled_in_at_a_kiosk() {
         .into_iter()
         .find(|(_, f)| f.title == title)
         .expect("the kiosk has the new form");
+    let shown = kiosk.home_layout().await.expect("store").expect("a layout");
+    assert!(
+        shown.tiles.iter().any(|t| t.action
+            == TileAction::Form {
+                form_id: item.id.clone()
+            }),
+        "a home tile for the new form: {shown:?}"
+    );
     assert_eq!(def.status_phone_key(), Some("phone"));
     let answers = [
         ("name", json!("张伟")),
