@@ -14,7 +14,7 @@ use kiosk::net::{ServerClient, pinned_tls_config};
 use protocol::enroll::EnrollRequest;
 use protocol::staff::{
     ContentRecord, ContentWrite, EnrollmentTokenCreated, LoginResponse, MediaUploaded,
-    NewEnrollmentToken, NewOrg, NewStaff, Org,
+    NewEnrollmentToken, NewOrg, NewStaff, Org, Role, StaffInfo,
 };
 use protocol::{ApiErrorBody, ContentBody, EnrollmentString, Fingerprint, OrgId};
 use serde::Serialize;
@@ -125,6 +125,12 @@ impl TestServer {
             token: resp.token,
             org: resp.staff.org_id,
         }
+    }
+
+    /// A staff account made by `admin` at `org` with `roles`, signed in.
+    pub async fn user(&self, admin: &Staff, name: &str, org: OrgId, roles: &[Role]) -> Staff {
+        admin.create_user(name, org, roles).await;
+        self.login(name, PASSWORD).await
     }
 
     /// A province with two cities, each with one branch; an admin at the province and a staff
@@ -361,6 +367,24 @@ impl Staff {
             .await
             .expect("org created");
         org.id
+    }
+
+    /// Creates a staff account at `org` with `roles` (and password [`PASSWORD`]) through
+    /// `POST /v1/staff/users`.
+    pub async fn create_user(&self, name: &str, org: OrgId, roles: &[Role]) {
+        let _: StaffInfo = self
+            .post(
+                "v1/staff/users",
+                &NewStaff {
+                    username: name.to_owned(),
+                    password: PASSWORD.to_owned(),
+                    display_name: name.to_owned(),
+                    org_id: org,
+                    roles: Some(roles.to_vec()),
+                },
+            )
+            .await
+            .expect("user created");
     }
 
     pub async fn publish(&self, org: OrgId, body: ContentBody) -> Result<ContentRecord, Refused> {

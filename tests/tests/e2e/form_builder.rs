@@ -9,14 +9,14 @@
 use kiosk::admin;
 use kiosk::net::ServerClient;
 use kiosk::store::Store;
+use protocol::ContentId;
 use protocol::content::{ContentBody, FieldInput, HomeLayout, Tile, TileAction};
-use protocol::staff::{ContentRecord, NewStaff, Role, StaffInfo};
+use protocol::staff::{ContentRecord, Role};
 use protocol::submission::FormAnswers;
-use protocol::{ContentId, OrgId};
 use reqwest::StatusCode;
 use serde_json::json;
 use tests::console::{Answer, Console};
-use tests::{ADMIN, PASSWORD, Staff, TestServer};
+use tests::{ADMIN, PASSWORD, TestServer};
 
 /// The builder's inputs for a draft, as the page would post them.
 type Inputs = Vec<(String, String)>;
@@ -77,22 +77,6 @@ fn keys_drawn(page: &str) -> Vec<String> {
             rest.split_once('"').map(|(k, _)| k.to_owned())
         })
         .collect()
-}
-
-async fn user(admin: &Staff, name: &str, org: OrgId, roles: &[Role]) {
-    let _: StaffInfo = admin
-        .post(
-            "v1/staff/users",
-            &NewStaff {
-                username: name.to_owned(),
-                password: PASSWORD.to_owned(),
-                display_name: name.to_owned(),
-                org_id: org,
-                roles: Some(roles.to_vec()),
-            },
-        )
-        .await
-        .expect("user created");
 }
 
 #[tokio::test]
@@ -380,8 +364,10 @@ async fn hostile_input_is_refused_in_both_languages_and_only_publishers_may_buil
         .expect("a home layout");
 
     // Viewers and case handlers: refused every page and action, and nothing changes.
-    user(&admin, "viewer", province, &[Role::Viewer]).await;
-    user(&admin, "handler", province, &[Role::CaseHandler]).await;
+    admin.create_user("viewer", province, &[Role::Viewer]).await;
+    admin
+        .create_user("handler", province, &[Role::CaseHandler])
+        .await;
     let mut good: Inputs = Vec::new();
     set(&mut good, "id", &id);
     set(&mut good, "version", "1");
@@ -591,7 +577,7 @@ async fn hostile_input_is_refused_in_both_languages_and_only_publishers_may_buil
     // A city's publisher: the city's kiosks show the province's layout, which is not theirs to
     // edit; the new form is published and the page says so.
     let city = admin.create_org(province, "市总工会").await;
-    user(&admin, "citypub", city, &[Role::Publisher]).await;
+    admin.create_user("citypub", city, &[Role::Publisher]).await;
     let mut p = Console::new(&server);
     p.login("citypub", PASSWORD).await;
     p.get("/console/forms?new=1").await;

@@ -8,7 +8,7 @@ use kiosk::admin;
 use kiosk::store::Store;
 use kiosk::sync::{Engine, SyncConfig};
 use protocol::places::{BookingRequest, BookingStatus, Refusal, Roster};
-use protocol::staff::{NewStaff, Role, StaffInfo};
+use protocol::staff::Role;
 use protocol::workflow::{StatusAnswer, StatusQuery};
 use protocol::{ContentBody, ContentId, OrgId};
 use std::sync::{Arc, Mutex};
@@ -251,23 +251,6 @@ async fn the_last_places_go_in_arrival_order_across_many_kiosks_and_a_cancellati
     assert_eq!((s1.taken, s1.waiting), (5, 16));
 }
 
-async fn user(server: &TestServer, admin: &Staff, name: &str, org: OrgId, roles: &[Role]) -> Staff {
-    let _: StaffInfo = admin
-        .post(
-            "v1/staff/users",
-            &NewStaff {
-                username: name.to_owned(),
-                password: PASSWORD.to_owned(),
-                display_name: name.to_owned(),
-                org_id: org,
-                roles: Some(roles.to_vec()),
-            },
-        )
-        .await
-        .expect("user created");
-    server.login(name, PASSWORD).await
-}
-
 #[tokio::test]
 async fn refusals_name_their_reason_and_staff_routes_check_role_and_scope() {
     let server = TestServer::start().await;
@@ -374,21 +357,18 @@ async fn refusals_name_their_reason_and_staff_routes_check_role_and_scope() {
     let names: Vec<&str> = s1.people.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["职工4", "职工6", "职工7"]);
     assert_eq!(s1.people[1].phone, phone(6));
-    let publisher = user(&server, &tree.admin, "pub", tree.city_a, &[Role::Publisher]).await;
+    let publisher = server
+        .user(&tree.admin, "pub", tree.city_a, &[Role::Publisher])
+        .await;
     let refused = publisher
         .get::<Vec<Roster>>(&path)
         .await
         .expect_err("no role");
     assert_eq!(refused.status, 403);
     assert_eq!(refused.body.error, protocol::ErrorCode::RoleRequired);
-    let elsewhere = user(
-        &server,
-        &tree.admin,
-        "cases_b",
-        tree.city_b,
-        &[Role::CaseHandler],
-    )
-    .await;
+    let elsewhere = server
+        .user(&tree.admin, "cases_b", tree.city_b, &[Role::CaseHandler])
+        .await;
     let refused = elsewhere
         .get::<Vec<Roster>>(&path)
         .await
@@ -420,14 +400,9 @@ async fn refusals_name_their_reason_and_staff_routes_check_role_and_scope() {
     assert_eq!(refused.status, 404);
 
     // A case handler in scope closes s2, moves 职工6 there, ticks 职工7 as come.
-    let handler = user(
-        &server,
-        &tree.admin,
-        "cases_a",
-        tree.city_a,
-        &[Role::CaseHandler],
-    )
-    .await;
+    let handler = server
+        .user(&tree.admin, "cases_a", tree.city_a, &[Role::CaseHandler])
+        .await;
     let moved: serde_json::Value = handler
         .post(&moving, &serde_json::json!({"session": "s2"}))
         .await

@@ -3,29 +3,12 @@
 //! and never changes their own; and an account with no role is refused on every staff route
 //! (the routes are read out of the router's source, so a new one cannot be left out of the walk).
 
-use protocol::staff::{ContentRecord, NewStaff, Role, RolesChange, StaffAccount, StaffInfo};
-use protocol::{ErrorCode, OrgId};
+use protocol::ErrorCode;
+use protocol::staff::{ContentRecord, Role, RolesChange, StaffAccount, StaffInfo};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tests::console::Console;
 use tests::{PASSWORD, Refused, Staff, TestServer, news, write};
-
-async fn user(server: &TestServer, admin: &Staff, name: &str, org: OrgId, roles: &[Role]) -> Staff {
-    let _: StaffInfo = admin
-        .post(
-            "v1/staff/users",
-            &NewStaff {
-                username: name.to_owned(),
-                password: PASSWORD.to_owned(),
-                display_name: name.to_owned(),
-                org_id: org,
-                roles: Some(roles.to_vec()),
-            },
-        )
-        .await
-        .expect("user created");
-    server.login(name, PASSWORD).await
-}
 
 /// Refused for lack of a role, the message naming the one needed.
 fn role_refusal(r: Result<serde_json::Value, Refused>, needed: &str, what: &str) {
@@ -65,17 +48,18 @@ async fn each_role_is_refused_what_it_may_not_do_and_allowed_what_it_may() {
     let server = TestServer::start().await;
     let tree = server.org_tree().await;
     let city = tree.city_a;
-    let publisher = user(&server, &tree.admin, "pub_a", city, &[Role::Publisher]).await;
-    let handler = user(&server, &tree.admin, "case_a", city, &[Role::CaseHandler]).await;
-    let viewer = user(&server, &tree.admin, "view_a", city, &[Role::Viewer]).await;
-    let city_admin = user(
-        &server,
-        &tree.admin,
-        "admin_a",
-        city,
-        &[Role::Admin, Role::Viewer],
-    )
-    .await;
+    let publisher = server
+        .user(&tree.admin, "pub_a", city, &[Role::Publisher])
+        .await;
+    let handler = server
+        .user(&tree.admin, "case_a", city, &[Role::CaseHandler])
+        .await;
+    let viewer = server
+        .user(&tree.admin, "view_a", city, &[Role::Viewer])
+        .await;
+    let city_admin = server
+        .user(&tree.admin, "admin_a", city, &[Role::Admin, Role::Viewer])
+        .await;
     let me: StaffInfo = viewer.get("v1/staff/me").await.expect("me");
     assert_eq!(me.roles, vec![Role::Viewer], "the roles are reported");
     let new_user = |name: &str| json!({"username": name, "password": PASSWORD, "org_id": city});
@@ -240,10 +224,16 @@ async fn the_console_offers_each_role_only_its_pages_and_refuses_the_rest_calmly
     let server = TestServer::start().await;
     let tree = server.org_tree().await;
     let city = tree.city_a;
-    user(&server, &tree.admin, "pub_a", city, &[Role::Publisher]).await;
-    user(&server, &tree.admin, "case_a", city, &[Role::CaseHandler]).await;
-    user(&server, &tree.admin, "view_a", city, &[Role::Viewer]).await;
-    let nobody = user(&server, &tree.admin, "none_a", city, &[]).await;
+    server
+        .user(&tree.admin, "pub_a", city, &[Role::Publisher])
+        .await;
+    server
+        .user(&tree.admin, "case_a", city, &[Role::CaseHandler])
+        .await;
+    server
+        .user(&tree.admin, "view_a", city, &[Role::Viewer])
+        .await;
+    let nobody = server.user(&tree.admin, "none_a", city, &[]).await;
     let article: ContentRecord = tree
         .admin
         .post("v1/staff/content", &write(city, news("甲市通知")))
@@ -411,7 +401,7 @@ async fn an_account_without_roles_is_refused_on_every_staff_route() {
     let server = TestServer::start().await;
     let province = server.init().await;
     let admin = server.login(tests::ADMIN, PASSWORD).await;
-    let nobody = user(&server, &admin, "none_p", province, &[]).await;
+    let nobody = server.user(&admin, "none_p", province, &[]).await;
 
     // The staff API: every route but the account's own answers 403 role_required.
     let own = [
