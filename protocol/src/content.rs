@@ -11,11 +11,11 @@ use std::str::FromStr;
 use url::Url;
 
 mod form;
+/// How large a form definition may grow, checked by `FormDefinition::problems`.
+pub use form::check as form_limits;
 pub use form::{
     ChoiceOption, DateLimit, FieldInput, FormDefinition, FormField, FormProblem, VisibleIf,
 };
-/// How large a form definition may grow, checked by `FormDefinition::problems`.
-pub use form::check as form_limits;
 pub mod hours;
 pub use hours::OpeningHours;
 

@@ -168,8 +168,14 @@ pub async fn store(
                 ContentBody::Form(form) => form,
                 // A booking request: stored and allocated at once (`places`).
                 ContentBody::Offering(_) => {
-                    let touched =
-                        crate::places::book(tx, &kiosk, &upload, &receipt_code, &fingerprint, &answers)?;
+                    let touched = crate::places::book(
+                        tx,
+                        &kiosk,
+                        &upload,
+                        &receipt_code,
+                        &fingerprint,
+                        &answers,
+                    )?;
                     let head = crate::content::feed_head(tx)?;
                     return Ok((
                         SubmissionStored {
