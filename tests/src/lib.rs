@@ -559,3 +559,53 @@ pub async fn kiosk_core(staff: &Staff, org: OrgId) -> (kiosk::core::Core, tempfi
     core.sync_now().await.expect("first sync");
     (core, dir)
 }
+
+/// A kiosk as branch IT enrolls it, held by a test: its real store and sync engine, the engine
+/// not yet started; the temp dir holds its data.
+pub struct EnrolledKiosk {
+    pub store: std::sync::Arc<std::sync::Mutex<kiosk::store::Store>>,
+    pub engine: kiosk::sync::Engine,
+    _dir: tempfile::TempDir,
+}
+
+impl EnrolledKiosk {
+    /// Enrolled at `org` with a fresh enrollment string from `staff`, placed "一楼大厅".
+    pub async fn enroll(
+        staff: &Staff,
+        org: OrgId,
+        config: kiosk::sync::SyncConfig,
+    ) -> EnrolledKiosk {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut store = kiosk::store::Store::open(dir.path()).expect("store opens");
+        let created = staff.enrollment_token(org).await;
+        kiosk::admin::enroll(&mut store, &created.enrollment_string, "一楼大厅")
+            .await
+            .expect("enrolls");
+        let store = std::sync::Arc::new(std::sync::Mutex::new(store));
+        let engine = kiosk::sync::Engine::new(store.clone(), config).expect("engine");
+        EnrolledKiosk {
+            store,
+            engine,
+            _dir: dir,
+        }
+    }
+
+    /// The titles of the news articles in the kiosk's store, sorted.
+    pub fn news_titles(&self) -> Vec<String> {
+        let items = self
+            .store
+            .lock()
+            .expect("lock")
+            .items(protocol::ContentKind::News)
+            .expect("items");
+        let mut titles: Vec<String> = items
+            .into_iter()
+            .filter_map(|i| match i.body {
+                ContentBody::News(n) => Some(n.title),
+                _ => None,
+            })
+            .collect();
+        titles.sort();
+        titles
+    }
+}

@@ -3,55 +3,19 @@
 use kiosk::admin;
 use kiosk::net::ClientError;
 use kiosk::store::Store;
-use kiosk::sync::{Engine, SyncConfig, SyncEvent};
+use kiosk::sync::{SyncConfig, SyncEvent};
 use protocol::staff::ContentRecord;
 use protocol::{ContentBody, ContentKind};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
-use tests::{Staff, TestServer, news, write};
+use tests::{EnrolledKiosk, TestServer, news, write};
 
-struct Kiosk {
-    store: Arc<Mutex<Store>>,
-    engine: Engine,
-    _dir: tempfile::TempDir,
+/// What the kiosk core tests ask of a kiosk beyond its news titles.
+trait Counts {
+    fn count(&self, kind: ContentKind) -> u64;
 }
 
-impl Kiosk {
-    /// A kiosk enrolled, as branch IT would, with a fresh enrollment string for `org`.
-    async fn enroll(staff: &Staff, org: protocol::OrgId, config: SyncConfig) -> Kiosk {
-        let dir = tempfile::tempdir().expect("dir");
-        let mut store = Store::open(dir.path()).expect("store opens");
-        let created = staff.enrollment_token(org).await;
-        admin::enroll(&mut store, &created.enrollment_string, "测试机")
-            .await
-            .expect("enrolls");
-        let store = Arc::new(Mutex::new(store));
-        let engine = Engine::new(store.clone(), config).expect("engine");
-        Kiosk {
-            store,
-            engine,
-            _dir: dir,
-        }
-    }
-
-    fn titles(&self) -> Vec<String> {
-        let items = self
-            .store
-            .lock()
-            .expect("lock")
-            .items(ContentKind::News)
-            .expect("items");
-        let mut titles: Vec<String> = items
-            .into_iter()
-            .filter_map(|i| match i.body {
-                ContentBody::News(n) => Some(n.title),
-                _ => None,
-            })
-            .collect();
-        titles.sort();
-        titles
-    }
-
+impl Counts for EnrolledKiosk {
     fn count(&self, kind: ContentKind) -> u64 {
         self.store
             .lock()
@@ -102,7 +66,7 @@ async fn initial_sync_of_the_demo_pack_fills_the_cache() {
         page_limit: 100,
         ..SyncConfig::default()
     };
-    let kiosk = Kiosk::enroll(&admin, loaded.branch, config).await;
+    let kiosk = EnrolledKiosk::enroll(&admin, loaded.branch, config).await;
     let summary = kiosk.engine.sync_once().await.expect("syncs");
     assert!(summary.pages > 3, "paged: {summary:?}");
     assert_eq!(summary.media_failed, 0);
@@ -136,14 +100,14 @@ async fn initial_sync_of_the_demo_pack_fills_the_cache() {
 async fn incremental_sync_and_tombstones() {
     let server = TestServer::start().await;
     let tree = server.org_tree().await;
-    let kiosk = Kiosk::enroll(&tree.admin, tree.branch_a, SyncConfig::default()).await;
+    let kiosk = EnrolledKiosk::enroll(&tree.admin, tree.branch_a, SyncConfig::default()).await;
     let a = tree
         .admin
         .publish(tree.province, news("甲"))
         .await
         .expect("ok");
     kiosk.engine.sync_once().await.expect("sync");
-    assert_eq!(kiosk.titles(), ["甲"]);
+    assert_eq!(kiosk.news_titles(), ["甲"]);
     tree.admin
         .publish(tree.city_a, news("乙"))
         .await
@@ -155,14 +119,14 @@ async fn incremental_sync_and_tombstones() {
         .expect("unpublish");
     let s = kiosk.engine.sync_once().await.expect("sync");
     assert_eq!((s.upserts, s.deletes), (1, 1));
-    assert_eq!(kiosk.titles(), ["乙"]);
+    assert_eq!(kiosk.news_titles(), ["乙"]);
 }
 
 #[tokio::test]
 async fn a_notice_on_the_event_stream_triggers_a_pull() {
     let server = TestServer::start().await;
     let tree = server.org_tree().await;
-    let kiosk = Kiosk::enroll(
+    let kiosk = EnrolledKiosk::enroll(
         &tree.admin,
         tree.branch_a,
         SyncConfig {
@@ -185,7 +149,7 @@ async fn a_notice_on_the_event_stream_triggers_a_pull() {
         .await
         .expect("ok");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while kiosk.titles() != ["实时推送"] {
+    while kiosk.news_titles() != ["实时推送"] {
         let event = tokio::time::timeout_at(deadline, events.recv())
             .await
             .expect("pulled within 20 s of the publish")
@@ -220,38 +184,25 @@ async fn tampered_media_is_not_cached() {
         .join(format!("{}.jpg", up.display.sha256));
     std::fs::write(&file, tests::png(10, 10)).expect("tamper");
 
-    let kiosk = Kiosk::enroll(&tree.admin, tree.branch_a, SyncConfig::default()).await;
+    let kiosk = EnrolledKiosk::enroll(&tree.admin, tree.branch_a, SyncConfig::default()).await;
     let s = kiosk.engine.sync_once().await.expect("sync still succeeds");
     assert_eq!((s.media_fetched, s.media_failed), (0, 1));
     let store = kiosk.store.lock().expect("lock");
     assert!(!store.has_media(&up.display.sha256).expect("has"));
     assert!(!store.media_path(&up.display.sha256).exists());
+    drop(store);
     assert_eq!(
-        kiosk.titles_locked(&store),
+        kiosk.news_titles(),
         ["带封面"],
         "the article itself is cached"
     );
-}
-
-impl Kiosk {
-    fn titles_locked(&self, store: &Store) -> Vec<String> {
-        store
-            .items(ContentKind::News)
-            .expect("items")
-            .into_iter()
-            .filter_map(|i| match i.body {
-                ContentBody::News(n) => Some(n.title),
-                _ => None,
-            })
-            .collect()
-    }
 }
 
 #[tokio::test]
 async fn offline_the_cache_serves_and_online_it_catches_up() {
     let server = TestServer::start().await;
     let tree = server.org_tree().await;
-    let kiosk = Kiosk::enroll(&tree.admin, tree.branch_a, SyncConfig::default()).await;
+    let kiosk = EnrolledKiosk::enroll(&tree.admin, tree.branch_a, SyncConfig::default()).await;
     tree.admin
         .publish(tree.province, news("断网前"))
         .await
@@ -264,7 +215,7 @@ async fn offline_the_cache_serves_and_online_it_catches_up() {
         matches!(err, kiosk::sync::SyncError::Client(ClientError::Network(_))),
         "{err:?}"
     );
-    assert_eq!(kiosk.titles(), ["断网前"], "the cache still serves");
+    assert_eq!(kiosk.news_titles(), ["断网前"], "the cache still serves");
     let checks = admin::doctor(&kiosk.store).await;
     assert!(
         checks
@@ -285,7 +236,7 @@ async fn offline_the_cache_serves_and_online_it_catches_up() {
     drop(offline);
     let _server = stopped.start().await;
     kiosk.engine.sync_once().await.expect("back online");
-    assert_eq!(kiosk.titles(), ["断网前", "断网期间"]);
+    assert_eq!(kiosk.news_titles(), ["断网前", "断网期间"]);
 }
 
 #[tokio::test]
@@ -304,7 +255,7 @@ async fn a_moved_kiosk_resyncs_without_emptying_its_cache_first() {
         .publish(tree.city_b, news("乙市"))
         .await
         .expect("ok");
-    let kiosk = Kiosk::enroll(
+    let kiosk = EnrolledKiosk::enroll(
         &tree.admin,
         tree.branch_a,
         SyncConfig {
@@ -314,7 +265,7 @@ async fn a_moved_kiosk_resyncs_without_emptying_its_cache_first() {
     )
     .await;
     kiosk.engine.sync_once().await.expect("sync");
-    assert_eq!(kiosk.titles(), ["全省", "甲市"]);
+    assert_eq!(kiosk.news_titles(), ["全省", "甲市"]);
 
     let id = kiosk
         .store
@@ -346,7 +297,7 @@ async fn a_moved_kiosk_resyncs_without_emptying_its_cache_first() {
             .apply(&page)
             .expect("apply");
         if more {
-            saw_old_midway |= kiosk.titles().contains(&"甲市".to_owned());
+            saw_old_midway |= kiosk.news_titles().contains(&"甲市".to_owned());
         } else {
             break;
         }
@@ -355,14 +306,14 @@ async fn a_moved_kiosk_resyncs_without_emptying_its_cache_first() {
         saw_old_midway,
         "the old cache stays until the resync completes"
     );
-    assert_eq!(kiosk.titles(), ["乙市", "全省"]);
+    assert_eq!(kiosk.news_titles(), ["乙市", "全省"]);
 }
 
 #[tokio::test]
 async fn the_media_cache_evicts_least_recently_used_but_never_what_content_needs() {
     let server = TestServer::start().await;
     let tree = server.org_tree().await;
-    let kiosk = Kiosk::enroll(
+    let kiosk = EnrolledKiosk::enroll(
         &tree.admin,
         tree.branch_a,
         SyncConfig {

@@ -4,17 +4,14 @@
 
 use std::time::Duration;
 
-use std::sync::{Arc, Mutex};
-
-use kiosk::store::Store;
-use kiosk::sync::{Engine, SyncConfig};
+use kiosk::sync::SyncConfig;
 use protocol::staff::{
     NewStaff, PasswordChange, PasswordReset, Role, StaffInfo, TemporaryPassword,
 };
-use protocol::{ContentBody, ContentKind, ErrorCode, OrgId};
+use protocol::{ErrorCode, OrgId};
 use reqwest::StatusCode;
 use tests::console::Console;
-use tests::{PASSWORD, Staff, TestServer, news};
+use tests::{EnrolledKiosk, PASSWORD, Staff, TestServer, news};
 
 /// Waits up to 20 s for `check` to hold, asking every 100 ms.
 async fn eventually<F, Fut>(what: &str, mut check: F)
@@ -32,48 +29,14 @@ where
     }
 }
 
-/// A kiosk as branch IT enrolls it: its store and its sync engine, the real ones.
-struct Kiosk {
-    store: Arc<Mutex<Store>>,
-    engine: Engine,
-    _dir: tempfile::TempDir,
+/// What these tests ask of a kiosk beyond its news titles.
+trait Held {
+    fn org(&self) -> (String, Vec<String>);
+    fn paused(&self) -> bool;
+    async fn streams(&self, n: u64);
 }
 
-impl Kiosk {
-    async fn enroll(staff: &Staff, org: OrgId) -> Kiosk {
-        let dir = tempfile::tempdir().expect("dir");
-        let mut store = Store::open(dir.path()).expect("store opens");
-        let created = staff.enrollment_token(org).await;
-        kiosk::admin::enroll(&mut store, &created.enrollment_string, "一楼大厅")
-            .await
-            .expect("enrolls");
-        let store = Arc::new(Mutex::new(store));
-        let engine = Engine::new(store.clone(), SyncConfig::default()).expect("engine");
-        Kiosk {
-            store,
-            engine,
-            _dir: dir,
-        }
-    }
-
-    fn news_titles(&self) -> Vec<String> {
-        let items = self
-            .store
-            .lock()
-            .expect("lock")
-            .items(ContentKind::News)
-            .expect("items");
-        let mut titles: Vec<String> = items
-            .into_iter()
-            .filter_map(|i| match i.body {
-                ContentBody::News(n) => Some(n.title),
-                _ => None,
-            })
-            .collect();
-        titles.sort();
-        titles
-    }
-
+impl Held for EnrolledKiosk {
     /// The org the kiosk holds: its name and the names of its ancestors.
     fn org(&self) -> (String, Vec<String>) {
         let org = self
@@ -148,7 +111,7 @@ async fn a_renamed_moved_and_disabled_org_reaches_its_kiosk_through_the_feed() {
     }
     add_user(admin, "branch_clerk", tree.branch_a, &[Role::Viewer]).await;
     let clerk = server.login("branch_clerk", PASSWORD).await;
-    let kiosk = Kiosk::enroll(admin, tree.branch_a).await;
+    let kiosk = EnrolledKiosk::enroll(admin, tree.branch_a, SyncConfig::default()).await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let engine = kiosk.engine.clone();
     let running = tokio::spawn(async move { engine.run(stopped).await });

@@ -7,16 +7,7 @@ use fantoccini::{Client, Locator};
 use protocol::staff::{NewStaff, Org, StaffInfo};
 use tests::{ADMIN, PASSWORD, TestServer};
 
-use super::{browser, click, shot, text_of, wait_for};
-
-async fn type_into(c: &Client, css: &str, text: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .send_keys(text)
-        .await
-        .expect("type");
-}
+use super::{browser, click, shot, sign_in, text_of, type_into, wait_for};
 
 async fn saved(c: &Client) {
     wait_for(c, "p.ok", "a notice that it worked").await;
@@ -54,12 +45,7 @@ async fn accounts_and_the_audit_log_from_a_real_browser() {
     let profile = tempfile::tempdir().expect("profile");
     let (_driver, c) = browser(profile.path()).await;
     let base = server.url.as_str().trim_end_matches('/').to_owned();
-    c.goto(&format!("{base}/console/login"))
-        .await
-        .expect("login page");
-    type_into(&c, "input[name=username]", ADMIN).await;
-    type_into(&c, "input[name=password]", PASSWORD).await;
-    click(&c, "button[type=submit]").await;
+    sign_in(&c, &base, ADMIN, PASSWORD).await;
     wait_for(&c, "div.tiles", "the dashboard").await;
 
     // The new pages at a laptop's 1366×768 (issue 17, part 7).

@@ -13,16 +13,7 @@ use protocol::submission::FormAnswers;
 use serde_json::json;
 use tests::{ADMIN, PASSWORD, TestServer};
 
-use super::{browser, click, shot, text_of, wait_for};
-
-async fn type_into(c: &Client, css: &str, text: &str) {
-    let field = c
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
+use super::{browser, click, shot, sign_in, text_of, type_into, wait_for};
 
 /// Adds a field of `kind` with the builder's own button and waits for its card.
 async fn add(c: &Client, kind: &str, at: usize) {
@@ -56,12 +47,7 @@ async fn a_form_built_in_a_real_browser_is_filled_in_at_a_kiosk() {
     let (_driver, c) = browser(profile.path()).await;
     c.set_window_size(1366, 768).await.expect("window size");
     let base = server.url.as_str().trim_end_matches('/').to_owned();
-    c.goto(&format!("{base}/console/login"))
-        .await
-        .expect("login page");
-    type_into(&c, "input[name=username]", ADMIN).await;
-    type_into(&c, "input[name=password]", PASSWORD).await;
-    click(&c, "button[type=submit]").await;
+    sign_in(&c, &base, ADMIN, PASSWORD).await;
     wait_for(&c, "div.tiles", "the dashboard").await;
 
     // From the list, a new form.

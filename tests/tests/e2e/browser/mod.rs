@@ -105,6 +105,29 @@ async fn wait_for(c: &Client, css: &str, what: &str) {
         .unwrap_or_else(|e| panic!("{what} ({css}): {e}"));
 }
 
+/// Types `text` into the field matching `css`, replacing what it held.
+async fn type_into(c: &Client, css: &str, text: &str) {
+    let field = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+/// Signs `username` (password `password`) in on the console's login page at `base`, first
+/// signing out whoever was, and waits for the console's navigation.
+async fn sign_in(c: &Client, base: &str, username: &str, password: &str) {
+    c.delete_all_cookies().await.expect("signed out");
+    c.goto(&format!("{base}/console/login"))
+        .await
+        .expect("login page");
+    type_into(c, "input[name=username]", username).await;
+    type_into(c, "input[name=password]", password).await;
+    click(c, "button[type=submit]").await;
+    wait_for(c, "nav.side", "the console").await;
+}
+
 async fn text_of(c: &Client) -> String {
     c.find(Locator::Css("main"))
         .await

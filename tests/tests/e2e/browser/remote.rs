@@ -2,10 +2,9 @@
 //! (the real kiosk core answers it over the event stream) and see it arrive while the page
 //! refreshes itself; a screenshot command shows its image.
 
-use fantoccini::Locator;
 use protocol::KioskId;
 
-use super::{browser, click, shot, text_of, wait_for};
+use super::{browser, click, shot, sign_in, text_of, wait_for};
 
 #[tokio::test]
 async fn a_kiosk_page_asks_and_shows_answers_in_a_real_browser() {
@@ -19,21 +18,13 @@ async fn a_kiosk_page_asks_and_shows_answers_in_a_real_browser() {
     let profile = tempfile::tempdir().expect("profile");
     let (_driver, c) = browser(profile.path()).await;
     let base = server.url.as_str().trim_end_matches('/').to_owned();
-    c.goto(&format!("{base}/console/login"))
-        .await
-        .expect("login page");
-    for (field, value) in [
-        ("username", sync_server::demo::ADMIN),
-        ("password", sync_server::demo::PASSWORD),
-    ] {
-        c.find(Locator::Css(&format!("input[name={field}]")))
-            .await
-            .expect("field")
-            .send_keys(value)
-            .await
-            .expect("type");
-    }
-    click(&c, "button[type=submit]").await;
+    sign_in(
+        &c,
+        &base,
+        sync_server::demo::ADMIN,
+        sync_server::demo::PASSWORD,
+    )
+    .await;
     wait_for(&c, "div.tiles", "the dashboard").await;
 
     // The fleet links to the kiosk's page.

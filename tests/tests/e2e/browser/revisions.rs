@@ -2,21 +2,12 @@
 //! image placed at the cursor, the history with both revisions, the correction shown as a diff, the first revision restored
 //! (after the confirmation), and a kiosk holding the restored body as a new version.
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use protocol::content::{ContentBody, NewsArticle, NewsCategory};
 use protocol::staff::ContentRecord;
 use tests::{ADMIN, PASSWORD, TestServer, write};
 
-use super::{browser, click, shot, text_of, wait_for};
-
-async fn type_into(c: &Client, css: &str, text: &str) {
-    let field = c
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
+use super::{browser, click, shot, sign_in, text_of, type_into, wait_for};
 
 #[tokio::test]
 async fn revise_and_restore_from_a_real_browser() {
@@ -50,12 +41,7 @@ async fn revise_and_restore_from_a_real_browser() {
     let (_driver, c) = browser(profile.path()).await;
     c.set_window_size(1366, 768).await.expect("window size");
     let base = server.url.as_str().trim_end_matches('/').to_owned();
-    c.goto(&format!("{base}/console/login"))
-        .await
-        .expect("login page");
-    type_into(&c, "input[name=username]", ADMIN).await;
-    type_into(&c, "input[name=password]", PASSWORD).await;
-    click(&c, "button[type=submit]").await;
+    sign_in(&c, &base, ADMIN, PASSWORD).await;
     wait_for(&c, "div.tiles", "the dashboard").await;
 
     // Correct the date in the editor, opened from the news list.

@@ -6,27 +6,7 @@ use fantoccini::{Client, Locator};
 use protocol::staff::{NewStaff, Role, StaffInfo};
 use tests::{ADMIN, PASSWORD, TestServer};
 
-use super::{browser, click, shot, text_of, wait_for};
-
-async fn sign_in(c: &Client, base: &str, username: &str) {
-    c.delete_all_cookies().await.expect("signed out");
-    c.goto(&format!("{base}/console/login"))
-        .await
-        .expect("login page");
-    for (css, text) in [
-        ("input[name=username]", username),
-        ("input[name=password]", PASSWORD),
-    ] {
-        c.find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"))
-            .send_keys(text)
-            .await
-            .expect("type");
-    }
-    click(c, "button[type=submit]").await;
-    wait_for(c, "nav.side", "the console").await;
-}
+use super::{browser, click, shot, sign_in, text_of, wait_for};
 
 /// The navigation's links.
 async fn nav(c: &Client) -> Vec<String> {
@@ -83,7 +63,7 @@ async fn each_role_sees_only_its_pages_and_is_refused_the_rest_in_a_real_browser
     let base = server.url.as_str().trim_end_matches('/').to_owned();
 
     // Publisher: news offered, the inbox and the accounts not; the inbox refused.
-    sign_in(&c, &base, "pub_b").await;
+    sign_in(&c, &base, "pub_b", PASSWORD).await;
     let links = nav(&c).await;
     assert!(links.iter().any(|h| h == "/console/news"), "{links:?}");
     assert!(
@@ -96,7 +76,7 @@ async fn each_role_sees_only_its_pages_and_is_refused_the_rest_in_a_real_browser
     shot(&c, "denied-zh").await;
 
     // Case handler: the inbox offered, publishing not; news refused.
-    sign_in(&c, &base, "case_b").await;
+    sign_in(&c, &base, "case_b", PASSWORD).await;
     let links = nav(&c).await;
     assert!(
         links.iter().any(|h| h == "/console/submissions"),
@@ -106,7 +86,7 @@ async fn each_role_sees_only_its_pages_and_is_refused_the_rest_in_a_real_browser
     refused(&c, &base, "/console/news", "内容发布").await;
 
     // Viewer: the fleet without its enrollment form; accounts refused, in English too.
-    sign_in(&c, &base, "view_b").await;
+    sign_in(&c, &base, "view_b", PASSWORD).await;
     c.goto(&format!("{base}/console/kiosks"))
         .await
         .expect("fleet");
@@ -130,7 +110,7 @@ async fn each_role_sees_only_its_pages_and_is_refused_the_rest_in_a_real_browser
         .expect("Chinese");
 
     // The administrator makes the viewer a publisher from the users table.
-    sign_in(&c, &base, ADMIN).await;
+    sign_in(&c, &base, ADMIN, PASSWORD).await;
     c.goto(&format!("{base}/console/orgs"))
         .await
         .expect("users");
