@@ -49,6 +49,8 @@ pub struct Startup {
     /// The org's home layout; `None`: none cached (home makes tiles from the cache).
     pub layout: Option<HomeLayout>,
     pub forms: Vec<(ContentItem, FormDefinition)>,
+    /// Whether any offering (limited places) is cached: home without a layout shows 名额预约.
+    pub offerings: bool,
     pub slides: Vec<AttractSlide>,
     /// `None`: always open.
     pub hours: Option<OpeningHours>,
@@ -424,6 +426,7 @@ impl Core {
             status: read_status(&s)?,
             layout: read_home_layout(&s)?,
             forms: read_forms(&s)?,
+            offerings: !s.items(ContentKind::Offering)?.is_empty(),
             slides: read_slides(&s)?,
             hours: read_opening_hours(&s)?,
         })

@@ -439,6 +439,7 @@ pub enum TileAction {
     Library,
     Form { form_id: ContentId },
     StatusCheck,
+    Places,
 }
 
 impl HomeLayout {

@@ -161,6 +161,7 @@ fn tile_action(action: &str, forms: &HashMap<String, ContentId>) -> anyhow::Resu
     Ok(match action.split_once(':') {
         None if action == "library" => TileAction::Library,
         None if action == "status_check" => TileAction::StatusCheck,
+        None if action == "places" => TileAction::Places,
         Some(("news", category)) => TileAction::News {
             category: serde_json::from_value::<NewsCategory>(serde_json::json!(category))
                 .with_context(|| format!("home.toml: unknown news category '{category}'"))?,

@@ -27,7 +27,9 @@ pub fn may_show_personal_data(screen: &Screen) -> bool {
         | Screen::Article(_)
         | Screen::Library(_)
         | Screen::Book(_)
-        | Screen::Search(_) => false,
+        | Screen::Search(_)
+        // Published offerings and places-left figures only.
+        | Screen::Places(_) => false,
     }
 }
 

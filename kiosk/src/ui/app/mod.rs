@@ -31,6 +31,7 @@ use super::screen::form::{self, Form};
 use super::screen::home::{self, Home};
 use super::screen::library::{self, Library};
 use super::screen::news::{self, News};
+use super::screen::places::{self, Places};
 use super::screen::search::{self, Search};
 use super::screen::status::{self, StatusCheck};
 use super::screen::{Destination, Event, Screen, Stacked};
@@ -71,6 +72,7 @@ pub enum Message {
     Admin(admin::Message),
     Form(form::Message),
     StatusCheck(status::Message),
+    Places(places::Message),
     /// The opening hours the kiosk goes by (`None`: always open), loaded after each sync.
     Hours(Option<OpeningHours>),
     /// Remote care: the console's screenshot command (`care`).
@@ -132,7 +134,7 @@ impl App {
         let first_loads = match first {
             Ok(first) => {
                 app.ctx.status = first.status;
-                app.home = Home::loaded_with(first.layout, first.forms);
+                app.home = Home::loaded_with(first.layout, first.forms, first.offerings);
                 app.hours = first.hours;
                 // The slides' images decode off the UI thread.
                 Task::done(Message::Slides(first.slides))
@@ -281,6 +283,7 @@ impl App {
             Message::Admin(m) => return self.route::<Admin>(m, Message::Admin),
             Message::Form(m) => return self.route::<Form>(m, Message::Form),
             Message::StatusCheck(m) => return self.route::<StatusCheck>(m, Message::StatusCheck),
+            Message::Places(m) => return self.route::<Places>(m, Message::Places),
             Message::Hours(hours) => self.hours = hours,
             Message::Care(m) => return self.care(m),
         }
@@ -436,6 +439,15 @@ impl App {
             Destination::Form(form) => {
                 let (item, def) = *form;
                 (Screen::Form(Form::new(&item, def)), Task::none())
+            }
+            Destination::Request(form) => {
+                let (item, def, answers) = *form;
+                let form = Form::new(&item, def).with_answers(answers);
+                (Screen::Form(form), Task::none())
+            }
+            Destination::Places(week_of) => {
+                let (screen, task) = Places::new(week_of, ctx);
+                (Screen::Places(screen), task.map(Message::Places))
             }
             Destination::StatusCheck => (Screen::StatusCheck(StatusCheck::default()), Task::none()),
         };

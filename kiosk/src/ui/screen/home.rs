@@ -17,6 +17,8 @@ use crate::ui::touch::touch_scroll;
 pub struct Home {
     layout: Option<HomeLayout>,
     forms: Vec<(ContentItem, FormDefinition)>,
+    /// Whether any offering is cached (the tiles without a layout then include 名额预约).
+    offerings: bool,
     offset: f32,
     /// Whether the layout has been read once (it is logged when it first arrives or changes).
     loaded: bool,
@@ -26,6 +28,7 @@ pub struct Home {
 pub enum Message {
     Layout(Option<HomeLayout>),
     Forms(Vec<(ContentItem, FormDefinition)>),
+    Offerings(bool),
     /// A tile, by its place in [`Home::tiles`].
     Open(usize),
     Scrolled(f32),
@@ -51,7 +54,12 @@ impl Home {
             async move { core.forms().await.unwrap_or_default() },
             Message::Forms,
         );
-        Task::batch([layout, forms])
+        let core = ctx.core.clone();
+        let offerings = Task::perform(
+            async move { core.offerings().await.is_ok_and(|o| !o.is_empty()) },
+            Message::Offerings,
+        );
+        Task::batch([layout, forms, offerings])
     }
 
     /// Home with the org's layout (or that it has none) and the forms already read, as
@@ -59,9 +67,11 @@ impl Home {
     pub fn loaded_with(
         layout: Option<HomeLayout>,
         forms: Vec<(ContentItem, FormDefinition)>,
+        offerings: bool,
     ) -> Home {
         let mut home = Home {
             forms,
+            offerings,
             ..Home::default()
         };
         home.set_layout(layout);
@@ -124,6 +134,14 @@ impl Home {
                 },
             });
         }
+        if self.offerings {
+            tiles.push(Tile {
+                title: s.tile_places.to_owned(),
+                title_en: Some(en.tile_places.to_owned()),
+                icon: "places".into(),
+                action: TileAction::Places,
+            });
+        }
         tiles.push(Tile {
             title: s.tile_status_check.to_owned(),
             title_en: Some(en.tile_status_check.to_owned()),
@@ -141,6 +159,10 @@ impl Home {
             }
             Message::Forms(forms) => {
                 self.forms = forms;
+                None
+            }
+            Message::Offerings(any) => {
+                self.offerings = any;
                 None
             }
             Message::Scrolled(offset) => {
@@ -166,6 +188,7 @@ impl Home {
                 }
             }
             TileAction::StatusCheck => Destination::StatusCheck,
+            TileAction::Places => Destination::Places(None),
         };
         Event::Open(destination)
     }
@@ -193,6 +216,7 @@ fn glyph(tile: &Tile) -> char {
         "feedback" => '言',
         "award" | "awards" => '优',
         "status" => '查',
+        "places" => '约',
         _ => match &tile.action {
             TileAction::News { category } => match category {
                 NewsCategory::Policy => '法',
@@ -206,6 +230,7 @@ fn glyph(tile: &Tile) -> char {
             TileAction::Library => '书',
             TileAction::Form { .. } => '表',
             TileAction::StatusCheck => '查',
+            TileAction::Places => '约',
         },
     }
 }

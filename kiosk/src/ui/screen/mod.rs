@@ -15,6 +15,7 @@ pub mod form;
 pub mod home;
 pub mod library;
 pub mod news;
+pub mod places;
 pub mod search;
 pub mod status;
 
@@ -61,7 +62,11 @@ pub enum Destination {
     Book(ContentId),
     Search,
     Form(Box<(ContentItem, FormDefinition)>),
+    /// A form with some answers already given (a booking's request form, its session chosen).
+    Request(Box<(ContentItem, FormDefinition, protocol::answers::Answers)>),
     StatusCheck,
+    /// 名额预约: every offering, or (`Some`) one resource's week of slots.
+    Places(Option<ContentId>),
 }
 
 /// One screen on the stack above home. The stack holds a handful at most, so the variants'
@@ -76,6 +81,7 @@ pub enum Screen {
     Admin(admin::Admin),
     Form(form::Form),
     StatusCheck(status::StatusCheck),
+    Places(places::Places),
 }
 
 /// A screen that lives on the stack: where it sits in [`Screen`], and how it handles its own
@@ -103,6 +109,7 @@ impl Screen {
             Screen::Admin(_) => ctx.strings().admin_title,
             Screen::Form(s) => s.title(ctx),
             Screen::StatusCheck(_) => ctx.strings().check_title,
+            Screen::Places(_) => ctx.strings().places_title,
         }
     }
 
@@ -116,6 +123,7 @@ impl Screen {
             Screen::Admin(s) => s.view(ctx).map(Message::Admin),
             Screen::Form(s) => s.view(ctx).map(Message::Form),
             Screen::StatusCheck(s) => s.view(ctx).map(Message::StatusCheck),
+            Screen::Places(s) => s.view(ctx).map(Message::Places),
         }
     }
 
@@ -128,6 +136,7 @@ impl Screen {
                 Task::none()
             }
             Screen::Form(s) => s.on_sync(ctx).map(Message::Form),
+            Screen::Places(s) => s.on_sync(event, ctx).map(Message::Places),
             _ => Task::none(),
         }
     }

@@ -10,6 +10,7 @@ mod forms;
 mod harness;
 mod hours;
 mod layout;
+mod places;
 mod provision;
 mod status;
 mod touch;

@@ -97,6 +97,12 @@ impl Form {
         }
     }
 
+    /// The form with these answers already given (a booking's chosen session).
+    pub fn with_answers(mut self, answers: Answers) -> Form {
+        self.answers = answers;
+        self
+    }
+
     pub fn title(&self, ctx: &Context) -> &str {
         match (ctx.lang, &self.def.title_en) {
             (Lang::En, Some(en)) => en,
