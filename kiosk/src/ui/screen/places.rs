@@ -228,10 +228,11 @@ fn english_label(form: &mut FormDefinition, label: String) {
     }
 }
 
-/// When the figures were last heard: the time today, or the date and time.
+/// When the figures were last heard, on the status bar's clock: the time today, or the date
+/// and time.
 fn as_of(s: &Strings, at: Timestamp, now: Timestamp) -> String {
-    let t = china_time(at);
-    let when = if t.date() == today(now) {
+    let t = at.to_zoned(jiff::tz::TimeZone::system());
+    let when = if t.date() == now.to_zoned(jiff::tz::TimeZone::system()).date() {
         t.strftime("%H:%M").to_string()
     } else {
         format!("{} {}", t.strftime(s.date_format), t.strftime("%H:%M"))
@@ -483,10 +484,17 @@ fn week<'a>(ctx: &Context, l: &'a Listed, from: Date) -> iced::widget::Column<'a
         from.strftime(s.date_format),
         to.strftime(s.date_format)
     );
+    // A week that cannot be reached has no button (a disabled one looks like the others).
+    let turn = |label: &str, to: Option<Message>| -> Element<'a, Message> {
+        match to {
+            Some(to) => widgets::secondary(ctx, label, Some(to)),
+            None => Space::new().into(),
+        }
+    };
     let nav = row![
-        widgets::secondary(ctx, s.places_prev_week, prev),
+        turn(s.places_prev_week, prev),
         container(text(range).size(t.heading).font(theme::bold(ctx.font()))).center_x(Fill),
-        widgets::secondary(ctx, s.places_next_week, next),
+        turn(s.places_next_week, next),
     ]
     .spacing(16)
     .align_y(Alignment::Center);

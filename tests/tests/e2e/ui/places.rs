@@ -79,7 +79,11 @@ async fn check(h: &mut Harness, s: &Strings, tile: &str, receipt: &str, phone: &
 
 fn as_of(h: &Harness) -> String {
     let synced = h.app.status().last_synced.expect("synced");
-    china_time(synced).strftime("%H:%M").to_string()
+    // On the status bar's clock (the system's time zone, China time on a kiosk).
+    synced
+        .to_zoned(jiff::tz::TimeZone::system())
+        .strftime("%H:%M")
+        .to_string()
 }
 
 #[tokio::test]
