@@ -33,6 +33,7 @@ pub async fn create_token(
         .db
         .write(move |tx| {
             actor.check_org(tx, req.org_id)?;
+            refuse_if_disabled(tx, req.org_id.0)?;
             tx.execute(
             "INSERT INTO enrollment_tokens (token_hash, org_id, created_by, created_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -91,6 +92,8 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> AppResult<EnrollRes
                     "这个注册码已过期：请向管理员索取新的注册码",
                 ));
             }
+            // Refused before the token is spent: it works once the org is enabled again.
+            refuse_if_disabled(tx, org)?;
             tx.execute(
                 "UPDATE enrollment_tokens SET used_at = ?1, kiosk_id = ?2 WHERE token_hash = ?3",
                 params![now, id.0, hash],
@@ -114,6 +117,27 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> AppResult<EnrollRes
         receipt_prefix,
         submission_key: crate::submissions::public_key_base64(&state.submission_key),
     })
+}
+
+/// `org_disabled` when the org, or one above it, is disabled: no kiosk is enrolled there (it
+/// could not sync) until the org is enabled again.
+fn refuse_if_disabled(tx: &rusqlite::Transaction<'_>, org: i64) -> AppResult<()> {
+    let disabled: bool = tx.query_row(
+        &format!(
+            "SELECT {} FROM orgs o WHERE o.id = ?1",
+            orgs::manage::disabled_cond("o.path")
+        ),
+        [org],
+        |r| r.get(0),
+    )?;
+    if disabled {
+        return Err(AppError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            ErrorCode::OrgDisabled,
+            "本单位已停用：启用后才能为它注册终端",
+        ));
+    }
+    Ok(())
 }
 
 /// A receipt prefix no kiosk has had, picked at random (from `start` on), so a prefix says

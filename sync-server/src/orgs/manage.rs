@@ -8,7 +8,8 @@
 //! ancestors), so their scope epoch grows and their next pull starts a resync; a rename and a
 //! move end their event streams with `reset`, after which a kiosk reads its org again
 //! (`GET /v1/kiosk`). Disabling keeps everything: the subtree's kiosks are refused
-//! (`org_disabled`) until it is enabled, and its staff's sessions end and they cannot sign in.
+//! (`org_disabled`) until it is enabled, no enrollment token is made or spent there, and its
+//! staff's sessions end and they cannot sign in.
 //! Each change is written to the audit log in its transaction.
 
 use protocol::{ErrorCode, KioskId, OrgId};

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use kiosk::sync::SyncConfig;
 use protocol::staff::{
-    NewStaff, PasswordChange, PasswordReset, Role, StaffInfo, TemporaryPassword,
+    EnrollmentTokenCreated, NewEnrollmentToken, NewStaff, PasswordChange, PasswordReset, Role,
+    StaffInfo, TemporaryPassword,
 };
 use protocol::{ErrorCode, OrgId};
 use reqwest::StatusCode;
@@ -160,7 +161,9 @@ async fn a_renamed_moved_and_disabled_org_reaches_its_kiosk_through_the_feed() {
     assert_eq!((moved.parent_id, moved.depth), (Some(tree.city_b), 2));
 
     // City B disabled: its kiosks (the moved one too) pause calmly and keep what they show,
-    // its staff are signed out and cannot sign in; nothing is deleted.
+    // its staff are signed out and cannot sign in, no kiosk enrolls there (with a new token or
+    // one made before); nothing is deleted.
+    let early = admin.enrollment_token(tree.city_b).await;
     admin
         .post::<_, ()>(
             &format!("v1/staff/orgs/{}/disable", tree.city_b),
@@ -180,6 +183,26 @@ async fn a_renamed_moved_and_disabled_org_reaches_its_kiosk_through_the_feed() {
     let login = reqwest_login(&server, "branch_clerk").await;
     assert_eq!(login.0, StatusCode::FORBIDDEN, "{}", login.1);
     assert!(login.1.contains("org_disabled"), "{}", login.1);
+    let no_token = admin
+        .post::<_, EnrollmentTokenCreated>(
+            "v1/staff/enrollment-tokens",
+            &NewEnrollmentToken {
+                org_id: tree.branch_a,
+                valid_minutes: None,
+            },
+        )
+        .await
+        .expect_err("no token for an org under a disabled one");
+    assert_eq!(
+        (no_token.status, no_token.body.error),
+        (403, ErrorCode::OrgDisabled)
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let mut second = kiosk::store::Store::open(dir.path()).expect("store opens");
+    let refused = kiosk::admin::enroll(&mut second, &early.enrollment_string, "二楼")
+        .await
+        .expect_err("no enrollment at a disabled org");
+    assert!(refused.to_string().contains("已停用"), "{refused}");
     admin
         .publish(tree.city_b, news("停用期间"))
         .await
@@ -202,6 +225,9 @@ async fn a_renamed_moved_and_disabled_org_reaches_its_kiosk_through_the_feed() {
     .await;
     assert!(!kiosk.paused());
     server.login("branch_clerk", PASSWORD).await;
+    kiosk::admin::enroll(&mut second, &early.enrollment_string, "二楼")
+        .await
+        .expect("the token made before the disable was not spent by the refusal");
 
     let log = admin_log(&server).await;
     let actions: Vec<&str> = log.iter().map(|(a, _)| a.as_str()).collect();
