@@ -40,6 +40,8 @@ impl Application {
             None => None,
         };
         let (state, identity, shutdown) = AppState::open(config, bound)?;
+        // A restart ends the console's catalogue imports that were running.
+        crate::import::catalog_jobs::mark_interrupted(&state.db).await?;
         let tls = identity.server_config()?;
         Ok(Application {
             listener,

@@ -40,6 +40,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/013_places.sql")),
     M::up(include_str!("db/014_org_admin.sql")),
     M::up(include_str!("db/015_org_tasks.sql")),
+    M::up(include_str!("db/016_import_jobs.sql")),
 ];
 
 #[derive(Clone)]

@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Delta pages at the announced head, shared by the kiosks asking for the same one.
     pub pages: Arc<crate::feed::PageCache>,
+    /// The progress of the catalogue imports this process runs for the console.
+    pub imports: Arc<crate::import::catalog_jobs::Jobs>,
 }
 
 impl AppState {
@@ -79,6 +81,7 @@ impl AppState {
             seen: Arc::default(),
             metrics,
             pages: Arc::default(),
+            imports: Arc::default(),
         };
         Ok((state, identity, shutdown))
     }

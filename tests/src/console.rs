@@ -118,6 +118,28 @@ impl Console {
         self.answer(resp).await
     }
 
+    /// Uploads a catalogue to the library's import, which starts a job, and waits (at most
+    /// 60 s) on the job's page until the job has ended; returns that page.
+    pub async fn import_catalog(
+        &mut self,
+        fields: &[(&str, &str)],
+        file: (&str, &str, Vec<u8>),
+    ) -> Answer {
+        let started = self.upload("/console/library/import", fields, file).await;
+        let job = match started.location {
+            Some(at) if at.starts_with("/console/library/import/") => at,
+            _ => panic!("the upload starts a job: {started:?}"),
+        };
+        for _ in 0..600 {
+            let page = self.get(&job).await;
+            if !page.body.contains("data-running") {
+                return page;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the import job {job} did not end within 60 s");
+    }
+
     /// Posts a form without the CSRF token (what a forged request looks like).
     pub async fn post_without_csrf(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let resp = self

@@ -1,8 +1,27 @@
 // The console's only script: a live Markdown preview, images inserted in the body at the
-// cursor, the form builder's live preview, confirmations, and a busy label on long submits.
-// Pages work without it.
+// cursor, the form builder's live preview, confirmations, a busy label on long submits, and a
+// running import's progress. Pages work without it.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
+  // A running catalogue import: its progress fetched every second and put in place (without
+  // the script the page refreshes itself), until the job's part says it is no longer running.
+  const pollJob = () => {
+    const job = document.getElementById("job");
+    if (!job || !job.hasAttribute("data-running")) return;
+    setTimeout(() => {
+      fetch(location.pathname + "?part=1", { credentials: "same-origin" })
+        .then((r) => (r.ok ? r.text() : ""))
+        .then((html) => {
+          const t = document.createElement("template");
+          t.innerHTML = html;
+          const next = t.content.getElementById("job");
+          if (next) job.replaceWith(next);
+        })
+        .catch(() => {})
+        .finally(pollJob);
+    }, 1000);
+  };
+  pollJob();
   const body = document.getElementById("body");
   const preview = document.getElementById("preview");
   if (body && preview) {

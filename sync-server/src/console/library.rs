@@ -1,10 +1,13 @@
-//! The library: catalogue search and editing, CSV import, and reading lists.
+//! The library: catalogue search and editing, catalogue imports (`import`: run as jobs with a
+//! page of their own), and reading lists.
 
-use axum::extract::{Multipart, Path, Query, State};
+pub mod import;
+
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use maud::html;
+use protocol::ContentId;
 use protocol::content::{ContentBody, ContentKind};
-use protocol::{ContentId, OrgId};
 use serde::Deserialize;
 
 use super::page::{
@@ -14,8 +17,6 @@ use super::page::{
 use super::session::{CsrfForm, Publisher};
 use super::{Lang, tr};
 use crate::content::{self, Edited, ListQuery};
-use crate::import::catalog;
-use crate::multipart::MultipartForm;
 use crate::state::AppState;
 
 const HERE: &str = "/console/library";
@@ -50,6 +51,9 @@ pub async fn library(
     .await
     .map_err(|e| app_error(l, e))?;
     let orgs = org_options(&state, &s).await?;
+    let imports = crate::import::catalog_jobs::recent(&state, s.actor.clone(), 5)
+        .await
+        .map_err(|e| app_error(l, e))?;
     let notice = Notice {
         ok: q.ok.clone(),
         err: q.err.clone(),
@@ -75,6 +79,7 @@ pub async fn library(
                 } } }
             }
             h2 { (tr(l, "导入书目（CSV、Excel、MARC）", "Import a catalogue (CSV, Excel, MARC)")) }
+            (import::recent_table(l, &imports))
             form.card method="post" action="/console/library/import" enctype="multipart/form-data" {
                 input type="hidden" name="_csrf" value=(s.csrf);
                 div.row {
@@ -106,94 +111,6 @@ pub async fn library(
                     }
                 }
             } }
-        },
-    ))
-}
-
-pub async fn import_catalog(
-    State(state): State<AppState>,
-    s: Publisher,
-    mut multipart: Multipart,
-) -> Page {
-    let l = s.lang;
-    let bad = |m: &str| back_with_error(HERE, m);
-    let file = tempfile::NamedTempFile::new().map_err(|_| {
-        bad(tr(
-            l,
-            "服务器无法保存文件。",
-            "The server cannot save the file.",
-        ))
-    })?;
-    let mut form = MultipartForm::read(&mut multipart, &["file"])
-        .await
-        .map_err(|_| {
-            bad(tr(
-                l,
-                "上传没有完成（文件太大？）。",
-                "The upload did not complete (file too large?).",
-            ))
-        })?;
-    s.check_csrf(form.text("_csrf"))?;
-    let Some(csv) = form.take_file("file").filter(|b| !b.is_empty()) else {
-        return Err(bad(tr(
-            l,
-            "请选择一个书目文件（CSV、Excel 或 MARC）。",
-            "Choose a catalogue file (CSV, Excel or MARC).",
-        )));
-    };
-    tokio::fs::write(file.path(), &csv)
-        .await
-        .map_err(|_| bad("io"))?;
-    let org: i64 = form
-        .text("org")
-        .parse()
-        .map_err(|_| bad(tr(l, "请选择单位。", "Choose an org.")))?;
-    let options = catalog::Options {
-        org: OrgId(org),
-        encoding: None,
-        sheet: Some(form.text("sheet").trim().to_owned()).filter(|s| !s.is_empty()),
-        clc: None,
-        skip_invalid: form.has("skip_invalid"),
-        replace: false,
-        covers: None,
-    };
-    let report = catalog::import(
-        &state,
-        s.actor.clone(),
-        file.path(),
-        options,
-        &catalog::Quiet,
-    )
-    .await
-    .map_err(|e| back_with(HERE, e))?;
-    ok(layout(
-        &s,
-        tr(l, "导入结果", "Import report"),
-        HERE,
-        html! {
-            div.tiles {
-                div.tile { strong { (report.rows) } span { (tr(l, "行", "rows")) } }
-                div.tile.good { strong { (report.created) } span { (tr(l, "新增", "new")) } }
-                div.tile { strong { (report.updated) } span { (tr(l, "更新", "updated")) } }
-                div.tile { strong { (report.unchanged) } span { (tr(l, "未变", "unchanged")) } }
-                div.tile.bad { strong { (report.invalid_rows) } span { (tr(l, "行有错", "invalid rows")) } }
-            }
-            p { (tr(l, "文件格式：", "Format: ")) (report.format.describe()) }
-            @if !report.imported {
-                p.error { (tr(l,
-                    "有错的行，所以一行也没有导入。请改正后再导入，或勾选“跳过有错的行”。",
-                    "Some rows have problems, so nothing was imported. Fix them and import again, or tick “Skip invalid rows”.")) }
-            }
-            @if !report.errors.is_empty() {
-                h2 { (tr(l, "有错的行", "Rows with problems")) }
-                table { thead { tr { th { (tr(l, "位置", "Where")) } th { (tr(l, "问题", "Problem")) } } }
-                    tbody { @for e in &report.errors { tr { td { (report.place(e.line)) } td { (e.message) } } } } }
-            }
-            @if !report.warnings.is_empty() {
-                h2 { (tr(l, "提示（已导入）", "Warnings (imported)")) }
-                table { tbody { @for w in &report.warnings { tr { td { (report.place(w.line)) } td { (w.message) } } } } }
-            }
-            p { a href="/console/library" { (tr(l, "返回职工书屋", "Back to the library")) } }
         },
     ))
 }

@@ -100,8 +100,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/library", get(library::library))
         .route(
             "/console/library/import",
-            post(library::import_catalog).layer(DefaultBodyLimit::max(csv_limit)),
+            post(library::import::start).layer(DefaultBodyLimit::max(csv_limit)),
         )
+        .route("/console/library/import/{id}", get(library::import::job))
         .route(
             "/console/library/item/{id}",
             get(library::item).post(library::save_item),

@@ -27,6 +27,9 @@ use protocol::staff::ContentWrite;
 use protocol::{ContentBody, ContentKind, MediaHash, OrgId};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 use url::Url;
 
 mod excel;
@@ -89,9 +92,50 @@ pub struct Report {
 
 /// Told how far the import has got: rows done of rows in the file.
 pub trait Progress: Send + Sync {
+    /// How far the first pass (reading and checking every row) has got; called about four
+    /// times a second while it runs and once at its end.
+    fn checked(&self, _: Checked<'_>) {}
+    /// The second pass (writing) begins, with this many rows to write.
     fn start(&self, total_rows: u64);
     fn advance(&self, rows: u64);
     fn finish(&self);
+}
+
+/// The first pass so far.
+pub struct Checked<'a> {
+    pub format: Format,
+    /// Rows read and checked.
+    pub rows: u64,
+    /// Invalid rows among them.
+    pub invalid_rows: u64,
+    /// Rows found invalid since the last call, as the report lists them (its first 1,000).
+    pub new_errors: &'a [RowError],
+}
+
+/// What the first pass shares with the task that tells [`Progress`]: a counter and the errors
+/// not yet told, so that checking a row costs no more than a relaxed store.
+#[derive(Default)]
+struct Checking {
+    rows: AtomicU64,
+    invalid_rows: AtomicU64,
+    untold: Mutex<Vec<RowError>>,
+}
+
+impl Checking {
+    fn tell(&self, format: Format, progress: &dyn Progress) {
+        let new_errors = std::mem::take(
+            &mut *self
+                .untold
+                .lock()
+                .expect("the checking lock is never held across a panic"),
+        );
+        progress.checked(Checked {
+            format,
+            rows: self.rows.load(Ordering::Relaxed),
+            invalid_rows: self.invalid_rows.load(Ordering::Relaxed),
+            new_errors: &new_errors,
+        });
+    }
 }
 
 /// No progress display (tests, the demo).
@@ -259,6 +303,7 @@ fn validate_all(
     sheet: Option<&str>,
     rows: &Rows,
     report: &mut Report,
+    checking: &Checking,
 ) -> AppResult<(HashSet<String>, HashSet<u64>)> {
     let mut source = Source::open(path, report.format, sheet)?;
     if let Some((line, message)) = source.header_warning() {
@@ -268,6 +313,7 @@ fn validate_all(
     let mut bad = HashSet::new();
     while let Some((line, values)) = source.next_record() {
         report.rows += 1;
+        checking.rows.store(report.rows, Ordering::Relaxed);
         let outcome = rows
             .row(line, values)
             .and_then(|row| match first_line.get(&row.key) {
@@ -283,9 +329,18 @@ fn validate_all(
             });
         if let Err(message) = outcome {
             report.invalid_rows += 1;
+            checking
+                .invalid_rows
+                .store(report.invalid_rows, Ordering::Relaxed);
             bad.insert(line);
             if report.errors.len() < MAX_REPORTED {
-                report.errors.push(RowError { line, message });
+                let error = RowError { line, message };
+                checking
+                    .untold
+                    .lock()
+                    .expect("the checking lock is never held across a panic")
+                    .push(error.clone());
+                report.errors.push(error);
             }
         }
     }
@@ -392,12 +447,28 @@ pub async fn import(
     let check_path = path.to_path_buf();
     let check_rows = rows.clone();
     let sheet = options.sheet.clone();
-    let (keys, bad, mut report) = crate::obs::spawn_blocking(move || {
-        validate_all(&check_path, sheet.as_deref(), &check_rows, &mut report)
-            .map(|(k, b)| (k, b, report))
-    })
-    .await
-    .map_err(|e| AppError::internal("validation task", e))??;
+    let checking = std::sync::Arc::new(Checking::default());
+    let counted = checking.clone();
+    let mut validating = crate::obs::spawn_blocking(move || {
+        validate_all(
+            &check_path,
+            sheet.as_deref(),
+            &check_rows,
+            &mut report,
+            &counted,
+        )
+        .map(|(k, b)| (k, b, report))
+    });
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let validated = loop {
+        tokio::select! {
+            done = &mut validating => break done,
+            _ = tick.tick() => checking.tell(format, progress),
+        }
+    };
+    checking.tell(format, progress);
+    let (keys, bad, mut report) =
+        validated.map_err(|e| AppError::internal("validation task", e))??;
     let org = options.org;
     let org_check = actor.clone();
     state

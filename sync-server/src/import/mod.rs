@@ -2,6 +2,7 @@
 //! the generated cover images both use.
 
 pub mod catalog;
+pub mod catalog_jobs;
 pub mod covers;
 pub mod news;
 

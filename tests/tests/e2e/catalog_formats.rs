@@ -227,8 +227,7 @@ async fn the_console_imports_each_format_and_shows_the_report() {
         let bytes = std::fs::read(fixtures().join(name)).expect("fixture");
         // Saved under a neutral name: the format is told from the contents.
         let answer = console
-            .upload(
-                "/console/library/import",
+            .import_catalog(
                 &[("org", &org), ("sheet", sheet), ("skip_invalid", "1")],
                 ("file", "upload.bin", bytes),
             )
@@ -251,11 +250,7 @@ async fn the_console_imports_each_format_and_shows_the_report() {
     // Without "skip", a file with broken rows imports nothing and says so.
     let bytes = std::fs::read(fixtures().join("cnmarc.iso")).expect("fixture");
     let answer = console
-        .upload(
-            "/console/library/import",
-            &[("org", &org)],
-            ("file", "cnmarc.iso", bytes),
-        )
+        .import_catalog(&[("org", &org)], ("file", "cnmarc.iso", bytes))
         .await;
     assert!(answer.body.contains("一行也没有导入"), "{}", answer.body);
 

@@ -20,6 +20,7 @@ mod form_builder;
 mod hardening;
 mod hostile;
 mod hours;
+mod import_progress;
 mod kiosk_core;
 mod library_sync;
 mod media;
