@@ -28,6 +28,7 @@ pub mod state;
 pub mod submissions;
 pub mod tasks;
 pub mod tls;
+pub mod trends;
 pub mod watchdog;
 pub mod workflow;
 

@@ -1,19 +1,29 @@
-//! The dashboard: the fleet's health, submissions waiting, recent publishing.
+//! The dashboard: the fleet's health, submissions waiting, recent publishing, and charts of
+//! the subtree's kiosks online over the last 7 days and submissions per week by form and status
+//! (`crate::trends`'s counts drawn by `charts`).
 
 use axum::extract::State;
 use maud::html;
 use protocol::ContentKind;
 use protocol::workflow::Health;
 
+use super::charts::{self, Chart, Series};
 use super::news::{RowActions, news_table};
-use super::page::{Page, app_error, layout, ok};
+use super::page::{Page, app_error, layout, ok, status_name};
 use super::session::Viewer;
-use super::tr;
+use super::{Lang, tr};
 use crate::content::{self, ListQuery};
 use crate::kiosks;
 use crate::staff::roles::gate;
 use crate::state::AppState;
+use crate::trends;
 use crate::workflow::inbox::{self, Filter};
+
+/// The kiosks chart's span: the last 7 days, hour by hour.
+const HOURS: i64 = 7 * 24;
+/// The submissions charts' span, in weeks, and how many forms get a chart.
+const WEEKS: i64 = 8;
+const FORMS_CHARTED: usize = 4;
 
 pub async fn dashboard(State(state): State<AppState>, s: Viewer) -> Page {
     let l = s.lang;
@@ -51,6 +61,13 @@ pub async fn dashboard(State(state): State<AppState>, s: Viewer) -> Page {
     )
     .await
     .map_err(|e| app_error(l, e))?;
+    let now = crate::db::now_ms();
+    let online = trends::online_by_hour(&state, s.actor.clone(), now, HOURS)
+        .await
+        .map_err(|e| app_error(l, e))?;
+    let weekly = trends::submissions_by_week(&state, s.actor.clone(), now, WEEKS)
+        .await
+        .map_err(|e| app_error(l, e))?;
     ok(layout(
         &s,
         tr(l, "概览", "Dashboard"),
@@ -64,8 +81,105 @@ pub async fn dashboard(State(state): State<AppState>, s: Viewer) -> Page {
                     a.tile href="/console/submissions?status=received" { strong { (waiting) } span { (tr(l, "件待办理", "submissions waiting")) } }
                 }
             }
+            h2 { (tr(l, "趋势", "Trends")) }
+            (charts::line(l, &online_chart(l, now, &online), (1000, 260)))
+            @if weekly.forms.is_empty() {
+                p.hint { (tr(l, "最近 8 周没有收到办理事项。", "No submissions in the last 8 weeks.")) }
+            } @else {
+                div.charts {
+                    @for form in weekly.forms.iter().take(FORMS_CHARTED) {
+                        (charts::stacked_bars(l, &form_chart(l, &weekly.weeks, form), (520, 260)))
+                    }
+                }
+                @if weekly.forms.len() > FORMS_CHARTED {
+                    p.hint { (tr(l, "只画出提交最多的 4 个表单。", "Only the 4 most submitted forms are drawn.")) }
+                }
+            }
             h2 { (tr(l, "最近发布", "Recent publishing")) }
             (news_table(l, &recent, RowActions::None))
         },
     ))
+}
+
+/// Month and day in China time, `11/24`.
+fn day(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .unwrap_or_default()
+        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .strftime("%m/%d")
+        .to_string()
+}
+
+/// Kiosks online hour by hour over the last 7 days, a tick at each China-time midnight.
+fn online_chart(l: Lang, now: i64, counts: &[u64]) -> Chart {
+    let starts: Vec<i64> = (0..counts.len())
+        .map(|i| trends::hour_start(now, HOURS, i))
+        .collect();
+    let x_labels = starts
+        .iter()
+        .map(|&ms| {
+            let hour =
+                (ms + 8 * trends::HOUR_MS).rem_euclid(24 * trends::HOUR_MS) / trends::HOUR_MS;
+            format!("{} {hour:02}:00", day(ms))
+        })
+        .collect();
+    let ticks = starts
+        .iter()
+        .enumerate()
+        .filter(|(_, ms)| (**ms + 8 * trends::HOUR_MS).rem_euclid(24 * trends::HOUR_MS) == 0)
+        .map(|(i, _)| i)
+        .collect();
+    let peak = counts.iter().copied().max().unwrap_or(0);
+    let latest = counts.last().copied().unwrap_or(0);
+    Chart {
+        title: tr(
+            l,
+            "最近 7 天在线终端数（每小时）",
+            "Kiosks online over the last 7 days (by hour)",
+        )
+        .to_owned(),
+        summary: match l {
+            Lang::Zh => {
+                format!("每小时发来心跳的终端数。最近一小时 {latest} 台，7 天内最多 {peak} 台。")
+            }
+            Lang::En => format!(
+                "Kiosks that sent a heartbeat in each hour. {latest} in the latest hour, at most {peak} in the 7 days."
+            ),
+        },
+        x_labels,
+        ticks,
+        x_heading: tr(l, "时间（北京时间）", "Hour (China time)").to_owned(),
+        series: vec![Series {
+            name: tr(l, "在线终端", "Kiosks online").to_owned(),
+            values: counts.to_vec(),
+        }],
+    }
+}
+
+/// One form's submissions per week, stacked by status.
+fn form_chart(l: Lang, weeks: &[i64], form: &trends::FormWeeks) -> Chart {
+    Chart {
+        title: match l {
+            Lang::Zh => format!("{}：每周提交（按状态）", form.title),
+            Lang::En => format!("{}: submissions per week (by status)", form.title),
+        },
+        summary: match l {
+            Lang::Zh => format!("最近 8 周共 {} 件，按当前状态分色。", form.total),
+            Lang::En => format!(
+                "{} in the last 8 weeks, coloured by their status now.",
+                form.total
+            ),
+        },
+        x_labels: weeks.iter().map(|&ms| day(ms)).collect(),
+        ticks: Vec::new(),
+        x_heading: tr(l, "周（自周一）", "Week of").to_owned(),
+        series: form
+            .by_status
+            .iter()
+            .map(|(status, values)| Series {
+                name: status_name(l, *status).to_owned(),
+                values: values.clone(),
+            })
+            .collect(),
+    }
 }

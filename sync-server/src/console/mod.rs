@@ -20,6 +20,7 @@
 mod accounts;
 mod audit;
 mod auth;
+mod charts;
 mod dashboard;
 mod files;
 mod forms;

@@ -105,6 +105,7 @@ async fn flush(state: AppState) {
                 for (kiosk, json, version, at) in &rows {
                     update.execute(params![kiosk, json, at, version])?;
                 }
+                crate::trends::note_online(tx, rows.iter().map(|r| (r.0.as_str(), r.3)))?;
                 Ok(())
             })
             .await;

@@ -145,8 +145,8 @@ fn progress(l: Lang, job: &Job) -> Markup {
         div #job data-running[job.state == JobState::Running] {
             p.hint {
                 (tr(l, "导入到 ", "Into ")) strong { (job.target_org_name) }
-                (tr(l, "，由 ", ", started by ")) (job.org_name)
-                (tr(l, " 于 ", " at ")) (when(job.started_at)) (tr(l, " 开始。状态：", ". State: "))
+                (tr(l, "（", " (")) (tr(l, "任务属于 ", "a job of ")) (job.org_name) (tr(l, "），于 ", "), started at "))
+                (when(job.started_at)) (tr(l, " 开始。状态：", ". State: "))
                 strong.state { (state_name(l, job.state)) }
             }
             @match (&job.live, &job.report) {
@@ -215,7 +215,7 @@ fn finished(l: Lang, report: &Final) -> Markup {
             div.tile.bad { strong { (report.invalid_rows) } span { (tr(l, "行有错", "invalid rows")) } }
         }
         p {
-            @if !report.format.is_empty() { (tr(l, "文件格式：", "Format: ")) (report.format) "。" }
+            @if !report.format.is_empty() { (tr(l, "文件格式：", "Format: ")) (report.format) (tr(l, "。", ". ")) }
             (tr(l, "用时 ", "Took ")) (format!("{:.1}", report.seconds)) (tr(l, " 秒。", " s."))
         }
         @if let Some(why) = &report.failure {

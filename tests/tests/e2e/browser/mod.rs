@@ -6,8 +6,10 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`scripts/test.sh` installs them).
 
 mod accounts;
+mod dashboard;
 mod forms;
 mod hours;
+mod import;
 mod remote;
 mod revisions;
 mod roles;
@@ -302,5 +304,8 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
         c.goto(&format!("{base}{path}")).await.expect("page");
         shot(&c, name).await;
     }
+    // The dashboard's charts of this test's kiosk and submission; a catalogue import's job.
+    dashboard::charts_tell_the_test_data(&c, &base).await;
+    import::progress_reaches_the_report(&c, &base).await;
     c.close().await.expect("browser closes");
 }
