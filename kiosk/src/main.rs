@@ -230,13 +230,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Doctor => {
             let store = Mutex::new(open()?);
             let checks = kiosk::admin::doctor(&store).await;
-            for c in &checks {
-                println!(
-                    "{} {}",
-                    if c.ok { "ok:     " } else { "PROBLEM:" },
-                    c.message
-                );
-            }
+            println!("{}", kiosk::remote::doctor_text(&checks));
             if checks.iter().any(|c| !c.ok) {
                 return Ok(std::process::ExitCode::FAILURE);
             }

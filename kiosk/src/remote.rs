@@ -49,14 +49,20 @@ fn tail(text: &str) -> String {
     format!("…\n{}", &text[from..])
 }
 
-/// The `kiosk doctor` report as text, one check per line.
+/// The `kiosk doctor` report as text: per check, its mark and the Chinese line, then the English
+/// line beneath it.
 pub fn doctor_text(checks: &[crate::admin::Check]) -> String {
     checks
         .iter()
         .map(|c| {
             format!(
-                "{} {}",
-                if c.ok { "ok:     " } else { "PROBLEM:" },
+                "{} {}\n    {}",
+                if c.ok {
+                    "[正常 ok]"
+                } else {
+                    "[问题 PROBLEM]"
+                },
+                c.zh,
                 c.message
             )
         })
