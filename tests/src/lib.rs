@@ -6,6 +6,7 @@ pub mod catalog_files;
 pub mod console;
 pub mod demo;
 pub mod display;
+pub mod docx;
 pub mod fault;
 pub mod proxy;
 pub mod swarm;

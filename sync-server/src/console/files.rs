@@ -27,6 +27,15 @@ pub async fn js() -> Response {
         .into_response()
 }
 
+/// The news editor's toolbar, formatted view and paste from Word (`editor.js`).
+pub async fn editor_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("editor.js"),
+    )
+        .into_response()
+}
+
 pub async fn media(State(state): State<AppState>, s: Viewer, Path(hash): Path<String>) -> Page {
     let no_such_image = || {
         error_page(

@@ -20,6 +20,7 @@
 mod accounts;
 mod audit;
 mod auth;
+mod calendar;
 mod charts;
 mod dashboard;
 mod files;
@@ -75,6 +76,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/lang/{lang}", get(auth::set_lang))
         .route("/console/static/app.css", get(files::css))
         .route("/console/static/app.js", get(files::js))
+        .route("/console/static/editor.js", get(files::editor_js))
         .route("/console/media/{hash}", get(files::media))
         .route("/console/news", get(news::news).post(news::publish))
         .route(
@@ -83,6 +85,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/console/news/image", post(news::upload_body_image))
         .layer(DefaultBodyLimit::max(upload_limit))
+        .route(
+            "/console/news/import",
+            post(news::docx::import).layer(DefaultBodyLimit::max(news::docx::BODY_LIMIT)),
+        )
+        .route("/console/calendar", get(calendar::month))
         .route("/console/preview", post(news::preview))
         .route("/console/content/{id}/unpublish", post(news::unpublish))
         .route(

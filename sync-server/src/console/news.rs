@@ -1,13 +1,17 @@
-//! News: the list with edit, history and unpublish, the editor with a live Markdown preview and
-//! an optional cover image, publishing, and editing a published article (each save a new
-//! version, kept as a revision; kiosks get it through the feed).
+//! News: the list with edit, history and unpublish, the editor (a toolbar over the article as it
+//! will look, its Markdown source for experts, with a live preview) and an optional cover image,
+//! publishing, editing a published article (each save a new version, kept as a revision; kiosks
+//! get it through the feed), and drafts made from Word documents (`docx`), published from the
+//! editor.
+
+pub mod docx;
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use maud::{Markup, html};
 use protocol::content::{ContentBody, ContentKind, NewsArticle, NewsCategory};
-use protocol::staff::{ContentRecord, ContentWrite};
+use protocol::staff::{ContentRecord, ContentState, ContentWrite};
 use protocol::{ContentId, MediaHash, OrgId};
 use serde::Deserialize;
 
@@ -49,7 +53,7 @@ pub fn news_table(l: Lang, items: &[ContentRecord], actions: RowActions<'_>) -> 
                         tr {
                             td { @if n.pinned { span.pill { (tr(l, "置顶", "Pinned")) } " " } (n.title) }
                             td { (category_name(l, n.category)) }
-                            td { @if r.live { span.pill.good { (tr(l, "展示中", "Live")) } } @else { span.pill { (format!("{:?}", r.state)) } } }
+                            td { (state_pill(l, r)) }
                             td { (when(r.item.updated_at)) }
                             @if let Some(csrf) = csrf { td {
                                 a.small href=(format!("/console/news/{}/edit", r.item.id)) { (tr(l, "编辑", "Edit")) }
@@ -67,6 +71,21 @@ pub fn news_table(l: Lang, items: &[ContentRecord], actions: RowActions<'_>) -> 
                     }
                 }
             }
+        }
+    }
+}
+
+/// An item's state as staff say it: live, a draft, taken down, or published but outside its
+/// publish-at .. expire-at.
+pub fn state_pill(l: Lang, r: &ContentRecord) -> Markup {
+    html! {
+        @if r.live { span.pill.good { (tr(l, "展示中", "Live")) } }
+        @else {
+            span.pill { (match r.state {
+                ContentState::Draft => tr(l, "草稿", "Draft"),
+                ContentState::Unpublished => tr(l, "已撤下", "Unpublished"),
+                ContentState::Published => tr(l, "未到或已过展示期", "Scheduled or expired"),
+            }) }
         }
     }
 }
@@ -103,6 +122,7 @@ pub async fn news(State(state): State<AppState>, s: Publisher, Query(q): Query<N
                     button type="submit" { (tr(l, "发布", "Publish")) }
                 }
             }
+            (docx::card(l, &s.csrf, &orgs))
             (news_table(l, &items, RowActions::Unpublish { csrf: &s.csrf }))
         },
     ))
@@ -176,15 +196,19 @@ fn article_fields(l: Lang, csrf: &str, old: Option<&ContentRecord>, extra: Marku
     html! {
         label { (tr(l, "标题", "Title")) input name="title" required maxlength="120" value=(text(|a| &a.title)); }
         label { (tr(l, "摘要", "Summary")) input name="summary" maxlength="500" value=(text(|a| &a.summary)); }
-        div.split {
+        div.split #body-split {
             div {
-                label { (tr(l, "正文（Markdown）", "Body (Markdown)")) textarea id="body" name="body" rows="14" required { (text(|a| &a.body_markdown)) } }
-                label {
+                (toolbar(l))
+                div.label #visual-label hidden { (tr(l, "正文", "Body")) }
+                div.visual.preview #visual contenteditable="true" hidden
+                    data-paste-dropped=(tr(l, "粘贴内容中有 {n} 张图片无法直接粘贴，请用“图片”按钮插入。", "{n} pictures in what was pasted cannot be pasted directly; insert them with the Picture button.")) {}
+                label #source-label { (tr(l, "正文（Markdown）", "Body (Markdown)")) textarea id="body" name="body" rows="14" required { (text(|a| &a.body_markdown)) } }
+                label #image-label {
                     (tr(l, "在正文中插入图片（插在光标处；不用脚本时加在正文末尾）", "Insert an image in the body (at the cursor; at the end without scripts)"))
                     input type="file" id="body-image" name="body_image" accept="image/*";
                 }
             }
-            div { div.label { (tr(l, "预览", "Preview")) } div.preview id="preview" data-csrf=(csrf) {} }
+            div #preview-pane { div.label { (tr(l, "预览", "Preview")) } div.preview id="preview" data-csrf=(csrf) {} }
         }
         div.row {
             label { (tr(l, "栏目", "Category")) select name="category" {
@@ -199,6 +223,26 @@ fn article_fields(l: Lang, csrf: &str, old: Option<&ContentRecord>, extra: Marku
         div.row {
             label { (tr(l, "定时发布（可选）", "Publish at (optional)")) input type="datetime-local" name="publish_at" value=(publish_at); }
             label { (tr(l, "过期时间（可选）", "Expire at (optional)")) input type="datetime-local" name="expire_at" value=(expire_at); }
+        }
+    }
+}
+
+/// The editor's toolbar, shown by the script (without it the Markdown textarea is the editor):
+/// each button writes the article format, so a clerk never needs to see Markdown; the last
+/// switches to the source and back.
+fn toolbar(l: Lang) -> Markup {
+    html! {
+        div.toolbar #toolbar hidden role="toolbar" aria-label=(tr(l, "格式", "Formatting")) {
+            button.tool type="button" data-cmd="heading" title=(tr(l, "把这一段设为小标题（再按一次取消）", "Make this paragraph a heading (again to undo)")) { (tr(l, "小标题", "Heading")) }
+            button.tool type="button" data-cmd="bold" title=(tr(l, "加粗选中的文字", "Bold the selected text")) { b { (tr(l, "加粗", "Bold")) } }
+            button.tool type="button" data-cmd="list" title=(tr(l, "项目列表", "Bulleted list")) { (tr(l, "• 列表", "• List")) }
+            button.tool type="button" data-cmd="numbered" title=(tr(l, "编号列表", "Numbered list")) { (tr(l, "1. 编号", "1. Numbered")) }
+            button.tool type="button" data-cmd="link" title=(tr(l, "把选中的文字设为链接", "Link the selected text"))
+                data-prompt=(tr(l, "链接地址（以 http:// 或 https:// 开头）", "Link address (starting with http:// or https://)"))
+                data-refused=(tr(l, "链接必须以 http:// 或 https:// 开头。", "A link must start with http:// or https://.")) { (tr(l, "链接", "Link")) }
+            button.tool type="button" data-cmd="image" title=(tr(l, "在光标处插入图片", "Insert a picture at the cursor")) { (tr(l, "图片", "Picture")) }
+            button.tool.source type="button" data-cmd="source" aria-pressed="false"
+                data-visual=(tr(l, "返回排版视图", "Back to the formatted view")) { (tr(l, "源码（Markdown）", "Source (Markdown)")) }
         }
     }
 }
@@ -349,6 +393,7 @@ pub async fn edit(
     s: Publisher,
     Path(id): Path<String>,
     Query(q): Query<Notice>,
+    Query(imported): Query<ImportNote>,
 ) -> Page {
     let l = s.lang;
     let record = load(&state, &s, &id).await?;
@@ -366,7 +411,9 @@ pub async fn edit(
         "/console/news",
         html! {
             (flash(&q))
+            @if let Some(d) = &imported.dropped { p.warn { (d) } }
             p.hint {
+                (state_pill(l, &record)) " "
                 (tr(l, "当前是第 ", "Now at version ")) (record.item.version)
                 (tr(l, " 版。保存后生成新版本，终端会在几秒内收到；旧版本保留在", ". Saving makes a new version, which kiosks get within seconds; earlier versions stay in the "))
                 a href=(super::revisions::history_url(id)) { (tr(l, "修改记录", "history")) }
@@ -383,10 +430,21 @@ pub async fn edit(
                     }
                 }
                 label { (tr(l, "换一张封面图片（可选）", "Replace the cover image (optional)")) input type="file" name="image" accept="image/*"; }
-                button type="submit" { (tr(l, "保存修改", "Save changes")) }
+                div.row {
+                    button type="submit" { (tr(l, "保存修改", "Save changes")) }
+                    @if record.state != ContentState::Published {
+                        button type="submit" name="publish" value="1" { (tr(l, "保存并发布", "Save and publish")) }
+                    }
+                }
             }
         },
     ))
+}
+
+/// What a Word import left out, said at the top of the draft it made.
+#[derive(Deserialize)]
+pub struct ImportNote {
+    dropped: Option<String>,
 }
 
 /// Saves the editor as a new version of the article.
@@ -446,6 +504,22 @@ pub async fn save_edit(
     .await
     .map_err(|e| back_with(&here, e))?;
     let history = super::revisions::history_url(&id);
+    if form.text("publish") == "1"
+        && record.state != ContentState::Published
+        && !matches!(done, Edited::Stale { .. })
+    {
+        content::publish(&state, s.actor.clone(), id.clone())
+            .await
+            .map_err(|e| back_with(&here, e))?;
+        return Ok(back(
+            &history,
+            tr(
+                l,
+                "已保存并发布，终端会在几秒内收到。",
+                "Saved and published; kiosks get it within seconds.",
+            ),
+        ));
+    }
     match done {
         Edited::Saved(r) => Ok(back(
             &history,

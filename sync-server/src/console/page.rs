@@ -116,6 +116,11 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
     let nav = [
         ("/console/", tr(l, "概览", "Dashboard"), view),
         ("/console/news", tr(l, "新闻发布", "News"), publish),
+        (
+            "/console/calendar",
+            tr(l, "发布日程", "Schedule"),
+            publish,
+        ),
         ("/console/library", tr(l, "职工书屋", "Library"), publish),
         ("/console/forms", tr(l, "表单", "Forms"), publish),
         (
@@ -151,6 +156,7 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
                 title { (title) " · " (tr(l, "智慧工会管理台", "Union Kiosk console")) }
                 link rel="stylesheet" href="/console/static/app.css";
                 script src="/console/static/app.js" defer {}
+                script src="/console/static/editor.js" defer {}
             }
             body {
                 nav.side {

@@ -5,6 +5,7 @@
 //! and the orgs it touched, which the hub hears of only after the commit. Every new version is
 //! also kept as a revision (`revisions`) in the same transaction.
 
+pub mod calendar;
 pub mod diff;
 pub mod hours;
 pub mod library;

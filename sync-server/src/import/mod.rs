@@ -1,9 +1,10 @@
-//! Bulk publishing from files: news articles from Markdown, library catalogues from CSV, and
-//! the generated cover images both use.
+//! Bulk publishing from files: news articles from Markdown (and drafts from Word, `docx`),
+//! library catalogues from CSV, and the generated cover images both use.
 
 pub mod catalog;
 pub mod catalog_jobs;
 pub mod covers;
+pub mod docx;
 pub mod news;
 
 use std::path::{Component, Path, PathBuf};

@@ -11,6 +11,7 @@ mod console;
 mod core_api;
 mod demo;
 mod display;
+mod docx;
 mod enroll;
 mod errors;
 mod events;

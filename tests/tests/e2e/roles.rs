@@ -443,6 +443,7 @@ async fn an_account_without_roles_is_refused_on_every_staff_route() {
         "/console/lang/{lang}",
         "/console/static/app.css",
         "/console/static/app.js",
+        "/console/static/editor.js",
         "/console/account",
     ];
     let mut console = routes_in(CONSOLE_SOURCE, "/console");

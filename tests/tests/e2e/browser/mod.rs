@@ -6,6 +6,7 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`scripts/test.sh` installs them).
 
 mod accounts;
+mod editor;
 mod dashboard;
 mod forms;
 mod hours;
@@ -190,6 +191,8 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
         .await
         .expect("open");
     let title = "浏览器里发布的职工文化节通知";
+    // Typed as Markdown in the source view (the toolbar's view is browser::editor's).
+    click(&c, "form.editor button[data-cmd=source]").await;
     c.find(Locator::Css("input[name=title]"))
         .await
         .expect("title")

@@ -48,6 +48,8 @@ async fn revise_and_restore_from_a_real_browser() {
     c.goto(&format!("{base}/console/news")).await.expect("news");
     click(&c, &format!("a[href='/console/news/{id}/edit']")).await;
     wait_for(&c, "input[name=version]", "the editor").await;
+    // The Markdown source, as an expert edits it (the toolbar's view is browser::editor's).
+    click(&c, "button[data-cmd=source]").await;
     type_into(
         &c,
         "textarea[name=body]",

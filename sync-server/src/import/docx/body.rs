@@ -1,0 +1,568 @@
+//! `word/document.xml` read into the article's blocks: headings (by the paragraph's style or
+//! outline level), paragraphs with bold and links, list items (bullet or numbered, by the
+//! numbering definitions), tables as one line of text per row, and the images the text places.
+//! What the article format cannot hold (text boxes, equations, charts, SmartArt, shapes,
+//! embedded objects, notes and comments) is counted in [`Dropped`] and left out. Tracked
+//! deletions are left out; tracked insertions are kept.
+//!
+//! The walk is one pass over the XML events with a few flags, never recursion, so a deeply
+//! nested file costs no stack.
+
+use std::collections::HashMap;
+
+use quick_xml::events::{BytesRef, BytesStart, Event};
+
+use super::Refusal;
+use super::package::{Relationship, attr};
+
+/// A piece of a paragraph's text: bold or not, a link or not. `\n` inside is a line break.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub text: String,
+    pub bold: bool,
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// Level 1 to 3.
+    Heading(u8, String),
+    Paragraph(Vec<Span>),
+    Item {
+        ordered: bool,
+        level: u8,
+        spans: Vec<Span>,
+    },
+    /// An image part of the package, by name (`word/media/image1.png`).
+    Image(String),
+    /// A table row: its cells' text.
+    Row(Vec<String>),
+}
+
+/// What the document held that the article does not, counted by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dropped {
+    pub text_boxes: u32,
+    pub equations: u32,
+    pub charts: u32,
+    pub diagrams: u32,
+    pub shapes: u32,
+    pub objects: u32,
+    pub notes: u32,
+    pub comments: u32,
+    pub linked_images: u32,
+    pub unreadable_images: u32,
+    pub large_images: u32,
+    pub extra_images: u32,
+}
+
+/// Paragraph styles: which are headings (and of what level) and which carry list numbering.
+#[derive(Debug, Default)]
+pub struct Styles {
+    paragraph: HashMap<String, Style>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Style {
+    heading: Option<u8>,
+    based_on: Option<String>,
+    numbering: Option<String>,
+    level: Option<u8>,
+}
+
+impl Styles {
+    /// Reads `word/styles.xml`: a style named `heading N` (what Word calls it inside, in every
+    /// language), `Title`, or with an outline level is a heading.
+    pub fn read(xml: &str) -> Result<Styles, Refusal> {
+        let mut styles = Styles::default();
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let mut current: Option<(String, Style)> = None;
+        loop {
+            match reader.read_event().map_err(|_| Refusal::Broken)? {
+                Event::Start(e) if e.local_name().as_ref() == "style" => {
+                    current = (attr(&e, "type").as_deref() == Some("paragraph"))
+                        .then(|| attr(&e, "styleId").map(|id| (id, Style::default())))
+                        .flatten();
+                }
+                Event::End(e) if e.local_name().as_ref() == "style" => {
+                    if let Some((id, style)) = current.take() {
+                        styles.paragraph.insert(id, style);
+                    }
+                }
+                Event::Start(e) | Event::Empty(e) => {
+                    if let Some((_, style)) = current.as_mut() {
+                        let value = attr(&e, "val");
+                        match e.local_name().as_ref() {
+                            "name" => {
+                                let name = value.unwrap_or_default().to_lowercase();
+                                if name == "title" {
+                                    style.heading = Some(1);
+                                } else if let Some(n) = name.strip_prefix("heading ") {
+                                    style.heading = n.trim().parse::<u8>().ok().or(style.heading);
+                                }
+                            }
+                            "basedOn" => style.based_on = value,
+                            "outlineLvl" => {
+                                if let Some(n) = value.and_then(|v| v.parse::<u8>().ok())
+                                    && n < 9
+                                    && style.heading.is_none()
+                                {
+                                    style.heading = Some(n + 1);
+                                }
+                            }
+                            "numId" => style.numbering = value,
+                            "ilvl" => style.level = value.and_then(|v| v.parse().ok()),
+                            _ => {}
+                        }
+                    }
+                }
+                Event::Eof => return Ok(styles),
+                _ => {}
+            }
+        }
+    }
+
+    /// A style's own value of `f`, or the nearest one it is based on (at most ten steps).
+    fn inherited<T>(&self, id: &str, f: impl Fn(&Style) -> Option<T>) -> Option<T> {
+        let mut at = self.paragraph.get(id);
+        for _ in 0..10 {
+            let style = at?;
+            if let Some(v) = f(style) {
+                return Some(v);
+            }
+            at = style.based_on.as_ref().and_then(|b| self.paragraph.get(b));
+        }
+        None
+    }
+}
+
+/// List definitions: for each numbering id, which levels are bullets (the others count).
+#[derive(Debug, Default)]
+pub struct Numbering {
+    bullets: HashMap<String, Vec<u8>>,
+}
+
+impl Numbering {
+    /// Reads `word/numbering.xml`.
+    pub fn read(xml: &str) -> Result<Numbering, Refusal> {
+        let mut abstract_bullets: HashMap<String, Vec<u8>> = HashMap::new();
+        let mut num_to_abstract: HashMap<String, String> = HashMap::new();
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let (mut abstract_id, mut level, mut num_id) = (None::<String>, None::<u8>, None::<String>);
+        loop {
+            match reader.read_event().map_err(|_| Refusal::Broken)? {
+                Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                    "abstractNum" => abstract_id = attr(&e, "abstractNumId"),
+                    "lvl" => level = attr(&e, "ilvl").and_then(|v| v.parse().ok()),
+                    "numFmt" => {
+                        if let (Some(a), Some(l)) = (&abstract_id, level)
+                            && attr(&e, "val").as_deref() == Some("bullet")
+                        {
+                            abstract_bullets.entry(a.clone()).or_default().push(l);
+                        }
+                    }
+                    "num" => num_id = attr(&e, "numId"),
+                    "abstractNumId" => {
+                        if let (Some(n), Some(a)) = (&num_id, attr(&e, "val")) {
+                            num_to_abstract.insert(n.clone(), a);
+                        }
+                    }
+                    _ => {}
+                },
+                Event::End(e) => match e.local_name().as_ref() {
+                    "abstractNum" => abstract_id = None,
+                    "lvl" => level = None,
+                    "num" => num_id = None,
+                    _ => {}
+                },
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        let bullets = num_to_abstract
+            .into_iter()
+            .map(|(num, a)| (num, abstract_bullets.get(&a).cloned().unwrap_or_default()))
+            .collect();
+        Ok(Numbering { bullets })
+    }
+
+    fn is_bullet(&self, num_id: &str, level: u8) -> bool {
+        self.bullets
+            .get(num_id)
+            .is_some_and(|levels| levels.contains(&level))
+    }
+}
+
+/// The text of an entity or character reference (`&amp;`, `&#20013;`); one a document
+/// declares itself is never expanded.
+pub fn reference(r: &BytesRef<'_>) -> String {
+    if r.is_char_ref() {
+        return r
+            .resolve_char_ref()
+            .ok()
+            .flatten()
+            .map(String::from)
+            .unwrap_or_default();
+    }
+    quick_xml::escape::resolve_xml_entity(r)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[derive(Default)]
+struct Para {
+    style: Option<String>,
+    num_id: Option<String>,
+    level: Option<u8>,
+    outline: Option<u8>,
+    spans: Vec<Span>,
+    images: Vec<String>,
+}
+
+#[derive(Default)]
+struct Table {
+    row: Vec<String>,
+    cell: String,
+    /// Nested tables' rows, gathered for the cell that holds them.
+    text: Vec<String>,
+    images: Vec<String>,
+}
+
+/// A drawing (or VML picture, or embedded object) being read: what it turned out to hold.
+#[derive(Default)]
+struct Drawing {
+    depth: u32,
+    object: bool,
+    images: Vec<String>,
+    linked: u32,
+    charts: u32,
+    diagrams: u32,
+    text_boxes: u32,
+}
+
+struct Walker<'a> {
+    rels: &'a HashMap<String, Relationship>,
+    styles: &'a Styles,
+    numbering: &'a Numbering,
+    blocks: Vec<Block>,
+    dropped: Dropped,
+    /// Depth inside an element being skipped whole (0: not skipping).
+    skip: u32,
+    drawing: Option<Drawing>,
+    para: Option<Para>,
+    tables: Vec<Table>,
+    in_para_props: bool,
+    in_run_props: bool,
+    in_text: bool,
+    bold: bool,
+    link: Option<String>,
+}
+
+/// Reads the main document part into blocks and what was left out.
+pub fn read(
+    xml: &str,
+    rels: &HashMap<String, Relationship>,
+    styles: &Styles,
+    numbering: &Numbering,
+) -> Result<(Vec<Block>, Dropped), Refusal> {
+    let mut w = Walker {
+        rels,
+        styles,
+        numbering,
+        blocks: Vec::new(),
+        dropped: Dropped::default(),
+        skip: 0,
+        drawing: None,
+        para: None,
+        tables: Vec::new(),
+        in_para_props: false,
+        in_run_props: false,
+        in_text: false,
+        bold: false,
+        link: None,
+    };
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event().map_err(|_| Refusal::Broken)? {
+            Event::Start(e) => w.open(&e, false),
+            Event::Empty(e) => w.open(&e, true),
+            Event::End(e) => w.close(e.local_name().as_ref()),
+            Event::Text(t) if w.in_text && w.skip == 0 && w.drawing.is_none() => {
+                w.push(&t.xml10_content());
+            }
+            Event::GeneralRef(r) if w.in_text && w.skip == 0 && w.drawing.is_none() => {
+                w.push(&reference(&r));
+            }
+            Event::Eof => return Ok((w.blocks, w.dropped)),
+            _ => {}
+        }
+    }
+}
+
+/// Whether a toggle property (`<w:b/>`, `<w:b w:val="0"/>`) is on.
+fn on(e: &BytesStart<'_>) -> bool {
+    !matches!(attr(e, "val").as_deref(), Some("0" | "false" | "off"))
+}
+
+impl Walker<'_> {
+    fn open(&mut self, e: &BytesStart<'_>, empty: bool) {
+        let name = e.local_name();
+        let name = name.as_ref();
+        if self.skip > 0 {
+            self.skip += u32::from(!empty);
+            return;
+        }
+        if name == "Fallback" {
+            // Another rendering of what `Choice` held: read one of the two only.
+            self.skip = u32::from(!empty);
+            return;
+        }
+        if let Some(d) = self.drawing.as_mut() {
+            match name {
+                "blip" => match (attr(e, "embed"), attr(e, "link")) {
+                    (Some(id), _) => d.images.push(id),
+                    (None, Some(_)) => d.linked += 1,
+                    (None, None) => {}
+                },
+                "imagedata" => d.images.extend(attr(e, "id")),
+                "chart" => d.charts += 1,
+                "relIds" => d.diagrams += 1,
+                "txbxContent" => d.text_boxes += 1,
+                _ => {}
+            }
+            d.depth += u32::from(!empty);
+            return;
+        }
+        let skip = |w: &mut Self| w.skip = u32::from(!empty);
+        match name {
+            "del" | "moveFrom" | "sectPr" | "rPrChange" | "pPrChange" => skip(self),
+            "txbxContent" => {
+                self.dropped.text_boxes += 1;
+                skip(self);
+            }
+            "oMathPara" | "oMath" => {
+                self.dropped.equations += 1;
+                skip(self);
+            }
+            "drawing" | "pict" | "object" if !empty => {
+                self.drawing = Some(Drawing {
+                    depth: 1,
+                    object: name == "object",
+                    ..Drawing::default()
+                });
+            }
+            "p" if !empty => {
+                self.para = Some(Para::default());
+                self.in_para_props = false;
+            }
+            "pPr" if !empty => self.in_para_props = true,
+            "pStyle" | "numId" | "ilvl" | "outlineLvl" if self.in_para_props => {
+                if let Some(p) = self.para.as_mut() {
+                    let value = attr(e, "val");
+                    match name {
+                        "pStyle" => p.style = value,
+                        "numId" => p.num_id = value,
+                        "ilvl" => p.level = value.and_then(|v| v.parse().ok()),
+                        _ => p.outline = value.and_then(|v| v.parse().ok()),
+                    }
+                }
+            }
+            "r" if !empty => self.bold = false,
+            "rPr" if !empty && !self.in_para_props => self.in_run_props = true,
+            "b" if self.in_run_props => self.bold = on(e),
+            "t" if !empty => self.in_text = true,
+            "tab" if !self.in_para_props => self.push(" "),
+            "br" | "cr" if attr(e, "type").as_deref() != Some("page") => self.push("\n"),
+            "hyperlink" if !empty => {
+                self.link = attr(e, "id")
+                    .and_then(|id| self.rels.get(&id))
+                    .filter(|r| r.external)
+                    .and_then(|r| web_link(&r.target));
+            }
+            "footnoteReference" | "endnoteReference" => self.dropped.notes += 1,
+            "commentReference" => self.dropped.comments += 1,
+            "tbl" if !empty => self.tables.push(Table::default()),
+            "tc" if !empty => {
+                if let Some(t) = self.tables.last_mut() {
+                    t.cell.clear();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn close(&mut self, name: &str) {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return;
+        }
+        if let Some(d) = self.drawing.as_mut() {
+            d.depth -= 1;
+            if d.depth == 0 {
+                let d = self.drawing.take().unwrap_or_default();
+                self.drawing_done(d);
+            }
+            return;
+        }
+        match name {
+            "t" => self.in_text = false,
+            "pPr" => self.in_para_props = false,
+            "rPr" => self.in_run_props = false,
+            "hyperlink" => self.link = None,
+            "p" => {
+                if let Some(p) = self.para.take() {
+                    self.paragraph_done(p);
+                }
+            }
+            "tc" => {
+                if let Some(t) = self.tables.last_mut() {
+                    let cell = std::mem::take(&mut t.cell);
+                    t.row.push(cell.trim().to_owned());
+                }
+            }
+            "tr" => self.row_done(),
+            "tbl" => self.table_done(),
+            _ => {}
+        }
+    }
+
+    /// Adds text to the paragraph being read, merged into its last span when alike.
+    fn push(&mut self, text: &str) {
+        let (bold, link) = (self.bold, self.link.clone());
+        let Some(p) = self.para.as_mut() else { return };
+        match p.spans.last_mut() {
+            Some(last) if last.bold == bold && last.link == link => last.text.push_str(text),
+            _ => p.spans.push(Span {
+                text: text.to_owned(),
+                bold,
+                link,
+            }),
+        }
+    }
+
+    fn drawing_done(&mut self, d: Drawing) {
+        let dropped = &mut self.dropped;
+        if d.object {
+            dropped.objects += 1;
+            return;
+        }
+        dropped.text_boxes += d.text_boxes;
+        dropped.charts += d.charts;
+        dropped.diagrams += d.diagrams;
+        dropped.linked_images += d.linked;
+        let found = d.images.len() as u32 + d.linked + d.charts + d.diagrams + d.text_boxes;
+        if found == 0 {
+            dropped.shapes += 1;
+        }
+        for id in d.images {
+            match self.rels.get(&id) {
+                Some(r) if !r.external => {
+                    if let Some(p) = self.para.as_mut() {
+                        p.images.push(r.target.clone());
+                    }
+                }
+                Some(_) => dropped.linked_images += 1,
+                None => dropped.unreadable_images += 1,
+            }
+        }
+    }
+
+    fn paragraph_done(&mut self, p: Para) {
+        if let Some(t) = self.tables.last_mut() {
+            let text = plain(&p.spans);
+            if !text.is_empty() {
+                if !t.cell.is_empty() {
+                    t.cell.push(' ');
+                }
+                t.cell.push_str(&text);
+            }
+            t.images.extend(p.images);
+            return;
+        }
+        let style = p.style.as_deref().unwrap_or_default();
+        let heading = p
+            .outline
+            .filter(|&o| o < 9)
+            .map(|o| o + 1)
+            .or_else(|| self.styles.inherited(style, |s| s.heading));
+        let numbering = p
+            .num_id
+            .clone()
+            .or_else(|| self.styles.inherited(style, |s| s.numbering.clone()))
+            .filter(|n| n != "0");
+        let text = plain(&p.spans);
+        if !text.is_empty() {
+            self.blocks.push(match (heading, numbering) {
+                (Some(level), _) => Block::Heading(level.min(3), text),
+                (None, Some(num)) => {
+                    let level = p
+                        .level
+                        .or_else(|| self.styles.inherited(style, |s| s.level))
+                        .unwrap_or(0);
+                    Block::Item {
+                        ordered: !self.numbering.is_bullet(&num, level),
+                        level: level.min(3),
+                        spans: p.spans,
+                    }
+                }
+                (None, None) => Block::Paragraph(p.spans),
+            });
+        }
+        self.blocks.extend(p.images.into_iter().map(Block::Image));
+    }
+
+    fn row_done(&mut self) {
+        let nested = self.tables.len() > 1;
+        let Some(t) = self.tables.last_mut() else {
+            return;
+        };
+        let cells: Vec<String> = std::mem::take(&mut t.row)
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .collect();
+        if nested {
+            if !cells.is_empty() {
+                t.text.push(cells.join(" "));
+            }
+            return;
+        }
+        let images = std::mem::take(&mut t.images);
+        if !cells.is_empty() {
+            self.blocks.push(Block::Row(cells));
+        }
+        self.blocks.extend(images.into_iter().map(Block::Image));
+    }
+
+    fn table_done(&mut self) {
+        let Some(done) = self.tables.pop() else {
+            return;
+        };
+        match self.tables.last_mut() {
+            Some(outer) => {
+                let text = done.text.join(" ");
+                if !text.is_empty() {
+                    if !outer.cell.is_empty() {
+                        outer.cell.push(' ');
+                    }
+                    outer.cell.push_str(&text);
+                }
+                outer.images.extend(done.images);
+            }
+            None => self
+                .blocks
+                .extend(done.images.into_iter().map(Block::Image)),
+        }
+    }
+}
+
+/// A paragraph's text without formatting, line breaks as spaces, trimmed.
+pub fn plain(spans: &[Span]) -> String {
+    let text: String = spans.iter().map(|s| s.text.as_str()).collect();
+    text.replace('\n', " ").trim().to_owned()
+}
+
+/// A link target the article keeps: web addresses only.
+fn web_link(target: &str) -> Option<String> {
+    let url = url::Url::parse(target).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
