@@ -566,3 +566,88 @@ fn web_link(target: &str) -> Option<String> {
     let url = url::Url::parse(target).ok()?;
     matches!(url.scheme(), "http" | "https").then(|| url.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(body: &str) -> (Vec<Block>, Dropped) {
+        let xml = format!(
+            "<w:document xmlns:w=\"w\" xmlns:r=\"r\" xmlns:v=\"v\"><w:body>{body}</w:body></w:document>"
+        );
+        let mut rels = HashMap::new();
+        rels.insert(
+            "rId7".to_owned(),
+            Relationship {
+                target: "word/media/old.png".into(),
+                external: false,
+            },
+        );
+        read(&xml, &rels, &Styles::default(), &Numbering::default()).expect("reads")
+    }
+
+    fn text(t: &str) -> Vec<Span> {
+        vec![Span {
+            text: t.into(),
+            bold: false,
+            link: None,
+        }]
+    }
+
+    #[test]
+    fn tracked_deletions_and_property_changes_are_left_out() {
+        let (b, _) = blocks(
+            "<w:p><w:r><w:rPr><w:rPrChange><w:rPr><w:b/></w:rPr></w:rPrChange></w:rPr><w:t>留下</w:t></w:r>\
+             <w:del><w:r><w:delText>删掉</w:delText><w:t>删掉</w:t></w:r></w:del>\
+             <w:ins><w:r><w:t>补上</w:t></w:r></w:ins></w:p>",
+        );
+        assert_eq!(b, [Block::Paragraph(text("留下补上"))]);
+    }
+
+    #[test]
+    fn a_nested_table_is_text_in_its_cell_and_a_vml_picture_is_kept() {
+        let (b, dropped) = blocks(
+            "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>外</w:t></w:r></w:p>\
+             <w:tbl><w:tr><w:tc><w:p><w:r><w:t>内一</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>内二</w:t></w:r></w:p></w:tc></w:tr></w:tbl>\
+             </w:tc><w:tc><w:p><w:r><w:pict><v:shape><v:imagedata r:id=\"rId7\"/></v:shape></w:pict></w:r></w:p></w:tc></w:tr></w:tbl>\
+             <w:p><w:r><w:t>后</w:t><w:br w:type=\"page\"/><w:object/></w:r></w:p>",
+        );
+        assert_eq!(
+            b,
+            [
+                Block::Row(vec!["外 内一 内二".into()]),
+                Block::Image("word/media/old.png".into()),
+                Block::Paragraph(text("后")),
+            ]
+        );
+        assert_eq!(
+            dropped,
+            Dropped::default(),
+            "an empty object has nothing to drop"
+        );
+    }
+
+    #[test]
+    fn shapes_objects_notes_and_unknown_pictures_are_counted() {
+        let (b, dropped) = blocks(
+            "<w:p><w:r><w:t>正文</w:t><w:footnoteReference w:id=\"1\"/><w:commentReference w:id=\"0\"/></w:r>\
+             <w:r><w:drawing><wp:anchor/></w:drawing></w:r>\
+             <w:r><w:object><v:shape><v:imagedata r:id=\"rId7\"/></v:shape></w:object></w:r>\
+             <w:r><w:drawing><a:blip r:embed=\"rId99\"/></w:drawing></w:r>\
+             <w:r><w:drawing><a:blip r:link=\"rId8\"/></w:drawing></w:r></w:p>",
+        );
+        assert_eq!(b, [Block::Paragraph(text("正文"))]);
+        assert_eq!(
+            dropped,
+            Dropped {
+                shapes: 1,
+                objects: 1,
+                notes: 1,
+                comments: 1,
+                unreadable_images: 1,
+                linked_images: 1,
+                ..Dropped::default()
+            }
+        );
+    }
+}

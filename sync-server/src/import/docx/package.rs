@@ -35,6 +35,13 @@ impl Package {
         if !bytes.starts_with(b"PK\x03\x04") {
             return Err(Refusal::NotWord);
         }
+        // Every entry has a central directory header beginning with this signature: counting
+        // them bounds the entries before the zip reader makes a record of each (a crafted
+        // directory of a million tiny entries would otherwise cost hundreds of MiB).
+        let headers = bytes.windows(4).filter(|w| *w == b"PK\x01\x02").count();
+        if headers > MAX_ENTRIES {
+            return Err(Refusal::TooLarge);
+        }
         let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| Refusal::Broken)?;
         if archive.len() > MAX_ENTRIES {
             return Err(Refusal::TooLarge);
