@@ -70,6 +70,8 @@ async fn an_import_job_shows_progress_to_its_org_only_one_at_a_time_and_survives
         "{}",
         page.body
     );
+    // Without script, the running job's page refreshes itself.
+    assert!(page.body.contains("<noscript><meta http-equiv=\"refresh\""));
 
     // Another org's publisher cannot see or poll it, nor find it in the library's list.
     let mut b = Console::new(&server);
