@@ -203,6 +203,13 @@ error_codes! {
     ReplyTooLong = "reply_too_long",
     /// Too many status checks; try again later.
     TooManyChecks = "too_many_checks",
+    /// A response deadline (or an org's closing day) out of range.
+    InvalidDeadline = "invalid_deadline",
+    /// A case cannot be assigned there: not a case handler, or not someone (or an org) who can
+    /// see the case, or outside the caller's org.
+    InvalidAssignee = "invalid_assignee",
+    /// An e-mail address that does not read as one (`name@host`).
+    InvalidEmail = "invalid_email",
     /// The request's address (path and query) is over the server's limit.
     UriTooLong = "uri_too_long",
     /// The `Range` asked for lies outside the file; `Content-Range` gives its length.

@@ -147,6 +147,10 @@ pub enum AuditAction {
     Erase,
     /// Asked a kiosk for a screenshot of what it shows (remote care); `kiosk_id` says which.
     Screenshot,
+    /// Assigned a case to a case handler or an org.
+    Assign,
+    /// Escalated an overdue case one org up (by the server, no staff member).
+    Escalate,
 }
 
 /// One line of the audit log, `GET /v1/staff/audit` (the top org's staff only).

@@ -86,6 +86,39 @@ pub struct SubmissionSummary {
     pub status: Status,
     pub submitted_at: Timestamp,
     pub updated_at: Timestamp,
+    /// When the answer is due (exclusive; see the server's `deadlines`). Absent for a booking
+    /// request, and from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<Timestamp>,
+    /// Who the case is assigned to: a person, or a lower org.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<Assignee>,
+    /// How many levels an overdue case has been escalated (0: not escalated).
+    #[serde(default)]
+    pub escalation_level: u32,
+    /// The org it was escalated to last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalated_to: Option<Assignee>,
+}
+
+/// Who a case is assigned (or escalated) to: a staff member, or an org; `name` as staff read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignee {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<OrgId>,
+    pub name: String,
+}
+
+/// Staff assign a case to a case handler (`staff_id`) or to an org (`org_id`), one of the two,
+/// `POST /v1/staff/submissions/{id}/assign`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assign {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<OrgId>,
 }
 
 /// One answer as staff read it.
@@ -113,6 +146,30 @@ pub struct SubmissionDetail {
     pub answers: Vec<AnswerRow>,
     pub reply: Option<String>,
     pub history: Vec<HistoryEntry>,
+    /// Assignments and escalations, oldest first. Absent from older servers.
+    #[serde(default)]
+    pub events: Vec<CaseEvent>,
+}
+
+/// Something that happened to a case besides a status change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseEvent {
+    pub at: Timestamp,
+    pub kind: CaseEventKind,
+    /// Who did it (a staff member's display name; "系统" for the server).
+    pub by: String,
+    /// To whom: the assignee, or the org it was escalated to.
+    pub to: String,
+    /// For an escalation: which level.
+    #[serde(default)]
+    pub level: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseEventKind {
+    Assigned,
+    Escalated,
 }
 
 /// Staff move a submission along.
@@ -146,6 +203,11 @@ pub struct StatusAnswer {
     /// servers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking: Option<Box<crate::places::BookingOutcome>>,
+    /// While the case is open and its deadline has not passed: the day (in China) the answer is
+    /// expected by ("受理中，预计 12月3日 前答复"). Absent otherwise, and from older servers;
+    /// older kiosks ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_by: Option<jiff::civil::Date>,
 }
 
 /// How a kiosk is, for the fleet pages.

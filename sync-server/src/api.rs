@@ -118,6 +118,14 @@ pub fn router(state: AppState) -> Router {
             "/v1/staff/submissions/{id}/status",
             post(staff_api::change_submission),
         )
+        .route(
+            "/v1/staff/submissions/{id}/assign",
+            post(staff_api::assign_submission),
+        )
+        .route(
+            "/v1/staff/forms/{id}/deadline",
+            put(staff_api::set_form_deadline),
+        )
         .route("/v1/staff/audit", get(staff_api::audit_log))
         .route(
             "/v1/staff/offerings/{id}/bookings",

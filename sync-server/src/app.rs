@@ -91,6 +91,7 @@ impl Application {
         let retention = tokio::spawn(crate::workflow::retention::run_periodically(
             self.state.clone(),
         ));
+        let deadlines = tokio::spawn(crate::deadlines::run_periodically(self.state.clone()));
         let upkeep = tokio::spawn(metrics_upkeep(self.state.clone()));
         let metrics = match self.metrics_listener {
             Some(listener) => Some(tokio::spawn(serve_metrics(listener, self.state.clone()))),
@@ -127,6 +128,7 @@ impl Application {
         scheduler.abort();
         watcher.abort();
         retention.abort();
+        deadlines.abort();
         upkeep.abort();
         if let Some(task) = metrics {
             task.abort();

@@ -34,6 +34,7 @@ pub struct Config {
     pub feed: FeedConfig,
     pub enrollment: EnrollmentConfig,
     pub retention: RetentionConfig,
+    pub deadlines: DeadlinesConfig,
 }
 
 /// Load shedding: past these limits a request is answered `503 server_busy` with `Retry-After`
@@ -58,6 +59,66 @@ pub struct RetentionConfig {
     pub answers_days_after_closed: u32,
     /// How often the server looks for answers to erase.
     pub check_every_hours: u32,
+}
+
+/// Case deadlines (`deadlines`): the holiday calendar, how often overdue cases are escalated,
+/// and the daily digest by e-mail (off unless `[deadlines.mail]` is set).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlinesConfig {
+    /// A calendar file (the format of `assets/holidays/cn.txt`) replacing the built-in one:
+    /// China's holidays and adjusted working days, kept up to date by staff. Unset: built in.
+    pub holidays_file: Option<PathBuf>,
+    /// How often overdue cases are looked for and escalated.
+    pub check_every_minutes: u32,
+    /// The daily digest by e-mail; unset (the default): no e-mail is ever sent.
+    pub mail: Option<MailConfig>,
+}
+
+/// Where the daily digest is sent from. The message holds counts and a link to the console,
+/// never an applicant's name, answers or receipt code. `Debug` hides the password.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// The SMTP server's host name (its TLS certificate is checked against it).
+    pub smtp_host: String,
+    /// 465 for implicit TLS, 587 for STARTTLS (`starttls = true`); 25 only with `tls = "none"`.
+    pub smtp_port: u16,
+    /// `"tls"` (implicit, the default), `"starttls"`, or `"none"` (a relay on this machine only).
+    #[serde(default = "default_mail_tls")]
+    pub tls: String,
+    /// Sign-in to the SMTP server, if it wants one.
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The sender, e.g. `"工会服务平台 <noreply@union.example.cn>"`.
+    pub from: String,
+    /// The hour (China time, 0-23) after which each day's digest is sent.
+    #[serde(default = "default_mail_hour")]
+    pub send_after_hour: u8,
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("from", &self.from)
+            .field("send_after_hour", &self.send_after_hour)
+            .finish()
+    }
+}
+
+fn default_mail_tls() -> String {
+    "tls".to_owned()
+}
+
+fn default_mail_hour() -> u8 {
+    8
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -160,6 +221,11 @@ impl Default for Config {
             retention: RetentionConfig {
                 answers_days_after_closed: 365,
                 check_every_hours: 24,
+            },
+            deadlines: DeadlinesConfig {
+                holidays_file: None,
+                check_every_minutes: 10,
+                mail: None,
             },
         }
     }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod console;
 pub mod content;
 pub mod db;
+pub mod deadlines;
 pub mod demo;
 pub mod error;
 pub mod feed;

@@ -41,6 +41,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Delta pages at the announced head, shared by the kiosks asking for the same one.
     pub pages: Arc<crate::feed::PageCache>,
+    /// The working-day calendar case deadlines are counted with (`deadlines::calendar`).
+    pub calendar: Arc<crate::deadlines::Calendar>,
     /// The progress of the catalogue imports this process runs for the console.
     pub imports: Arc<crate::import::catalog_jobs::Jobs>,
 }
@@ -64,6 +66,7 @@ impl AppState {
         let submission_key = Arc::new(crate::submissions::load_or_create_key(&dir)?);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let logins = Arc::new(crate::staff::guard::LoginGuard::new(&config.staff));
+        let calendar = Arc::new(crate::deadlines::load_calendar(&config.deadlines)?);
         let state = AppState {
             db,
             hub: Arc::new(Hub::default()),
@@ -81,6 +84,7 @@ impl AppState {
             seen: Arc::default(),
             metrics,
             pages: Arc::default(),
+            calendar,
             imports: Arc::default(),
         };
         Ok((state, identity, shutdown))

@@ -101,6 +101,7 @@ pub async fn store(
         h.finalize().to_vec()
     };
     let key = state.submission_key.clone();
+    let calendar = state.calendar.clone();
     let (stored, touched, head) = state
         .db
         .write(move |tx| {
@@ -225,6 +226,15 @@ pub async fn store(
                     to_ms(submitted_at),
                     to_ms(received)
                 ],
+            )?;
+            // Its answer is due by the form's deadline from now (`deadlines`).
+            crate::deadlines::set_due(
+                tx,
+                &calendar,
+                &upload.id,
+                &upload.form_id.0,
+                &kiosk.org_path,
+                to_ms(received),
             )?;
             Ok((
                 SubmissionStored {

@@ -368,6 +368,37 @@ pub async fn change_submission(
     Ok(Json(inbox::change(&state, auth.actor, id, change).await?))
 }
 
+pub async fn assign_submission(
+    State(state): State<AppState>,
+    auth: Authed<gate::Cases>,
+    Path(id): Path<String>,
+    Json(to): Json<protocol::workflow::Assign>,
+) -> AppResult<Json<protocol::workflow::SubmissionDetail>> {
+    Ok(Json(
+        crate::workflow::assign::assign(&state, auth.actor, id, to).await?,
+    ))
+}
+
+/// A form's response deadline, `PUT /v1/staff/forms/{id}/deadline`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineBody {
+    /// `hours` or `working_days`.
+    pub unit: String,
+    pub amount: u32,
+}
+
+pub async fn set_form_deadline(
+    State(state): State<AppState>,
+    auth: Authed<gate::Publish>,
+    Path(id): Path<String>,
+    Json(body): Json<DeadlineBody>,
+) -> AppResult<StatusCode> {
+    crate::deadlines::settings::set_form_deadline(&state, auth.actor, id, body.unit, body.amount)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub async fn export_submissions(
     State(state): State<AppState>,
     auth: Authed<gate::Cases>,

@@ -31,6 +31,8 @@ fn action_name(l: Lang, a: AuditAction) -> &'static str {
         AuditAction::Change => tr(l, "办理", "Acted on"),
         AuditAction::Erase => tr(l, "到期删除", "Erased (retention)"),
         AuditAction::Screenshot => tr(l, "终端截图", "Kiosk screenshot"),
+        AuditAction::Assign => tr(l, "分派事项", "Assigned a case"),
+        AuditAction::Escalate => tr(l, "超期升级", "Escalated (overdue)"),
     }
 }
 

@@ -85,7 +85,16 @@ pub async fn forms(
             }
             false => None,
         };
-        return ok(builder_page_home(&s, &draft, &[], &notice, &[], None, home));
+        let deadline = super::deadlines::form_setting(&state, &s, &record.item.id.0).await;
+        return ok(builder_page_home(
+            &s,
+            &draft,
+            &[],
+            &notice,
+            &[],
+            None,
+            (home, Some(deadline)),
+        ));
     }
     if q.new.is_some() {
         let orgs = org_options(&state, &s).await?;
@@ -169,7 +178,7 @@ fn builder_page(
     orgs: &[Org],
     json: Option<JsonPane>,
 ) -> Markup {
-    builder_page_home(s, draft, problems, notice, orgs, json, None)
+    builder_page_home(s, draft, problems, notice, orgs, json, (None, None))
 }
 
 /// The builder page, saying for a live form whether the home screen has a tile for it
@@ -181,7 +190,7 @@ fn builder_page_home(
     notice: &Notice,
     orgs: &[Org],
     json: Option<JsonPane>,
-    home: Option<(String, bool)>,
+    (home, deadline): (Option<(String, bool)>, Option<Markup>),
 ) -> Markup {
     let l = s.lang;
     let title = match &draft.id {
@@ -213,6 +222,7 @@ fn builder_page_home(
                 orgs,
                 json: Some(json),
                 home,
+                deadline,
             },
         ),
     )

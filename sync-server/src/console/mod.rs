@@ -23,6 +23,8 @@ mod auth;
 mod calendar;
 mod charts;
 mod dashboard;
+mod deadlines;
+mod digest;
 mod files;
 mod forms;
 mod hours;
@@ -121,6 +123,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/forms/preview", post(forms::preview))
         .route("/console/forms/home-tile", post(forms::home_tile))
         .route("/console/submissions", get(submissions::inbox))
+        .route("/console/submissions/bulk", post(submissions::bulk))
+        .route(
+            "/console/submissions/{id}/assign",
+            post(submissions::assign_case),
+        )
+        .route("/console/digest", get(digest::page))
+        .route("/console/digest/email", post(digest::set_email))
+        .route(
+            "/console/closing-days",
+            get(deadlines::page).post(deadlines::save),
+        )
+        .route("/console/forms/deadline", post(deadlines::save_form_deadline))
         .route("/console/submissions/export.csv", get(submissions::export))
         .route(places::HERE, get(places::list))
         .route("/console/places/{id}", get(places::offering))

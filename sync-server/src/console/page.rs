@@ -129,6 +129,11 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
             session.opens::<gate::Cases>(),
         ),
         (
+            "/console/digest",
+            tr(l, "今日待办", "Today's digest"),
+            session.opens::<gate::Cases>(),
+        ),
+        (
             "/console/places",
             tr(l, "名额预约", "Limited places"),
             session.opens::<gate::Cases>(),
@@ -141,6 +146,11 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
         ),
         ("/console/tasks", tr(l, "任务与通知", "Tasks"), view),
         ("/console/orgs", tr(l, "单位与用户", "Orgs & users"), admin),
+        (
+            "/console/closing-days",
+            tr(l, "休息日", "Closing days"),
+            admin,
+        ),
         (
             "/console/audit",
             tr(l, "审计日志", "Audit log"),

@@ -19,6 +19,8 @@ fn action_str(action: AuditAction) -> &'static str {
         AuditAction::Change => "change",
         AuditAction::Erase => "erase",
         AuditAction::Screenshot => "screenshot",
+        AuditAction::Assign => "assign",
+        AuditAction::Escalate => "escalate",
     }
 }
 
@@ -28,6 +30,8 @@ fn action_of(s: &str) -> AuditAction {
         "export" => AuditAction::Export,
         "change" => AuditAction::Change,
         "screenshot" => AuditAction::Screenshot,
+        "assign" => AuditAction::Assign,
+        "escalate" => AuditAction::Escalate,
         _ => AuditAction::Erase,
     }
 }

@@ -10,7 +10,8 @@ use protocol::ErrorCode;
 use protocol::content::{FieldInput, FormDefinition};
 use protocol::staff::AuditAction;
 use protocol::workflow::{
-    AnswerRow, HistoryEntry, REPLY_MAX, Status, StatusChange, SubmissionDetail, SubmissionSummary,
+    AnswerRow, Assignee, HistoryEntry, REPLY_MAX, Status, StatusChange, SubmissionDetail,
+    SubmissionSummary,
 };
 use protocol::{ContentId, KioskId, OrgId};
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -18,6 +19,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::audit;
 use super::form_of;
 use crate::db::{now_ms, to_ts};
+use crate::deadlines;
 use crate::error::{AppError, AppResult};
 use crate::orgs::Actor;
 use crate::state::AppState;
@@ -32,34 +34,134 @@ pub struct Filter {
     pub from: Option<i64>,
     /// Received before (ms since the epoch).
     pub to: Option<i64>,
+    /// Open cases by deadline (`Due`): `overdue`, `today`, `soon`, `mine`, `escalated`, `new`.
+    pub due: Option<String>,
+    /// `urgency`: open cases first — assigned to the caller, then escalated or assigned to the
+    /// caller's org, then the rest — each by due time; closed ones after, newest first.
+    /// Anything else: newest first.
+    pub sort: Option<String>,
     #[serde(default)]
     pub offset: u32,
     pub limit: Option<u32>,
+    /// Only these submissions (a bulk action's selection); not from a query string.
+    #[serde(skip)]
+    pub ids: Option<Vec<String>>,
+    /// The time "overdue", "today" and "new" are judged at (ms); unset: now. Not from a query
+    /// string: the digest sets it.
+    #[serde(skip)]
+    pub now: Option<i64>,
+}
+
+/// The due filters, as the inbox and the digest name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Open, and the due time has passed.
+    Overdue,
+    /// Open, due by the end of today (China time), not yet overdue.
+    Today,
+    /// Open, due tomorrow or the day after.
+    Soon,
+    /// Open, and assigned to the caller, or assigned or escalated to the caller's org.
+    Mine,
+    /// Open, and escalated to the caller's org.
+    Escalated,
+    /// Received in the last 24 hours.
+    New,
+}
+
+impl Due {
+    pub const ALL: [Due; 6] = [
+        Due::Overdue,
+        Due::Today,
+        Due::Soon,
+        Due::Mine,
+        Due::Escalated,
+        Due::New,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Due::Overdue => "overdue",
+            Due::Today => "today",
+            Due::Soon => "soon",
+            Due::Mine => "mine",
+            Due::Escalated => "escalated",
+            Due::New => "new",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Due> {
+        Due::ALL.into_iter().find(|d| d.as_str() == s)
+    }
 }
 
 const SUMMARY_COLUMNS: &str = "s.id, s.receipt, s.form_id, s.form_version, fv.body, s.org_id,
-     o.name, s.kiosk_id, s.status, s.submitted_at, COALESCE(s.updated_at, s.received_at)";
+     o.name, s.kiosk_id, s.status, s.submitted_at, COALESCE(s.updated_at, s.received_at),
+     s.due_at, s.assigned_staff_id, s.assigned_org_id, COALESCE(ast.display_name, ao.name),
+     s.escalation_level, s.escalated_org_id, eo.name";
+
+/// How many columns `SUMMARY_COLUMNS` has: a query's own columns come after them.
+const AFTER_SUMMARY: usize = 18;
+
+const SUMMARY_JOINS: &str = "JOIN orgs o ON o.id = s.org_id
+     LEFT JOIN form_versions fv ON fv.form_id = s.form_id AND fv.version = s.form_version
+     LEFT JOIN staff ast ON ast.id = s.assigned_staff_id
+     LEFT JOIN orgs ao ON ao.id = s.assigned_org_id
+     LEFT JOIN orgs eo ON eo.id = s.escalated_org_id";
 
 fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<(SubmissionSummary, Option<FormDefinition>)> {
     let body: Option<String> = r.get(4)?;
     let form = body.as_deref().and_then(form_of);
     let status: String = r.get(8)?;
+    let assigned_staff: Option<i64> = r.get(12)?;
+    let assigned_org: Option<i64> = r.get(13)?;
+    let escalated_org: Option<i64> = r.get(16)?;
     Ok((
         SubmissionSummary {
             id: r.get(0)?,
             receipt: r.get(1)?,
             form_id: ContentId(r.get(2)?),
             form_version: r.get(3)?,
-            form_title: form.as_ref().map(|f| f.title.clone()).unwrap_or_default(),
+            form_title: form
+                .as_ref()
+                .map(|f| f.title.clone())
+                .or_else(|| body.as_deref().and_then(crate::places::offering_title))
+                .unwrap_or_default(),
             org_id: OrgId(r.get(5)?),
             org_name: r.get(6)?,
             kiosk_id: KioskId(r.get(7)?),
             status: Status::parse(&status).unwrap_or(Status::Received),
             submitted_at: to_ts(r.get(9)?),
             updated_at: to_ts(r.get(10)?),
+            due_at: r.get::<_, Option<i64>>(11)?.map(to_ts),
+            assigned_to: match (assigned_staff, assigned_org) {
+                (None, None) => None,
+                (staff_id, org_id) => Some(Assignee {
+                    staff_id,
+                    org_id: org_id.map(OrgId),
+                    name: r.get::<_, Option<String>>(14)?.unwrap_or_default(),
+                }),
+            },
+            escalation_level: r.get(15)?,
+            escalated_to: match escalated_org {
+                Some(org) => Some(Assignee {
+                    staff_id: None,
+                    org_id: Some(OrgId(org)),
+                    name: r.get::<_, Option<String>>(17)?.unwrap_or_default(),
+                }),
+                None => None,
+            },
         },
         form,
     ))
+}
+
+/// The caller's staff id and org id (none for the operator), for "mine" and the urgency order.
+fn me(actor: &Actor) -> (Option<i64>, Option<i64>) {
+    match actor {
+        Actor::Operator => (None, None),
+        Actor::Staff { id, org, .. } => (Some(*id), Some(org.0)),
+    }
 }
 
 fn filtered(
@@ -75,12 +177,50 @@ fn filtered(
             format!("没有“{status}”这种状态"),
         ));
     }
+    let due = match filter.due.as_deref().filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(Due::parse(d).ok_or_else(|| {
+            AppError::bad_request(ErrorCode::InvalidQuery, format!("没有“{d}”这种期限筛选"))
+        })?),
+    };
+    let now = filter.now.unwrap_or_else(now_ms);
+    let today = deadlines::china_date(now);
+    let midnight_after = |days: i64| {
+        today
+            .checked_add(jiff::Span::new().days(days))
+            .map(deadlines::china_midnight)
+            .unwrap_or(i64::MAX)
+    };
+    let open = "s.status IN ('received', 'processing')";
+    let due_cond = match due {
+        None => "1".to_owned(),
+        Some(Due::Overdue) => format!("{open} AND s.due_at <= ?9"),
+        Some(Due::Today) => format!("{open} AND s.due_at > ?9 AND s.due_at <= ?10"),
+        Some(Due::Soon) => format!("{open} AND s.due_at > ?10 AND s.due_at <= ?11"),
+        Some(Due::Mine) => format!(
+            "{open} AND (s.assigned_staff_id = ?12 OR s.assigned_org_id = ?13
+                         OR s.escalated_org_id = ?13)"
+        ),
+        Some(Due::Escalated) => format!("{open} AND s.escalated_org_id = ?13"),
+        Some(Due::New) => "s.received_at > ?9 - 86400000".to_owned(),
+    };
+    let order = match filter.sort.as_deref() {
+        Some("urgency") => format!(
+            "CASE WHEN {open} THEN
+                 CASE WHEN s.assigned_staff_id = ?12 THEN 0
+                      WHEN s.escalated_org_id = ?13 OR s.assigned_org_id = ?13 THEN 1
+                      ELSE 2 END
+             ELSE 3 END,
+             CASE WHEN {open} THEN COALESCE(s.due_at, 9223372036854775807) ELSE 0 END,
+             s.received_at DESC, s.id"
+        ),
+        _ => "s.received_at DESC, s.id".to_owned(),
+    };
     let (cond, path) = actor.subtree_filter("s.org_id");
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, s.answers
          FROM submissions s
-         JOIN orgs o ON o.id = s.org_id
-         LEFT JOIN form_versions fv ON fv.form_id = s.form_id AND fv.version = s.form_version
+         {SUMMARY_JOINS}
          WHERE {cond}
            AND (?2 IS NULL OR s.form_id = ?2)
            AND (?3 IS NULL OR s.status = ?3)
@@ -89,33 +229,45 @@ fn filtered(
                                          = (SELECT path FROM orgs WHERE id = ?4)))
            AND (?5 IS NULL OR s.received_at >= ?5)
            AND (?6 IS NULL OR s.received_at < ?6)
-         ORDER BY s.received_at DESC, s.id
+           AND (?14 IS NULL OR s.id IN (SELECT value FROM json_each(?14)))
+           AND {due_cond}
+         ORDER BY {order}
          LIMIT ?7 OFFSET ?8"
     );
     let limit = filter.limit.unwrap_or(100).min(10_000);
-    let rows = tx
-        .prepare(&sql)?
-        .query_map(
-            params![
-                path,
-                filter.form,
-                filter.status,
-                filter.org,
-                filter.from,
-                filter.to,
-                limit,
-                filter.offset
-            ],
-            |r| {
-                let (s, f) = summary(r)?;
-                Ok((s, f, r.get::<_, String>(11)?))
-            },
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    let (my_id, my_org) = me(actor);
+    let ids = filter.ids.as_ref().map(serde_json::to_string).transpose()?;
+    let mut stmt = tx.prepare(&sql)?;
+    // The text always names ?14, so every one of these has a place, used or not.
+    let values: [&dyn rusqlite::ToSql; 14] = [
+        &path,
+        &filter.form,
+        &filter.status,
+        &filter.org,
+        &filter.from,
+        &filter.to,
+        &limit,
+        &filter.offset,
+        &now,
+        &midnight_after(1),
+        &midnight_after(3),
+        &my_id,
+        &my_org,
+        &ids,
+    ];
+    for (i, value) in values.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, value)?;
+    }
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let (s, f) = summary(r)?;
+        out.push((s, f, r.get::<_, String>(AFTER_SUMMARY)?));
+    }
+    Ok(out)
 }
 
-/// The inbox: newest first.
+/// The inbox: newest first, or by urgency (`Filter::sort`).
 pub async fn list(
     state: &AppState,
     actor: Actor,
@@ -190,13 +342,12 @@ fn rows_of(form: Option<&FormDefinition>, answers: &str) -> Vec<AnswerRow> {
     rows
 }
 
-fn detail(tx: &Transaction<'_>, actor: &Actor, id: &str) -> AppResult<SubmissionDetail> {
+pub(super) fn detail(tx: &Transaction<'_>, actor: &Actor, id: &str) -> AppResult<SubmissionDetail> {
     let (cond, path) = actor.subtree_filter("s.org_id");
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, s.answers, s.reply
          FROM submissions s
-         JOIN orgs o ON o.id = s.org_id
-         LEFT JOIN form_versions fv ON fv.form_id = s.form_id AND fv.version = s.form_version
+         {SUMMARY_JOINS}
          WHERE {cond} AND (s.id = ?2 OR s.receipt = ?2)"
     );
     let found = tx
@@ -205,8 +356,8 @@ fn detail(tx: &Transaction<'_>, actor: &Actor, id: &str) -> AppResult<Submission
             Ok((
                 s,
                 f,
-                r.get::<_, String>(11)?,
-                r.get::<_, Option<String>>(12)?,
+                r.get::<_, String>(AFTER_SUMMARY)?,
+                r.get::<_, Option<String>>(AFTER_SUMMARY + 1)?,
             ))
         })
         .optional()?;
@@ -231,11 +382,13 @@ fn detail(tx: &Transaction<'_>, actor: &Actor, id: &str) -> AppResult<Submission
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let events = super::assign::events(tx, &summary.id)?;
     Ok(SubmissionDetail {
         answers: rows_of(form.as_ref(), &answers),
         summary,
         reply,
         history,
+        events,
     })
 }
 

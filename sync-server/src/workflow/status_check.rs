@@ -17,7 +17,7 @@ use protocol::{ErrorCode, KioskId};
 use rusqlite::OptionalExtension;
 
 use super::form_of;
-use crate::db::to_ts;
+use crate::db::{now_ms, to_ts};
 use crate::error::{AppError, AppResult};
 use crate::kiosks::Kiosk;
 use crate::state::AppState;
@@ -193,7 +193,7 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
         let found = tx
             .query_row(
                 "SELECT s.receipt, fv.body, s.status, s.reply, s.submitted_at,
-                        COALESCE(s.updated_at, s.received_at), s.phone_last4, s.id
+                        COALESCE(s.updated_at, s.received_at), s.phone_last4, s.id, s.due_at
                  FROM submissions s
                  LEFT JOIN form_versions fv ON fv.form_id = s.form_id AND fv.version = s.form_version
                  WHERE s.receipt = ?1",
@@ -208,15 +208,24 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
                         r.get::<_, i64>(5)?,
                         r.get::<_, Option<String>>(6)?,
                         r.get::<_, String>(7)?,
+                        r.get::<_, Option<i64>>(8)?,
                     ))
                 },
             )
             .optional()?;
         match found {
-            Some((receipt, body, status, reply, submitted, updated, Some(phone), id))
+            Some((receipt, body, status, reply, submitted, updated, Some(phone), id, due))
                 if crate::secrets::hashes_equal(phone.as_bytes(), last4.as_bytes()) =>
             {
                 checks.succeeded(&receipt);
+                let status = Status::parse(&status).unwrap_or(Status::Received);
+                // The day promised, while it is still ahead: a passed deadline is not repeated
+                // to the employee as a promise.
+                let expected_by = due
+                    .filter(|due| {
+                        matches!(status, Status::Received | Status::Processing) && *due > now_ms()
+                    })
+                    .map(crate::deadlines::due_date);
                 let booking = crate::places::outcome(tx, &id, body.as_deref())?.map(Box::new);
                 Ok(StatusAnswer {
                     receipt,
@@ -228,11 +237,12 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
                             .map(|f| f.title)
                             .unwrap_or_default(),
                     },
-                    status: Status::parse(&status).unwrap_or(Status::Received),
+                    status,
                     reply,
                     submitted_at: to_ts(submitted),
                     updated_at: to_ts(updated),
                     booking,
+                    expected_by,
                 })
             }
             _ => Err(not_found()),

@@ -9,6 +9,7 @@ mod catalog;
 mod catalog_formats;
 mod console;
 mod core_api;
+mod deadlines;
 mod demo;
 mod display;
 mod docx;

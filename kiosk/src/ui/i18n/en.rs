@@ -128,6 +128,8 @@ pub const STRINGS: Strings = Strings {
     check_status: "Status",
     check_reply: "The union's answer",
     check_no_reply: "No answer yet. Thank you for waiting.",
+    check_expected: "In progress, answer expected by {}",
+    check_expected_date: "%-d %b",
     check_submitted: "Submitted {}",
     booking_session: "Session: {}",
     booking_position: "Number {} on the waiting list",

@@ -78,6 +78,7 @@ catalogue! {
     date_format,
     form_tap_to_type, form_check, form_errors, form_review_title, form_edit, form_submit, form_sending, form_failed, form_disk_full, form_empty, form_consent, form_yes, form_no, receipt_title, receipt_code, receipt_sent, receipt_saved, receipt_scan, receipt_done,
     check_title, check_receipt, check_phone, check_go, check_busy, check_not_found, check_mistyped, check_too_many, check_offline, check_status, check_reply, check_no_reply, check_submitted,
+    check_expected, check_expected_date,
     booking_session, booking_position, booking_cancel,
     tile_places, places_title, places_hint, places_empty, places_as_of, places_left, places_one_left,
     places_full_waitlist, places_full, places_closed, places_not_open, places_members_only,

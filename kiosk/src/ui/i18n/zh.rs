@@ -128,6 +128,8 @@ pub const STRINGS: Strings = Strings {
     check_status: "办理状态",
     check_reply: "工会答复",
     check_no_reply: "还没有答复，请耐心等待。",
+    check_expected: "受理中，预计 {} 前答复",
+    check_expected_date: "%-m月%-d日",
     check_submitted: "提交于 {}",
     booking_session: "场次：{}",
     booking_position: "候补第 {} 位",

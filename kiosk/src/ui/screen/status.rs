@@ -11,7 +11,7 @@ use protocol::submission::receipt;
 use super::{Event, Screen, Stacked};
 use crate::core::StatusCheck as Answer;
 use crate::ui::context::Context;
-use crate::ui::i18n::{Lang, fill};
+use crate::ui::i18n::{Lang, Strings, fill};
 use crate::ui::keyboard::{self, Key, Layout};
 use crate::ui::theme;
 use crate::ui::widgets;
@@ -205,10 +205,13 @@ fn result<'a>(ctx: &'a Context, found: &'a Outcome) -> Element<'a, Message> {
             booking(ctx, answer)
         }
         Outcome::Answered(Answer::Found(answer)) => {
-            let status = match ctx.lang {
-                Lang::Zh => answer.status.label_zh(),
-                Lang::En => answer.status.label_en(),
-            };
+            let status = expected(s, answer).unwrap_or_else(|| {
+                match ctx.lang {
+                    Lang::Zh => answer.status.label_zh(),
+                    Lang::En => answer.status.label_en(),
+                }
+                .to_owned()
+            });
             let reply = answer.reply.as_deref().unwrap_or(s.check_no_reply);
             container(
                 column![
@@ -254,6 +257,19 @@ fn result<'a>(ctx: &'a Context, found: &'a Outcome) -> Element<'a, Message> {
                 .into()
         }
     }
+}
+
+/// While a case is open with a day promised: "受理中，预计 12月3日 前答复" / "In progress,
+/// answer expected by 3 Dec" (the server sends the day only while it is ahead).
+pub fn expected(s: &Strings, answer: &protocol::workflow::StatusAnswer) -> Option<String> {
+    use protocol::workflow::Status;
+    let day = answer.expected_by?;
+    matches!(answer.status, Status::Received | Status::Processing).then(|| {
+        fill(
+            s.check_expected,
+            &[&day.strftime(s.check_expected_date).to_string()],
+        )
+    })
 }
 
 /// A booking's outcome: the session, where it stands, and "cancel" while it holds a place or a
@@ -343,5 +359,48 @@ impl StatusCheck {
             keyboard::view(ctx, self.layout, Message::Key),
         ]
         .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expected;
+    use crate::ui::i18n::Lang;
+    use protocol::workflow::{Status, StatusAnswer};
+
+    fn answer(status: Status, expected_by: Option<jiff::civil::Date>) -> StatusAnswer {
+        StatusAnswer {
+            receipt: "K7QX-2P4M".into(),
+            form_title: "入会申请".into(),
+            status,
+            reply: None,
+            submitted_at: jiff::Timestamp::UNIX_EPOCH,
+            updated_at: jiff::Timestamp::UNIX_EPOCH,
+            booking: None,
+            expected_by,
+        }
+    }
+
+    #[test]
+    fn an_open_case_says_by_when_it_will_be_answered() {
+        let day = Some(jiff::civil::date(2026, 12, 3));
+        assert_eq!(
+            expected(Lang::Zh.strings(), &answer(Status::Received, day)).as_deref(),
+            Some("受理中，预计 12月3日 前答复")
+        );
+        assert_eq!(
+            expected(Lang::En.strings(), &answer(Status::Processing, day)).as_deref(),
+            Some("In progress, answer expected by 3 Dec")
+        );
+        assert_eq!(
+            expected(Lang::Zh.strings(), &answer(Status::Replied, day)),
+            None,
+            "an answered case shows its status"
+        );
+        assert_eq!(
+            expected(Lang::Zh.strings(), &answer(Status::Received, None)),
+            None,
+            "an older server sends no day"
+        );
     }
 }

@@ -35,6 +35,8 @@ pub struct BuilderPage<'a> {
     /// For a live form: whether the home screen has a tile for it, and whether the caller may
     /// add one.
     pub home: Option<(String, bool)>,
+    /// For a saved form: its response deadline's settings (`console::deadlines`).
+    pub deadline: Option<maud::Markup>,
 }
 
 fn msg(l: Lang, p: &FormProblem) -> &str {
@@ -83,6 +85,7 @@ pub fn builder(s: &Session, p: &BuilderPage<'_>) -> Markup {
                     @if *can_add { button.secondary type="submit" { (tr(l, "在首页加入口", "Add a home tile")) } }
                 }
             }
+            @if let Some(deadline) = &p.deadline { (deadline) }
         }
         div.builder {
             form.editor id="builder" method="post" action=(BUILD) data-preview=(PREVIEW) {

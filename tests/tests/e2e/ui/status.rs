@@ -61,7 +61,15 @@ async fn a_receipt_is_checked_and_offline_is_explained() {
     );
     keys(&mut h, "2468").await;
     h.tap(zh().key_done).await; // and check
-    assert!(h.shows("已收到"), "the status, in words");
+    // Received, with the day the answer is due: the membership form's deadline is the default,
+    // three working days (the demo has no closing days).
+    let due = sync_server::deadlines::Calendar::built_in().add_working_days(
+        sync_server::deadlines::china_date(sync_server::db::now_ms()),
+        3,
+        &Default::default(),
+    );
+    let sentence = format!("受理中，预计 {}月{}日 前答复", due.month(), due.day());
+    assert!(h.shows(&sentence), "the status, in words: {sentence}");
     assert!(h.shows(zh().check_no_reply));
 
     // A booking (limited places): where it stands, and cancelling it here.
