@@ -200,7 +200,7 @@ fn article_fields(l: Lang, csrf: &str, old: Option<&ContentRecord>, extra: Marku
             div {
                 (toolbar(l))
                 div.label #visual-label hidden { (tr(l, "正文", "Body")) }
-                div.visual.preview #visual contenteditable="true" hidden
+                div.visual.preview #visual contenteditable="true" hidden role="textbox" aria-multiline="true" aria-labelledby="visual-label"
                     data-paste-dropped=(tr(l, "粘贴内容中有 {n} 张图片无法直接粘贴，请用“图片”按钮插入。", "{n} pictures in what was pasted cannot be pasted directly; insert them with the Picture button.")) {}
                 label #source-label { (tr(l, "正文（Markdown）", "Body (Markdown)")) textarea id="body" name="body" rows="14" required { (text(|a| &a.body_markdown)) } }
                 label #image-label {

@@ -595,6 +595,19 @@ mod tests {
     }
 
     #[test]
+    fn entities_a_document_declares_are_not_expanded() {
+        let xml = r#"<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY a "哈哈哈哈哈哈哈哈"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><w:document xmlns:w="w"><w:body><w:p><w:r><w:t>&b;&amp;&#20013;</w:t></w:r></w:p></w:body></w:document>"#;
+        let (b, _) = read(
+            xml,
+            &HashMap::new(),
+            &Styles::default(),
+            &Numbering::default(),
+        )
+        .expect("reads");
+        assert_eq!(b, [Block::Paragraph(text("&中"))]);
+    }
+
+    #[test]
     fn tracked_deletions_and_property_changes_are_left_out() {
         let (b, _) = blocks(
             "<w:p><w:r><w:rPr><w:rPrChange><w:rPr><w:b/></w:rPr></w:rPrChange></w:rPr><w:t>留下</w:t></w:r>\

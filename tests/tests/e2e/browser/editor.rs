@@ -104,6 +104,9 @@ async fn a_word_document_edited_with_the_toolbar_and_the_calendar() {
     .expect("the text is selected");
     click(&c, "button[data-cmd=bold]").await;
     source_has(&c, "**报名请联系工会办公室**").await;
+    // And made a list item.
+    click(&c, "button[data-cmd=list]").await;
+    source_has(&c, "\n\n- **报名请联系工会办公室**").await;
 
     // A picture at the cursor, here the start of the body, through the media upload.
     c.execute(
