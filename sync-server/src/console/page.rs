@@ -116,11 +116,7 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
     let nav = [
         ("/console/", tr(l, "概览", "Dashboard"), view),
         ("/console/news", tr(l, "新闻发布", "News"), publish),
-        (
-            "/console/calendar",
-            tr(l, "发布日程", "Schedule"),
-            publish,
-        ),
+        ("/console/calendar", tr(l, "发布日程", "Schedule"), publish),
         ("/console/library", tr(l, "职工书屋", "Library"), publish),
         ("/console/forms", tr(l, "表单", "Forms"), publish),
         (
