@@ -258,7 +258,17 @@ impl ServerClient {
                 q.append_pair("limit", &l.to_string());
             }
         }
-        self.json(self.http.get(url)).await
+        // Read change by change: kinds a newer server has and this kiosk does not are skipped.
+        let bytes = self
+            .send(self.http.get(url))
+            .await?
+            .bytes()
+            .await
+            .map_err(ClientError::from_reqwest)?;
+        let (page, skipped) = crate::sync::feed::decode_page(&bytes)
+            .map_err(|e| ClientError::Decode(e.to_string()))?;
+        crate::sync::feed::log_skipped(&skipped);
+        Ok(page)
     }
 
     /// Uploads a submission; `Ok` only once the server has stored it durably (or had already).

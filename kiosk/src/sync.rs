@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
+pub mod feed;
 mod media;
 mod outbox;
 pub use media::MEDIA_AT_ONCE;

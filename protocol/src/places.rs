@@ -101,6 +101,11 @@ pub struct Offering {
     pub place: String,
     #[serde(default)]
     pub eligibility: Eligibility,
+    /// Members first: a full session's waiting list puts union members (as they declare it)
+    /// ahead of non-members, each in arrival order, so a freed place goes to the first member
+    /// waiting. Confirmed places are never taken back.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub members_first: bool,
     /// Requests made before this are refused (window closed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opens_at: Option<Timestamp>,

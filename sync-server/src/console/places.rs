@@ -14,11 +14,13 @@ use protocol::staff::AuditAction;
 use serde::Deserialize;
 
 use super::page::{Notice, Page, app_error, back, back_with, flash, layout, ok, when};
-use super::session::{CaseHandler, CsrfForm};
+use super::session::{CaseHandler, CsrfForm, Viewer};
 use super::{Lang, tr};
 use crate::content::{self, ListQuery};
 use crate::places::roster;
 use crate::state::AppState;
+
+pub mod edit;
 
 pub const HERE: &str = "/console/places";
 
@@ -47,9 +49,12 @@ fn taken(r: &Roster) -> usize {
         .count()
 }
 
-/// The offerings in the staff member's subtree.
-pub async fn list(State(state): State<AppState>, s: CaseHandler) -> Page {
+/// The offerings in the staff member's subtree: publishers create and edit them, case handlers
+/// open each one's sign-up list.
+pub async fn list(State(state): State<AppState>, s: Viewer, Query(q): Query<Notice>) -> Page {
     let l = s.lang;
+    let publish = s.opens::<crate::staff::roles::gate::Publish>();
+    let cases = s.opens::<crate::staff::roles::gate::Cases>();
     let items = content::list(
         &state,
         s.actor.clone(),
@@ -66,14 +71,32 @@ pub async fn list(State(state): State<AppState>, s: CaseHandler) -> Page {
         tr(l, "名额预约", "Limited places"),
         HERE,
         html! {
-            p.hint { (tr(l, "培训、活动、场地和咨询的报名名单。新项目目前通过管理接口发布（POST /v1/staff/content，类型 offering）；已发布的项目可在其历史页以 JSON 修改。",
-                         "Who signed up for courses, activities, venues and consultations. New offerings are published through the staff API for now (POST /v1/staff/content, kind offering); a published one can be edited as JSON from its history page.")) }
+            (flash(&q))
+            p.hint { (tr(l, "培训课程、活动、场地和咨询服务：发布后终端可预约，这里看报名名单。",
+                         "Courses, activities, venues and consultations: once published, kiosks take bookings; the sign-up lists are here.")) }
+            @if publish { (edit::new_buttons(l)) }
             table {
-                thead { tr { th { (tr(l, "项目", "Offering")) } th { (tr(l, "类别", "Category")) } th { (tr(l, "更新时间", "Updated")) } } }
+                thead { tr {
+                    th { (tr(l, "项目", "Offering")) } th { (tr(l, "类别", "Category")) }
+                    th { (tr(l, "状态", "State")) } th { (tr(l, "更新时间", "Updated")) } th {}
+                } }
                 tbody { @for r in &items { @if let ContentBody::Offering(o) = &r.item.body { tr {
-                    td { a href=(format!("{HERE}/{}", r.item.id)) { (o.title) } }
+                    td { @if cases { a href=(format!("{HERE}/{}", r.item.id)) { (o.title) } } @else { (o.title) } }
                     td { (tr(l, o.category.label_zh(), o.category.label_en())) }
+                    td { @if r.live { span.pill.good { (tr(l, "展示中", "Live")) } } @else { span.pill { (tr(l, "未展示", "Not shown")) } } }
                     td { (when(r.item.updated_at)) }
+                    td { @if publish {
+                        a.small href=(format!("{HERE}/{}/edit", r.item.id)) { (tr(l, "编辑", "Edit")) }
+                        " "
+                        a.small href=(super::revisions::history_url(&r.item.id)) { (tr(l, "修改记录", "History")) }
+                        @if r.live {
+                            " "
+                            form.inline method="post" action=(format!("{HERE}/{}/unpublish", r.item.id)) {
+                                input type="hidden" name="_csrf" value=(s.csrf);
+                                button.small.danger type="submit" data-confirm=(tr(l, "确定撤下这个项目？已有的预约会保留。", "Unpublish this offering? Existing bookings are kept.")) { (tr(l, "撤下", "Unpublish")) }
+                            }
+                        }
+                    } }
                 } } } }
             }
             @if items.is_empty() { p.hint { (tr(l, "还没有预约项目。", "No offerings yet.")) } }

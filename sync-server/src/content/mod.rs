@@ -175,6 +175,11 @@ impl<'a> ContentTx<'a> {
         } else {
             self.tombstone(&row.id, kind, row.org_id)?;
         }
+        if let ContentBody::Offering(o) = &row.body {
+            let orgs =
+                crate::places::edits::written(self.tx, &row.id, row.org_id, row.live, o, self.now)?;
+            orgs.into_iter().for_each(|org| self.touched.add(org));
+        }
         Ok(())
     }
 
@@ -242,6 +247,9 @@ impl<'a> ContentTx<'a> {
         row::check_write(self.tx, &w)?;
         if w.body.kind() == ContentKind::OpeningHours {
             hours::one_per_org(self.tx, w.org_id, Some(&id))?;
+        }
+        if let ContentBody::Offering(o) = &w.body {
+            crate::places::edits::check_edit(self.tx, &id, o)?;
         }
         let (publish_at, expire_at) = row::schedule_of(&w);
         let mut row = Stored {
@@ -395,6 +403,10 @@ impl<'a> ContentTx<'a> {
     fn delete(&mut self, id: ContentId) -> AppResult<()> {
         let row = load_own(self.tx, self.actor, &id)?;
         self.tombstone(&row.id, row.body.kind(), row.org_id)?;
+        if row.body.kind() == ContentKind::Offering {
+            let orgs = crate::places::edits::deleted(self.tx, &row.id)?;
+            orgs.into_iter().for_each(|org| self.touched.add(org));
+        }
         self.tx
             .prepare_cached("DELETE FROM content WHERE id = ?1")?
             .execute([&row.id.0])?;

@@ -10,6 +10,7 @@
 //! in scope learn what is left on their next pull.
 
 pub mod api;
+pub(crate) mod edits;
 pub mod roster;
 
 use crate::db::{now_ms, to_ms, to_ts};
@@ -55,6 +56,15 @@ pub(crate) fn current(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Curren
             "content",
             "an offering row holds another kind",
         )),
+    }
+}
+
+/// The title of an offering's stored version body (`form_versions.body`), for the inbox: a
+/// booking's "form" is its offering. `None` for another kind.
+pub(crate) fn offering_title(body: &str) -> Option<String> {
+    match serde_json::from_str(body).ok()? {
+        ContentBody::Offering(o) => Some(format!("{}（预约）", o.title)),
+        _ => None,
     }
 }
 
@@ -208,7 +218,8 @@ pub(crate) fn book(
 }
 
 /// Rewrites the offering's `places_left` item in the feed at its org (and tombstones it where
-/// the offering was published before). Returns the orgs touched.
+/// the offering was published before, or everywhere when it is not shown). Returns the orgs
+/// touched.
 pub(crate) fn write_places(
     tx: &Transaction<'_>,
     offering_id: &str,
@@ -269,11 +280,14 @@ pub(crate) fn write_places(
         }),
     };
     let kind = ContentKind::PlacesLeft.as_str();
+    // Kiosks elsewhere (the offering moved) drop it, and so do its own org's when it is no
+    // longer shown (unpublished, expired).
     let elsewhere: Vec<i64> = tx
         .prepare_cached(
-            "SELECT org_id FROM feed WHERE content_id = ?1 AND org_id != ?2 AND item IS NOT NULL",
+            "SELECT org_id FROM feed WHERE content_id = ?1 AND item IS NOT NULL
+                 AND (org_id != ?2 OR NOT ?3)",
         )?
-        .query_map(params![id.0, now.org.0], |r| r.get(0))?
+        .query_map(params![id.0, now.org.0, now.live], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let mut put = tx.prepare_cached(
         "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, ?4)",
@@ -309,16 +323,23 @@ pub(crate) fn outcome(
     submission: &str,
     version_body: Option<&str>,
 ) -> AppResult<Option<BookingOutcome>> {
-    let row: Option<(i64, String, String, String, Option<String>)> = tx
+    let row: Option<(i64, String, String, String, Option<String>, bool)> = tx
         .prepare_cached(
-            "SELECT id, offering_id, session_key, status, refusal FROM bookings
+            "SELECT id, offering_id, session_key, status, refusal, member FROM bookings
              WHERE submission_id = ?1",
         )?
         .query_row([submission], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })
         .optional()?;
-    let Some((id, offering_id, session, status, refusal)) = row else {
+    let Some((id, offering_id, session, status, refusal, member)) = row else {
         return Ok(None);
     };
     let status = BookingStatus::parse(&status)
@@ -333,11 +354,15 @@ pub(crate) fn outcome(
     let shown = now.as_ref().or(asked.as_ref());
     let slot = shown.and_then(|o| o.slot(&session));
     let position = if status == BookingStatus::Waitlisted {
+        // Members first: every member waiting is ahead of a non-member.
+        let members_first = now.as_ref().is_some_and(|o| o.members_first);
         Some(count(
             tx,
             "SELECT count(*) FROM bookings WHERE offering_id = ?1 AND session_key = ?2
-                 AND status = 'waitlisted' AND id <= ?3",
-            params![offering_id, session, id],
+                 AND status = 'waitlisted'
+                 AND (CASE WHEN ?4 THEN member > ?5 OR (member = ?5 AND id <= ?3)
+                      ELSE id <= ?3 END)",
+            params![offering_id, session, id, members_first, member],
         )?)
     } else {
         None
@@ -388,12 +413,17 @@ pub(crate) fn promote(
     if confirmed_in(tx, offering_id, session)? >= slot.capacity {
         return Ok(None);
     }
+    // Members first: the first member waiting, else the first in line.
     let first: Option<i64> = tx
         .prepare_cached(
             "SELECT id FROM bookings WHERE offering_id = ?1 AND session_key = ?2
-                 AND status = 'waitlisted' ORDER BY id LIMIT 1",
+                 AND status = 'waitlisted'
+             ORDER BY (CASE WHEN ?3 THEN member ELSE 0 END) DESC, id LIMIT 1",
         )?
-        .query_row(params![offering_id, session], |r| r.get(0))
+        .query_row(
+            params![offering_id, session, now.offering.members_first],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(first) = first {
         tx.prepare_cached(

@@ -165,6 +165,9 @@ pub async fn roster(
                 }
             }
             let mut rosters: Vec<Roster> = by_key.into_values().collect();
+            if now.offering.members_first {
+                rosters.iter_mut().for_each(members_first);
+            }
             rosters.sort_by(|a, b| a.starts_at.cmp(&b.starts_at).then(a.key.cmp(&b.key)));
             Ok((rosters, seen))
         })
@@ -173,6 +176,21 @@ pub async fn roster(
         audit::record_read(state, actor, logged_as, seen).await?;
     }
     Ok(rosters)
+}
+
+/// Members first: the waiting list's positions count every member waiting before any
+/// non-member, each in arrival order (what `promote` follows).
+fn members_first(r: &mut Roster) {
+    let mut waiting: Vec<&mut Booked> = r
+        .people
+        .iter_mut()
+        .filter(|p| p.status == BookingStatus::Waitlisted)
+        .collect();
+    // A stable sort keeps arrival order within members and within non-members.
+    waiting.sort_by_key(|p| !p.member);
+    for (n, p) in waiting.into_iter().enumerate() {
+        p.position = Some(n as u32 + 1);
+    }
 }
 
 /// Runs a staff change to bookings and tells the kiosks in scope the new figures.

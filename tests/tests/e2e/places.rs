@@ -479,3 +479,219 @@ async fn refusals_name_their_reason_and_staff_routes_check_role_and_scope() {
         "another city's offering"
     );
 }
+
+/// The offering's id, found by its title in the server's database.
+async fn offering_id(server: &TestServer, title: &str) -> ContentId {
+    let title = title.to_owned();
+    server
+        .state
+        .db
+        .read(move |tx| {
+            Ok(tx.query_row(
+                "SELECT id FROM content WHERE kind = 'offering' AND json_extract(body, '$.title') = ?1",
+                [title],
+                |r| r.get::<_, String>(0),
+            )?)
+        })
+        .await
+        .map(ContentId)
+        .expect("the offering is stored")
+}
+
+/// Published and edited from the console's form (no JSON), at the publisher's org only; an edit
+/// never takes a place (refused with the reason, what was typed kept), more places go to those
+/// waiting with members first; unpublished, kiosks drop its places-left figures too.
+#[tokio::test]
+async fn an_offering_from_the_console_form_keeps_every_place_through_edits() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    for (name, org, roles) in [
+        ("pub_a", tree.city_a, &[Role::Publisher][..]),
+        ("pub_b", tree.city_b, &[Role::Publisher][..]),
+        ("viewer_a", tree.city_a, &[Role::Viewer][..]),
+        ("cases_a", tree.city_a, &[Role::CaseHandler][..]),
+    ] {
+        tree.admin.create_user(name, org, roles).await;
+    }
+    let day = (protocol::answers::china_date(Timestamp::now()) + 7.days()).to_string();
+    let city_a = tree.city_a.0.to_string();
+    let title = "育儿知识讲座";
+    let fields = vec![
+        ("category", "course"),
+        ("title", title),
+        ("place", "职工之家二楼"),
+        ("eligibility", "everyone"),
+        ("per_person", "1"),
+        ("waitlist", "1"),
+        ("members_first", "1"),
+        ("rows", "2"),
+        ("s.0.date", day.as_str()),
+        ("s.0.start", "09:00"),
+        ("s.0.end", "11:00"),
+        ("s.0.capacity", "1"),
+        ("org", city_a.as_str()),
+        ("op", "save"),
+    ];
+
+    // Only publishers, and only at their own org and below.
+    let mut viewer = tests::console::Console::new(&server);
+    viewer.login("viewer_a", PASSWORD).await;
+    assert_eq!(viewer.get("/console/places").await.status, 200);
+    let refused = viewer.post("/console/places/new", &fields).await;
+    assert_eq!(refused.status, 403, "a viewer may not publish");
+    assert!(refused.body.contains("角色"), "{}", refused.body);
+    let mut other = tests::console::Console::new(&server);
+    other.login("pub_b", PASSWORD).await;
+    assert_eq!(other.get("/console/places/new").await.status, 200);
+    let refused = other.post("/console/places/new", &fields).await;
+    assert_eq!(refused.status, 422, "another city's org");
+    assert!(
+        refused.body.contains("value=\"育儿知识讲座\""),
+        "what was typed is kept"
+    );
+    let mut publisher = tests::console::Console::new(&server);
+    publisher.login("pub_a", PASSWORD).await;
+    let form = publisher.get("/console/places/new?category=course").await;
+    assert!(form.body.contains("新建培训课程"), "{}", form.body);
+    let untitled: Vec<(&str, &str)> = fields.iter().filter(|f| f.0 != "title").copied().collect();
+    let refused = publisher.post("/console/places/new", &untitled).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("请填写名称") && refused.body.contains("职工之家二楼"));
+    let done = publisher.post("/console/places/new", &fields).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let id = offering_id(&server, title).await;
+    assert_eq!(
+        other
+            .get(&format!("/console/places/{id}/edit"))
+            .await
+            .status,
+        404
+    );
+
+    // At a kiosk: a non-member takes the one place; a non-member, then a member, wait.
+    let k = kiosk(&tree.admin, tree.branch_a).await;
+    k.engine.sync_now().await.expect("synced");
+    let listed = k.listed(&id);
+    let first = listed
+        .offering
+        .slot("第1场")
+        .expect("the session has a key");
+    assert_eq!(listed.left(&first), 1);
+    let mut receipts = Vec::new();
+    for (n, member) in [(1, false), (2, false), (3, true)] {
+        let saved = k
+            .engine
+            .submit(id.clone(), 1, request("第1场", n, member))
+            .await;
+        receipts.push(saved.expect("saved").receipt);
+    }
+    assert_eq!(k.engine.sync_now().await.expect("sync").delivered, 3);
+    let checker = server.kiosk_at(&tree.admin, tree.branch_a).await;
+    let outcome = |i: usize| {
+        let q = query(&receipts[i], i as u32 + 1);
+        let checker = &checker;
+        async move {
+            checker
+                .status_check(&q)
+                .await
+                .expect("checked")
+                .booking
+                .expect("a booking")
+        }
+    };
+    assert_eq!(outcome(0).await.status, BookingStatus::Confirmed);
+    assert_eq!(outcome(1).await.position, Some(2), "members first");
+    assert_eq!(
+        outcome(2).await.position,
+        Some(1),
+        "the member is first in line"
+    );
+
+    // The inbox names the offering.
+    let mut handler = tests::console::Console::new(&server);
+    handler.login("cases_a", PASSWORD).await;
+    let inbox = handler.get("/console/submissions").await;
+    assert!(
+        inbox.body.contains("育儿知识讲座（预约）"),
+        "{}",
+        inbox.body
+    );
+
+    // An edit that drops the booked session is refused, naming it, with what was typed kept.
+    let edit = format!("/console/places/{id}/edit");
+    let page = publisher.get(&edit).await;
+    assert!(page.body.contains("value=\"第1场\""), "{}", page.body);
+    let later = (protocol::answers::china_date(Timestamp::now()) + 8.days()).to_string();
+    let mut moved: Vec<(&str, &str)> = fields
+        .iter()
+        .filter(|f| !f.0.starts_with("s.0") && f.0 != "org")
+        .copied()
+        .collect();
+    moved.extend([
+        ("version", "1"),
+        ("s.1.date", later.as_str()),
+        ("s.1.start", "14:00"),
+        ("s.1.end", "16:00"),
+        ("s.1.capacity", "5"),
+    ]);
+    let refused = publisher.post(&edit, &moved).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("场次“第1场”已有 1 人约上、2 人候补，不能删除"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains(&format!("value=\"{later}\"")));
+
+    // Two places: the member waiting gets the new one, at once.
+    let mut more: Vec<(&str, &str)> = fields
+        .iter()
+        .filter(|f| f.0 != "s.0.capacity" && f.0 != "org")
+        .copied()
+        .collect();
+    more.extend([
+        ("version", "1"),
+        ("s.0.key", "第1场"),
+        ("s.0.capacity", "2"),
+    ]);
+    let saved = publisher.post(&edit, &more).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(outcome(2).await.status, BookingStatus::Confirmed);
+    assert_eq!(outcome(1).await.position, Some(1));
+    let mut fewer = more.clone();
+    fewer.retain(|f| f.0 != "s.0.capacity" && f.0 != "version");
+    fewer.extend([("version", "2"), ("s.0.capacity", "1")]);
+    let refused = publisher.post(&edit, &fewer).await;
+    assert!(refused.body.contains("名额不能少于 2"), "{}", refused.body);
+    k.engine.sync_now().await.expect("synced");
+    let figures = k.listed(&id).places.expect("places left").sessions["第1场"];
+    assert_eq!(
+        (figures.capacity, figures.taken, figures.waiting),
+        (2, 2, 1)
+    );
+
+    // Unpublished: kiosks drop the offering and its figures; the bookings stay.
+    let gone = publisher
+        .post(&format!("/console/places/{id}/unpublish"), &[])
+        .await;
+    assert_eq!(gone.status, 303);
+    k.engine.sync_now().await.expect("synced");
+    let store = k.store.lock().expect("store");
+    assert!(
+        store
+            .items(protocol::ContentKind::Offering)
+            .expect("items")
+            .is_empty()
+    );
+    assert!(
+        store
+            .items(protocol::ContentKind::PlacesLeft)
+            .expect("items")
+            .is_empty(),
+        "the places-left figures leave with the offering"
+    );
+    drop(store);
+    assert_eq!(allocation(&server).await.len(), 3);
+}

@@ -283,6 +283,13 @@ impl App {
             Message::Admin(m) => return self.route::<Admin>(m, Message::Admin),
             Message::Form(m) => return self.route::<Form>(m, Message::Form),
             Message::StatusCheck(m) => return self.route::<StatusCheck>(m, Message::StatusCheck),
+            // Fresh figures are for every 名额预约 screen open (the list under a week of
+            // slots too), not only the topmost.
+            Message::Places(m @ super::screen::places::Message::Loaded(_)) => {
+                for screen in self.stack.iter_mut().filter_map(Places::find) {
+                    let _ = screen.update(m.clone(), &self.ctx);
+                }
+            }
             Message::Places(m) => return self.route::<Places>(m, Message::Places),
             Message::Hours(hours) => self.hours = hours,
             Message::Care(m) => return self.care(m),

@@ -4,7 +4,9 @@
 //! filled in and delivered there (with a tile on the kiosk's home screen, the builder's
 //! default), and its progress found by the receipt and the phone's last
 //! four digits. Screenshots of the builder at 1366×768 in both languages
-//! (`target/console-screenshots/form-builder{,-fields,-problems,-publish,-en}.png`).
+//! (`target/console-screenshots/form-builder{,-fields,-problems,-publish,-en}.png`). Then a
+//! course for 名额预约 published from the console's offering form (no JSON), which the kiosk
+//! lists with its places left (`places-new{,-en,-venue}.png`, `places-list.png`).
 
 use fantoccini::{Client, Locator};
 use kiosk::core::StatusCheck;
@@ -160,7 +162,78 @@ async fn a_form_built_in_a_real_browser_is_filled_in_at_a_kiosk() {
     wait_for(&c, "#builder", "the builder").await;
     assert!(text_of(&c).await.contains("Publish a new version"));
     shot(&c, "form-builder-en").await;
+
+    // 名额预约: a course published from the console's form, without JSON.
+    let new_course = format!("{base}/console/places/new?category=course");
+    c.goto(&new_course).await.expect("the offering form");
+    wait_for(&c, "form.offering", "the offering form").await;
+    shot(&c, "places-new-en").await;
+    c.goto(&format!("{base}/console/lang/zh"))
+        .await
+        .expect("chinese");
+    c.goto(&format!("{base}/console/places/new?category=venue"))
+        .await
+        .expect("the venue form");
+    wait_for(&c, "table.week", "the weekly slots").await;
+    c.execute(
+        "document.querySelector('table.week').scrollIntoView({block: 'center'})",
+        Vec::new(),
+    )
+    .await
+    .expect("scrolled to the week");
+    shot(&c, "places-new-venue").await;
+    c.goto(&new_course).await.expect("the offering form");
+    wait_for(&c, "form.offering", "the offering form").await;
+    let course = "职工心理健康讲座";
+    type_into(&c, "input[name=title]", course).await;
+    type_into(&c, "input[name=place]", "职工之家三楼").await;
+    let day = (protocol::answers::china_date(jiff::Timestamp::now()) + jiff::ToSpan::days(10))
+        .to_string();
+    for (name, value) in [
+        ("s.0.date", day.as_str()),
+        ("s.0.start", "14:00"),
+        ("s.0.end", "16:00"),
+        ("s.0.capacity", "12"),
+    ] {
+        c.execute(
+            "document.querySelector(`[name='${arguments[0]}']`).value = arguments[1]",
+            vec![json!(name), json!(value)],
+        )
+        .await
+        .expect("a session typed in");
+    }
+    c.execute(
+        "document.querySelector('table.sessions').scrollIntoView({block: 'center'})",
+        Vec::new(),
+    )
+    .await
+    .expect("scrolled to the sessions");
+    shot(&c, "places-new").await;
+    click(&c, "button[name=op][value=save]").await;
+    wait_for(&c, "p.ok", "published").await;
+    let said = text_of(&c).await;
+    assert!(said.contains("已发布") && said.contains(course), "{said}");
+    shot(&c, "places-list").await;
     c.close().await.expect("browser closes");
+
+    // The kiosk gets it with its places left.
+    kiosk.sync_now().await.expect("sync");
+    let listed = kiosk
+        .offerings()
+        .await
+        .expect("offerings")
+        .into_iter()
+        .find(|l| l.offering.title == course)
+        .expect("the kiosk has the new course");
+    let session = listed
+        .offering
+        .slots(jiff::civil::Date::constant(2000, 1, 1), 0);
+    assert_eq!(session.len(), 1, "{session:?}");
+    assert_eq!(listed.left(&session[0]), 12);
+    assert_eq!(
+        protocol::places::when(session[0].starts_at),
+        format!("{day} 14:00")
+    );
 
     // At the kiosk: synced, filled in, delivered, and its progress found.
     kiosk.sync_now().await.expect("sync");

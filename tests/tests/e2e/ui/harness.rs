@@ -13,6 +13,8 @@ pub struct Harness {
     pub core: Core,
     pub size: Size,
     pub server: Option<TestServer>,
+    /// The org the kiosk is enrolled at.
+    pub branch: protocol::OrgId,
     _dir: tempfile::TempDir,
 }
 
@@ -42,14 +44,34 @@ impl Harness {
     /// synced once, and the app over it at 1920×1080.
     pub async fn demo() -> Harness {
         let (server, admin, loaded) = TestServer::demo(300).await;
-        let (core, dir) = tests::kiosk_core(&admin, loaded.branch).await;
+        let mut h = Harness::at(&admin, loaded.branch).await;
+        h.server = Some(server);
+        h
+    }
+
+    /// Another kiosk's app, enrolled at the same org of the same server (which stays with
+    /// `self`), synced once, at 1920×1080.
+    pub async fn another(&self) -> Harness {
+        let server = self
+            .server
+            .as_ref()
+            .expect("a demo harness holds its server");
+        let admin = server
+            .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
+            .await;
+        Harness::at(&admin, self.branch).await
+    }
+
+    async fn at(admin: &tests::Staff, branch: protocol::OrgId) -> Harness {
+        let (core, dir) = tests::kiosk_core(admin, branch).await;
         core.rebuild_search().await.expect("index");
         let (app, task) = App::new(core.clone(), settings());
         let mut h = Harness {
             app,
             core,
             size: Size::new(1920.0, 1080.0),
-            server: Some(server),
+            server: None,
+            branch,
             _dir: dir,
         };
         h.settle(task).await;
@@ -145,6 +167,23 @@ impl Harness {
         for _ in 0..2 {
             ui.snapshot(&iced::Theme::Light).expect("the screen draws");
         }
+    }
+
+    /// Draws the screen and writes it to `target/kiosk-screenshots/<name>.png`, for people to
+    /// look at.
+    pub fn shot(&self, name: &str) {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/kiosk-screenshots");
+        let path = dir.join(format!("{name}.png"));
+        // The snapshot writes a file that is not there (and compares with one that is), named
+        // after the renderer.
+        let _ = std::fs::remove_file(dir.join(format!("{name}-tiny-skia.png")));
+        let mut ui = self.simulator();
+        ui.snapshot(&iced::Theme::Light).expect("the screen draws");
+        ui.snapshot(&iced::Theme::Light)
+            .expect("the screen draws")
+            .matches_image(&path)
+            .expect("the screenshot is written");
     }
 
     /// Injects raw events and returns the messages they produced (not yet handled).
