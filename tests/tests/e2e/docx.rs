@@ -126,6 +126,36 @@ async fn a_word_document_becomes_a_draft_with_its_structure_pictures_and_a_repor
         page.changes
     );
 
+    // Published from its editor (保存并发布), it reaches the kiosk, picture and all.
+    let saved = console
+        .upload(
+            &format!("/console/news/{id}/edit"),
+            &[
+                ("version", "1"),
+                ("title", &article.title),
+                ("summary", ""),
+                ("body", &article.body_markdown),
+                ("category", "policy"),
+                ("publish", "1"),
+            ],
+            ("image", "", Vec::new()),
+        )
+        .await;
+    assert!(
+        param(&saved, "ok").is_some_and(|m| m.contains("已保存并发布")),
+        "{saved:?}"
+    );
+    let page = kiosk.changes(None, None).await.expect("feed");
+    let arrived = page.changes.iter().find_map(|c| match c {
+        Change::Upsert { item, .. } if item.id == ContentId(id.clone()) => Some(item),
+        _ => None,
+    });
+    let Some(ContentBody::News(seen)) = arrived.map(|i| &i.body) else {
+        panic!("the kiosk has the article: {:?}", page.changes);
+    };
+    assert_eq!(seen.body_markdown, article.body_markdown);
+    kiosk.media(picture).await.expect("its picture is served");
+
     // A picture the media pipeline cannot read is left out and counted.
     let broken = docx::document(
         &format!("{}{}", docx::para("只有正文"), docx::picture("rId10")),
