@@ -1,6 +1,7 @@
 //! What the dashboard's charts draw (issue 17, part 9), always within the asking staff
 //! member's subtree, and counts only (no answers are read): kiosks online hour by hour over the
-//! last days, and submissions per week by form and status.
+//! last days, submissions per week by form and status, and open cases past their due time by
+//! org.
 //!
 //! A kiosk's heartbeat says it is online; the heartbeat flush (`workflow::fleet`) also notes
 //! the hour in `kiosk_hours` (one row per kiosk and hour, kept [`KEPT_HOURS`]), since the
@@ -168,6 +169,33 @@ pub async fn submissions_by_week(
                 weeks: (first..=last).map(monday).collect(),
                 forms,
             })
+        })
+        .await
+}
+
+/// Open cases in the actor's subtree past their due time at `now`, by the org each belongs to,
+/// the most overdue first (ties by name), at most `limit` orgs.
+pub async fn overdue_by_org(
+    state: &AppState,
+    actor: Actor,
+    now: i64,
+    limit: u32,
+) -> AppResult<Vec<(String, u64)>> {
+    state
+        .db
+        .read(move |tx| {
+            let (scope, path) = actor.subtree_filter("s.org_id");
+            let mut stmt = tx.prepare(&format!(
+                "SELECT o.name, COUNT(*) AS n FROM submissions s JOIN orgs o ON o.id = s.org_id
+                 WHERE s.status IN ('received', 'processing') AND s.due_at <= ?2 AND {scope}
+                 GROUP BY s.org_id ORDER BY n DESC, o.name LIMIT ?3"
+            ))?;
+            let rows = stmt
+                .query_map(params![path, now, limit], |r| {
+                    Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
         .await
 }

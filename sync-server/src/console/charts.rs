@@ -114,11 +114,16 @@ fn plot(
     } else {
         chart.ticks.clone()
     };
+    // Bars keep a sensible width when there are few: at least four bars' room, centred.
+    let pad = match kind {
+        Kind::Stacked => 4usize.saturating_sub(n) as f64 / 2.0,
+        Kind::Line => 0.0,
+    };
     let mut ctx = ChartBuilder::on(root)
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(40)
-        .build_cartesian_2d(-0.5..n as f64 - 0.5, 0f64..y_max)
+        .build_cartesian_2d(-0.5 - pad..n as f64 - 0.5 + pad, 0f64..y_max)
         .map_err(err)?;
     ctx.configure_mesh()
         .disable_x_mesh()

@@ -24,6 +24,8 @@ const HOURS: i64 = 7 * 24;
 /// The submissions charts' span, in weeks, and how many forms get a chart.
 const WEEKS: i64 = 8;
 const FORMS_CHARTED: usize = 4;
+/// The overdue chart's orgs at most (the most overdue).
+const ORGS_CHARTED: u32 = 12;
 
 pub async fn dashboard(State(state): State<AppState>, s: Viewer) -> Page {
     let l = s.lang;
@@ -68,6 +70,9 @@ pub async fn dashboard(State(state): State<AppState>, s: Viewer) -> Page {
     let weekly = trends::submissions_by_week(&state, s.actor.clone(), now, WEEKS)
         .await
         .map_err(|e| app_error(l, e))?;
+    let overdue = trends::overdue_by_org(&state, s.actor.clone(), now, ORGS_CHARTED)
+        .await
+        .map_err(|e| app_error(l, e))?;
     ok(layout(
         &s,
         tr(l, "概览", "Dashboard"),
@@ -94,6 +99,11 @@ pub async fn dashboard(State(state): State<AppState>, s: Viewer) -> Page {
                 @if weekly.forms.len() > FORMS_CHARTED {
                     p.hint { (tr(l, "只画出提交最多的 4 个表单。", "Only the 4 most submitted forms are drawn.")) }
                 }
+            }
+            @if overdue.is_empty() {
+                p.hint { (tr(l, "没有超期未办结的事项。", "No case is overdue.")) }
+            } @else {
+                (charts::stacked_bars(l, &overdue_chart(l, &overdue), (1000, 260)))
             }
             h2 { (tr(l, "最近发布", "Recent publishing")) }
             (news_table(l, &recent, RowActions::None))
@@ -181,5 +191,28 @@ fn form_chart(l: Lang, weeks: &[i64], form: &trends::FormWeeks) -> Chart {
                 values: values.clone(),
             })
             .collect(),
+    }
+}
+
+/// Open cases past their due time, by org.
+fn overdue_chart(l: Lang, overdue: &[(String, u64)]) -> Chart {
+    let total: u64 = overdue.iter().map(|(_, n)| n).sum();
+    Chart {
+        title: tr(l, "超期未办结事项（按单位）", "Overdue cases by org").to_owned(),
+        summary: match l {
+            Lang::Zh => {
+                format!("已过答复期限、仍在受理或办理中的事项，共 {total} 件，按所属单位。")
+            }
+            Lang::En => format!(
+                "{total} cases past their reply deadline and still open, by the org they belong to."
+            ),
+        },
+        x_labels: overdue.iter().map(|(org, _)| org.clone()).collect(),
+        ticks: Vec::new(),
+        x_heading: tr(l, "单位", "Org").to_owned(),
+        series: vec![Series {
+            name: tr(l, "超期事项", "Overdue cases").to_owned(),
+            values: overdue.iter().map(|(_, n)| *n).collect(),
+        }],
     }
 }

@@ -309,6 +309,7 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
         shot(&c, name).await;
     }
     // The dashboard's charts of this test's kiosk and submission; a catalogue import's job.
+    dashboard::overdue_case_at_a_hostile_named_org(&server, &core, loaded.branch).await;
     dashboard::charts_tell_the_test_data(&c, &base).await;
     import::progress_reaches_the_report(&c, &base).await;
     c.close().await.expect("browser closes");
