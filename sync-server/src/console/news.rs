@@ -196,9 +196,9 @@ fn article_fields(l: Lang, csrf: &str, old: Option<&ContentRecord>, extra: Marku
     html! {
         label { (tr(l, "标题", "Title")) input name="title" required maxlength="120" value=(text(|a| &a.title)); }
         label { (tr(l, "摘要", "Summary")) input name="summary" maxlength="500" value=(text(|a| &a.summary)); }
+        (toolbar(l))
         div.split #body-split {
             div {
-                (toolbar(l))
                 div.label #visual-label hidden { (tr(l, "正文", "Body")) }
                 div.visual.preview #visual contenteditable="true" hidden role="textbox" aria-multiline="true" aria-labelledby="visual-label"
                     data-paste-dropped=(tr(l, "粘贴内容中有 {n} 张图片无法直接粘贴，请用“图片”按钮插入。", "{n} pictures in what was pasted cannot be pasted directly; insert them with the Picture button.")) {}
