@@ -222,6 +222,26 @@ pub async fn load(
         let id = upsert(state, format!("form:{stem}"), root, body).await?;
         forms.insert(stem, id);
     }
+    // Each form's response deadline (`deadlines`): feedback within 24 hours, as the seed
+    // platforms promise; applications and suggestions in working days.
+    for (stem, unit, amount) in [
+        ("feedback", "hours", 24),
+        ("membership", "working_days", 3),
+        ("activity", "working_days", 3),
+        ("hardship", "working_days", 5),
+        ("suggestion", "working_days", 10),
+    ] {
+        if let Some(id) = forms.get(stem) {
+            crate::deadlines::settings::set_form_deadline(
+                state,
+                Actor::Operator,
+                id.0.clone(),
+                unit.to_owned(),
+                amount,
+            )
+            .await?;
+        }
+    }
 
     places::load(state, root).await?;
 
