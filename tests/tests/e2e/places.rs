@@ -678,20 +678,15 @@ async fn an_offering_from_the_console_form_keeps_every_place_through_edits() {
         .await;
     assert_eq!(gone.status, 303);
     k.engine.sync_now().await.expect("synced");
-    let store = k.store.lock().expect("store");
-    assert!(
-        store
-            .items(protocol::ContentKind::Offering)
-            .expect("items")
-            .is_empty()
-    );
-    assert!(
-        store
-            .items(protocol::ContentKind::PlacesLeft)
-            .expect("items")
-            .is_empty(),
+    let held = |kind| {
+        let store = k.store.lock().expect("store");
+        store.items(kind).expect("items").len()
+    };
+    assert_eq!(held(protocol::ContentKind::Offering), 0);
+    assert_eq!(
+        held(protocol::ContentKind::PlacesLeft),
+        0,
         "the places-left figures leave with the offering"
     );
-    drop(store);
     assert_eq!(allocation(&server).await.len(), 3);
 }
