@@ -5,7 +5,8 @@
 //!
 //! A kiosk's heartbeat says it is online; the heartbeat flush (`workflow::fleet`) also notes
 //! the hour in `kiosk_hours` (one row per kiosk and hour, kept [`KEPT_HOURS`]), since the
-//! kiosk row keeps only the last one.
+//! kiosk row keeps only the last one, and the first time in an hour adds the kiosk to its org's
+//! count for the hour (`org_hours`), which is what the chart sums over a subtree.
 
 use std::collections::HashMap;
 
@@ -32,14 +33,24 @@ pub fn note_online<'a>(
 ) -> rusqlite::Result<()> {
     let mut insert =
         tx.prepare_cached("INSERT OR IGNORE INTO kiosk_hours (hour, kiosk_id) VALUES (?1, ?2)")?;
+    let mut count = tx.prepare_cached(
+        "INSERT INTO org_hours (hour, org_id, kiosks)
+         SELECT ?1, org_id, 1 FROM kiosks WHERE id = ?2
+         ON CONFLICT (hour, org_id) DO UPDATE SET kiosks = kiosks + 1",
+    )?;
     let mut latest = 0;
     for (kiosk, at) in beats {
         let hour = at.div_euclid(HOUR_MS);
         latest = latest.max(hour);
-        insert.execute(params![hour, kiosk])?;
+        if insert.execute(params![hour, kiosk])? > 0 {
+            count.execute(params![hour, kiosk])?;
+        }
     }
+    let old = latest - KEPT_HOURS;
     tx.prepare_cached("DELETE FROM kiosk_hours WHERE hour < ?1")?
-        .execute([latest - KEPT_HOURS])?;
+        .execute([old])?;
+    tx.prepare_cached("DELETE FROM org_hours WHERE hour < ?1")?
+        .execute([old])?;
     Ok(())
 }
 
@@ -56,9 +67,9 @@ pub async fn online_by_hour(
     state
         .db
         .read(move |tx| {
-            let (scope, path) = actor.subtree_filter("k.org_id");
+            let (scope, path) = actor.subtree_filter("h.org_id");
             let mut stmt = tx.prepare(&format!(
-                "SELECT h.hour, COUNT(*) FROM kiosk_hours h JOIN kiosks k ON k.id = h.kiosk_id
+                "SELECT h.hour, SUM(h.kiosks) FROM org_hours h
                  WHERE h.hour >= ?2 AND h.hour <= ?3 AND {scope} GROUP BY h.hour"
             ))?;
             let mut counts = vec![0u64; hours as usize];
