@@ -8,7 +8,7 @@
 //! escalation moves that time on by one allowance, so running twice at the same `now` changes
 //! nothing the second time, and a case is escalated once per level per deadline passed. Each
 //! escalation is a case event and an audit entry, in the same transaction. `now` is a parameter
-//! so that a test (or `sync-server deadlines --at`) can stand in the future.
+//! so that a test can stand in the future (there is no clock to move in the server).
 
 use protocol::staff::AuditAction;
 use rusqlite::{OptionalExtension, Transaction, params};

@@ -206,6 +206,76 @@ async fn deadlines_order_the_inbox_and_an_overdue_case_goes_one_org_up() {
         Some("li_city")
     );
 
+    // In the console: the sibling city's handler ticks the case in a bulk action and nothing is
+    // done to it; a case handler may not open the closing days (administrators only); a city
+    // administrator may not close a day of the sibling city.
+    let mut wu = tests::console::Console::new(&server);
+    wu.login("wu_qs", tests::PASSWORD).await;
+    wu.get("/console/submissions").await;
+    let bulk = wu
+        .post(
+            "/console/submissions/bulk",
+            &[
+                ("do", "status"),
+                ("status", "processing"),
+                ("reply", ""),
+                ("id", &first.id),
+            ],
+        )
+        .await;
+    let told = bulk.location.expect("back to the inbox");
+    assert!(told.contains("err="), "{told}");
+    let mut li = tests::console::Console::new(&server);
+    li.login("li_city", tests::PASSWORD).await;
+    assert_eq!(li.get("/console/closing-days").await.status, 403);
+    let _city_admin = server
+        .user(&admin, "qian_city", city.id, &[Role::Admin])
+        .await;
+    let mut qian = tests::console::Console::new(&server);
+    qian.login("qian_city", tests::PASSWORD).await;
+    assert_eq!(qian.get("/console/closing-days").await.status, 200);
+    let sibling_id = sibling.id.0.to_string();
+    let refused = qian
+        .post(
+            "/console/closing-days",
+            &[
+                ("org", &sibling_id),
+                ("day", "2026-12-24"),
+                ("note", "x"),
+                ("remove", ""),
+            ],
+        )
+        .await;
+    assert!(
+        refused
+            .location
+            .as_deref()
+            .is_some_and(|l| l.contains("err=")),
+        "{refused:?}"
+    );
+    let city_id = city.id.0.to_string();
+    let added = qian
+        .post(
+            "/console/closing-days",
+            &[
+                ("org", &city_id),
+                ("day", "2026-12-24"),
+                ("note", "搬迁"),
+                ("remove", ""),
+            ],
+        )
+        .await;
+    assert!(
+        added.location.as_deref().is_some_and(|l| l.contains("ok=")),
+        "{added:?}"
+    );
+    assert!(
+        qian.get("/console/closing-days")
+            .await
+            .body
+            .contains("搬迁")
+    );
+
     // By urgency: the assignee's case first, then by deadline: the 24-hour feedback before the
     // second application's three working days (newest first would put the feedback first).
     assert_eq!(

@@ -72,7 +72,8 @@ struct Style {
 
 impl Styles {
     /// Reads `word/styles.xml`: a style named `heading N` (what Word calls it inside, in every
-    /// language), `Title`, or with an outline level is a heading.
+    /// language; `标题 N` as some editors write it), `Title`, or with an outline level is a
+    /// heading.
     pub fn read(xml: &str) -> Result<Styles, Refusal> {
         let mut styles = Styles::default();
         let mut reader = quick_xml::Reader::from_str(xml);
@@ -95,9 +96,12 @@ impl Styles {
                         match e.local_name().as_ref() {
                             "name" => {
                                 let name = value.unwrap_or_default().to_lowercase();
-                                if name == "title" {
+                                if name == "title" || name == "标题" {
                                     style.heading = Some(1);
-                                } else if let Some(n) = name.strip_prefix("heading ") {
+                                } else if let Some(n) = name
+                                    .strip_prefix("heading ")
+                                    .or_else(|| name.strip_prefix("标题"))
+                                {
                                     style.heading = n.trim().parse::<u8>().ok().or(style.heading);
                                 }
                             }
@@ -592,6 +596,25 @@ mod tests {
             bold: false,
             link: None,
         }]
+    }
+
+    #[test]
+    fn headings_by_english_or_chinese_style_name_or_outline_level() {
+        let styles = Styles::read(
+            r#"<w:styles xmlns:w="w">
+            <w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/></w:style>
+            <w:style w:type="paragraph" w:styleId="3"><w:name w:val="标题 3"/></w:style>
+            <w:style w:type="paragraph" w:styleId="x"><w:name w:val="My Heading"/><w:basedOn w:val="y"/></w:style>
+            <w:style w:type="paragraph" w:styleId="y"><w:name w:val="Base"/><w:pPr><w:outlineLvl w:val="0"/></w:pPr></w:style>
+            <w:style w:type="character" w:styleId="Heading2"><w:name w:val="heading 9"/></w:style>
+            </w:styles>"#,
+        )
+        .expect("styles");
+        let level = |id: &str| styles.inherited(id, |s| s.heading);
+        assert_eq!(
+            [level("Heading2"), level("3"), level("x"), level("none")],
+            [Some(2), Some(3), Some(1), None]
+        );
     }
 
     #[test]
