@@ -6,9 +6,9 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`scripts/test.sh` installs them).
 
 mod accounts;
+mod dashboard;
 mod deadlines;
 mod editor;
-mod dashboard;
 mod forms;
 mod hours;
 mod import;
