@@ -14,6 +14,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use super::Refusal;
 use super::package::{Relationship, attr};
+use super::styles::{Numbering, Styles, on};
 
 /// A piece of a paragraph's text: bold or not, a link or not. `\n` inside is a line break.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,147 +55,6 @@ pub struct Dropped {
     pub unreadable_images: u32,
     pub large_images: u32,
     pub extra_images: u32,
-}
-
-/// Paragraph styles: which are headings (and of what level) and which carry list numbering.
-#[derive(Debug, Default)]
-pub struct Styles {
-    paragraph: HashMap<String, Style>,
-}
-
-#[derive(Debug, Default, Clone)]
-struct Style {
-    heading: Option<u8>,
-    based_on: Option<String>,
-    numbering: Option<String>,
-    level: Option<u8>,
-}
-
-impl Styles {
-    /// Reads `word/styles.xml`: a style named `heading N` (what Word calls it inside, in every
-    /// language; `标题 N` as some editors write it), `Title`, or with an outline level is a
-    /// heading.
-    pub fn read(xml: &str) -> Result<Styles, Refusal> {
-        let mut styles = Styles::default();
-        let mut reader = quick_xml::Reader::from_str(xml);
-        let mut current: Option<(String, Style)> = None;
-        loop {
-            match reader.read_event().map_err(|_| Refusal::Broken)? {
-                Event::Start(e) if e.local_name().as_ref() == "style" => {
-                    current = (attr(&e, "type").as_deref() == Some("paragraph"))
-                        .then(|| attr(&e, "styleId").map(|id| (id, Style::default())))
-                        .flatten();
-                }
-                Event::End(e) if e.local_name().as_ref() == "style" => {
-                    if let Some((id, style)) = current.take() {
-                        styles.paragraph.insert(id, style);
-                    }
-                }
-                Event::Start(e) | Event::Empty(e) => {
-                    if let Some((_, style)) = current.as_mut() {
-                        let value = attr(&e, "val");
-                        match e.local_name().as_ref() {
-                            "name" => {
-                                let name = value.unwrap_or_default().to_lowercase();
-                                if name == "title" || name == "标题" {
-                                    style.heading = Some(1);
-                                } else if let Some(n) = name
-                                    .strip_prefix("heading ")
-                                    .or_else(|| name.strip_prefix("标题"))
-                                {
-                                    style.heading = n.trim().parse::<u8>().ok().or(style.heading);
-                                }
-                            }
-                            "basedOn" => style.based_on = value,
-                            "outlineLvl" => {
-                                if let Some(n) = value.and_then(|v| v.parse::<u8>().ok())
-                                    && n < 9
-                                    && style.heading.is_none()
-                                {
-                                    style.heading = Some(n + 1);
-                                }
-                            }
-                            "numId" => style.numbering = value,
-                            "ilvl" => style.level = value.and_then(|v| v.parse().ok()),
-                            _ => {}
-                        }
-                    }
-                }
-                Event::Eof => return Ok(styles),
-                _ => {}
-            }
-        }
-    }
-
-    /// A style's own value of `f`, or the nearest one it is based on (at most ten steps).
-    fn inherited<T>(&self, id: &str, f: impl Fn(&Style) -> Option<T>) -> Option<T> {
-        let mut at = self.paragraph.get(id);
-        for _ in 0..10 {
-            let style = at?;
-            if let Some(v) = f(style) {
-                return Some(v);
-            }
-            at = style.based_on.as_ref().and_then(|b| self.paragraph.get(b));
-        }
-        None
-    }
-}
-
-/// List definitions: for each numbering id, which levels are bullets (the others count).
-#[derive(Debug, Default)]
-pub struct Numbering {
-    bullets: HashMap<String, Vec<u8>>,
-}
-
-impl Numbering {
-    /// Reads `word/numbering.xml`.
-    pub fn read(xml: &str) -> Result<Numbering, Refusal> {
-        let mut abstract_bullets: HashMap<String, Vec<u8>> = HashMap::new();
-        let mut num_to_abstract: HashMap<String, String> = HashMap::new();
-        let mut reader = quick_xml::Reader::from_str(xml);
-        let (mut abstract_id, mut level, mut num_id) = (None::<String>, None::<u8>, None::<String>);
-        loop {
-            match reader.read_event().map_err(|_| Refusal::Broken)? {
-                Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
-                    "abstractNum" => abstract_id = attr(&e, "abstractNumId"),
-                    "lvl" => level = attr(&e, "ilvl").and_then(|v| v.parse().ok()),
-                    "numFmt" => {
-                        if let (Some(a), Some(l)) = (&abstract_id, level)
-                            && attr(&e, "val").as_deref() == Some("bullet")
-                        {
-                            abstract_bullets.entry(a.clone()).or_default().push(l);
-                        }
-                    }
-                    "num" => num_id = attr(&e, "numId"),
-                    "abstractNumId" => {
-                        if let (Some(n), Some(a)) = (&num_id, attr(&e, "val")) {
-                            num_to_abstract.insert(n.clone(), a);
-                        }
-                    }
-                    _ => {}
-                },
-                Event::End(e) => match e.local_name().as_ref() {
-                    "abstractNum" => abstract_id = None,
-                    "lvl" => level = None,
-                    "num" => num_id = None,
-                    _ => {}
-                },
-                Event::Eof => break,
-                _ => {}
-            }
-        }
-        let bullets = num_to_abstract
-            .into_iter()
-            .map(|(num, a)| (num, abstract_bullets.get(&a).cloned().unwrap_or_default()))
-            .collect();
-        Ok(Numbering { bullets })
-    }
-
-    fn is_bullet(&self, num_id: &str, level: u8) -> bool {
-        self.bullets
-            .get(num_id)
-            .is_some_and(|levels| levels.contains(&level))
-    }
 }
 
 /// The text of an entity or character reference (`&amp;`, `&#20013;`); one a document
@@ -303,11 +163,6 @@ pub fn read(
     }
 }
 
-/// Whether a toggle property (`<w:b/>`, `<w:b w:val="0"/>`) is on.
-fn on(e: &BytesStart<'_>) -> bool {
-    !matches!(attr(e, "val").as_deref(), Some("0" | "false" | "off"))
-}
-
 impl Walker<'_> {
     fn open(&mut self, e: &BytesStart<'_>, empty: bool) {
         let name = e.local_name();
@@ -374,6 +229,9 @@ impl Walker<'_> {
             "r" if !empty => self.bold = false,
             "rPr" if !empty && !self.in_para_props => self.in_run_props = true,
             "b" if self.in_run_props => self.bold = on(e),
+            "rStyle" if self.in_run_props => {
+                self.bold |= attr(e, "val").is_some_and(|id| self.styles.bold(&id));
+            }
             "t" if !empty => self.in_text = true,
             "tab" if !self.in_para_props => self.push(" "),
             "br" | "cr" if attr(e, "type").as_deref() != Some("page") => self.push("\n"),
@@ -488,21 +346,18 @@ impl Walker<'_> {
             .outline
             .filter(|&o| o < 9)
             .map(|o| o + 1)
-            .or_else(|| self.styles.inherited(style, |s| s.heading));
+            .or_else(|| self.styles.heading(style));
         let numbering = p
             .num_id
             .clone()
-            .or_else(|| self.styles.inherited(style, |s| s.numbering.clone()))
+            .or_else(|| self.styles.numbering(style))
             .filter(|n| n != "0");
         let text = plain(&p.spans);
         if !text.is_empty() {
             self.blocks.push(match (heading, numbering) {
                 (Some(level), _) => Block::Heading(level.min(3), text),
                 (None, Some(num)) => {
-                    let level = p
-                        .level
-                        .or_else(|| self.styles.inherited(style, |s| s.level))
-                        .unwrap_or(0);
+                    let level = p.level.or_else(|| self.styles.level(style)).unwrap_or(0);
                     Block::Item {
                         ordered: !self.numbering.is_bullet(&num, level),
                         level: level.min(3),
@@ -596,25 +451,6 @@ mod tests {
             bold: false,
             link: None,
         }]
-    }
-
-    #[test]
-    fn headings_by_english_or_chinese_style_name_or_outline_level() {
-        let styles = Styles::read(
-            r#"<w:styles xmlns:w="w">
-            <w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/></w:style>
-            <w:style w:type="paragraph" w:styleId="3"><w:name w:val="标题 3"/></w:style>
-            <w:style w:type="paragraph" w:styleId="x"><w:name w:val="My Heading"/><w:basedOn w:val="y"/></w:style>
-            <w:style w:type="paragraph" w:styleId="y"><w:name w:val="Base"/><w:pPr><w:outlineLvl w:val="0"/></w:pPr></w:style>
-            <w:style w:type="character" w:styleId="Heading2"><w:name w:val="heading 9"/></w:style>
-            </w:styles>"#,
-        )
-        .expect("styles");
-        let level = |id: &str| styles.inherited(id, |s| s.heading);
-        assert_eq!(
-            [level("Heading2"), level("3"), level("x"), level("none")],
-            [Some(2), Some(3), Some(1), None]
-        );
     }
 
     #[test]

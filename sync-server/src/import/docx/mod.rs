@@ -1,5 +1,6 @@
 //! Word documents (`.docx`) made into a draft article: the package read with zip and quick-xml
-//! (`package`: hostile zips refused), `word/document.xml` walked into blocks (`body`), each
+//! (`package`: hostile zips refused), `word/document.xml` walked into blocks (`body`, with the
+//! styles and list definitions of `styles`), each
 //! embedded image stored through the media pipeline (decoded, bounded, re-encoded, like any
 //! upload), and the blocks written as the article format (`markdown`). What the format cannot
 //! hold is counted and told to the clerk, never silently lost.
@@ -12,14 +13,16 @@
 pub mod body;
 pub mod markdown;
 mod package;
+mod styles;
 
 use std::collections::HashMap;
 
 use protocol::MediaHash;
 
+use body::Block;
 pub use body::Dropped;
-use body::{Block, Numbering, Styles};
 use package::{MAX_DOCUMENT_BYTES, MAX_PART_BYTES, Package};
+use styles::{Numbering, Styles};
 
 use crate::media;
 use crate::state::AppState;
