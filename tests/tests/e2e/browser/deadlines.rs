@@ -209,5 +209,34 @@ async fn an_overdue_case_escalates_to_the_city_in_a_real_browser() {
     wait_for(&c, "div.tiles", "the digest").await;
     assert!(text_of(&c).await.contains("Overdue"));
     shot(&c, "digest-en").await;
+
+    // The administrator's side: a form's deadline on its builder page (Chinese), and the
+    // closing days (English).
+    super::sign_in(
+        &c,
+        &base,
+        sync_server::demo::ADMIN,
+        sync_server::demo::PASSWORD,
+    )
+    .await;
+    c.goto(&format!("{base}/console/forms?edit={}", feedback.id.0))
+        .await
+        .expect("the builder");
+    wait_for(&c, "form.deadline", "the deadline setting").await;
+    assert!(text_of(&c).await.contains("当前：24 小时"));
+    shot(&c, "form-deadline-zh").await;
+    c.goto(&format!("{base}/console/lang/en"))
+        .await
+        .expect("en");
+    c.goto(&format!("{base}/console/closing-days"))
+        .await
+        .expect("closing days");
+    wait_for(&c, "form.editor", "the closing days").await;
+    assert!(
+        text_of(&c)
+            .await
+            .contains("The holiday data covers up to 2026")
+    );
+    shot(&c, "closing-days-en").await;
     c.close().await.expect("browser closes");
 }
