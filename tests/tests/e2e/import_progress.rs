@@ -1,7 +1,8 @@
 //! A catalogue import from the console runs as a job (issue 17, part 8): the upload answers at
 //! once with the job's page, which shows rows done, rows a second and the invalid rows found so
 //! far while it runs, and its report at the end. One import at a time per org; staff of another
-//! org can neither see nor poll the job; a job a restart cut short says so.
+//! org can neither see nor poll the job; a job a restart cut short says so. And the dashboard's
+//! kiosks-online chart counts a kiosk for its own org's staff, not a sibling org's.
 
 use std::fmt::Write;
 
@@ -118,6 +119,31 @@ async fn an_import_job_shows_progress_to_its_org_only_one_at_a_time_and_survives
     let page = a.get(&job).await;
     assert!(!page.body.contains("http-equiv=\"refresh\""));
     assert!(a.get("/console/library").await.body.contains(&job));
+
+    // The dashboard's kiosks-online chart counts the subtree only: a kiosk of city A's is in
+    // A's table and not in B's.
+    let kiosk = server.kiosk_at(&admin, city_a).await;
+    kiosk
+        .heartbeat(&protocol::workflow::Heartbeat {
+            version: "test".into(),
+            cursor: None,
+            outbox_depth: 0,
+            free_disk_bytes: None,
+            uptime_seconds: 1,
+            last_sync_at: None,
+        })
+        .await
+        .expect("heard");
+    let online = |page: &str| {
+        let at = page.find("最近 7 天在线终端数").expect("the chart");
+        let table = &page[at..page[at..].find("</table>").expect("its table") + at];
+        table.matches("<td class=\"num\">1</td>").count()
+    };
+    assert!(
+        online(&a.get("/console/").await.body) >= 1,
+        "A sees its kiosk"
+    );
+    assert_eq!(online(&b.get("/console/").await.body), 0, "B does not");
 
     // A job a server was running when it died is shown as interrupted after the restart, and
     // does not block the org's next import.
