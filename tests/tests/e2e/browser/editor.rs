@@ -70,6 +70,7 @@ async fn a_word_document_edited_with_the_toolbar_and_the_calendar() {
         .send_keys(file.to_str().expect("utf-8 path"))
         .await
         .expect("attach");
+    shot(&c, "news-word").await;
     click(&c, "details#word button[type=submit]").await;
     wait_for(&c, "#visual h1", "the draft in the formatted view").await;
     let page = text_of(&c).await;
@@ -204,6 +205,10 @@ async fn a_word_document_edited_with_the_toolbar_and_the_calendar() {
     wait_for(&c, "#visual h1", "the formatted view").await;
     assert!(text_of(&c).await.contains("Save and publish"));
     shot(&c, "editor-toolbar-en").await;
+    c.goto(&format!("{base}/console/news")).await.expect("news");
+    click(&c, "details#word summary").await;
+    assert!(text_of(&c).await.contains("Import as a draft"));
+    shot(&c, "news-word-en").await;
 
     // The calendar: one item going live later this month or next, one that expired.
     let now = jiff::Timestamp::now();
