@@ -288,10 +288,16 @@ fn booking<'a>(
         Lang::En => (b.status.label_en(), b.refusal.map(|r| r.label_en())),
     };
     let mut session = b.session.clone();
+    // A session's time in China time, as the offering states it and 名额预约 lists it.
     if let Some(at) = b.starts_at
         && !session.contains(':')
     {
-        session = format!("{session} · {}", widgets::when(s, at));
+        let at = protocol::content::hours::china_time(at);
+        session = format!(
+            "{session} · {} {}",
+            at.strftime(s.date_format),
+            at.strftime("%H:%M")
+        );
     }
     if !b.place.is_empty() {
         session = format!("{session} · {}", b.place);
