@@ -98,12 +98,11 @@ struct Recipient {
     address: String,
 }
 
-/// Sends today's digests that are due at `now` (ms), if e-mail is configured; otherwise does
-/// nothing. Returns how many were sent.
-pub async fn send_due(state: &AppState, now: i64) -> AppResult<usize> {
-    let Some(config) = state.config.deadlines.mail.clone() else {
-        return Ok(0);
-    };
+/// Sends today's digests that are due at `now` (ms) through the SMTP server `config` names
+/// (the server's own run passes `[deadlines.mail]`, and never calls this without it). Returns
+/// how many were sent.
+pub async fn send_due(state: &AppState, config: &MailConfig, now: i64) -> AppResult<usize> {
+    let config = config.clone();
     let day = china_date(now);
     let opens = china_midnight(day) + i64::from(config.send_after_hour.min(23)) * 3_600_000;
     if now < opens {

@@ -234,7 +234,9 @@ pub async fn run_periodically(state: AppState) {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e.chain(), "deadline run failed; will retry"),
         }
-        if let Err(e) = mail::send_due(&state, now).await {
+        if let Some(config) = &state.config.deadlines.mail
+            && let Err(e) = mail::send_due(&state, config, now).await
+        {
             tracing::error!(error = %e.chain(), "sending digests failed; will retry");
         }
     }
