@@ -1,5 +1,5 @@
 // The news editor's formatted view: the article as it will look, a toolbar (heading, bold,
-// lists, link, picture) and paste from Word, all written back to the Markdown textarea the
+// lists, link, picture) and paste from Word (or of a picture), all written back to the Markdown textarea the
 // form sends, so a clerk never has to see Markdown; the "Source" button shows the textarea
 // and the live preview for experts. Without this script the textarea is the editor.
 //
@@ -255,7 +255,17 @@ document.addEventListener("DOMContentLoaded", () => {
   document.addEventListener("selectionchange", remember);
   visual.addEventListener("input", sync);
   visual.addEventListener("paste", (e) => {
-    const pasted = e.clipboardData && e.clipboardData.getData("text/html");
+    if (!e.clipboardData) return;
+    const pasted = e.clipboardData.getData("text/html");
+    // A picture on its own (a screenshot, an image copied from a viewer): uploaded like one
+    // chosen with the Picture button, placed where it was pasted.
+    const pictures = [...e.clipboardData.files].filter((f) => f.type.startsWith("image/"));
+    if (!pasted && pictures.length) {
+      e.preventDefault();
+      remember();
+      pictures.reduce((done, file) => done.then(() => upload(file)), Promise.resolve());
+      return;
+    }
     if (!pasted) return;
     e.preventDefault();
     const doc = new DOMParser().parseFromString(pasted, "text/html");
@@ -291,22 +301,25 @@ document.addEventListener("DOMContentLoaded", () => {
   picker.hidden = true;
   picker.id = "visual-image";
   toolbar.append(picker);
-  picker.addEventListener("change", () => {
-    const file = picker.files[0];
-    if (!file) return;
+  function upload(file) {
     const data = new FormData();
     data.append("_csrf", csrf);
     data.append("image", file);
-    fetch("/console/news/image", { method: "POST", body: data, credentials: "same-origin" })
+    return fetch("/console/news/image", { method: "POST", body: data, credentials: "same-origin" })
       .then((r) => r.text().then((text) => ({ ok: r.ok, text })))
       .then(({ ok, text }) => {
-        picker.value = "";
         const m = /media:([0-9a-f]{64})/.exec(text);
         if (!ok || !m) { note.textContent = text; note.hidden = false; return; }
         restore();
         document.execCommand("insertImage", false, "/console/media/" + m[1]);
+        remember();
         sync();
       });
+  }
+  picker.addEventListener("change", () => {
+    const file = picker.files[0];
+    picker.value = "";
+    if (file) upload(file);
   });
 
   toolbar.addEventListener("mousedown", (e) => { if (e.target.closest("[data-cmd]")) e.preventDefault(); });

@@ -142,6 +142,35 @@ async fn a_word_document_edited_with_the_toolbar_and_the_calendar() {
         "{source}"
     );
 
+    // A picture pasted on its own (a screenshot) is uploaded and placed where it was pasted.
+    c.execute(
+        "const v = document.getElementById('visual');
+         fetch(v.querySelector('img').src).then((r) => r.blob()).then((b) => {
+           v.focus();
+           const r = document.createRange(); r.selectNodeContents(v); r.collapse(false);
+           const s = getSelection(); s.removeAllRanges(); s.addRange(r);
+           const dt = new DataTransfer();
+           dt.items.add(new File([b], 'screenshot.jpg', { type: 'image/jpeg' }));
+           v.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+         });",
+        Vec::new(),
+    )
+    .await
+    .expect("a picture pasted");
+    let mut source = String::new();
+    for _ in 0..100 {
+        source = body_source(&c).await;
+        if source.matches("](media:").count() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(source.matches("](media:").count(), 3, "{source}");
+    assert!(
+        source.trim_end().ends_with(')'),
+        "at the end, where it was pasted: {source}"
+    );
+
     // Paste from Word: its bold and its list paragraphs kept; its local picture reported.
     c.execute(
         "const v = document.getElementById('visual'); v.focus();
@@ -187,7 +216,15 @@ async fn a_word_document_edited_with_the_toolbar_and_the_calendar() {
         panic!("news");
     };
     assert!(article.body_markdown.contains("**报名请联系工会办公室**"));
-    assert_eq!(article.images.len(), 2);
+    assert_eq!(article.body_markdown.matches("](media:").count(), 3);
+    for (at, _) in article.body_markdown.match_indices("](media:") {
+        let hash = &article.body_markdown[at + "](media:".len()..][..64];
+        assert!(
+            article.images.iter().any(|h| h.to_string() == hash),
+            "{hash} is listed in {:?}",
+            article.images
+        );
+    }
     c.goto(&format!("{base}/console/news")).await.expect("news");
     let list = text_of(&c).await;
     assert!(
