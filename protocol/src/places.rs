@@ -14,7 +14,7 @@
 //! employee may also cancel.
 
 use crate::content::Problems;
-use crate::content::hours::{ClockTime, TimeRange, WEEKDAYS, china_time};
+use crate::content::hours::{ClockTime, SpecialDay, TimeRange, WEEKDAYS, china_time};
 use crate::ids::ContentId;
 use crate::submission::FormAnswers;
 use jiff::Timestamp;
@@ -159,6 +159,10 @@ pub struct Timetable {
     /// Holidays and other days with no slots.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub closed: Vec<Date>,
+    /// Exceptions: days whose slots (`hours`) replace their weekday's, such as a 调休 working
+    /// Saturday or a short day. A closed date wins over an exception.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub special_days: Vec<SpecialDay>,
 }
 
 /// A session or a timetable slot, resolved.
@@ -188,7 +192,10 @@ impl Timetable {
         if date < self.from || date > self.until || self.closed.contains(&date) {
             return Vec::new();
         }
-        let day = &self.week[date.weekday().to_monday_zero_offset() as usize];
+        let day = match self.special_days.iter().find(|d| d.date == date) {
+            Some(special) => &special.hours,
+            None => &self.week[date.weekday().to_monday_zero_offset() as usize],
+        };
         day.iter()
             .filter_map(|r| {
                 Some(Slot {
@@ -304,6 +311,26 @@ impl Offering {
                 }
                 if t.closed.len() > MAX_TIMETABLE_DAYS as usize {
                     p.add("schedule.closed", "不开放的日期太多");
+                }
+                if t.special_days.len() > MAX_TIMETABLE_DAYS as usize {
+                    p.add("schedule.special_days", "特殊日期太多");
+                }
+                for (i, d) in t.special_days.iter().enumerate() {
+                    let field = format!("schedule.special_days[{i}]");
+                    if t.special_days[..i].iter().any(|o| o.date == d.date) {
+                        p.add(&field, format!("{} 写了两次", d.date));
+                    }
+                    if d.hours.len() > 48 {
+                        p.add(&field, "一天最多 48 个时段");
+                    }
+                    for (j, r) in d.hours.iter().enumerate() {
+                        if r.close <= r.open {
+                            p.add(&field, format!("{} 的时段 {r} 结束须晚于开始", d.date));
+                        }
+                        if d.hours[..j].iter().any(|o| o.open == r.open) {
+                            p.add(&field, format!("{} 有两个时段都从 {} 开始", d.date, r.open));
+                        }
+                    }
                 }
                 capacity(p, "schedule.capacity", t.capacity);
                 for (day, ranges) in WEEKDAYS.iter().zip(&t.week) {

@@ -97,6 +97,7 @@ pub(super) async fn load(state: &AppState, root: OrgId) -> anyhow::Result<usize>
             ],
             capacity: 1,
             closed: vec![Date::constant(2027, 1, 1)],
+            special_days: Vec::new(),
         }),
     };
     let halves = ranges(&[
@@ -131,6 +132,7 @@ pub(super) async fn load(state: &AppState, root: OrgId) -> anyhow::Result<usize>
             ],
             capacity: 1,
             closed: Vec::new(),
+            special_days: Vec::new(),
         }),
     };
     for (key, offering) in [("course", course), ("venue", venue), ("legal", legal)] {

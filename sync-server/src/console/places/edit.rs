@@ -92,6 +92,11 @@ fn timetable_fields(l: Lang, f: &Fields) -> Markup {
             (tr(l, "节假日等不开放的日期（如 2027-01-01，用空格隔开）", "Holidays and other closed days (e.g. 2027-01-01, separated by spaces)"))
             (text_input(f, "closed", 8000))
         }
+        label {
+            (tr(l, "特殊日期（每行一天：日期和当天的时段，如 2027-01-30 09:00-10:00 10:00-11:00；代替当天的每周时段，只写日期则当天不开放）",
+                   "Exceptions (one day a line: the date and that day's slots, e.g. 2027-01-30 09:00-10:00 10:00-11:00; they replace the weekday's slots, a date alone means none that day)"))
+            textarea name="special" rows="3" maxlength="8000" { (get(f, "special")) }
+        }
     }
 }
 

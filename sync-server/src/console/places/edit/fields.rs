@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use protocol::content::ContentBody;
-use protocol::content::hours::{ClockTime, TimeRange};
+use protocol::content::hours::{ClockTime, SpecialDay, TimeRange};
 use protocol::places::{
     Eligibility, MAX_CAPACITY, Offering, OfferingCategory, Schedule, Session, Timetable,
 };
@@ -125,6 +125,17 @@ pub(super) fn fields_of(o: &Offering) -> Fields {
             }
             let closed: Vec<String> = t.closed.iter().map(ToString::to_string).collect();
             put("closed", closed.join(" "));
+            let special: Vec<String> = t
+                .special_days
+                .iter()
+                .map(|d| {
+                    let slots: Vec<String> = d.hours.iter().map(ToString::to_string).collect();
+                    format!("{} {}", d.date, slots.join(" "))
+                        .trim_end()
+                        .to_owned()
+                })
+                .collect();
+            put("special", special.join("\n"));
         }
     }
     f
@@ -293,34 +304,17 @@ fn read_timetable(l: Lang, f: &Fields, p: &mut Problems) -> Option<Timetable> {
         "每个时段的名额",
         "Places per slot",
     );
-    let mut week = Vec::with_capacity(7);
-    for d in 0..7 {
-        let mut day = Vec::new();
-        for part in get(f, &format!("w.{d}"))
-            .split([' ', ',', '，', '、', ';', '；', '\n', '\r'])
-            .filter(|s| !s.is_empty())
-        {
-            let range = part
-                .replace(['－', '—', '–', '~', '～'], "-")
-                .split_once('-')
-                .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
-            match range {
-                Some((open, close)) if close > open => day.push(TimeRange { open, close }),
-                _ => p.add(
-                    l,
-                    format!(
-                        "{}的时段“{part}”看不懂：请写成 09:00-10:00，多个时段用空格隔开",
-                        WEEKDAYS_ZH[d]
-                    ),
-                    format!(
-                        "{}: cannot read the slot “{part}”; write slots as 09:00-10:00, separated by spaces",
-                        WEEKDAYS_EN[d]
-                    ),
-                ),
-            }
-        }
-        week.push(day);
-    }
+    let week: Vec<Vec<TimeRange>> = (0..7)
+        .map(|d| {
+            day_slots(
+                l,
+                get(f, &format!("w.{d}")),
+                WEEKDAYS_ZH[d],
+                WEEKDAYS_EN[d],
+                p,
+            )
+        })
+        .collect();
     if week.iter().all(Vec::is_empty) {
         p.add(
             l,
@@ -344,13 +338,63 @@ fn read_timetable(l: Lang, f: &Fields, p: &mut Problems) -> Option<Timetable> {
     }
     closed.sort();
     closed.dedup();
+    // One exception a line: the date, then its slots (none: no slots that day).
+    let mut special_days: Vec<SpecialDay> = Vec::new();
+    for line in get(f, "special")
+        .split(['\n', '；', ';'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let (date, rest) = line.split_once([' ', '，', ',']).unwrap_or((line, ""));
+        match date.trim().parse::<Date>() {
+            Ok(date) => special_days.push(SpecialDay {
+                date,
+                hours: day_slots(l, rest, &date.to_string(), &date.to_string(), p),
+            }),
+            Err(_) => p.add(
+                l,
+                format!("特殊日期“{line}”看不懂：请写成 2027-01-30 09:00-10:00 10:00-11:00"),
+                format!(
+                    "Cannot read the exception “{line}”; write it as 2027-01-30 09:00-10:00 10:00-11:00"
+                ),
+            ),
+        }
+    }
+    special_days.sort_by_key(|d| d.date);
     Some(Timetable {
         from: from?,
         until: until?,
         week,
         capacity,
         closed,
+        special_days,
     })
+}
+
+/// One day's slots as typed: `09:00-10:00 10:00-11:00` (any dash, spaces or commas between);
+/// what cannot be read is said, naming the day.
+fn day_slots(l: Lang, typed: &str, day_zh: &str, day_en: &str, p: &mut Problems) -> Vec<TimeRange> {
+    let mut day = Vec::new();
+    for part in typed
+        .split([' ', ',', '，', '、', ';', '；', '\n', '\r'])
+        .filter(|s| !s.is_empty())
+    {
+        let range = part
+            .replace(['－', '—', '–', '~', '～'], "-")
+            .split_once('-')
+            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+        match range {
+            Some((open, close)) if close > open => day.push(TimeRange { open, close }),
+            _ => p.add(
+                l,
+                format!("{day_zh}的时段“{part}”看不懂：请写成 09:00-10:00，多个时段用空格隔开"),
+                format!(
+                    "{day_en}: cannot read the slot “{part}”; write slots as 09:00-10:00, separated by spaces"
+                ),
+            ),
+        }
+    }
+    day
 }
 
 /// The page's fields as an offering, or every reason it is not one. `retired`: session keys the
@@ -523,8 +567,13 @@ mod tests {
             ("w.0", "09:00-10:00，10:00－11:00"),
             ("w.5", "9:00-12:00"),
             ("closed", "2027-01-01、2027-02-10"),
+            ("special", "2027-02-21 09:00-10:00\r\n2027-01-04"),
         ]);
         let o = read(Lang::Zh, &f, &[]).expect("a venue");
+        // A Sunday with one slot; a Monday with none.
+        assert!(o.slot("2027-02-21 09:00").is_some());
+        assert!(o.slot("2027-01-04 09:00").is_none());
+        assert!(o.slot("2027-01-11 09:00").is_some());
         let Schedule::Timetable(t) = &o.schedule else {
             panic!("timetable");
         };
