@@ -435,11 +435,19 @@ pub struct Tile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TileAction {
-    News { category: NewsCategory },
+    News {
+        category: NewsCategory,
+    },
     Library,
-    Form { form_id: ContentId },
+    Form {
+        form_id: ContentId,
+    },
     StatusCheck,
     Places,
+    /// A tile of a type this build does not know (a newer server's module). Read so that the
+    /// rest of the layout still shows; a kiosk leaves it out and a server refuses to publish it.
+    #[serde(other)]
+    Unknown,
 }
 
 impl HomeLayout {
@@ -452,6 +460,9 @@ impl HomeLayout {
         }
         for (i, t) in self.tiles.iter().enumerate() {
             p.text(&format!("tiles[{i}].title"), &t.title, true, 20);
+            if t.action == TileAction::Unknown {
+                p.add(format!("tiles[{i}].action"), "未知的模块类型");
+            }
         }
     }
 }

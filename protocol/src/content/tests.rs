@@ -91,3 +91,18 @@ fn kinds_parse_from_their_names() {
     }
     assert!("nonsense".parse::<ContentKind>().is_err());
 }
+
+#[test]
+fn a_layout_with_a_tile_type_from_a_newer_server_still_reads() {
+    let json = r#"{"kind":"home_layout","tiles":[
+        {"title":"图书","action":{"type":"library"}},
+        {"title":"知识竞赛","action":{"type":"quiz","quiz_id":"q1"}}
+    ]}"#;
+    let body: ContentBody = serde_json::from_str(json).expect("reads");
+    let ContentBody::HomeLayout(layout) = &body else {
+        panic!("a layout: {body:?}")
+    };
+    assert_eq!(layout.tiles[0].action, TileAction::Library);
+    assert_eq!(layout.tiles[1].action, TileAction::Unknown);
+    assert_eq!(problems(&body), ["tiles[1].action"]);
+}

@@ -102,7 +102,13 @@ impl Home {
     /// The tiles: the org's layout, or one made from what is cached.
     pub fn tiles(&self) -> Vec<Tile> {
         if let Some(layout) = &self.layout {
-            return layout.tiles.clone();
+            // A tile a newer server offers and this build cannot open is left out.
+            return layout
+                .tiles
+                .iter()
+                .filter(|t| t.action != TileAction::Unknown)
+                .cloned()
+                .collect();
         }
         let s = Lang::Zh.strings();
         let en = Lang::En.strings();
@@ -189,6 +195,9 @@ impl Home {
             }
             TileAction::StatusCheck => Destination::StatusCheck,
             TileAction::Places => Destination::Places(None),
+            TileAction::Unknown => {
+                return Event::Notice(ctx.strings().tile_unavailable.to_owned());
+            }
         };
         Event::Open(destination)
     }
@@ -231,6 +240,7 @@ fn glyph(tile: &Tile) -> char {
             TileAction::Form { .. } => '表',
             TileAction::StatusCheck => '查',
             TileAction::Places => '约',
+            TileAction::Unknown => '·',
         },
     }
 }
@@ -399,4 +409,24 @@ fn tile_view<'a>(ctx: &Context, index: usize, tile: &Tile, grid: &Grid) -> Eleme
     .style(theme::tile)
     .on_press(Message::Open(index))
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tile_from_a_newer_server_is_left_out_and_the_rest_show() {
+        let layout: HomeLayout = serde_json::from_str(
+            r#"{"tiles":[
+                {"title":"知识竞赛","action":{"type":"quiz","quiz_id":"q1"}},
+                {"title":"职工书屋","action":{"type":"library"}},
+                {"title":"办理进度","action":{"type":"status_check"}}
+            ]}"#,
+        )
+        .expect("a layout with a tile type this build does not know still reads");
+        let home = Home::loaded_with(Some(layout), Vec::new(), false);
+        let titles: Vec<String> = home.tiles().into_iter().map(|t| t.title).collect();
+        assert_eq!(titles, ["职工书屋", "办理进度"]);
+    }
 }
