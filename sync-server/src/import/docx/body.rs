@@ -55,6 +55,8 @@ pub struct Dropped {
     pub unreadable_images: u32,
     pub large_images: u32,
     pub extra_images: u32,
+    /// Tables of contents (their entries are Word's own, with page numbers).
+    pub contents: u32,
 }
 
 /// The text of an entity or character reference (`&amp;`, `&#20013;`); one a document
@@ -120,6 +122,8 @@ struct Walker<'a> {
     in_text: bool,
     bold: bool,
     link: Option<String>,
+    /// The content control being read is a table of contents: its content is left out.
+    contents_next: bool,
 }
 
 /// Reads the main document part into blocks and what was left out.
@@ -144,6 +148,7 @@ pub fn read(
         in_text: false,
         bold: false,
         link: None,
+        contents_next: false,
     };
     let mut reader = quick_xml::Reader::from_str(xml);
     loop {
@@ -195,6 +200,15 @@ impl Walker<'_> {
         let skip = |w: &mut Self| w.skip = u32::from(!empty);
         match name {
             "del" | "moveFrom" | "sectPr" | "rPrChange" | "pPrChange" => skip(self),
+            "docPartGallery" => {
+                self.contents_next =
+                    attr(e, "val").is_some_and(|v| v.eq_ignore_ascii_case("Table of Contents"));
+            }
+            "sdtContent" if self.contents_next => {
+                self.contents_next = false;
+                self.dropped.contents += 1;
+                skip(self);
+            }
             "txbxContent" => {
                 self.dropped.text_boxes += 1;
                 skip(self);
@@ -464,6 +478,23 @@ mod tests {
         )
         .expect("reads");
         assert_eq!(b, [Block::Paragraph(text("&中"))]);
+    }
+
+    #[test]
+    fn a_table_of_contents_is_left_out_and_counted() {
+        let (b, dropped) = blocks(
+            "<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val=\"Table of Contents\"/></w:docPartObj></w:sdtPr>\
+             <w:sdtContent><w:p><w:r><w:t>一、比赛项目 1</w:t></w:r></w:p></w:sdtContent></w:sdt>\
+             <w:sdt><w:sdtPr><w:alias w:val=\"日期\"/></w:sdtPr><w:sdtContent><w:p><w:r><w:t>正文</w:t></w:r></w:p></w:sdtContent></w:sdt>",
+        );
+        assert_eq!(b, [Block::Paragraph(text("正文"))]);
+        assert_eq!(
+            dropped,
+            Dropped {
+                contents: 1,
+                ..Dropped::default()
+            }
+        );
     }
 
     #[test]

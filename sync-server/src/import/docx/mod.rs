@@ -245,8 +245,14 @@ pub async fn import(state: &AppState, bytes: Vec<u8>) -> Result<Imported, Refusa
 }
 
 impl Dropped {
-    fn counts(&self) -> [(u32, &'static str, &'static str, &'static str); 12] {
+    fn counts(&self) -> [(u32, &'static str, &'static str, &'static str); 13] {
         [
+            (
+                self.contents,
+                "个目录",
+                "table of contents",
+                "tables of contents",
+            ),
             (self.text_boxes, "个文本框", "text box", "text boxes"),
             (self.equations, "个公式", "equation", "equations"),
             (self.charts, "个图表", "chart", "charts"),
