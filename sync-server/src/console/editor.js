@@ -24,6 +24,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const MEDIA = /^\/console\/media\/([0-9a-f]{64})$/;
   const SKIP = new Set(["SCRIPT", "STYLE", "META", "TITLE", "LINK", "HEAD", "TEMPLATE", "BUTTON", "SELECT", "TEXTAREA"]);
   const BLOCK = new Set(["P", "DIV", "SECTION", "ARTICLE", "BLOCKQUOTE", "CENTER", "HEADER", "FOOTER", "MAIN", "PRE", "ADDRESS", "FIGURE"]);
+  // An inline element holding blocks (Google Docs wraps a whole paste in one <b>) is walked as
+  // a container, so its paragraphs stay paragraphs.
+  const BLOCKS = "p, div, h1, h2, h3, h4, h5, h6, ul, ol, li, table, blockquote";
   const styleOf = (el) => (el.getAttribute && el.getAttribute("style")) || "";
   const weight = (el) => {
     const m = /font-weight\s*:\s*(\w+)/i.exec(styleOf(el));
@@ -116,7 +119,7 @@ document.addEventListener("DOMContentLoaded", () => {
               .filter((t) => t);
             if (cells.length) blocks.push({ type: "p", spans: [{ text: cells.join(" ｜ "), bold: false, href: null }] });
           }
-        } else if (tag === "IMG" || tag === "BR" || !BLOCK.has(tag) && tag !== "LI" && tag !== "HR") {
+        } else if (tag === "IMG" || tag === "BR" || !BLOCK.has(tag) && tag !== "LI" && tag !== "HR" && !n.querySelector(BLOCKS)) {
           inline({ childNodes: [n] }, current(), false, null);
         } else {
           flush();

@@ -181,7 +181,8 @@ async fn a_word_document_edited_with_the_toolbar_and_the_calendar() {
          dt.setData('text/html', `<html><head><style>p.MsoNormal{margin:0}</style></head><body>
            <p class=MsoNormal><b><span lang=ZH-CN>粘贴的粗体</span></b><span>和正文<o:p></o:p></span></p>
            <p class=MsoListParagraph style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span style='mso-list:Ignore'>·<span>&nbsp;&nbsp;</span></span><![endif]>粘贴的列表项</p>
-           <p class=MsoNormal><img width=100 src=\"file:///C:/Users/a/clip_image001.png\"></p></body></html>`);
+           <p class=MsoNormal><img width=100 src=\"file:///C:/Users/a/clip_image001.png\"></p>
+           <b style='font-weight:normal' id='docs-internal-guid-1'><p>谷歌文档第一段</p><p>谷歌文档第二段</p></b></body></html>`);
          v.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));",
         Vec::new(),
     )
@@ -189,6 +190,7 @@ async fn a_word_document_edited_with_the_toolbar_and_the_calendar() {
     .expect("pasted");
     let source = source_has(&c, "- 粘贴的列表项").await;
     assert!(source.contains("**粘贴的粗体**和正文"), "{source}");
+    assert!(source.contains("谷歌文档第一段\n\n谷歌文档第二段"), "{source}");
     assert!(
         !source.contains("MsoNormal") && !source.contains("file:"),
         "{source}"
