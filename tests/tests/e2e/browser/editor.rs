@@ -190,7 +190,10 @@ async fn a_word_document_edited_with_the_toolbar_and_the_calendar() {
     .expect("pasted");
     let source = source_has(&c, "- 粘贴的列表项").await;
     assert!(source.contains("**粘贴的粗体**和正文"), "{source}");
-    assert!(source.contains("谷歌文档第一段\n\n谷歌文档第二段"), "{source}");
+    assert!(
+        source.contains("谷歌文档第一段\n\n谷歌文档第二段"),
+        "{source}"
+    );
     assert!(
         !source.contains("MsoNormal") && !source.contains("file:"),
         "{source}"
