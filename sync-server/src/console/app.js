@@ -5,9 +5,16 @@
 document.addEventListener("DOMContentLoaded", () => {
   // A running catalogue import: its progress fetched every second and put in place (without
   // the script the page refreshes itself), until the job's part says it is no longer running.
+  // Ten answers in a row without the part (the session ended, the network is gone) stop the
+  // polling and reload the page, which then says what happened.
+  let misses = 0;
   const pollJob = () => {
     const job = document.getElementById("job");
     if (!job || !job.hasAttribute("data-running")) return;
+    if (misses >= 10) {
+      location.reload();
+      return;
+    }
     setTimeout(() => {
       fetch(location.pathname + "?part=1", { credentials: "same-origin" })
         .then((r) => (r.ok ? r.text() : ""))
@@ -15,9 +22,16 @@ document.addEventListener("DOMContentLoaded", () => {
           const t = document.createElement("template");
           t.innerHTML = html;
           const next = t.content.getElementById("job");
-          if (next) job.replaceWith(next);
+          if (next) {
+            misses = 0;
+            job.replaceWith(next);
+          } else {
+            misses += 1;
+          }
         })
-        .catch(() => {})
+        .catch(() => {
+          misses += 1;
+        })
         .finally(pollJob);
     }, 1000);
   };

@@ -7,7 +7,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use jiff::tz::{TimeZone, offset};
 use maud::{Markup, html};
-use protocol::staff::ContentRecord;
+use protocol::staff::{ContentRecord, ContentState};
 use serde::Deserialize;
 
 use super::page::{Page, app_error, layout, ok};
@@ -98,16 +98,22 @@ pub async fn month(
     for r in &records {
         let inside = |t: &jiff::Timestamp| *t >= from && *t < until;
         if let Some(t) = r.item.publish_at.filter(inside) {
+            // A past start only "went live" if the item is published; a draft's or a withdrawn
+            // item's past date is left off (its future one shows, with its state beside it).
             let what = if t > now {
-                What::Scheduled
+                Some(What::Scheduled)
+            } else if r.state == ContentState::Published {
+                Some(What::Published)
             } else {
-                What::Published
+                None
             };
-            entries.push(Entry {
-                at: t.to_zoned(china()),
-                what,
-                record: r,
-            });
+            if let Some(what) = what {
+                entries.push(Entry {
+                    at: t.to_zoned(china()),
+                    what,
+                    record: r,
+                });
+            }
         }
         if let Some(t) = r.item.expire_at.filter(inside) {
             let what = if t > now {

@@ -67,12 +67,19 @@ pub async fn dashboard(State(state): State<AppState>, s: Viewer) -> Page {
     let online = trends::online_by_hour(&state, s.actor.clone(), now, HOURS)
         .await
         .map_err(|e| app_error(l, e))?;
-    let weekly = trends::submissions_by_week(&state, s.actor.clone(), now, WEEKS)
-        .await
-        .map_err(|e| app_error(l, e))?;
-    let overdue = trends::overdue_by_org(&state, s.actor.clone(), now, ORGS_CHARTED)
-        .await
-        .map_err(|e| app_error(l, e))?;
+    // What comes in and what is overdue are cases: charted for case handlers only, as the
+    // waiting tile is.
+    let cases = if s.opens::<gate::Cases>() {
+        let weekly = trends::submissions_by_week(&state, s.actor.clone(), now, WEEKS)
+            .await
+            .map_err(|e| app_error(l, e))?;
+        let overdue = trends::overdue_by_org(&state, s.actor.clone(), now, ORGS_CHARTED)
+            .await
+            .map_err(|e| app_error(l, e))?;
+        Some((weekly, overdue))
+    } else {
+        None
+    };
     ok(layout(
         &s,
         tr(l, "概览", "Dashboard"),
@@ -88,22 +95,24 @@ pub async fn dashboard(State(state): State<AppState>, s: Viewer) -> Page {
             }
             h2 { (tr(l, "趋势", "Trends")) }
             (charts::line(l, &online_chart(l, now, &online), (1000, 260)))
-            @if weekly.forms.is_empty() {
-                p.hint { (tr(l, "最近 8 周没有收到办理事项。", "No submissions in the last 8 weeks.")) }
-            } @else {
-                div.charts {
-                    @for form in weekly.forms.iter().take(FORMS_CHARTED) {
-                        (charts::stacked_bars(l, &form_chart(l, &weekly.weeks, form), (520, 260)))
+            @if let Some((weekly, overdue)) = &cases {
+                @if weekly.forms.is_empty() {
+                    p.hint { (tr(l, "最近 8 周没有收到办理事项。", "No submissions in the last 8 weeks.")) }
+                } @else {
+                    div.charts {
+                        @for form in weekly.forms.iter().take(FORMS_CHARTED) {
+                            (charts::stacked_bars(l, &form_chart(l, &weekly.weeks, form), (520, 260)))
+                        }
+                    }
+                    @if weekly.forms.len() > FORMS_CHARTED {
+                        p.hint { (tr(l, "只画出提交最多的 4 个表单。", "Only the 4 most submitted forms are drawn.")) }
                     }
                 }
-                @if weekly.forms.len() > FORMS_CHARTED {
-                    p.hint { (tr(l, "只画出提交最多的 4 个表单。", "Only the 4 most submitted forms are drawn.")) }
+                @if overdue.is_empty() {
+                    p.hint { (tr(l, "没有超期未办结的事项。", "No case is overdue.")) }
+                } @else {
+                    (charts::stacked_bars(l, &overdue_chart(l, overdue), (1000, 260)))
                 }
-            }
-            @if overdue.is_empty() {
-                p.hint { (tr(l, "没有超期未办结的事项。", "No case is overdue.")) }
-            } @else {
-                (charts::stacked_bars(l, &overdue_chart(l, &overdue), (1000, 260)))
             }
             h2 { (tr(l, "最近发布", "Recent publishing")) }
             (news_table(l, &recent, RowActions::None))

@@ -327,6 +327,8 @@ pub async fn start(
     let checker = actor.clone();
     let new_id = id.clone();
     let jobs = state.imports.clone();
+    let tracker = Arc::new(Tracker(Mutex::new(Live::new())));
+    let running_tracker = tracker.clone();
     let outcome = state
         .db
         .write(move |tx| {
@@ -353,14 +355,16 @@ pub async fn start(
                  VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
                 params![new_id, owner.0, target.0, staff, now_ms()],
             )?;
+            // Running from before the commit, so an upload that takes the writer right after
+            // this one sees it running rather than a row without a job.
+            jobs.add(&new_id, running_tracker.clone());
             Ok(Ok(()))
         })
-        .await?;
+        .await
+        .inspect_err(|_| state.imports.remove(&id))?;
     if let Err(running) = outcome {
         return Err(Refused::Busy(running));
     }
-    let tracker = Arc::new(Tracker(Mutex::new(Live::new())));
-    state.imports.add(&id, tracker.clone());
     let (state, job) = (state.clone(), id.clone());
     tokio::spawn(async move {
         let started = Instant::now();

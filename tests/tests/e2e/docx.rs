@@ -236,16 +236,32 @@ async fn word_import_and_the_calendar_refuse_the_wrong_role_and_other_orgs() {
     admin.login(ADMIN, PASSWORD).await;
     let march = admin.get("/console/calendar?month=2030-03").await;
     assert!(march.status.is_success(), "{march:?}");
-    assert!(march.body.contains(scheduled) && march.body.contains("定时发布"));
+    // Its row in the list: what happens, then the title linking to its editor.
+    let row = |class: &str, label: &str, r: &ContentRecord, title: &str| {
+        format!(
+            "<td><span class=\"ev {class}\">{label}</span></td><td><a href=\"/console/news/{}/edit\">{title}</a></td>",
+            r.item.id
+        )
+    };
     assert!(
         march
             .body
-            .contains(&format!("href=\"/console/news/{}/edit\"", later.item.id))
+            .contains(&row("scheduled", "定时发布", &later, scheduled)),
+        "{}",
+        march.body
     );
     let january = admin.get("/console/calendar?month=2025-01").await;
-    assert!(january.body.contains(expired) && january.body.contains("已过期"));
+    assert!(
+        january
+            .body
+            .contains(&row("published", "已上线", &gone, expired))
+    );
+    assert!(
+        january
+            .body
+            .contains(&row("expired", "已过期", &gone, expired))
+    );
     assert!(!january.body.contains(scheduled));
-    let _ = gone;
 
     // A publisher of the other city sees neither, and cannot import into city A.
     tree.admin

@@ -269,8 +269,18 @@ async fn the_console_offers_each_role_only_its_pages_and_refuses_the_rest_calmly
         "管理员",
     );
 
-    // Case handler: the inbox; publishing is neither offered nor allowed.
+    // Case handler: the inbox, and the dashboard's charts of cases; publishing is neither
+    // offered nor allowed.
     let mut c = console_as(&server, "case_a").await;
+    let home = c.get("/console/").await;
+    assert!(
+        home.body.contains("最近 8 周没有收到办理事项"),
+        "weekly cases charted"
+    );
+    assert!(
+        home.body.contains("没有超期未办结的事项"),
+        "overdue cases charted"
+    );
     let page = c.get("/console/submissions").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
@@ -286,7 +296,12 @@ async fn the_console_offers_each_role_only_its_pages_and_refuses_the_rest_calmly
 
     // Viewer: the dashboard and the fleet, without its enrollment form; in English too.
     let mut c = console_as(&server, "view_a").await;
-    assert_eq!(c.get("/console/").await.status, StatusCode::OK);
+    let home = c.get("/console/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(
+        !home.body.contains("最近 8 周") && !home.body.contains("超期未办结"),
+        "no chart of cases for a viewer"
+    );
     let fleet = c.get("/console/kiosks").await;
     assert_eq!(fleet.status, StatusCode::OK);
     assert!(

@@ -102,13 +102,17 @@ impl Home {
     /// The tiles: the org's layout, or one made from what is cached.
     pub fn tiles(&self) -> Vec<Tile> {
         if let Some(layout) = &self.layout {
-            // A tile a newer server offers and this build cannot open is left out.
-            return layout
+            // A tile a newer server offers and this build cannot open is left out; a layout of
+            // nothing but those is as good as none.
+            let known: Vec<Tile> = layout
                 .tiles
                 .iter()
                 .filter(|t| t.action != TileAction::Unknown)
                 .cloned()
                 .collect();
+            if !known.is_empty() {
+                return known;
+            }
         }
         let s = Lang::Zh.strings();
         let en = Lang::En.strings();
@@ -428,5 +432,16 @@ mod tests {
         let home = Home::loaded_with(Some(layout), Vec::new(), false);
         let titles: Vec<String> = home.tiles().into_iter().map(|t| t.title).collect();
         assert_eq!(titles, ["职工书屋", "办理进度"]);
+
+        let only_new: HomeLayout = serde_json::from_str(
+            r#"{"tiles":[{"title":"知识竞赛","action":{"type":"quiz","quiz_id":"q1"}}]}"#,
+        )
+        .expect("reads");
+        let home = Home::loaded_with(Some(only_new), Vec::new(), false);
+        let tiles = home.tiles();
+        assert!(
+            tiles.iter().any(|t| t.action == TileAction::StatusCheck),
+            "the built-in tiles, not an empty home: {tiles:?}"
+        );
     }
 }
