@@ -29,8 +29,12 @@ use crate::state::AppState;
 
 /// Most images one document may bring in; the rest are counted as dropped.
 pub const MAX_IMAGES: usize = 100;
-/// Most bytes all of a document's images may take before decoding.
-pub const MAX_IMAGE_BYTES: u64 = 256 * 1024 * 1024;
+/// Most bytes all of a document's images may take before decoding (a real document's pictures
+/// are compressed, so they hold no more than its 64 MB upload; this stops a crafted one).
+pub const MAX_IMAGE_BYTES: u64 = 64 * 1024 * 1024;
+/// Word imports at once: each holds its upload, its document part and its pictures in memory
+/// (a few hundred MiB at worst), so more wait their turn.
+static RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 /// Most characters a title taken from the document keeps (the article's limit).
 const TITLE_CHARS: usize = 120;
 
@@ -196,6 +200,7 @@ pub struct Imported {
 /// Reads a `.docx` and stores its images through the media pipeline (each decoded and
 /// re-encoded as any upload; one the pipeline refuses is counted as dropped).
 pub async fn import(state: &AppState, bytes: Vec<u8>) -> Result<Imported, Refusal> {
+    let _turn = RUNNING.acquire().await.map_err(|_| Refusal::Server)?;
     let max_image = state.config.media.max_upload_bytes as u64;
     let doc = crate::obs::spawn_blocking(move || read(bytes, max_image))
         .await
