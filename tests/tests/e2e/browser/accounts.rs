@@ -1,10 +1,10 @@
 //! Accounts and the audit log in a real browser: an administrator renames an org on its page,
 //! resets a clerk's password to a temporary one on the clerk's page, disables the account from
-//! the users table, reads the audit log (administration included), and changes their own
-//! password on the account page.
+//! the users table, reads the audit log (administration included), sends a task down that the
+//! city acknowledges from its own console, and changes their own password on the account page.
 
 use fantoccini::{Client, Locator};
-use protocol::staff::{NewStaff, Org, StaffInfo};
+use protocol::staff::{NewStaff, Org, Role, StaffInfo};
 use tests::{ADMIN, PASSWORD, TestServer};
 
 use super::{browser, click, shot, sign_in, text_of, type_into, wait_for};
@@ -37,6 +37,19 @@ async fn accounts_and_the_audit_log_from_a_real_browser() {
                 display_name: "甲市干事".into(),
                 org_id: city.id,
                 roles: None,
+            },
+        )
+        .await
+        .expect("user");
+    let _: StaffInfo = admin
+        .post(
+            "v1/staff/users",
+            &NewStaff {
+                username: "city_viewer".into(),
+                password: PASSWORD.into(),
+                display_name: "甲市值班员".into(),
+                org_id: city.id,
+                roles: Some(vec![Role::Viewer]),
             },
         )
         .await
@@ -123,9 +136,25 @@ async fn accounts_and_the_audit_log_from_a_real_browser() {
         "{task}"
     );
     shot(&c, "task").await;
+    let task_page = c.current_url().await.expect("the task's address");
     click(&c, "a[href='/console/tasks']").await;
     wait_for(&c, "form.editor[action='/console/tasks']", "the tasks page").await;
     shot(&c, "tasks").await;
+
+    // The city acknowledges it from its own console; the sender's page then says so.
+    sign_in(&c, &base, "city_viewer", PASSWORD).await;
+    click(&c, "a[href='/console/tasks']").await;
+    wait_for(&c, "form[action$='/ack'] button", "the task to acknowledge").await;
+    click(&c, "form[action$='/ack'] button").await;
+    saved(&c).await;
+    sign_in(&c, &base, ADMIN, PASSWORD).await;
+    c.goto(task_page.as_str()).await.expect("the task's page");
+    wait_for(&c, "table.receipts", "the task's page").await;
+    let task = text_of(&c).await;
+    assert!(
+        task.contains("已确认") && !task.contains("未确认"),
+        "{task}"
+    );
 
     // One's own password.
     click(&c, "a[href='/console/account']").await;
