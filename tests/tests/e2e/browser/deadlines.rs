@@ -170,6 +170,7 @@ async fn an_overdue_case_escalates_to_the_city_in_a_real_browser() {
     click(&c, "form.assign button[type=submit]").await;
     wait_for(&c, "p.ok", "assigned").await;
     assert!(text_of(&c).await.contains("分派给 li_city"));
+    shot(&c, "case-zh").await;
 
     // Both cases moved on at once.
     c.goto(&format!("{base}/console/submissions"))
