@@ -109,6 +109,8 @@ pub async fn send_due(state: &AppState, config: &MailConfig, now: i64) -> AppRes
         return Ok(0);
     }
     let today = day.to_string();
+    // Made before anyone is marked sent: a wrong setting marks no one.
+    let mailer = transport(&config)?;
     let waiting: Vec<Recipient> = state
         .db
         .write(move |tx| {
@@ -151,20 +153,37 @@ pub async fn send_due(state: &AppState, config: &MailConfig, now: i64) -> AppRes
     if waiting.is_empty() {
         return Ok(0);
     }
-    let mailer = transport(&config)?;
     let link = format!("{}console/digest", state.public_url);
     let mut sent = 0;
+    // One recipient's failure is theirs alone: the others still get theirs.
     for recipient in waiting {
-        let digest = digest::of(state, recipient.actor, now).await?;
+        let digest = match digest::of(state, recipient.actor, now).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e.chain(), "a digest could not be read");
+                continue;
+            }
+        };
         let counts = digest.counts();
         if counts.is_empty() {
             continue;
         }
-        let message = message(&config, &recipient.address, day, counts, &link)?;
+        let message = match message(&config, &recipient.address, day, counts, &link) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e.chain(), "a digest e-mail could not be made");
+                continue;
+            }
+        };
         match mailer.send(message).await {
             Ok(_) => sent += 1,
-            // The address is personal data of staff: the log says that one failed, not whose.
-            Err(e) => tracing::warn!(error = %e, "a digest e-mail could not be sent"),
+            // The address is personal data of staff, and an SMTP server's refusal usually
+            // quotes it: the log says that one failed and the reply code, never the reply.
+            Err(e) => tracing::warn!(
+                code = %e.status().map(|c| c.to_string()).unwrap_or_default(),
+                permanent = e.is_permanent(),
+                "a digest e-mail could not be sent"
+            ),
         }
     }
     Ok(sent)

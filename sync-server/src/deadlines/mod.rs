@@ -107,12 +107,20 @@ impl Allowance {
     }
 
     /// When a case that started at `from` (ms) is due, exclusive: `from` plus the hours, or
-    /// China's midnight after the last allowed working day.
+    /// China's midnight after the last allowed working day. Working days are counted after the
+    /// day `from` falls in; when `from` is a China midnight (an escalation's start is the
+    /// previous level's due time) the day it begins is whole, so it is the first one counted.
     pub fn due(self, calendar: &Calendar, from: i64, closing: &BTreeSet<Date>) -> i64 {
         match self {
             Allowance::Hours(n) => from + i64::from(n) * 3_600_000,
             Allowance::WorkingDays(n) => {
-                let last = calendar.add_working_days(china_date(from), n, closing);
+                let day = china_date(from);
+                let after = if china_midnight(day) == from {
+                    day.yesterday().unwrap_or(day)
+                } else {
+                    day
+                };
+                let last = calendar.add_working_days(after, n, closing);
                 china_midnight(last.tomorrow().unwrap_or(last))
             }
         }
@@ -213,6 +221,7 @@ pub async fn run_periodically(state: AppState) {
     let every =
         Duration::from_secs(u64::from(state.config.deadlines.check_every_minutes.max(1)) * 60);
     let mut tick = tokio::time::interval(every);
+    let mut mailing: Option<tokio::task::JoinHandle<()>> = None;
     if let Some(last) = state.calendar.last_year()
         && !state.calendar.covers(china_date(now_ms()).year())
     {
@@ -234,10 +243,17 @@ pub async fn run_periodically(state: AppState) {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e.chain(), "deadline run failed; will retry"),
         }
+        // Mail goes in its own task, one batch at a time, so a slow SMTP server never holds up
+        // escalation.
         if let Some(config) = &state.config.deadlines.mail
-            && let Err(e) = mail::send_due(&state, config, now).await
+            && mailing.as_ref().is_none_or(|m| m.is_finished())
         {
-            tracing::error!(error = %e.chain(), "sending digests failed; will retry");
+            let (state, config) = (state.clone(), config.clone());
+            mailing = Some(tokio::spawn(async move {
+                if let Err(e) = mail::send_due(&state, &config, now).await {
+                    tracing::error!(error = %e.chain(), "sending digests failed; will retry");
+                }
+            }));
         }
     }
 }

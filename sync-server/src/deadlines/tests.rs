@@ -91,6 +91,22 @@ fn due_times_are_counted_in_china_time() {
 }
 
 #[test]
+fn an_escalation_s_working_days_begin_with_the_day_it_starts() {
+    let cal = Calendar::built_in();
+    let three = Allowance::WorkingDays(3);
+    // Received Monday 30 November 2026 at 10:00: Tuesday, Wednesday, Thursday; due as Friday
+    // 4 December begins.
+    let first = three.due(&cal, ms("2026-11-30T02:00:00Z"), &none());
+    assert_eq!(first, china_midnight(date(2026, 12, 4)));
+    // Escalated then, the next org has Friday, Monday and Tuesday: due as Wednesday 9 begins
+    // (not Thursday 10, a fourth day).
+    assert_eq!(
+        three.due(&cal, first, &none()),
+        china_midnight(date(2026, 12, 9))
+    );
+}
+
+#[test]
 fn allowances_are_bounded_and_labelled() {
     assert_eq!(Allowance::of("hours", 24), Some(Allowance::Hours(24)));
     assert_eq!(

@@ -432,6 +432,7 @@ pub async fn change(
             "标记为“已答复”时请填写答复内容",
         ));
     }
+    let calendar = state.calendar.clone();
     state.db.write(move |tx| {
         let current = detail(tx, &actor, &id)?;
         let from = current.summary.status;
@@ -451,6 +452,24 @@ pub async fn change(
             "UPDATE submissions SET status = ?2, reply = ?3, updated_at = ?4 WHERE id = ?1",
             params![current.summary.id, change.status.as_str(), new_reply, now],
         )?;
+        // A closed case opened again gets a new deadline from now: the time it was closed is
+        // not overdue, so it is not escalated for it.
+        let open = |s: Status| crate::deadlines::OPEN.contains(&s.as_str());
+        if !open(from) && open(change.status) && current.summary.due_at.is_some() {
+            let path: String = tx.query_row(
+                "SELECT path FROM orgs WHERE id = ?1",
+                [current.summary.org_id.0],
+                |r| r.get(0),
+            )?;
+            crate::deadlines::set_due(
+                tx,
+                &calendar,
+                &current.summary.id,
+                &current.summary.form_id.0,
+                &path,
+                now,
+            )?;
+        }
         tx.execute(
             "INSERT INTO submission_history (submission_id, staff_id, at, from_status, to_status, reply)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

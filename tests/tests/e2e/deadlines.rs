@@ -7,7 +7,9 @@
 
 use protocol::staff::{AuditEntry, Org, Role, StaffInfo};
 use protocol::submission::FormAnswers;
-use protocol::workflow::{Assign, CaseEventKind, SubmissionDetail, SubmissionSummary};
+use protocol::workflow::{
+    Assign, CaseEventKind, Status, StatusChange, SubmissionDetail, SubmissionSummary,
+};
 use serde_json::json;
 use sync_server::deadlines::{self, escalate};
 use tests::{Staff, TestServer};
@@ -494,6 +496,54 @@ async fn deadlines_order_the_inbox_and_an_overdue_case_goes_one_org_up() {
         0,
         "once a day"
     );
+
+    // A case answered in time and opened again weeks later gets a new deadline from then: the
+    // weeks it was closed are not overdue, so it is not escalated for them.
+    let fourth = submit(&feedback, feedback_answers()).await;
+    assert_eq!(kiosk.sync_now().await.expect("delivered").delivered, 1);
+    let status = format!("/v1/staff/submissions/{}/status", fourth.id);
+    let change = |status: Status, reply: Option<&str>| StatusChange {
+        status,
+        reply: reply.map(str::to_owned),
+    };
+    let _: SubmissionDetail = handler
+        .post(&status, &change(Status::Replied, Some("已答复")))
+        .await
+        .expect("answered");
+    let weeks_ago = sync_server::db::now_ms() - 21 * 86_400_000;
+    let id = fourth.id.clone();
+    server
+        .state
+        .db
+        .write(move |tx| {
+            tx.execute(
+                "UPDATE submissions SET received_at = ?2, due_at = ?2 + 86400000,
+                     next_escalation_at = ?2 + 86400000 WHERE id = ?1",
+                (id, weeks_ago),
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("the case made three weeks old");
+    let reopened: SubmissionDetail = handler
+        .post(&status, &change(Status::Processing, None))
+        .await
+        .expect("opened again");
+    let now = sync_server::db::now_ms();
+    assert!(
+        reopened
+            .summary
+            .due_at
+            .is_some_and(|d| d.as_millisecond() > now),
+        "a new deadline: {:?}",
+        reopened.summary.due_at
+    );
+    escalate::run(&server.state, now).await.expect("run");
+    let after: SubmissionDetail = handler
+        .get(&format!("/v1/staff/submissions/{}", fourth.id))
+        .await
+        .expect("the case");
+    assert_eq!(after.summary.escalation_level, 0, "not escalated");
 }
 
 /// Takes one SMTP session on `listener` and returns the message (its lines joined by `\n`).
