@@ -407,6 +407,11 @@ impl Core {
         store::blocking(&self.store, |s| read_home_layout(s)).await
     }
 
+    /// 职工之家: the kiosk's own org's page and its parent's (`crate::branch_page`).
+    pub async fn branch_pages(&self) -> Result<crate::branch_page::Pages, StoreError> {
+        store::blocking(&self.store, |s| crate::branch_page::read(s)).await
+    }
+
     /// The opening hours set nearest to the kiosk (a branch's override its city's, which
     /// override the province's); `None`: no org on its path set any, so it is always open.
     pub async fn opening_hours(&self) -> Result<Option<OpeningHours>, StoreError> {

@@ -6,6 +6,7 @@
 //! kiosk's TOML; `admin` holds branch IT's commands (`enroll`, `doctor`).
 
 pub mod admin;
+pub mod branch_page;
 pub mod config;
 pub mod core;
 pub mod fonts;

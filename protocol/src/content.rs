@@ -47,10 +47,11 @@ pub enum ContentKind {
     OpeningHours,
     Offering,
     PlacesLeft,
+    BranchPage,
 }
 
 impl ContentKind {
-    pub const ALL: [ContentKind; 9] = [
+    pub const ALL: [ContentKind; 10] = [
         ContentKind::News,
         ContentKind::LibraryItem,
         ContentKind::ReadingList,
@@ -60,6 +61,7 @@ impl ContentKind {
         ContentKind::OpeningHours,
         ContentKind::Offering,
         ContentKind::PlacesLeft,
+        ContentKind::BranchPage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +75,7 @@ impl ContentKind {
             ContentKind::OpeningHours => "opening_hours",
             ContentKind::Offering => "offering",
             ContentKind::PlacesLeft => "places_left",
+            ContentKind::BranchPage => "branch_page",
         }
     }
 }
@@ -112,6 +115,8 @@ pub enum ContentBody {
     Offering(crate::places::Offering),
     /// Written by the server only (see `places`); staff cannot publish it.
     PlacesLeft(crate::places::PlacesLeft),
+    /// 职工之家: an org's own page, one per org.
+    BranchPage(crate::branch_page::BranchPage),
 }
 
 impl ContentBody {
@@ -126,6 +131,7 @@ impl ContentBody {
             ContentBody::OpeningHours(_) => ContentKind::OpeningHours,
             ContentBody::Offering(_) => ContentKind::Offering,
             ContentBody::PlacesLeft(_) => ContentKind::PlacesLeft,
+            ContentBody::BranchPage(_) => ContentKind::BranchPage,
         }
     }
 
@@ -141,6 +147,7 @@ impl ContentBody {
             | ContentBody::Offering(_)
             | ContentBody::PlacesLeft(_) => Vec::new(),
             ContentBody::AttractSlide(s) => vec![&s.image],
+            ContentBody::BranchPage(b) => b.photos.iter().collect(),
         }
     }
 
@@ -173,6 +180,7 @@ impl ContentBody {
             ContentBody::OpeningHours(h) => h.validate(&mut p),
             ContentBody::Offering(o) => o.validate(&mut p),
             ContentBody::PlacesLeft(_) => p.add("kind", "名额情况由服务器生成，不能发布"),
+            ContentBody::BranchPage(b) => b.validate(&mut p),
         }
         p.finish()
     }
@@ -444,6 +452,8 @@ pub enum TileAction {
     },
     StatusCheck,
     Places,
+    /// 职工之家: the kiosk's own org's page and its parent's.
+    BranchPage,
     /// A tile of a type this build does not know (a newer server's module). Read so that the
     /// rest of the layout still shows; a kiosk leaves it out and a server refuses to publish it.
     #[serde(other)]

@@ -19,6 +19,7 @@ macro_rules! debug_redacted {
 }
 
 pub mod answers;
+pub mod branch_page;
 pub mod command;
 pub mod content;
 pub mod enroll;

@@ -12,7 +12,7 @@ impl Store {
     /// Every media hash the cached content refers to.
     pub fn needed_media(&self) -> Result<HashSet<MediaHash>> {
         let mut stmt = self.conn.prepare(
-            "SELECT item FROM items WHERE kind IN ('news', 'attract_slide', 'reading_list')
+            "SELECT item FROM items WHERE kind IN ('news', 'attract_slide', 'reading_list', 'branch_page')
                  OR (kind = 'library_item' AND item LIKE '%\"cover\"%')",
         )?;
         let mut needed = HashSet::new();

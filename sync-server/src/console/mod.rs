@@ -20,6 +20,7 @@
 mod accounts;
 mod audit;
 mod auth;
+mod branch_page;
 mod calendar;
 mod charts;
 mod dashboard;
@@ -171,6 +172,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route(hours::HERE, get(hours::page).post(hours::save))
         .route("/console/hours/clear", post(hours::clear))
+        .route(
+            branch_page::HERE,
+            get(branch_page::page).post(branch_page::save),
+        )
+        .route(branch_page::PHOTO, post(branch_page::add_photo))
+        .route(branch_page::PHOTO_REMOVE, post(branch_page::remove_photo))
         .route("/console/orgs", get(orgs::orgs).post(orgs::create_org))
         .route("/console/orgs/{id}", get(orgs::manage::org))
         .route("/console/orgs/{id}/rename", post(orgs::manage::rename))

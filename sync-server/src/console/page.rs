@@ -140,6 +140,11 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
             tr(l, "开放时间", "Opening hours"),
             publish,
         ),
+        (
+            "/console/branch-page",
+            tr(l, "职工之家", "Workers' home"),
+            publish,
+        ),
         ("/console/tasks", tr(l, "任务与通知", "Tasks"), view),
         ("/console/orgs", tr(l, "单位与用户", "Orgs & users"), admin),
         (

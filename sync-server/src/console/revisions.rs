@@ -45,6 +45,10 @@ pub fn edit_url(record: &ContentRecord) -> (Option<String>, &'static str) {
             Some(format!("/console/hours?org={}", record.item.org_id)),
             "/console/hours",
         ),
+        ContentBody::BranchPage(_) => (
+            Some(format!("/console/branch-page?org={}", record.item.org_id)),
+            "/console/branch-page",
+        ),
         ContentBody::AttractSlide(_) | ContentBody::HomeLayout(_) | ContentBody::Offering(_) => {
             (Some(json_edit_url(id)), "/console/")
         }
@@ -64,6 +68,7 @@ pub fn item_title(l: Lang, body: &ContentBody) -> String {
         ContentBody::OpeningHours(_) => tr(l, "开放时间", "Opening hours").to_owned(),
         ContentBody::Offering(o) => o.title.clone(),
         ContentBody::PlacesLeft(_) => tr(l, "名额情况", "Places left").to_owned(),
+        ContentBody::BranchPage(_) => tr(l, "职工之家", "Workers' home").to_owned(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! and the orgs it touched, which the hub hears of only after the commit. Every new version is
 //! also kept as a revision (`revisions`) in the same transaction.
 
+pub mod branch_page;
 pub mod calendar;
 pub mod diff;
 pub mod hours;
@@ -198,6 +199,9 @@ impl<'a> ContentTx<'a> {
         if w.body.kind() == ContentKind::OpeningHours {
             hours::one_per_org(self.tx, w.org_id, None)?;
         }
+        if w.body.kind() == ContentKind::BranchPage {
+            branch_page::one_per_org(self.tx, w.org_id, None)?;
+        }
         let (publish_at, expire_at) = row::schedule_of(&w);
         let mut row = Stored {
             id: ContentId(uuid::Uuid::now_v7().to_string()),
@@ -247,6 +251,9 @@ impl<'a> ContentTx<'a> {
         row::check_write(self.tx, &w)?;
         if w.body.kind() == ContentKind::OpeningHours {
             hours::one_per_org(self.tx, w.org_id, Some(&id))?;
+        }
+        if w.body.kind() == ContentKind::BranchPage {
+            branch_page::one_per_org(self.tx, w.org_id, Some(&id))?;
         }
         if let ContentBody::Offering(o) = &w.body {
             crate::places::edits::check_edit(self.tx, &id, o)?;

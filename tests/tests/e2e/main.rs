@@ -4,6 +4,7 @@
 //! links it once.
 
 mod accounts;
+mod branch_page;
 mod browser;
 mod catalog;
 mod catalog_formats;

@@ -199,7 +199,7 @@ impl Home {
             }
             TileAction::StatusCheck => Destination::StatusCheck,
             TileAction::Places => Destination::Places(None),
-            TileAction::Unknown => {
+            TileAction::BranchPage | TileAction::Unknown => {
                 return Event::Notice(ctx.strings().tile_unavailable.to_owned());
             }
         };
@@ -230,6 +230,7 @@ fn glyph(tile: &Tile) -> char {
         "award" | "awards" => '优',
         "status" => '查',
         "places" => '约',
+        "home" => '家',
         _ => match &tile.action {
             TileAction::News { category } => match category {
                 NewsCategory::Policy => '法',
@@ -244,6 +245,7 @@ fn glyph(tile: &Tile) -> char {
             TileAction::Form { .. } => '表',
             TileAction::StatusCheck => '查',
             TileAction::Places => '约',
+            TileAction::BranchPage => '家',
             TileAction::Unknown => '·',
         },
     }
