@@ -398,6 +398,19 @@ impl Core {
         self.engine.sync_now().await
     }
 
+    /// Adds usage counts to the store (`crate::usage`); the next heartbeats carry them.
+    pub async fn record_usage(
+        &self,
+        counts: Vec<protocol::usage::Count>,
+    ) -> Result<(), StoreError> {
+        store::blocking(&self.store, move |s| s.add_usage(&counts)).await
+    }
+
+    /// The usage counts the next heartbeat carries (`None`: nothing counted).
+    pub async fn usage_to_send(&self) -> Result<Option<protocol::usage::Usage>, StoreError> {
+        store::blocking(&self.store, |s| s.usage_to_send()).await
+    }
+
     pub async fn status(&self) -> Result<SyncStatus, StoreError> {
         store::blocking(&self.store, |s| read_status(s)).await
     }

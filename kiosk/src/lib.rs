@@ -21,4 +21,5 @@ pub mod shelf;
 pub mod store;
 pub mod sync;
 pub mod ui;
+pub mod usage;
 pub mod watchdog;

@@ -12,6 +12,7 @@ mod meta;
 mod outbox;
 #[cfg(test)]
 mod tests;
+mod usage;
 
 pub use cache::{Applied, LibraryPage};
 pub use meta::Enrollment;
@@ -27,6 +28,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("store/001_schema.sql")),
     M::up(include_str!("store/002_outbox.sql")),
     M::up(include_str!("store/003_refused.sql")),
+    M::up(include_str!("store/004_usage.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

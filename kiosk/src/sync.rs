@@ -390,7 +390,8 @@ impl Engine {
     }
 
     /// Tells the server how this kiosk is (version, cursor, outbox, free disk, uptime, last good
-    /// sync). Best effort: a failed heartbeat changes nothing here.
+    /// sync) and what people did here (`usage`). Best effort: a failed heartbeat changes
+    /// nothing here, and its usage batch goes again with the next.
     async fn heartbeat(&self) {
         *self
             .last_heartbeat
@@ -406,15 +407,24 @@ impl Engine {
                 free_disk_bytes: fs4::available_space(s.dir()).ok(),
                 uptime_seconds: started.elapsed().as_secs(),
                 last_sync_at: s.last_sync_ok()?,
+                usage: s.usage_to_send()?,
             })
         })
         .await;
         match beat {
-            Ok(beat) => {
-                if let Err(e) = self.client.heartbeat(&beat).await {
-                    tracing::debug!(error = %e, "heartbeat not delivered");
+            Ok(beat) => match self.client.heartbeat(&beat).await {
+                // The server has the usage batch: it is not sent again.
+                Ok(()) => {
+                    if let Some(batch) = beat.usage.map(|u| u.batch) {
+                        let delivered =
+                            store::blocking(&self.store, move |s| s.usage_delivered(batch)).await;
+                        if let Err(e) = delivered {
+                            tracing::warn!(error = %e, "cannot note the usage counts as sent");
+                        }
+                    }
                 }
-            }
+                Err(e) => tracing::debug!(error = %e, "heartbeat not delivered"),
+            },
             Err(e) => tracing::warn!(error = %e, "cannot read the kiosk's state for a heartbeat"),
         }
     }

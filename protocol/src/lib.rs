@@ -30,6 +30,7 @@ pub mod isbn;
 pub mod places;
 pub mod staff;
 pub mod submission;
+pub mod usage;
 pub mod workflow;
 
 pub use content::{ContentBody, ContentItem, ContentKind};

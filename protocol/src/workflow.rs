@@ -231,6 +231,10 @@ pub struct Heartbeat {
     pub free_disk_bytes: Option<u64>,
     pub uptime_seconds: u64,
     pub last_sync_at: Option<Timestamp>,
+    /// What people did at the kiosk, counted (`usage`): absent from older kiosks, ignored by
+    /// older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<crate::usage::Usage>,
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub mod submissions;
 pub mod tasks;
 pub mod tls;
 pub mod trends;
+pub mod usage;
 pub mod watchdog;
 pub mod workflow;
 

@@ -40,6 +40,7 @@ mod revisions;
 mod session;
 mod submissions;
 mod tasks;
+mod usage;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -162,6 +163,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route(audit::HERE, get(audit::audit_log))
         .route("/console/kiosks", get(kiosks::fleet))
+        .route("/console/usage", get(usage::page))
+        .route("/console/usage.csv", get(usage::export))
         .route("/console/kiosks/token", post(kiosks::create_token))
         .route("/console/kiosks/{id}/revoke", post(kiosks::revoke))
         .route("/console/kiosks/{id}", get(remote::kiosk))

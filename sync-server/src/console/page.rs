@@ -135,6 +135,7 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
             session.opens::<gate::Cases>() || publish,
         ),
         ("/console/kiosks", tr(l, "终端", "Kiosks"), view),
+        ("/console/usage", tr(l, "使用情况", "Usage"), view),
         (
             "/console/hours",
             tr(l, "开放时间", "Opening hours"),

@@ -25,6 +25,8 @@ pub async fn heartbeat(state: &AppState, kiosk: Kiosk, mut beat: Heartbeat) -> A
     beat.cursor = beat
         .cursor
         .map(|c| c.trim().chars().take(CURSOR_CHARS).collect());
+    // The usage counts go to their own table (`crate::usage`), not into the kiosk's row.
+    let usage = beat.usage.take().map(|u| crate::usage::bound(u, now_ms()));
     let json = serde_json::to_string(&beat)?;
     let (done, stored) = oneshot::channel();
     let lead = {
@@ -35,6 +37,8 @@ pub async fn heartbeat(state: &AppState, kiosk: Kiosk, mut beat: Heartbeat) -> A
             .expect("the heartbeat queue lock is never held across a panic");
         q.waiting.push(Beat {
             kiosk: kiosk.id.0,
+            org: kiosk.org.0,
+            usage,
             json,
             version: beat.version,
             at: now_ms(),
@@ -70,6 +74,8 @@ struct Queue {
 
 struct Beat {
     kiosk: String,
+    org: i64,
+    usage: Option<protocol::usage::Usage>,
     json: String,
     version: String,
     at: i64,
@@ -79,7 +85,7 @@ struct Beat {
 /// Writes waiting heartbeats, a batch per transaction, until none wait.
 async fn flush(state: AppState) {
     loop {
-        let batch = {
+        let mut batch = {
             let mut q = state
                 .heartbeats
                 .inner
@@ -95,6 +101,10 @@ async fn flush(state: AppState) {
             .iter()
             .map(|b| (b.kiosk.clone(), b.json.clone(), b.version.clone(), b.at))
             .collect();
+        let usage: Vec<(String, i64, protocol::usage::Usage, i64)> = batch
+            .iter_mut()
+            .filter_map(|b| Some((b.kiosk.clone(), b.org, b.usage.take()?, b.at)))
+            .collect();
         let written = state
             .db
             .write(move |tx| {
@@ -106,6 +116,9 @@ async fn flush(state: AppState) {
                     update.execute(params![kiosk, json, at, version])?;
                 }
                 crate::trends::note_online(tx, rows.iter().map(|r| (r.0.as_str(), r.3)))?;
+                for (kiosk, org, counts, at) in &usage {
+                    crate::usage::record(tx, kiosk, *org, counts, *at)?;
+                }
                 Ok(())
             })
             .await;

@@ -227,6 +227,7 @@ async fn the_fleet_shows_full_disks_and_warns_before_stranding_submissions() {
         free_disk_bytes: Some(free),
         uptime_seconds: 1,
         last_sync_at: None,
+        usage: None,
     };
     let full = server.kiosk_at(&tree.admin, tree.branch_a).await;
     full.heartbeat(&beat(3 * 1024 * 1024, 4))

@@ -131,6 +131,7 @@ async fn an_import_job_shows_progress_to_its_org_only_one_at_a_time_and_survives
             free_disk_bytes: None,
             uptime_seconds: 1,
             last_sync_at: None,
+            usage: None,
         })
         .await
         .expect("heard");

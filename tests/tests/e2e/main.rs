@@ -45,5 +45,6 @@ mod submissions;
 mod swarm;
 mod tasks;
 mod ui;
+mod usage;
 mod watchdog;
 mod workflow;

@@ -85,6 +85,7 @@ async fn metrics_count_streams_pushes_pulls_heartbeats_and_the_fleet() {
             free_disk_bytes: None,
             uptime_seconds: 5,
             last_sync_at: Some(jiff::Timestamp::now()),
+            usage: None,
         })
         .await
         .expect("heartbeat");

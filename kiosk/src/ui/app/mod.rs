@@ -37,12 +37,16 @@ use super::screen::status::{self, StatusCheck};
 use super::screen::{Destination, Event, Screen, Stacked};
 use crate::core::{Core, SyncStatus};
 use crate::sync::SyncEvent;
+use crate::usage::Tally;
+use protocol::usage::kind;
 
 /// Taps in the corner that open the admin PIN pad, and the time they must fall within.
 const ADMIN_TAPS: usize = 5;
 const ADMIN_WINDOW: Duration = Duration::from_secs(3);
 /// Seconds a notice stays up.
 const NOTICE_SECONDS: u64 = 6;
+/// How often the usage counts go to the store (and whenever the kiosk goes idle).
+const USAGE_EVERY: u64 = 60;
 
 #[derive(Debug, Clone)]
 pub enum Message {
@@ -98,6 +102,8 @@ pub struct App {
     notice: Option<(String, u64)>,
     corner_taps: Vec<Instant>,
     shutdown: watch::Sender<bool>,
+    /// What people did, counted (`crate::usage`), until it goes to the store.
+    usage: Tally,
 }
 
 impl App {
@@ -126,6 +132,7 @@ impl App {
             notice: None,
             corner_taps: Vec::new(),
             shutdown,
+            usage: Tally::default(),
         };
         // The pinyin tables are compiled in (kiosk/build.rs): the engine is ready in well under
         // a millisecond, before the first frame. scripts/footprint.sh times this line from exec.
@@ -236,7 +243,9 @@ impl App {
 
     /// Forgets the session: every screen, half-typed search or form, the admin panel.
     fn go_home(&mut self) {
-        self.stack.clear();
+        for screen in std::mem::take(&mut self.stack) {
+            self.count_left(&screen);
+        }
         self.notice = None;
         self.home.scroll_to_top();
     }
@@ -267,11 +276,14 @@ impl App {
             Message::SwitchLanguage => self.ctx.lang = self.ctx.lang.other(),
             Message::ToggleLargeText => self.ctx.text_size = self.ctx.text_size.other(),
             Message::GoHome => self.go_home(),
-            Message::Back => {
-                self.stack.pop();
-            }
+            Message::Back => self.pop(),
             Message::CornerTap => self.corner_tap(),
             Message::Home(m) => {
+                if let home::Message::Open(i) = &m
+                    && let Some(tile) = self.home.tiles().get(*i)
+                {
+                    self.usage.one(self.now, kind::TAP, &tile.title);
+                }
                 let (task, event) = self.home.update(m, &self.ctx);
                 return self.then(task.map(Message::Home), event);
             }
@@ -281,7 +293,15 @@ impl App {
             Message::Book(m) => return self.route::<Book>(m, Message::Book),
             Message::Search(m) => return self.route::<Search>(m, Message::Search),
             Message::Admin(m) => return self.route::<Admin>(m, Message::Admin),
-            Message::Form(m) => return self.route::<Form>(m, Message::Form),
+            Message::Form(m) => {
+                if matches!(m, form::Message::Saved(Ok(_)))
+                    && let Some(form) = self.stack.iter_mut().rev().find_map(Form::find)
+                {
+                    let id = form.form_id().to_string();
+                    self.usage.one(self.now, kind::FORM_SUBMITTED, &id);
+                }
+                return self.route::<Form>(m, Message::Form);
+            }
             Message::StatusCheck(m) => return self.route::<StatusCheck>(m, Message::StatusCheck),
             // Fresh figures are for every 名额预约 screen open (the list under a week of
             // slots too), not only the topmost.
@@ -339,12 +359,70 @@ impl App {
             self.notice = None;
             self.attract = Some(Attract::default());
         }
+        self.count_second();
         let slides = self.slide_images();
+        let usage =
+            if self.idle.is_multiple_of(USAGE_EVERY) || self.idle == self.ctx.settings.idle_home {
+                self.store_usage()
+            } else {
+                Task::none()
+            };
         // The clock moves and "offline since" ages: refresh the status each minute.
         if self.idle.is_multiple_of(60) {
-            return Task::batch([slides, self.refresh_status()]);
+            return Task::batch([slides, usage, self.refresh_status()]);
         }
-        slides
+        Task::batch([slides, usage])
+    }
+
+    /// A second of use for the module up (while someone is at the kiosk), or a slide's
+    /// impression as it comes up.
+    fn count_second(&mut self) {
+        if self.closed.is_some() {
+            return;
+        }
+        if let Some(attract) = &self.attract {
+            if let Some(slide) = attract.just_shown(&self.slides) {
+                self.usage.one(self.now, kind::SLIDE, &slide.title);
+            }
+        } else if self.idle < self.ctx.settings.idle_home {
+            let module = self.stack.last().map_or("home", Screen::usage_name);
+            self.usage.one(self.now, kind::SECONDS, module);
+        }
+    }
+
+    /// Hands the usage counts to the store (the heartbeats take them from there).
+    fn store_usage(&mut self) -> Task<Message> {
+        if self.usage.is_empty() {
+            return Task::none();
+        }
+        let counts = self.usage.take();
+        let core = self.ctx.core.clone();
+        Task::future(async move {
+            if let Err(e) = core.record_usage(counts).await {
+                tracing::warn!(error = %e, "cannot keep the usage counts");
+            }
+        })
+        .discard()
+    }
+
+    /// The top screen leaves.
+    fn pop(&mut self) {
+        if let Some(screen) = self.stack.pop() {
+            self.count_left(&screen);
+        }
+    }
+
+    /// A screen left the stack: a search counts once, with what it ended on.
+    fn count_left(&mut self, screen: &Screen) {
+        if let Screen::Search(search) = screen
+            && let Some((query, found_nothing)) = search.outcome()
+        {
+            self.usage.one(self.now, kind::SEARCH, "");
+            if found_nothing {
+                let key = protocol::usage::failed_search_key(query).unwrap_or_default();
+                self.usage.one(self.now, kind::FAILED_SEARCH, &key);
+            }
+        }
     }
 
     /// The slides' pictures (7.9 MiB each at 1920×1080) are decoded only while the carousel
@@ -408,9 +486,7 @@ impl App {
     fn carry_out(&mut self, event: Event) -> Task<Message> {
         match event {
             Event::Open(destination) => return self.open(destination),
-            Event::Back => {
-                self.stack.pop();
-            }
+            Event::Back => self.pop(),
             Event::Home => self.go_home(),
             Event::Images(wanted) => return self.want_images(wanted),
             Event::Notice(sentence) => self.notice = Some((sentence, 0)),
@@ -458,6 +534,11 @@ impl App {
             }
             Destination::StatusCheck => (Screen::StatusCheck(StatusCheck::default()), Task::none()),
         };
+        self.usage.one(self.now, kind::VIEW, screen.usage_name());
+        if let Screen::Form(form) = &screen {
+            let id = form.form_id().to_string();
+            self.usage.one(self.now, kind::FORM_STARTED, &id);
+        }
         self.stack.push(screen);
         task
     }

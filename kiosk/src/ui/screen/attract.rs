@@ -31,6 +31,14 @@ impl Attract {
         }
     }
 
+    /// The slide that has just come up (none when the one up has been up a while).
+    pub fn just_shown<'a>(&self, slides: &'a [AttractSlide]) -> Option<&'a AttractSlide> {
+        if self.elapsed != 0 || slides.is_empty() {
+            return None;
+        }
+        slides.get(self.index % slides.len())
+    }
+
     /// The pictures of the slide that is up and of the next one.
     pub fn showing<'a>(&self, slides: &'a [AttractSlide]) -> Vec<&'a MediaHash> {
         if slides.is_empty() {

@@ -113,6 +113,21 @@ impl Screen {
         }
     }
 
+    /// The module's name in the usage counts (`protocol::usage`).
+    pub fn usage_name(&self) -> &'static str {
+        match self {
+            Screen::News(_) => "news",
+            Screen::Article(_) => "article",
+            Screen::Library(_) => "library",
+            Screen::Book(_) => "book",
+            Screen::Search(_) => "search",
+            Screen::Admin(_) => "admin",
+            Screen::Form(_) => "form",
+            Screen::StatusCheck(_) => "status_check",
+            Screen::Places(_) => "places",
+        }
+    }
+
     pub fn view<'a>(&'a self, ctx: &'a Context) -> Element<'a, Message> {
         match self {
             Screen::News(s) => s.view(ctx).map(Message::News),

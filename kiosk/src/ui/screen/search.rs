@@ -76,6 +76,14 @@ impl Search {
     }
 }
 
+impl Search {
+    /// The query and whether it found nothing, once its results are in (none before).
+    pub fn outcome(&self) -> Option<(&str, bool)> {
+        let answered = self.answered == self.seq && !self.query.trim().is_empty();
+        answered.then_some((self.query.as_str(), self.results.is_empty()))
+    }
+}
+
 impl Stacked for Search {
     type Message = Message;
 

@@ -4,6 +4,7 @@ use kiosk::ui::Message;
 use kiosk::ui::i18n::Lang;
 use kiosk::ui::screen::{article, home, news};
 use protocol::content::NewsCategory;
+use protocol::usage::kind;
 
 use super::harness::{Harness, PIN};
 
@@ -120,6 +121,30 @@ async fn idle_goes_home_and_forgets_then_attracts_and_wakes() {
     assert!(h.shows(zh().attract_touch));
     h.tap(zh().attract_touch).await;
     assert!(h.shows(zh().home_welcome));
+
+    // What these sessions counted (issue 19, part 5), in the store for the next heartbeat once
+    // the kiosk is left alone: the tile, the screens, the one search that had a query, the
+    // seconds in use and the slides shown, and nothing typed.
+    ticks(&mut h, 60).await;
+    let usage = h.core.usage_to_send().await.expect("read").expect("counts");
+    let total = |kind: &str, key: &str| -> u64 {
+        usage
+            .counts
+            .iter()
+            .filter(|c| c.kind == kind && c.key == key)
+            .map(|c| c.n)
+            .sum()
+    };
+    assert_eq!(total(kind::TAP, "职工书屋"), 2, "{usage:?}");
+    assert_eq!(total(kind::VIEW, "library"), 2);
+    assert_eq!(total(kind::VIEW, "search"), 2);
+    assert_eq!(total(kind::SEARCH, ""), 1);
+    assert!(total(kind::SECONDS, "search") >= 29, "{usage:?}");
+    assert!(usage.counts.iter().any(|c| c.kind == kind::SLIDE));
+    assert!(
+        usage.counts.iter().all(|c| !c.key.contains('H')),
+        "{usage:?}"
+    );
 }
 
 #[tokio::test]

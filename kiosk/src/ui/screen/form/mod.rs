@@ -103,6 +103,11 @@ impl Form {
         self
     }
 
+    /// The form's content id (the usage counts' key).
+    pub fn form_id(&self) -> &ContentId {
+        &self.form_id
+    }
+
     pub fn title(&self, ctx: &Context) -> &str {
         match (ctx.lang, &self.def.title_en) {
             (Lang::En, Some(en)) => en,

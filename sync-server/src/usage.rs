@@ -1,0 +1,184 @@
+//! Usage counts kiosks send with their heartbeats (issue 19, part 5; `protocol::usage` says
+//! what is counted and why nothing in it is personal), stored per org and hour in
+//! `usage_hours` and kept [`KEPT_HOURS`].
+//!
+//! A kiosk is hostile until checked: a batch is cut to [`MAX_ROWS`] counts, unknown kinds are
+//! dropped, keys are cut to `protocol::usage::MAX_KEY_CHARS` characters without control characters, an hour outside the
+//! kept window (or in the future) is dropped, a count is capped at [`MAX_N`], and an org keeps
+//! at most [`KEYS_PER_HOUR`] keys per kind and hour, so no kiosk can grow the table without
+//! bound. The heartbeat's body limit bounds the rest.
+
+use protocol::usage::{Count, MAX_ROWS, Usage, clean_key, kind};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::error::AppResult;
+use crate::orgs::Actor;
+use crate::state::AppState;
+use crate::trends::HOUR_MS;
+
+/// How long usage counts are kept: 92 days (a quarter, the longest period the console shows).
+pub const KEPT_HOURS: i64 = 92 * 24;
+/// The most distinct keys an org keeps per kind and hour; counts for further keys are dropped.
+pub const KEYS_PER_HOUR: i64 = 200;
+/// The largest count taken from one row (an hour has 3,600 seconds; a tap a second is 3,600).
+pub const MAX_N: u64 = 100_000;
+
+/// What of `usage` is kept, received at `now` (ms); see the module documentation.
+pub fn bound(usage: Usage, now: i64) -> Usage {
+    let this_hour = now.div_euclid(HOUR_MS);
+    let counts = usage
+        .counts
+        .into_iter()
+        .take(MAX_ROWS)
+        .filter(|c| kind::ALL.contains(&c.kind.as_str()))
+        .filter(|c| c.hour > this_hour - KEPT_HOURS && c.hour <= this_hour + 1)
+        .filter(|c| c.n > 0)
+        .map(|c| Count {
+            key: clean_key(&c.key),
+            n: c.n.min(MAX_N),
+            ..c
+        })
+        .collect();
+    Usage {
+        batch: usage.batch,
+        counts,
+    }
+}
+
+/// Adds kiosk `kiosk`'s (of org `org`) batch, once: a batch numbered as the last one added
+/// for this kiosk is a resend and changes nothing. Forgets hours older than [`KEPT_HOURS`]
+/// before `now` (ms). Runs inside the heartbeat flush's transaction.
+pub fn record(
+    tx: &Transaction<'_>,
+    kiosk: &str,
+    org: i64,
+    usage: &Usage,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let last: Option<i64> = tx
+        .prepare_cached("SELECT batch FROM usage_batches WHERE kiosk_id = ?1")?
+        .query_row([kiosk], |r| r.get(0))
+        .optional()?;
+    if last == Some(usage.batch) {
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "INSERT INTO usage_batches (kiosk_id, batch) VALUES (?1, ?2)
+         ON CONFLICT (kiosk_id) DO UPDATE SET batch = excluded.batch",
+    )?
+    .execute(params![kiosk, usage.batch])?;
+    let mut add = tx.prepare_cached(
+        "INSERT INTO usage_hours (hour, org_id, kind, key, n)
+         SELECT ?1, ?2, ?3, ?4, ?5
+         WHERE EXISTS (SELECT 1 FROM usage_hours
+                       WHERE hour = ?1 AND org_id = ?2 AND kind = ?3 AND key = ?4)
+            OR (SELECT COUNT(*) FROM usage_hours
+                WHERE hour = ?1 AND org_id = ?2 AND kind = ?3) < ?6
+         ON CONFLICT (hour, org_id, kind, key) DO UPDATE SET n = n + excluded.n",
+    )?;
+    for c in &usage.counts {
+        add.execute(params![
+            c.hour,
+            org,
+            c.kind,
+            c.key,
+            c.n as i64,
+            KEYS_PER_HOUR
+        ])?;
+    }
+    tx.prepare_cached("DELETE FROM usage_hours WHERE hour <= ?1")?
+        .execute([now.div_euclid(HOUR_MS) - KEPT_HOURS])?;
+    Ok(())
+}
+
+/// Counts in the actor's subtree over the `hours` hours up to the one holding `now` (ms):
+/// per kind and key, summed over orgs and hours, the largest first.
+pub async fn totals(
+    state: &AppState,
+    actor: Actor,
+    now: i64,
+    hours: i64,
+) -> AppResult<Vec<(String, String, u64)>> {
+    let last = now.div_euclid(HOUR_MS);
+    let first = last - hours + 1;
+    state
+        .db
+        .read(move |tx| {
+            let (scope, path) = actor.subtree_filter("u.org_id");
+            let mut stmt = tx.prepare(&format!(
+                "SELECT u.kind, u.key, SUM(u.n) AS total FROM usage_hours u
+                 WHERE u.hour >= ?2 AND u.hour <= ?3 AND {scope}
+                 GROUP BY u.kind, u.key ORDER BY total DESC, u.kind, u.key"
+            ))?;
+            let rows = stmt
+                .query_map(params![path, first, last], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+}
+
+/// Screens opened in the actor's subtree over the same hours as [`totals`], per hour of the
+/// day in China time (index 0 is 00:00–01:00): the fleet's busiest hours.
+pub async fn views_by_hour_of_day(
+    state: &AppState,
+    actor: Actor,
+    now: i64,
+    hours: i64,
+) -> AppResult<[u64; 24]> {
+    let last = now.div_euclid(HOUR_MS);
+    let first = last - hours + 1;
+    state
+        .db
+        .read(move |tx| {
+            let (scope, path) = actor.subtree_filter("u.org_id");
+            let mut stmt = tx.prepare(&format!(
+                "SELECT (u.hour + 8) % 24, SUM(u.n) FROM usage_hours u
+                 WHERE u.hour >= ?2 AND u.hour <= ?3 AND u.kind = ?4 AND {scope}
+                 GROUP BY (u.hour + 8) % 24"
+            ))?;
+            let mut by_hour = [0u64; 24];
+            let mut rows = stmt.query(params![path, first, last, kind::VIEW])?;
+            while let Some(r) = rows.next()? {
+                let h: i64 = r.get(0)?;
+                by_hour[h.rem_euclid(24) as usize] = r.get::<_, i64>(1)? as u64;
+            }
+            Ok(by_hour)
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::usage::MAX_KEY_CHARS;
+
+    #[test]
+    fn hostile_batches_are_bounded() {
+        let now = 500_000 * HOUR_MS;
+        let hour = 500_000;
+        let row = |kind: &str, key: &str, hour: i64, n: u64| Count {
+            hour,
+            kind: kind.to_owned(),
+            key: key.to_owned(),
+            n,
+        };
+        let mut counts = vec![
+            row(kind::VIEW, &"x".repeat(10_000), hour, u64::MAX),
+            row("mystery", "a", hour, 1),
+            row(kind::TAP, "old", hour - KEPT_HOURS - 5, 1),
+            row(kind::TAP, "future", hour + 50, 1),
+            row(kind::TAP, "zero", hour, 0),
+            row(kind::TAP, "bell\u{7}", hour, 2),
+        ];
+        counts.extend((0..MAX_ROWS * 4).map(|i| row(kind::SLIDE, &format!("s{i}"), hour, 1)));
+        let kept = bound(Usage { batch: 1, counts }, now);
+        assert_eq!(kept.counts.len(), MAX_ROWS - 4);
+        assert_eq!(kept.counts[0].key.chars().count(), MAX_KEY_CHARS);
+        assert_eq!(kept.counts[0].n, MAX_N);
+        assert_eq!(kept.counts[1].key, "bell");
+        assert!(kept.counts.iter().all(|c| c.kind != "mystery"));
+    }
+}

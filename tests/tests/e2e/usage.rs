@@ -1,0 +1,144 @@
+//! Usage insight (issue 19, part 5): a real kiosk's counts reach the server with a real
+//! heartbeat, are stored per org and hour, and the console's 使用情况 page and CSV show them to
+//! a viewer of that org and nothing of them to a viewer of another org. A batch resent (its
+//! answer lost) is counted once.
+
+use jiff::Timestamp;
+use kiosk::sync::SyncConfig;
+use kiosk::usage::Tally;
+use protocol::staff::Role;
+use protocol::usage::{Count, Usage, kind};
+use tests::console::Console;
+use tests::{EnrolledKiosk, PASSWORD, TestServer};
+
+async fn viewer(server: &TestServer, name: &str) -> Console {
+    let mut c = Console::new(server);
+    let a = c.login(name, PASSWORD).await;
+    assert_eq!(a.location.as_deref(), Some("/console/"), "{name} signs in");
+    c
+}
+
+#[tokio::test]
+async fn kiosk_counts_reach_the_console_once_and_only_for_their_org() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let kiosk = EnrolledKiosk::enroll(&tree.admin, tree.branch_a, SyncConfig::default()).await;
+
+    // What the kiosk's app counts as people use it, kept in the kiosk's store.
+    let now = Timestamp::now();
+    let mut tally = Tally::default();
+    for _ in 0..3 {
+        tally.one(now, kind::VIEW, "library");
+    }
+    tally.one(now, kind::VIEW, "news");
+    tally.one(now, kind::TAP, "职工书屋");
+    tally.one(now, kind::SEARCH, "");
+    let lost = protocol::usage::failed_search_key("  Rust   编程 ").expect("kept");
+    tally.one(now, kind::FAILED_SEARCH, &lost);
+    tally.add(now, kind::SECONDS, "library", 95);
+    tally.one(now, kind::SLIDE, "工会活动周");
+    kiosk
+        .store
+        .lock()
+        .expect("lock")
+        .add_usage(&tally.take())
+        .expect("counted");
+
+    // The first sync sends a heartbeat carrying them; acknowledged, they leave the kiosk.
+    kiosk.engine.sync_once().await.expect("syncs");
+    assert_eq!(
+        kiosk
+            .store
+            .lock()
+            .expect("lock")
+            .usage_to_send()
+            .expect("read"),
+        None,
+        "acknowledged counts are not sent again"
+    );
+
+    // A viewer of branch A sees them.
+    tree.admin
+        .create_user("a-viewer", tree.branch_a, &[Role::Viewer])
+        .await;
+    let mut a = viewer(&server, "a-viewer").await;
+    let page = a.get("/console/usage").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("各模块打开次数"), "the views chart");
+    assert!(
+        page.body.contains("rust 编程"),
+        "the failed search, normalised"
+    );
+    assert!(
+        page.body.contains("共检索 1 次，其中 1 次没有结果"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("工会活动周"), "the slide shown");
+    let csv = a.get("/console/usage.csv?days=30").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains("view,library,3"), "{}", csv.body);
+    assert!(csv.body.contains("seconds,library,95"), "{}", csv.body);
+    assert!(
+        csv.body.contains("failed_search,rust 编程,1"),
+        "{}",
+        csv.body
+    );
+
+    // A viewer of branch B sees none of branch A's counts.
+    tree.admin
+        .create_user("b-viewer", tree.branch_b, &[Role::Viewer])
+        .await;
+    let mut b = viewer(&server, "b-viewer").await;
+    let page = b.get("/console/usage").await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("rust 编程"), "another org's search");
+    assert!(page.body.contains("还没有使用记录"), "nothing of A's");
+    let csv = b.get("/console/usage.csv").await;
+    assert!(!csv.body.contains("library"), "{}", csv.body);
+
+    // A batch sent again (its answer lost on the way) is added once; a new one is added.
+    let client = server.kiosk_at(&tree.admin, tree.branch_b).await;
+    let hour = now.as_millisecond().div_euclid(3_600_000);
+    let batch = |batch: i64| Usage {
+        batch,
+        counts: vec![Count {
+            hour,
+            kind: kind::VIEW.to_owned(),
+            key: "places".to_owned(),
+            n: 2,
+        }],
+    };
+    let beat = |usage: Usage| protocol::workflow::Heartbeat {
+        version: "test".into(),
+        cursor: None,
+        outbox_depth: 0,
+        free_disk_bytes: None,
+        uptime_seconds: 1,
+        last_sync_at: None,
+        usage: Some(usage),
+    };
+    for number in [7, 7, 8] {
+        client
+            .heartbeat(&beat(batch(number)))
+            .await
+            .expect("heartbeat");
+    }
+    let csv = b.get("/console/usage.csv").await;
+    assert!(csv.body.contains("view,places,4"), "{}", csv.body);
+    // The kiosks' rows keep their last heartbeat without the counts.
+    let stored: String = server
+        .state
+        .db
+        .read(|tx| {
+            Ok(
+                tx.query_row("SELECT group_concat(heartbeat) FROM kiosks", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .await
+        .expect("read");
+    assert!(stored.contains("\"version\""), "{stored}");
+    assert!(!stored.contains("usage"), "{stored}");
+}
