@@ -4,7 +4,7 @@
 //! same number, until a heartbeat carrying it is acknowledged: a failed heartbeat loses
 //! nothing, and the server adds a batch once however often it arrives.
 
-use protocol::usage::{Count, MAX_ROWS, Usage};
+use protocol::usage::{Count, MAX_ROWS, Usage, clean_key};
 use rusqlite::params;
 
 use super::{Result, Store, now_ms};
@@ -13,7 +13,8 @@ use super::{Result, Store, now_ms};
 const KEPT_HOURS: i64 = 31 * 24;
 
 impl Store {
-    /// Adds `counts` (each to its hour, kind and key).
+    /// Adds `counts` (each to its hour, kind and key; keys cut as `protocol::usage::clean_key`
+    /// does, so a batch always fits the heartbeat's body limit and is never refused for size).
     pub fn add_usage(&mut self, counts: &[Count]) -> Result<()> {
         let tx = self.conn.transaction()?;
         {
@@ -22,7 +23,7 @@ impl Store {
                  ON CONFLICT (hour, kind, key) DO UPDATE SET n = n + excluded.n",
             )?;
             for c in counts.iter().filter(|c| c.n > 0) {
-                add.execute(params![c.hour, c.kind, c.key, c.n as i64])?;
+                add.execute(params![c.hour, c.kind, clean_key(&c.key), c.n as i64])?;
             }
             let old = now_ms().div_euclid(3_600_000) - KEPT_HOURS;
             tx.prepare_cached("DELETE FROM usage_counts WHERE hour < ?1")?
@@ -147,12 +148,27 @@ mod tests {
         store
             .add_usage(&[count(now - KEPT_HOURS - 1, "old", 1)])
             .expect("add");
+        store
+            .add_usage(&[count(now, &"长".repeat(500), 1)])
+            .expect("add");
         store.add_usage(&many).expect("add");
         let batch = store.usage_to_send().expect("read").expect("a batch");
         assert_eq!(batch.counts.len(), MAX_ROWS);
         assert!(batch.counts.iter().all(|c| c.key != "old"));
+        assert!(
+            batch
+                .counts
+                .iter()
+                .all(|c| c.key.chars().count() <= protocol::usage::MAX_KEY_CHARS)
+        );
         store.usage_delivered(batch.batch).expect("delivered");
         let rest = store.usage_to_send().expect("read").expect("the rest");
-        assert_eq!(rest.counts.len(), 10);
+        assert_eq!(rest.counts.len(), 11);
+        assert!(
+            rest.counts
+                .iter()
+                .any(|c| c.key == "长".repeat(protocol::usage::MAX_KEY_CHARS)),
+            "a long key is cut"
+        );
     }
 }

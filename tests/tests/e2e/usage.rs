@@ -1,5 +1,6 @@
 //! Usage insight (issue 19, part 5): a real kiosk's counts reach the server with a real
-//! heartbeat, are stored per org and hour, and the console's 使用情况 page and CSV show them to
+//! heartbeat, kept on the kiosk through a heartbeat the server failed to store, are stored per
+//! org and hour, and the console's 使用情况 page and CSV show them to
 //! a viewer of that org and nothing of them to a viewer of another org. A batch resent (its
 //! answer lost) is counted once.
 
@@ -44,18 +45,65 @@ async fn kiosk_counts_reach_the_console_once_and_only_for_their_org() {
         .add_usage(&tally.take())
         .expect("counted");
 
-    // The first sync sends a heartbeat carrying them; acknowledged, they leave the kiosk.
+    // The first sync's heartbeat carries them, but the server fails to store it: the kiosk
+    // keeps the batch, and what it counts meanwhile waits for the next one.
+    let fail = "CREATE TRIGGER fail_usage BEFORE INSERT ON usage_batches
+                BEGIN SELECT RAISE(ABORT, 'the disk is full'); END";
+    server
+        .state
+        .db
+        .write(move |tx| Ok(tx.execute_batch(fail)?))
+        .await
+        .expect("trigger");
     kiosk.engine.sync_once().await.expect("syncs");
+    let kept = kiosk
+        .store
+        .lock()
+        .expect("lock")
+        .usage_to_send()
+        .expect("read")
+        .expect("the batch is kept after a failed heartbeat");
+    assert_eq!(kept.counts.len(), 7, "{kept:?}");
+    let mut later = Tally::default();
+    later.one(now, kind::VIEW, "places");
+    kiosk
+        .store
+        .lock()
+        .expect("lock")
+        .add_usage(&later.take())
+        .expect("counted");
+    server
+        .state
+        .db
+        .write(|tx| Ok(tx.execute_batch("DROP TRIGGER fail_usage")?))
+        .await
+        .expect("trigger dropped");
+
+    // The kiosk restarts (a new engine over its store): its first sync's heartbeat carries the
+    // kept batch again, unchanged, and it is acknowledged; only the later count is left.
+    let engine =
+        kiosk::sync::Engine::new(kiosk.store.clone(), SyncConfig::default()).expect("engine");
+    engine.sync_once().await.expect("syncs");
+    let next = kiosk
+        .store
+        .lock()
+        .expect("lock")
+        .usage_to_send()
+        .expect("read")
+        .expect("the later count");
+    assert_ne!(next.batch, kept.batch);
+    let added: i64 = server
+        .state
+        .db
+        .read(|tx| Ok(tx.query_row("SELECT batch FROM usage_batches", [], |r| r.get(0))?))
+        .await
+        .expect("read");
     assert_eq!(
-        kiosk
-            .store
-            .lock()
-            .expect("lock")
-            .usage_to_send()
-            .expect("read"),
-        None,
-        "acknowledged counts are not sent again"
+        added, kept.batch,
+        "the kept batch is the one the server added"
     );
+    assert_eq!(next.counts.len(), 1, "{next:?}");
+    assert_eq!(next.counts[0].key, "places");
 
     // A viewer of branch A sees them.
     tree.admin

@@ -68,6 +68,13 @@ pub async fn usage_page_tells_the_counts(c: &Client, base: &str) {
         assert!(text.contains(expected), "{expected} in: {text}");
     }
     shot(c, "usage-zh").await;
+    c.execute(
+        "document.querySelectorAll('h2')[0].scrollIntoView()",
+        vec![],
+    )
+    .await
+    .expect("scrolled");
+    shot(c, "usage-searches-zh").await;
     c.goto(&format!("{base}/console/lang/en"))
         .await
         .expect("en");
