@@ -407,7 +407,12 @@ impl Engine {
                 free_disk_bytes: fs4::available_space(s.dir()).ok(),
                 uptime_seconds: started.elapsed().as_secs(),
                 last_sync_at: s.last_sync_ok()?,
-                usage: s.usage_to_send()?,
+                // Counts never cost the heartbeat: with the disk full (the case the console
+                // most needs to hear of) the batch may not be writable.
+                usage: s.usage_to_send().unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cannot read the usage counts for a heartbeat");
+                    None
+                }),
             })
         })
         .await;
