@@ -4,6 +4,7 @@
 //! on the same data dir changes nothing.
 
 pub mod catalog_gen;
+mod branch_page;
 mod places;
 
 use crate::content::{self, Schedule};
@@ -162,6 +163,7 @@ fn tile_action(action: &str, forms: &HashMap<String, ContentId>) -> anyhow::Resu
         None if action == "library" => TileAction::Library,
         None if action == "status_check" => TileAction::StatusCheck,
         None if action == "places" => TileAction::Places,
+        None if action == "branch_page" => TileAction::BranchPage,
         Some(("news", category)) => TileAction::News {
             category: serde_json::from_value::<NewsCategory>(serde_json::json!(category))
                 .with_context(|| format!("home.toml: unknown news category '{category}'"))?,
@@ -186,7 +188,7 @@ pub async fn load(
     let orgs = load_orgs(state).await?;
     let root = orgs.first().context("orgs.toml lists no org")?.0;
     let parents: Vec<&str> = orgs.iter().filter_map(|o| o.2.as_deref()).collect();
-    let (branch, branch_name, _) = orgs
+    let (branch, branch_name, branch_parent) = orgs
         .iter()
         .find(|o| o.2.is_some() && !parents.contains(&o.1.as_str()))
         .context("orgs.toml has no branch")?
@@ -244,6 +246,12 @@ pub async fn load(
     }
 
     places::load(state, root).await?;
+    let city = orgs
+        .iter()
+        .find(|o| Some(&o.1) == branch_parent.as_ref())
+        .context("the demo branch's city")?
+        .0;
+    branch_page::load(state, branch, city).await?;
 
     let slides: SlidesFile = toml::from_str(text("slides.toml")?).context("slides.toml")?;
     for s in slides.slide {

@@ -29,7 +29,9 @@ pub fn may_show_personal_data(screen: &Screen) -> bool {
         | Screen::Book(_)
         | Screen::Search(_)
         // Published offerings and places-left figures only.
-        | Screen::Places(_) => false,
+        | Screen::Places(_)
+        // Published pages only.
+        | Screen::Branch(_) => false,
     }
 }
 

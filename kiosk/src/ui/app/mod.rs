@@ -31,6 +31,7 @@ use super::screen::form::{self, Form};
 use super::screen::home::{self, Home};
 use super::screen::library::{self, Library};
 use super::screen::news::{self, News};
+use super::screen::branch::{self, Branch};
 use super::screen::places::{self, Places};
 use super::screen::search::{self, Search};
 use super::screen::status::{self, StatusCheck};
@@ -77,6 +78,7 @@ pub enum Message {
     Form(form::Message),
     StatusCheck(status::Message),
     Places(places::Message),
+    Branch(branch::Message),
     /// The opening hours the kiosk goes by (`None`: always open), loaded after each sync.
     Hours(Option<OpeningHours>),
     /// Remote care: the console's screenshot command (`care`).
@@ -311,6 +313,7 @@ impl App {
                 }
             }
             Message::Places(m) => return self.route::<Places>(m, Message::Places),
+            Message::Branch(m) => return self.route::<Branch>(m, Message::Branch),
             Message::Hours(hours) => self.hours = hours,
             Message::Care(m) => return self.care(m),
         }
@@ -533,6 +536,10 @@ impl App {
                 (Screen::Places(screen), task.map(Message::Places))
             }
             Destination::StatusCheck => (Screen::StatusCheck(StatusCheck::default()), Task::none()),
+            Destination::BranchPage => {
+                let (screen, task) = Branch::new(ctx);
+                (Screen::Branch(screen), task.map(Message::Branch))
+            }
         };
         self.usage.one(self.now, kind::VIEW, screen.usage_name());
         if let Screen::Form(form) = &screen {

@@ -198,4 +198,16 @@ pub const STRINGS: Strings = Strings {
     closed_opens_tomorrow: "Opens tomorrow at {}",
     closed_opens_on: "Opens {} at {}",
     closed_touch: "Touch the screen to use the kiosk",
+    // 职工之家: the branch's own page.
+    tile_branch: "Workers' home",
+    branch_title: "Workers' home",
+    branch_empty: "This union has not published its page yet",
+    branch_hours: "Opening hours",
+    branch_always_open: "Open all day",
+    branch_closed_day: "Closed",
+    branch_facilities: "Facilities",
+    branch_contacts: "Contact us",
+    branch_photos: "Photos",
+    branch_phone: "Phone: {}",
+    branch_scan: "Scan with your phone",
 };

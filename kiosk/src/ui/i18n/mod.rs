@@ -93,6 +93,8 @@ catalogue! {
     prov_fail_unknown, prov_fail_network_down, prov_fail_server_silent, prov_fail_clock_ahead,
     prov_fail_clock_behind, prov_fail_busy, prov_fail_other, prov_minutes, prov_hours, prov_days,
     closed_title, closed_opens_today, closed_opens_tomorrow, closed_opens_on, closed_touch,
+    tile_branch, branch_title, branch_empty, branch_hours, branch_always_open, branch_closed_day,
+    branch_facilities, branch_contacts, branch_photos, branch_phone, branch_scan,
 }
 
 impl Strings {

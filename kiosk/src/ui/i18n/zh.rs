@@ -198,4 +198,16 @@ pub const STRINGS: Strings = Strings {
     closed_opens_tomorrow: "明天 {} 开放",
     closed_opens_on: "{} {} 开放",
     closed_touch: "轻触屏幕可以继续使用",
+    // 职工之家: the branch's own page.
+    tile_branch: "职工之家",
+    branch_title: "职工之家",
+    branch_empty: "本单位还没有发布职工之家页面",
+    branch_hours: "开放时间",
+    branch_always_open: "全天开放",
+    branch_closed_day: "休息",
+    branch_facilities: "设施",
+    branch_contacts: "联系我们",
+    branch_photos: "照片",
+    branch_phone: "电话：{}",
+    branch_scan: "用手机扫码联系",
 };

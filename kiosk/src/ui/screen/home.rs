@@ -199,7 +199,8 @@ impl Home {
             }
             TileAction::StatusCheck => Destination::StatusCheck,
             TileAction::Places => Destination::Places(None),
-            TileAction::BranchPage | TileAction::Unknown => {
+            TileAction::BranchPage => Destination::BranchPage,
+            TileAction::Unknown => {
                 return Event::Notice(ctx.strings().tile_unavailable.to_owned());
             }
         };

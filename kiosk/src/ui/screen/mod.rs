@@ -10,6 +10,7 @@ pub mod admin;
 pub mod article;
 pub mod attract;
 pub mod book;
+pub mod branch;
 pub mod closed;
 pub mod form;
 pub mod home;
@@ -67,6 +68,8 @@ pub enum Destination {
     StatusCheck,
     /// 名额预约: every offering, or (`Some`) one resource's week of slots.
     Places(Option<ContentId>),
+    /// 职工之家: the kiosk's own org's page and its parent's.
+    BranchPage,
 }
 
 /// One screen on the stack above home. The stack holds a handful at most, so the variants'
@@ -82,6 +85,7 @@ pub enum Screen {
     Form(form::Form),
     StatusCheck(status::StatusCheck),
     Places(places::Places),
+    Branch(branch::Branch),
 }
 
 /// A screen that lives on the stack: where it sits in [`Screen`], and how it handles its own
@@ -110,6 +114,7 @@ impl Screen {
             Screen::Form(s) => s.title(ctx),
             Screen::StatusCheck(_) => ctx.strings().check_title,
             Screen::Places(_) => ctx.strings().places_title,
+            Screen::Branch(_) => ctx.strings().branch_title,
         }
     }
 
@@ -125,6 +130,7 @@ impl Screen {
             Screen::Form(_) => "form",
             Screen::StatusCheck(_) => "status_check",
             Screen::Places(_) => "places",
+            Screen::Branch(_) => "branch_page",
         }
     }
 
@@ -139,6 +145,7 @@ impl Screen {
             Screen::Form(s) => s.view(ctx).map(Message::Form),
             Screen::StatusCheck(s) => s.view(ctx).map(Message::StatusCheck),
             Screen::Places(s) => s.view(ctx).map(Message::Places),
+            Screen::Branch(s) => s.view(ctx).map(Message::Branch),
         }
     }
 

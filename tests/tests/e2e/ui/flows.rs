@@ -28,6 +28,8 @@ async fn home_news_article_and_back() {
         "the branch in the status bar"
     );
 
+    // Policies are a category of 信息资讯.
+    h.tap("信息资讯").await;
     h.tap("政策法规").await;
     let policy = h.core.news(NewsCategory::Policy).await.expect("news");
     let first = &policy[0].1;

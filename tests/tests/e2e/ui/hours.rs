@@ -100,6 +100,7 @@ async fn closes_when_idle_wakes_on_touch_and_opens_in_the_morning() {
 
     // Someone is reading the news at closing time: nothing vanishes under them.
     tick(&mut h, at(MONDAY, 17, 29, 0)).await;
+    h.tap("信息资讯").await;
     h.tap("政策法规").await;
     let reading = h.app.screens().len();
     assert_eq!(reading, 1);

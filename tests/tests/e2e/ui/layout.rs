@@ -55,6 +55,8 @@ async fn home_fits_every_screen_without_scrolling() {
             h.draw();
         }
     }
+    // 职工之家 shares this demo kiosk (a demo server costs ~20 s).
+    super::branch::shows_the_branch_and_its_city(&mut h).await;
 }
 
 /// Type shrinks with the screen but never below what reads from a metre away; at 1080p it is

@@ -2,6 +2,7 @@
 //! server with the demo pack. Taps and drags are injected as touch and mouse events; time moves
 //! by `Tick` messages.
 
+mod branch;
 mod care;
 mod cursor;
 mod first_frame;

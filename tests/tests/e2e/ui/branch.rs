@@ -1,0 +1,55 @@
+//! 职工之家 on the glass, run inside the layout test's demo kiosk (one demo server for both):
+//! the home tile opens the demo branch's own page (intro, hours, facilities, a contact's QR
+//! code) and a choice shows its city's, in both languages and both orientations; every state is
+//! drawn and written as a screenshot.
+
+use iced::Size;
+use kiosk::ui::Message;
+use kiosk::ui::i18n::Lang;
+
+use super::harness::Harness;
+
+/// Opens 职工之家 from home in each language and orientation and checks what it shows.
+pub(super) async fn shows_the_branch_and_its_city(h: &mut Harness) {
+    let pages = h.core.branch_pages().await.expect("store");
+    let own = pages.own.expect("the demo branch has a page");
+    let city = pages.parent.expect("the demo city has a page");
+    let photo = own.page.photos[0].clone();
+    assert!(
+        h.core.media(photo).await.expect("store").is_some(),
+        "the photo was fetched with the sync"
+    );
+    for (w, ht, shape) in [(1920.0, 1080.0, "landscape"), (1080.0, 1920.0, "portrait")] {
+        h.size = Size::new(w, ht);
+        h.send(Message::Resized(h.size)).await;
+        for lang in [Lang::Zh, Lang::En] {
+            h.send(Message::GoHome).await;
+            if h.app.lang() != lang {
+                h.send(Message::SwitchLanguage).await;
+            }
+            let s = lang.strings();
+            h.tap(s.tile_branch).await;
+            let first = own.page.intro.split("\n\n").next().expect("a paragraph");
+            for shown in [
+                own.org_name.as_str(),
+                first,
+                s.branch_hours,
+                s.branch_facilities,
+                own.page.facilities[0].name.as_str(),
+                own.page.contacts[0].name.as_str(),
+                s.branch_scan,
+            ] {
+                assert!(h.shows(shown), "{shape} {lang:?}: {shown:?} is not shown");
+            }
+            h.shot(&format!("branch-own-{shape}-{}", lang.code()));
+            h.tap(&city.org_name).await;
+            assert!(
+                h.shows(&city.page.intro),
+                "{shape} {lang:?}: the city's page"
+            );
+            assert!(!h.shows(first), "{shape} {lang:?}: one page at a time");
+            h.shot(&format!("branch-city-{shape}-{}", lang.code()));
+        }
+    }
+    h.send(Message::GoHome).await;
+}
