@@ -105,6 +105,29 @@ async fn the_membership_form_filled_with_the_on_screen_keyboard() {
     h.draw();
     h.tap(zh().receipt_done).await;
     assert!(h.shows(zh().home_welcome));
+
+    // Counted (issue 19, part 5) once the kiosk is left alone: the form started and sent under
+    // its id, and nothing that was typed into it.
+    for _ in 0..30 {
+        h.send(Message::Tick(jiff::Timestamp::now())).await;
+    }
+    let usage = h.core.usage_to_send().await.expect("read").expect("counts");
+    let form_id = |kind: &str| -> Vec<String> {
+        usage
+            .counts
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(|c| format!("{}×{}", c.key, c.n))
+            .collect()
+    };
+    let started = form_id(protocol::usage::kind::FORM_STARTED);
+    assert_eq!(started.len(), 1, "{usage:?}");
+    assert!(started[0].ends_with("×1"), "{started:?}");
+    assert_eq!(form_id(protocol::usage::kind::FORM_SUBMITTED), started);
+    let all = format!("{usage:?}");
+    for typed in ["李明", "13800001234", "营业部", "2015-07-01"] {
+        assert!(!all.contains(typed), "{typed} in {all}");
+    }
 }
 
 #[tokio::test]
