@@ -66,5 +66,54 @@ async fn opening_hours_from_a_real_browser() {
     let hours = kiosk.opening_hours().await.expect("store").expect("hours");
     assert_eq!(hours.week[4][0].to_string(), "09:00-16:00");
     assert_eq!(hours.closed_dates.len(), 7);
+
+    // 职工之家 in the same session (issue 19 part 4): typed a line each, saved, read in both
+    // languages, its link to these opening hours kept.
+    click(&c, "a[href='/console/branch-page']").await;
+    wait_for(&c, "textarea[name=intro]", "the branch page form").await;
+    type_into(&c, "textarea[name=intro]", "职工之家位于办公楼一层东侧。").await;
+    type_into(
+        &c,
+        "textarea[name=facilities]",
+        "职工书屋：一楼 105 室\n健身房：一楼 108 室",
+    )
+    .await;
+    type_into(
+        &c,
+        "textarea[name=contacts]",
+        "王芳 | 工会主席 | 0571-8888 6601 | https://example.cn/w",
+    )
+    .await;
+    click(&c, "form.card button[type=submit]").await;
+    wait_for(&c, "p.ok", "a notice that it worked").await;
+    let page = text_of(&c).await;
+    assert!(page.contains("本单位的职工之家页面"), "{page}");
+    assert!(page.contains("添加照片"), "photos once saved");
+    assert_eq!(
+        value_of(&c, "textarea[name=facilities]").await,
+        "职工书屋：一楼 105 室\n健身房：一楼 108 室"
+    );
+    shot(&c, "branch-page-zh").await;
+    c.goto(&format!("{base}/console/lang/en"))
+        .await
+        .expect("en");
+    c.goto(&format!("{base}/console/branch-page"))
+        .await
+        .expect("the page");
+    wait_for(&c, "textarea[name=intro]", "the branch page in English").await;
+    assert!(text_of(&c).await.contains("This org's page"));
+    shot(&c, "branch-page-en").await;
+    c.goto(&format!("{base}/console/lang/zh"))
+        .await
+        .expect("zh");
+    let pages = tests::kiosk_core(&admin, province).await;
+    let own = pages
+        .0
+        .branch_pages()
+        .await
+        .expect("store")
+        .own
+        .expect("own");
+    assert_eq!(own.page.facilities.len(), 2);
     c.close().await.expect("browser closes");
 }
