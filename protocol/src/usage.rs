@@ -17,9 +17,9 @@
 use serde::{Deserialize, Serialize};
 
 /// The most counts one heartbeat carries; the rest wait for the next heartbeat.
-pub const MAX_ROWS: usize = 256;
-/// The longest key kept (characters).
-pub const MAX_KEY_CHARS: usize = 32;
+pub const MAX_ROWS: usize = 200;
+/// The longest key kept (characters): a form's id (36) fits.
+pub const MAX_KEY_CHARS: usize = 40;
 /// A run of this many digits in a search makes it personal-looking: it is not kept as text.
 const DIGIT_RUN: usize = 6;
 

@@ -16,6 +16,9 @@ use crate::orgs::Actor;
 use crate::state::AppState;
 use crate::trends::HOUR_MS;
 
+/// A heartbeat's body limit: one with its usage counts (`protocol::usage::MAX_ROWS` rows of at
+/// most `MAX_KEY_CHARS` characters) fits well under it (`tests`).
+pub const HEARTBEAT_LIMIT: usize = 64 * 1024;
 /// How long usage counts are kept: 92 days (a quarter, the longest period the console shows).
 pub const KEPT_HOURS: i64 = 92 * 24;
 /// The most distinct keys an org keeps per kind and hour; counts for further keys are dropped.
@@ -150,10 +153,76 @@ pub async fn views_by_hour_of_day(
         .await
 }
 
+/// The titles of the forms among `ids` that the actor's kiosks can show (published at an org
+/// in the actor's subtree or above it): a kiosk sends form ids, and one could send another
+/// org's, whose title is not this actor's to read.
+pub async fn form_titles(
+    state: &AppState,
+    actor: Actor,
+    ids: Vec<String>,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let path = match &actor {
+        Actor::Operator => "/".to_owned(),
+        Actor::Staff { org_path, .. } => org_path.clone(),
+    };
+    state
+        .db
+        .read(move |tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT c.body FROM content c JOIN orgs o ON o.id = c.org_id
+                 WHERE c.id = ?1 AND c.kind = 'form'
+                   AND (substr(o.path, 1, length(?2)) = ?2 OR substr(?2, 1, length(o.path)) = o.path)",
+            )?;
+            let mut titles = std::collections::HashMap::new();
+            for id in ids {
+                let body: Option<String> = stmt
+                    .query_row(params![id, path], |r| r.get(0))
+                    .optional()?;
+                let title = body
+                    .and_then(|b| serde_json::from_str::<protocol::ContentBody>(&b).ok())
+                    .and_then(|b| match b {
+                        protocol::ContentBody::Form(f) => Some(f.title),
+                        _ => None,
+                    });
+                if let Some(title) = title {
+                    titles.insert(id, title);
+                }
+            }
+            Ok(titles)
+        })
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use protocol::usage::MAX_KEY_CHARS;
+
+    #[test]
+    fn the_largest_batch_a_kiosk_makes_fits_the_heartbeat_limit() {
+        let key: String = "𠀀".repeat(MAX_KEY_CHARS);
+        let beat = protocol::workflow::Heartbeat {
+            version: "v".repeat(40),
+            cursor: Some("9".repeat(64)),
+            outbox_depth: u64::MAX,
+            free_disk_bytes: Some(u64::MAX),
+            uptime_seconds: u64::MAX,
+            last_sync_at: Some(jiff::Timestamp::MAX),
+            usage: Some(Usage {
+                batch: i64::MIN,
+                counts: (0..MAX_ROWS)
+                    .map(|_| Count {
+                        hour: i64::MIN,
+                        kind: kind::FORM_SUBMITTED.to_owned(),
+                        key: key.clone(),
+                        n: u64::MAX,
+                    })
+                    .collect(),
+            }),
+        };
+        let size = serde_json::to_vec(&beat).expect("serialises").len();
+        assert!(size < HEARTBEAT_LIMIT, "{size} bytes");
+    }
 
     #[test]
     fn hostile_batches_are_bounded() {

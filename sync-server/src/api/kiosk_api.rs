@@ -391,14 +391,10 @@ pub async fn status_check(
     ))
 }
 
-/// A heartbeat with its usage counts (`protocol::usage::MAX_ROWS` rows of at most
-/// `MAX_KEY_CHARS` characters fit in well under this).
-pub const HEARTBEAT_LIMIT: usize = 64 * 1024;
-
 pub async fn heartbeat(
     State(state): State<AppState>,
     KioskAuth(kiosk): KioskAuth,
-    SmallJson(beat): SmallJson<protocol::workflow::Heartbeat, HEARTBEAT_LIMIT>,
+    SmallJson(beat): SmallJson<protocol::workflow::Heartbeat, { crate::usage::HEARTBEAT_LIMIT }>,
 ) -> AppResult<StatusCode> {
     workflow::fleet::heartbeat(&state, kiosk, beat).await?;
     Ok(StatusCode::NO_CONTENT)

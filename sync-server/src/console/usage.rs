@@ -139,6 +139,15 @@ pub async fn page(State(state): State<AppState>, s: Viewer, Query(p): Query<Peri
     let started = counts.of(kind::FORM_STARTED);
     let submitted = counts.of(kind::FORM_SUBMITTED);
     let slides = counts.of(kind::SLIDE);
+    let ids: Vec<String> = started
+        .iter()
+        .chain(&submitted)
+        .take(2 * SHOWN)
+        .map(|(id, _)| (*id).to_owned())
+        .collect();
+    let titles = usage::form_titles(&state, s.actor.clone(), ids)
+        .await
+        .map_err(|e| app_error(l, e))?;
     let searches = counts.total(kind::SEARCH);
     let nothing = counts.total(kind::FAILED_SEARCH);
     let period = |d: i64| match l {
@@ -189,11 +198,11 @@ pub async fn page(State(state): State<AppState>, s: Viewer, Query(p): Query<Peri
                 (table(l, tr(l, "检索词", "Query"), tr(l, "次数", "Times"), &failed))
                 h2 { (tr(l, "表单", "Forms")) }
                 table {
-                    thead { tr { th { (tr(l, "表单编号", "Form id")) } th { (tr(l, "打开", "Started")) } th { (tr(l, "提交", "Sent")) } } }
+                    thead { tr { th { (tr(l, "表单", "Form")) } th { (tr(l, "打开", "Started")) } th { (tr(l, "提交", "Sent")) } } }
                     tbody {
                         @for (form, n) in started.iter().take(SHOWN) {
                             tr {
-                                td { (form) }
+                                td { @if let Some(title) = titles.get(*form) { (title) } @else { code { (form) } } }
                                 td { (n) }
                                 td { (submitted.iter().find(|(f, _)| f == form).map_or(0, |(_, n)| *n)) }
                             }

@@ -7,6 +7,7 @@
 use jiff::Timestamp;
 use kiosk::sync::SyncConfig;
 use kiosk::usage::Tally;
+use protocol::content::ContentBody;
 use protocol::staff::Role;
 use protocol::usage::{Count, Usage, kind};
 use tests::console::Console;
@@ -174,6 +175,46 @@ async fn kiosk_counts_reach_the_console_once_and_only_for_their_org() {
     }
     let csv = b.get("/console/usage.csv").await;
     assert!(csv.body.contains("view,places,4"), "{}", csv.body);
+
+    // Forms are listed by title when the viewer's kiosks can show them (published at the
+    // province, above branch B); a form id of a sibling org's form, which a kiosk could send,
+    // stays an id: its title is not B's to read.
+    let form = |title: &str| match tests::fault::form() {
+        ContentBody::Form(mut f) => {
+            f.title = title.to_owned();
+            ContentBody::Form(f)
+        }
+        _ => unreachable!("the harness's form is a form"),
+    };
+    let ours = tree
+        .admin
+        .publish(tree.province, form("会员意见箱"))
+        .await
+        .expect("published")
+        .item
+        .id;
+    let theirs = tree
+        .admin
+        .publish(tree.branch_a, form("甲支行内部表单"))
+        .await
+        .expect("published")
+        .item
+        .id;
+    let started = |id: &str| Count {
+        hour,
+        kind: kind::FORM_STARTED.to_owned(),
+        key: id.to_owned(),
+        n: 1,
+    };
+    let usage = Usage {
+        batch: 9,
+        counts: vec![started(&ours.to_string()), started(&theirs.to_string())],
+    };
+    client.heartbeat(&beat(usage)).await.expect("heartbeat");
+    let page = b.get("/console/usage").await;
+    assert!(page.body.contains("会员意见箱"), "{}", page.body);
+    assert!(!page.body.contains("甲支行内部表单"), "{}", page.body);
+    assert!(page.body.contains(&theirs.to_string()), "{}", page.body);
     // The kiosks' rows keep their last heartbeat without the counts.
     let stored: String = server
         .state
