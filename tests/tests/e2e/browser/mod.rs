@@ -313,7 +313,7 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
     dashboard::overdue_case_at_a_hostile_named_org(&server, &core, loaded.branch).await;
     dashboard::charts_tell_the_test_data(&c, &base).await;
     import::progress_reaches_the_report(&c, &base).await;
-    usage::a_kiosk_reports_a_morning(&server, &admin, loaded.branch).await;
+    usage::a_kiosk_reports_a_morning(&server, &admin, loaded.branch, &form.id.to_string()).await;
     usage::usage_page_tells_the_counts(&c, &base).await;
     c.close().await.expect("browser closes");
 }

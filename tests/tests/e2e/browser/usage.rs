@@ -10,8 +10,14 @@ use tests::{Staff, TestServer};
 
 use super::{shot, text_of, wait_for};
 
-/// Counts a library-heavy morning at `branch`'s kiosk, sent with a heartbeat.
-pub async fn a_kiosk_reports_a_morning(server: &TestServer, admin: &Staff, branch: OrgId) {
+/// Counts a library-heavy morning at `branch`'s kiosk, sent with a heartbeat; `form` is the
+/// demo's membership form's id.
+pub async fn a_kiosk_reports_a_morning(
+    server: &TestServer,
+    admin: &Staff,
+    branch: OrgId,
+    form: &str,
+) {
     let client = server.kiosk_at(admin, branch).await;
     let hour = jiff::Timestamp::now()
         .as_millisecond()
@@ -33,8 +39,8 @@ pub async fn a_kiosk_reports_a_morning(server: &TestServer, admin: &Staff, branc
         count(hour, kind::SEARCH, "", 6),
         count(hour, kind::FAILED_SEARCH, "三体 全集", 3),
         count(hour, kind::FAILED_SEARCH, "", 1),
-        count(hour, kind::FORM_STARTED, "membership", 4),
-        count(hour, kind::FORM_SUBMITTED, "membership", 3),
+        count(hour, kind::FORM_STARTED, form, 4),
+        count(hour, kind::FORM_SUBMITTED, form, 3),
         count(hour, kind::SLIDE, "工会活动周", 40),
     ];
     client
@@ -64,6 +70,7 @@ pub async fn usage_page_tells_the_counts(c: &Client, base: &str) {
         "三体 全集",
         "繁忙时段",
         "工会活动周",
+        "入会申请",
     ] {
         assert!(text.contains(expected), "{expected} in: {text}");
     }
