@@ -1,11 +1,12 @@
 //! 职工之家 on the glass, run inside the layout test's demo kiosk (one demo server for both):
 //! the home tile opens the demo branch's own page (intro, hours, facilities, a contact's QR
-//! code) and a choice shows its city's, in both languages and both orientations; every state is
-//! drawn and written as a screenshot.
+//! code) and a choice shows its city's, in both languages and both orientations; the own page is
+//! drawn and written as a screenshot in each, the photo and the city's page once.
 
 use iced::Size;
 use kiosk::ui::Message;
 use kiosk::ui::i18n::Lang;
+use kiosk::ui::screen::branch;
 
 use super::harness::Harness;
 
@@ -42,13 +43,27 @@ pub(super) async fn shows_the_branch_and_its_city(h: &mut Harness) {
                 assert!(h.shows(shown), "{shape} {lang:?}: {shown:?} is not shown");
             }
             h.shot(&format!("branch-own-{shape}-{}", lang.code()));
+            // Further down: the contacts' QR codes and the photo, fetched and decoded.
+            h.send(Message::Branch(branch::Message::Scrolled(1400.0)))
+                .await;
+            assert!(
+                h.shows(s.branch_photos),
+                "{shape} {lang:?}: the photo is decoded and drawn under its heading"
+            );
+            // A screenshot of each screen in every language and orientation costs seconds of
+            // the suite; the photo and the city's page are written once each.
+            if (shape, lang) == ("landscape", Lang::Zh) {
+                h.shot("branch-photo-landscape-zh");
+            }
             h.tap(&city.org_name).await;
             assert!(
                 h.shows(&city.page.intro),
                 "{shape} {lang:?}: the city's page"
             );
             assert!(!h.shows(first), "{shape} {lang:?}: one page at a time");
-            h.shot(&format!("branch-city-{shape}-{}", lang.code()));
+            if (shape, lang) == ("portrait", Lang::En) {
+                h.shot("branch-city-portrait-en");
+            }
         }
     }
     h.send(Message::GoHome).await;
