@@ -3,8 +3,8 @@
 //! through the same code staff use. Every step is an idempotent upsert, so running the demo again
 //! on the same data dir changes nothing.
 
-pub mod catalog_gen;
 mod branch_page;
+pub mod catalog_gen;
 mod places;
 
 use crate::content::{self, Schedule};
