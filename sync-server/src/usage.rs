@@ -15,6 +15,7 @@ use crate::error::AppResult;
 use crate::orgs::Actor;
 use crate::state::AppState;
 use crate::trends::HOUR_MS;
+use protocol::OrgId;
 
 /// A heartbeat's body limit: one with its usage counts (`protocol::usage::MAX_ROWS` rows of at
 /// most `MAX_KEY_CHARS` characters) fits well under it (`tests`).
@@ -94,11 +95,29 @@ pub fn record(
     Ok(())
 }
 
-/// Counts in the actor's subtree over the `hours` hours up to the one holding `now` (ms):
+/// The stored path of the subtree a page shows: the actor's own, or `org`'s when it is within
+/// the actor's (refused otherwise: `403`).
+pub async fn scope(state: &AppState, actor: Actor, org: Option<OrgId>) -> AppResult<String> {
+    state
+        .db
+        .read(move |tx| match org {
+            Some(org) => {
+                actor.check_org(tx, org)?;
+                crate::orgs::path_of(tx, org)
+            }
+            None => Ok(actor.subtree_filter("").1),
+        })
+        .await
+}
+
+/// The SQL condition keeping `u.org_id` within the subtree at `?1`.
+const IN_SUBTREE: &str = "u.org_id IN (SELECT id FROM orgs WHERE substr(path, 1, length(?1)) = ?1)";
+
+/// Counts in the subtree at `path` over the `hours` hours up to the one holding `now` (ms):
 /// per kind and key, summed over orgs and hours, the largest first.
 pub async fn totals(
     state: &AppState,
-    actor: Actor,
+    path: String,
     now: i64,
     hours: i64,
 ) -> AppResult<Vec<(String, String, u64)>> {
@@ -107,7 +126,7 @@ pub async fn totals(
     state
         .db
         .read(move |tx| {
-            let (scope, path) = actor.subtree_filter("u.org_id");
+            let scope = IN_SUBTREE;
             let mut stmt = tx.prepare(&format!(
                 "SELECT u.kind, u.key, SUM(u.n) AS total FROM usage_hours u
                  WHERE u.hour >= ?2 AND u.hour <= ?3 AND {scope}
@@ -123,11 +142,11 @@ pub async fn totals(
         .await
 }
 
-/// Screens opened in the actor's subtree over the same hours as [`totals`], per hour of the
+/// Screens opened in the subtree at `path` over the same hours as [`totals`], per hour of the
 /// day in China time (index 0 is 00:00–01:00): the fleet's busiest hours.
 pub async fn views_by_hour_of_day(
     state: &AppState,
-    actor: Actor,
+    path: String,
     now: i64,
     hours: i64,
 ) -> AppResult<[u64; 24]> {
@@ -136,7 +155,7 @@ pub async fn views_by_hour_of_day(
     state
         .db
         .read(move |tx| {
-            let (scope, path) = actor.subtree_filter("u.org_id");
+            let scope = IN_SUBTREE;
             let mut stmt = tx.prepare(&format!(
                 "SELECT (u.hour + 8) % 24, SUM(u.n) FROM usage_hours u
                  WHERE u.hour >= ?2 AND u.hour <= ?3 AND u.kind = ?4 AND {scope}
@@ -153,18 +172,14 @@ pub async fn views_by_hour_of_day(
         .await
 }
 
-/// The titles of the forms among `ids` that the actor's kiosks can show (published at an org
-/// in the actor's subtree or above it): a kiosk sends form ids, and one could send another
-/// org's, whose title is not this actor's to read.
+/// The titles of the forms among `ids` that the kiosks of the subtree at `path` can show
+/// (published in it or above it): a kiosk sends form ids, and one could send another org's,
+/// whose title is not this subtree's to read.
 pub async fn form_titles(
     state: &AppState,
-    actor: Actor,
+    path: String,
     ids: Vec<String>,
 ) -> AppResult<std::collections::HashMap<String, String>> {
-    let path = match &actor {
-        Actor::Operator => "/".to_owned(),
-        Actor::Staff { org_path, .. } => org_path.clone(),
-    };
     state
         .db
         .read(move |tx| {

@@ -17,18 +17,29 @@ use super::session::Viewer;
 use super::{Lang, tr};
 use crate::state::AppState;
 use crate::usage;
+use protocol::OrgId;
 
 /// The periods offered, in days; the first is the default.
 const PERIODS: [i64; 3] = [7, 30, 90];
 /// Bars per chart and rows per table at most (the largest).
 const SHOWN: usize = 15;
 
+/// The period, and which org's subtree (the viewer's own when none; refused outside it).
 #[derive(Deserialize)]
 pub struct Period {
     days: Option<i64>,
+    org: Option<i64>,
 }
 
 impl Period {
+    /// The query string that keeps the org and sets `days`.
+    fn query(&self, days: i64) -> String {
+        match self.org {
+            Some(org) => format!("days={days}&org={org}"),
+            None => format!("days={days}"),
+        }
+    }
+
     fn days(&self) -> i64 {
         self.days
             .filter(|d| PERIODS.contains(d))
@@ -55,15 +66,19 @@ impl Counts {
     }
 }
 
+/// The subtree's path (the viewer's own, or the asked org's within it) and its counts.
 async fn counts(
     state: &AppState,
     s: &Viewer,
-    days: i64,
-) -> Result<Counts, axum::response::Response> {
-    let rows = usage::totals(state, s.actor.clone(), crate::db::now_ms(), days * 24)
+    p: &Period,
+) -> Result<(String, Counts), axum::response::Response> {
+    let path = usage::scope(state, s.actor.clone(), p.org.map(OrgId))
         .await
         .map_err(|e| app_error(s.lang, e))?;
-    Ok(Counts { rows })
+    let rows = usage::totals(state, path.clone(), crate::db::now_ms(), p.days() * 24)
+        .await
+        .map_err(|e| app_error(s.lang, e))?;
+    Ok((path, Counts { rows }))
 }
 
 /// A screen's name as staff read it.
@@ -107,11 +122,13 @@ fn bars(
 pub async fn page(State(state): State<AppState>, s: Viewer, Query(p): Query<Period>) -> Page {
     let l = s.lang;
     let days = p.days();
-    let counts = counts(&state, &s, days).await?;
-    let busiest =
-        usage::views_by_hour_of_day(&state, s.actor.clone(), crate::db::now_ms(), days * 24)
-            .await
-            .map_err(|e| app_error(l, e))?;
+    let (path, counts) = counts(&state, &s, &p).await?;
+    let orgs = crate::orgs::list(&state, s.actor.clone())
+        .await
+        .map_err(|e| app_error(l, e))?;
+    let busiest = usage::views_by_hour_of_day(&state, path.clone(), crate::db::now_ms(), days * 24)
+        .await
+        .map_err(|e| app_error(l, e))?;
     let views: Vec<(String, u64)> = counts
         .of(kind::VIEW)
         .into_iter()
@@ -145,7 +162,7 @@ pub async fn page(State(state): State<AppState>, s: Viewer, Query(p): Query<Peri
         .take(2 * SHOWN)
         .map(|(id, _)| (*id).to_owned())
         .collect();
-    let titles = usage::form_titles(&state, s.actor.clone(), ids)
+    let titles = usage::form_titles(&state, path, ids)
         .await
         .map_err(|e| app_error(l, e))?;
     let searches = counts.total(kind::SEARCH);
@@ -162,12 +179,21 @@ pub async fn page(State(state): State<AppState>, s: Viewer, Query(p): Query<Peri
             p.hint { (tr(l,
                 "终端只上报按小时汇总的次数，不记录任何个人信息；未找到结果的图书检索词已去除数字串并截短。",
                 "Kiosks report counts per hour only, never anything personal; searches that found nothing are kept without digit runs and cut short.")) }
+            form.search method="get" action="/console/usage" {
+                select name="org" aria-label=(tr(l, "单位", "Org")) {
+                    @for o in &orgs {
+                        option value=(o.id.0) selected[p.org == Some(o.id.0)] { (("　".repeat(o.depth as usize))) (o.name) }
+                    }
+                }
+                input type="hidden" name="days" value=(days);
+                button type="submit" { (tr(l, "查看", "Show")) }
+            }
             nav.periods {
                 @for d in PERIODS {
-                    @if d == days { strong { (period(d)) } } @else { a href={ "/console/usage?days=" (d) } { (period(d)) } }
+                    @if d == days { strong { (period(d)) } } @else { a href={ "/console/usage?" (p.query(d)) } { (period(d)) } }
                     " "
                 }
-                a href={ "/console/usage.csv?days=" (days) } { (tr(l, "导出 CSV", "Export CSV")) }
+                a href={ "/console/usage.csv?" (p.query(days)) } { (tr(l, "导出 CSV", "Export CSV")) }
             }
             @if counts.rows.is_empty() {
                 p.hint { (tr(l, "这段时间还没有使用记录。", "No usage counted in this period yet.")) }
@@ -258,7 +284,7 @@ fn csv(rows: &[(String, String, u64)]) -> Result<Vec<u8>, csv::Error> {
 
 /// The period's counts as CSV (`/console/usage.csv?days=`).
 pub async fn export(State(state): State<AppState>, s: Viewer, Query(p): Query<Period>) -> Page {
-    let counts = counts(&state, &s, p.days()).await?;
+    let (_, counts) = counts(&state, &s, &p).await?;
     let out = csv(&counts.rows).map_err(|e| {
         app_error(
             s.lang,

@@ -134,6 +134,22 @@ async fn kiosk_counts_reach_the_console_once_and_only_for_their_org() {
         csv.body
     );
 
+    // Narrowed to an org: within the viewer's subtree only; another org is refused.
+    let branch_b = tree.branch_b.0;
+    let refused = a.get(&format!("/console/usage?org={branch_b}")).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let refused = a.get(&format!("/console/usage.csv?org={branch_b}")).await;
+    assert_eq!(refused.status, 403);
+    let mut admin = viewer(&server, tests::ADMIN).await;
+    let branch_a = tree.branch_a.0;
+    let own = admin
+        .get(&format!("/console/usage?org={branch_a}&days=30"))
+        .await;
+    assert!(own.body.contains("rust 编程"), "{}", own.body);
+    let other = admin.get(&format!("/console/usage?org={branch_b}")).await;
+    assert_eq!(other.status, 200);
+    assert!(!other.body.contains("rust 编程"), "branch B's subtree only");
+
     // A viewer of branch B sees none of branch A's counts.
     tree.admin
         .create_user("b-viewer", tree.branch_b, &[Role::Viewer])
