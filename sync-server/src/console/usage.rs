@@ -93,6 +93,7 @@ fn module_name(l: Lang, key: &str) -> String {
         "form" => ("表单", "Forms"),
         "status_check" => ("办理查询", "Status check"),
         "places" => ("名额预约", "Limited places"),
+        "branch_page" => ("职工之家", "Workers' home"),
         "admin" => ("管理面板", "Admin panel"),
         other => return other.to_owned(),
     };
