@@ -277,7 +277,7 @@ async fn hostile_requests_are_refused_with_json_and_store_nothing() {
         case(post(), "v1/status-check", Kiosk, gbk(json!({"receipt": "回执", "phone_last4": "1234"})), 400, E::MalformedJson),
         case(post(), "v1/heartbeat", Kiosk, Body::Json(json!({"version": 1, "outbox_depth": "lots"})), 422, E::InvalidJsonFields),
         case(post(), "v1/heartbeat", Kiosk, Body::JsonBytes(b"{{{{".to_vec()), 400, E::MalformedJson),
-        case(post(), "v1/heartbeat", Kiosk, oversized(5 * 1024), 413, E::PayloadTooLarge),
+        case(post(), "v1/heartbeat", Kiosk, oversized(sync_server::usage::HEARTBEAT_LIMIT + 1024), 413, E::PayloadTooLarge),
         case(post(), "v1/heartbeat", Anonymous, Body::Json(json!({})), 401, E::MissingCredentials),
         // Answers to console commands (remote care); none was asked of this kiosk.
         case(post(), "v1/commands/1/result", Anonymous, Body::Json(json!({"ok": true, "text": ""})), 401, E::MissingCredentials),
