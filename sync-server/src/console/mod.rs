@@ -136,7 +136,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/console/closing-days",
             get(deadlines::page).post(deadlines::save),
         )
-        .route("/console/forms/deadline", post(deadlines::save_form_deadline))
+        .route(
+            "/console/forms/deadline",
+            post(deadlines::save_form_deadline),
+        )
         .route("/console/submissions/export.csv", get(submissions::export))
         .route(places::HERE, get(places::list))
         .route(
