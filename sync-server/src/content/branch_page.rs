@@ -3,15 +3,14 @@
 //! replace the page rather than gaining a second one.
 
 use super::{ContentTx, Schedule, Upserted, commit, row};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::orgs::{self, Actor};
 use crate::state::AppState;
 use jiff::Timestamp;
 use protocol::branch_page::BranchPage;
 use protocol::content::ContentBody;
 use protocol::staff::ContentWrite;
-use protocol::{ContentId, ErrorCode, OrgId};
-use rusqlite::{OptionalExtension, Transaction};
+use protocol::{ContentId, ContentKind, OrgId};
 
 /// An org's page as stored, and when it was last saved.
 #[derive(Debug, Clone)]
@@ -30,36 +29,13 @@ pub struct PageAt {
     pub parent: Option<String>,
 }
 
-fn id_at(tx: &Transaction<'_>, org: OrgId) -> AppResult<Option<ContentId>> {
-    Ok(tx
-        .prepare_cached("SELECT id FROM content WHERE kind = 'branch_page' AND org_id = ?1")?
-        .query_row([org.0], |r| r.get(0))
-        .optional()?
-        .map(ContentId))
-}
-
-/// Refuses a second page at one org (`except`: the item being rewritten).
-pub(super) fn one_per_org(
-    tx: &Transaction<'_>,
-    org: OrgId,
-    except: Option<&ContentId>,
-) -> AppResult<()> {
-    match id_at(tx, org)? {
-        Some(id) if Some(&id) != except => Err(AppError::conflict(
-            ErrorCode::InvalidContent,
-            format!("单位 {org} 已经有职工之家页面（{id}），请修改那一份"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// `org`'s page, if any, and its parent's name. `org` must be in the actor's subtree.
 pub async fn at(state: &AppState, actor: Actor, org: OrgId) -> AppResult<PageAt> {
     state
         .db
         .read(move |tx| {
             actor.check_org(tx, org)?;
-            let own = match id_at(tx, org)? {
+            let own = match super::one_at(tx, ContentKind::BranchPage, org)? {
                 Some(id) => {
                     let row = row::load(tx, &id)?;
                     match row.body {
@@ -105,7 +81,7 @@ pub async fn set(
                 expire_at: None,
                 body: ContentBody::BranchPage(page),
             };
-            match id_at(cx.tx, org)? {
+            match super::one_at(cx.tx, ContentKind::BranchPage, org)? {
                 None => {
                     cx.create(w, None)?;
                     Ok(Upserted::Created)

@@ -3,14 +3,13 @@
 //! like any content; a kiosk uses the nearest org's.
 
 use super::{ContentTx, Schedule, Upserted, commit, row};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::orgs::{self, Actor};
 use crate::state::AppState;
 use jiff::Timestamp;
 use protocol::content::{ContentBody, OpeningHours};
 use protocol::staff::ContentWrite;
-use protocol::{ContentId, ErrorCode, OrgId};
-use rusqlite::{OptionalExtension, Transaction};
+use protocol::{ContentId, ContentKind, OrgId};
 
 /// The hours an org set itself, and when.
 #[derive(Debug, Clone)]
@@ -29,36 +28,13 @@ pub struct HoursAt {
     pub inherited: Option<(String, OpeningHours)>,
 }
 
-fn id_at(tx: &Transaction<'_>, org: OrgId) -> AppResult<Option<ContentId>> {
-    Ok(tx
-        .prepare_cached("SELECT id FROM content WHERE kind = 'opening_hours' AND org_id = ?1")?
-        .query_row([org.0], |r| r.get(0))
-        .optional()?
-        .map(ContentId))
-}
-
-/// Refuses a second set of hours at one org (`except`: the item being rewritten).
-pub(super) fn one_per_org(
-    tx: &Transaction<'_>,
-    org: OrgId,
-    except: Option<&ContentId>,
-) -> AppResult<()> {
-    match id_at(tx, org)? {
-        Some(id) if Some(&id) != except => Err(AppError::conflict(
-            ErrorCode::InvalidContent,
-            format!("单位 {org} 已经设置了开放时间（{id}），请修改那一份"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 /// The hours `org`'s kiosks go by. `org` must be in the actor's subtree.
 pub async fn at(state: &AppState, actor: Actor, org: OrgId) -> AppResult<HoursAt> {
     state
         .db
         .read(move |tx| {
             actor.check_org(tx, org)?;
-            let own = match id_at(tx, org)? {
+            let own = match super::one_at(tx, ContentKind::OpeningHours, org)? {
                 Some(id) => {
                     let row = row::load(tx, &id)?;
                     match row.body {
@@ -76,7 +52,7 @@ pub async fn at(state: &AppState, actor: Actor, org: OrgId) -> AppResult<HoursAt
             if own.is_none() {
                 let path = orgs::path_of(tx, org)?;
                 for ancestor in orgs::ids_in_path(&path).into_iter().rev().skip(1) {
-                    if let Some(id) = id_at(tx, ancestor)?
+                    if let Some(id) = super::one_at(tx, ContentKind::OpeningHours, ancestor)?
                         && let ContentBody::OpeningHours(hours) = row::load(tx, &id)?.body
                     {
                         let name: String = tx.query_row(
@@ -114,7 +90,7 @@ pub async fn set(
                 expire_at: None,
                 body: ContentBody::OpeningHours(hours),
             };
-            match id_at(cx.tx, org)? {
+            match super::one_at(cx.tx, ContentKind::OpeningHours, org)? {
                 None => {
                     cx.create(w, None)?;
                     Ok(Upserted::Created)
@@ -142,7 +118,7 @@ pub async fn clear(state: &AppState, actor: Actor, org: OrgId) -> AppResult<bool
         Schedule::Kept,
         move |cx: &mut ContentTx<'_>| {
             cx.actor.check_org(cx.tx, org)?;
-            match id_at(cx.tx, org)? {
+            match super::one_at(cx.tx, ContentKind::OpeningHours, org)? {
                 Some(id) => cx.delete(id).map(|()| true),
                 None => Ok(false),
             }

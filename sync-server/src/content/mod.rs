@@ -125,6 +125,42 @@ fn load_own(tx: &Transaction<'_>, actor: &Actor, id: &ContentId) -> AppResult<St
     }
 }
 
+/// The item of `kind` that `org` holds, for the kinds an org has at most one of (its opening
+/// hours, its 职工之家 page).
+pub(crate) fn one_at(
+    tx: &Transaction<'_>,
+    kind: ContentKind,
+    org: OrgId,
+) -> AppResult<Option<ContentId>> {
+    Ok(tx
+        .prepare_cached("SELECT id FROM content WHERE kind = ?1 AND org_id = ?2")?
+        .query_row(params![kind.as_str(), org.0], |r| r.get(0))
+        .optional()?
+        .map(ContentId))
+}
+
+/// Refuses a second item of a kind an org has at most one of (`except`: the item being
+/// rewritten); any other kind passes.
+fn one_per_org(
+    tx: &Transaction<'_>,
+    kind: ContentKind,
+    org: OrgId,
+    except: Option<&ContentId>,
+) -> AppResult<()> {
+    let what = match kind {
+        ContentKind::OpeningHours => "开放时间",
+        ContentKind::BranchPage => "职工之家页面",
+        _ => return Ok(()),
+    };
+    match one_at(tx, kind, org)? {
+        Some(id) if Some(&id) != except => Err(AppError::conflict(
+            ErrorCode::InvalidContent,
+            format!("单位 {org} 已经有{what}（{id}），请修改那一份"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl<'a> ContentTx<'a> {
     fn at(tx: &'a Transaction<'a>, actor: &'a Actor, now: i64) -> Self {
         ContentTx {
@@ -196,12 +232,7 @@ impl<'a> ContentTx<'a> {
     pub fn create(&mut self, w: ContentWrite, key: Option<&str>) -> AppResult<ContentRecord> {
         self.actor.check_org(self.tx, w.org_id)?;
         row::check_write(self.tx, &w)?;
-        if w.body.kind() == ContentKind::OpeningHours {
-            hours::one_per_org(self.tx, w.org_id, None)?;
-        }
-        if w.body.kind() == ContentKind::BranchPage {
-            branch_page::one_per_org(self.tx, w.org_id, None)?;
-        }
+        one_per_org(self.tx, w.body.kind(), w.org_id, None)?;
         let (publish_at, expire_at) = row::schedule_of(&w);
         let mut row = Stored {
             id: ContentId(uuid::Uuid::now_v7().to_string()),
@@ -249,12 +280,7 @@ impl<'a> ContentTx<'a> {
             ));
         }
         row::check_write(self.tx, &w)?;
-        if w.body.kind() == ContentKind::OpeningHours {
-            hours::one_per_org(self.tx, w.org_id, Some(&id))?;
-        }
-        if w.body.kind() == ContentKind::BranchPage {
-            branch_page::one_per_org(self.tx, w.org_id, Some(&id))?;
-        }
+        one_per_org(self.tx, w.body.kind(), w.org_id, Some(&id))?;
         if let ContentBody::Offering(o) = &w.body {
             crate::places::edits::check_edit(self.tx, &id, o)?;
         }
