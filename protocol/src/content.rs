@@ -454,6 +454,11 @@ pub enum TileAction {
     Places,
     /// 职工之家: the kiosk's own org's page and its parent's.
     BranchPage,
+    /// A module of several parts (民主管理: polls, proposals and its news): opens a screen of
+    /// these tiles. One level deep: a group's tiles are not groups.
+    Group {
+        tiles: Vec<Tile>,
+    },
     /// A tile of a type this build does not know (a newer server's module). Read so that the
     /// rest of the layout still shows; a kiosk leaves it out and a server refuses to publish it.
     #[serde(other)]
@@ -469,10 +474,38 @@ impl HomeLayout {
             p.add("tiles", "首页最多 24 个模块");
         }
         for (i, t) in self.tiles.iter().enumerate() {
-            p.text(&format!("tiles[{i}].title"), &t.title, true, 20);
-            if t.action == TileAction::Unknown {
-                p.add(format!("tiles[{i}].action"), "未知的模块类型");
+            let at = format!("tiles[{i}]");
+            t.validate(&at, p);
+            if let TileAction::Group { tiles } = &t.action {
+                if tiles.is_empty() || tiles.len() > MAX_GROUP_TILES {
+                    p.add(
+                        format!("{at}.action.tiles"),
+                        format!("一组里放 1 到 {MAX_GROUP_TILES} 个模块"),
+                    );
+                }
+                for (j, inner) in tiles.iter().enumerate() {
+                    let inner_at = format!("{at}.action.tiles[{j}]");
+                    inner.validate(&inner_at, p);
+                    if matches!(inner.action, TileAction::Group { .. }) {
+                        p.add(format!("{inner_at}.action"), "组里不能再放一组");
+                    }
+                }
             }
+        }
+    }
+}
+
+/// The most tiles a group holds: one screen of them at every supported size.
+pub const MAX_GROUP_TILES: usize = 9;
+
+impl Tile {
+    fn validate(&self, at: &str, p: &mut Problems) {
+        p.text(&format!("{at}.title"), &self.title, true, 20);
+        if let Some(en) = &self.title_en {
+            p.text(&format!("{at}.title_en"), en, false, 40);
+        }
+        if self.action == TileAction::Unknown {
+            p.add(format!("{at}.action"), "未知的模块类型");
         }
     }
 }

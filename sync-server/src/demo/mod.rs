@@ -68,6 +68,9 @@ struct TileEntry {
     #[serde(default)]
     icon: String,
     action: String,
+    /// A group's own tiles.
+    #[serde(default)]
+    tile: Vec<TileEntry>,
 }
 
 #[derive(Deserialize)]
@@ -156,6 +159,32 @@ async fn load_orgs(state: &AppState) -> anyhow::Result<Vec<(OrgId, String, Optio
         made.push((id, entry.name, entry.parent));
     }
     Ok(made)
+}
+
+/// A tile of home.toml; `action = "group"` takes the `[[tile.tile]]` entries under it.
+fn tile(entry: TileEntry, forms: &HashMap<String, ContentId>) -> anyhow::Result<Tile> {
+    let action = if entry.action == "group" {
+        TileAction::Group {
+            tiles: entry
+                .tile
+                .into_iter()
+                .map(|t| tile(t, forms))
+                .collect::<anyhow::Result<_>>()?,
+        }
+    } else {
+        anyhow::ensure!(
+            entry.tile.is_empty(),
+            "home.toml: '{}' has tiles under it but is not a group",
+            entry.title
+        );
+        tile_action(&entry.action, forms)?
+    };
+    Ok(Tile {
+        action,
+        title: entry.title,
+        title_en: entry.title_en,
+        icon: entry.icon,
+    })
 }
 
 fn tile_action(action: &str, forms: &HashMap<String, ContentId>) -> anyhow::Result<TileAction> {
@@ -271,14 +300,7 @@ pub async fn load(
     let tiles = home
         .tile
         .into_iter()
-        .map(|t| {
-            Ok(Tile {
-                action: tile_action(&t.action, &forms)?,
-                title: t.title,
-                title_en: t.title_en,
-                icon: t.icon,
-            })
-        })
+        .map(|t| tile(t, &forms))
         .collect::<anyhow::Result<Vec<_>>>()?;
     upsert(
         state,

@@ -31,7 +31,9 @@ pub fn may_show_personal_data(screen: &Screen) -> bool {
         // Published offerings and places-left figures only.
         | Screen::Places(_)
         // Published pages only.
-        | Screen::Branch(_) => false,
+        | Screen::Branch(_)
+        // Tiles.
+        | Screen::Group(_) => false,
     }
 }
 

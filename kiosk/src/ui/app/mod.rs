@@ -29,6 +29,7 @@ use super::screen::book::{self, Book};
 use super::screen::branch::{self, Branch};
 use super::screen::closed::Closed;
 use super::screen::form::{self, Form};
+use super::screen::group::{self, Group};
 use super::screen::home::{self, Home};
 use super::screen::library::{self, Library};
 use super::screen::news::{self, News};
@@ -79,6 +80,7 @@ pub enum Message {
     StatusCheck(status::Message),
     Places(places::Message),
     Branch(branch::Message),
+    Group(group::Message),
     /// The opening hours the kiosk goes by (`None`: always open), loaded after each sync.
     Hours(Option<OpeningHours>),
     /// Remote care: the console's screenshot command (`care`).
@@ -314,6 +316,19 @@ impl App {
             }
             Message::Places(m) => return self.route::<Places>(m, Message::Places),
             Message::Branch(m) => return self.route::<Branch>(m, Message::Branch),
+            Message::Group(m) => {
+                if let group::Message::Open(i) = &m
+                    && let Some(tile) = self
+                        .stack
+                        .iter_mut()
+                        .rev()
+                        .find_map(Group::find)
+                        .and_then(|g| g.tiles().get(*i))
+                {
+                    self.usage.one(self.now, kind::TAP, &tile.title);
+                }
+                return self.route::<Group>(m, Message::Group);
+            }
             Message::Hours(hours) => self.hours = hours,
             Message::Care(m) => return self.care(m),
         }
@@ -539,6 +554,10 @@ impl App {
             Destination::BranchPage => {
                 let (screen, task) = Branch::new(ctx);
                 (Screen::Branch(screen), task.map(Message::Branch))
+            }
+            Destination::Group(group) => {
+                let (tile, forms) = *group;
+                (Screen::Group(Group::new(tile, forms)), Task::none())
             }
         };
         self.usage.one(self.now, kind::VIEW, screen.usage_name());

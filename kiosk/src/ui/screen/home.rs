@@ -10,7 +10,7 @@ use protocol::content::{FormDefinition, HomeLayout, NewsCategory, Tile, TileActi
 use super::{Destination, Event};
 use crate::ui::context::Context;
 use crate::ui::i18n::Lang;
-use crate::ui::theme;
+use crate::ui::theme::{self, Type};
 use crate::ui::touch::touch_scroll;
 
 #[derive(Default)]
@@ -104,12 +104,7 @@ impl Home {
         if let Some(layout) = &self.layout {
             // A tile a newer server offers and this build cannot open is left out; a layout of
             // nothing but those is as good as none.
-            let known: Vec<Tile> = layout
-                .tiles
-                .iter()
-                .filter(|t| t.action != TileAction::Unknown)
-                .cloned()
-                .collect();
+            let known: Vec<Tile> = layout.tiles.iter().filter_map(known).collect();
             if !known.is_empty() {
                 return known;
             }
@@ -182,33 +177,49 @@ impl Home {
             Message::Open(index) => self
                 .tiles()
                 .get(index)
-                .map(|tile| self.open(&tile.action, ctx)),
+                .map(|tile| open(tile, &self.forms, ctx)),
         };
         (Task::none(), event)
     }
+}
 
-    fn open(&self, action: &TileAction, ctx: &Context) -> Event {
-        let destination = match action {
-            TileAction::News { category } => Destination::News(*category),
-            TileAction::Library => Destination::Library,
-            TileAction::Form { form_id } => {
-                match self.forms.iter().find(|(item, _)| item.id == *form_id) {
-                    Some(form) => Destination::Form(Box::new(form.clone())),
-                    None => return Event::Notice(ctx.strings().tile_unavailable.to_owned()),
-                }
-            }
-            TileAction::StatusCheck => Destination::StatusCheck,
-            TileAction::Places => Destination::Places(None),
-            TileAction::BranchPage => Destination::BranchPage,
-            TileAction::Unknown => {
-                return Event::Notice(ctx.strings().tile_unavailable.to_owned());
-            }
-        };
-        Event::Open(destination)
+/// The tile as this build can open it: `None` for a tile of a type it does not know (a newer
+/// server's module), a group without those tiles (and none when nothing of it is left).
+fn known(tile: &Tile) -> Option<Tile> {
+    match &tile.action {
+        TileAction::Unknown => None,
+        TileAction::Group { tiles } => {
+            let tiles: Vec<Tile> = tiles.iter().filter_map(known).collect();
+            (!tiles.is_empty()).then(|| Tile {
+                action: TileAction::Group { tiles },
+                ..tile.clone()
+            })
+        }
+        _ => Some(tile.clone()),
     }
 }
 
-fn tile_title(lang: Lang, tile: &Tile) -> &str {
+/// What a tap on `tile` opens; `forms` are the cached forms a form tile may open.
+pub(super) fn open(tile: &Tile, forms: &[(ContentItem, FormDefinition)], ctx: &Context) -> Event {
+    let destination = match &tile.action {
+        TileAction::News { category } => Destination::News(*category),
+        TileAction::Library => Destination::Library,
+        TileAction::Form { form_id } => match forms.iter().find(|(item, _)| item.id == *form_id) {
+            Some(form) => Destination::Form(Box::new(form.clone())),
+            None => return Event::Notice(ctx.strings().tile_unavailable.to_owned()),
+        },
+        TileAction::Group { .. } => Destination::Group(Box::new((tile.clone(), forms.to_vec()))),
+        TileAction::StatusCheck => Destination::StatusCheck,
+        TileAction::Places => Destination::Places(None),
+        TileAction::BranchPage => Destination::BranchPage,
+        TileAction::Unknown => {
+            return Event::Notice(ctx.strings().tile_unavailable.to_owned());
+        }
+    };
+    Event::Open(destination)
+}
+
+pub(super) fn tile_title(lang: Lang, tile: &Tile) -> &str {
     match (lang, &tile.title_en) {
         (Lang::En, Some(en)) => en,
         _ => &tile.title,
@@ -232,6 +243,7 @@ fn glyph(tile: &Tile) -> char {
         "status" => '查',
         "places" => '约',
         "home" => '家',
+        "democracy" => '民',
         _ => match &tile.action {
             TileAction::News { category } => match category {
                 NewsCategory::Policy => '法',
@@ -247,6 +259,7 @@ fn glyph(tile: &Tile) -> char {
             TileAction::StatusCheck => '查',
             TileAction::Places => '约',
             TileAction::BranchPage => '家',
+            TileAction::Group { .. } => '众',
             TileAction::Unknown => '·',
         },
     }
@@ -259,10 +272,12 @@ const BADGES: [Color; 4] = [
     Color::from_rgb8(0x3D, 0x7A, 0x3A),
 ];
 
-/// How the home tiles share the area under the welcome line: as many rows as fit without
-/// scrolling, each tile as tall as the area allows (up to a fifth over the 1080p design's
-/// size), more columns on a short screen. Only when even that cannot fit (a very small window, the larger
-/// text on a short screen) do the tiles keep a readable size and scroll.
+/// How tiles share the area they are given (home's, under the welcome line, or a group's
+/// screen): as many rows as fit without scrolling, each tile as tall as the area allows (up to
+/// a fifth over the 1080p design's size), more columns on a short screen. When the badge over
+/// the title does not fit (many tiles on a short screen) the badge goes beside the title in
+/// body type, which still reads from a metre away. Only when even that cannot fit (a very small
+/// window, the larger text on a short screen) do the tiles keep a readable size and scroll.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Grid {
     pub columns: usize,
@@ -272,6 +287,10 @@ pub struct Grid {
     pub spacing: f32,
     /// The round badge's diameter.
     pub badge: f32,
+    /// The badge beside the title rather than over it.
+    pub inline: bool,
+    /// The titles' type size.
+    pub title: f32,
     /// Whether the tiles need scrolling to be reached.
     pub scrolls: bool,
 }
@@ -280,15 +299,15 @@ pub struct Grid {
 const TILE_PADDING: f32 = 16.0;
 const BADGE_GAP: f32 = 12.0;
 const MIN_BADGE: f32 = 56.0;
+/// Lines a title may take (an English title wraps).
+const TITLE_LINES: f32 = 2.0;
 
 impl Grid {
-    /// The grid for `tiles` tiles in `area`, at the window's `scale` with titles in `heading`
-    /// type. A tile has room for its badge and two lines of title (an English title wraps).
-    pub fn fit(area: Size, tiles: usize, portrait: bool, scale: f32, heading: f32) -> Grid {
+    /// The grid for `tiles` tiles in `area`, at the window's `scale` with the window's type
+    /// sizes. A tile has room for its badge and two lines of title.
+    pub fn fit(area: Size, tiles: usize, portrait: bool, scale: f32, t: &Type) -> Grid {
         let tiles = tiles.max(1);
         let spacing = (24.0 * scale).max(12.0).round();
-        let min_height = (MIN_BADGE + BADGE_GAP + 2.0 * heading * 1.3 + 2.0 * TILE_PADDING).ceil();
-        let min_width = 4.0 * heading + 2.0 * TILE_PADDING;
         // Up to a fifth taller than the 1080p design, so the tiles use a tall or short screen.
         let max_height = if portrait { 300.0 } else { 230.0 } * scale.max(1.0) * 1.2;
         let base = if portrait { 3 } else { 4 };
@@ -298,28 +317,63 @@ impl Grid {
             let width = (area.width - (columns - 1) as f32 * spacing) / columns as f32;
             (rows, width, height)
         };
-        let fits = (base..=base + 3).find_map(|columns| {
-            let (rows, width, height) = shape(columns);
-            (height >= min_height && width >= min_width).then_some((columns, rows, width, height))
-        });
-        let (columns, rows, width, height, scrolls) = match fits {
-            Some((columns, rows, width, height)) => {
-                (columns, rows, width, height.min(max_height).floor(), false)
-            }
+        let lines = |size: f32| TITLE_LINES * size * 1.3;
+        // Badge over the title, in heading type.
+        let stacked = (
+            (MIN_BADGE + BADGE_GAP + lines(t.heading) + 2.0 * TILE_PADDING).ceil(),
+            4.0 * t.heading + 2.0 * TILE_PADDING,
+        );
+        // Badge beside the title, in body type: a title of five characters beside it.
+        let inline_badge = (1.8 * t.body).round();
+        let inline = (
+            (inline_badge.max(lines(t.body)) + 2.0 * TILE_PADDING).ceil(),
+            inline_badge + BADGE_GAP + 5.0 * t.body + 2.0 * TILE_PADDING,
+        );
+        let fits = [(false, stacked), (true, inline)].into_iter().find_map(
+            |(is_inline, (min_height, min_width))| {
+                (base..=base + 3).find_map(|columns| {
+                    let (rows, width, height) = shape(columns);
+                    (height >= min_height && width >= min_width)
+                        .then_some((is_inline, columns, rows, width, height))
+                })
+            },
+        );
+        let (inline, columns, rows, width, height, scrolls) = match fits {
+            Some((inline, columns, rows, width, height)) => (
+                inline,
+                columns,
+                rows,
+                width,
+                height.min(max_height).floor(),
+                false,
+            ),
             None => {
                 let (rows, width, _) = shape(base);
-                (base, rows, width, min_height, true)
+                (false, base, rows, width, stacked.0, true)
             }
         };
-        let room = height - 2.0 * TILE_PADDING - BADGE_GAP - 2.0 * heading * 1.3;
+        let (badge, title) = if inline {
+            let room = (height - 2.0 * TILE_PADDING).min(width / 3.0);
+            ((72.0 * scale).min(room).max(inline_badge).round(), t.body)
+        } else {
+            let room = height - 2.0 * TILE_PADDING - BADGE_GAP - lines(t.heading);
+            ((96.0 * scale).min(room).max(MIN_BADGE).round(), t.heading)
+        };
         Grid {
             columns,
             rows,
             tile: Size::new(width.floor(), height),
             spacing,
-            badge: (96.0 * scale).min(room).max(MIN_BADGE).round(),
+            badge,
+            inline,
+            title,
             scrolls,
         }
+    }
+
+    /// The grid for `tiles` in `area` on this window.
+    pub fn for_window(ctx: &Context, area: Size, tiles: usize) -> Grid {
+        Grid::fit(area, tiles, ctx.portrait(), ctx.scale(), &ctx.types())
     }
 }
 
@@ -335,51 +389,61 @@ impl Home {
             text(s.home_hint).size(t.body).color(theme::MUTED),
         ]
         .spacing(8);
-        let grid = responsive(move |area| self.grid(ctx, area));
+        let grid = responsive(move |area| {
+            tiles_view(
+                ctx,
+                self.tiles(),
+                area,
+                self.offset,
+                Message::Open,
+                Message::Scrolled,
+            )
+        });
         column![welcome, grid]
             .spacing((32.0 * k).round())
             .padding([(32.0 * k).round(), (40.0 * k).round()])
             .into()
     }
+}
 
-    /// The tiles' grid for the area under the welcome line.
-    pub fn grid_for(&self, ctx: &Context, area: Size) -> Grid {
-        Grid::fit(
-            area,
-            self.tiles().len(),
-            ctx.portrait(),
-            ctx.scale(),
-            ctx.types().heading,
-        )
+/// `tiles` laid out in `area` as [`Grid`] says, each tap `open(its index)`.
+pub(super) fn tiles_view<'a, M: Clone + 'a>(
+    ctx: &Context,
+    tiles: Vec<Tile>,
+    area: Size,
+    offset: f32,
+    open: fn(usize) -> M,
+    scrolled: fn(f32) -> M,
+) -> Element<'a, M> {
+    let g = Grid::for_window(ctx, area, tiles.len());
+    let mut grid = column![].spacing(g.spacing);
+    for (r, chunk) in tiles.chunks(g.columns).enumerate() {
+        let mut line = row![].spacing(g.spacing);
+        for (c, tile) in chunk.iter().enumerate() {
+            let index = r * g.columns + c;
+            line = line.push(tile_view(ctx, index, tile, &g, open(index)));
+        }
+        for _ in chunk.len()..g.columns {
+            line = line.push(Space::new().width(Fill));
+        }
+        grid = grid.push(line);
     }
-
-    fn grid<'a>(&'a self, ctx: &'a Context, area: Size) -> Element<'a, Message> {
-        let tiles = self.tiles();
-        let g = self.grid_for(ctx, area);
-        let mut grid = column![].spacing(g.spacing);
-        for (r, chunk) in tiles.chunks(g.columns).enumerate() {
-            let mut line = row![].spacing(g.spacing);
-            for (c, tile) in chunk.iter().enumerate() {
-                line = line.push(tile_view(ctx, r * g.columns + c, tile, &g));
-            }
-            for _ in chunk.len()..g.columns {
-                line = line.push(Space::new().width(Fill));
-            }
-            grid = grid.push(line);
-        }
-        if g.scrolls {
-            touch_scroll(grid, self.offset, |v| Message::Scrolled(v.offset)).into()
-        } else {
-            grid.into()
-        }
+    if g.scrolls {
+        touch_scroll(grid, offset, move |v| scrolled(v.offset)).into()
+    } else {
+        grid.into()
     }
 }
 
-fn tile_view<'a>(ctx: &Context, index: usize, tile: &Tile, grid: &Grid) -> Element<'a, Message> {
-    let t = ctx.types();
+fn tile_view<'a, M: Clone + 'a>(
+    ctx: &Context,
+    index: usize,
+    tile: &Tile,
+    grid: &Grid,
+    on_press: M,
+) -> Element<'a, M> {
     let color = BADGES[index % BADGES.len()];
     let radius = grid.badge / 2.0;
-    let title = tile_title(ctx.lang, tile).to_owned();
     let badge = container(
         text(glyph(tile).to_string())
             .size(radius.round())
@@ -395,27 +459,28 @@ fn tile_view<'a>(ctx: &Context, index: usize, tile: &Tile, grid: &Grid) -> Eleme
         },
         ..container::Style::default()
     });
-    button(
-        container(
-            column![
-                badge,
-                text(title)
-                    .size(t.heading)
-                    .font(theme::bold(ctx.font()))
-                    .align_x(Alignment::Center)
-            ]
+    let title = text(tile_title(ctx.lang, tile).to_owned())
+        .size(grid.title)
+        .font(theme::bold(ctx.font()));
+    let content: Element<'a, M> = if grid.inline {
+        row![badge, title.width(Fill)]
+            .spacing(BADGE_GAP)
+            .align_y(Alignment::Center)
+            .into()
+    } else {
+        column![badge, title.align_x(Alignment::Center)]
             .spacing(BADGE_GAP)
             .align_x(Alignment::Center)
-            .width(Fill),
-        )
-        .center_y(Fill),
-    )
-    .width(Fill)
-    .height(Length::Fixed(grid.tile.height))
-    .padding(TILE_PADDING)
-    .style(theme::tile)
-    .on_press(Message::Open(index))
-    .into()
+            .width(Fill)
+            .into()
+    };
+    button(container(content).center_y(Fill))
+        .width(Fill)
+        .height(Length::Fixed(grid.tile.height))
+        .padding(TILE_PADDING)
+        .style(theme::tile)
+        .on_press(on_press)
+        .into()
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod book;
 pub mod branch;
 pub mod closed;
 pub mod form;
+pub mod group;
 pub mod home;
 pub mod library;
 pub mod news;
@@ -70,6 +71,8 @@ pub enum Destination {
     Places(Option<ContentId>),
     /// 职工之家: the kiosk's own org's page and its parent's.
     BranchPage,
+    /// A module's own tiles (its home tile, and the cached forms its tiles may open).
+    Group(Box<(protocol::content::Tile, Vec<(ContentItem, FormDefinition)>)>),
 }
 
 /// One screen on the stack above home. The stack holds a handful at most, so the variants'
@@ -86,6 +89,7 @@ pub enum Screen {
     StatusCheck(status::StatusCheck),
     Places(places::Places),
     Branch(branch::Branch),
+    Group(group::Group),
 }
 
 /// A screen that lives on the stack: where it sits in [`Screen`], and how it handles its own
@@ -115,6 +119,7 @@ impl Screen {
             Screen::StatusCheck(_) => ctx.strings().check_title,
             Screen::Places(_) => ctx.strings().places_title,
             Screen::Branch(_) => ctx.strings().branch_title,
+            Screen::Group(s) => s.title(ctx),
         }
     }
 
@@ -131,6 +136,7 @@ impl Screen {
             Screen::StatusCheck(_) => "status_check",
             Screen::Places(_) => "places",
             Screen::Branch(_) => "branch_page",
+            Screen::Group(_) => "group",
         }
     }
 
@@ -146,6 +152,7 @@ impl Screen {
             Screen::StatusCheck(s) => s.view(ctx).map(Message::StatusCheck),
             Screen::Places(s) => s.view(ctx).map(Message::Places),
             Screen::Branch(s) => s.view(ctx).map(Message::Branch),
+            Screen::Group(s) => s.view(ctx).map(Message::Group),
         }
     }
 

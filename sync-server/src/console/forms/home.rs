@@ -69,8 +69,13 @@ pub async fn at(
         .await
 }
 
+/// Whether the tile, or a tile of its group, opens `form`.
 fn opens(t: &Tile, form: &ContentId) -> bool {
-    matches!(&t.action, TileAction::Form { form_id } if form_id == form)
+    match &t.action {
+        TileAction::Form { form_id } => form_id == form,
+        TileAction::Group { tiles } => tiles.iter().any(|t| opens(t, form)),
+        _ => false,
+    }
 }
 
 /// Adds a tile opening the form to the layout `at` (unless it has one): a new version of the

@@ -21,7 +21,7 @@ const SIZES: [(f32, f32); 6] = [
 async fn home_fits_every_screen_without_scrolling() {
     let mut h = Harness::demo().await;
     let tiles = h.app.tiles();
-    assert_eq!(tiles.len(), 12, "the demo branch's own layout");
+    assert_eq!(tiles.len(), 14, "the demo branch's own layout");
     let org = h.app.status().org_name.clone();
     for (w, ht) in SIZES {
         h.size = Size::new(w, ht);
@@ -52,11 +52,19 @@ async fn home_fits_every_screen_without_scrolling() {
                     "{w}×{ht} {lang:?}: {title:?} at {bounds:?} is not above the status bar ({status:?})"
                 );
             }
-            h.draw();
+            // The smallest screen (badges beside the titles) and the design's size, to look at.
+            if (w, ht, lang) == (1024.0, 768.0, Lang::En)
+                || (w, ht, lang) == (1920.0, 1080.0, Lang::Zh)
+            {
+                h.shot(&format!("home-{w}x{ht}-{}", lang.code()));
+            } else {
+                h.draw();
+            }
         }
     }
     // 职工之家 shares this demo kiosk (a demo server costs ~20 s).
     super::branch::shows_the_branch_and_its_city(&mut h).await;
+    super::group::opens_a_group(&mut h).await;
 }
 
 /// Type shrinks with the screen but never below what reads from a metre away; at 1080p it is

@@ -8,6 +8,7 @@ mod cursor;
 mod first_frame;
 mod flows;
 mod forms;
+mod group;
 mod harness;
 mod hours;
 mod layout;

@@ -1,0 +1,65 @@
+//! A module of several parts on the glass, run inside the layout test's demo kiosk: the demo's
+//! 民主管理 tile opens a screen of its own tiles, laid out like home's in both languages and
+//! both orientations, and a tile there opens what it names.
+
+use iced::Size;
+use kiosk::ui::Message;
+use kiosk::ui::i18n::Lang;
+use protocol::content::{Tile, TileAction};
+
+use super::harness::Harness;
+
+fn title(lang: Lang, tile: &Tile) -> &str {
+    match lang {
+        Lang::En => tile.title_en.as_deref().unwrap_or(&tile.title),
+        Lang::Zh => &tile.title,
+    }
+}
+
+/// Opens the demo's group tile from home in each language and orientation, checks that every
+/// tile of the group is in view, then opens the first (a news category).
+pub(super) async fn opens_a_group(h: &mut Harness) {
+    let group = h
+        .app
+        .tiles()
+        .into_iter()
+        .find(|t| matches!(t.action, TileAction::Group { .. }))
+        .expect("the demo layout has a group (民主管理)");
+    let TileAction::Group { tiles } = &group.action else {
+        unreachable!("found as a group");
+    };
+    for (w, ht, shape) in [(1920.0, 1080.0, "landscape"), (1080.0, 1920.0, "portrait")] {
+        h.size = Size::new(w, ht);
+        h.send(Message::Resized(h.size)).await;
+        for lang in [Lang::Zh, Lang::En] {
+            h.send(Message::GoHome).await;
+            if h.app.lang() != lang {
+                h.send(Message::SwitchLanguage).await;
+            }
+            h.tap(title(lang, &group)).await;
+            for tile in tiles {
+                let (bounds, visible) = h.bounds_of(title(lang, tile));
+                assert!(
+                    visible.is_some_and(|v| (v.height - bounds.height).abs() < 0.5
+                        && (v.width - bounds.width).abs() < 0.5),
+                    "{shape} {lang:?}: {:?} is not wholly in view ({visible:?} of {bounds:?})",
+                    tile.title
+                );
+            }
+            if (shape, lang) == ("landscape", Lang::Zh) || (shape, lang) == ("portrait", Lang::En) {
+                h.shot(&format!("group-{shape}-{}", lang.code()));
+            }
+        }
+    }
+    let first = &tiles[0];
+    let TileAction::News { category } = first.action else {
+        panic!("the demo group's first tile is a news category: {first:?}");
+    };
+    h.tap(title(h.app.lang(), first)).await;
+    let heading = h.app.lang().strings().category(category);
+    assert!(
+        h.shows(heading),
+        "the group's first tile opened its news ({heading:?})"
+    );
+    h.send(Message::GoHome).await;
+}
