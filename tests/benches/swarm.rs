@@ -116,15 +116,61 @@ impl Worker {
     }
 }
 
-/// This process's CPU time (user + system), in seconds.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+/// A process's CPU time (user + system) in seconds: `self` or a pid.
+fn cpu_seconds_of(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/<pid>/stat");
     let after = &stat[stat.rfind(')').expect("the command name ends") + 2..];
     let fields: Vec<&str> = after.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 Hz).
     let ticks: f64 =
         fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
     ticks / 100.0
+}
+
+/// CPU time spent so far: by the server (this process), by the kiosks (the worker processes),
+/// and by the whole machine (busy and all jiffies of /proc/stat's `cpu` line, at 100 Hz), so a
+/// herd's share of each can be told apart.
+#[derive(Clone, Copy)]
+struct Cpu {
+    server: f64,
+    kiosks: f64,
+    busy: f64,
+    all: f64,
+}
+
+impl Cpu {
+    fn now(workers: &[Worker]) -> Cpu {
+        let stat = std::fs::read_to_string("/proc/stat").expect("/proc/stat");
+        let jiffies: Vec<f64> = stat
+            .lines()
+            .next()
+            .expect("the cpu line")
+            .split_whitespace()
+            .skip(1)
+            .map(|v| v.parse().expect("jiffies"))
+            .collect();
+        // user nice system idle iowait irq softirq steal ...: idle and iowait are not busy.
+        let all: f64 = jiffies.iter().take(8).sum();
+        let busy = all - jiffies[3] - jiffies[4];
+        Cpu {
+            server: cpu_seconds_of("self"),
+            kiosks: workers
+                .iter()
+                .map(|w| cpu_seconds_of(&w.child.id().to_string()))
+                .sum(),
+            busy: busy / 100.0,
+            all: all / 100.0,
+        }
+    }
+
+    fn since(self, before: Cpu) -> Cpu {
+        Cpu {
+            server: self.server - before.server,
+            kiosks: self.kiosks - before.kiosks,
+            busy: self.busy - before.busy,
+            all: self.all - before.all,
+        }
+    }
 }
 
 /// A field of /proc/self/status in kB (VmRSS, VmHWM).
@@ -146,13 +192,15 @@ fn load() -> String {
         .join(" ")
 }
 
-fn summary(label: &str, o: &mut Outcome, cpu: f64, extra: &str) {
+fn summary(label: &str, o: &mut Outcome, cpu: Cpu, extra: &str) {
     o.heard_ms.sort_by(f64::total_cmp);
     o.stored_ms.sort_by(f64::total_cmp);
     let herd = o.stored_ms.last().copied().unwrap_or(f64::NAN) / 1000.0;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     println!(
         "{label}: kiosks {} | heard {}/{} p50 {:.0} p99 {:.0} max {:.0} ms | stored {}/{} p50 {:.0} p99 {:.0} max {:.0} ms | \
-         failures {} polled {} | notices {} | pages {} ({:.0}/s over the herd) | server CPU {:.2} s ({:.0} % of one core over {:.2} s){extra} | load {}",
+         failures {} polled {} | notices {} | pages {} ({:.0}/s over the herd) | server CPU {:.2} s ({:.0} % of one core over {:.2} s) | \
+         kiosks' CPU {:.2} s | machine {:.0} % busy of {cores} cores{extra} | load {}",
         o.kiosks,
         o.heard_ms.len(),
         o.kiosks,
@@ -169,9 +217,11 @@ fn summary(label: &str, o: &mut Outcome, cpu: f64, extra: &str) {
         o.notices,
         o.pages,
         o.pages as f64 / herd,
-        cpu,
-        100.0 * cpu / herd,
+        cpu.server,
+        100.0 * cpu.server / herd,
         herd,
+        cpu.kiosks,
+        100.0 * cpu.busy / cpu.all,
         load(),
     );
 }
@@ -308,7 +358,7 @@ fn coordinator() {
     let staff = std::sync::Arc::new(runtime.block_on(server.login(ADMIN, PASSWORD)));
     let quiet = runtime.block_on(admin.create_org(province, "无终端的部门"));
     for run in 1..=runs {
-        let cpu = cpu_seconds();
+        let cpu = Cpu::now(&workers);
         let t0 = now_nanos();
         runtime
             .block_on(admin.publish(province, tests::news(&format!("集群测试 {run}"))))
@@ -323,7 +373,7 @@ fn coordinator() {
         summary(
             &format!("one publish, run {run}"),
             &mut o,
-            cpu_seconds() - cpu,
+            Cpu::now(&workers).since(cpu),
             &format!(
                 " | staff in the herd: content list p50 {:.0} max {:.0} ms, publish p50 {:.0} max {:.0} ms ({} each)",
                 quantile(&lists, 0.5),
@@ -337,7 +387,7 @@ fn coordinator() {
     }
 
     for run in 1..=runs {
-        let cpu = cpu_seconds();
+        let cpu = Cpu::now(&workers);
         let t0 = now_nanos();
         let t = Instant::now();
         for i in 0..burst {
@@ -351,7 +401,7 @@ fn coordinator() {
         summary(
             &format!("burst of {burst}, run {run}"),
             &mut o,
-            cpu_seconds() - cpu,
+            Cpu::now(&workers).since(cpu),
             &format!(" | publishing took {published:.2} s"),
         );
         std::thread::sleep(Duration::from_secs(3));
@@ -367,7 +417,7 @@ fn coordinator() {
             &HashSet::new(),
         )
         .expect("csv written");
-        let cpu = cpu_seconds();
+        let cpu = Cpu::now(&workers);
         let t0 = now_nanos();
         let t = Instant::now();
         let report = runtime
@@ -394,7 +444,7 @@ fn coordinator() {
         summary(
             &format!("import of {import_rows} rows to a city, run {run}"),
             &mut o,
-            cpu_seconds() - cpu,
+            Cpu::now(&workers).since(cpu),
             &format!(" | the import took {imported:.2} s (latency counts from its start)"),
         );
         std::thread::sleep(Duration::from_secs(3));
