@@ -4,6 +4,7 @@
 //! catalogues, `theme` colours and sizes.
 
 pub mod app;
+pub mod chart;
 pub mod context;
 pub mod fullscreen;
 pub mod i18n;
