@@ -3,12 +3,11 @@
 //! code) and a choice shows its city's, in both languages and both orientations; the own page is
 //! drawn and written as a screenshot in each, the photo and the city's page once.
 
-use iced::Size;
 use kiosk::ui::Message;
 use kiosk::ui::i18n::Lang;
 use kiosk::ui::screen::branch;
 
-use super::harness::Harness;
+use super::harness::{Harness, SHAPES};
 
 /// Opens 职工之家 from home in each language and orientation and checks what it shows.
 pub(super) async fn shows_the_branch_and_its_city(h: &mut Harness) {
@@ -20,14 +19,9 @@ pub(super) async fn shows_the_branch_and_its_city(h: &mut Harness) {
         h.core.media(photo).await.expect("store").is_some(),
         "the photo was fetched with the sync"
     );
-    for (w, ht, shape) in [(1920.0, 1080.0, "landscape"), (1080.0, 1920.0, "portrait")] {
-        h.size = Size::new(w, ht);
-        h.send(Message::Resized(h.size)).await;
+    for (size, shape) in SHAPES {
         for lang in [Lang::Zh, Lang::En] {
-            h.send(Message::GoHome).await;
-            if h.app.lang() != lang {
-                h.send(Message::SwitchLanguage).await;
-            }
+            h.home_at(size, lang).await;
             let s = lang.strings();
             h.tap(s.tile_branch).await;
             let first = own.page.intro.split("\n\n").next().expect("a paragraph");

@@ -2,12 +2,11 @@
 //! 民主管理 tile opens a screen of its own tiles, laid out like home's in both languages and
 //! both orientations, and a tile there opens what it names.
 
-use iced::Size;
 use kiosk::ui::Message;
 use kiosk::ui::i18n::Lang;
 use protocol::content::{Tile, TileAction};
 
-use super::harness::Harness;
+use super::harness::{Harness, SHAPES};
 
 fn title(lang: Lang, tile: &Tile) -> &str {
     match lang {
@@ -28,14 +27,9 @@ pub(super) async fn opens_a_group(h: &mut Harness) {
     let TileAction::Group { tiles } = &group.action else {
         unreachable!("found as a group");
     };
-    for (w, ht, shape) in [(1920.0, 1080.0, "landscape"), (1080.0, 1920.0, "portrait")] {
-        h.size = Size::new(w, ht);
-        h.send(Message::Resized(h.size)).await;
+    for (size, shape) in SHAPES {
         for lang in [Lang::Zh, Lang::En] {
-            h.send(Message::GoHome).await;
-            if h.app.lang() != lang {
-                h.send(Message::SwitchLanguage).await;
-            }
+            h.home_at(size, lang).await;
             h.tap(title(lang, &group)).await;
             for tile in tiles {
                 let (bounds, visible) = h.bounds_of(title(lang, tile));

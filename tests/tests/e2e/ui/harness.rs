@@ -20,6 +20,12 @@ pub struct Harness {
 
 pub const PIN: &str = "246813";
 
+/// The two shapes a lobby screen comes in, at the design's size, with a name for screenshots.
+pub const SHAPES: [(Size, &str); 2] = [
+    (Size::new(1920.0, 1080.0), "landscape"),
+    (Size::new(1080.0, 1920.0), "portrait"),
+];
+
 pub fn settings() -> Settings {
     use argon2::PasswordHasher;
     let salt = argon2::password_hash::SaltString::encode_b64(b"ui-test-salt-123").expect("salt");
@@ -102,6 +108,17 @@ impl Harness {
     pub async fn send(&mut self, message: Message) {
         let task = self.app.update(message);
         self.settle(task).await;
+    }
+
+    /// Home, on a screen of `size`, in `lang`: where each screen's walk in every shape and
+    /// language ([`SHAPES`]) starts.
+    pub async fn home_at(&mut self, size: Size, lang: kiosk::ui::i18n::Lang) {
+        self.size = size;
+        self.send(Message::Resized(size)).await;
+        self.send(Message::GoHome).await;
+        if self.app.lang() != lang {
+            self.send(Message::SwitchLanguage).await;
+        }
     }
 
     fn simulator(&self) -> Simulator<'_, Message> {
