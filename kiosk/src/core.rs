@@ -368,6 +368,11 @@ impl Core {
         store::blocking(&self.store, |s| crate::places::read(s)).await
     }
 
+    /// 知识竞赛: the quizzes this kiosk shows, each with the ranking it last heard of.
+    pub async fn quizzes(&self) -> Result<Vec<crate::quiz::Listed>, StoreError> {
+        store::blocking(&self.store, |s| crate::quiz::read(s)).await
+    }
+
     /// The employee cancels a booking, with the receipt code and the phone's last four digits.
     pub async fn cancel_booking(&self, receipt: String, phone_last4: String) -> StatusCheck {
         let query = protocol::workflow::StatusQuery {

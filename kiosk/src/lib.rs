@@ -15,6 +15,7 @@ pub mod logs;
 pub mod net;
 pub mod places;
 pub mod provision;
+pub mod quiz;
 pub mod remote;
 pub mod search;
 pub mod shelf;

@@ -48,10 +48,12 @@ pub enum ContentKind {
     Offering,
     PlacesLeft,
     BranchPage,
+    Quiz,
+    QuizRanking,
 }
 
 impl ContentKind {
-    pub const ALL: [ContentKind; 10] = [
+    pub const ALL: [ContentKind; 12] = [
         ContentKind::News,
         ContentKind::LibraryItem,
         ContentKind::ReadingList,
@@ -62,6 +64,8 @@ impl ContentKind {
         ContentKind::Offering,
         ContentKind::PlacesLeft,
         ContentKind::BranchPage,
+        ContentKind::Quiz,
+        ContentKind::QuizRanking,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +80,8 @@ impl ContentKind {
             ContentKind::Offering => "offering",
             ContentKind::PlacesLeft => "places_left",
             ContentKind::BranchPage => "branch_page",
+            ContentKind::Quiz => "quiz",
+            ContentKind::QuizRanking => "quiz_ranking",
         }
     }
 }
@@ -117,6 +123,10 @@ pub enum ContentBody {
     PlacesLeft(crate::places::PlacesLeft),
     /// 职工之家: an org's own page, one per org.
     BranchPage(crate::branch_page::BranchPage),
+    /// 知识竞赛: a question bank and how a round is drawn from it.
+    Quiz(crate::quiz::Quiz),
+    /// Written by the server only (see `quiz`): a quiz's ranking.
+    QuizRanking(crate::quiz::QuizRanking),
 }
 
 impl ContentBody {
@@ -132,6 +142,8 @@ impl ContentBody {
             ContentBody::Offering(_) => ContentKind::Offering,
             ContentBody::PlacesLeft(_) => ContentKind::PlacesLeft,
             ContentBody::BranchPage(_) => ContentKind::BranchPage,
+            ContentBody::Quiz(_) => ContentKind::Quiz,
+            ContentBody::QuizRanking(_) => ContentKind::QuizRanking,
         }
     }
 
@@ -145,7 +157,9 @@ impl ContentBody {
             | ContentBody::HomeLayout(_)
             | ContentBody::OpeningHours(_)
             | ContentBody::Offering(_)
-            | ContentBody::PlacesLeft(_) => Vec::new(),
+            | ContentBody::PlacesLeft(_)
+            | ContentBody::Quiz(_)
+            | ContentBody::QuizRanking(_) => Vec::new(),
             ContentBody::AttractSlide(s) => vec![&s.image],
             ContentBody::BranchPage(b) => b.photos.iter().collect(),
         }
@@ -181,6 +195,8 @@ impl ContentBody {
             ContentBody::Offering(o) => o.validate(&mut p),
             ContentBody::PlacesLeft(_) => p.add("kind", "名额情况由服务器生成，不能发布"),
             ContentBody::BranchPage(b) => b.validate(&mut p),
+            ContentBody::Quiz(q) => q.validate(&mut p),
+            ContentBody::QuizRanking(_) => p.add("kind", "竞赛排名由服务器生成，不能发布"),
         }
         p.finish()
     }
@@ -213,7 +229,7 @@ impl Problems {
         }
     }
 
-    fn opt_text(&mut self, field: &str, value: &Option<String>, max_chars: usize) {
+    pub(crate) fn opt_text(&mut self, field: &str, value: &Option<String>, max_chars: usize) {
         if let Some(v) = value {
             self.text(field, v, false, max_chars);
         }

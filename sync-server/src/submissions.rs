@@ -108,7 +108,11 @@ pub async fn store(
             let existing: Option<(String, String, String, Vec<u8>)> = tx
                 .query_row(
                     "SELECT id, receipt, kiosk_id, upload_sha256 FROM submissions
-                     WHERE id = ?1 OR receipt = ?2",
+                     WHERE id = ?1 OR receipt = ?2
+                     UNION ALL
+                     SELECT submission_id, receipt, kiosk_id, upload_sha256 FROM quiz_rounds
+                     WHERE submission_id = ?1 OR receipt = ?2
+                     LIMIT 1",
                     params![upload.id, receipt_code],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
@@ -167,6 +171,28 @@ pub async fn store(
             })?)?;
             let form = match form {
                 ContentBody::Form(form) => form,
+                // A quiz round, scored again here, or its player entering the ranking (`quiz`).
+                ContentBody::Quiz(quiz) => {
+                    let touched = crate::quiz::take(
+                        tx,
+                        &kiosk,
+                        &upload,
+                        &receipt_code,
+                        &fingerprint,
+                        &answers,
+                        &quiz,
+                    )?;
+                    let head = crate::content::feed_head(tx)?;
+                    return Ok((
+                        SubmissionStored {
+                            id: upload.id,
+                            receipt: receipt_code,
+                            duplicate: false,
+                        },
+                        touched,
+                        head,
+                    ));
+                }
                 // A booking request: stored and allocated at once (`places`).
                 ContentBody::Offering(_) => {
                     let touched = crate::places::book(

@@ -6,6 +6,7 @@
 mod branch_page;
 pub mod catalog_gen;
 mod places;
+mod quiz;
 
 use crate::content::{self, Schedule};
 use crate::error::AppError;
@@ -281,6 +282,7 @@ pub async fn load(
         .context("the demo branch's city")?
         .0;
     branch_page::load(state, branch, city).await?;
+    quiz::load(state, root, text("quiz.toml")?).await?;
 
     let slides: SlidesFile = toml::from_str(text("slides.toml")?).context("slides.toml")?;
     for s in slides.slide {

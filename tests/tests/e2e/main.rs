@@ -34,6 +34,7 @@ mod outbox;
 mod packaging;
 mod places;
 mod privacy;
+mod quiz;
 mod refused;
 mod remote;
 mod remote_window;

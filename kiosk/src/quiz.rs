@@ -1,0 +1,78 @@
+//! 知识竞赛 on the kiosk: the quizzes it holds, each with the ranking it last heard of, a round
+//! drawn at random from the cached bank (offline), and the small form a player fills to enter
+//! the ranking. The kiosk never scores for the server: a round goes through the outbox as the
+//! questions drawn and the options chosen, and the server scores it again.
+
+use protocol::content::FormDefinition;
+use protocol::quiz::{ENTRY_CONSENT, ENTRY_NAME, ENTRY_PHONE, ENTRY_ROUND, Quiz, QuizRanking};
+use protocol::{ContentBody, ContentItem, ContentKind};
+use rand::seq::SliceRandom;
+
+use crate::store::{Result, Store};
+
+/// A quiz as the kiosk lists it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub item: ContentItem,
+    pub quiz: Quiz,
+    /// The ranking as of the last sync; `None` before anyone entered.
+    pub ranking: Option<QuizRanking>,
+}
+
+/// Every cached quiz, by title, with its ranking.
+pub fn read(s: &Store) -> Result<Vec<Listed>> {
+    let rankings: Vec<QuizRanking> = s
+        .items(ContentKind::QuizRanking)?
+        .into_iter()
+        .filter_map(|i| match i.body {
+            ContentBody::QuizRanking(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let mut listed: Vec<Listed> = s
+        .items(ContentKind::Quiz)?
+        .into_iter()
+        .filter_map(|item| match &item.body {
+            ContentBody::Quiz(q) => Some(Listed {
+                quiz: q.clone(),
+                ranking: rankings.iter().find(|r| r.quiz == item.id).cloned(),
+                item,
+            }),
+            _ => None,
+        })
+        .collect();
+    listed.sort_by(|a, b| a.quiz.title.cmp(&b.quiz.title));
+    Ok(listed)
+}
+
+/// A round: the indices of [`Quiz::round_len`] questions of the bank, drawn at random.
+pub fn draw(quiz: &Quiz) -> Vec<usize> {
+    let mut all: Vec<usize> = (0..quiz.questions.len()).collect();
+    all.shuffle(&mut rand::rng());
+    all.truncate(quiz.round_len());
+    all
+}
+
+/// The form a player fills to enter the ranking with the round sent as submission `round`:
+/// the round (already chosen, labelled with its score in each language), name, phone and consent. Its answers
+/// are a `RankingEntry`.
+pub fn entry_form(quiz: &Quiz, round: &str, label_zh: &str, label_en: &str) -> FormDefinition {
+    serde_json::from_value(serde_json::json!({
+        "title": quiz.title,
+        "title_en": quiz.title_en,
+        "description": "",
+        "fields": [
+            {"key": ENTRY_ROUND, "label": "本轮成绩", "label_en": "This round", "type": "single_choice",
+             "required": true,
+             "options": [{"value": round, "label": label_zh, "label_en": label_en}]},
+            {"key": ENTRY_NAME, "label": "姓名", "label_en": "Name", "type": "text",
+             "person_name": true, "max_len": 40, "required": true},
+            {"key": ENTRY_PHONE, "label": "手机号码", "label_en": "Mobile number", "type": "phone",
+             "required": true},
+            {"key": ENTRY_CONSENT, "label": "同意工会用姓名和手机号联系获奖者；排名只显示姓氏和单位",
+             "label_en": "The union may use my name and number to contact winners; the ranking shows only a masked name and the branch",
+             "type": "consent", "required": true}
+        ]
+    }))
+    .expect("the entry form is a valid form definition")
+}

@@ -1,0 +1,195 @@
+//! 知识竞赛 (issue 19 part 2): a kiosk plays a round from its cached bank and sends it through
+//! its real outbox; the server scores it again from the bank (a forged score or a question not in
+//! the bank is refused), an entry to the ranking reaches another kiosk with the name masked and
+//! no phone, and staff's figures count only their own subtree's rounds.
+
+use protocol::ContentBody;
+use protocol::quiz::{ENTRY_CONSENT, ENTRY_NAME, ENTRY_PHONE, ENTRY_ROUND, QuizRound, RoundAnswer};
+use protocol::submission::FormAnswers;
+use tests::{EnrolledKiosk, TestServer};
+
+fn bank() -> ContentBody {
+    serde_json::from_value(serde_json::json!({
+        "kind": "quiz", "title": "工会知识竞赛", "per_round": 2, "seconds": 60,
+        "questions": [
+            {"key": "q1", "stem": "工会会费是工资的多少？", "answer": ["A"],
+             "options": [{"key": "A", "text": "0.5%"}, {"key": "B", "text": "5%"}]},
+            {"key": "q2", "stem": "哪些是劳动合同必备条款？", "multiple": true, "answer": ["A", "B"],
+             "options": [{"key": "A", "text": "期限"}, {"key": "B", "text": "报酬"},
+                         {"key": "C", "text": "爱好"}]},
+            {"key": "q3", "stem": "仲裁时效多长？", "answer": ["B"],
+             "options": [{"key": "A", "text": "半年"}, {"key": "B", "text": "一年"}]}
+        ]
+    }))
+    .expect("quiz body")
+}
+
+fn round(answers: &[(&str, &[&str])], seconds: u32) -> FormAnswers {
+    QuizRound {
+        answers: answers
+            .iter()
+            .map(|(q, chosen)| RoundAnswer {
+                question: (*q).to_owned(),
+                chosen: chosen.iter().map(|c| (*c).to_owned()).collect(),
+            })
+            .collect(),
+        seconds,
+    }
+    .to_answers()
+}
+
+fn entry(round: &str, name: &str, phone: &str) -> FormAnswers {
+    FormAnswers {
+        answers: [
+            (ENTRY_ROUND, round.into()),
+            (ENTRY_NAME, name.into()),
+            (ENTRY_PHONE, phone.into()),
+            (ENTRY_CONSENT, true.into()),
+        ]
+        .into_iter()
+        .map(|(k, v): (&str, serde_json::Value)| (k.to_owned(), v))
+        .collect(),
+    }
+}
+
+#[tokio::test]
+async fn a_round_is_scored_by_the_server_and_an_entry_reaches_every_kiosk_masked() {
+    let server = TestServer::start().await;
+    let tree = server.org_tree().await;
+    let published = tree
+        .admin
+        .publish(tree.province, bank())
+        .await
+        .expect("published");
+    let id = published.item.id.clone();
+    let config = kiosk::sync::SyncConfig::default();
+    let here = EnrolledKiosk::enroll(&tree.admin, tree.branch_a, config.clone()).await;
+    let there = EnrolledKiosk::enroll(&tree.admin, tree.branch_b, config).await;
+    here.engine.sync_now().await.expect("synced");
+    let cached = {
+        let store = here.store.lock().expect("store");
+        kiosk::quiz::read(&store).expect("quizzes")
+    };
+    assert_eq!(cached.len(), 1, "the kiosk holds the bank");
+    assert_eq!(
+        kiosk::quiz::draw(&cached[0].quiz).len(),
+        2,
+        "a round of per_round questions"
+    );
+
+    // One right (q1), one half right (q2: a multiple choice needs every right option).
+    let played = here
+        .engine
+        .submit(id.clone(), 1, round(&[("q1", &["A"]), ("q2", &["A"])], 41))
+        .await
+        .expect("saved");
+    // A forged score rides along, and a question that is not in the bank.
+    let mut forged = round(&[("q1", &["B"]), ("q3", &["A"])], 20);
+    forged.answers.insert("score".to_owned(), 2.into());
+    here.engine
+        .submit(id.clone(), 1, forged)
+        .await
+        .expect("saved");
+    here.engine
+        .submit(id.clone(), 1, round(&[("q1", &["A"]), ("q9", &["A"])], 20))
+        .await
+        .expect("saved");
+    let sent = here.engine.sync_now().await.expect("delivered");
+    assert_eq!((sent.delivered, sent.refused), (1, 2), "{sent:?}");
+    let rounds: Vec<(u32, u32, u32)> = server
+        .state
+        .db
+        .read(|tx| {
+            Ok(tx
+                .prepare("SELECT score, total, seconds FROM quiz_rounds")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+        .expect("rounds");
+    assert_eq!(rounds, [(1, 2, 41)], "scored by the server from the bank");
+
+    // Another kiosk cannot enter this kiosk's round; this kiosk can, once.
+    there
+        .engine
+        .submit(id.clone(), 1, entry(&played.id, "李四", "13900000001"))
+        .await
+        .expect("saved");
+    let stolen = there.engine.sync_now().await.expect("synced");
+    assert_eq!(stolen.refused, 1, "another kiosk's round");
+    here.engine
+        .submit(id.clone(), 1, entry(&played.id, "张三明", "13800138000"))
+        .await
+        .expect("saved");
+    let entered = here.engine.sync_now().await.expect("delivered");
+    assert_eq!(entered.delivered, 1, "{entered:?}");
+
+    // The ranking reaches the other kiosk: the name masked, the branch, never the phone.
+    there.engine.sync_now().await.expect("synced");
+    let listed = {
+        let store = there.store.lock().expect("store");
+        kiosk::quiz::read(&store).expect("quizzes")
+    };
+    let ranking = listed[0].ranking.clone().expect("the ranking synced");
+    assert_eq!(ranking.entries.len(), 1);
+    let first = &ranking.entries[0];
+    assert_eq!(
+        (first.name.as_str(), first.score, first.total, first.seconds),
+        ("张*明", 1, 2, 41)
+    );
+    let org_a: String = server
+        .state
+        .db
+        .read(move |tx| {
+            Ok(tx.query_row(
+                "SELECT name FROM orgs WHERE id = ?1",
+                [tree.branch_a.0],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .expect("org");
+    assert_eq!(first.org, org_a);
+    let json = serde_json::to_string(&ranking).expect("json");
+    assert!(!json.contains("138") && !json.contains("张三明"), "{json}");
+
+    // Staff's figures: the province sees the round, the other city none of it.
+    let quiz = match bank() {
+        ContentBody::Quiz(q) => q,
+        _ => unreachable!("a quiz body"),
+    };
+    let paths: Vec<String> = {
+        let (a, b) = (tree.province.0, tree.city_b.0);
+        server
+            .state
+            .db
+            .read(move |tx| {
+                let path = |id: i64| {
+                    tx.query_row("SELECT path FROM orgs WHERE id = ?1", [id], |r| r.get(0))
+                };
+                Ok(vec![path(a)?, path(b)?])
+            })
+            .await
+            .expect("paths")
+    };
+    let (q, qid) = (quiz.clone(), id.0.clone());
+    let (all, other) = server
+        .state
+        .db
+        .read(move |tx| {
+            Ok((
+                sync_server::quiz::figures(tx, &q, &qid, &paths[0])?,
+                sync_server::quiz::figures(tx, &q, &qid, &paths[1])?,
+            ))
+        })
+        .await
+        .expect("figures");
+    assert_eq!((all.rounds, all.entered, all.mean_tenths), (1, 1, 10));
+    assert_eq!(
+        all.hardest[0].key, "q2",
+        "the question answered wrong first"
+    );
+    assert_eq!(all.hardest[0].wrong_percent(), 100);
+    assert_eq!(all.per_day.len(), 1);
+    assert_eq!(other.rounds, 0, "another city's staff count none of it");
+}
