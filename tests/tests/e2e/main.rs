@@ -33,6 +33,7 @@ mod org_admin;
 mod outbox;
 mod packaging;
 mod places;
+mod polls;
 mod privacy;
 mod quiz;
 mod refused;

@@ -32,6 +32,8 @@ pub fn may_show_personal_data(screen: &Screen) -> bool {
         | Screen::Places(_)
         // Published pages only.
         | Screen::Branch(_)
+        // Published polls and tallies only; voting is the form screen.
+        | Screen::Polls(_)
         // Tiles.
         | Screen::Group(_) => false,
     }

@@ -34,6 +34,7 @@ use super::screen::home::{self, Home};
 use super::screen::library::{self, Library};
 use super::screen::news::{self, News};
 use super::screen::places::{self, Places};
+use super::screen::poll::{self, Polls};
 use super::screen::search::{self, Search};
 use super::screen::status::{self, StatusCheck};
 use super::screen::{Destination, Event, Screen, Stacked};
@@ -80,6 +81,7 @@ pub enum Message {
     StatusCheck(status::Message),
     Places(places::Message),
     Branch(branch::Message),
+    Polls(poll::Message),
     Group(group::Message),
     /// The opening hours the kiosk goes by (`None`: always open), loaded after each sync.
     Hours(Option<OpeningHours>),
@@ -316,6 +318,7 @@ impl App {
             }
             Message::Places(m) => return self.route::<Places>(m, Message::Places),
             Message::Branch(m) => return self.route::<Branch>(m, Message::Branch),
+            Message::Polls(m) => return self.route::<Polls>(m, Message::Polls),
             Message::Group(m) => {
                 if let group::Message::Open(i) = &m
                     && let Some(tile) = self
@@ -554,6 +557,10 @@ impl App {
             Destination::BranchPage => {
                 let (screen, task) = Branch::new(ctx);
                 (Screen::Branch(screen), task.map(Message::Branch))
+            }
+            Destination::Polls => {
+                let (screen, task) = Polls::new(ctx);
+                (Screen::Polls(screen), task.map(Message::Polls))
             }
             Destination::Group(group) => {
                 let (tile, forms) = *group;

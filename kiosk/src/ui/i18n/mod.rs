@@ -95,6 +95,8 @@ catalogue! {
     closed_title, closed_opens_today, closed_opens_tomorrow, closed_opens_on, closed_touch,
     tile_branch, branch_title, branch_empty, branch_hours, branch_always_open, branch_closed_day,
     branch_facilities, branch_contacts, branch_photos, branch_phone, branch_scan,
+    tile_polls, polls_title, polls_empty, polls_vote, polls_closes, polls_closed, polls_anonymous,
+    polls_named, polls_results, polls_votes, polls_hint, vote_counted,
 }
 
 impl Strings {

@@ -18,6 +18,7 @@ pub mod home;
 pub mod library;
 pub mod news;
 pub mod places;
+pub mod poll;
 pub mod search;
 pub mod status;
 
@@ -71,6 +72,8 @@ pub enum Destination {
     Places(Option<ContentId>),
     /// 职工之家: the kiosk's own org's page and its parent's.
     BranchPage,
+    /// 民主管理: the cached polls, and the results staff chose to show.
+    Polls,
     /// A module's own tiles (its home tile, and the cached forms its tiles may open).
     Group(Box<(protocol::content::Tile, Vec<(ContentItem, FormDefinition)>)>),
 }
@@ -89,6 +92,7 @@ pub enum Screen {
     StatusCheck(status::StatusCheck),
     Places(places::Places),
     Branch(branch::Branch),
+    Polls(poll::Polls),
     Group(group::Group),
 }
 
@@ -119,6 +123,7 @@ impl Screen {
             Screen::StatusCheck(_) => ctx.strings().check_title,
             Screen::Places(_) => ctx.strings().places_title,
             Screen::Branch(_) => ctx.strings().branch_title,
+            Screen::Polls(_) => ctx.strings().polls_title,
             Screen::Group(s) => s.title(ctx),
         }
     }
@@ -136,6 +141,7 @@ impl Screen {
             Screen::StatusCheck(_) => "status_check",
             Screen::Places(_) => "places",
             Screen::Branch(_) => "branch_page",
+            Screen::Polls(_) => "polls",
             Screen::Group(_) => "group",
         }
     }
@@ -152,6 +158,7 @@ impl Screen {
             Screen::StatusCheck(s) => s.view(ctx).map(Message::StatusCheck),
             Screen::Places(s) => s.view(ctx).map(Message::Places),
             Screen::Branch(s) => s.view(ctx).map(Message::Branch),
+            Screen::Polls(s) => s.view(ctx).map(Message::Polls),
             Screen::Group(s) => s.view(ctx).map(Message::Group),
         }
     }
@@ -166,6 +173,7 @@ impl Screen {
             }
             Screen::Form(s) => s.on_sync(ctx).map(Message::Form),
             Screen::Places(s) => s.on_sync(event, ctx).map(Message::Places),
+            Screen::Polls(s) => s.on_sync(event, ctx).map(Message::Polls),
             _ => Task::none(),
         }
     }
