@@ -271,14 +271,14 @@ impl Core {
         store::blocking(&self.store, |s| read_home_layout(s)).await
     }
 
+    /// 职代会提案: every cached call with its proposals (`crate::proposals`).
+    pub async fn proposals(&self) -> Result<Vec<crate::proposals::Listed>, StoreError> {
+        store::blocking(&self.store, |s| crate::proposals::read(s)).await
+    }
+
     /// 职工之家: the kiosk's own org's page and its parent's (`crate::branch_page`).
     pub async fn branch_pages(&self) -> Result<crate::branch_page::Pages, StoreError> {
         store::blocking(&self.store, |s| crate::branch_page::read(s)).await
-    }
-
-    /// 民主管理: every cached poll with the results shown for it (`crate::polls`).
-    pub async fn polls(&self) -> Result<Vec<crate::polls::Listed>, StoreError> {
-        store::blocking(&self.store, |s| crate::polls::read(s)).await
     }
 
     /// The opening hours set nearest to the kiosk (a branch's override its city's, which

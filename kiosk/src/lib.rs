@@ -14,7 +14,7 @@ pub mod ime;
 pub mod logs;
 pub mod net;
 pub mod places;
-pub mod polls;
+pub mod proposals;
 pub mod provision;
 pub mod quiz;
 pub mod remote;

@@ -48,11 +48,11 @@ pub enum ContentKind {
     Offering,
     PlacesLeft,
     BranchPage,
-    Poll,
-    PollResults,
     Quiz,
     QuizRanking,
 }
+    ProposalCall,
+    Proposal,
 
 impl ContentKind {
     pub const ALL: [ContentKind; 14] = [
@@ -66,10 +66,10 @@ impl ContentKind {
         ContentKind::Offering,
         ContentKind::PlacesLeft,
         ContentKind::BranchPage,
-        ContentKind::Poll,
-        ContentKind::PollResults,
         ContentKind::Quiz,
         ContentKind::QuizRanking,
+        ContentKind::ProposalCall,
+        ContentKind::Proposal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,10 +84,10 @@ impl ContentKind {
             ContentKind::Offering => "offering",
             ContentKind::PlacesLeft => "places_left",
             ContentKind::BranchPage => "branch_page",
-            ContentKind::Poll => "poll",
-            ContentKind::PollResults => "poll_results",
             ContentKind::Quiz => "quiz",
             ContentKind::QuizRanking => "quiz_ranking",
+            ContentKind::ProposalCall => "proposal_call",
+            ContentKind::Proposal => "proposal",
         }
     }
 }
@@ -129,14 +129,14 @@ pub enum ContentBody {
     PlacesLeft(crate::places::PlacesLeft),
     /// 职工之家: an org's own page, one per org.
     BranchPage(crate::branch_page::BranchPage),
-    /// 民主管理: a poll or survey (see `poll`).
-    Poll(crate::poll::Poll),
-    /// A poll's tallies: written by the server only (see `poll`).
-    PollResults(crate::poll::PollResults),
     /// 知识竞赛: a question bank and how a round is drawn from it.
     Quiz(crate::quiz::Quiz),
     /// Written by the server only (see `quiz`): a quiz's ranking.
     QuizRanking(crate::quiz::QuizRanking),
+    /// 职代会提案: a congress session's call for proposals.
+    ProposalCall(crate::proposal::ProposalCall),
+    /// One proposal as kiosks show it: written by the server only (see `proposal`).
+    Proposal(crate::proposal::Proposal),
 }
 
 impl ContentBody {
@@ -152,10 +152,10 @@ impl ContentBody {
             ContentBody::Offering(_) => ContentKind::Offering,
             ContentBody::PlacesLeft(_) => ContentKind::PlacesLeft,
             ContentBody::BranchPage(_) => ContentKind::BranchPage,
-            ContentBody::Poll(_) => ContentKind::Poll,
-            ContentBody::PollResults(_) => ContentKind::PollResults,
             ContentBody::Quiz(_) => ContentKind::Quiz,
             ContentBody::QuizRanking(_) => ContentKind::QuizRanking,
+            ContentBody::ProposalCall(_) => ContentKind::ProposalCall,
+            ContentBody::Proposal(_) => ContentKind::Proposal,
         }
     }
 
@@ -170,10 +170,10 @@ impl ContentBody {
             | ContentBody::OpeningHours(_)
             | ContentBody::Offering(_)
             | ContentBody::PlacesLeft(_)
-            | ContentBody::Poll(_)
-            | ContentBody::PollResults(_)
             | ContentBody::Quiz(_)
-            | ContentBody::QuizRanking(_) => Vec::new(),
+            | ContentBody::QuizRanking(_)
+            | ContentBody::ProposalCall(_)
+            | ContentBody::Proposal(_) => Vec::new(),
             ContentBody::AttractSlide(s) => vec![&s.image],
             ContentBody::BranchPage(b) => b.photos.iter().collect(),
         }
@@ -209,10 +209,10 @@ impl ContentBody {
             ContentBody::Offering(o) => o.validate(&mut p),
             ContentBody::PlacesLeft(_) => p.add("kind", "名额情况由服务器生成，不能发布"),
             ContentBody::BranchPage(b) => b.validate(&mut p),
-            ContentBody::Poll(poll) => poll.validate(&mut p),
-            ContentBody::PollResults(_) => p.add("kind", "投票结果由服务器生成，不能发布"),
             ContentBody::Quiz(q) => q.validate(&mut p),
             ContentBody::QuizRanking(_) => p.add("kind", "竞赛排名由服务器生成，不能发布"),
+            ContentBody::ProposalCall(c) => c.validate(&mut p),
+            ContentBody::Proposal(_) => p.add("kind", "提案由服务器生成，不能发布"),
         }
         p.finish()
     }
@@ -486,8 +486,9 @@ pub enum TileAction {
     Places,
     /// 职工之家: the kiosk's own org's page and its parent's.
     BranchPage,
-    /// 民主管理: the open polls and surveys, and the results staff chose to show.
-    Polls,
+    /// 职代会提案: the calls for proposals, every proposal with its status and reply, and
+    /// writing one.
+    Proposals,
     /// A module of several parts (民主管理: polls, proposals and its news): opens a screen of
     /// these tiles. One level deep: a group's tiles are not groups.
     Group {

@@ -28,7 +28,7 @@ pub mod feed;
 pub mod ids;
 pub mod isbn;
 pub mod places;
-pub mod poll;
+pub mod proposal;
 pub mod quiz;
 pub mod staff;
 pub mod submission;

@@ -142,6 +142,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/staff/bookings/{id}/move",
             post(crate::places::api::move_to),
+        )
+        .route("/v1/staff/proposals", get(crate::proposals::api::list))
+        .route(
+            "/v1/staff/proposals/{id}/review",
+            post(crate::proposals::api::review),
         );
     let json_limit = state.config.staff.max_json_bytes;
     let console = crate::console::router(&state).layer(axum::middleware::map_response(

@@ -23,7 +23,7 @@ pub mod multipart;
 pub mod obs;
 pub mod orgs;
 pub mod places;
-pub mod polls;
+pub mod proposals;
 pub mod quiz;
 pub mod secrets;
 pub mod staff;

@@ -193,15 +193,16 @@ pub async fn store(
                         head,
                     ));
                 }
-                // A booking request: stored and allocated at once (`places`).
-                ContentBody::Offering(_) => {
-                    let touched = crate::places::book(
+                // A proposal to the workers' congress: checked, stored and numbered (`proposals`).
+                ContentBody::ProposalCall(call) => {
+                    let touched = crate::proposals::submit(
                         tx,
                         &kiosk,
                         &upload,
                         &receipt_code,
                         &fingerprint,
                         &answers,
+                        &call,
                     )?;
                     let head = crate::content::feed_head(tx)?;
                     return Ok((
@@ -214,17 +215,15 @@ pub async fn store(
                         head,
                     ));
                 }
-                // A vote: stored and counted at once (`polls`).
-                ContentBody::Poll(poll) => {
-                    let touched = crate::polls::vote(
+                // A booking request: stored and allocated at once (`places`).
+                ContentBody::Offering(_) => {
+                    let touched = crate::places::book(
                         tx,
-                        &key,
                         &kiosk,
                         &upload,
                         &receipt_code,
                         &fingerprint,
                         &answers,
-                        &poll,
                     )?;
                     let head = crate::content::feed_head(tx)?;
                     return Ok((

@@ -35,7 +35,7 @@ mod news;
 mod orgs;
 mod page;
 mod places;
-mod polls;
+mod proposals;
 mod remote;
 mod revisions;
 mod session;
@@ -156,6 +156,19 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(places::edit::unpublish),
         )
         .route("/console/places/{id}", get(places::offering))
+        .route(proposals::HERE, get(proposals::list))
+        .route(
+            "/console/proposals/calls/new",
+            get(proposals::new_call).post(proposals::create_call),
+        )
+        .route(
+            "/console/proposals/calls/{id}/edit",
+            get(proposals::edit_call).post(proposals::save_call),
+        )
+        .route(
+            "/console/proposals/{id}",
+            get(proposals::proposal).post(proposals::review),
+        )
         .route("/console/places/{id}/close", post(places::close))
         .route("/console/places/{id}/attended", post(places::attended))
         .route("/console/places/{id}/move", post(places::move_to))
@@ -185,11 +198,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route(branch_page::PHOTO, post(branch_page::add_photo))
         .route(branch_page::PHOTO_REMOVE, post(branch_page::remove_photo))
-        .route("/console/polls", get(polls::list).post(polls::create))
-        .route("/console/polls/{id}", get(polls::results))
-        .route("/console/polls/{id}/results", post(polls::show_results))
-        .route("/console/polls/{id}/close", post(polls::close))
-        .route("/console/polls/{id}/tallies.csv", get(polls::export))
         .route("/console/orgs", get(orgs::orgs).post(orgs::create_org))
         .route("/console/orgs/{id}", get(orgs::manage::org))
         .route("/console/orgs/{id}/rename", post(orgs::manage::rename))

@@ -134,7 +134,11 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
             tr(l, "名额预约", "Limited places"),
             session.opens::<gate::Cases>() || publish,
         ),
-        ("/console/polls", tr(l, "投票问卷", "Polls"), view),
+        (
+            "/console/proposals",
+            tr(l, "职代会提案", "Congress proposals"),
+            session.opens::<gate::Cases>() || publish,
+        ),
         ("/console/kiosks", tr(l, "终端", "Kiosks"), view),
         ("/console/usage", tr(l, "使用情况", "Usage"), view),
         (

@@ -6,7 +6,7 @@
 mod branch_page;
 pub mod catalog_gen;
 mod places;
-mod polls;
+mod proposals;
 mod quiz;
 
 use crate::content::{self, Schedule};
@@ -195,7 +195,7 @@ fn tile_action(action: &str, forms: &HashMap<String, ContentId>) -> anyhow::Resu
         None if action == "status_check" => TileAction::StatusCheck,
         None if action == "places" => TileAction::Places,
         None if action == "branch_page" => TileAction::BranchPage,
-        None if action == "polls" => TileAction::Polls,
+        None if action == "proposals" => TileAction::Proposals,
         Some(("news", category)) => TileAction::News {
             category: serde_json::from_value::<NewsCategory>(serde_json::json!(category))
                 .with_context(|| format!("home.toml: unknown news category '{category}'"))?,
@@ -284,7 +284,7 @@ pub async fn load(
         .context("the demo branch's city")?
         .0;
     branch_page::load(state, branch, city).await?;
-    polls::load(state, root).await?;
+    proposals::load(state, root).await?;
     quiz::load(state, root, text("quiz.toml")?).await?;
 
     let slides: SlidesFile = toml::from_str(text("slides.toml")?).context("slides.toml")?;

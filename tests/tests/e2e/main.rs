@@ -33,7 +33,7 @@ mod org_admin;
 mod outbox;
 mod packaging;
 mod places;
-mod polls;
+mod proposals;
 mod privacy;
 mod quiz;
 mod refused;

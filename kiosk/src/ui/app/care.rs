@@ -32,8 +32,8 @@ pub fn may_show_personal_data(screen: &Screen) -> bool {
         | Screen::Places(_)
         // Published pages only.
         | Screen::Branch(_)
-        // Published polls and tallies only; voting is the form screen.
-        | Screen::Polls(_)
+        // Published calls and proposals (never a phone); writing one is the form screen.
+        | Screen::Proposals(_)
         // Tiles.
         | Screen::Group(_) => false,
     }

@@ -29,12 +29,12 @@ use super::screen::book::{self, Book};
 use super::screen::branch::{self, Branch};
 use super::screen::closed::Closed;
 use super::screen::form::{self, Form};
+use super::screen::proposal::{self, Proposals};
 use super::screen::group::{self, Group};
 use super::screen::home::{self, Home};
 use super::screen::library::{self, Library};
 use super::screen::news::{self, News};
 use super::screen::places::{self, Places};
-use super::screen::poll::{self, Polls};
 use super::screen::search::{self, Search};
 use super::screen::status::{self, StatusCheck};
 use super::screen::{Destination, Event, Screen, Stacked};
@@ -81,7 +81,7 @@ pub enum Message {
     StatusCheck(status::Message),
     Places(places::Message),
     Branch(branch::Message),
-    Polls(poll::Message),
+    Proposals(proposal::Message),
     Group(group::Message),
     /// The opening hours the kiosk goes by (`None`: always open), loaded after each sync.
     Hours(Option<OpeningHours>),
@@ -318,7 +318,7 @@ impl App {
             }
             Message::Places(m) => return self.route::<Places>(m, Message::Places),
             Message::Branch(m) => return self.route::<Branch>(m, Message::Branch),
-            Message::Polls(m) => return self.route::<Polls>(m, Message::Polls),
+            Message::Proposals(m) => return self.route::<Proposals>(m, Message::Proposals),
             Message::Group(m) => {
                 if let group::Message::Open(i) = &m
                     && let Some(tile) = self
@@ -558,9 +558,14 @@ impl App {
                 let (screen, task) = Branch::new(ctx);
                 (Screen::Branch(screen), task.map(Message::Branch))
             }
-            Destination::Polls => {
-                let (screen, task) = Polls::new(ctx);
-                (Screen::Polls(screen), task.map(Message::Polls))
+            Destination::Proposals => {
+                let (screen, task) = Proposals::new(ctx);
+                (Screen::Proposals(screen), task.map(Message::Proposals))
+            }
+            Destination::Proposal(form) => {
+                let (item, def) = *form;
+                let form = Form::new(&item, def).with_rule(protocol::proposal::cosigner_rule);
+                (Screen::Form(form), Task::none())
             }
             Destination::Group(group) => {
                 let (tile, forms) = *group;

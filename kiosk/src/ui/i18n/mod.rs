@@ -95,8 +95,11 @@ catalogue! {
     closed_title, closed_opens_today, closed_opens_tomorrow, closed_opens_on, closed_touch,
     tile_branch, branch_title, branch_empty, branch_hours, branch_always_open, branch_closed_day,
     branch_facilities, branch_contacts, branch_photos, branch_phone, branch_scan,
-    tile_polls, polls_title, polls_empty, polls_vote, polls_closes, polls_closed, polls_anonymous,
-    polls_named, polls_results, polls_votes, polls_hint, vote_counted,
+    proposal_title, proposal_empty, proposal_none, proposal_all, proposal_pending,
+    proposal_accepted, proposal_declined, proposal_done, proposal_min_cosigners, proposal_closes,
+    proposal_write, proposal_closed, proposal_pending_line, proposal_back, proposal_by,
+    proposal_cosigned, proposal_reasons, proposal_measures, proposal_department, proposal_reason,
+    proposal_reply,
 }
 
 impl Strings {

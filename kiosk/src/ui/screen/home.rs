@@ -212,7 +212,7 @@ pub(super) fn open(tile: &Tile, forms: &[(ContentItem, FormDefinition)], ctx: &C
         TileAction::StatusCheck => Destination::StatusCheck,
         TileAction::Places => Destination::Places(None),
         TileAction::BranchPage => Destination::BranchPage,
-        TileAction::Polls => Destination::Polls,
+        TileAction::Proposals => Destination::Proposals,
         TileAction::Unknown => {
             return Event::Notice(ctx.strings().tile_unavailable.to_owned());
         }
@@ -260,7 +260,7 @@ fn glyph(tile: &Tile) -> char {
             TileAction::StatusCheck => '查',
             TileAction::Places => '约',
             TileAction::BranchPage => '家',
-            TileAction::Polls => '票',
+            TileAction::Proposals => '提',
             TileAction::Group { .. } => '众',
             TileAction::Unknown => '·',
         },

@@ -18,7 +18,7 @@ pub mod home;
 pub mod library;
 pub mod news;
 pub mod places;
-pub mod poll;
+pub mod proposal;
 pub mod search;
 pub mod status;
 
@@ -72,8 +72,10 @@ pub enum Destination {
     Places(Option<ContentId>),
     /// 职工之家: the kiosk's own org's page and its parent's.
     BranchPage,
-    /// 民主管理: the cached polls, and the results staff chose to show.
-    Polls,
+    /// 职代会提案: the calls and their proposals.
+    Proposals,
+    /// A call's proposal form, with the co-signer rule (`protocol::proposal::cosigner_rule`).
+    Proposal(Box<(ContentItem, FormDefinition)>),
     /// A module's own tiles (its home tile, and the cached forms its tiles may open).
     Group(Box<(protocol::content::Tile, Vec<(ContentItem, FormDefinition)>)>),
 }
@@ -92,7 +94,7 @@ pub enum Screen {
     StatusCheck(status::StatusCheck),
     Places(places::Places),
     Branch(branch::Branch),
-    Polls(poll::Polls),
+    Proposals(proposal::Proposals),
     Group(group::Group),
 }
 
@@ -123,7 +125,7 @@ impl Screen {
             Screen::StatusCheck(_) => ctx.strings().check_title,
             Screen::Places(_) => ctx.strings().places_title,
             Screen::Branch(_) => ctx.strings().branch_title,
-            Screen::Polls(_) => ctx.strings().polls_title,
+            Screen::Proposals(_) => ctx.strings().proposal_title,
             Screen::Group(s) => s.title(ctx),
         }
     }
@@ -141,7 +143,7 @@ impl Screen {
             Screen::StatusCheck(_) => "status_check",
             Screen::Places(_) => "places",
             Screen::Branch(_) => "branch_page",
-            Screen::Polls(_) => "polls",
+            Screen::Proposals(_) => "proposals",
             Screen::Group(_) => "group",
         }
     }
@@ -158,7 +160,7 @@ impl Screen {
             Screen::StatusCheck(s) => s.view(ctx).map(Message::StatusCheck),
             Screen::Places(s) => s.view(ctx).map(Message::Places),
             Screen::Branch(s) => s.view(ctx).map(Message::Branch),
-            Screen::Polls(s) => s.view(ctx).map(Message::Polls),
+            Screen::Proposals(s) => s.view(ctx).map(Message::Proposals),
             Screen::Group(s) => s.view(ctx).map(Message::Group),
         }
     }
@@ -173,7 +175,6 @@ impl Screen {
             }
             Screen::Form(s) => s.on_sync(ctx).map(Message::Form),
             Screen::Places(s) => s.on_sync(event, ctx).map(Message::Places),
-            Screen::Polls(s) => s.on_sync(event, ctx).map(Message::Polls),
             _ => Task::none(),
         }
     }

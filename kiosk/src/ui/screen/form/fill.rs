@@ -61,6 +61,7 @@ impl Form {
         if let Ok(prepared) = self
             .def
             .prepare_answers(&self.answers, answers::china_today())
+            && !self.rule_fails()
         {
             self.phase = Phase::Review(prepared);
             self.offset = 0.0;

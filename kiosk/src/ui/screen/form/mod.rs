@@ -36,6 +36,10 @@ enum Phase {
     Failed(SaveFailed),
 }
 
+/// A rule across fields that a form definition cannot say (a proposal's co-signers, each once
+/// and not the proposer): the problem with field `key` given every answer, in the language.
+pub type Rule = fn(&Answers, &str, answers::Lang) -> Option<String>;
+
 pub struct Form {
     form_id: ContentId,
     version: u32,
@@ -49,6 +53,7 @@ pub struct Form {
     offset: f32,
     layout: Layout,
     composer: Composer,
+    rule: Option<Rule>,
 }
 
 /// Why the kiosk could not save a form. The employee reads a sentence, never the error: the
@@ -94,7 +99,23 @@ impl Form {
             offset: 0.0,
             layout: Layout::Letters,
             composer: Composer::default(),
+            rule: None,
         }
+    }
+
+    /// The form with a rule across fields, checked as the employee goes and before review.
+    pub fn with_rule(mut self, rule: Rule) -> Form {
+        self.rule = Some(rule);
+        self
+    }
+
+    /// The first field the rule finds a problem with, among those shown.
+    fn rule_fails(&self) -> bool {
+        self.rule.is_some_and(|rule| {
+            self.def
+                .visible_fields(&self.answers)
+                .any(|f| rule(&self.answers, &f.key, answers::Lang::Zh).is_some())
+        })
     }
 
     /// The form with these answers already given (a booking's chosen session).
@@ -155,10 +176,15 @@ impl Form {
         if !self.touched.contains(key) || self.focus.as_deref() == Some(key) {
             return None;
         }
-        self.def
+        match self
+            .def
             .check_field(key, &self.answers, answers::china_today())
-            .err()
-            .map(|e| e.message(answer_lang(lang)))
+        {
+            Err(e) => Some(e.message(answer_lang(lang))),
+            Ok(()) => self
+                .rule
+                .and_then(|rule| rule(&self.answers, key, answer_lang(lang))),
+        }
     }
 }
 
