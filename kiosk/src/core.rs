@@ -281,6 +281,11 @@ impl Core {
         store::blocking(&self.store, |s| crate::branch_page::read(s)).await
     }
 
+    /// 民主管理: every cached poll with the results shown for it (`crate::polls`).
+    pub async fn polls(&self) -> Result<Vec<crate::polls::Listed>, StoreError> {
+        store::blocking(&self.store, |s| crate::polls::read(s)).await
+    }
+
     /// The opening hours set nearest to the kiosk (a branch's override its city's, which
     /// override the province's); `None`: no org on its path set any, so it is always open.
     pub async fn opening_hours(&self) -> Result<Option<OpeningHours>, StoreError> {

@@ -15,6 +15,7 @@ pub mod logs;
 pub mod net;
 pub mod places;
 pub mod proposals;
+pub mod polls;
 pub mod provision;
 pub mod quiz;
 pub mod remote;

@@ -48,6 +48,8 @@ pub enum ContentKind {
     Offering,
     PlacesLeft,
     BranchPage,
+    Poll,
+    PollResults,
     Quiz,
     QuizRanking,
 }
@@ -55,7 +57,7 @@ pub enum ContentKind {
     Proposal,
 
 impl ContentKind {
-    pub const ALL: [ContentKind; 14] = [
+    pub const ALL: [ContentKind; 16] = [
         ContentKind::News,
         ContentKind::LibraryItem,
         ContentKind::ReadingList,
@@ -66,6 +68,8 @@ impl ContentKind {
         ContentKind::Offering,
         ContentKind::PlacesLeft,
         ContentKind::BranchPage,
+        ContentKind::Poll,
+        ContentKind::PollResults,
         ContentKind::Quiz,
         ContentKind::QuizRanking,
         ContentKind::ProposalCall,
@@ -84,6 +88,8 @@ impl ContentKind {
             ContentKind::Offering => "offering",
             ContentKind::PlacesLeft => "places_left",
             ContentKind::BranchPage => "branch_page",
+            ContentKind::Poll => "poll",
+            ContentKind::PollResults => "poll_results",
             ContentKind::Quiz => "quiz",
             ContentKind::QuizRanking => "quiz_ranking",
             ContentKind::ProposalCall => "proposal_call",
@@ -129,6 +135,10 @@ pub enum ContentBody {
     PlacesLeft(crate::places::PlacesLeft),
     /// 职工之家: an org's own page, one per org.
     BranchPage(crate::branch_page::BranchPage),
+    /// 民主管理: a poll or survey (see `poll`).
+    Poll(crate::poll::Poll),
+    /// A poll's tallies: written by the server only (see `poll`).
+    PollResults(crate::poll::PollResults),
     /// 知识竞赛: a question bank and how a round is drawn from it.
     Quiz(crate::quiz::Quiz),
     /// Written by the server only (see `quiz`): a quiz's ranking.
@@ -152,6 +162,8 @@ impl ContentBody {
             ContentBody::Offering(_) => ContentKind::Offering,
             ContentBody::PlacesLeft(_) => ContentKind::PlacesLeft,
             ContentBody::BranchPage(_) => ContentKind::BranchPage,
+            ContentBody::Poll(_) => ContentKind::Poll,
+            ContentBody::PollResults(_) => ContentKind::PollResults,
             ContentBody::Quiz(_) => ContentKind::Quiz,
             ContentBody::QuizRanking(_) => ContentKind::QuizRanking,
             ContentBody::ProposalCall(_) => ContentKind::ProposalCall,
@@ -170,6 +182,8 @@ impl ContentBody {
             | ContentBody::OpeningHours(_)
             | ContentBody::Offering(_)
             | ContentBody::PlacesLeft(_)
+            | ContentBody::Poll(_)
+            | ContentBody::PollResults(_)
             | ContentBody::Quiz(_)
             | ContentBody::QuizRanking(_)
             | ContentBody::ProposalCall(_)
@@ -209,6 +223,8 @@ impl ContentBody {
             ContentBody::Offering(o) => o.validate(&mut p),
             ContentBody::PlacesLeft(_) => p.add("kind", "名额情况由服务器生成，不能发布"),
             ContentBody::BranchPage(b) => b.validate(&mut p),
+            ContentBody::Poll(poll) => poll.validate(&mut p),
+            ContentBody::PollResults(_) => p.add("kind", "投票结果由服务器生成，不能发布"),
             ContentBody::Quiz(q) => q.validate(&mut p),
             ContentBody::QuizRanking(_) => p.add("kind", "竞赛排名由服务器生成，不能发布"),
             ContentBody::ProposalCall(c) => c.validate(&mut p),
@@ -489,6 +505,8 @@ pub enum TileAction {
     /// 职代会提案: the calls for proposals, every proposal with its status and reply, and
     /// writing one.
     Proposals,
+    /// 民主管理: the open polls and surveys, and the results staff chose to show.
+    Polls,
     /// A module of several parts (民主管理: polls, proposals and its news): opens a screen of
     /// these tiles. One level deep: a group's tiles are not groups.
     Group {

@@ -29,6 +29,7 @@ pub mod ids;
 pub mod isbn;
 pub mod places;
 pub mod proposal;
+pub mod poll;
 pub mod quiz;
 pub mod staff;
 pub mod submission;

@@ -203,6 +203,10 @@ pub struct StatusAnswer {
     /// servers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booking: Option<Box<crate::places::BookingOutcome>>,
+    /// For a vote in a poll (see `poll`): whether it was counted. Absent otherwise, and from
+    /// older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vote: Option<crate::poll::VoteOutcome>,
     /// While the case is open and its deadline has not passed: the day (in China) the answer is
     /// expected by ("受理中，预计 12月3日 前答复"). Absent otherwise, and from older servers;
     /// older kiosks ignore it.

@@ -48,6 +48,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/021_usage.sql")),
     M::up(include_str!("db/023_quiz.sql")),
     M::up(include_str!("db/025_proposals.sql")),
+    M::up(include_str!("db/024_polls.sql")),
 ];
 
 #[derive(Clone)]

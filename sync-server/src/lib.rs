@@ -24,6 +24,7 @@ pub mod obs;
 pub mod orgs;
 pub mod places;
 pub mod proposals;
+pub mod polls;
 pub mod quiz;
 pub mod secrets;
 pub mod staff;

@@ -236,6 +236,29 @@ pub async fn store(
                         head,
                     ));
                 }
+                // A vote: stored and counted at once (`polls`).
+                ContentBody::Poll(poll) => {
+                    let touched = crate::polls::vote(
+                        tx,
+                        &key,
+                        &kiosk,
+                        &upload,
+                        &receipt_code,
+                        &fingerprint,
+                        &answers,
+                        &poll,
+                    )?;
+                    let head = crate::content::feed_head(tx)?;
+                    return Ok((
+                        SubmissionStored {
+                            id: upload.id,
+                            receipt: receipt_code,
+                            duplicate: false,
+                        },
+                        touched,
+                        head,
+                    ));
+                }
                 _ => {
                     return Err(AppError::internal(
                         "form_versions",

@@ -36,6 +36,7 @@ mod orgs;
 mod page;
 mod places;
 mod proposals;
+mod polls;
 mod remote;
 mod revisions;
 mod session;
@@ -198,6 +199,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route(branch_page::PHOTO, post(branch_page::add_photo))
         .route(branch_page::PHOTO_REMOVE, post(branch_page::remove_photo))
+        .route("/console/polls", get(polls::list).post(polls::create))
+        .route("/console/polls/{id}", get(polls::results))
+        .route("/console/polls/{id}/results", post(polls::show_results))
+        .route("/console/polls/{id}/close", post(polls::close))
+        .route("/console/polls/{id}/tallies.csv", get(polls::export))
         .route("/console/orgs", get(orgs::orgs).post(orgs::create_org))
         .route("/console/orgs/{id}", get(orgs::manage::org))
         .route("/console/orgs/{id}/rename", post(orgs::manage::rename))

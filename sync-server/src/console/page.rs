@@ -134,6 +134,7 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
             tr(l, "名额预约", "Limited places"),
             session.opens::<gate::Cases>() || publish,
         ),
+        ("/console/polls", tr(l, "投票问卷", "Polls"), view),
         (
             "/console/proposals",
             tr(l, "职代会提案", "Congress proposals"),

@@ -53,6 +53,8 @@ pub fn edit_url(record: &ContentRecord) -> (Option<String>, &'static str) {
             (Some(json_edit_url(id)), "/console/")
         }
         ContentBody::PlacesLeft(_) => (None, "/console/"),
+        ContentBody::Poll(_) => (Some(format!("/console/polls/{id}")), "/console/polls"),
+        ContentBody::PollResults(_) => (None, "/console/polls"),
         ContentBody::Quiz(_) => (Some(json_edit_url(id)), "/console/quiz"),
         ContentBody::QuizRanking(_) => (None, "/console/quiz"),
         ContentBody::ProposalCall(_) => (
@@ -75,6 +77,8 @@ pub fn item_title(l: Lang, body: &ContentBody) -> String {
         ContentBody::OpeningHours(_) => tr(l, "开放时间", "Opening hours").to_owned(),
         ContentBody::Offering(o) => o.title.clone(),
         ContentBody::PlacesLeft(_) => tr(l, "名额情况", "Places left").to_owned(),
+        ContentBody::Poll(p) => p.title.clone(),
+        ContentBody::PollResults(_) => tr(l, "投票结果", "Poll results").to_owned(),
         ContentBody::Quiz(q) => q.title.clone(),
         ContentBody::QuizRanking(_) => tr(l, "竞赛排名", "Quiz ranking").to_owned(),
         ContentBody::ProposalCall(c) => c.title.clone(),

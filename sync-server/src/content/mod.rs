@@ -217,6 +217,10 @@ impl<'a> ContentTx<'a> {
                 crate::places::edits::written(self.tx, &row.id, row.org_id, row.live, o, self.now)?;
             orgs.into_iter().for_each(|org| self.touched.add(org));
         }
+        if let ContentBody::Poll(p) = &row.body {
+            let orgs = crate::polls::written(self.tx, &row.id, row.org_id, row.live, p, self.now)?;
+            orgs.into_iter().for_each(|org| self.touched.add(org));
+        }
         Ok(())
     }
 
@@ -283,6 +287,9 @@ impl<'a> ContentTx<'a> {
         one_per_org(self.tx, w.body.kind(), w.org_id, Some(&id))?;
         if let ContentBody::Offering(o) = &w.body {
             crate::places::edits::check_edit(self.tx, &id, o)?;
+        }
+        if let ContentBody::Poll(p) = &w.body {
+            crate::polls::check_edit(self.tx, &id, p)?;
         }
         let (publish_at, expire_at) = row::schedule_of(&w);
         let mut row = Stored {
@@ -438,6 +445,10 @@ impl<'a> ContentTx<'a> {
         self.tombstone(&row.id, row.body.kind(), row.org_id)?;
         if row.body.kind() == ContentKind::Offering {
             let orgs = crate::places::edits::deleted(self.tx, &row.id)?;
+            orgs.into_iter().for_each(|org| self.touched.add(org));
+        }
+        if row.body.kind() == ContentKind::Poll {
+            let orgs = crate::polls::results::deleted(self.tx, &row.id)?;
             orgs.into_iter().for_each(|org| self.touched.add(org));
         }
         self.tx

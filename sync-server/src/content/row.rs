@@ -177,11 +177,13 @@ pub(super) fn check_write(tx: &Transaction<'_>, w: &ContentWrite) -> AppResult<(
 /// A published form's body is kept per version for ever: submissions are read against it.
 pub(super) fn keep_form_version(tx: &Transaction<'_>, row: &Stored, now: i64) -> AppResult<()> {
     // An offering's versions are kept too: a booking request names the version it was made on.
-    // So are a call for proposals' (a proposal names the call's version), and a quiz's (a
-    // round is scored against the version it was drawn from).
+    // A poll's too: a vote is checked against the version it was cast on.
+    // A call for proposals' too: a proposal names the call's version.
     if let ContentBody::Form(_)
     | ContentBody::Offering(_)
+    | ContentBody::Poll(_)
     | ContentBody::ProposalCall(_)
+    // A quiz's too: a round is scored against the version it was drawn from.
     | ContentBody::Quiz(_) = &row.body
         && row.state == ContentState::Published
     {

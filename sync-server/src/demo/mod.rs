@@ -7,6 +7,7 @@ mod branch_page;
 pub mod catalog_gen;
 mod places;
 mod proposals;
+mod polls;
 mod quiz;
 
 use crate::content::{self, Schedule};
@@ -196,6 +197,7 @@ fn tile_action(action: &str, forms: &HashMap<String, ContentId>) -> anyhow::Resu
         None if action == "places" => TileAction::Places,
         None if action == "branch_page" => TileAction::BranchPage,
         None if action == "proposals" => TileAction::Proposals,
+        None if action == "polls" => TileAction::Polls,
         Some(("news", category)) => TileAction::News {
             category: serde_json::from_value::<NewsCategory>(serde_json::json!(category))
                 .with_context(|| format!("home.toml: unknown news category '{category}'"))?,
@@ -285,6 +287,7 @@ pub async fn load(
         .0;
     branch_page::load(state, branch, city).await?;
     proposals::load(state, root).await?;
+    polls::load(state, root).await?;
     quiz::load(state, root, text("quiz.toml")?).await?;
 
     let slides: SlidesFile = toml::from_str(text("slides.toml")?).context("slides.toml")?;

@@ -127,6 +127,7 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<(SubmissionSummary, Option
                 .map(|f| f.title.clone())
                 .or_else(|| body.as_deref().and_then(crate::places::offering_title))
                 .or_else(|| body.as_deref().and_then(crate::proposals::call_title))
+                .or_else(|| body.as_deref().and_then(crate::polls::poll_title))
                 .or_else(|| body.as_deref().and_then(crate::quiz::entry_title))
                 .unwrap_or_default(),
             org_id: OrgId(r.get(5)?),

@@ -227,10 +227,15 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
                     })
                     .map(crate::deadlines::due_date);
                 let booking = crate::places::outcome(tx, &id, body.as_deref())?.map(Box::new);
+                let vote = crate::polls::outcome(tx, &id, body.as_deref())?;
                 Ok(StatusAnswer {
                     receipt,
                     form_title: match &booking {
                         Some(b) => b.offering_title.clone(),
+                        None if vote.is_some() => vote
+                            .as_ref()
+                            .map(|v| v.poll_title.clone())
+                            .unwrap_or_default(),
                         None => body
                             .as_deref()
                             .and_then(form_of)
@@ -243,6 +248,7 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
                     submitted_at: to_ts(submitted),
                     updated_at: to_ts(updated),
                     booking,
+                    vote,
                     expected_by,
                 })
             }

@@ -34,6 +34,7 @@ mod outbox;
 mod packaging;
 mod places;
 mod proposals;
+mod polls;
 mod privacy;
 mod quiz;
 mod refused;

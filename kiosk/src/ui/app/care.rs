@@ -34,6 +34,8 @@ pub fn may_show_personal_data(screen: &Screen) -> bool {
         | Screen::Branch(_)
         // Published calls and proposals (never a phone); writing one is the form screen.
         | Screen::Proposals(_)
+        // Published polls and tallies only; voting is the form screen.
+        | Screen::Polls(_)
         // Tiles.
         | Screen::Group(_) => false,
     }

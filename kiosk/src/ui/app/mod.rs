@@ -35,6 +35,7 @@ use super::screen::home::{self, Home};
 use super::screen::library::{self, Library};
 use super::screen::news::{self, News};
 use super::screen::places::{self, Places};
+use super::screen::poll::{self, Polls};
 use super::screen::search::{self, Search};
 use super::screen::status::{self, StatusCheck};
 use super::screen::{Destination, Event, Screen, Stacked};
@@ -82,6 +83,7 @@ pub enum Message {
     Places(places::Message),
     Branch(branch::Message),
     Proposals(proposal::Message),
+    Polls(poll::Message),
     Group(group::Message),
     /// The opening hours the kiosk goes by (`None`: always open), loaded after each sync.
     Hours(Option<OpeningHours>),
@@ -319,6 +321,7 @@ impl App {
             Message::Places(m) => return self.route::<Places>(m, Message::Places),
             Message::Branch(m) => return self.route::<Branch>(m, Message::Branch),
             Message::Proposals(m) => return self.route::<Proposals>(m, Message::Proposals),
+            Message::Polls(m) => return self.route::<Polls>(m, Message::Polls),
             Message::Group(m) => {
                 if let group::Message::Open(i) = &m
                     && let Some(tile) = self
@@ -566,6 +569,10 @@ impl App {
                 let (item, def) = *form;
                 let form = Form::new(&item, def).with_rule(protocol::proposal::cosigner_rule);
                 (Screen::Form(form), Task::none())
+            }
+            Destination::Polls => {
+                let (screen, task) = Polls::new(ctx);
+                (Screen::Polls(screen), task.map(Message::Polls))
             }
             Destination::Group(group) => {
                 let (tile, forms) = *group;

@@ -232,4 +232,17 @@ pub const STRINGS: Strings = Strings {
     proposal_department: "Department in charge",
     proposal_reason: "Why it was not accepted",
     proposal_reply: "Reply",
+    // 民主管理: polls and surveys.
+    tile_polls: "Polls and surveys",
+    polls_title: "Polls and surveys",
+    polls_empty: "There are no open polls or surveys at the moment",
+    polls_vote: "Vote",
+    polls_closes: "Closes {}",
+    polls_closed: "Closed",
+    polls_anonymous: "Anonymous: your choice is not stored with your mobile number",
+    polls_named: "Named: union staff can see your name and your choice",
+    polls_results: "Results ({} votes)",
+    polls_votes: "Votes: {}",
+    polls_hint: "One vote per person. With your receipt, \"Check my application\" tells you whether it was counted.",
+    vote_counted: "Counted",
 };

@@ -232,4 +232,17 @@ pub const STRINGS: Strings = Strings {
     proposal_department: "承办部门",
     proposal_reason: "不立案理由",
     proposal_reply: "答复",
+    // 民主管理: polls and surveys.
+    tile_polls: "投票问卷",
+    polls_title: "民主管理 · 投票问卷",
+    polls_empty: "目前没有进行中的投票或问卷",
+    polls_vote: "参加投票",
+    polls_closes: "{} 截止",
+    polls_closed: "已截止",
+    polls_anonymous: "匿名：您的选择不与您的手机号码一起保存",
+    polls_named: "实名：工会工作人员可以看到您的姓名和选择",
+    polls_results: "投票结果（共 {} 票）",
+    polls_votes: "{} 票",
+    polls_hint: "每人限投一票。投票后凭回执在“办理进度”里可查看是否计入。",
+    vote_counted: "已计入",
 };

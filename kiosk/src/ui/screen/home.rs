@@ -213,6 +213,7 @@ pub(super) fn open(tile: &Tile, forms: &[(ContentItem, FormDefinition)], ctx: &C
         TileAction::Places => Destination::Places(None),
         TileAction::BranchPage => Destination::BranchPage,
         TileAction::Proposals => Destination::Proposals,
+        TileAction::Polls => Destination::Polls,
         TileAction::Unknown => {
             return Event::Notice(ctx.strings().tile_unavailable.to_owned());
         }
@@ -261,6 +262,7 @@ fn glyph(tile: &Tile) -> char {
             TileAction::Places => '约',
             TileAction::BranchPage => '家',
             TileAction::Proposals => '提',
+            TileAction::Polls => '票',
             TileAction::Group { .. } => '众',
             TileAction::Unknown => '·',
         },

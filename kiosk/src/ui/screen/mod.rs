@@ -19,6 +19,7 @@ pub mod library;
 pub mod news;
 pub mod places;
 pub mod proposal;
+pub mod poll;
 pub mod search;
 pub mod status;
 
@@ -76,6 +77,8 @@ pub enum Destination {
     Proposals,
     /// A call's proposal form, with the co-signer rule (`protocol::proposal::cosigner_rule`).
     Proposal(Box<(ContentItem, FormDefinition)>),
+    /// 民主管理: the cached polls, and the results staff chose to show.
+    Polls,
     /// A module's own tiles (its home tile, and the cached forms its tiles may open).
     Group(Box<(protocol::content::Tile, Vec<(ContentItem, FormDefinition)>)>),
 }
@@ -95,6 +98,7 @@ pub enum Screen {
     Places(places::Places),
     Branch(branch::Branch),
     Proposals(proposal::Proposals),
+    Polls(poll::Polls),
     Group(group::Group),
 }
 
@@ -126,6 +130,7 @@ impl Screen {
             Screen::Places(_) => ctx.strings().places_title,
             Screen::Branch(_) => ctx.strings().branch_title,
             Screen::Proposals(_) => ctx.strings().proposal_title,
+            Screen::Polls(_) => ctx.strings().polls_title,
             Screen::Group(s) => s.title(ctx),
         }
     }
@@ -144,6 +149,7 @@ impl Screen {
             Screen::Places(_) => "places",
             Screen::Branch(_) => "branch_page",
             Screen::Proposals(_) => "proposals",
+            Screen::Polls(_) => "polls",
             Screen::Group(_) => "group",
         }
     }
@@ -161,6 +167,7 @@ impl Screen {
             Screen::Places(s) => s.view(ctx).map(Message::Places),
             Screen::Branch(s) => s.view(ctx).map(Message::Branch),
             Screen::Proposals(s) => s.view(ctx).map(Message::Proposals),
+            Screen::Polls(s) => s.view(ctx).map(Message::Polls),
             Screen::Group(s) => s.view(ctx).map(Message::Group),
         }
     }
@@ -175,6 +182,7 @@ impl Screen {
             }
             Screen::Form(s) => s.on_sync(ctx).map(Message::Form),
             Screen::Places(s) => s.on_sync(event, ctx).map(Message::Places),
+            Screen::Polls(s) => s.on_sync(event, ctx).map(Message::Polls),
             _ => Task::none(),
         }
     }

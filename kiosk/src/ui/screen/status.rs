@@ -204,6 +204,7 @@ fn result<'a>(ctx: &'a Context, found: &'a Outcome) -> Element<'a, Message> {
         Outcome::Answered(Answer::Found(answer)) if answer.booking.is_some() => {
             booking(ctx, answer)
         }
+        Outcome::Answered(Answer::Found(answer)) if answer.vote.is_some() => vote(ctx, answer),
         Outcome::Answered(Answer::Found(answer)) => {
             let status = expected(s, answer).unwrap_or_else(|| {
                 match ctx.lang {
@@ -270,6 +271,45 @@ pub fn expected(s: &Strings, answer: &protocol::workflow::StatusAnswer) -> Optio
             &[&day.strftime(s.check_expected_date).to_string()],
         )
     })
+}
+
+/// A vote (民主管理): counted, or why not.
+fn vote<'a>(
+    ctx: &'a Context,
+    answer: &'a protocol::workflow::StatusAnswer,
+) -> Element<'a, Message> {
+    let s = ctx.strings();
+    let t = ctx.types();
+    let why = answer.vote.as_ref().and_then(|v| v.refusal);
+    let status = match (why, ctx.lang) {
+        (None, _) => s.vote_counted,
+        (Some(r), Lang::Zh) => r.label_zh(),
+        (Some(r), Lang::En) => r.label_en(),
+    };
+    container(
+        column![
+            text(answer.form_title.as_str())
+                .size(t.heading)
+                .font(theme::bold(ctx.font())),
+            text(fill(
+                s.check_submitted,
+                &[&widgets::when(s, answer.submitted_at)]
+            ))
+            .size(t.small)
+            .color(theme::MUTED),
+            text(s.check_status).size(t.body).color(theme::MUTED),
+            // A refusal is a sentence: on its own line, where it can wrap.
+            text(status)
+                .size(t.title)
+                .font(theme::bold(ctx.font()))
+                .color(theme::RED),
+        ]
+        .spacing(16),
+    )
+    .padding(32)
+    .width(Fill)
+    .style(theme::card)
+    .into()
 }
 
 /// A booking's outcome: the session, where it stands, and "cancel" while it holds a place or a
@@ -383,6 +423,7 @@ mod tests {
             submitted_at: jiff::Timestamp::UNIX_EPOCH,
             updated_at: jiff::Timestamp::UNIX_EPOCH,
             booking: None,
+            vote: None,
             expected_by,
         }
     }
