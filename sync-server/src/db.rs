@@ -47,8 +47,8 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/020_branch_page.sql")),
     M::up(include_str!("db/021_usage.sql")),
     M::up(include_str!("db/023_quiz.sql")),
-    M::up(include_str!("db/025_proposals.sql")),
     M::up(include_str!("db/024_polls.sql")),
+    M::up(include_str!("db/025_proposals.sql")),
 ];
 
 #[derive(Clone)]

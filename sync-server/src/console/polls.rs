@@ -411,7 +411,7 @@ fn question_chart(l: Lang, poll: &Poll, q: usize, counts: &[Vec<u32>]) -> Markup
             values,
         }],
     };
-    charts::stacked_bars(l, &chart, (640, 300))
+    charts::stacked_bars(l, &chart, (960, 260))
 }
 
 pub async fn results(
@@ -425,9 +425,14 @@ pub async fn results(
     let open = poll.is_open(Timestamp::now()) && record.live;
     let here = format!("{HERE}/{id}");
     let publisher = s.opens::<gate::Publish>();
+    let title = if l == Lang::En && !poll.title_en.is_empty() {
+        &poll.title_en
+    } else {
+        &poll.title
+    };
     Ok(layout(
         &s,
-        &poll.title,
+        title,
         HERE,
         html! {
             (flash(&q))

@@ -12,6 +12,7 @@ mod editor;
 mod forms;
 mod hours;
 mod import;
+mod polls;
 mod remote;
 mod revisions;
 mod roles;
@@ -315,5 +316,7 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
     import::progress_reaches_the_report(&c, &base).await;
     usage::a_kiosk_reports_a_morning(&server, &admin, loaded.branch, &form.id.to_string()).await;
     usage::usage_page_tells_the_counts(&c, &base).await;
+    let poll = polls::a_kiosk_votes(&core).await;
+    polls::results_page_charts_the_votes(&c, &base, &poll).await;
     c.close().await.expect("browser closes");
 }
