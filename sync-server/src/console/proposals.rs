@@ -130,7 +130,7 @@ pub async fn list(State(state): State<AppState>, s: Viewer, Query(q): Query<List
                     tbody { @for p in &rows { tr {
                         td { (p.proposal.number) }
                         td { a href=(format!("{HERE}/{}", p.submission_id)) { (p.proposal.title) } }
-                        td { @if let Some(who) = &p.proposal.proposer { (who.name) "（" (who.department) "）" } }
+                        td { @if let Some(who) = &p.proposal.proposer { (who.name) (tr(l, "（", " (")) (who.department) (tr(l, "）", ")")) } }
                         td { (title_of(&p.call)) }
                         td { span.pill.(pill(p.proposal.status)) { (status_name(l, p.proposal.status)) } }
                         td { (when(p.updated_at)) }
@@ -171,9 +171,9 @@ fn page_of(l: Lang, s: &Session, q: &Notice, p: &StaffProposal) -> Markup {
         section.card {
             h2 { (pr.title) " " span.pill.(pill(pr.status)) { (status_name(l, pr.status)) } }
             p { (tr(l, "回执编号：", "Receipt: ")) (p.receipt) " · " (tr(l, "收到：", "Received: ")) (pr.received_on) }
-            @if let Some(who) = &pr.proposer { p { (tr(l, "提案人：", "Proposer: ")) (who.name) "（" (who.department) "）" } }
+            @if let Some(who) = &pr.proposer { p { (tr(l, "提案人：", "Proposer: ")) (who.name) (tr(l, "（", " (")) (who.department) (tr(l, "）", ")")) } }
             p { (tr(l, "附议人：", "Co-signers: "))
-                @for (i, c) in pr.cosigners.iter().enumerate() { @if i > 0 { "、" } (c.name) "（" (c.department) "）" } }
+                @for (i, c) in pr.cosigners.iter().enumerate() { @if i > 0 { (tr(l, "、", ", ")) } (c.name) (tr(l, "（", " (")) (c.department) (tr(l, "）", ")")) } }
             h3 { (tr(l, "提案理由", "Reasons")) } p.pre { (pr.reasons) }
             h3 { (tr(l, "建议措施", "Suggested measures")) } p.pre { (pr.measures) }
             @if !pr.department.is_empty() { h3 { (tr(l, "承办部门", "Department in charge")) } p { (pr.department) } }

@@ -13,6 +13,7 @@ mod forms;
 mod hours;
 mod import;
 mod polls;
+mod proposals;
 mod remote;
 mod revisions;
 mod roles;
