@@ -35,8 +35,9 @@ mod news;
 mod orgs;
 mod page;
 mod places;
-mod proposals;
 mod polls;
+mod proposals;
+mod quiz;
 mod remote;
 mod revisions;
 mod session;
@@ -182,6 +183,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(audit::HERE, get(audit::audit_log))
         .route("/console/kiosks", get(kiosks::fleet))
         .route("/console/usage", get(usage::page))
+        .route(quiz::HERE, get(quiz::list))
+        .route("/console/quiz/{id}", get(quiz::results))
         .route("/console/usage.csv", get(usage::export))
         .route("/console/kiosks/token", post(kiosks::create_token))
         .route("/console/kiosks/{id}/revoke", post(kiosks::revoke))

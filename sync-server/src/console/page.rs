@@ -142,6 +142,7 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
         ),
         ("/console/kiosks", tr(l, "终端", "Kiosks"), view),
         ("/console/usage", tr(l, "使用情况", "Usage"), view),
+        ("/console/quiz", tr(l, "知识竞赛", "Quizzes"), view),
         (
             "/console/hours",
             tr(l, "开放时间", "Opening hours"),

@@ -5,8 +5,11 @@
 
 use protocol::ContentBody;
 use protocol::quiz::{ENTRY_CONSENT, ENTRY_NAME, ENTRY_PHONE, ENTRY_ROUND, QuizRound, RoundAnswer};
+use protocol::staff::Role;
 use protocol::submission::FormAnswers;
-use tests::{EnrolledKiosk, TestServer};
+use reqwest::StatusCode;
+use tests::console::Console;
+use tests::{ADMIN, EnrolledKiosk, PASSWORD, TestServer};
 
 fn bank() -> ContentBody {
     serde_json::from_value(serde_json::json!({
@@ -192,4 +195,52 @@ async fn a_round_is_scored_by_the_server_and_an_entry_reaches_every_kiosk_masked
     assert_eq!(all.hardest[0].wrong_percent(), 100);
     assert_eq!(all.per_day.len(), 1);
     assert_eq!(other.rounds, 0, "another city's staff count none of it");
+
+    // The console's results: the province's charts and table; another city's viewer sees the
+    // province's quiz with none of these rounds, and a branch's own quiz of city A not at all.
+    let mut admin = Console::new(&server);
+    admin.login(ADMIN, PASSWORD).await;
+    let list = admin.get("/console/quiz").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("工会知识竞赛"), "{}", list.body);
+    let page = admin.get(&format!("/console/quiz/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for shown in [
+        "<svg",
+        "每天答题轮数",
+        "答错率",
+        "哪些是劳动合同必备条款？",
+        "100%",
+    ] {
+        assert!(page.body.contains(shown), "{shown} in {}", page.body);
+    }
+    let own = tree
+        .admin
+        .publish(tree.branch_a, bank())
+        .await
+        .expect("published");
+    server
+        .user(&tree.admin, "quiz_view_b", tree.city_b, &[Role::Viewer])
+        .await;
+    let mut viewer = Console::new(&server);
+    viewer.login("quiz_view_b", PASSWORD).await;
+    let theirs = viewer.get(&format!("/console/quiz/{id}")).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(theirs.body.contains("还没有人答题"), "{}", theirs.body);
+    let sibling = viewer.get(&format!("/console/quiz/{}", own.item.id)).await;
+    assert_eq!(
+        sibling.status,
+        StatusCode::NOT_FOUND,
+        "a sibling's quiz is unknown"
+    );
+    server
+        .user(&tree.admin, "quiz_nobody", tree.city_b, &[])
+        .await;
+    let mut nobody = Console::new(&server);
+    nobody.login("quiz_nobody", PASSWORD).await;
+    assert_eq!(
+        nobody.get("/console/quiz").await.status,
+        StatusCode::FORBIDDEN,
+        "no role, no figures"
+    );
 }

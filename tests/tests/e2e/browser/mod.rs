@@ -14,6 +14,7 @@ mod hours;
 mod import;
 mod polls;
 mod proposals;
+mod quiz;
 mod remote;
 mod revisions;
 mod roles;
@@ -317,6 +318,8 @@ async fn staff_publish_answer_and_enroll_from_a_real_browser() {
     import::progress_reaches_the_report(&c, &base).await;
     usage::a_kiosk_reports_a_morning(&server, &admin, loaded.branch, &form.id.to_string()).await;
     usage::usage_page_tells_the_counts(&c, &base).await;
+    quiz::a_kiosk_plays_a_round(&core).await;
+    quiz::results_page_charts_the_round(&c, &base).await;
     let poll = polls::a_kiosk_votes(&core).await;
     polls::results_page_charts_the_votes(&c, &base, &poll).await;
     c.close().await.expect("browser closes");
