@@ -52,9 +52,9 @@ pub enum ContentKind {
     PollResults,
     Quiz,
     QuizRanking,
-}
     ProposalCall,
     Proposal,
+}
 
 impl ContentKind {
     pub const ALL: [ContentKind; 16] = [
