@@ -246,6 +246,7 @@ fn glyph(tile: &Tile) -> char {
         "places" => '约',
         "home" => '家',
         "democracy" => '民',
+        "notice" => '公',
         _ => match &tile.action {
             TileAction::News { category } => match category {
                 NewsCategory::Policy => '法',
