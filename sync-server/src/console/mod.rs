@@ -38,6 +38,7 @@ mod places;
 mod polls;
 mod proposals;
 mod quiz;
+mod quiz_editor;
 mod remote;
 mod revisions;
 mod session;
@@ -184,7 +185,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/console/kiosks", get(kiosks::fleet))
         .route("/console/usage", get(usage::page))
         .route(quiz::HERE, get(quiz::list))
+        .route(
+            quiz_editor::NEW,
+            get(quiz_editor::new).post(quiz_editor::create),
+        )
         .route("/console/quiz/{id}", get(quiz::results))
+        .route(
+            "/console/quiz/{id}/edit",
+            get(quiz_editor::edit_page).post(quiz_editor::save),
+        )
         .route("/console/usage.csv", get(usage::export))
         .route("/console/kiosks/token", post(kiosks::create_token))
         .route("/console/kiosks/{id}/revoke", post(kiosks::revoke))

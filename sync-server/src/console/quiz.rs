@@ -4,19 +4,20 @@
 //! their numbers as tables. Counts only: no name or phone is read here (entries to the ranking
 //! are read in the inbox, audited). A quiz the viewer's kiosks cannot show answers as unknown.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use maud::{Markup, html};
 use protocol::ContentBody;
 use protocol::quiz::Quiz;
 use rusqlite::params;
 
 use super::charts::{self, Chart, Series};
-use super::page::{Page, app_error, layout, ok};
+use super::page::{Notice, Page, app_error, flash, layout, ok};
 use super::session::Viewer;
 use super::{Lang, tr};
 use crate::error::AppError;
 use crate::orgs::Actor;
 use crate::quiz::{Figures, figures};
+use crate::staff::roles::gate;
 use crate::state::AppState;
 
 pub const HERE: &str = "/console/quiz";
@@ -88,6 +89,9 @@ pub async fn list(State(state): State<AppState>, s: Viewer) -> Page {
             p.hint { (tr(l,
                 "本单位终端可见的知识竞赛；答题人数等数字只统计本单位及下级单位终端上的答题。",
                 "Quizzes your kiosks show; the figures count rounds played at kiosks of your org and below only.")) }
+            @if s.opens::<gate::Publish>() {
+                p { a href=(super::quiz_editor::NEW) { (tr(l, "新建知识竞赛", "New quiz")) } }
+            }
             @if rows.is_empty() {
                 p.hint { (tr(l, "还没有知识竞赛。", "No quiz yet.")) }
             } @else {
@@ -116,7 +120,12 @@ pub async fn list(State(state): State<AppState>, s: Viewer) -> Page {
     ))
 }
 
-pub async fn results(State(state): State<AppState>, s: Viewer, Path(id): Path<String>) -> Page {
+pub async fn results(
+    State(state): State<AppState>,
+    s: Viewer,
+    Path(id): Path<String>,
+    Query(notice): Query<Notice>,
+) -> Page {
     let l = s.lang;
     let path = subtree(&s.actor);
     let found = state
@@ -131,7 +140,19 @@ pub async fn results(State(state): State<AppState>, s: Viewer, Path(id): Path<St
         .await
         .map_err(|e| app_error(l, e))?;
     let (q, f) = found;
-    ok(layout(&s, &q.quiz.title, HERE, body(l, &q, &f)))
+    let editable = s.opens::<gate::Publish>();
+    ok(layout(
+        &s,
+        &q.quiz.title,
+        HERE,
+        html! {
+            (flash(&notice))
+            @if editable {
+                p { a href={ (HERE) "/" (q.id) "/edit" } { (tr(l, "编辑题库", "Edit the bank")) } }
+            }
+            (body(l, &q, &f))
+        },
+    ))
 }
 
 /// The last [`DAYS`] China-time days, oldest first, with the rounds played on each.

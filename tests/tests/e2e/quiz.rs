@@ -55,6 +55,12 @@ fn entry(round: &str, name: &str, phone: &str) -> FormAnswers {
     }
 }
 
+/// Posts a console form of owned values.
+async fn post(c: &mut Console, path: &str, fields: &[(&str, String)]) -> tests::console::Answer {
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    c.post(path, &refs).await
+}
+
 #[tokio::test]
 async fn a_round_is_scored_by_the_server_and_an_entry_reaches_every_kiosk_masked() {
     let server = TestServer::start().await;
@@ -214,11 +220,71 @@ async fn a_round_is_scored_by_the_server_and_an_entry_reaches_every_kiosk_masked
     ] {
         assert!(page.body.contains(shown), "{shown} in {}", page.body);
     }
-    let own = tree
+    // A publisher writes a quiz in the editor (no JSON): a line that is neither an option nor
+    // an explanation is refused with what was typed kept; then it is published and edited.
+    let branch_a = tree.branch_a.0.to_string();
+    let typed = "[q1] 工会会费是工资的多少？\n*A. 0.5%\nB. 5%\n解析：章程规定。\n\n\
+                 [q2] 哪些是劳动合同必备条款？\n*A. 期限\n*B. 报酬\nC. 爱好";
+    let fields = |questions: &'static str| {
+        vec![
+            ("org", branch_a.clone()),
+            ("base", "0".to_owned()),
+            ("title", "支行知识竞赛".to_owned()),
+            ("title_en", String::new()),
+            ("intro", String::new()),
+            ("per_round", "2".to_owned()),
+            ("seconds", "60".to_owned()),
+            ("questions", questions.to_owned()),
+        ]
+    };
+    admin.get("/console/quiz/new").await;
+    let refused = post(&mut admin, "/console/quiz/new", &fields("[q1] 题\n随便写")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("随便写") && refused.body.contains("既不是选项"),
+        "{}",
+        refused.body
+    );
+    let created = post(&mut admin, "/console/quiz/new", &fields(typed)).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let at = created.location.expect("to the quiz's page");
+    let own_id = at
+        .trim_start_matches("/console/quiz/")
+        .split('?')
+        .next()
+        .expect("id")
+        .to_owned();
+    let record: protocol::staff::ContentRecord = tree
         .admin
-        .publish(tree.branch_a, bank())
+        .get(&format!("v1/staff/content/{own_id}"))
         .await
-        .expect("published");
+        .expect("stored");
+    let ContentBody::Quiz(written) = &record.item.body else {
+        panic!("a quiz: {record:?}")
+    };
+    assert_eq!(written.questions[1].answer, ["A", "B"]);
+    assert!(
+        written.questions[1].multiple,
+        "two right options: multiple choice"
+    );
+    let edit_at = format!("/console/quiz/{own_id}/edit");
+    let form = admin.get(&edit_at).await;
+    assert!(
+        form.body.contains("*B. 报酬"),
+        "the bank as text: {}",
+        form.body
+    );
+    let mut again = fields(typed);
+    again[1].1 = "1".to_owned();
+    again[6].1 = "90".to_owned();
+    let saved = post(&mut admin, &edit_at, &again).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let own: protocol::staff::ContentRecord = tree
+        .admin
+        .get(&format!("v1/staff/content/{own_id}"))
+        .await
+        .expect("stored");
+    assert_eq!(own.item.version, 2);
     server
         .user(&tree.admin, "quiz_view_b", tree.city_b, &[Role::Viewer])
         .await;

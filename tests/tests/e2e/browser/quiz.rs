@@ -57,6 +57,29 @@ pub async fn results_page_charts_the_round(c: &Client, base: &str) {
     .await
     .expect("scrolled");
     shot(c, "quiz-hardest-zh").await;
+    // The bank in the editor: plain text, a block a question.
+    let url = c.current_url().await.expect("url");
+    c.goto(&format!(
+        "{}/edit",
+        url.as_str().split('?').next().expect("url")
+    ))
+    .await
+    .expect("editor");
+    wait_for(c, "textarea[name=questions]", "the bank's text").await;
+    let bank = c
+        .find(fantoccini::Locator::Css("textarea[name=questions]"))
+        .await
+        .expect("textarea")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert!(
+        bank.contains("[union-25]") && bank.contains("*C. 二十五人"),
+        "{bank}"
+    );
+    shot(c, "quiz-editor-zh").await;
+    c.goto(url.as_str()).await.expect("results");
     let url = c.current_url().await.expect("url");
     c.goto(&format!("{base}/console/lang/en"))
         .await
