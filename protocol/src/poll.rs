@@ -167,7 +167,9 @@ impl Poll {
                     },
                     required: true,
                     help: match q.kind {
-                        QuestionKind::Multiple { max } => Some(format!("最多选 {max} 项")),
+                        QuestionKind::Multiple { max } => {
+                            Some(format!("最多选 {max} 项 / Choose up to {max}"))
+                        }
                         _ => None,
                     },
                     visible_if: None,
@@ -196,9 +198,14 @@ impl Poll {
             input: FieldInput::Phone { status_check: true },
             required: true,
             help: Some(if self.anonymous {
-                "每人限投一票。号码只用于防止重复投票，不与您的选择一起保存。".to_owned()
+                "每人限投一票。号码只用于防止重复投票，不与您的选择一起保存。\n\
+                 One vote per person. The number only stops a second vote; it is not kept with \
+                 your choices."
+                    .to_owned()
             } else {
-                "每人限投一票。实名投票：工会工作人员可以看到您的姓名和选择。".to_owned()
+                "每人限投一票。实名投票：工会工作人员可以看到您的姓名和选择。\n\
+                 One vote per person. A named vote: union staff can see your name and choices."
+                    .to_owned()
             }),
             visible_if: None,
         });

@@ -242,7 +242,6 @@ pub const STRINGS: Strings = Strings {
     polls_anonymous: "Anonymous: your choice is not stored with your mobile number",
     polls_named: "Named: union staff can see your name and your choice",
     polls_results: "Results ({} votes)",
-    polls_votes: "Votes: {}",
     polls_hint: "One vote per person. With your receipt, \"Check my application\" tells you whether it was counted.",
     vote_counted: "Counted",
 };

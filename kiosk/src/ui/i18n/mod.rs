@@ -101,7 +101,7 @@ catalogue! {
     proposal_cosigned, proposal_reasons, proposal_measures, proposal_department, proposal_reason,
     proposal_reply,
     tile_polls, polls_title, polls_empty, polls_vote, polls_closes, polls_closed, polls_anonymous,
-    polls_named, polls_results, polls_votes, polls_hint, vote_counted,
+    polls_named, polls_results, polls_hint, vote_counted,
 }
 
 impl Strings {

@@ -242,7 +242,6 @@ pub const STRINGS: Strings = Strings {
     polls_anonymous: "匿名：您的选择不与您的手机号码一起保存",
     polls_named: "实名：工会工作人员可以看到您的姓名和选择",
     polls_results: "投票结果（共 {} 票）",
-    polls_votes: "{} 票",
     polls_hint: "每人限投一票。投票后凭回执在“办理进度”里可查看是否计入。",
     vote_counted: "已计入",
 };

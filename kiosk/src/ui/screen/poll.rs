@@ -97,14 +97,15 @@ fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     }
 }
 
-/// One question's tally as bars: each choice (or star) with its votes and share.
+/// One question's tally as bars: each choice (or star) with its votes and share (short, to fit
+/// after the bar: `12 · 40%`), the leading choice highlighted once anyone voted.
 pub fn bars(poll: &Poll, results: &PollResults, question: usize, lang: Lang) -> Vec<Bar> {
     let Some(q) = poll.questions.get(question) else {
         return Vec::new();
     };
     let counts = results.counts.get(question);
     let total: u32 = counts.map(|c| c.iter().sum()).unwrap_or(0);
-    let s = lang.strings();
+    let most = counts.and_then(|c| c.iter().max()).copied().unwrap_or(0);
     (0..q.buckets())
         .map(|b| {
             let n = counts.and_then(|c| c.get(b)).copied().unwrap_or(0);
@@ -116,8 +117,8 @@ pub fn bars(poll: &Poll, results: &PollResults, question: usize, lang: Lang) -> 
             Bar {
                 label: q.bucket_label(b, lang == Lang::En),
                 value: f64::from(n),
-                value_label: format!("{} · {share}%", fill(s.polls_votes, &[&n])),
-                highlight: false,
+                value_label: format!("{n} · {share}%"),
+                highlight: n > 0 && n == most,
             }
         })
         .collect()
@@ -251,11 +252,12 @@ mod tests {
         assert_eq!(zh.len(), 2);
         assert_eq!(zh[0].label, "黄山");
         assert_eq!(zh[0].value, 3.0);
-        assert_eq!(zh[0].value_label, "3 票 · 75%");
+        assert_eq!(zh[0].value_label, "3 · 75%");
+        assert!(zh[0].highlight && !zh[1].highlight, "the leading choice");
         let en = bars(&poll, &results, 0, Lang::En);
         assert_eq!(en[0].label, "Huangshan");
         assert_eq!(en[1].label, "厦门", "no English label: the Chinese one");
-        assert_eq!(en[1].value_label, "Votes: 1 · 25%");
+        assert_eq!(en[1].value_label, "1 · 25%");
         let stars = bars(&poll, &results, 1, Lang::Zh);
         assert_eq!(stars.len(), 5);
         assert_eq!(stars[4].label, "5 星");

@@ -13,6 +13,7 @@ mod harness;
 mod hours;
 mod layout;
 mod places;
+mod polls;
 mod provision;
 mod status;
 mod touch;
