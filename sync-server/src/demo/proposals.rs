@@ -27,7 +27,7 @@ fn review(status: ProposalStatus, department: &str, reply: &str) -> Review {
 pub(super) async fn load(state: &AppState, root: OrgId) -> anyhow::Result<()> {
     let call = ProposalCall {
         title: "2026年职代会提案征集".to_owned(),
-        title_en: Some("2026 workers' congress: call for proposals".to_owned()),
+        title_en: Some("2026 congress proposals".to_owned()),
         description:
             "第五届职工代表大会第三次会议前征集提案，凡涉及职工切身利益、企业发展的建议均可提出。\
                       提案须有至少 2 位附议人。"

@@ -211,7 +211,7 @@ pub const STRINGS: Strings = Strings {
     branch_phone: "Phone: {}",
     branch_scan: "Scan with your phone",
     // 职代会提案: proposals to the workers' congress.
-    proposal_title: "Proposals to the workers' congress",
+    proposal_title: "Congress proposals",
     proposal_empty: "No call for proposals at the moment",
     proposal_none: "No proposals of this kind yet",
     proposal_all: "All",

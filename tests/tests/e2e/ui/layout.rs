@@ -67,6 +67,7 @@ async fn home_fits_every_screen_without_scrolling() {
     super::group::opens_a_group(&mut h).await;
     // 投票问卷 too.
     super::polls::lists_votes_and_shows_results(&mut h).await;
+    super::proposals::lists_opens_and_writes_a_proposal(&mut h).await;
 }
 
 /// Type shrinks with the screen but never below what reads from a metre away; at 1080p it is

@@ -14,6 +14,7 @@ mod hours;
 mod layout;
 mod places;
 mod polls;
+mod proposals;
 mod provision;
 mod status;
 mod touch;
