@@ -507,6 +507,8 @@ pub enum TileAction {
     Proposals,
     /// 民主管理: the open polls and surveys, and the results staff chose to show.
     Polls,
+    /// 知识竞赛: the quizzes, a timed round of questions, the ranking.
+    Quiz,
     /// A module of several parts (民主管理: polls, proposals and its news): opens a screen of
     /// these tiles. One level deep: a group's tiles are not groups.
     Group {

@@ -96,7 +96,7 @@ fn kinds_parse_from_their_names() {
 fn a_layout_with_a_tile_type_from_a_newer_server_still_reads() {
     let json = r#"{"kind":"home_layout","tiles":[
         {"title":"图书","action":{"type":"library"}},
-        {"title":"知识竞赛","action":{"type":"quiz","quiz_id":"q1"}}
+        {"title":"健步走","action":{"type":"walking_challenge","challenge_id":"w1"}}
     ]}"#;
     let body: ContentBody = serde_json::from_str(json).expect("reads");
     let ContentBody::HomeLayout(layout) = &body else {

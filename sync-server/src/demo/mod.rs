@@ -6,8 +6,8 @@
 mod branch_page;
 pub mod catalog_gen;
 mod places;
-mod proposals;
 mod polls;
+mod proposals;
 mod quiz;
 
 use crate::content::{self, Schedule};
@@ -196,6 +196,7 @@ fn tile_action(action: &str, forms: &HashMap<String, ContentId>) -> anyhow::Resu
         None if action == "status_check" => TileAction::StatusCheck,
         None if action == "places" => TileAction::Places,
         None if action == "branch_page" => TileAction::BranchPage,
+        None if action == "quiz" => TileAction::Quiz,
         None if action == "proposals" => TileAction::Proposals,
         None if action == "polls" => TileAction::Polls,
         Some(("news", category)) => TileAction::News {

@@ -32,6 +32,9 @@ pub fn may_show_personal_data(screen: &Screen) -> bool {
         | Screen::Places(_)
         // Published pages only.
         | Screen::Branch(_)
+        // The bank, a round's answers (nobody's name) and the masked ranking; entering the
+        // ranking is the form screen.
+        | Screen::Quiz(_)
         // Published calls and proposals (never a phone); writing one is the form screen.
         | Screen::Proposals(_)
         // Published polls and tallies only; voting is the form screen.

@@ -29,13 +29,14 @@ use super::screen::book::{self, Book};
 use super::screen::branch::{self, Branch};
 use super::screen::closed::Closed;
 use super::screen::form::{self, Form};
-use super::screen::proposal::{self, Proposals};
 use super::screen::group::{self, Group};
 use super::screen::home::{self, Home};
 use super::screen::library::{self, Library};
 use super::screen::news::{self, News};
 use super::screen::places::{self, Places};
 use super::screen::poll::{self, Polls};
+use super::screen::proposal::{self, Proposals};
+use super::screen::quiz::{self, QuizScreen};
 use super::screen::search::{self, Search};
 use super::screen::status::{self, StatusCheck};
 use super::screen::{Destination, Event, Screen, Stacked};
@@ -82,6 +83,7 @@ pub enum Message {
     StatusCheck(status::Message),
     Places(places::Message),
     Branch(branch::Message),
+    Quiz(quiz::Message),
     Proposals(proposal::Message),
     Polls(poll::Message),
     Group(group::Message),
@@ -320,6 +322,7 @@ impl App {
             }
             Message::Places(m) => return self.route::<Places>(m, Message::Places),
             Message::Branch(m) => return self.route::<Branch>(m, Message::Branch),
+            Message::Quiz(m) => return self.route::<QuizScreen>(m, Message::Quiz),
             Message::Proposals(m) => return self.route::<Proposals>(m, Message::Proposals),
             Message::Polls(m) => return self.route::<Polls>(m, Message::Polls),
             Message::Group(m) => {
@@ -384,7 +387,12 @@ impl App {
             self.attract = Some(Attract::default());
         }
         self.count_second();
-        let slides = self.slide_images();
+        let screens: Vec<_> = self
+            .stack
+            .iter_mut()
+            .map(|s| s.on_tick(&self.ctx))
+            .collect();
+        let slides = Task::batch(screens.into_iter().chain([self.slide_images()]));
         let usage =
             if self.idle.is_multiple_of(USAGE_EVERY) || self.idle == self.ctx.settings.idle_home {
                 self.store_usage()
@@ -560,6 +568,10 @@ impl App {
             Destination::BranchPage => {
                 let (screen, task) = Branch::new(ctx);
                 (Screen::Branch(screen), task.map(Message::Branch))
+            }
+            Destination::Quiz => {
+                let (screen, task) = QuizScreen::new(ctx);
+                (Screen::Quiz(screen), task.map(Message::Quiz))
             }
             Destination::Proposals => {
                 let (screen, task) = Proposals::new(ctx);

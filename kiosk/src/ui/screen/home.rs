@@ -212,6 +212,7 @@ pub(super) fn open(tile: &Tile, forms: &[(ContentItem, FormDefinition)], ctx: &C
         TileAction::StatusCheck => Destination::StatusCheck,
         TileAction::Places => Destination::Places(None),
         TileAction::BranchPage => Destination::BranchPage,
+        TileAction::Quiz => Destination::Quiz,
         TileAction::Proposals => Destination::Proposals,
         TileAction::Polls => Destination::Polls,
         TileAction::Unknown => {
@@ -262,6 +263,7 @@ fn glyph(tile: &Tile) -> char {
             TileAction::StatusCheck => '查',
             TileAction::Places => '约',
             TileAction::BranchPage => '家',
+            TileAction::Quiz => '答',
             TileAction::Proposals => '提',
             TileAction::Polls => '票',
             TileAction::Group { .. } => '众',
@@ -496,7 +498,7 @@ mod tests {
     fn a_tile_from_a_newer_server_is_left_out_and_the_rest_show() {
         let layout: HomeLayout = serde_json::from_str(
             r#"{"tiles":[
-                {"title":"知识竞赛","action":{"type":"quiz","quiz_id":"q1"}},
+                {"title":"健步走","action":{"type":"walking_challenge","challenge_id":"w1"}},
                 {"title":"职工书屋","action":{"type":"library"}},
                 {"title":"办理进度","action":{"type":"status_check"}}
             ]}"#,
@@ -507,7 +509,7 @@ mod tests {
         assert_eq!(titles, ["职工书屋", "办理进度"]);
 
         let only_new: HomeLayout = serde_json::from_str(
-            r#"{"tiles":[{"title":"知识竞赛","action":{"type":"quiz","quiz_id":"q1"}}]}"#,
+            r#"{"tiles":[{"title":"健步走","action":{"type":"walking_challenge","challenge_id":"w1"}}]}"#,
         )
         .expect("reads");
         let home = Home::loaded_with(Some(only_new), Vec::new(), false);

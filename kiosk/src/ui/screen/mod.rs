@@ -18,8 +18,9 @@ pub mod home;
 pub mod library;
 pub mod news;
 pub mod places;
-pub mod proposal;
 pub mod poll;
+pub mod proposal;
+pub mod quiz;
 pub mod search;
 pub mod status;
 
@@ -73,6 +74,8 @@ pub enum Destination {
     Places(Option<ContentId>),
     /// 职工之家: the kiosk's own org's page and its parent's.
     BranchPage,
+    /// 知识竞赛: the cached quizzes, a round, the ranking.
+    Quiz,
     /// 职代会提案: the calls and their proposals.
     Proposals,
     /// A call's proposal form, with the co-signer rule (`protocol::proposal::cosigner_rule`).
@@ -97,6 +100,7 @@ pub enum Screen {
     StatusCheck(status::StatusCheck),
     Places(places::Places),
     Branch(branch::Branch),
+    Quiz(quiz::QuizScreen),
     Proposals(proposal::Proposals),
     Polls(poll::Polls),
     Group(group::Group),
@@ -129,6 +133,7 @@ impl Screen {
             Screen::StatusCheck(_) => ctx.strings().check_title,
             Screen::Places(_) => ctx.strings().places_title,
             Screen::Branch(_) => ctx.strings().branch_title,
+            Screen::Quiz(_) => ctx.strings().quiz_title,
             Screen::Proposals(_) => ctx.strings().proposal_title,
             Screen::Polls(_) => ctx.strings().polls_title,
             Screen::Group(s) => s.title(ctx),
@@ -148,6 +153,7 @@ impl Screen {
             Screen::StatusCheck(_) => "status_check",
             Screen::Places(_) => "places",
             Screen::Branch(_) => "branch_page",
+            Screen::Quiz(_) => "quiz",
             Screen::Proposals(_) => "proposals",
             Screen::Polls(_) => "polls",
             Screen::Group(_) => "group",
@@ -166,6 +172,7 @@ impl Screen {
             Screen::StatusCheck(s) => s.view(ctx).map(Message::StatusCheck),
             Screen::Places(s) => s.view(ctx).map(Message::Places),
             Screen::Branch(s) => s.view(ctx).map(Message::Branch),
+            Screen::Quiz(s) => s.view(ctx).map(Message::Quiz),
             Screen::Proposals(s) => s.view(ctx).map(Message::Proposals),
             Screen::Polls(s) => s.view(ctx).map(Message::Polls),
             Screen::Group(s) => s.view(ctx).map(Message::Group),
@@ -183,6 +190,14 @@ impl Screen {
             Screen::Form(s) => s.on_sync(ctx).map(Message::Form),
             Screen::Places(s) => s.on_sync(event, ctx).map(Message::Places),
             Screen::Polls(s) => s.on_sync(event, ctx).map(Message::Polls),
+            _ => Task::none(),
+        }
+    }
+
+    /// A second passed (the app's tick): a quiz round's countdown.
+    pub fn on_tick(&mut self, ctx: &Context) -> Task<Message> {
+        match self {
+            Screen::Quiz(s) => s.on_tick(ctx).map(Message::Quiz),
             _ => Task::none(),
         }
     }
