@@ -451,6 +451,13 @@ pub async fn results(
                 (question_chart(l, &poll, q, &counts))
             }
             p { a href=(format!("{here}/tallies.csv")) { (tr(l, "导出票数（CSV）", "Export the counts (CSV)")) } }
+            @if !poll.anonymous && s.opens::<gate::Cases>() {
+                p {
+                    a href=(format!("/console/submissions?form={id}")) {
+                        (tr(l, "每一票及投票人（办理事项）", "Each vote and its voter (Submissions)"))
+                    }
+                }
+            }
             @if publisher {
                 div.actions {
                     form method="post" action=(format!("{here}/results")) {

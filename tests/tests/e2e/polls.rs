@@ -371,6 +371,23 @@ async fn the_console_starts_a_poll_from_plain_text_and_checks_role_and_scope() {
     assert_eq!(shown.status, StatusCode::OK);
     assert!(shown.body.contains("<svg"), "a chart per question");
     assert!(shown.body.contains("Huangshan") || shown.body.contains("黄山"));
+    assert!(
+        !shown.body.contains("/console/submissions?form="),
+        "an anonymous poll has no votes to read"
+    );
+    let named = publish(
+        &tree.city_staff,
+        tree.city_a,
+        &poll(false, Timestamp::now() + 48.hours()),
+    )
+    .await;
+    let named_page = c.get(&format!("/console/polls/{}", named.item.id)).await;
+    assert!(
+        named_page
+            .body
+            .contains(&format!("/console/submissions?form={}", named.item.id)),
+        "a named poll's votes are read through the audited inbox"
+    );
     let csv = c.get(&format!("{page}/tallies.csv")).await;
     assert!(csv.body.contains("千岛湖,0"), "{}", csv.body);
 
