@@ -286,6 +286,12 @@ impl Core {
         store::blocking(&self.store, |s| crate::polls::read(s)).await
     }
 
+    /// 劳动竞赛: every cached competition, running ones first (`crate::competitions`).
+    pub async fn competitions(&self) -> Result<crate::competitions::Board, StoreError> {
+        let today = protocol::answers::china_today();
+        store::blocking(&self.store, move |s| crate::competitions::read(s, today)).await
+    }
+
     /// The opening hours set nearest to the kiosk (a branch's override its city's, which
     /// override the province's); `None`: no org on its path set any, so it is always open.
     pub async fn opening_hours(&self) -> Result<Option<OpeningHours>, StoreError> {

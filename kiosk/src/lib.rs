@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod branch_page;
+pub mod competitions;
 pub mod config;
 pub mod core;
 pub mod fonts;

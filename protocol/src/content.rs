@@ -48,6 +48,7 @@ pub enum ContentKind {
     Offering,
     PlacesLeft,
     BranchPage,
+    Competition,
     Poll,
     PollResults,
     Quiz,
@@ -57,7 +58,7 @@ pub enum ContentKind {
 }
 
 impl ContentKind {
-    pub const ALL: [ContentKind; 16] = [
+    pub const ALL: [ContentKind; 17] = [
         ContentKind::News,
         ContentKind::LibraryItem,
         ContentKind::ReadingList,
@@ -68,6 +69,7 @@ impl ContentKind {
         ContentKind::Offering,
         ContentKind::PlacesLeft,
         ContentKind::BranchPage,
+        ContentKind::Competition,
         ContentKind::Poll,
         ContentKind::PollResults,
         ContentKind::Quiz,
@@ -88,6 +90,7 @@ impl ContentKind {
             ContentKind::Offering => "offering",
             ContentKind::PlacesLeft => "places_left",
             ContentKind::BranchPage => "branch_page",
+            ContentKind::Competition => "competition",
             ContentKind::Poll => "poll",
             ContentKind::PollResults => "poll_results",
             ContentKind::Quiz => "quiz",
@@ -135,6 +138,8 @@ pub enum ContentBody {
     PlacesLeft(crate::places::PlacesLeft),
     /// 职工之家: an org's own page, one per org.
     BranchPage(crate::branch_page::BranchPage),
+    /// 劳动竞赛: a labour competition with its scores.
+    Competition(crate::competition::Competition),
     /// 民主管理: a poll or survey (see `poll`).
     Poll(crate::poll::Poll),
     /// A poll's tallies: written by the server only (see `poll`).
@@ -162,6 +167,7 @@ impl ContentBody {
             ContentBody::Offering(_) => ContentKind::Offering,
             ContentBody::PlacesLeft(_) => ContentKind::PlacesLeft,
             ContentBody::BranchPage(_) => ContentKind::BranchPage,
+            ContentBody::Competition(_) => ContentKind::Competition,
             ContentBody::Poll(_) => ContentKind::Poll,
             ContentBody::PollResults(_) => ContentKind::PollResults,
             ContentBody::Quiz(_) => ContentKind::Quiz,
@@ -182,6 +188,7 @@ impl ContentBody {
             | ContentBody::OpeningHours(_)
             | ContentBody::Offering(_)
             | ContentBody::PlacesLeft(_)
+            | ContentBody::Competition(_)
             | ContentBody::Poll(_)
             | ContentBody::PollResults(_)
             | ContentBody::Quiz(_)
@@ -223,6 +230,7 @@ impl ContentBody {
             ContentBody::Offering(o) => o.validate(&mut p),
             ContentBody::PlacesLeft(_) => p.add("kind", "名额情况由服务器生成，不能发布"),
             ContentBody::BranchPage(b) => b.validate(&mut p),
+            ContentBody::Competition(c) => c.validate(&mut p),
             ContentBody::Poll(poll) => poll.validate(&mut p),
             ContentBody::PollResults(_) => p.add("kind", "投票结果由服务器生成，不能发布"),
             ContentBody::Quiz(q) => q.validate(&mut p),
@@ -502,6 +510,8 @@ pub enum TileAction {
     Places,
     /// 职工之家: the kiosk's own org's page and its parent's.
     BranchPage,
+    /// 劳动竞赛: the competitions' standings, bar chart and history.
+    Competitions,
     /// 职代会提案: the calls for proposals, every proposal with its status and reply, and
     /// writing one.
     Proposals,

@@ -21,6 +21,7 @@ macro_rules! debug_redacted {
 pub mod answers;
 pub mod branch_page;
 pub mod command;
+pub mod competition;
 pub mod content;
 pub mod enroll;
 pub mod error;

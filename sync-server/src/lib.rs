@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod commands;
+pub mod competitions;
 pub mod config;
 pub mod console;
 pub mod content;

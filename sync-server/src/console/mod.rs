@@ -23,6 +23,7 @@ mod auth;
 mod branch_page;
 mod calendar;
 mod charts;
+mod competitions;
 mod dashboard;
 mod deadlines;
 mod digest;
@@ -211,6 +212,24 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route(branch_page::PHOTO, post(branch_page::add_photo))
         .route(branch_page::PHOTO_REMOVE, post(branch_page::remove_photo))
+        .route(competitions::HERE, get(competitions::list))
+        .route(
+            competitions::NEW,
+            get(competitions::new_page).post(competitions::create),
+        )
+        .route("/console/competitions/{id}", get(competitions::page))
+        .route(
+            "/console/competitions/{id}/edit",
+            get(competitions::edit_page).post(competitions::edit),
+        )
+        .route(
+            "/console/competitions/{id}/scores",
+            post(competitions::save_scores),
+        )
+        .route(
+            "/console/competitions/{id}/import",
+            post(competitions::import_csv),
+        )
         .route("/console/polls", get(polls::list).post(polls::create))
         .route("/console/polls/{id}", get(polls::results))
         .route("/console/polls/{id}/results", post(polls::show_results))

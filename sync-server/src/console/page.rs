@@ -136,6 +136,11 @@ pub fn layout(session: &Session, title: &str, active: &str, content: Markup) -> 
         ),
         ("/console/polls", tr(l, "投票问卷", "Polls"), view),
         (
+            "/console/competitions",
+            tr(l, "劳动竞赛", "Labour competitions"),
+            publish,
+        ),
+        (
             "/console/proposals",
             tr(l, "职代会提案", "Congress proposals"),
             session.opens::<gate::Cases>() || publish,

@@ -49,6 +49,10 @@ pub fn edit_url(record: &ContentRecord) -> (Option<String>, &'static str) {
             Some(format!("/console/branch-page?org={}", record.item.org_id)),
             "/console/branch-page",
         ),
+        ContentBody::Competition(_) => (
+            Some(format!("/console/competitions/{id}")),
+            "/console/competitions",
+        ),
         ContentBody::AttractSlide(_) | ContentBody::HomeLayout(_) | ContentBody::Offering(_) => {
             (Some(json_edit_url(id)), "/console/")
         }
@@ -84,6 +88,7 @@ pub fn item_title(l: Lang, body: &ContentBody) -> String {
         ContentBody::ProposalCall(c) => c.title.clone(),
         ContentBody::Proposal(p) => format!("第{}号提案", p.number),
         ContentBody::BranchPage(_) => tr(l, "职工之家", "Workers' home").to_owned(),
+        ContentBody::Competition(c) => c.title.clone(),
     }
 }
 

@@ -4,6 +4,7 @@
 //! on the same data dir changes nothing.
 
 mod branch_page;
+mod competitions;
 pub mod catalog_gen;
 mod places;
 mod polls;
@@ -196,6 +197,7 @@ fn tile_action(action: &str, forms: &HashMap<String, ContentId>) -> anyhow::Resu
         None if action == "status_check" => TileAction::StatusCheck,
         None if action == "places" => TileAction::Places,
         None if action == "branch_page" => TileAction::BranchPage,
+        None if action == "competitions" => TileAction::Competitions,
         None if action == "quiz" => TileAction::Quiz,
         None if action == "proposals" => TileAction::Proposals,
         None if action == "polls" => TileAction::Polls,
@@ -287,6 +289,12 @@ pub async fn load(
         .context("the demo branch's city")?
         .0;
     branch_page::load(state, branch, city).await?;
+    let leaves: Vec<(OrgId, String)> = orgs
+        .iter()
+        .filter(|o| o.2.is_some() && !parents.contains(&o.1.as_str()))
+        .map(|o| (o.0, o.1.clone()))
+        .collect();
+    competitions::load(state, root, city, &leaves).await?;
     proposals::load(state, root).await?;
     polls::load(state, root).await?;
     quiz::load(state, root, text("quiz.toml")?).await?;

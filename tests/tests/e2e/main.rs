@@ -8,6 +8,7 @@ mod branch_page;
 mod browser;
 mod catalog;
 mod catalog_formats;
+mod competitions;
 mod console;
 mod core_api;
 mod deadlines;

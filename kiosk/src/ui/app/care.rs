@@ -32,6 +32,8 @@ pub fn may_show_personal_data(screen: &Screen) -> bool {
         | Screen::Places(_)
         // Published pages only.
         | Screen::Branch(_)
+        // Published standings only.
+        | Screen::Competitions(_)
         // The bank, a round's answers (nobody's name) and the masked ranking; entering the
         // ranking is the form screen.
         | Screen::Quiz(_)

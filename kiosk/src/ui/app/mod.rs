@@ -28,6 +28,7 @@ use super::screen::attract::Attract;
 use super::screen::book::{self, Book};
 use super::screen::branch::{self, Branch};
 use super::screen::closed::Closed;
+use super::screen::competition::{self, Competitions};
 use super::screen::form::{self, Form};
 use super::screen::group::{self, Group};
 use super::screen::home::{self, Home};
@@ -83,6 +84,7 @@ pub enum Message {
     StatusCheck(status::Message),
     Places(places::Message),
     Branch(branch::Message),
+    Competitions(competition::Message),
     Quiz(quiz::Message),
     Proposals(proposal::Message),
     Polls(poll::Message),
@@ -322,6 +324,9 @@ impl App {
             }
             Message::Places(m) => return self.route::<Places>(m, Message::Places),
             Message::Branch(m) => return self.route::<Branch>(m, Message::Branch),
+            Message::Competitions(m) => {
+                return self.route::<Competitions>(m, Message::Competitions);
+            }
             Message::Quiz(m) => return self.route::<QuizScreen>(m, Message::Quiz),
             Message::Proposals(m) => return self.route::<Proposals>(m, Message::Proposals),
             Message::Polls(m) => return self.route::<Polls>(m, Message::Polls),
@@ -568,6 +573,10 @@ impl App {
             Destination::BranchPage => {
                 let (screen, task) = Branch::new(ctx);
                 (Screen::Branch(screen), task.map(Message::Branch))
+            }
+            Destination::Competitions => {
+                let (screen, task) = Competitions::new(ctx);
+                (Screen::Competitions(screen), task.map(Message::Competitions))
             }
             Destination::Quiz => {
                 let (screen, task) = QuizScreen::new(ctx);

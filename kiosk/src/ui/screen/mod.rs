@@ -12,6 +12,7 @@ pub mod attract;
 pub mod book;
 pub mod branch;
 pub mod closed;
+pub mod competition;
 pub mod form;
 pub mod group;
 pub mod home;
@@ -74,6 +75,8 @@ pub enum Destination {
     Places(Option<ContentId>),
     /// 职工之家: the kiosk's own org's page and its parent's.
     BranchPage,
+    /// 劳动竞赛: the cached competitions' standings and history.
+    Competitions,
     /// 知识竞赛: the cached quizzes, a round, the ranking.
     Quiz,
     /// 职代会提案: the calls and their proposals.
@@ -100,6 +103,7 @@ pub enum Screen {
     StatusCheck(status::StatusCheck),
     Places(places::Places),
     Branch(branch::Branch),
+    Competitions(competition::Competitions),
     Quiz(quiz::QuizScreen),
     Proposals(proposal::Proposals),
     Polls(poll::Polls),
@@ -133,6 +137,7 @@ impl Screen {
             Screen::StatusCheck(_) => ctx.strings().check_title,
             Screen::Places(_) => ctx.strings().places_title,
             Screen::Branch(_) => ctx.strings().branch_title,
+            Screen::Competitions(_) => ctx.strings().competition_title,
             Screen::Quiz(_) => ctx.strings().quiz_title,
             Screen::Proposals(_) => ctx.strings().proposal_title,
             Screen::Polls(_) => ctx.strings().polls_title,
@@ -153,6 +158,7 @@ impl Screen {
             Screen::StatusCheck(_) => "status_check",
             Screen::Places(_) => "places",
             Screen::Branch(_) => "branch_page",
+            Screen::Competitions(_) => "competitions",
             Screen::Quiz(_) => "quiz",
             Screen::Proposals(_) => "proposals",
             Screen::Polls(_) => "polls",
@@ -172,6 +178,7 @@ impl Screen {
             Screen::StatusCheck(s) => s.view(ctx).map(Message::StatusCheck),
             Screen::Places(s) => s.view(ctx).map(Message::Places),
             Screen::Branch(s) => s.view(ctx).map(Message::Branch),
+            Screen::Competitions(s) => s.view(ctx).map(Message::Competitions),
             Screen::Quiz(s) => s.view(ctx).map(Message::Quiz),
             Screen::Proposals(s) => s.view(ctx).map(Message::Proposals),
             Screen::Polls(s) => s.view(ctx).map(Message::Polls),
