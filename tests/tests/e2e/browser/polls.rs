@@ -39,6 +39,15 @@ pub async fn results_page_charts_the_votes(c: &Client, base: &str, poll: &str) {
         .expect("polls page");
     let text = text_of(c).await;
     assert!(text.contains("职工食堂满意度调查"), "listed: {text}");
+    assert!(text.contains("发起投票或问卷"), "the editor: {text}");
+    shot(c, "polls-zh").await;
+    c.execute(
+        "document.querySelector('textarea[name=questions]').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .expect("scrolled");
+    shot(c, "polls-editor-zh").await;
     c.goto(&format!("{base}/console/polls/{poll}"))
         .await
         .expect("results page");
