@@ -47,6 +47,9 @@ enum Layout {
 
 /// Reads every score in `text` against `c`, or says every problem found (each with its line).
 pub fn scores(c: &Competition, text: &str) -> Result<Vec<Score>, Vec<String>> {
+    // Line ends as a browser's textarea and Excel send them (CRLF) would be counted a line late
+    // by the reader's positions: one kind of line end.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -311,6 +314,8 @@ mod tests {
         let text =
             "日期,参赛单位,成绩\n2026-11-03,一车间,5\n2026-12-03,三车间,x\n\n2026-11-04,二车间,7\n";
         let problems = scores(&c, text).expect_err("refused");
+        let crlf = scores(&c, &text.replace('\n', "\r\n")).expect_err("refused");
+        assert_eq!(crlf, problems, "CRLF lines are counted alike");
         assert_eq!(
             problems,
             [

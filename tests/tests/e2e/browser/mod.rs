@@ -6,6 +6,7 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`scripts/test.sh` installs them).
 
 mod accounts;
+mod competitions;
 mod dashboard;
 mod deadlines;
 mod editor;
