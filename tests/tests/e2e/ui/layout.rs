@@ -21,7 +21,7 @@ const SIZES: [(f32, f32); 6] = [
 async fn home_fits_every_screen_without_scrolling() {
     let mut h = Harness::demo().await;
     let tiles = h.app.tiles();
-    assert_eq!(tiles.len(), 14, "the demo branch's own layout");
+    assert_eq!(tiles.len(), 16, "the demo branch's own layout");
     let org = h.app.status().org_name.clone();
     for (w, ht) in SIZES {
         h.size = Size::new(w, ht);
