@@ -444,3 +444,10 @@ pub(crate) fn add_reviewed(
     }
     write_item(tx, id).map(Some)
 }
+
+/// Whether submission `id` is a proposal (its status moves only by review).
+pub(crate) fn is_proposal(tx: &Transaction<'_>, id: &str) -> AppResult<bool> {
+    Ok(tx
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM proposals WHERE submission_id = ?1)")?
+        .query_row([id], |r| r.get(0))?)
+}

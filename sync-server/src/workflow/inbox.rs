@@ -438,6 +438,14 @@ pub async fn change(
     let calendar = state.calendar.clone();
     state.db.write(move |tx| {
         let current = detail(tx, &actor, &id)?;
+        // A proposal's status is its review's (`proposals::review`, which also rewrites what
+        // kiosks show): changed here, 办理进度 and the kiosks would disagree.
+        if crate::proposals::is_proposal(tx, &current.summary.id)? {
+            return Err(AppError::conflict(
+                ErrorCode::InvalidTransition,
+                "这是职代会提案，请在“职代会提案”页面审查",
+            ));
+        }
         let from = current.summary.status;
         if !from.can_become(change.status) {
             return Err(AppError::conflict(

@@ -201,6 +201,17 @@ async fn a_proposal_goes_through_the_outbox_is_reviewed_and_reaches_every_kiosk_
         .await
         .expect_err("a concluded proposal stays concluded");
     assert_eq!(refused.status, 409);
+    // Its status moves only by review, never through the inbox's status change.
+    let refused = tree
+        .city_staff
+        .post::<_, Value>(
+            &format!("v1/staff/submissions/{id}/status"),
+            &serde_json::json!({"status": "processing"}),
+        )
+        .await
+        .expect_err("not through the inbox");
+    assert_eq!(refused.status, 409);
+    assert!(refused.body.message.contains("职代会提案"), "{refused:?}");
 
     // The other kiosk receives the whole proposal with its reply, and no phone in it.
     reader.engine.sync_now().await.expect("synced");
