@@ -76,3 +76,47 @@ pub fn entry_form(quiz: &Quiz, round: &str, label_zh: &str, label_en: &str) -> F
     }))
     .expect("the entry form is a valid form definition")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::quiz::QuizAnswer;
+
+    #[test]
+    fn the_entry_form_sends_what_the_server_reads_as_an_entry() {
+        let quiz: Quiz = serde_json::from_value(serde_json::json!({
+            "title": "知识竞赛", "per_round": 1,
+            "questions": [{"key": "q1", "stem": "题", "answer": ["A"],
+                           "options": [{"key": "A", "text": "甲"}, {"key": "B", "text": "乙"}]}]
+        }))
+        .expect("quiz");
+        assert_eq!(draw(&quiz), [0]);
+        let round = "0b7f2a4e-5d6c-4f1e-9a8b-7c6d5e4f3a2b";
+        let form = entry_form(&quiz, round, "1 分", "1 point");
+        let typed: protocol::answers::Answers = [
+            (ENTRY_ROUND, round.into()),
+            (ENTRY_NAME, "张三明".into()),
+            (ENTRY_PHONE, "138 0013 8000".into()),
+            (ENTRY_CONSENT, true.into()),
+        ]
+        .into_iter()
+        .map(|(k, v): (&str, serde_json::Value)| (k.to_owned(), v))
+        .collect();
+        let today = protocol::answers::china_today();
+        let sent = form
+            .prepare_answers(&typed, today)
+            .expect("the form accepts it");
+        match QuizAnswer::from_answers(&sent) {
+            Ok(QuizAnswer::Entry(e)) => {
+                assert_eq!((e.round.as_str(), e.phone.as_str()), (round, "13800138000"));
+            }
+            other => panic!("not an entry: {other:?}"),
+        }
+        let mut unticked = typed.clone();
+        unticked.remove(ENTRY_CONSENT);
+        assert!(
+            form.prepare_answers(&unticked, today).is_err(),
+            "consent is required"
+        );
+    }
+}

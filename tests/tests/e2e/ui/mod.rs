@@ -16,5 +16,6 @@ mod places;
 mod polls;
 mod proposals;
 mod provision;
+mod quiz;
 mod status;
 mod touch;
