@@ -64,6 +64,8 @@ async fn home_fits_every_screen_without_scrolling() {
     }
     // 职工之家 shares this demo kiosk (a demo server costs ~20 s).
     super::branch::shows_the_branch_and_its_city(&mut h).await;
+    // 劳动竞赛 too.
+    super::competitions::shows_the_standings_and_charts(&mut h).await;
     // 知识竞赛 too.
     super::quiz::plays_a_round_to_the_score_and_explanations(&mut h).await;
     super::group::opens_a_group(&mut h).await;

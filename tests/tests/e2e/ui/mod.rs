@@ -4,6 +4,7 @@
 
 mod branch;
 mod care;
+mod competitions;
 mod cursor;
 mod first_frame;
 mod flows;
