@@ -69,7 +69,7 @@ pub fn entry_form(quiz: &Quiz, round: &str, label_zh: &str, label_en: &str) -> F
              "person_name": true, "max_len": 40, "required": true},
             {"key": ENTRY_PHONE, "label": "手机号码", "label_en": "Mobile number", "type": "phone",
              "required": true},
-            {"key": ENTRY_CONSENT, "label": "同意工会用姓名和手机号联系获奖者；排名只显示姓氏和单位",
+            {"key": ENTRY_CONSENT, "label": "同意工会用姓名和手机号联系获奖者；排行榜只显示遮去中间字的姓名（如“张*明”）和单位",
              "label_en": "The union may use my name and number to contact winners; the ranking shows only a masked name and the branch",
              "type": "consent", "required": true}
         ]
