@@ -338,13 +338,17 @@ pub enum VoteRefusal {
     Closed,
     /// The poll is no longer published.
     Withdrawn,
+    /// Cast on a version of the poll whose questions, choices or anonymity have since changed:
+    /// its choices cannot be counted against the current questions.
+    Changed,
 }
 
 impl VoteRefusal {
-    pub const ALL: [VoteRefusal; 3] = [
+    pub const ALL: [VoteRefusal; 4] = [
         VoteRefusal::AlreadyVoted,
         VoteRefusal::Closed,
         VoteRefusal::Withdrawn,
+        VoteRefusal::Changed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -352,6 +356,7 @@ impl VoteRefusal {
             VoteRefusal::AlreadyVoted => "already_voted",
             VoteRefusal::Closed => "closed",
             VoteRefusal::Withdrawn => "withdrawn",
+            VoteRefusal::Changed => "changed",
         }
     }
 
@@ -364,6 +369,7 @@ impl VoteRefusal {
             VoteRefusal::AlreadyVoted => "这个手机号码已经投过票，每人限投一票，这一票未计入",
             VoteRefusal::Closed => "投票不在进行中（尚未开始或已经截止），这一票未计入",
             VoteRefusal::Withdrawn => "这项投票已撤下，这一票未计入",
+            VoteRefusal::Changed => "投票的问题或选项在您投票后已经修改，这一票未计入，请重新投票",
         }
     }
 
@@ -376,6 +382,9 @@ impl VoteRefusal {
                 "The poll was not open (not yet started, or closed). This vote was not counted"
             }
             VoteRefusal::Withdrawn => "The poll was withdrawn. This vote was not counted",
+            VoteRefusal::Changed => {
+                "The poll's questions or choices were changed after this vote. It was not counted: please vote again"
+            }
         }
     }
 }

@@ -22,6 +22,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,6 +50,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/023_quiz.sql")),
     M::up(include_str!("db/024_polls.sql")),
     M::up(include_str!("db/025_proposals.sql")),
+    M::up(include_str!("db/026_poll_changed.sql")),
 ];
 
 #[derive(Clone)]
@@ -62,6 +64,9 @@ pub struct Db {
     kiosk_turns: Arc<tokio::sync::Semaphore>,
     /// Where a write's wait for the writer is recorded (the server's metrics; none for the CLI).
     write_wait: metrics::Histogram,
+    /// Set by a write whose page images must not stay in the WAL (an anonymous vote: its
+    /// tallies' before and after would tell its choices); [`Db::checkpoint_if_wanted`] clears it.
+    checkpoint_wanted: Arc<AtomicBool>,
 }
 
 /// Whether the schema is at this build's version (every migration applied).
@@ -74,6 +79,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Freed pages are zeroed, so a deleted or rewritten row (an anonymous poll's old tallies)
+    // leaves no copy in the file's free pages; this workload frees few pages.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(())
 }
 
@@ -132,7 +140,40 @@ impl Db {
             kiosk_readers,
             kiosk_turns: Arc::new(tokio::sync::Semaphore::new(KIOSK_READERS as usize)),
             write_wait: metrics::Histogram::noop(),
+            checkpoint_wanted: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// Asks for [`Db::checkpoint_if_wanted`]'s next run to empty the WAL. Called inside the
+    /// write whose pages must go: the checkpoint takes the writer, so it runs after that commit.
+    pub fn want_checkpoint(&self) {
+        self.checkpoint_wanted.store(true, Ordering::SeqCst);
+    }
+
+    /// When asked since the last run, copies the WAL into the database and truncates it to zero
+    /// bytes (`PRAGMA wal_checkpoint(TRUNCATE)`), so the page images of earlier commits are gone
+    /// from it. A reader in the way (waited for at most a second) leaves the request standing
+    /// for the next run. Returns whether the WAL was emptied.
+    pub async fn checkpoint_if_wanted(&self) -> AppResult<bool> {
+        if !self.checkpoint_wanted.swap(false, Ordering::SeqCst) {
+            return Ok(false);
+        }
+        let (writer, wanted) = (self.writer.clone(), self.checkpoint_wanted.clone());
+        let done = blocking(move || {
+            let conn = writer
+                .lock()
+                .map_err(|_| AppError::internal("database writer", "lock poisoned"))?;
+            conn.busy_timeout(Duration::from_secs(1))?;
+            let busy: rusqlite::Result<i64> =
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0));
+            conn.busy_timeout(Duration::from_secs(10))?;
+            Ok(busy? == 0)
+        })
+        .await;
+        if !matches!(done, Ok(true)) {
+            wanted.store(true, Ordering::SeqCst);
+        }
+        done
     }
 
     /// The same database, recording each write's wait for the writer in `histogram`.

@@ -102,6 +102,7 @@ pub async fn store(
     };
     let key = state.submission_key.clone();
     let calendar = state.calendar.clone();
+    let db = state.db.clone();
     let (stored, touched, head) = state
         .db
         .write(move |tx| {
@@ -248,6 +249,10 @@ pub async fn store(
                         &answers,
                         &poll,
                     )?;
+                    // Its tallies' page images must not stay in the WAL (`SECURITY.md`).
+                    if poll.anonymous {
+                        db.want_checkpoint();
+                    }
                     let head = crate::content::feed_head(tx)?;
                     return Ok((
                         SubmissionStored {

@@ -25,7 +25,6 @@ use protocol::answers::{Lang, china_date, describe};
 use protocol::poll::{PHONE_KEY, Poll, VoteOutcome, VoteRefusal};
 use protocol::submission::{FormAnswers, SubmissionUpload};
 use protocol::{ContentBody, ContentId, ContentKind, ErrorCode, OrgId};
-use ring::hmac;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 /// The poll as it stands now: its org, whether kiosks show it, and its body.
@@ -71,12 +70,7 @@ pub(crate) fn poll_title(body: &str) -> Option<String> {
 /// own key, itself an HMAC of the poll's id under the server's submission key. Without that key
 /// file a copy of the database cannot test a phone number against it.
 fn voter(secret: &crypto_box::SecretKey, poll: &str, phone: &str) -> Vec<u8> {
-    let root = hmac::Key::new(hmac::HMAC_SHA256, &secret.to_bytes());
-    let mut ctx = hmac::Context::with_key(&root);
-    ctx.update(b"union-kiosk poll voter v1\0");
-    ctx.update(poll.as_bytes());
-    let per_poll = hmac::Key::new(hmac::HMAC_SHA256, ctx.sign().as_ref());
-    hmac::sign(&per_poll, phone.as_bytes()).as_ref().to_vec()
+    crate::submissions::keyed_person(secret, b"union-kiosk poll voter v1\0", poll, phone)
 }
 
 fn invalid_vote(message: String) -> AppError {
@@ -123,6 +117,10 @@ pub(crate) fn vote(
     let refusal = match now.as_ref().filter(|c| c.live) {
         None => Some(VoteRefusal::Withdrawn),
         Some(c) if !c.poll.is_open(cast_at) => Some(VoteRefusal::Closed),
+        // Its choices are positions in the version it was cast on: counted against questions
+        // that have changed shape (or into an anonymous poll from a named one) they would land
+        // on the wrong choices.
+        Some(c) if !same_shape(asked, &c.poll) => Some(VoteRefusal::Changed),
         Some(_) => {
             let seen: bool = tx
                 .prepare_cached(
@@ -213,6 +211,17 @@ pub(crate) fn outcome(
     }))
 }
 
+/// Whether votes cast on `a` count against `b` as they are: the same questions of the same
+/// kinds with as many choices each, and the same anonymity.
+fn same_shape(a: &Poll, b: &Poll) -> bool {
+    a.anonymous == b.anonymous
+        && a.questions.len() == b.questions.len()
+        && a.questions
+            .iter()
+            .zip(&b.questions)
+            .all(|(x, y)| x.kind == y.kind && x.choices.len() == y.choices.len())
+}
+
 /// Called by `content` before a poll is replaced: once votes are counted, its questions and
 /// their choices stay as they are (the tallies are counted against them), and an anonymous poll
 /// stays anonymous (a named one may not become anonymous either: its votes are kept with names).
@@ -223,14 +232,7 @@ pub(crate) fn check_edit(tx: &Transaction<'_>, id: &ContentId, new: &Poll) -> Ap
     let voted: bool = tx
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM poll_ballots WHERE poll_id = ?1)")?
         .query_row([&id.0], |r| r.get(0))?;
-    let same_questions = old.poll.questions.len() == new.questions.len()
-        && old
-            .poll
-            .questions
-            .iter()
-            .zip(&new.questions)
-            .all(|(a, b)| a.kind == b.kind && a.choices.len() == b.choices.len());
-    if voted && (!same_questions || old.poll.anonymous != new.anonymous) {
+    if voted && !same_shape(&old.poll, new) {
         return Err(AppError::conflict(
             ErrorCode::InvalidContent,
             "已有人投票：问题、选项的数目和类型以及是否匿名都不能再改（可以改文字、截止时间和是否在终端公布结果）",

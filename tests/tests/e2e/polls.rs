@@ -140,6 +140,16 @@ async fn one_vote_per_person_nothing_links_an_anonymous_vote_and_results_show_on
         "the closed poll is listed last"
     );
 
+    // A poll reshaped before anyone voted (its last question dropped, version 2): a vote the
+    // kiosk cast on version 1 would land on the wrong questions, so it is refused.
+    let shifting = publish(&tree.admin, tree.city_a, &open).await;
+    let mut fewer = open.clone();
+    fewer.questions.pop();
+    let reshaped = replace(&tree.admin, &shifting, &fewer)
+        .await
+        .expect("no votes yet: the shape may change");
+    assert_eq!(reshaped.item.version, 2);
+
     // Three people vote; the first tries twice with another choice; one votes after closing.
     let casts = [
         (&id, vote("0", &["0", "1"], "5", 1, None)),
@@ -148,6 +158,7 @@ async fn one_vote_per_person_nothing_links_an_anonymous_vote_and_results_show_on
         (&id, vote("2", &["1"], "4", 3, None)),
         (&closed.item.id, vote("0", &["0"], "3", 4, None)),
         (&named.item.id, vote("1", &["0"], "2", 5, Some("王秀英"))),
+        (&shifting.item.id, vote("0", &["0"], "5", 6, None)),
     ];
     let mut receipts = Vec::new();
     for (poll_id, answers) in casts {
@@ -159,12 +170,30 @@ async fn one_vote_per_person_nothing_links_an_anonymous_vote_and_results_show_on
         receipts.push(saved.receipt);
     }
     let done = kiosk.engine.sync_now().await.expect("delivered");
-    assert_eq!(done.delivered, 6);
+    assert_eq!(done.delivered, 7);
+
+    // The anonymous votes' page images (the tallies before and after each) leave the WAL within
+    // seconds: the server checkpoints it and truncates it to nothing.
+    let wal = server
+        .state
+        .config
+        .data_dir
+        .clone()
+        .expect("a data dir")
+        .join("server.db-wal");
+    let emptied = async {
+        while std::fs::metadata(&wal).map_or(true, |m| m.len() > 0) {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), emptied)
+        .await
+        .expect("the WAL is emptied after anonymous votes");
 
     // Where each stands, under 办理进度 on another kiosk.
     let other = server.kiosk_at(&tree.admin, tree.branch_b).await;
     let mut seen = Vec::new();
-    for (receipt, n) in receipts.iter().zip([1, 1, 2, 3, 4, 5]) {
+    for (receipt, n) in receipts.iter().zip([1, 1, 2, 3, 4, 5, 6]) {
         let answer = other
             .status_check(&StatusQuery {
                 receipt: receipt.clone(),
@@ -184,9 +213,26 @@ async fn one_vote_per_person_nothing_links_an_anonymous_vote_and_results_show_on
             None,
             None,
             Some(VoteRefusal::Closed),
-            None
+            None,
+            Some(VoteRefusal::Changed)
         ]
     );
+    let uncounted: i64 = server
+        .state
+        .db
+        .read({
+            let id = shifting.item.id.0.clone();
+            move |tx| {
+                Ok(tx.query_row(
+                    "SELECT count(*) FROM poll_tallies WHERE poll_id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )?)
+            }
+        })
+        .await
+        .expect("tallies");
+    assert_eq!(uncounted, 0, "the vote on the old shape is not counted");
 
     // The tallies: three counted votes; the second try of the first voter is not among them.
     let tallies: Vec<(i64, i64, i64)> = server
@@ -221,7 +267,7 @@ async fn one_vote_per_person_nothing_links_an_anonymous_vote_and_results_show_on
     // What an operator with the database can read: no phone number anywhere; the anonymous
     // poll's submissions keep no answers; nothing beside a submission id says what it chose.
     let db = whole_database(&server).await;
-    for n in 1..=4 {
+    for n in [1, 2, 3, 4, 6] {
         assert!(!db.contains(&phone(n)[3..]), "phone {n} is stored nowhere");
     }
     assert!(
