@@ -70,21 +70,29 @@ pub(crate) fn submit(
     let received = Timestamp::now();
     // Judged as of when it was written (an offline kiosk delivers late), never later than now.
     let written = upload.submitted_at.min(received);
-    if !call.open_at(written) {
+    let call_id = upload.form_id.0.as_str();
+    // The call as it stands now, not only the version the kiosk had: staff who closed it early
+    // or withdrew it are obeyed by kiosks that have not synced since.
+    let now: Option<(i64, bool, String)> = tx
+        .prepare_cached("SELECT org_id, live, body FROM content WHERE id = ?1 AND kind = ?2")?
+        .query_row(params![call_id, ContentKind::ProposalCall.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((org, true, body)) = now else {
+        return Err(invalid("提案征集已经撤回"));
+    };
+    let still_open = match serde_json::from_str(&body)? {
+        ContentBody::ProposalCall(current) => current.open_at(written),
+        _ => false,
+    };
+    if !call.open_at(written) || !still_open {
         return Err(invalid("提案征集已经截止"));
     }
     let (entry, prepared) =
         ProposalEntry::from_answers(call, &answers.answers, china_date(written))
             .map_err(|e| invalid(&e.0))?;
-    let call_id = upload.form_id.0.as_str();
-    // Published at the call's org: where the call is now, else where the kiosk could see it.
-    let org: i64 = tx
-        .prepare_cached("SELECT org_id FROM content WHERE id = ?1 AND kind = ?2")?
-        .query_row(params![call_id, ContentKind::ProposalCall.as_str()], |r| {
-            r.get(0)
-        })
-        .optional()?
-        .unwrap_or(kiosk.org.0);
+    // Published at the call's org.
     let at = to_ms(received);
     tx.prepare_cached(
         "INSERT INTO submissions (id, receipt, kiosk_id, org_id, form_id, form_version,

@@ -252,4 +252,19 @@ async fn a_proposal_goes_through_the_outbox_is_reviewed_and_reaches_every_kiosk_
         })
         .count();
     assert_eq!(changes, 2);
+
+    // Staff withdraw the call; a proposal written on the kiosk's copy of it before the kiosk
+    // heard is refused for good, not numbered under a call nobody runs any more.
+    let late = proposal(&[("李强", "信贷部"), ("张伟", "运营部")]);
+    writer
+        .engine
+        .submit(call_id.clone(), version, late)
+        .await
+        .expect("saved");
+    tree.city_staff
+        .delete(&format!("v1/staff/content/{call_id}"))
+        .await
+        .expect("a publisher withdraws the call");
+    let sent = writer.engine.sync_now().await.expect("delivered");
+    assert_eq!((sent.delivered, sent.refused), (0, 1));
 }
