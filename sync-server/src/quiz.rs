@@ -6,9 +6,9 @@
 //! quiz version it names — question keys not in that version, options a question does not have,
 //! a round too long or too slow are refused — and kept in `quiz_rounds` with each question right
 //! or wrong in `quiz_answers`; nothing personal. An entry (name, phone, consent, naming a round
-//! this kiosk sent) is stored as a submission like a filled-in form, so staff reach the people
+//! this kiosk sent) is stored as a closed (`approved`) submission, so staff reach the people
 //! to reward through the audited inbox and retention erases it; the round gets a masked name and
-//! a per-quiz hash of the phone, and the quiz's `quiz_ranking` item is rewritten in the feed in
+//! a per-quiz HMAC of the phone (keyed from the submission key), and the quiz's `quiz_ranking` item is rewritten in the feed in
 //! the same transaction.
 
 use crate::db::{to_ms, to_ts};
@@ -22,7 +22,6 @@ use protocol::quiz::{
 use protocol::submission::{FormAnswers, SubmissionUpload};
 use protocol::{ContentBody, ContentId, ContentItem, ContentKind, ErrorCode, OrgId};
 use rusqlite::{OptionalExtension, Transaction, params};
-use sha2::{Digest, Sha256};
 
 fn refused(why: InvalidRound) -> AppError {
     AppError::new(
@@ -40,19 +39,29 @@ pub(crate) fn entry_title(body: &str) -> Option<String> {
     }
 }
 
-/// Who entered, for one line per person in the ranking, without keeping the phone number.
-fn person(quiz: &str, phone: &str) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update(quiz.as_bytes());
-    h.update([0]);
-    h.update(phone.as_bytes());
-    h.finalize().to_vec()
+/// Who entered, for one line per person in the ranking, without keeping the phone number: an
+/// HMAC of the phone under this quiz's own key derived from the server's submission key, so a
+/// copy of the database cannot test phone numbers against it.
+fn person(secret: &crypto_box::SecretKey, quiz: &str, phone: &str) -> Vec<u8> {
+    crate::submissions::keyed_person(secret, b"union-kiosk quiz person v1\0", quiz, phone)
+}
+
+/// An entry naming a round the server has not (yet) received: the kiosk's outbox delivers each
+/// submission on its own backoff, so the round may simply come later. 409 with a code the kiosk
+/// retries, never one it gives up on.
+fn round_not_yet() -> AppError {
+    AppError::conflict(
+        ErrorCode::UnknownReference,
+        "要登记的答题记录还没有收到，稍后重试",
+    )
 }
 
 /// Takes a quiz submission inside the caller's write transaction: scores and keeps a round, or
 /// enters a round in the ranking. Returns the orgs whose kiosks must hear of a new ranking.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn take(
     tx: &Transaction<'_>,
+    secret: &crypto_box::SecretKey,
     kiosk: &Kiosk,
     upload: &SubmissionUpload,
     receipt: &str,
@@ -100,14 +109,23 @@ pub(crate) fn take(
             }
             Ok(Vec::new())
         }
-        QuizAnswer::Entry(entry) => {
-            enter(tx, kiosk, upload, receipt, fingerprint, &entry, received)
-        }
+        QuizAnswer::Entry(entry) => enter(
+            tx,
+            secret,
+            kiosk,
+            upload,
+            receipt,
+            fingerprint,
+            &entry,
+            received,
+        ),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn enter(
     tx: &Transaction<'_>,
+    secret: &crypto_box::SecretKey,
     kiosk: &Kiosk,
     upload: &SubmissionUpload,
     receipt: &str,
@@ -116,15 +134,21 @@ fn enter(
     received: Timestamp,
 ) -> AppResult<Vec<OrgId>> {
     let quiz_id = upload.form_id.0.as_str();
-    // Only a round this kiosk sent for this quiz, and only once.
-    let round: Option<i64> = tx
+    // Only a round this kiosk sent for this quiz, and only once; one not received yet may come.
+    let round: Option<(i64, bool)> = tx
         .prepare_cached(
-            "SELECT id FROM quiz_rounds WHERE submission_id = ?1 AND kiosk_id = ?2
-                 AND quiz_id = ?3 AND entry_id IS NULL",
+            "SELECT id, kiosk_id = ?2 AND quiz_id = ?3 AND entry_id IS NULL
+             FROM quiz_rounds WHERE submission_id = ?1",
         )?
-        .query_row(params![entry.round, kiosk.id.0, quiz_id], |r| r.get(0))
+        .query_row(params![entry.round, kiosk.id.0, quiz_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
-    let round = round.ok_or_else(|| refused(InvalidRound::UnknownRound))?;
+    let round = match round {
+        None => return Err(round_not_yet()),
+        Some((_, false)) => return Err(refused(InvalidRound::UnknownRound)),
+        Some((id, true)) => id,
+    };
     let stored = FormAnswers {
         answers: [
             ("name".to_owned(), entry.name.clone().into()),
@@ -132,10 +156,12 @@ fn enter(
         ]
         .into(),
     };
+    // Stored closed, as a counted vote is: nothing for a case handler to decide, and retention
+    // erases closed submissions (name and phone) in their time.
     tx.prepare_cached(
         "INSERT INTO submissions (id, receipt, kiosk_id, org_id, form_id, form_version,
-             upload_sha256, answers, phone_last4, submitted_at, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             upload_sha256, answers, phone_last4, status, submitted_at, received_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'approved', ?10, ?11, ?11)",
     )?
     .execute(params![
         upload.id,
@@ -155,7 +181,7 @@ fn enter(
     )?
     .execute(params![
         round,
-        person(quiz_id, &entry.phone),
+        person(secret, quiz_id, &entry.phone),
         mask_name(&entry.name),
         upload.id
     ])?;
@@ -203,6 +229,52 @@ pub(crate) fn write_ranking(tx: &Transaction<'_>, quiz_id: &str, at: i64) -> App
     let Some((org, live)) = current(tx, quiz_id)? else {
         return Ok(Vec::new());
     };
+    rewrite(tx, quiz_id, org, live, at)
+}
+
+/// Called by `content` after every write of a quiz (an edit, a move, publishing, unpublishing,
+/// a schedule coming due): the ranking item follows the quiz — rewritten at its org while kiosks
+/// show it, tombstoned wherever else it was. A quiz nobody has entered has no ranking item.
+pub(crate) fn written(
+    tx: &Transaction<'_>,
+    id: &ContentId,
+    org: OrgId,
+    live: bool,
+    at: i64,
+) -> AppResult<Vec<OrgId>> {
+    let ranked: bool = tx
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM feed WHERE content_id = ?1)")?
+        .query_row([&QuizRanking::id_for(id).0], |r| r.get(0))?;
+    if !ranked {
+        return Ok(Vec::new());
+    }
+    rewrite(tx, &id.0, org, live, at)
+}
+
+/// Called by `content` when a quiz is deleted: its ranking item is tombstoned wherever kiosks
+/// have it. Returns the orgs touched.
+pub(crate) fn deleted(tx: &Transaction<'_>, id: &ContentId) -> AppResult<Vec<OrgId>> {
+    let ranking = QuizRanking::id_for(id);
+    let orgs: Vec<i64> = tx
+        .prepare_cached("SELECT org_id FROM feed WHERE content_id = ?1 AND item IS NOT NULL")?
+        .query_map([&ranking.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut put = tx.prepare_cached(
+        "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, NULL)",
+    )?;
+    for org in &orgs {
+        put.execute(params![ranking.0, org, ContentKind::QuizRanking.as_str()])?;
+    }
+    Ok(orgs.into_iter().map(OrgId).collect())
+}
+
+fn rewrite(
+    tx: &Transaction<'_>,
+    quiz_id: &str,
+    org: OrgId,
+    live: bool,
+    at: i64,
+) -> AppResult<Vec<OrgId>> {
     let quiz = ContentId(quiz_id.to_owned());
     let id = QuizRanking::id_for(&quiz);
     let item = ContentItem {

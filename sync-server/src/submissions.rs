@@ -55,6 +55,25 @@ pub fn public_key_base64(key: &crypto_box::SecretKey) -> String {
     STANDARD.encode(key.public_key().as_bytes())
 }
 
+/// A person as far as "one per person" goes, without keeping who: HMAC-SHA256 of `phone` under
+/// a key of its own for each `scope` (a poll, a quiz), itself an HMAC of `label` and the scope
+/// under the server's submission key (a file beside the database, not in it). Without that key
+/// file a copy of the database cannot test a phone number against the result.
+pub(crate) fn keyed_person(
+    secret: &crypto_box::SecretKey,
+    label: &[u8],
+    scope: &str,
+    phone: &str,
+) -> Vec<u8> {
+    use ring::hmac;
+    let root = hmac::Key::new(hmac::HMAC_SHA256, &secret.to_bytes());
+    let mut ctx = hmac::Context::with_key(&root);
+    ctx.update(label);
+    ctx.update(scope.as_bytes());
+    let per_scope = hmac::Key::new(hmac::HMAC_SHA256, ctx.sign().as_ref());
+    hmac::sign(&per_scope, phone.as_bytes()).as_ref().to_vec()
+}
+
 fn bad(code: ErrorCode, message: impl Into<String>) -> AppError {
     AppError::bad_request(code, message)
 }
@@ -176,6 +195,7 @@ pub async fn store(
                 ContentBody::Quiz(quiz) => {
                     let touched = crate::quiz::take(
                         tx,
+                        &key,
                         &kiosk,
                         &upload,
                         &receipt_code,

@@ -40,7 +40,8 @@ fn subtree(actor: &Actor) -> String {
     }
 }
 
-/// The quizzes published on the viewer's path (its org and above) or in its subtree.
+/// The quizzes in the viewer's subtree (its org and below, whatever their state), and those above
+/// it that its kiosks show now (live): an org above's draft is not the viewer's to see.
 fn shown(
     tx: &rusqlite::Transaction<'_>,
     path: &str,
@@ -50,8 +51,8 @@ fn shown(
         .prepare(
             "SELECT c.id, o.name, c.body FROM content c JOIN orgs o ON o.id = c.org_id
              WHERE c.kind = 'quiz' AND (?2 IS NULL OR c.id = ?2)
-               AND (substr(?1, 1, length(o.path)) = o.path
-                    OR substr(o.path, 1, length(?1)) = ?1)
+               AND (substr(o.path, 1, length(?1)) = ?1
+                    OR (c.live = 1 AND substr(?1, 1, length(o.path)) = o.path))
              ORDER BY c.created_at DESC",
         )?
         .query_map(params![path, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?

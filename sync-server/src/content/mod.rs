@@ -221,6 +221,10 @@ impl<'a> ContentTx<'a> {
             let orgs = crate::polls::written(self.tx, &row.id, row.org_id, row.live, p, self.now)?;
             orgs.into_iter().for_each(|org| self.touched.add(org));
         }
+        if row.body.kind() == ContentKind::Quiz {
+            let orgs = crate::quiz::written(self.tx, &row.id, row.org_id, row.live, self.now)?;
+            orgs.into_iter().for_each(|org| self.touched.add(org));
+        }
         Ok(())
     }
 
@@ -449,6 +453,10 @@ impl<'a> ContentTx<'a> {
         }
         if row.body.kind() == ContentKind::Poll {
             let orgs = crate::polls::results::deleted(self.tx, &row.id)?;
+            orgs.into_iter().for_each(|org| self.touched.add(org));
+        }
+        if row.body.kind() == ContentKind::Quiz {
+            let orgs = crate::quiz::deleted(self.tx, &row.id)?;
             orgs.into_iter().for_each(|org| self.touched.add(org));
         }
         self.tx

@@ -103,8 +103,33 @@ async fn a_round_is_scored_by_the_server_and_an_entry_reaches_every_kiosk_masked
         .submit(id.clone(), 1, round(&[("q1", &["A"]), ("q9", &["A"])], 20))
         .await
         .expect("saved");
+    // The player enters the ranking at once; the outbox holds the round back (its backoff), so
+    // the entry reaches the server first: a 409 the kiosk retries, never a refusal for good.
+    here.engine
+        .submit(id.clone(), 1, entry(&played.id, "张三明", "13800138000"))
+        .await
+        .expect("saved");
+    here.store
+        .lock()
+        .expect("store")
+        .failed(
+            &played.id,
+            "held back",
+            std::time::Duration::from_secs(3600),
+        )
+        .expect("held back");
+    let early = here.engine.sync_once().await.expect("synced");
+    assert_eq!(
+        (early.delivered, early.refused, early.undelivered),
+        (0, 2, 1),
+        "the entry before its round waits: {early:?}"
+    );
     let sent = here.engine.sync_now().await.expect("delivered");
-    assert_eq!((sent.delivered, sent.refused), (1, 2), "{sent:?}");
+    assert_eq!(
+        (sent.delivered, sent.refused),
+        (2, 0),
+        "the round, then its entry: {sent:?}"
+    );
     let rounds: Vec<(u32, u32, u32)> = server
         .state
         .db
@@ -118,7 +143,33 @@ async fn a_round_is_scored_by_the_server_and_an_entry_reaches_every_kiosk_masked
         .expect("rounds");
     assert_eq!(rounds, [(1, 2, 41)], "scored by the server from the bank");
 
-    // Another kiosk cannot enter this kiosk's round; this kiosk can, once.
+    // The entry is stored closed (retention erases it; no open case in the inbox), and the
+    // person is a keyed hash: not the plain SHA-256 of the quiz and the phone.
+    let (status, person): (String, Vec<u8>) = server
+        .state
+        .db
+        .read(|tx| {
+            Ok(tx.query_row(
+                "SELECT s.status, r.person FROM quiz_rounds r JOIN submissions s ON s.id = r.entry_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .await
+        .expect("the entry");
+    assert_eq!(status, "approved", "an entry is closed at once");
+    let unkeyed = {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(id.0.as_bytes());
+        h.update([0]);
+        h.update(b"13800138000");
+        h.finalize().to_vec()
+    };
+    assert_eq!(person.len(), 32);
+    assert_ne!(person, unkeyed, "keyed from the submission key");
+
+    // Another kiosk cannot enter this kiosk's round: refused for good.
     there
         .engine
         .submit(id.clone(), 1, entry(&played.id, "李四", "13900000001"))
@@ -126,12 +177,6 @@ async fn a_round_is_scored_by_the_server_and_an_entry_reaches_every_kiosk_masked
         .expect("saved");
     let stolen = there.engine.sync_now().await.expect("synced");
     assert_eq!(stolen.refused, 1, "another kiosk's round");
-    here.engine
-        .submit(id.clone(), 1, entry(&played.id, "张三明", "13800138000"))
-        .await
-        .expect("saved");
-    let entered = here.engine.sync_now().await.expect("delivered");
-    assert_eq!(entered.delivered, 1, "{entered:?}");
 
     // The ranking reaches the other kiosk: the name masked, the branch, never the phone.
     there.engine.sync_now().await.expect("synced");
@@ -299,6 +344,54 @@ async fn a_round_is_scored_by_the_server_and_an_entry_reaches_every_kiosk_masked
         StatusCode::NOT_FOUND,
         "a sibling's quiz is unknown"
     );
+    // Unpublished, the province's quiz is a draft above the city: not the city viewer's to see,
+    // and its ranking leaves the kiosks; published again it comes back; deleted, it goes.
+    let ranking_live = || {
+        let ranking = protocol::quiz::QuizRanking::id_for(&id).0;
+        let db = server.state.db.clone();
+        async move {
+            db.read(move |tx| {
+                Ok(tx
+                    .prepare("SELECT item IS NOT NULL FROM feed WHERE content_id = ?1")?
+                    .query_map([ranking], |r| r.get(0))?
+                    .collect::<Result<Vec<bool>, _>>()?)
+            })
+            .await
+            .expect("feed")
+        }
+    };
+    assert_eq!(ranking_live().await, [true]);
+    let _: protocol::staff::ContentRecord = tree
+        .admin
+        .post(&format!("v1/staff/content/{id}/unpublish"), &())
+        .await
+        .expect("unpublished");
+    assert_eq!(ranking_live().await, [false], "unpublished: tombstoned");
+    assert_eq!(
+        viewer.get(&format!("/console/quiz/{id}")).await.status,
+        StatusCode::NOT_FOUND,
+        "an org above's draft"
+    );
+    let listed = viewer.get("/console/quiz").await;
+    assert!(!listed.body.contains("工会知识竞赛"), "{}", listed.body);
+    let _: protocol::staff::ContentRecord = tree
+        .admin
+        .post(&format!("v1/staff/content/{id}/publish"), &())
+        .await
+        .expect("published again");
+    assert_eq!(ranking_live().await, [true], "published again: back");
+    tree.admin
+        .delete(&format!("v1/staff/content/{id}"))
+        .await
+        .expect("deleted");
+    assert_eq!(ranking_live().await, [false], "deleted: tombstoned");
+    there.engine.sync_now().await.expect("synced");
+    let gone = {
+        let store = there.store.lock().expect("store");
+        kiosk::quiz::read(&store).expect("quizzes")
+    };
+    assert!(gone.is_empty(), "{gone:?}");
+
     server
         .user(&tree.admin, "quiz_nobody", tree.city_b, &[])
         .await;
