@@ -25,7 +25,6 @@ use protocol::answers::{Lang, china_date, describe};
 use protocol::poll::{PHONE_KEY, Poll, VoteOutcome, VoteRefusal};
 use protocol::submission::{FormAnswers, SubmissionUpload};
 use protocol::{ContentBody, ContentId, ContentKind, ErrorCode, OrgId};
-use ring::hmac;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 /// The poll as it stands now: its org, whether kiosks show it, and its body.
@@ -71,12 +70,7 @@ pub(crate) fn poll_title(body: &str) -> Option<String> {
 /// own key, itself an HMAC of the poll's id under the server's submission key. Without that key
 /// file a copy of the database cannot test a phone number against it.
 fn voter(secret: &crypto_box::SecretKey, poll: &str, phone: &str) -> Vec<u8> {
-    let root = hmac::Key::new(hmac::HMAC_SHA256, &secret.to_bytes());
-    let mut ctx = hmac::Context::with_key(&root);
-    ctx.update(b"union-kiosk poll voter v1\0");
-    ctx.update(poll.as_bytes());
-    let per_poll = hmac::Key::new(hmac::HMAC_SHA256, ctx.sign().as_ref());
-    hmac::sign(&per_poll, phone.as_bytes()).as_ref().to_vec()
+    crate::submissions::keyed_person(secret, b"union-kiosk poll voter v1\0", poll, phone)
 }
 
 fn invalid_vote(message: String) -> AppError {
