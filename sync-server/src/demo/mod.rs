@@ -4,8 +4,8 @@
 //! on the same data dir changes nothing.
 
 mod branch_page;
-mod competitions;
 pub mod catalog_gen;
+mod competitions;
 mod places;
 mod polls;
 mod proposals;

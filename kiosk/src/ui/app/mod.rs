@@ -576,7 +576,10 @@ impl App {
             }
             Destination::Competitions => {
                 let (screen, task) = Competitions::new(ctx);
-                (Screen::Competitions(screen), task.map(Message::Competitions))
+                (
+                    Screen::Competitions(screen),
+                    task.map(Message::Competitions),
+                )
             }
             Destination::Quiz => {
                 let (screen, task) = QuizScreen::new(ctx);
