@@ -191,18 +191,67 @@ pub async fn store(
             })?)?;
             let form = match form {
                 ContentBody::Form(form) => form,
-                // A quiz round, scored again here, or its player entering the ranking (`quiz`).
-                ContentBody::Quiz(quiz) => {
-                    let touched = crate::quiz::take(
-                        tx,
-                        &key,
-                        &kiosk,
-                        &upload,
-                        &receipt_code,
-                        &fingerprint,
-                        &answers,
-                        &quiz,
-                    )?;
+                // Not a form: the module the submission belongs to checks and stores it in this
+                // transaction, and names the orgs whose kiosks must hear of what changed.
+                other => {
+                    let touched = match other {
+                        // A quiz round, scored again here, or its player entering the ranking
+                        // (`quiz`).
+                        ContentBody::Quiz(quiz) => crate::quiz::take(
+                            tx,
+                            &key,
+                            &kiosk,
+                            &upload,
+                            &receipt_code,
+                            &fingerprint,
+                            &answers,
+                            &quiz,
+                        )?,
+                        // A proposal to the workers' congress: checked, stored and numbered
+                        // (`proposals`).
+                        ContentBody::ProposalCall(call) => crate::proposals::submit(
+                            tx,
+                            &kiosk,
+                            &upload,
+                            &receipt_code,
+                            &fingerprint,
+                            &answers,
+                            &call,
+                        )?,
+                        // A booking request: stored and allocated at once (`places`).
+                        ContentBody::Offering(_) => crate::places::book(
+                            tx,
+                            &kiosk,
+                            &upload,
+                            &receipt_code,
+                            &fingerprint,
+                            &answers,
+                        )?,
+                        // A vote: stored and counted at once (`polls`).
+                        ContentBody::Poll(poll) => {
+                            let touched = crate::polls::vote(
+                                tx,
+                                &key,
+                                &kiosk,
+                                &upload,
+                                &receipt_code,
+                                &fingerprint,
+                                &answers,
+                                &poll,
+                            )?;
+                            // Its tallies' page images must not stay in the WAL (`SECURITY.md`).
+                            if poll.anonymous {
+                                db.want_checkpoint();
+                            }
+                            touched
+                        }
+                        _ => {
+                            return Err(AppError::internal(
+                                "form_versions",
+                                "holds a body that is not a form",
+                            ));
+                        }
+                    };
                     let head = crate::content::feed_head(tx)?;
                     return Ok((
                         SubmissionStored {
@@ -212,82 +261,6 @@ pub async fn store(
                         },
                         touched,
                         head,
-                    ));
-                }
-                // A proposal to the workers' congress: checked, stored and numbered (`proposals`).
-                ContentBody::ProposalCall(call) => {
-                    let touched = crate::proposals::submit(
-                        tx,
-                        &kiosk,
-                        &upload,
-                        &receipt_code,
-                        &fingerprint,
-                        &answers,
-                        &call,
-                    )?;
-                    let head = crate::content::feed_head(tx)?;
-                    return Ok((
-                        SubmissionStored {
-                            id: upload.id,
-                            receipt: receipt_code,
-                            duplicate: false,
-                        },
-                        touched,
-                        head,
-                    ));
-                }
-                // A booking request: stored and allocated at once (`places`).
-                ContentBody::Offering(_) => {
-                    let touched = crate::places::book(
-                        tx,
-                        &kiosk,
-                        &upload,
-                        &receipt_code,
-                        &fingerprint,
-                        &answers,
-                    )?;
-                    let head = crate::content::feed_head(tx)?;
-                    return Ok((
-                        SubmissionStored {
-                            id: upload.id,
-                            receipt: receipt_code,
-                            duplicate: false,
-                        },
-                        touched,
-                        head,
-                    ));
-                }
-                // A vote: stored and counted at once (`polls`).
-                ContentBody::Poll(poll) => {
-                    let touched = crate::polls::vote(
-                        tx,
-                        &key,
-                        &kiosk,
-                        &upload,
-                        &receipt_code,
-                        &fingerprint,
-                        &answers,
-                        &poll,
-                    )?;
-                    // Its tallies' page images must not stay in the WAL (`SECURITY.md`).
-                    if poll.anonymous {
-                        db.want_checkpoint();
-                    }
-                    let head = crate::content::feed_head(tx)?;
-                    return Ok((
-                        SubmissionStored {
-                            id: upload.id,
-                            receipt: receipt_code,
-                            duplicate: false,
-                        },
-                        touched,
-                        head,
-                    ));
-                }
-                _ => {
-                    return Err(AppError::internal(
-                        "form_versions",
-                        "holds a body that is not a form",
                     ));
                 }
             };
