@@ -8,6 +8,7 @@
 //! kiosks of their subtree (anything else reads as unknown, 404); a kiosk may answer only its
 //! own commands. Every screenshot asked for is in the audit log with the kiosk.
 
+use crate::store::{OptionalExtension, Tx, params};
 use axum::http::StatusCode;
 use protocol::command::{
     COMMAND_TTL_SECONDS, CommandKind, CommandReport, CommandStatus, KioskCommand, MAX_REPORT_BYTES,
@@ -15,7 +16,6 @@ use protocol::command::{
 };
 use protocol::staff::AuditAction;
 use protocol::{ErrorCode, KioskId};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::db::{now_ms, to_ts};
 use crate::error::{AppError, AppResult};
@@ -51,7 +51,7 @@ pub enum Answer {
 }
 
 /// Expires what nobody answered in time and drops old screenshots.
-fn sweep(tx: &Transaction<'_>, now: i64) -> AppResult<()> {
+fn sweep(tx: &Tx<'_>, now: i64) -> AppResult<()> {
     let ttl_ms = i64::try_from(COMMAND_TTL_SECONDS * 1000).unwrap_or(i64::MAX);
     tx.execute(
         "UPDATE kiosk_commands SET status = 'expired', finished_at = ?1
@@ -109,12 +109,12 @@ pub async fn request(
             if let Some(id) = open {
                 return Ok(Requested::AlreadyOpen(id));
             }
-            tx.execute(
+            let id: i64 = tx.query_row(
                 "INSERT INTO kiosk_commands (kiosk_id, kind, requested_by, requested_at)
-                 VALUES (?1, ?2, ?3, ?4)",
+                 VALUES (?1, ?2, ?3, ?4) RETURNING id",
                 params![k.0, kind.as_str(), actor.staff_id(), now],
+                |r| r.get(0),
             )?;
-            let id = tx.last_insert_rowid();
             if kind == CommandKind::Screenshot {
                 crate::workflow::audit::record_kiosk(tx, &actor, AuditAction::Screenshot, &k, now)?;
             }

@@ -18,6 +18,7 @@
 //! one place they meet `jiff::Timestamp`, the type of every time on the wire.
 
 use crate::error::{AppError, AppResult};
+use crate::store::Tx;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
@@ -70,7 +71,7 @@ pub struct Db {
 }
 
 /// Whether the schema is at this build's version (every migration applied).
-pub fn schema_current(tx: &rusqlite::Transaction<'_>) -> AppResult<bool> {
+pub fn schema_current(tx: &Tx<'_>) -> AppResult<bool> {
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     Ok(version == MIGRATIONS.len() as i64)
 }
@@ -186,7 +187,7 @@ impl Db {
     pub async fn write<T, F>(&self, f: F) -> AppResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> AppResult<T> + Send + 'static,
     {
         let writer = self.writer.clone();
         let (queued, wait) = (std::time::Instant::now(), self.write_wait.clone());
@@ -198,7 +199,7 @@ impl Db {
             wait.record(waited.as_secs_f64());
             tracing::debug!(wait_ms = waited.as_millis() as u64, "database write");
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
+            let out = f(&Tx::sqlite(&tx))?;
             tx.commit()?;
             Ok(out)
         })
@@ -209,7 +210,7 @@ impl Db {
     pub async fn read<T, F>(&self, f: F) -> AppResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> AppResult<T> + Send + 'static,
     {
         read_on(self.readers.clone(), f).await
     }
@@ -220,7 +221,7 @@ impl Db {
     pub async fn read_kiosk<T, F>(&self, f: F) -> AppResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> AppResult<T> + Send + 'static,
     {
         let _turn = self
             .kiosk_turns
@@ -239,12 +240,12 @@ pub const KIOSK_READERS: u32 = 4;
 async fn read_on<T, F>(pool: r2d2::Pool<SqliteConnectionManager>, f: F) -> AppResult<T>
 where
     T: Send + 'static,
-    F: FnOnce(&rusqlite::Transaction<'_>) -> AppResult<T> + Send + 'static,
+    F: FnOnce(&Tx<'_>) -> AppResult<T> + Send + 'static,
 {
     blocking(move || {
         let mut conn = pool.get()?;
         let tx = conn.transaction()?;
-        f(&tx)
+        f(&Tx::sqlite(&tx))
     })
     .await
 }

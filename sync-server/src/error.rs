@@ -148,12 +148,19 @@ impl std::fmt::Display for Chain<'_> {
     }
 }
 
-impl From<rusqlite::Error> for AppError {
-    fn from(e: rusqlite::Error) -> Self {
-        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+impl From<crate::store::Error> for AppError {
+    fn from(e: crate::store::Error) -> Self {
+        if let crate::store::Error::DiskFull(_) = e {
             return AppError::storage_full("the database cannot grow", e);
         }
         AppError::internal("database error", e)
+    }
+}
+
+/// For `db`, which opens connections and transactions itself: rusqlite's error as the store's.
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError::from(crate::store::Error::from(e))
     }
 }
 

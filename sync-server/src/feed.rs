@@ -342,7 +342,7 @@ fn start_of(since: Option<Cursor>, epoch: u32, head: u64) -> (u64, bool) {
 
 /// Every change in the scope of the org at `path` with `start < seq <= head`, at most `limit`.
 fn read_page(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::store::Tx<'_>,
     path: &str,
     start: u64,
     head: u64,
@@ -364,7 +364,7 @@ fn read_page(
         scope.join(",")
     );
     let mut stmt = tx.prepare(&sql)?;
-    let mut rows = stmt.query(rusqlite::params![
+    let mut rows = stmt.query(crate::store::params![
         start as i64,
         head as i64,
         i64::from(limit) + 1

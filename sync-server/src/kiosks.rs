@@ -6,11 +6,11 @@ use crate::error::{AppError, AppResult};
 use crate::orgs::{self, Actor};
 use crate::secrets::{hashes_equal, random_token, token_hash};
 use crate::state::AppState;
+use crate::store::{OptionalExtension, params};
 use protocol::enroll::{EnrollRequest, EnrollResponse, EnrollmentString};
 use protocol::staff::{EnrollmentTokenCreated, KioskRecord, NewEnrollmentToken};
 use protocol::submission::receipt;
 use protocol::{ErrorCode, KioskId, KioskInfo, OrgId};
-use rusqlite::{OptionalExtension, params};
 
 /// Creates a one-time enrollment token for an org and wraps it into an enrollment string.
 pub async fn create_token(
@@ -121,7 +121,7 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> AppResult<EnrollRes
 
 /// `org_disabled` when the org, or one above it, is disabled: no kiosk is enrolled there (it
 /// could not sync) until the org is enabled again.
-fn refuse_if_disabled(tx: &rusqlite::Transaction<'_>, org: i64) -> AppResult<()> {
+fn refuse_if_disabled(tx: &crate::store::Tx<'_>, org: i64) -> AppResult<()> {
     let disabled: bool = tx.query_row(
         &format!(
             "SELECT {} FROM orgs o WHERE o.id = ?1",
@@ -143,7 +143,7 @@ fn refuse_if_disabled(tx: &rusqlite::Transaction<'_>, org: i64) -> AppResult<()>
 /// A receipt prefix no kiosk has had, picked at random (from `start` on), so a prefix says
 /// nothing about how many kiosks there are or which came before. Prefixes of revoked kiosks stay
 /// taken: their receipts still exist.
-fn unused_prefix(tx: &rusqlite::Transaction<'_>, start: u64) -> AppResult<String> {
+fn unused_prefix(tx: &crate::store::Tx<'_>, start: u64) -> AppResult<String> {
     let taken = tx
         .prepare("SELECT receipt_prefix FROM kiosks WHERE receipt_prefix IS NOT NULL")?
         .query_map([], |r| r.get::<_, String>(0))?
@@ -390,7 +390,7 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<KioskRecord>>
         .await
 }
 
-fn kiosk_org(tx: &rusqlite::Transaction<'_>, id: &KioskId) -> AppResult<OrgId> {
+fn kiosk_org(tx: &crate::store::Tx<'_>, id: &KioskId) -> AppResult<OrgId> {
     tx.query_row("SELECT org_id FROM kiosks WHERE id = ?1", [&id.0], |r| {
         r.get(0)
     })
@@ -402,7 +402,7 @@ fn kiosk_org(tx: &rusqlite::Transaction<'_>, id: &KioskId) -> AppResult<OrgId> {
 /// The org of a kiosk the actor may act on. A kiosk outside the actor's subtree reads as
 /// unknown (404, not 403), so the answer does not tell whether another org has it.
 pub(crate) fn own_kiosk_org(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::store::Tx<'_>,
     actor: &Actor,
     id: &KioskId,
 ) -> AppResult<OrgId> {

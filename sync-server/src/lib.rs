@@ -30,6 +30,7 @@ pub mod quiz;
 pub mod secrets;
 pub mod staff;
 pub mod state;
+pub mod store;
 pub mod submissions;
 pub mod tasks;
 pub mod tls;

@@ -4,11 +4,11 @@
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::store::{OptionalExtension, params};
 use axum::http::StatusCode;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use protocol::staff::{MediaInfo, MediaUploaded};
 use protocol::{ErrorCode, MediaHash};
-use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};

@@ -375,7 +375,7 @@ struct Fleet {
     offline: u64,
 }
 
-fn fleet_health(tx: &rusqlite::Transaction<'_>) -> AppResult<Fleet> {
+fn fleet_health(tx: &crate::store::Tx<'_>) -> AppResult<Fleet> {
     let now = now_ms();
     let mut fleet = Fleet::default();
     let mut stmt = tx.prepare(

@@ -7,9 +7,9 @@ use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::staff::roles::Roles;
 use crate::state::AppState;
+use crate::store::{OptionalExtension, Tx, params};
 use protocol::staff::Org;
 use protocol::{ErrorCode, OrgId, OrgSummary};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 /// Who is doing something: a signed-in staff member, bound to their org subtree and their roles
 /// (`staff::roles`), or the server operator at the command line, who may do anything.
@@ -55,7 +55,7 @@ impl Actor {
     }
 
     /// Staff act on their own org and everything below it, never above or beside.
-    pub fn check_org(&self, tx: &Transaction<'_>, target: OrgId) -> AppResult<()> {
+    pub fn check_org(&self, tx: &Tx<'_>, target: OrgId) -> AppResult<()> {
         let Actor::Staff { org_path, .. } = self else {
             return Ok(());
         };
@@ -84,7 +84,7 @@ impl Actor {
 }
 
 /// The stored path of an org, `/1/4/9/`.
-pub fn path_of(tx: &Transaction<'_>, id: OrgId) -> AppResult<String> {
+pub fn path_of(tx: &Tx<'_>, id: OrgId) -> AppResult<String> {
     tx.query_row("SELECT path FROM orgs WHERE id = ?1", [id.0], |r| r.get(0))
         .optional()?
         .ok_or_else(|| AppError::not_found(&format!("单位 {id}")))
@@ -130,7 +130,7 @@ pub fn check_name(name: &str) -> AppResult<String> {
 }
 
 /// Adds an org inside a write transaction; `None` makes the root, which must not exist yet.
-pub fn create_in(tx: &Transaction<'_>, parent: Option<OrgId>, name: &str) -> AppResult<Org> {
+pub fn create_in(tx: &Tx<'_>, parent: Option<OrgId>, name: &str) -> AppResult<Org> {
     let name = check_name(name)?;
     let name = name.as_str();
     let (parent_path, depth) = match parent {
@@ -165,11 +165,11 @@ pub fn create_in(tx: &Transaction<'_>, parent: Option<OrgId>, name: &str) -> App
             format!("同一上级下已有名为“{name}”的单位"),
         ));
     }
-    tx.execute(
-        "INSERT INTO orgs (parent_id, name, path, created_at) VALUES (?1, ?2, '', ?3)",
+    let id = OrgId(tx.query_row(
+        "INSERT INTO orgs (parent_id, name, path, created_at) VALUES (?1, ?2, '', ?3) RETURNING id",
         params![parent.map(|p| p.0), name, now_ms()],
-    )?;
-    let id = OrgId(tx.last_insert_rowid());
+        |r| r.get(0),
+    )?);
     let path = format!("{parent_path}{id}/");
     tx.execute(
         "UPDATE orgs SET path = ?1 WHERE id = ?2",
@@ -195,7 +195,7 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<Org>> {
                 manage::disabled_cond("orgs.path")
             );
             let mut stmt = tx.prepare(&sql)?;
-            let map = |r: &rusqlite::Row<'_>| {
+            let map = |r: &crate::store::Row<'_>| {
                 let path: String = r.get(3)?;
                 Ok(Org {
                     id: OrgId(r.get(0)?),
@@ -214,7 +214,7 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<Org>> {
 }
 
 /// The org with the names of its ancestors, for kiosks' status bars.
-pub fn summary(tx: &Transaction<'_>, id: OrgId) -> AppResult<OrgSummary> {
+pub fn summary(tx: &Tx<'_>, id: OrgId) -> AppResult<OrgSummary> {
     let path = path_of(tx, id)?;
     let ids = ids_in_path(&path);
     let mut names = Vec::new();

@@ -14,6 +14,7 @@
 use crate::db::{to_ms, to_ts};
 use crate::error::{AppError, AppResult};
 use crate::kiosks::Kiosk;
+use crate::store::{OptionalExtension, Tx, params};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use protocol::quiz::{
@@ -21,7 +22,6 @@ use protocol::quiz::{
 };
 use protocol::submission::{FormAnswers, SubmissionUpload};
 use protocol::{ContentBody, ContentId, ContentItem, ContentKind, ErrorCode, OrgId};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 fn refused(why: InvalidRound) -> AppError {
     AppError::new(
@@ -60,7 +60,7 @@ fn round_not_yet() -> AppError {
 /// enters a round in the ranking. Returns the orgs whose kiosks must hear of a new ranking.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn take(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     secret: &crypto_box::SecretKey,
     kiosk: &Kiosk,
     upload: &SubmissionUpload,
@@ -78,26 +78,29 @@ pub(crate) fn take(
                 return Err(refused(InvalidRound::Closed));
             }
             let score = quiz.score(&round).map_err(refused)?;
-            tx.prepare_cached(
-                "INSERT INTO quiz_rounds (submission_id, receipt, kiosk_id, org_id, quiz_id,
+            let id: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO quiz_rounds (submission_id, receipt, kiosk_id, org_id, quiz_id,
                      quiz_version, upload_sha256, score, total, seconds, played_at, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?
-            .execute(params![
-                upload.id,
-                receipt,
-                kiosk.id.0,
-                kiosk.org.0,
-                upload.form_id.0,
-                upload.form_version,
-                fingerprint,
-                score,
-                round.answers.len() as u32,
-                round.seconds.min(quiz.seconds),
-                to_ms(played_at),
-                to_ms(received)
-            ])?;
-            let id = tx.last_insert_rowid();
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+                )?
+                .query_row(
+                    params![
+                        upload.id,
+                        receipt,
+                        kiosk.id.0,
+                        kiosk.org.0,
+                        upload.form_id.0,
+                        upload.form_version,
+                        fingerprint,
+                        score,
+                        round.answers.len() as u32,
+                        round.seconds.min(quiz.seconds),
+                        to_ms(played_at),
+                        to_ms(received)
+                    ],
+                    |r| r.get(0),
+                )?;
             let mut put = tx.prepare_cached(
                 "INSERT INTO quiz_answers (round_id, question_key, correct) VALUES (?1, ?2, ?3)",
             )?;
@@ -124,7 +127,7 @@ pub(crate) fn take(
 
 #[allow(clippy::too_many_arguments)]
 fn enter(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     secret: &crypto_box::SecretKey,
     kiosk: &Kiosk,
     upload: &SubmissionUpload,
@@ -189,7 +192,7 @@ fn enter(
 }
 
 /// The quiz as it stands: its org and whether kiosks show it.
-fn current(tx: &Transaction<'_>, id: &str) -> AppResult<Option<(OrgId, bool)>> {
+fn current(tx: &Tx<'_>, id: &str) -> AppResult<Option<(OrgId, bool)>> {
     Ok(tx
         .prepare_cached("SELECT org_id, live FROM content WHERE id = ?1 AND kind = ?2")?
         .query_row(params![id, ContentKind::Quiz.as_str()], |r| {
@@ -199,7 +202,7 @@ fn current(tx: &Transaction<'_>, id: &str) -> AppResult<Option<(OrgId, bool)>> {
 }
 
 /// The best round of each person who entered, best first.
-fn ranking(tx: &Transaction<'_>, quiz_id: &str) -> AppResult<Vec<Ranked>> {
+fn ranking(tx: &Tx<'_>, quiz_id: &str) -> AppResult<Vec<Ranked>> {
     Ok(tx
         .prepare_cached(
             "SELECT r.masked_name, o.name, r.score, r.total, r.seconds FROM (
@@ -225,7 +228,7 @@ fn ranking(tx: &Transaction<'_>, quiz_id: &str) -> AppResult<Vec<Ranked>> {
 
 /// Rewrites the quiz's `quiz_ranking` item in the feed at the quiz's org (tombstoned where it
 /// was before, when the quiz moved or is no longer shown). Returns the orgs touched.
-pub(crate) fn write_ranking(tx: &Transaction<'_>, quiz_id: &str, at: i64) -> AppResult<Vec<OrgId>> {
+pub(crate) fn write_ranking(tx: &Tx<'_>, quiz_id: &str, at: i64) -> AppResult<Vec<OrgId>> {
     let Some((org, live)) = current(tx, quiz_id)? else {
         return Ok(Vec::new());
     };
@@ -236,7 +239,7 @@ pub(crate) fn write_ranking(tx: &Transaction<'_>, quiz_id: &str, at: i64) -> App
 /// a schedule coming due): the ranking item follows the quiz — rewritten at its org while kiosks
 /// show it, tombstoned wherever else it was. A quiz nobody has entered has no ranking item.
 pub(crate) fn written(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &ContentId,
     org: OrgId,
     live: bool,
@@ -253,7 +256,7 @@ pub(crate) fn written(
 
 /// Called by `content` when a quiz is deleted: its ranking item is tombstoned wherever kiosks
 /// have it. Returns the orgs touched.
-pub(crate) fn deleted(tx: &Transaction<'_>, id: &ContentId) -> AppResult<Vec<OrgId>> {
+pub(crate) fn deleted(tx: &Tx<'_>, id: &ContentId) -> AppResult<Vec<OrgId>> {
     let ranking = QuizRanking::id_for(id);
     let orgs: Vec<i64> = tx
         .prepare_cached("SELECT org_id FROM feed WHERE content_id = ?1 AND item IS NOT NULL")?
@@ -268,13 +271,7 @@ pub(crate) fn deleted(tx: &Transaction<'_>, id: &ContentId) -> AppResult<Vec<Org
     Ok(orgs.into_iter().map(OrgId).collect())
 }
 
-fn rewrite(
-    tx: &Transaction<'_>,
-    quiz_id: &str,
-    org: OrgId,
-    live: bool,
-    at: i64,
-) -> AppResult<Vec<OrgId>> {
+fn rewrite(tx: &Tx<'_>, quiz_id: &str, org: OrgId, live: bool, at: i64) -> AppResult<Vec<OrgId>> {
     let quiz = ContentId(quiz_id.to_owned());
     let id = QuizRanking::id_for(&quiz);
     let item = ContentItem {
@@ -343,12 +340,7 @@ pub struct Figures {
 }
 
 /// The figures of quiz `quiz_id` over rounds played at orgs whose path starts with `subtree`.
-pub fn figures(
-    tx: &Transaction<'_>,
-    quiz: &Quiz,
-    quiz_id: &str,
-    subtree: &str,
-) -> AppResult<Figures> {
+pub fn figures(tx: &Tx<'_>, quiz: &Quiz, quiz_id: &str, subtree: &str) -> AppResult<Figures> {
     const IN_SUBTREE: &str =
         "r.org_id IN (SELECT id FROM orgs WHERE substr(path, 1, length(?2)) = ?2)";
     let (rounds, entered, mean): (u32, u32, f64) = tx.query_row(

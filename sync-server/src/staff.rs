@@ -16,13 +16,13 @@ use crate::error::{AppError, AppResult};
 use crate::orgs::{self, Actor};
 use crate::secrets::{random_token, token_hash};
 use crate::state::AppState;
+use crate::store::{OptionalExtension, Tx, params};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::http::StatusCode;
 use protocol::staff::{LoginResponse, NewStaff, StaffAccount, StaffInfo};
 use protocol::{ErrorCode, OrgId};
 use roles::Roles;
-use rusqlite::{OptionalExtension, Transaction, params};
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
@@ -98,12 +98,7 @@ pub async fn create(state: &AppState, actor: Actor, new: NewStaff) -> AppResult<
         .await
 }
 
-pub fn insert(
-    tx: &Transaction<'_>,
-    actor: &Actor,
-    new: &NewStaff,
-    hash: &str,
-) -> AppResult<StaffInfo> {
+pub fn insert(tx: &Tx<'_>, actor: &Actor, new: &NewStaff, hash: &str) -> AppResult<StaffInfo> {
     actor.check_org(tx, new.org_id)?;
     let roles = new.roles.as_deref().map_or(actor.roles(), Roles::of);
     roles::check_grant(actor.roles(), roles)?;
@@ -123,9 +118,9 @@ pub fn insert(
     } else {
         new.display_name.trim().to_owned()
     };
-    tx.execute(
+    let id: i64 = tx.query_row(
         "INSERT INTO staff (username, display_name, password_hash, org_id, created_at, roles)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
         params![
             new.username,
             display,
@@ -134,9 +129,10 @@ pub fn insert(
             now_ms(),
             roles.to_column()
         ],
+        |r| r.get(0),
     )?;
     Ok(StaffInfo {
-        id: tx.last_insert_rowid(),
+        id,
         username: new.username.clone(),
         display_name: display,
         org_id: new.org_id,
@@ -156,7 +152,7 @@ pub async fn list(state: &AppState, actor: Actor) -> AppResult<Vec<StaffAccount>
                  FROM staff WHERE {cond} ORDER BY id"
             );
             let mut stmt = tx.prepare(&sql)?;
-            let map = |r: &rusqlite::Row<'_>| {
+            let map = |r: &crate::store::Row<'_>| {
                 Ok(StaffAccount {
                     info: StaffInfo {
                         id: r.get(0)?,
@@ -326,7 +322,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<(StaffInfo
 /// The session `hash` as of `now`: its staff member, their authority, and when it was last used.
 /// Expired, idle for `idle_ms` or more, or of a disabled account: no session.
 fn session_at(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     hash: &[u8],
     now: i64,
     idle_ms: i64,

@@ -9,6 +9,7 @@ use crate::db::to_ms;
 use crate::error::{AppError, AppResult};
 use crate::kiosks::Kiosk;
 use crate::state::AppState;
+use crate::store::{OptionalExtension, params};
 use anyhow::Context;
 use axum::http::StatusCode;
 use base64::Engine;
@@ -17,7 +18,6 @@ use protocol::ErrorCode;
 use protocol::answers::{Lang, china_date, describe};
 use protocol::content::ContentBody;
 use protocol::submission::{FormAnswers, SubmissionStored, SubmissionUpload, receipt};
-use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 

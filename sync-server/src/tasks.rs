@@ -4,9 +4,9 @@
 //! not. A task is sent from the sender's own org or an org in their subtree, and only an org's
 //! own staff answer for it. Nothing is deleted.
 
+use crate::store::{OptionalExtension, Tx, params};
 use jiff::Timestamp;
 use protocol::{ErrorCode, OrgId};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::db::{now_ms, to_ts};
 use crate::error::{AppError, AppResult};
@@ -123,9 +123,9 @@ pub async fn send(state: &AppState, actor: Actor, new: NewTask) -> AppResult<i64
                     "这个单位没有下级单位，任务无处可发",
                 ));
             }
-            tx.execute(
+            let id: i64 = tx.query_row(
                 "INSERT INTO org_tasks (org_id, created_by, created_at, kind, title, body, due_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
                 params![
                     new.org.0,
                     actor.staff_id(),
@@ -135,8 +135,8 @@ pub async fn send(state: &AppState, actor: Actor, new: NewTask) -> AppResult<i64
                     new.body.trim(),
                     new.due.map(crate::db::to_ms)
                 ],
+                |r| r.get(0),
             )?;
-            let id = tx.last_insert_rowid();
             let mut add =
                 tx.prepare("INSERT INTO org_task_targets (task_id, org_id) VALUES (?1, ?2)")?;
             for org in below {
@@ -150,7 +150,7 @@ pub async fn send(state: &AppState, actor: Actor, new: NewTask) -> AppResult<i64
 const TASK_COLUMNS: &str = "t.id, t.org_id, o.name, t.kind, t.title, t.body, t.due_at,
     t.created_at, COALESCE(s.display_name, '')";
 
-fn task_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Task> {
+fn task_row(r: &crate::store::Row<'_>) -> crate::store::Result<Task> {
     Ok(Task {
         id: r.get(0)?,
         org: OrgId(r.get(1)?),
@@ -164,7 +164,7 @@ fn task_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Task> {
     })
 }
 
-fn receipts(tx: &Transaction<'_>, task: i64, only: Option<OrgId>) -> AppResult<Vec<Receipt>> {
+fn receipts(tx: &Tx<'_>, task: i64, only: Option<OrgId>) -> AppResult<Vec<Receipt>> {
     let rows = tx
         .prepare(
             "SELECT g.org_id, o.name, g.acknowledged_at, COALESCE(a.display_name, ''),
@@ -174,7 +174,7 @@ fn receipts(tx: &Transaction<'_>, task: i64, only: Option<OrgId>) -> AppResult<V
              WHERE g.task_id = ?1 AND (?2 IS NULL OR g.org_id = ?2) ORDER BY o.name",
         )?
         .query_map(params![task, only.map(|o| o.0)], |r| {
-            let at = |i: usize, who: String| -> rusqlite::Result<_> {
+            let at = |i: usize, who: String| -> crate::store::Result<_> {
                 Ok(r.get::<_, Option<i64>>(i)?.map(|t| (to_ts(t), who)))
             };
             Ok(Receipt {

@@ -10,9 +10,9 @@
 
 use std::collections::HashMap;
 
+use crate::store::{Tx, params};
 use protocol::ContentBody;
 use protocol::workflow::Status;
-use rusqlite::{Transaction, params};
 
 use crate::error::AppResult;
 use crate::orgs::Actor;
@@ -28,9 +28,9 @@ pub const KEPT_HOURS: i64 = 8 * 24;
 /// Notes, inside the heartbeat flush's transaction, the hour each kiosk was heard from at
 /// (`(kiosk id, ms)`), and forgets hours older than [`KEPT_HOURS`].
 pub fn note_online<'a>(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     beats: impl Iterator<Item = (&'a str, i64)>,
-) -> rusqlite::Result<()> {
+) -> crate::store::Result<()> {
     let mut insert =
         tx.prepare_cached("INSERT OR IGNORE INTO kiosk_hours (hour, kiosk_id) VALUES (?1, ?2)")?;
     let mut count = tx.prepare_cached(

@@ -8,8 +8,8 @@
 //! at most [`KEYS_PER_HOUR`] keys per kind and hour, so no kiosk can grow the table without
 //! bound. The heartbeat's body limit bounds the rest.
 
+use crate::store::{OptionalExtension, Tx, params};
 use protocol::usage::{Count, MAX_ROWS, Usage, clean_key, kind};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::error::AppResult;
 use crate::orgs::Actor;
@@ -53,12 +53,12 @@ pub fn bound(usage: Usage, now: i64) -> Usage {
 /// for this kiosk is a resend and changes nothing. Forgets hours older than [`KEPT_HOURS`]
 /// before `now` (ms). Runs inside the heartbeat flush's transaction.
 pub fn record(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     kiosk: &str,
     org: i64,
     usage: &Usage,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> crate::store::Result<()> {
     let last: Option<i64> = tx
         .prepare_cached("SELECT batch FROM usage_batches WHERE kiosk_id = ?1")?
         .query_row([kiosk], |r| r.get(0))
@@ -136,7 +136,7 @@ pub async fn totals(
                 .query_map(params![path, first, last], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
                 })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<crate::store::Result<Vec<_>>>()?;
             Ok(rows)
         })
         .await

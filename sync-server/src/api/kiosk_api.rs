@@ -227,7 +227,7 @@ pub async fn events(
             let current: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM kiosks WHERE id = ?1 AND revoked_at IS NULL
                                  AND org_id = ?2 AND scope_epoch = ?3)",
-                rusqlite::params![id.0, org.0, epoch],
+                crate::store::params![id.0, org.0, epoch],
                 |r| r.get(0),
             )?;
             Ok((feed_head(tx)?, current))

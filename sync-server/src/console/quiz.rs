@@ -4,11 +4,11 @@
 //! their numbers as tables. Counts only: no name or phone is read here (entries to the ranking
 //! are read in the inbox, audited). A quiz the viewer's kiosks cannot show answers as unknown.
 
+use crate::store::params;
 use axum::extract::{Path, Query, State};
 use maud::{Markup, html};
 use protocol::ContentBody;
 use protocol::quiz::Quiz;
-use rusqlite::params;
 
 use super::charts::{self, Chart, Series};
 use super::page::{Notice, Page, app_error, flash, layout, ok};
@@ -43,7 +43,7 @@ fn subtree(actor: &Actor) -> String {
 /// The quizzes in the viewer's subtree (its org and below, whatever their state), and those above
 /// it that its kiosks show now (live): an org above's draft is not the viewer's to see.
 fn shown(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::store::Tx<'_>,
     path: &str,
     id: Option<&str>,
 ) -> crate::error::AppResult<Vec<Shown>> {

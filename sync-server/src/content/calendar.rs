@@ -1,7 +1,7 @@
 //! The publishing calendar: the items of a subtree whose publish-at or expire-at falls in a
 //! window of time (the console's month), for staff to see what goes up and comes down when.
 
-use rusqlite::params;
+use crate::store::params;
 
 use super::row;
 use crate::db::to_ms;

@@ -30,7 +30,7 @@ pub async fn search(
             );
             let rows = tx
                 .prepare(&sql)?
-                .query_map(rusqlite::params![path, needle, SEARCH_LIMIT], |r| {
+                .query_map(crate::store::params![path, needle, SEARCH_LIMIT], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;

@@ -19,11 +19,11 @@ use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::orgs::Actor;
 use crate::state::AppState;
+use crate::store::{OptionalExtension, Tx, params};
 use protocol::content::ContentBody;
 use protocol::staff::{ContentRecord, ContentState, ContentWrite};
 use protocol::{ContentId, ContentKind, ErrorCode, OrgId};
 use row::Stored;
-use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashSet;
 
 /// What a write did to the feed: the orgs whose kiosks must be told.
@@ -68,7 +68,7 @@ pub enum Edited {
 /// A content write in progress: its transaction, who acts, the time it happens at, and the orgs
 /// whose kiosks must hear of it.
 pub(crate) struct ContentTx<'a> {
-    tx: &'a Transaction<'a>,
+    tx: &'a Tx<'a>,
     actor: &'a Actor,
     now: i64,
     touched: Touched,
@@ -105,7 +105,7 @@ where
 }
 
 /// The newest feed seq, for notices.
-pub fn feed_head(tx: &Transaction<'_>) -> AppResult<u64> {
+pub fn feed_head(tx: &Tx<'_>) -> AppResult<u64> {
     let seq: Option<i64> = tx
         .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'feed'")?
         .query_row([], |r| r.get(0))
@@ -115,7 +115,7 @@ pub fn feed_head(tx: &Transaction<'_>) -> AppResult<u64> {
 
 /// An item the actor may act on. One outside the actor's subtree reads as unknown (404, not
 /// 403), so the answer does not tell whether another org has it.
-fn load_own(tx: &Transaction<'_>, actor: &Actor, id: &ContentId) -> AppResult<Stored> {
+fn load_own(tx: &Tx<'_>, actor: &Actor, id: &ContentId) -> AppResult<Stored> {
     let row = row::load(tx, id)?;
     match actor.check_org(tx, row.org_id) {
         Err(e) if e.code == ErrorCode::OutsideYourOrg => {
@@ -127,11 +127,7 @@ fn load_own(tx: &Transaction<'_>, actor: &Actor, id: &ContentId) -> AppResult<St
 
 /// The item of `kind` that `org` holds, for the kinds an org has at most one of (its opening
 /// hours, its 职工之家 page).
-pub(crate) fn one_at(
-    tx: &Transaction<'_>,
-    kind: ContentKind,
-    org: OrgId,
-) -> AppResult<Option<ContentId>> {
+pub(crate) fn one_at(tx: &Tx<'_>, kind: ContentKind, org: OrgId) -> AppResult<Option<ContentId>> {
     Ok(tx
         .prepare_cached("SELECT id FROM content WHERE kind = ?1 AND org_id = ?2")?
         .query_row(params![kind.as_str(), org.0], |r| r.get(0))
@@ -142,7 +138,7 @@ pub(crate) fn one_at(
 /// Refuses a second item of a kind an org has at most one of (`except`: the item being
 /// rewritten); any other kind passes.
 fn one_per_org(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     kind: ContentKind,
     org: OrgId,
     except: Option<&ContentId>,
@@ -162,7 +158,7 @@ fn one_per_org(
 }
 
 impl<'a> ContentTx<'a> {
-    fn at(tx: &'a Transaction<'a>, actor: &'a Actor, now: i64) -> Self {
+    fn at(tx: &'a Tx<'a>, actor: &'a Actor, now: i64) -> Self {
         ContentTx {
             tx,
             actor,

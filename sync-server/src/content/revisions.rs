@@ -10,11 +10,11 @@ use crate::db::to_ts;
 use crate::error::{AppError, AppResult};
 use crate::orgs::Actor;
 use crate::state::AppState;
+use crate::store::{OptionalExtension, Tx, params};
 use jiff::Timestamp;
 use protocol::content::ContentBody;
 use protocol::staff::ContentRecord;
 use protocol::{ContentId, ErrorCode};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 /// One saved version of an item.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ pub struct Compared {
 
 const COLUMNS: &str = "version, author, staff_id, saved_at, changed, restored_from";
 
-fn read_revision(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
+fn read_revision(r: &crate::store::Row<'_>) -> crate::store::Result<Revision> {
     let changed: String = r.get(4)?;
     Ok(Revision {
         version: r.get(0)?,
@@ -67,7 +67,7 @@ fn read_revision(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
 
 /// Records the version `row` now holds. `previous`: the body it replaced.
 pub(super) fn record(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &Actor,
     row: &row::Stored,
     previous: Option<&ContentBody>,
@@ -114,11 +114,7 @@ fn unknown(id: &ContentId, version: u32) -> AppError {
 }
 
 /// A revision and its body, if the item has it.
-fn find(
-    tx: &Transaction<'_>,
-    id: &ContentId,
-    version: u32,
-) -> AppResult<Option<(Revision, ContentBody)>> {
+fn find(tx: &Tx<'_>, id: &ContentId, version: u32) -> AppResult<Option<(Revision, ContentBody)>> {
     let found: Option<(Revision, String)> = tx
         .prepare_cached(&format!(
             "SELECT {COLUMNS}, coalesce(body, (SELECT body FROM content WHERE id = ?1))

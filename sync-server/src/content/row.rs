@@ -3,10 +3,10 @@
 
 use crate::db::{to_ms, to_ts};
 use crate::error::{AppError, AppResult};
+use crate::store::{OptionalExtension, Tx, params};
 use protocol::content::ContentBody;
 use protocol::staff::{ContentRecord, ContentState, ContentWrite};
 use protocol::{ContentId, ContentItem, ErrorCode, OrgId};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 pub(super) struct Stored {
     pub id: ContentId,
@@ -54,12 +54,10 @@ pub(super) fn schedule_of(w: &ContentWrite) -> (Option<i64>, Option<i64>) {
     (w.publish_at.map(to_ms), w.expire_at.map(to_ms))
 }
 
-pub(super) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+pub(super) fn read_row(r: &crate::store::Row<'_>) -> crate::store::Result<Stored> {
     let state: String = r.get(2)?;
     let body: String = r.get(4)?;
-    let body = serde_json::from_str(&body).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+    let body = serde_json::from_str(&body).map_err(|e| crate::store::Error::conversion(4, e))?;
     Ok(Stored {
         id: ContentId(r.get(0)?),
         org_id: OrgId(r.get(1)?),
@@ -74,7 +72,7 @@ pub(super) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     })
 }
 
-pub(super) fn find(tx: &Transaction<'_>, id: &ContentId) -> AppResult<Option<Stored>> {
+pub(super) fn find(tx: &Tx<'_>, id: &ContentId) -> AppResult<Option<Stored>> {
     let sql = format!("SELECT {COLUMNS} FROM content WHERE id = ?1");
     Ok(tx
         .prepare_cached(&sql)?
@@ -83,7 +81,7 @@ pub(super) fn find(tx: &Transaction<'_>, id: &ContentId) -> AppResult<Option<Sto
 }
 
 /// The row, or "not found".
-pub(super) fn load(tx: &Transaction<'_>, id: &ContentId) -> AppResult<Stored> {
+pub(super) fn load(tx: &Tx<'_>, id: &ContentId) -> AppResult<Stored> {
     find(tx, id)?.ok_or_else(|| AppError::not_found(&format!("内容 {id}")))
 }
 
@@ -139,7 +137,7 @@ impl Stored {
 
 /// What every write must satisfy: a valid body, a possible schedule, and media and references
 /// that exist.
-pub(super) fn check_write(tx: &Transaction<'_>, w: &ContentWrite) -> AppResult<()> {
+pub(super) fn check_write(tx: &Tx<'_>, w: &ContentWrite) -> AppResult<()> {
     w.body.validate().map_err(|p| AppError::invalid(&p))?;
     if let (Some(p), Some(e)) = (w.publish_at, w.expire_at)
         && e <= p
@@ -175,7 +173,7 @@ pub(super) fn check_write(tx: &Transaction<'_>, w: &ContentWrite) -> AppResult<(
 }
 
 /// A published form's body is kept per version for ever: submissions are read against it.
-pub(super) fn keep_form_version(tx: &Transaction<'_>, row: &Stored, now: i64) -> AppResult<()> {
+pub(super) fn keep_form_version(tx: &Tx<'_>, row: &Stored, now: i64) -> AppResult<()> {
     // An offering's versions are kept too: a booking request names the version it was made on.
     // A poll's too: a vote is checked against the version it was cast on.
     // A call for proposals' too: a proposal names the call's version.
@@ -195,7 +193,7 @@ pub(super) fn keep_form_version(tx: &Transaction<'_>, row: &Stored, now: i64) ->
 
 /// Inserts a new row with its `live` and `next_transition` already decided.
 pub(super) fn insert(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     row: &Stored,
     key: Option<&str>,
     created_by: Option<i64>,
@@ -226,7 +224,7 @@ pub(super) fn insert(
 }
 
 /// Rewrites everything staff can change; `live` and `next_transition` are stored separately.
-pub(super) fn update(tx: &Transaction<'_>, row: &Stored) -> AppResult<()> {
+pub(super) fn update(tx: &Tx<'_>, row: &Stored) -> AppResult<()> {
     tx.prepare_cached(
         "UPDATE content SET org_id = ?2, state = ?3, version = ?4, body = ?5, publish_at = ?6,
              expire_at = ?7, updated_at = ?8
@@ -246,7 +244,7 @@ pub(super) fn update(tx: &Transaction<'_>, row: &Stored) -> AppResult<()> {
 }
 
 /// Stores whether kiosks see the row and when the clock next changes that.
-pub(super) fn store_liveness(tx: &Transaction<'_>, row: &Stored, now: i64) -> AppResult<()> {
+pub(super) fn store_liveness(tx: &Tx<'_>, row: &Stored, now: i64) -> AppResult<()> {
     tx.prepare_cached("UPDATE content SET live = ?1, next_transition = ?2 WHERE id = ?3")?
         .execute(params![row.live, row.next_transition(now), row.id.0])?;
     Ok(())

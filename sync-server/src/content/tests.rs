@@ -129,18 +129,20 @@ fn check(steps: &str, expect: &str) {
     let path = dir.path().join("server.db");
     drop(Db::open(&path).expect("the database opens and migrates"));
     let mut conn = rusqlite::Connection::open(&path).expect("opens again");
-    let tx = conn.transaction().expect("a transaction");
+    let sqlite = conn.transaction().expect("a transaction");
+    let tx = Tx::sqlite(&sqlite);
     let root = crate::orgs::create_in(&tx, None, "根").expect("root org");
     for name in ["甲", "乙"] {
         crate::orgs::create_in(&tx, Some(root.id), name).expect("child org");
     }
-    tx.commit().expect("orgs commit");
+    sqlite.commit().expect("orgs commit");
 
     let mut ids: HashMap<String, ContentId> = HashMap::new();
     let mut said = Vec::new();
     for step in steps.split(';') {
         let words: Vec<&str> = step.split_whitespace().collect();
-        let tx = conn.transaction().expect("a transaction");
+        let sqlite = conn.transaction().expect("a transaction");
+        let tx = Tx::sqlite(&sqlite);
         let mut cx = ContentTx::at(&tx, &Actor::Operator, minute(words[0]));
         let id_of = |key: &str| ids.get(key).cloned().expect("a known key");
         match words[1..] {
@@ -198,10 +200,11 @@ fn check(steps: &str, expect: &str) {
             }
             _ => panic!("unknown step {step:?}"),
         }
-        tx.commit().expect("the step commits");
+        sqlite.commit().expect("the step commits");
     }
 
-    let tx = conn.transaction().expect("a transaction");
+    let sqlite = conn.transaction().expect("a transaction");
+    let tx = Tx::sqlite(&sqlite);
     let key_of = |id: &str| {
         ids.iter()
             .find(|(_, v)| v.0 == id)
@@ -238,7 +241,8 @@ fn revisions_keep_every_save_and_a_restore_is_a_new_version() {
     let path = dir.path().join("server.db");
     drop(Db::open(&path).expect("the database opens and migrates"));
     let mut conn = rusqlite::Connection::open(&path).expect("opens again");
-    let tx = conn.transaction().expect("a transaction");
+    let sqlite = conn.transaction().expect("a transaction");
+    let tx = Tx::sqlite(&sqlite);
     let root = crate::orgs::create_in(&tx, None, "根").expect("root org");
     let mut cx = ContentTx::at(&tx, &Actor::Operator, START_MS);
     let w = ContentWrite {

@@ -10,8 +10,8 @@
 //! escalation is a case event and an audit entry, in the same transaction. `now` is a parameter
 //! so that a test can stand in the future (there is no clock to move in the server).
 
+use crate::store::{OptionalExtension, Tx, params};
 use protocol::staff::AuditAction;
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{OPEN, allowance_of, closing_days, fill_in};
 use crate::error::AppResult;
@@ -37,7 +37,7 @@ struct Overdue {
     level: i64,
 }
 
-fn overdue(tx: &Transaction<'_>, now: i64) -> AppResult<Vec<Overdue>> {
+fn overdue(tx: &Tx<'_>, now: i64) -> AppResult<Vec<Overdue>> {
     let rows = tx
         .prepare(
             "SELECT s.id, s.form_id, s.next_escalation_at,
@@ -63,7 +63,7 @@ fn overdue(tx: &Transaction<'_>, now: i64) -> AppResult<Vec<Overdue>> {
 
 /// Escalates one case as many levels as deadlines have passed by `now`.
 fn escalate_one(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     calendar: &super::Calendar,
     case: Overdue,
     now: i64,

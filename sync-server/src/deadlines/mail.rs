@@ -6,12 +6,12 @@
 //! in the database (`digest_sent`) before it goes, so a restart never sends it twice (a failed
 //! send is logged, not retried that day).
 
+use crate::store::params;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use protocol::OrgId;
 use protocol::staff::Role;
-use rusqlite::params;
 
 use super::digest::{self, Counts};
 use super::{china_date, china_midnight};

@@ -24,8 +24,8 @@ pub mod settings;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::store::{OptionalExtension, Tx, params};
 use jiff::civil::Date;
-use rusqlite::{OptionalExtension, Transaction, params};
 
 pub use self::calendar::Calendar;
 use crate::db::{now_ms, to_ts};
@@ -149,7 +149,7 @@ pub fn due_date(due_at: i64) -> Date {
 }
 
 /// The closing days that count for an org at `org_path`: its own and every org's above it.
-pub fn closing_days(tx: &Transaction<'_>, org_path: &str) -> AppResult<BTreeSet<Date>> {
+pub fn closing_days(tx: &Tx<'_>, org_path: &str) -> AppResult<BTreeSet<Date>> {
     let ids: Vec<i64> = ids_in_path(org_path).into_iter().map(|o| o.0).collect();
     let ids = serde_json::to_string(&ids)?;
     let days = tx
@@ -161,7 +161,7 @@ pub fn closing_days(tx: &Transaction<'_>, org_path: &str) -> AppResult<BTreeSet<
 }
 
 /// A form's allowance: its setting, or the default.
-pub fn allowance_of(tx: &Transaction<'_>, form_id: &str) -> AppResult<Allowance> {
+pub fn allowance_of(tx: &Tx<'_>, form_id: &str) -> AppResult<Allowance> {
     let row: Option<(String, u32)> = tx
         .query_row(
             "SELECT unit, amount FROM form_deadlines WHERE form_id = ?1",
@@ -177,7 +177,7 @@ pub fn allowance_of(tx: &Transaction<'_>, form_id: &str) -> AppResult<Allowance>
 /// Fixes a newly stored case's due time (and its first escalation at the same time), in the
 /// transaction that stores it.
 pub fn set_due(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     calendar: &Calendar,
     submission: &str,
     form_id: &str,
@@ -198,7 +198,7 @@ pub const OPEN: [&str; 2] = ["received", "processing"];
 
 /// Gives every open form case without a due time (cases from before deadlines) one, counted
 /// from when it was received. Returns how many.
-pub fn fill_in(tx: &Transaction<'_>, calendar: &Calendar) -> AppResult<usize> {
+pub fn fill_in(tx: &Tx<'_>, calendar: &Calendar) -> AppResult<usize> {
     let waiting: Vec<(String, String, String, i64)> = tx
         .prepare(
             "SELECT s.id, s.form_id, o.path, s.received_at FROM submissions s

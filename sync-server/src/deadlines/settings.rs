@@ -2,9 +2,9 @@
 //! org's own closing days (administrators, for orgs of their subtree). A form or org outside the
 //! caller's subtree answers as an unknown one.
 
+use crate::store::{OptionalExtension, Tx, params};
 use jiff::civil::Date;
 use protocol::ErrorCode;
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Allowance, MAX_AMOUNT, allowance_of};
 use crate::db::now_ms;
@@ -20,7 +20,7 @@ pub struct FormDeadline {
 }
 
 /// Checks that `form_id` is a form in the actor's subtree.
-fn form_in_scope(tx: &Transaction<'_>, actor: &Actor, form_id: &str) -> AppResult<()> {
+fn form_in_scope(tx: &Tx<'_>, actor: &Actor, form_id: &str) -> AppResult<()> {
     let (cond, path) = actor.subtree_filter("c.org_id");
     let found: Option<i64> = tx
         .query_row(

@@ -17,8 +17,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use crate::store::{OptionalExtension, params};
 use protocol::OrgId;
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{self, Checked, Options, Progress, Report, RowError};
@@ -421,7 +421,7 @@ const SELECT: &str = "SELECT j.id, j.org_id, o.name, t.name, j.started_at, j.fin
         j.report
     FROM import_jobs j JOIN orgs o ON o.id = j.org_id JOIN orgs t ON t.id = j.target_org_id";
 
-fn job_of(jobs: &Jobs, r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
+fn job_of(jobs: &Jobs, r: &crate::store::Row<'_>) -> crate::store::Result<Job> {
     let id: String = r.get(0)?;
     let mut state = JobState::parse(&r.get::<_, String>(6)?);
     let live = match state {

@@ -12,8 +12,8 @@
 //! staff's sessions end and they cannot sign in.
 //! Each change is written to the audit log in its transaction.
 
+use crate::store::{Tx, params};
 use protocol::{ErrorCode, KioskId, OrgId};
-use rusqlite::{Transaction, params};
 
 use super::{Actor, check_name, path_of};
 use crate::db::now_ms;
@@ -31,7 +31,7 @@ pub fn disabled_cond(path: &str) -> String {
 }
 
 /// The kiosks (revoked ones too) of the org at `path` and every org below it.
-fn kiosks_below(tx: &Transaction<'_>, path: &str) -> AppResult<Vec<KioskId>> {
+fn kiosks_below(tx: &Tx<'_>, path: &str) -> AppResult<Vec<KioskId>> {
     let ids = tx
         .prepare(
             "SELECT k.id FROM kiosks k JOIN orgs o ON o.id = k.org_id
@@ -42,16 +42,11 @@ fn kiosks_below(tx: &Transaction<'_>, path: &str) -> AppResult<Vec<KioskId>> {
     Ok(ids)
 }
 
-fn name_of(tx: &Transaction<'_>, id: OrgId) -> AppResult<String> {
+fn name_of(tx: &Tx<'_>, id: OrgId) -> AppResult<String> {
     Ok(tx.query_row("SELECT name FROM orgs WHERE id = ?1", [id.0], |r| r.get(0))?)
 }
 
-fn sibling_named(
-    tx: &Transaction<'_>,
-    parent: Option<i64>,
-    name: &str,
-    except: OrgId,
-) -> AppResult<()> {
+fn sibling_named(tx: &Tx<'_>, parent: Option<i64>, name: &str, except: OrgId) -> AppResult<()> {
     let taken: bool = tx.query_row(
         "SELECT EXISTS(SELECT 1 FROM orgs WHERE ifnull(parent_id, 0) = ?1 AND name = ?2
                        AND id <> ?3)",

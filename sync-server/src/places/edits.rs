@@ -10,13 +10,13 @@
 
 use super::{Current, promote, write_places};
 use crate::error::{AppError, AppResult};
+use crate::store::{Tx, params};
 use axum::http::StatusCode;
 use protocol::places::{Offering, PlacesLeft};
 use protocol::{ContentId, ErrorCode, OrgId};
-use rusqlite::{Transaction, params};
 
 /// Refuses a new version of offering `id` that would take a place from someone (see the module).
-pub(crate) fn check_edit(tx: &Transaction<'_>, id: &ContentId, new: &Offering) -> AppResult<()> {
+pub(crate) fn check_edit(tx: &Tx<'_>, id: &ContentId, new: &Offering) -> AppResult<()> {
     let held: Vec<(String, u32, u32)> = tx
         .prepare_cached(
             "SELECT session_key, count(*) FILTER (WHERE status = 'confirmed'),
@@ -85,7 +85,7 @@ pub(crate) async fn booked_keys(
 /// the offering is no longer shown. Nothing is written for an offering nobody has booked.
 /// Returns the orgs whose kiosks must hear of it.
 pub(crate) fn written(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &ContentId,
     org: OrgId,
     live: bool,
@@ -124,7 +124,7 @@ pub(crate) fn written(
 }
 
 /// Offering `id` is deleted: kiosks drop its `places_left` item. Its bookings stay on record.
-pub(crate) fn deleted(tx: &Transaction<'_>, id: &ContentId) -> AppResult<Vec<OrgId>> {
+pub(crate) fn deleted(tx: &Tx<'_>, id: &ContentId) -> AppResult<Vec<OrgId>> {
     let places = PlacesLeft::id_for(id);
     let orgs: Vec<i64> = tx
         .prepare_cached("SELECT org_id FROM feed WHERE content_id = ?1 AND item IS NOT NULL")?

@@ -17,6 +17,7 @@ use crate::db::{now_ms, to_ms, to_ts};
 use crate::error::{AppError, AppResult};
 use crate::kiosks::Kiosk;
 use crate::state::AppState;
+use crate::store::{OptionalExtension, Tx, params};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use protocol::places::{
@@ -25,7 +26,6 @@ use protocol::places::{
 use protocol::submission::{FormAnswers, SubmissionUpload};
 use protocol::workflow::{StatusAnswer, StatusQuery};
 use protocol::{ContentBody, ContentId, ContentItem, ContentKind, ErrorCode, OrgId};
-use rusqlite::{OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
@@ -36,7 +36,7 @@ pub(crate) struct Current {
     pub offering: Offering,
 }
 
-pub(crate) fn current(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Current>> {
+pub(crate) fn current(tx: &Tx<'_>, id: &str) -> AppResult<Option<Current>> {
     let row: Option<(i64, bool, String)> = tx
         .prepare_cached("SELECT org_id, live, body FROM content WHERE id = ?1 AND kind = ?2")?
         .query_row(params![id, ContentKind::Offering.as_str()], |r| {
@@ -77,11 +77,11 @@ fn person(offering: &str, phone: &str) -> Vec<u8> {
     h.finalize().to_vec()
 }
 
-fn count(tx: &Transaction<'_>, sql: &str, p: impl rusqlite::Params) -> AppResult<u32> {
+fn count(tx: &Tx<'_>, sql: &str, p: impl crate::store::Params) -> AppResult<u32> {
     Ok(tx.prepare_cached(sql)?.query_row(p, |r| r.get(0))?)
 }
 
-fn confirmed_in(tx: &Transaction<'_>, offering: &str, session: &str) -> AppResult<u32> {
+fn confirmed_in(tx: &Tx<'_>, offering: &str, session: &str) -> AppResult<u32> {
     count(
         tx,
         "SELECT count(*) FROM bookings
@@ -90,7 +90,7 @@ fn confirmed_in(tx: &Transaction<'_>, offering: &str, session: &str) -> AppResul
     )
 }
 
-fn closed(tx: &Transaction<'_>, offering: &str, session: &str) -> AppResult<bool> {
+fn closed(tx: &Tx<'_>, offering: &str, session: &str) -> AppResult<bool> {
     Ok(tx
         .prepare_cached(
             "SELECT EXISTS(SELECT 1 FROM closed_sessions WHERE offering_id = ?1 AND session_key = ?2)",
@@ -100,7 +100,7 @@ fn closed(tx: &Transaction<'_>, offering: &str, session: &str) -> AppResult<bool
 
 /// Decides one request against the offering as it stands and the bookings before it.
 fn decide(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     offering_id: &str,
     now: Option<&Current>,
     req: &BookingRequest,
@@ -154,7 +154,7 @@ fn invalid_request(message: &str) -> AppError {
 /// transaction (`submissions::store`, which has already recognised resends). Returns the orgs
 /// whose kiosks must hear of the new figures.
 pub(crate) fn book(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     kiosk: &Kiosk,
     upload: &SubmissionUpload,
     receipt: &str,
@@ -221,7 +221,7 @@ pub(crate) fn book(
 /// the offering was published before, or everywhere when it is not shown). Returns the orgs
 /// touched.
 pub(crate) fn write_places(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     offering_id: &str,
     now: &Current,
     at: i64,
@@ -319,7 +319,7 @@ pub(crate) fn announce(state: &AppState, orgs: &[OrgId], head: u64) {
 /// `version_body`: the offering as the request was made against it, for its title and the
 /// session's time when the offering has since changed or gone.
 pub(crate) fn outcome(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     submission: &str,
     version_body: Option<&str>,
 ) -> AppResult<Option<BookingOutcome>> {
@@ -381,7 +381,7 @@ pub(crate) fn outcome(
 /// Ends a booking (cancelled by the employee, or moved by staff) and passes a confirmed place to
 /// the first in line while the session has room. Returns the promoted booking's id, if any.
 pub(crate) fn release(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     booking: i64,
     to: BookingStatus,
     at: i64,
@@ -399,7 +399,7 @@ pub(crate) fn release(
 
 /// Confirms the first in line for `session` if it has a free place. Returns whom.
 pub(crate) fn promote(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     offering_id: &str,
     session: &str,
     at: i64,

@@ -8,15 +8,15 @@ use crate::db::{now_ms, to_ts};
 use crate::error::{AppError, AppResult};
 use crate::orgs::Actor;
 use crate::state::AppState;
+use crate::store::{OptionalExtension, Tx, params};
 use crate::workflow::audit;
 use protocol::places::{Booked, BookingRequest, BookingStatus, Refusal, Roster};
 use protocol::staff::AuditAction;
 use protocol::{ContentId, ErrorCode, OrgId};
-use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeMap;
 
 /// The offering `id` if the actor may act on it; unknown (404) otherwise.
-fn own(tx: &Transaction<'_>, actor: &Actor, id: &str) -> AppResult<Current> {
+fn own(tx: &Tx<'_>, actor: &Actor, id: &str) -> AppResult<Current> {
     let unknown = || AppError::not_found(&format!("预约项目 {id}"));
     let now = current(tx, id)?.ok_or_else(unknown)?;
     match actor.check_org(tx, now.org) {
@@ -27,7 +27,7 @@ fn own(tx: &Transaction<'_>, actor: &Actor, id: &str) -> AppResult<Current> {
 }
 
 /// The offering a booking belongs to, if the actor may act on it.
-fn own_booking(tx: &Transaction<'_>, actor: &Actor, booking: i64) -> AppResult<(String, Current)> {
+fn own_booking(tx: &Tx<'_>, actor: &Actor, booking: i64) -> AppResult<(String, Current)> {
     let unknown = || AppError::not_found(&format!("预约 {booking}"));
     let offering: String = tx
         .prepare_cached("SELECT offering_id FROM bookings WHERE id = ?1")?
@@ -196,7 +196,7 @@ fn members_first(r: &mut Roster) {
 /// Runs a staff change to bookings and tells the kiosks in scope the new figures.
 async fn change<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&Transaction<'_>, i64) -> AppResult<(T, Option<(String, OrgId)>)> + Send + 'static,
+    f: impl FnOnce(&Tx<'_>, i64) -> AppResult<(T, Option<(String, OrgId)>)> + Send + 'static,
 ) -> AppResult<T> {
     let (out, touched, head) = state
         .db

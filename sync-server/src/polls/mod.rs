@@ -19,13 +19,13 @@ pub mod results;
 use crate::db::to_ms;
 use crate::error::{AppError, AppResult};
 use crate::kiosks::Kiosk;
+use crate::store::{OptionalExtension, Tx, params};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use protocol::answers::{Lang, china_date, describe};
 use protocol::poll::{PHONE_KEY, Poll, VoteOutcome, VoteRefusal};
 use protocol::submission::{FormAnswers, SubmissionUpload};
 use protocol::{ContentBody, ContentId, ContentKind, ErrorCode, OrgId};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 /// The poll as it stands now: its org, whether kiosks show it, and its body.
 pub(crate) struct Current {
@@ -34,7 +34,7 @@ pub(crate) struct Current {
     pub poll: Poll,
 }
 
-pub(crate) fn current(tx: &Transaction<'_>, id: &str) -> AppResult<Option<Current>> {
+pub(crate) fn current(tx: &Tx<'_>, id: &str) -> AppResult<Option<Current>> {
     let row: Option<(i64, bool, String)> = tx
         .prepare_cached("SELECT org_id, live, body FROM content WHERE id = ?1 AND kind = ?2")?
         .query_row(params![id, ContentKind::Poll.as_str()], |r| {
@@ -86,7 +86,7 @@ fn invalid_vote(message: String) -> AppError {
 /// the vote was cast on. Returns the orgs whose kiosks must hear of new results.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn vote(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     secret: &crypto_box::SecretKey,
     kiosk: &Kiosk,
     upload: &SubmissionUpload,
@@ -188,7 +188,7 @@ pub(crate) fn vote(
 
 /// Whether the vote of submission `submission` was counted; `None` when it is not a vote.
 pub(crate) fn outcome(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     submission: &str,
     version_body: Option<&str>,
 ) -> AppResult<Option<VoteOutcome>> {
@@ -225,7 +225,7 @@ fn same_shape(a: &Poll, b: &Poll) -> bool {
 /// Called by `content` before a poll is replaced: once votes are counted, its questions and
 /// their choices stay as they are (the tallies are counted against them), and an anonymous poll
 /// stays anonymous (a named one may not become anonymous either: its votes are kept with names).
-pub(crate) fn check_edit(tx: &Transaction<'_>, id: &ContentId, new: &Poll) -> AppResult<()> {
+pub(crate) fn check_edit(tx: &Tx<'_>, id: &ContentId, new: &Poll) -> AppResult<()> {
     let Some(old) = current(tx, &id.0)? else {
         return Ok(());
     };
@@ -244,7 +244,7 @@ pub(crate) fn check_edit(tx: &Transaction<'_>, id: &ContentId, new: &Poll) -> Ap
 /// Called by `content` after every write of a poll: publishes, rewrites or withdraws its
 /// results item. Returns the orgs touched.
 pub(crate) fn written(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &ContentId,
     org: OrgId,
     live: bool,

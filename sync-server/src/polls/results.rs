@@ -4,16 +4,12 @@
 use super::Current;
 use crate::db::to_ts;
 use crate::error::AppResult;
+use crate::store::{Tx, params};
 use protocol::poll::{Poll, PollResults};
 use protocol::{ContentBody, ContentId, ContentItem, ContentKind, OrgId};
-use rusqlite::{Transaction, params};
 
 /// The poll's counts as they stand: votes counted, and per question per bucket.
-pub(crate) fn tally(
-    tx: &Transaction<'_>,
-    poll_id: &str,
-    poll: &Poll,
-) -> AppResult<(u32, Vec<Vec<u32>>)> {
+pub(crate) fn tally(tx: &Tx<'_>, poll_id: &str, poll: &Poll) -> AppResult<(u32, Vec<Vec<u32>>)> {
     let mut counts: Vec<Vec<u32>> = poll
         .questions
         .iter()
@@ -40,12 +36,7 @@ pub(crate) fn tally(
 
 /// Rewrites the poll's results item: at the poll's org while the poll is shown and staff show
 /// results on kiosks, tombstoned wherever it was published otherwise. Returns the orgs touched.
-pub(crate) fn write(
-    tx: &Transaction<'_>,
-    poll_id: &str,
-    now: &Current,
-    at: i64,
-) -> AppResult<Vec<OrgId>> {
+pub(crate) fn write(tx: &Tx<'_>, poll_id: &str, now: &Current, at: i64) -> AppResult<Vec<OrgId>> {
     let id = PollResults::id_for(&ContentId(poll_id.to_owned()));
     let shown = now.live && now.poll.show_results;
     let kind = ContentKind::PollResults.as_str();
@@ -92,7 +83,7 @@ pub(crate) fn write(
 }
 
 /// The poll was deleted: its results item goes from every kiosk that had it.
-pub(crate) fn deleted(tx: &Transaction<'_>, poll_id: &ContentId) -> AppResult<Vec<OrgId>> {
+pub(crate) fn deleted(tx: &Tx<'_>, poll_id: &ContentId) -> AppResult<Vec<OrgId>> {
     let id = PollResults::id_for(poll_id);
     let orgs: Vec<i64> = tx
         .prepare_cached("SELECT org_id FROM feed WHERE content_id = ?1 AND item IS NOT NULL")?

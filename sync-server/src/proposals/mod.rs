@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::kiosks::Kiosk;
 use crate::orgs::Actor;
 use crate::state::AppState;
+use crate::store::{OptionalExtension, Tx, params};
 use crate::workflow::audit;
 use axum::http::StatusCode;
 use jiff::Timestamp;
@@ -25,7 +26,6 @@ use protocol::staff::AuditAction;
 use protocol::submission::{FormAnswers, SubmissionUpload};
 use protocol::workflow::Status;
 use protocol::{ContentBody, ContentId, ContentItem, ContentKind, ErrorCode, OrgId};
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 /// The call's title for the inbox and the status check, from a stored version's body; `None`
@@ -59,7 +59,7 @@ fn invalid(message: &str) -> AppError {
 /// (`submissions::store`, which has already recognised resends). `call` is the call as the
 /// kiosk wrote against it (that version). Returns the org whose kiosks must hear of it.
 pub(crate) fn submit(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     kiosk: &Kiosk,
     upload: &SubmissionUpload,
     receipt: &str,
@@ -119,7 +119,7 @@ pub(crate) fn submit(
 /// Numbers a proposal within its call (the next number) and stores it pending. `false` when a
 /// proposal with this id is already stored (nothing changes).
 pub(crate) fn insert(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &str,
     call_id: &str,
     org: OrgId,
@@ -167,15 +167,13 @@ const COLUMNS: &str =
      p.title, p.reasons, p.measures, p.proposer, p.cosigners, p.department, p.reason, p.reply,
      p.received_at, p.updated_at";
 
-fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffProposal> {
-    let json = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+fn read_row(r: &crate::store::Row<'_>) -> crate::store::Result<StaffProposal> {
+    let json = |i: usize| -> crate::store::Result<String> { r.get(i) };
     let status: String = r.get(5)?;
-    let proposer: Signer = serde_json::from_str(&json(9)?).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, Box::new(e))
-    })?;
-    let cosigners: Vec<Signer> = serde_json::from_str(&json(10)?).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+    let proposer: Signer =
+        serde_json::from_str(&json(9)?).map_err(|e| crate::store::Error::conversion(9, e))?;
+    let cosigners: Vec<Signer> =
+        serde_json::from_str(&json(10)?).map_err(|e| crate::store::Error::conversion(10, e))?;
     Ok(StaffProposal {
         submission_id: r.get(0)?,
         receipt: r.get(1)?,
@@ -199,7 +197,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffProposal> {
     })
 }
 
-fn one(tx: &Transaction<'_>, submission: &str) -> AppResult<Option<StaffProposal>> {
+fn one(tx: &Tx<'_>, submission: &str) -> AppResult<Option<StaffProposal>> {
     Ok(tx
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM proposals p LEFT JOIN submissions s ON s.id = p.submission_id
@@ -226,7 +224,7 @@ pub fn public(p: &StaffProposal) -> Proposal {
 }
 
 /// Rewrites the proposal's feed item at its org. Returns the org.
-pub(crate) fn write_item(tx: &Transaction<'_>, submission: &str) -> AppResult<OrgId> {
+pub(crate) fn write_item(tx: &Tx<'_>, submission: &str) -> AppResult<OrgId> {
     let p = one(tx, submission)?
         .ok_or_else(|| AppError::internal("proposals", "a proposal vanished while written"))?;
     let id = Proposal::id_for(submission);
@@ -253,7 +251,7 @@ pub(crate) fn write_item(tx: &Transaction<'_>, submission: &str) -> AppResult<Or
 
 /// The proposal if the actor may act on it (the call's org in their subtree); unknown
 /// otherwise.
-fn own(tx: &Transaction<'_>, actor: &Actor, submission: &str) -> AppResult<StaffProposal> {
+fn own(tx: &Tx<'_>, actor: &Actor, submission: &str) -> AppResult<StaffProposal> {
     let unknown = || AppError::not_found(&format!("提案 {submission}"));
     let p = one(tx, submission)?.ok_or_else(unknown)?;
     match actor.check_org(tx, p.org_id) {
@@ -345,11 +343,7 @@ pub(crate) struct Decided {
 
 /// Applies a review to the proposal row, if its status may move so (the caller has checked
 /// the actor and the review's text). Also how the demo gives its proposals their status.
-pub(crate) fn decide(
-    tx: &Transaction<'_>,
-    current: &StaffProposal,
-    review: &Review,
-) -> AppResult<Decided> {
+pub(crate) fn decide(tx: &Tx<'_>, current: &StaffProposal, review: &Review) -> AppResult<Decided> {
     let from = current.proposal.status;
     if !from.may_become(review.status) {
         return Err(AppError::conflict(
@@ -397,7 +391,7 @@ pub(crate) fn decide(
 /// The submission behind a proposal follows its status: its status and reply, a history row
 /// and the audit log's entry for the staff member's change.
 fn record_case(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &Actor,
     submission: &str,
     from: ProposalStatus,
@@ -435,7 +429,7 @@ fn record_case(
 /// Adds a proposal with no submission behind it (the demo's), reviewed as `reviews` say, and
 /// writes its feed item. `None` when it is already there (nothing changes).
 pub(crate) fn add_reviewed(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: &str,
     call_id: &str,
     org: OrgId,
@@ -454,7 +448,7 @@ pub(crate) fn add_reviewed(
 }
 
 /// Whether submission `id` is a proposal (its status moves only by review).
-pub(crate) fn is_proposal(tx: &Transaction<'_>, id: &str) -> AppResult<bool> {
+pub(crate) fn is_proposal(tx: &Tx<'_>, id: &str) -> AppResult<bool> {
     Ok(tx
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM proposals WHERE submission_id = ?1)")?
         .query_row([id], |r| r.get(0))?)

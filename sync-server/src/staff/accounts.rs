@@ -11,9 +11,9 @@
 
 use std::net::IpAddr;
 
+use crate::store::{OptionalExtension, Tx, params};
 use axum::http::StatusCode;
 use protocol::ErrorCode;
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::admin_log::{self, AdminAction, Target};
 use super::roles::Roles;
@@ -25,7 +25,7 @@ use crate::secrets::token_hash;
 use crate::state::AppState;
 
 /// Account `id`, if it is within the actor's reach: its username.
-fn reachable(tx: &Transaction<'_>, actor: &Actor, id: i64) -> AppResult<String> {
+fn reachable(tx: &Tx<'_>, actor: &Actor, id: i64) -> AppResult<String> {
     let (cond, path) = actor.subtree_filter("org_id");
     tx.query_row(
         &format!("SELECT username FROM staff WHERE id = ?2 AND {cond}"),
@@ -43,7 +43,7 @@ fn not_own(actor: &Actor, id: i64, message: &str) -> AppResult<()> {
     Ok(())
 }
 
-fn end_all(tx: &Transaction<'_>, id: i64) -> AppResult<usize> {
+fn end_all(tx: &Tx<'_>, id: i64) -> AppResult<usize> {
     Ok(tx.execute("DELETE FROM staff_sessions WHERE staff_id = ?1", [id])?)
 }
 

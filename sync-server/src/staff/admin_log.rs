@@ -4,9 +4,9 @@
 //! short text (the new name, the roles given) and never a password. Read, like the rest of the
 //! audit log, by the top org only (`workflow::audit::may_read`).
 
+use crate::store::{Tx, params};
 use jiff::Timestamp;
 use protocol::OrgId;
-use rusqlite::{Transaction, params};
 
 use crate::db::{now_ms, to_ts};
 use crate::error::{AppError, AppResult};
@@ -95,7 +95,7 @@ pub enum Target {
 
 /// Records `action` by `actor` on `target`, inside the caller's write transaction.
 pub fn record(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &Actor,
     action: AdminAction,
     target: Target,

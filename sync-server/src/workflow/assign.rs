@@ -3,11 +3,11 @@
 //! inbox (`inbox::Filter::sort`, `urgency`); an assignment is a case event and an audit entry,
 //! in the same transaction as the change. A case outside the caller's subtree is "not found".
 
+use crate::store::{OptionalExtension, Tx, params};
 use protocol::ErrorCode;
 use protocol::OrgId;
 use protocol::staff::{AuditAction, Role};
 use protocol::workflow::{Assign, CaseEvent, CaseEventKind, SubmissionDetail};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::audit;
 use super::inbox::detail;
@@ -31,7 +31,7 @@ pub struct Candidate {
 }
 
 /// The path of the org a case (already found in the actor's scope) came from.
-fn case_path(tx: &Transaction<'_>, id: &str) -> AppResult<String> {
+fn case_path(tx: &Tx<'_>, id: &str) -> AppResult<String> {
     Ok(tx.query_row(
         "SELECT o.path FROM submissions s JOIN orgs o ON o.id = s.org_id WHERE s.id = ?1",
         [id],
@@ -79,7 +79,7 @@ pub async fn candidates(state: &AppState, actor: Actor, id: String) -> AppResult
 
 /// Checks the assignee and writes the assignment, inside the caller's write transaction.
 pub(super) fn assign_in(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &Actor,
     id: &str,
     to: &Assign,
@@ -160,7 +160,7 @@ pub async fn assign(
 }
 
 /// A case's assignments and escalations, oldest first.
-pub(super) fn events(tx: &Transaction<'_>, id: &str) -> AppResult<Vec<CaseEvent>> {
+pub(super) fn events(tx: &Tx<'_>, id: &str) -> AppResult<Vec<CaseEvent>> {
     let rows = tx
         .prepare(
             "SELECT e.at, e.kind, COALESCE(st.display_name, '系统'),
@@ -218,7 +218,7 @@ pub async fn in_scope(state: &AppState, actor: Actor) -> AppResult<Vec<Candidate
 }
 
 /// The enabled case handlers of one org.
-fn handlers_of(tx: &Transaction<'_>, org: i64, org_name: &str) -> AppResult<Vec<Candidate>> {
+fn handlers_of(tx: &Tx<'_>, org: i64, org_name: &str) -> AppResult<Vec<Candidate>> {
     let people: Vec<(i64, String, String)> = tx
         .prepare(
             "SELECT id, display_name, roles FROM staff

@@ -3,9 +3,9 @@
 //! it records, or, for reads, before the answers are handed out: a read that cannot be logged
 //! is refused. Only the top org's staff (and the operator) read the log.
 
+use crate::store::{Tx, params};
 use protocol::ErrorCode;
 use protocol::staff::{AuditAction, AuditEntry};
-use rusqlite::{Transaction, params};
 
 use crate::db::{now_ms, to_ts};
 use crate::error::{AppError, AppResult};
@@ -38,17 +38,17 @@ fn action_of(s: &str) -> AuditAction {
 
 /// Records that `actor` did `action` to `submissions`, inside the caller's write transaction.
 pub fn record(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &Actor,
     action: AuditAction,
     submissions: &[String],
     at: i64,
 ) -> AppResult<()> {
-    tx.execute(
-        "INSERT INTO audit_log (at, staff_id, action) VALUES (?1, ?2, ?3)",
+    let entry: i64 = tx.query_row(
+        "INSERT INTO audit_log (at, staff_id, action) VALUES (?1, ?2, ?3) RETURNING id",
         params![at, actor.staff_id(), action_str(action)],
+        |r| r.get(0),
     )?;
-    let entry = tx.last_insert_rowid();
     let mut insert = tx.prepare(
         "INSERT OR IGNORE INTO audit_submissions (audit_id, submission_id) VALUES (?1, ?2)",
     )?;
@@ -61,7 +61,7 @@ pub fn record(
 /// Records that `actor` did `action` to a kiosk (a screenshot), inside the caller's write
 /// transaction.
 pub fn record_kiosk(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &Actor,
     action: AuditAction,
     kiosk: &protocol::KioskId,

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use crate::store::params;
 use protocol::workflow::{Health, Heartbeat};
-use rusqlite::params;
 
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};

@@ -6,6 +6,7 @@
 //! change is written with who, when, from, to and the reply, in the same transaction. Every
 //! read of answers (one submission, an export, a change's answer) is in the audit log.
 
+use crate::store::{OptionalExtension, Tx, params};
 use protocol::ErrorCode;
 use protocol::content::{FieldInput, FormDefinition};
 use protocol::staff::AuditAction;
@@ -14,7 +15,6 @@ use protocol::workflow::{
     SubmissionSummary,
 };
 use protocol::{ContentId, KioskId, OrgId};
-use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::audit;
 use super::form_of;
@@ -109,7 +109,9 @@ const SUMMARY_JOINS: &str = "JOIN orgs o ON o.id = s.org_id
      LEFT JOIN orgs ao ON ao.id = s.assigned_org_id
      LEFT JOIN orgs eo ON eo.id = s.escalated_org_id";
 
-fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<(SubmissionSummary, Option<FormDefinition>)> {
+fn summary(
+    r: &crate::store::Row<'_>,
+) -> crate::store::Result<(SubmissionSummary, Option<FormDefinition>)> {
     let body: Option<String> = r.get(4)?;
     let form = body.as_deref().and_then(form_of);
     let status: String = r.get(8)?;
@@ -168,7 +170,7 @@ fn me(actor: &Actor) -> (Option<i64>, Option<i64>) {
 }
 
 fn filtered(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     actor: &Actor,
     filter: &Filter,
 ) -> AppResult<Vec<(SubmissionSummary, Option<FormDefinition>, String)>> {
@@ -242,7 +244,7 @@ fn filtered(
     let ids = filter.ids.as_ref().map(serde_json::to_string).transpose()?;
     let mut stmt = tx.prepare(&sql)?;
     // The text always names ?14, so every one of these has a place, used or not.
-    let values: [&dyn rusqlite::ToSql; 14] = [
+    let values: [&dyn crate::store::ToSql; 14] = [
         &path,
         &filter.form,
         &filter.status,
@@ -258,13 +260,10 @@ fn filtered(
         &my_org,
         &ids,
     ];
-    for (i, value) in values.iter().enumerate() {
-        stmt.raw_bind_parameter(i + 1, value)?;
-    }
-    let mut rows = stmt.raw_query();
+    let mut rows = stmt.query(values)?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let (s, f) = summary(r)?;
+        let (s, f) = summary(&r)?;
         out.push((s, f, r.get::<_, String>(AFTER_SUMMARY)?));
     }
     Ok(out)
@@ -345,7 +344,7 @@ fn rows_of(form: Option<&FormDefinition>, answers: &str) -> Vec<AnswerRow> {
     rows
 }
 
-pub(super) fn detail(tx: &Transaction<'_>, actor: &Actor, id: &str) -> AppResult<SubmissionDetail> {
+pub(super) fn detail(tx: &Tx<'_>, actor: &Actor, id: &str) -> AppResult<SubmissionDetail> {
     let (cond, path) = actor.subtree_filter("s.org_id");
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, s.answers, s.reply

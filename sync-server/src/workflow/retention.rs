@@ -8,9 +8,9 @@
 
 use std::time::Duration;
 
+use crate::store::{Tx, params};
 use protocol::staff::AuditAction;
 use protocol::workflow::Status;
-use rusqlite::{Transaction, params};
 
 use super::audit;
 use crate::db::now_ms;
@@ -36,7 +36,7 @@ pub struct Report {
 
 const CLOSED: [Status; 3] = [Status::Replied, Status::Approved, Status::Rejected];
 
-fn due(tx: &Transaction<'_>, closed_before: i64) -> AppResult<Vec<(String, String)>> {
+fn due(tx: &Tx<'_>, closed_before: i64) -> AppResult<Vec<(String, String)>> {
     let rows = tx
         .prepare(
             "SELECT id, receipt FROM submissions

@@ -10,11 +10,11 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::store::OptionalExtension;
 use axum::http::StatusCode;
 use protocol::submission::receipt;
 use protocol::workflow::{Status, StatusAnswer, StatusQuery};
 use protocol::{ErrorCode, KioskId};
-use rusqlite::OptionalExtension;
 
 use super::form_of;
 use crate::db::{now_ms, to_ts};

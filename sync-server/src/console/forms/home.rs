@@ -47,7 +47,7 @@ pub async fn at(
                     .query_row([at.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                     .map(Some)
                     .or_else(|e| match e {
-                        rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                        crate::store::Error::NoRows => Ok(None),
                         e => Err(e),
                     })?;
                 if let Some((id, body, org_name)) = found {
