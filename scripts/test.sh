@@ -2,7 +2,8 @@
 # The whole test suite, exactly as CI runs it: formatting, lints, every test.
 # Needs the Rust toolchain; the staff console's browser tests also need Debian's chromium and
 # chromium-driver, which this script installs when they are missing (as root, non-interactive),
-# and the packaging test cargo-deb 3.8.0, which it installs with cargo when missing.
+# and the packaging test cargo-deb 3.8.0, which it installs with cargo when missing, and the
+# PostgreSQL tests Debian's postgresql (scripts/pg.sh installs it when missing).
 # Tests start their own servers on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,13 @@ if [ "$(cargo-deb --version 2> /dev/null)" != "cargo-deb 3.8.0" ]; then
     echo "installing cargo-deb 3.8.0 for the packaging test…"
     cargo install cargo-deb --locked --version 3.8.0
 fi
+
+# The PostgreSQL tests (issue 20) run on a throwaway cluster: scripts/pg.sh installs Debian's
+# postgresql when missing, starts the cluster in a temp dir (as the user `unionpg` when this is
+# root) and prints its URL; it is stopped and removed when this script exits.
+trap 'bash scripts/pg.sh stop' EXIT
+UNION_TEST_PG=$(bash scripts/pg.sh start)
+export UNION_TEST_PG
 
 cargo fmt --all -- --check
 

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod display;
 pub mod docx;
 pub mod fault;
+pub mod pg;
 pub mod proxy;
 pub mod swarm;
 

@@ -33,6 +33,7 @@ mod ops;
 mod org_admin;
 mod outbox;
 mod packaging;
+mod pg_cluster;
 mod places;
 mod polls;
 mod privacy;

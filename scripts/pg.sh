@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the tests (issue 20): `start` prints its URL, `url` prints
+# the URL of the running one, `stop` stops it and removes its directory.
+#
+#   bash scripts/pg.sh start      # installs Debian's postgresql when its server is missing
+#   export UNION_TEST_PG=$(bash scripts/pg.sh url)
+#   bash scripts/pg.sh stop
+#
+# The cluster lives in one temp dir per checkout (UNION_PG_DIR, default
+# ${TMPDIR:-/tmp}/union-test-pg-<checksum of this checkout's path>): data, unix socket, log and
+# the file `url`. It listens on 127.0.0.1 only, on a free port, trusts loopback connections (no
+# password: test data only) and runs with fsync off. A second `start` reuses a live cluster.
+# PostgreSQL refuses to run as root, so as root (CI) the cluster runs as the system user
+# `unionpg`, created when missing. UNION_PG_NO_INSTALL=1 makes `start` fail instead of
+# installing (the tests set it: they never run apt-get themselves).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dir="${UNION_PG_DIR:-${TMPDIR:-/tmp}/union-test-pg-$(pwd | cksum | cut -d' ' -f1)}"
+data="$dir/data"
+url_file="$dir/url"
+
+# The newest installed PostgreSQL's server binaries (Debian keeps them off PATH).
+pg_bin() {
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -n 1)
+    if [ -n "$bin" ] && [ -x "$bin/initdb" ] && [ -x "$bin/pg_ctl" ]; then echo "$bin"; fi
+}
+
+install_postgresql() {
+    if [ "${UNION_PG_NO_INSTALL:-}" = 1 ]; then
+        echo "PostgreSQL's server is not installed; run: bash scripts/pg.sh start" >&2
+        exit 1
+    fi
+    echo "installing postgresql for the tests…" >&2
+    local sudo_cmd=""
+    if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq postgresql > /dev/null
+}
+
+# Runs a command as the cluster's owner: this user, or `unionpg` when this is root.
+as_owner() {
+    if [ "$(id -u)" = 0 ]; then runuser -u unionpg -- "$@"; else "$@"; fi
+}
+
+owner_name() {
+    if [ "$(id -u)" = 0 ]; then echo unionpg; else id -un; fi
+}
+
+running() {
+    local bin="$1"
+    [ -f "$url_file" ] && [ -f "$data/postmaster.pid" ] \
+        && as_owner "$bin/pg_ctl" -D "$data" status > /dev/null 2>&1
+}
+
+start() {
+    local bin
+    bin=$(pg_bin)
+    if [ -z "$bin" ]; then
+        install_postgresql
+        bin=$(pg_bin)
+        if [ -z "$bin" ]; then
+            echo "postgresql installed, but no /usr/lib/postgresql/*/bin/initdb" >&2
+            exit 1
+        fi
+    fi
+    if running "$bin"; then
+        cat "$url_file"
+        return
+    fi
+    rm -rf "$dir"
+    if [ "$(id -u)" = 0 ] && ! id unionpg > /dev/null 2>&1; then
+        useradd --system --no-create-home --shell /usr/sbin/nologin unionpg
+    fi
+    mkdir -p "$dir"
+    chmod 700 "$dir"
+    if [ "$(id -u)" = 0 ]; then chown unionpg: "$dir"; fi
+    local user
+    user=$(owner_name)
+    as_owner "$bin/initdb" --pgdata="$data" --username="$user" --auth=trust --encoding=UTF8 \
+        --locale=C.UTF-8 --no-sync > "$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; exit 1; }
+    # Only local connections, and only from this machine's loopback, are let in.
+    printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' \
+        | as_owner tee "$data/pg_hba.conf" > /dev/null
+    {
+        echo "listen_addresses = '127.0.0.1'"
+        echo "unix_socket_directories = '$dir'"
+        echo "fsync = off"
+        echo "synchronous_commit = off"
+        echo "full_page_writes = off"
+        echo "max_connections = 200"
+        echo "shared_buffers = 32MB"
+    } | as_owner tee -a "$data/postgresql.conf" > /dev/null
+    # A free port: one nothing answers on, then PostgreSQL's own bind is the proof (another
+    # process may take it in between: then the next one is tried).
+    local port attempt
+    for attempt in 1 2 3 4 5 6 7 8; do
+        port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+        if (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then continue; fi
+        if as_owner "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -o "-p $port" -w -t 30 9>&- \
+            start > /dev/null 2>&1; then
+            echo "postgres://$user@127.0.0.1:$port/postgres" > "$url_file"
+            cat "$url_file"
+            return
+        fi
+        echo "attempt $attempt: PostgreSQL did not start on port $port" >&2
+    done
+    echo "PostgreSQL would not start; its log:" >&2
+    cat "$dir/server.log" >&2
+    exit 1
+}
+
+stop() {
+    local bin
+    bin=$(pg_bin)
+    if [ -n "$bin" ] && [ -f "$data/postmaster.pid" ]; then
+        as_owner "$bin/pg_ctl" -D "$data" -m immediate -w stop > /dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+}
+
+url() {
+    local bin
+    bin=$(pg_bin)
+    if [ -n "$bin" ] && running "$bin"; then
+        cat "$url_file"
+    else
+        echo "no test cluster is running; run: bash scripts/pg.sh start" >&2
+        exit 1
+    fi
+}
+
+# One start or stop at a time (tests running in parallel may all ask for the cluster).
+mkdir -p "$(dirname "$dir")"
+exec 9> "$dir.lock"
+flock 9
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    url) url ;;
+    *)
+        echo "usage: $0 start|stop|url" >&2
+        exit 2
+        ;;
+esac

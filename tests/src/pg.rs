@@ -1,0 +1,129 @@
+//! PostgreSQL for the tests (issue 20): the throwaway cluster `scripts/pg.sh` runs, and a fresh
+//! empty database in it per test.
+//!
+//! `scripts/test.sh` starts the cluster before `cargo test`, exports its URL as `UNION_TEST_PG`
+//! and stops it on exit. A developer running `cargo test -p tests` without that variable gets
+//! the same cluster started by the test itself (`bash scripts/pg.sh start`, which then keeps
+//! running for the next run; `bash scripts/pg.sh stop` ends it). The tests never install
+//! PostgreSQL: when its server is missing they fail, saying to run `bash scripts/pg.sh start`
+//! once (which installs Debian's `postgresql`).
+//!
+//! The `postgres` client is synchronous and runs its own runtime, which must not be entered
+//! from inside a tokio runtime: [`TestDb`] does its work on a thread of its own, so async tests
+//! may use it too.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// The variable `scripts/test.sh` sets to the cluster's URL.
+pub const URL_VAR: &str = "UNION_TEST_PG";
+
+/// The cluster's URL (`postgres://<user>@127.0.0.1:<port>/postgres`) from `UNION_TEST_PG`.
+pub fn url() -> Option<String> {
+    std::env::var(URL_VAR).ok().filter(|u| !u.is_empty())
+}
+
+/// The cluster's URL: `UNION_TEST_PG`, or else the cluster `scripts/pg.sh start` starts (or
+/// finds running). Panics, saying what to do, when there is none.
+pub fn cluster_url() -> String {
+    static STARTED: OnceLock<Result<String, String>> = OnceLock::new();
+    if let Some(url) = url() {
+        return url;
+    }
+    match STARTED.get_or_init(start_cluster) {
+        Ok(url) => url.clone(),
+        Err(why) => panic!(
+            "this test needs PostgreSQL: run `bash scripts/pg.sh start` (it installs Debian's \
+             postgresql when missing) and `export {URL_VAR}=$(bash scripts/pg.sh url)`, or run \
+             `bash scripts/test.sh`, which does both. Starting it from the test failed: {why}"
+        ),
+    }
+}
+
+fn start_cluster() -> Result<String, String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = std::process::Command::new("bash")
+        .arg("scripts/pg.sh")
+        .arg("start")
+        .env("UNION_PG_NO_INSTALL", "1")
+        .current_dir(&root)
+        .output()
+        .map_err(|e| format!("running bash: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+    }
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    eprintln!(
+        "{URL_VAR} not set: using the test cluster at {url} (`bash scripts/pg.sh stop` ends it)"
+    );
+    Ok(url)
+}
+
+/// A fresh, empty database in the test cluster, dropped with this value (any connections
+/// still open to it are ended). Stopping the cluster removes any a test left behind.
+pub struct TestDb {
+    cluster: String,
+    name: String,
+    url: String,
+}
+
+impl TestDb {
+    /// Creates `t_<random>` in the cluster. Panics when there is no cluster or it refuses.
+    pub fn create() -> TestDb {
+        let cluster = cluster_url();
+        let name = format!("t_{:016x}", rand::random::<u64>());
+        let (base, _) = cluster
+            .rsplit_once('/')
+            .expect("the cluster URL ends in /<database>");
+        let url = format!("{base}/{name}");
+        let statement = format!("CREATE DATABASE {name}");
+        on_own_thread(&cluster, move |client| client.batch_execute(&statement))
+            .unwrap_or_else(|e| panic!("creating database {name} in the test cluster: {e}"));
+        TestDb { cluster, name, url }
+    }
+
+    /// The database's URL, for `postgres::Client::connect` or a server's configuration.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Runs `work` with a connection to this database, on a thread of its own (so also from
+    /// inside a tokio runtime).
+    pub fn with_client<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send + 'static,
+    ) -> Result<T, postgres::Error> {
+        on_own_thread(&self.url, work)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // A failed drop leaves an empty database behind until the cluster stops: not worth
+        // failing a test for (and a panic here during another panic would abort).
+        if let Err(e) = on_own_thread(&self.cluster, move |c| c.batch_execute(&statement)) {
+            eprintln!("dropping test database {}: {e}", self.name);
+        }
+    }
+}
+
+/// Connects to `url` and runs `work` on a new thread (the `postgres` client blocks on a runtime
+/// of its own, which panics inside another one).
+fn on_own_thread<T: Send + 'static>(
+    url: &str,
+    work: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send + 'static,
+) -> Result<T, postgres::Error> {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+        work(&mut client)
+    })
+    .join()
+    .expect("a PostgreSQL test thread panicked")
+}
