@@ -1,12 +1,9 @@
-//! A server with the demo pack, loaded once per catalogue size in a test process and copied for
-//! each test. Loading the demo draws and scales its covers and imports its catalogue, which
+//! A server with the demo pack, loaded once in a test process and copied for each test. Loading the demo draws and scales its covers and imports its catalogue, which
 //! costs seconds in the dev profile; a copy of the stopped server's data dir costs milliseconds,
 //! and each test still gets a server and a database of its own.
 
 use crate::{Staff, TestServer};
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock};
 use sync_server::Config;
 use sync_server::demo::Loaded;
 use tokio::sync::OnceCell;
@@ -18,26 +15,26 @@ struct Template {
     loaded: Loaded,
 }
 
-type Templates = Mutex<HashMap<u64, Arc<OnceCell<Template>>>>;
+/// The generated catalogue's size in every demo server of the tests: one size, so the demo
+/// (seconds of drawing and scaling covers) is loaded once per test process.
+pub const CATALOGUE: u64 = 300;
 
-static TEMPLATES: OnceLock<Templates> = OnceLock::new();
+static TEMPLATE: OnceCell<Template> = OnceCell::const_new();
 
 impl TestServer {
-    /// A fresh server with the demo pack and a generated catalogue of `catalogue` items, and its
-    /// administrator logged in. The first call for a size loads the demo into a server of its
-    /// own and stops it; every call starts a new server (own data dir, own port) on a copy.
-    pub async fn demo(catalogue: u64) -> (TestServer, Staff, Loaded) {
-        let cell = TEMPLATES
-            .get_or_init(Templates::default)
-            .lock()
-            .expect("the template map is not poisoned")
-            .entry(catalogue)
-            .or_default()
-            .clone();
-        let template = cell
+    /// A fresh server with the demo pack and a generated catalogue of [`CATALOGUE`] items, and
+    /// its administrator logged in. The first call loads the demo into a server of its own and
+    /// stops it; every call starts a new server (own data dir, own port) on a copy.
+    pub async fn demo() -> (TestServer, Staff, Loaded) {
+        TestServer::demo_with(|_| {}).await
+    }
+
+    /// [`TestServer::demo`] with `tweak` applied to the copy's configuration.
+    pub async fn demo_with(tweak: impl FnOnce(&mut Config)) -> (TestServer, Staff, Loaded) {
+        let template = TEMPLATE
             .get_or_init(|| async {
                 let server = TestServer::start().await;
-                let (_, loaded) = server.load_demo(catalogue).await;
+                let (_, loaded) = server.load_demo(CATALOGUE).await;
                 let stopped = server.stop_keeping_data().await;
                 Template {
                     config: stopped.config(),
@@ -48,11 +45,12 @@ impl TestServer {
             .await;
         let dir = tempfile::tempdir().expect("temp dir");
         copy_dir(template.data.path(), dir.path());
-        let config = Config {
+        let mut config = Config {
             listen: "127.0.0.1:0".parse().expect("valid address"),
             data_dir: Some(dir.path().to_path_buf()),
             ..template.config.clone()
         };
+        tweak(&mut config);
         let server = TestServer::launch(config, dir).await;
         let admin = server
             .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)

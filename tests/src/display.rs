@@ -365,7 +365,7 @@ pub async fn synced_kiosk_dir(staff: &Staff, org: OrgId) -> tempfile::TempDir {
 /// A server with the demo pack (a 300-item catalogue) and a kiosk data dir enrolled at the
 /// demo's branch and synced: the org there has its own home layout.
 pub async fn demo_kiosk() -> (TestServer, tempfile::TempDir) {
-    let (server, admin, loaded) = TestServer::demo(300).await;
+    let (server, admin, loaded) = TestServer::demo().await;
     let dir = synced_kiosk_dir(&admin, loaded.branch).await;
     (server, dir)
 }

@@ -9,7 +9,7 @@ use tests::TestServer;
 
 #[tokio::test]
 async fn the_screens_get_what_they_need_online_and_offline() {
-    let (server, admin, loaded) = TestServer::demo(200).await;
+    let (server, admin, loaded) = TestServer::demo().await;
     let dir = tempfile::tempdir().expect("dir");
     {
         let mut store = kiosk::store::Store::open(dir.path()).expect("store");

@@ -45,7 +45,7 @@ async fn inbox(staff: &Staff, query: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn deadlines_order_the_inbox_and_an_overdue_case_goes_one_org_up() {
-    let (server, admin, loaded) = TestServer::demo(20).await;
+    let (server, admin, loaded) = TestServer::demo().await;
     let city = org_named(&admin, "临江市分行工会").await;
     let sibling = org_named(&admin, "青山市分行工会").await;
     assert_eq!(

@@ -7,18 +7,12 @@ use tests::TestServer;
 
 #[tokio::test]
 async fn demo_pack_loads_and_reaches_a_branch_kiosk() {
-    let server = TestServer::start().await;
-    let work = tempfile::tempdir().expect("dir");
-    let loaded = sync_server::demo::load(&server.state, work.path(), 300, &Quiet)
-        .await
-        .expect("demo loads");
+    // Loaded by `sync_server::demo::load`, as `sync-server demo` does, once per test process.
+    let (server, admin, loaded) = TestServer::demo().await;
     assert!(loaded.news >= 30, "{} articles", loaded.news);
     assert_eq!(loaded.forms, 5);
     assert!(loaded.catalog_items >= 340);
 
-    let admin = server
-        .login(sync_server::demo::ADMIN, sync_server::demo::PASSWORD)
-        .await;
     let kiosk = server.kiosk_at(&admin, loaded.branch).await;
     let mut kinds: HashMap<ContentKind, usize> = HashMap::new();
     let mut cursor = None;
@@ -51,7 +45,8 @@ async fn demo_pack_loads_and_reaches_a_branch_kiosk() {
         .read(sync_server::content::feed_head)
         .await
         .expect("head");
-    sync_server::demo::load(&server.state, work.path(), 300, &Quiet)
+    let work = tempfile::tempdir().expect("dir");
+    sync_server::demo::load(&server.state, work.path(), tests::demo::CATALOGUE, &Quiet)
         .await
         .expect("demo reloads");
     let again = server

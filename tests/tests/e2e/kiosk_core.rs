@@ -61,7 +61,7 @@ async fn enrollment_pins_the_certificate_and_refuses_a_wrong_one() {
 
 #[tokio::test]
 async fn initial_sync_of_the_demo_pack_fills_the_cache() {
-    let (_server, admin, loaded) = TestServer::demo(300).await;
+    let (_server, admin, loaded) = TestServer::demo().await;
     let config = SyncConfig {
         page_limit: 100,
         ..SyncConfig::default()

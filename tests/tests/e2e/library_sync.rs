@@ -42,7 +42,7 @@ async fn sync(core: &Core, id: &ContentId) -> Reindexed {
 
 #[tokio::test]
 async fn one_changed_item_is_indexed_in_place() {
-    let (_server, admin, loaded) = TestServer::demo(300).await;
+    let (_server, admin, loaded) = TestServer::demo().await;
     let (core, _dir) = tests::kiosk_core(&admin, loaded.branch).await;
     let total = core.rebuild_search().await.expect("index");
     let org: OrgId = loaded.branch;

@@ -11,11 +11,10 @@ use sync_server::workflow::retention::{self, Run};
 use tests::TestServer;
 use tests::console::Console;
 
-/// The demo loaded, a kiosk at its branch, and one membership application whose name is
-/// `name`, delivered. Returns the admin's client and the submission id.
-async fn one_application(server: &TestServer, name: &str) -> (tests::Staff, String) {
-    let (admin, loaded) = server.load_demo(20).await;
-    let (kiosk, _dir) = tests::kiosk_core(&admin, loaded.branch).await;
+/// A kiosk at the demo's branch, and one membership application from it whose name is `name`,
+/// delivered. Returns the submission id.
+async fn one_application(admin: &tests::Staff, branch: protocol::OrgId, name: &str) -> String {
+    let (kiosk, _dir) = tests::kiosk_core(admin, branch).await;
     let (form, _) = tests::membership_form(&kiosk).await;
     let answers = tests::membership_answers(name, "13800001234");
     let saved = kiosk
@@ -23,7 +22,7 @@ async fn one_application(server: &TestServer, name: &str) -> (tests::Staff, Stri
         .await
         .expect("saved");
     assert_eq!(kiosk.sync_now().await.expect("delivered").delivered, 1);
-    (admin, saved.id)
+    saved.id
 }
 
 async fn export(staff: &tests::Staff) -> (u16, String) {
@@ -42,9 +41,9 @@ async fn export(staff: &tests::Staff) -> (u16, String) {
 
 #[tokio::test]
 async fn the_csv_export_carries_no_formula_into_excel() {
-    let server = TestServer::start().await;
+    let (_server, admin, loaded) = TestServer::demo().await;
     let formula = "=HYPERLINK(\"x\")";
-    let (admin, _) = one_application(&server, formula).await;
+    one_application(&admin, loaded.branch, formula).await;
     let (status, csv) = export(&admin).await;
     assert_eq!(status, 200);
     assert!(
@@ -87,8 +86,8 @@ async fn the_data_dir_and_the_database_are_owner_only() {
 
 #[tokio::test]
 async fn every_read_of_answers_is_audited_and_only_the_top_org_reads_the_log() {
-    let server = TestServer::start().await;
-    let (admin, id) = one_application(&server, "李明").await;
+    let (server, admin, loaded) = TestServer::demo().await;
+    let id = one_application(&admin, loaded.branch, "李明").await;
     let detail: SubmissionDetail = admin
         .get(&format!("v1/staff/submissions/{id}"))
         .await
@@ -159,8 +158,9 @@ async fn every_read_of_answers_is_audited_and_only_the_top_org_reads_the_log() {
 
 #[tokio::test]
 async fn answers_are_erased_after_the_retention_period_and_the_case_stays() {
-    let server = TestServer::start_with(|c| c.retention.answers_days_after_closed = 30).await;
-    let (admin, id) = one_application(&server, "王芳").await;
+    let (server, admin, loaded) =
+        TestServer::demo_with(|c| c.retention.answers_days_after_closed = 30).await;
+    let id = one_application(&admin, loaded.branch, "王芳").await;
     let day = 86_400_000;
     let now = jiff::Timestamp::now().as_millisecond();
     let due = |at: i64, run: Run| {

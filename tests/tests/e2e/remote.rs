@@ -405,7 +405,7 @@ async fn only_staff_above_the_kiosk_may_ask_or_look() {
 /// screenshot without its screen.
 #[tokio::test]
 async fn the_kiosk_core_answers_commands() {
-    let (server, admin, loaded) = TestServer::demo(50).await;
+    let (server, admin, loaded) = TestServer::demo().await;
     let (core, _dir) = tests::kiosk_core(&admin, loaded.branch).await;
     let (id, _) = core.identity().await.expect("identity").expect("enrolled");
     let id = KioskId(id);

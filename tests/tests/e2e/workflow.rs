@@ -11,7 +11,7 @@ use tests::TestServer;
 
 #[tokio::test]
 async fn submitted_offline_delivered_once_answered_and_checked_elsewhere() {
-    let (server, admin, loaded) = TestServer::demo(20).await;
+    let (server, admin, loaded) = TestServer::demo().await;
     let (here, _here_dir) = tests::kiosk_core(&admin, loaded.branch).await;
     let (there, _there_dir) = tests::kiosk_core(&admin, loaded.branch).await;
 

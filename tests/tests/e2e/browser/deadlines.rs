@@ -29,7 +29,7 @@ async fn tile(c: &Client, due: &str) -> String {
 
 #[tokio::test]
 async fn an_overdue_case_escalates_to_the_city_in_a_real_browser() {
-    let (server, admin, loaded) = TestServer::demo(20).await;
+    let (server, admin, loaded) = TestServer::demo().await;
     let orgs: Vec<Org> = admin.get("/v1/staff/orgs").await.expect("orgs");
     let city = orgs
         .iter()

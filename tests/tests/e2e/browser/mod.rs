@@ -148,7 +148,7 @@ async fn text_of(c: &Client) -> String {
 
 #[tokio::test]
 async fn staff_publish_answer_and_enroll_from_a_real_browser() {
-    let (server, admin, loaded) = TestServer::demo(20).await;
+    let (server, admin, loaded) = TestServer::demo().await;
     let (core, _dir) = tests::kiosk_core(&admin, loaded.branch).await;
     // An employee's application, to be answered from the browser.
     let (form, _) = tests::membership_form(&core).await;

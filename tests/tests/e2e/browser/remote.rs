@@ -8,7 +8,7 @@ use super::{browser, click, shot, sign_in, text_of, wait_for};
 
 #[tokio::test]
 async fn a_kiosk_page_asks_and_shows_answers_in_a_real_browser() {
-    let (server, admin, loaded) = tests::TestServer::demo(20).await;
+    let (server, admin, loaded) = tests::TestServer::demo().await;
     let (core, _dir) = tests::kiosk_core(&admin, loaded.branch).await;
     let (id, _) = core.identity().await.expect("identity").expect("enrolled");
     let kiosk = KioskId(id);

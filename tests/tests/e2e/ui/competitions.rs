@@ -1,4 +1,4 @@
-//! 劳动竞赛 on the glass, run inside the layout test's demo kiosk (one demo server for all): the
+//! 劳动竞赛 on the glass, walked in a demo kiosk shared with 知识竞赛 (ui::layout): the
 //! demo's competitions tile (on home, or in the group that holds it) opens the running skills
 //! contest — the ranked board with the demo branch marked as its own, the bar chart and the
 //! history's line chart drawn on a canvas — and the metric and competition choices switch what

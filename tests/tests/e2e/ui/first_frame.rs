@@ -13,7 +13,7 @@ use super::harness::settings;
 
 #[tokio::test]
 async fn the_first_frame_is_the_orgs_home() {
-    let (_server, admin, loaded) = TestServer::demo(300).await;
+    let (_server, admin, loaded) = TestServer::demo().await;
     let (core, _dir) = tests::kiosk_core(&admin, loaded.branch).await;
     let layout = core
         .home_layout()

@@ -1,6 +1,6 @@
-//! A module of several parts on the glass, run inside the layout test's demo kiosk: the demo's
-//! 民主管理 tile opens a screen of its own tiles, laid out like home's in both languages and
-//! both orientations, and a tile there opens what it names.
+//! A module of several parts on the glass, walked in a demo kiosk shared with the polls and
+//! proposals (ui::layout): the demo's 民主管理 tile opens a screen of its own tiles, laid out like
+//! home's in both languages and both orientations, and a tile there opens what it names.
 
 use kiosk::ui::Message;
 use kiosk::ui::i18n::Lang;

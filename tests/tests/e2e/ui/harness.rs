@@ -49,7 +49,7 @@ impl Harness {
     /// A server with the demo pack (a small catalogue), a kiosk enrolled at its branch and
     /// synced once, and the app over it at 1920×1080.
     pub async fn demo() -> Harness {
-        let (server, admin, loaded) = TestServer::demo(300).await;
+        let (server, admin, loaded) = TestServer::demo().await;
         let mut h = Harness::at(&admin, loaded.branch).await;
         h.server = Some(server);
         h

@@ -62,14 +62,26 @@ async fn home_fits_every_screen_without_scrolling() {
             }
         }
     }
-    // 职工之家 shares this demo kiosk (a demo server costs ~20 s).
+    // 职工之家 shares this demo kiosk (a demo kiosk costs seconds: the walks share three).
     super::branch::shows_the_branch_and_its_city(&mut h).await;
-    // 劳动竞赛 too.
+}
+
+// The modules' walks, in every shape and language, in two more demo kiosks: one test of all of
+// them was the suite's longest (115 s alone), ending the run on one thread.
+
+/// 劳动竞赛 and 知识竞赛.
+#[tokio::test]
+async fn the_contests_on_every_shape() {
+    let mut h = Harness::demo().await;
     super::competitions::shows_the_standings_and_charts(&mut h).await;
-    // 知识竞赛 too.
     super::quiz::plays_a_round_to_the_score_and_explanations(&mut h).await;
+}
+
+/// 民主管理's group screen, its polls and its proposals.
+#[tokio::test]
+async fn democratic_management_on_every_shape() {
+    let mut h = Harness::demo().await;
     super::group::opens_a_group(&mut h).await;
-    // 投票问卷 too.
     super::polls::lists_votes_and_shows_results(&mut h).await;
     super::proposals::lists_opens_and_writes_a_proposal(&mut h).await;
 }

@@ -1,7 +1,7 @@
-//! 民主管理 · 投票问卷 on the glass, run inside the layout test's demo kiosk (one demo server for
-//! all): the demo's polls listed with their closing time and whether they are anonymous, the
-//! canteen survey's results as bars, in both languages and both orientations, a screenshot of
-//! each; once, a vote cast through the vote form (stars, two choices, the phone on the pad) goes
+//! 民主管理 · 投票问卷 on the glass, walked in a demo kiosk shared with the rest of 民主管理 (ui::layout):
+//! the demo's polls listed with their closing time and whether they are anonymous, the canteen
+//! survey's results as bars, in both languages and both orientations, a screenshot of each;
+//! once, a vote cast through the vote form (stars, two choices, the phone on the pad) goes
 //! through the outbox, and after a sync the results say one vote and 办理进度 says it counted.
 
 use kiosk::ui::Message;

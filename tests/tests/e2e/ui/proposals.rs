@@ -1,4 +1,4 @@
-//! 职代会提案 on the glass, run inside the layout test's demo kiosk (one demo server for all):
+//! 职代会提案 on the glass, walked in a demo kiosk shared with the rest of 民主管理 (ui::layout):
 //! the demo's call with its proposals (the concluded one opened whole with its reply, the
 //! pending one by number only), the status filter, and writing a proposal: the co-signer
 //! minimum and the "not the proposer" rule shown under the fields, in both languages and both

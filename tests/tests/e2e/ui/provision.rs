@@ -208,7 +208,7 @@ impl Kiosk {
 
 /// The demo server and an enrollment string for its 临江市城东支行 branch.
 async fn demo_server() -> (TestServer, tests::Staff, String) {
-    let (server, admin, loaded) = TestServer::demo(300).await;
+    let (server, admin, loaded) = TestServer::demo().await;
     let string = admin
         .enrollment_token(loaded.branch)
         .await

@@ -1,4 +1,4 @@
-//! 知识竞赛 on the glass, run inside the layout test's demo kiosk (one demo server for all):
+//! 知识竞赛 on the glass, walked in a demo kiosk shared with 劳动竞赛 (ui::layout):
 //! the home tile (or its group) opens the demo quiz's start page with the rules and the ranking;
 //! a round draws ten questions from the cached bank with a countdown that the app's ticks move.
 //! Landscape in Chinese is played by taps (single choice one tap, multiple choice ticked and
