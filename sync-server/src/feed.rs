@@ -21,8 +21,9 @@ use crate::hub::Hub;
 use crate::kiosks::Kiosk;
 use crate::orgs::ids_in_path;
 use crate::state::AppState;
+use crate::store::{Tx, params};
 use bytes::Bytes;
-use protocol::{Cursor, OrgId};
+use protocol::{ContentId, ContentKind, Cursor, OrgId};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -332,6 +333,24 @@ pub async fn changes(
 /// Where a page starts for a cursor, and whether that is a reset: a cursor from another scope
 /// epoch, or from beyond the head (the server's database was restored from an older backup),
 /// cannot be continued, so the kiosk starts again from zero.
+/// Writes item `id`'s row for the kiosks at `org`: its JSON, or `None` for a tombstone (kiosks
+/// there drop the item). The row takes the next seq and replaces the one the item had at that
+/// org. Every write of a feed row goes through here, inside the caller's write transaction
+/// (content, places, quiz, polls, proposals), so the order kiosks see is decided in one place.
+pub(crate) fn put(
+    tx: &Tx<'_>,
+    id: &ContentId,
+    org: OrgId,
+    kind: ContentKind,
+    item: Option<&str>,
+) -> AppResult<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![id.0, org.0, kind.as_str(), item])?;
+    Ok(())
+}
+
 fn start_of(since: Option<Cursor>, epoch: u32, head: u64) -> (u64, bool) {
     match since {
         None => (0, false),

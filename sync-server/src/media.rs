@@ -34,18 +34,18 @@ pub async fn store_upload(state: &AppState, bytes: Vec<u8>) -> AppResult<MediaUp
         .write(move |tx| {
             for (info, r) in [(&d2, &display), (&t2, &thumb)] {
                 tx.execute(
-                "INSERT OR IGNORE INTO media (sha256, mime, width, height, bytes, file, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    info.sha256.as_str(),
-                    info.mime,
-                    info.width,
-                    info.height,
-                    info.bytes as i64,
-                    r.file_name(),
-                    now_ms()
-                ],
-            )?;
+                    "INSERT INTO media (sha256, mime, width, height, bytes, file, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (sha256) DO NOTHING",
+                    params![
+                        info.sha256.as_str(),
+                        info.mime,
+                        info.width,
+                        info.height,
+                        info.bytes as i64,
+                        r.file_name(),
+                        now_ms()
+                    ],
+                )?;
             }
             Ok(())
         })

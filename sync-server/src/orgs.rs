@@ -155,7 +155,7 @@ pub fn create_in(tx: &Tx<'_>, parent: Option<OrgId>, name: &str) -> AppResult<Or
         }
     };
     let taken: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM orgs WHERE ifnull(parent_id, 0) = ?1 AND name = ?2)",
+        "SELECT EXISTS(SELECT 1 FROM orgs WHERE coalesce(parent_id, 0) = ?1 AND name = ?2)",
         params![parent.map_or(0, |p| p.0), name],
         |r| r.get(0),
     )?;

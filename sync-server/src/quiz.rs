@@ -13,6 +13,7 @@
 
 use crate::db::{to_ms, to_ts};
 use crate::error::{AppError, AppResult};
+use crate::feed;
 use crate::kiosks::Kiosk;
 use crate::store::{OptionalExtension, Tx, params};
 use axum::http::StatusCode;
@@ -262,11 +263,8 @@ pub(crate) fn deleted(tx: &Tx<'_>, id: &ContentId) -> AppResult<Vec<OrgId>> {
         .prepare_cached("SELECT org_id FROM feed WHERE content_id = ?1 AND item IS NOT NULL")?
         .query_map([&ranking.0], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut put = tx.prepare_cached(
-        "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, NULL)",
-    )?;
     for org in &orgs {
-        put.execute(params![ranking.0, org, ContentKind::QuizRanking.as_str()])?;
+        feed::put(tx, &ranking, OrgId(*org), ContentKind::QuizRanking, None)?;
     }
     Ok(orgs.into_iter().map(OrgId).collect())
 }
@@ -287,7 +285,7 @@ fn rewrite(tx: &Tx<'_>, quiz_id: &str, org: OrgId, live: bool, at: i64) -> AppRe
             entries: ranking(tx, quiz_id)?,
         }),
     };
-    let kind = ContentKind::QuizRanking.as_str();
+    let kind = ContentKind::QuizRanking;
     let elsewhere: Vec<i64> = tx
         .prepare_cached(
             "SELECT org_id FROM feed WHERE content_id = ?1 AND item IS NOT NULL
@@ -295,16 +293,13 @@ fn rewrite(tx: &Tx<'_>, quiz_id: &str, org: OrgId, live: bool, at: i64) -> AppRe
         )?
         .query_map(params![id.0, org.0, live], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut put = tx.prepare_cached(
-        "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, ?4)",
-    )?;
     let mut touched = vec![org];
     for other in elsewhere {
-        put.execute(params![id.0, other, kind, Option::<String>::None])?;
+        feed::put(tx, &id, OrgId(other), kind, None)?;
         touched.push(OrgId(other));
     }
     if live {
-        put.execute(params![id.0, org.0, kind, serde_json::to_string(&item)?])?;
+        feed::put(tx, &id, org, kind, Some(&serde_json::to_string(&item)?))?;
     }
     Ok(touched)
 }
@@ -362,7 +357,7 @@ pub fn figures(tx: &Tx<'_>, quiz: &Quiz, quiz_id: &str, subtree: &str) -> AppRes
         .collect::<Result<_, _>>()?;
     let mut hardest: Vec<QuestionFigures> = tx
         .prepare(&format!(
-            "SELECT a.question_key, count(*), count(*) FILTER (WHERE NOT a.correct)
+            "SELECT a.question_key, count(*), count(*) FILTER (WHERE a.correct = 0)
              FROM quiz_answers a JOIN quiz_rounds r ON r.id = a.round_id
              WHERE r.quiz_id = ?1 AND {IN_SUBTREE}
              GROUP BY a.question_key"

@@ -31,8 +31,10 @@ pub fn note_online<'a>(
     tx: &Tx<'_>,
     beats: impl Iterator<Item = (&'a str, i64)>,
 ) -> crate::store::Result<()> {
-    let mut insert =
-        tx.prepare_cached("INSERT OR IGNORE INTO kiosk_hours (hour, kiosk_id) VALUES (?1, ?2)")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO kiosk_hours (hour, kiosk_id) VALUES (?1, ?2)
+         ON CONFLICT (hour, kiosk_id) DO NOTHING",
+    )?;
     let mut count = tx.prepare_cached(
         "INSERT INTO org_hours (hour, org_id, kiosks)
          SELECT ?1, org_id, 1 FROM kiosks WHERE id = ?2
@@ -199,7 +201,7 @@ pub async fn overdue_by_org(
             let mut stmt = tx.prepare(&format!(
                 "SELECT o.name, COUNT(*) AS n FROM submissions s JOIN orgs o ON o.id = s.org_id
                  WHERE s.status IN ('received', 'processing') AND s.due_at <= ?2 AND {scope}
-                 GROUP BY s.org_id ORDER BY n DESC, o.name LIMIT ?3"
+                 GROUP BY s.org_id, o.name ORDER BY n DESC, o.name LIMIT ?3"
             ))?;
             let rows = stmt
                 .query_map(params![path, now, limit], |r| {

@@ -177,12 +177,7 @@ impl<'a> ContentTx<'a> {
             )?
             .query_row(params![id.0, org.0], |r| r.get(0))?;
         if shown {
-            self.tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item)
-                     VALUES (?1, ?2, ?3, NULL)",
-                )?
-                .execute(params![id.0, org.0, kind.as_str()])?;
+            crate::feed::put(self.tx, id, org, kind, None)?;
             self.touched.add(org);
         }
         Ok(())
@@ -198,12 +193,7 @@ impl<'a> ContentTx<'a> {
         row.live = row.live_at(self.now);
         if row.live {
             let item = serde_json::to_string(&row.item())?;
-            self.tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item)
-                     VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![row.id.0, row.org_id.0, kind.as_str(), item])?;
+            crate::feed::put(self.tx, &row.id, row.org_id, kind, Some(&item))?;
             self.touched.add(row.org_id);
         } else {
             self.tombstone(&row.id, kind, row.org_id)?;

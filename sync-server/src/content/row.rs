@@ -185,7 +185,10 @@ pub(super) fn keep_form_version(tx: &Tx<'_>, row: &Stored, now: i64) -> AppResul
     | ContentBody::Quiz(_) = &row.body
         && row.state == ContentState::Published
     {
-        tx.prepare_cached("INSERT OR IGNORE INTO form_versions (form_id, version, body, published_at) VALUES (?1, ?2, ?3, ?4)")?
+        tx.prepare_cached(
+            "INSERT INTO form_versions (form_id, version, body, published_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (form_id, version) DO NOTHING",
+        )?
         .execute(params![row.id.0, row.version, serde_json::to_string(&row.body)?, now])?;
     }
     Ok(())

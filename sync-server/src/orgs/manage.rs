@@ -48,7 +48,7 @@ fn name_of(tx: &Tx<'_>, id: OrgId) -> AppResult<String> {
 
 fn sibling_named(tx: &Tx<'_>, parent: Option<i64>, name: &str, except: OrgId) -> AppResult<()> {
     let taken: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM orgs WHERE ifnull(parent_id, 0) = ?1 AND name = ?2
+        "SELECT EXISTS(SELECT 1 FROM orgs WHERE coalesce(parent_id, 0) = ?1 AND name = ?2
                        AND id <> ?3)",
         params![parent.unwrap_or(0), name, except.0],
         |r| r.get(0),

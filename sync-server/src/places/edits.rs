@@ -10,10 +10,11 @@
 
 use super::{Current, promote, write_places};
 use crate::error::{AppError, AppResult};
+use crate::feed;
 use crate::store::{Tx, params};
 use axum::http::StatusCode;
 use protocol::places::{Offering, PlacesLeft};
-use protocol::{ContentId, ErrorCode, OrgId};
+use protocol::{ContentId, ContentKind, ErrorCode, OrgId};
 
 /// Refuses a new version of offering `id` that would take a place from someone (see the module).
 pub(crate) fn check_edit(tx: &Tx<'_>, id: &ContentId, new: &Offering) -> AppResult<()> {
@@ -130,15 +131,8 @@ pub(crate) fn deleted(tx: &Tx<'_>, id: &ContentId) -> AppResult<Vec<OrgId>> {
         .prepare_cached("SELECT org_id FROM feed WHERE content_id = ?1 AND item IS NOT NULL")?
         .query_map([&places.0], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut put = tx.prepare_cached(
-        "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, NULL)",
-    )?;
     for org in &orgs {
-        put.execute(params![
-            places.0,
-            org,
-            protocol::ContentKind::PlacesLeft.as_str()
-        ])?;
+        feed::put(tx, &places, OrgId(*org), ContentKind::PlacesLeft, None)?;
     }
     Ok(orgs.into_iter().map(OrgId).collect())
 }

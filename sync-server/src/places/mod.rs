@@ -15,6 +15,7 @@ pub mod roster;
 
 use crate::db::{now_ms, to_ms, to_ts};
 use crate::error::{AppError, AppResult};
+use crate::feed;
 use crate::kiosks::Kiosk;
 use crate::state::AppState;
 use crate::store::{OptionalExtension, Tx, params};
@@ -279,7 +280,7 @@ pub(crate) fn write_places(
             sessions,
         }),
     };
-    let kind = ContentKind::PlacesLeft.as_str();
+    let kind = ContentKind::PlacesLeft;
     // Kiosks elsewhere (the offering moved) drop it, and so do its own org's when it is no
     // longer shown (unpublished, expired).
     let elsewhere: Vec<i64> = tx
@@ -289,21 +290,13 @@ pub(crate) fn write_places(
         )?
         .query_map(params![id.0, now.org.0, now.live], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut put = tx.prepare_cached(
-        "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, ?4)",
-    )?;
     let mut touched = vec![now.org];
     for org in elsewhere {
-        put.execute(params![id.0, org, kind, Option::<String>::None])?;
+        feed::put(tx, &id, OrgId(org), kind, None)?;
         touched.push(OrgId(org));
     }
     if now.live {
-        put.execute(params![
-            id.0,
-            now.org.0,
-            kind,
-            serde_json::to_string(&item)?
-        ])?;
+        feed::put(tx, &id, now.org, kind, Some(&serde_json::to_string(&item)?))?;
     }
     Ok(touched)
 }

@@ -230,8 +230,8 @@ pub async fn close(
             return Err(AppError::not_found(&format!("场次 {session}")));
         }
         tx.execute(
-            "INSERT OR IGNORE INTO closed_sessions (offering_id, session_key, closed_at, closed_by)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO closed_sessions (offering_id, session_key, closed_at, closed_by)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (offering_id, session_key) DO NOTHING",
             params![id.0, session, at, actor.staff_id()],
         )?;
         Ok(((), Some((id.0, now.org))))

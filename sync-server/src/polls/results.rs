@@ -4,6 +4,7 @@
 use super::Current;
 use crate::db::to_ts;
 use crate::error::AppResult;
+use crate::feed;
 use crate::store::{Tx, params};
 use protocol::poll::{Poll, PollResults};
 use protocol::{ContentBody, ContentId, ContentItem, ContentKind, OrgId};
@@ -39,7 +40,7 @@ pub(crate) fn tally(tx: &Tx<'_>, poll_id: &str, poll: &Poll) -> AppResult<(u32, 
 pub(crate) fn write(tx: &Tx<'_>, poll_id: &str, now: &Current, at: i64) -> AppResult<Vec<OrgId>> {
     let id = PollResults::id_for(&ContentId(poll_id.to_owned()));
     let shown = now.live && now.poll.show_results;
-    let kind = ContentKind::PollResults.as_str();
+    let kind = ContentKind::PollResults;
     let elsewhere: Vec<i64> = tx
         .prepare_cached(
             "SELECT org_id FROM feed WHERE content_id = ?1 AND item IS NOT NULL
@@ -47,12 +48,9 @@ pub(crate) fn write(tx: &Tx<'_>, poll_id: &str, now: &Current, at: i64) -> AppRe
         )?
         .query_map(params![id.0, now.org.0, shown], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut put = tx.prepare_cached(
-        "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, ?4)",
-    )?;
     let mut touched = Vec::new();
     for org in elsewhere {
-        put.execute(params![id.0, org, kind, Option::<String>::None])?;
+        feed::put(tx, &id, OrgId(org), kind, None)?;
         touched.push(OrgId(org));
     }
     if shown {
@@ -71,12 +69,7 @@ pub(crate) fn write(tx: &Tx<'_>, poll_id: &str, now: &Current, at: i64) -> AppRe
                 counts,
             }),
         };
-        put.execute(params![
-            id.0,
-            now.org.0,
-            kind,
-            serde_json::to_string(&item)?
-        ])?;
+        feed::put(tx, &id, now.org, kind, Some(&serde_json::to_string(&item)?))?;
         touched.push(now.org);
     }
     Ok(touched)
@@ -89,11 +82,8 @@ pub(crate) fn deleted(tx: &Tx<'_>, poll_id: &ContentId) -> AppResult<Vec<OrgId>>
         .prepare_cached("SELECT org_id FROM feed WHERE content_id = ?1 AND item IS NOT NULL")?
         .query_map([&id.0], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut put = tx.prepare_cached(
-        "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, NULL)",
-    )?;
     for org in &orgs {
-        put.execute(params![id.0, org, ContentKind::PollResults.as_str()])?;
+        feed::put(tx, &id, OrgId(*org), ContentKind::PollResults, None)?;
     }
     Ok(orgs.into_iter().map(OrgId).collect())
 }

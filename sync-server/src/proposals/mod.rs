@@ -131,9 +131,10 @@ pub(crate) fn insert(
         .query_row([call_id], |r| r.get(0))?;
     let added = tx
         .prepare_cached(
-            "INSERT OR IGNORE INTO proposals (submission_id, call_id, org_id, number, status,
+            "INSERT INTO proposals (submission_id, call_id, org_id, number, status,
                  title, reasons, measures, proposer, cosigners, received_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+             VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+             ON CONFLICT (submission_id) DO NOTHING",
         )?
         .execute(params![
             id,
@@ -237,15 +238,13 @@ pub(crate) fn write_item(tx: &Tx<'_>, submission: &str) -> AppResult<OrgId> {
         expire_at: None,
         body: ContentBody::Proposal(public(&p)),
     };
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
-        id.0,
-        p.org_id.0,
-        ContentKind::Proposal.as_str(),
-        serde_json::to_string(&item)?
-    ])?;
+    crate::feed::put(
+        tx,
+        &id,
+        p.org_id,
+        ContentKind::Proposal,
+        Some(&serde_json::to_string(&item)?),
+    )?;
     Ok(p.org_id)
 }
 

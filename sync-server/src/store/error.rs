@@ -67,6 +67,15 @@ impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
         use rusqlite::Error as E;
         use rusqlite::ErrorCode as C;
+        // A parameter the store refused to bind comes back as the store's own error.
+        let e = match e {
+            E::ToSqlConversionFailure(cause) => {
+                return cause
+                    .downcast::<Error>()
+                    .map_or_else(Error::Bind, |own| *own);
+            }
+            e => e,
+        };
         match &e {
             E::QueryReturnedNoRows => Error::NoRows,
             E::FromSqlConversionFailure(column, ..)

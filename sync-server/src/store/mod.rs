@@ -226,3 +226,6 @@ struct ReadAs {
     #[source]
     source: FromSqlError,
 }
+
+#[cfg(test)]
+mod tests;

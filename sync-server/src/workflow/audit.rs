@@ -50,7 +50,8 @@ pub fn record(
         |r| r.get(0),
     )?;
     let mut insert = tx.prepare(
-        "INSERT OR IGNORE INTO audit_submissions (audit_id, submission_id) VALUES (?1, ?2)",
+        "INSERT INTO audit_submissions (audit_id, submission_id) VALUES (?1, ?2)
+         ON CONFLICT (audit_id, submission_id) DO NOTHING",
     )?;
     for id in submissions {
         insert.execute(params![entry, id])?;
