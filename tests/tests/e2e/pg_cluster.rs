@@ -3,7 +3,8 @@
 //! the same schema as the SQLite ones (`sync-server/src/db/`) — the same migration files, tables,
 //! columns (type, nullability, primary key), indexes, unique and foreign keys, and CHECKs that
 //! refuse and accept the same values — and the feed takes its seqs in commit order: a second
-//! transaction writing the feed waits for the first to end.
+//! transaction writing the feed waits for the first to end, and a reader reading while several
+//! writers commit never sees a seq before every lower one that commits.
 
 use postgres::{Client, NoTls};
 use std::collections::{BTreeMap, BTreeSet};
@@ -513,4 +514,74 @@ fn feed_seqs_are_taken_in_commit_order() {
         0,
         "no advisory lock outlives its transaction"
     );
+}
+
+/// Writers on their own connections (as on several instances) commit feed rows while a reader
+/// reads the feed throughout: whenever the reader has seen seq N, every row that ever commits
+/// with a seq below N was already there. This is the kiosk's guarantee: a cursor at N never
+/// steps over a row that commits later.
+#[test]
+fn a_reader_never_sees_a_seq_before_a_lower_one_commits() {
+    const WRITERS: usize = 4;
+    const EACH: usize = 25;
+    let db = TestDb::create();
+    apply_pg(&mut Client::connect(db.url(), NoTls).expect("connecting"));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let url = db.url().to_owned();
+            let done = done.clone();
+            std::thread::spawn(move || {
+                let mut client = Client::connect(&url, NoTls).expect("connecting");
+                for i in 0..EACH {
+                    let mut tx = client.transaction().expect("a transaction");
+                    put_feed(&mut tx, &format!("w{w}-{i}")).expect("a feed row");
+                    // Work after the feed write, before the commit: where a later seq could
+                    // overtake this one if seqs were not taken in commit order.
+                    std::thread::sleep(std::time::Duration::from_micros(rand::random_range(
+                        0..2_000,
+                    )));
+                    tx.commit().expect("commit");
+                }
+                done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })
+        })
+        .collect();
+    let mut reader = Client::connect(db.url(), NoTls).expect("connecting");
+    let read = |reader: &mut Client| -> BTreeSet<i64> {
+        reader
+            .query("SELECT seq FROM feed", &[])
+            .expect("the feed")
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    let mut seen = Vec::new();
+    while done.load(std::sync::atomic::Ordering::SeqCst) < WRITERS {
+        seen.push(read(&mut reader));
+    }
+    for writer in writers {
+        writer.join().expect("a writer");
+    }
+    let last = read(&mut reader);
+    assert_eq!(last.len(), WRITERS * EACH, "every row committed");
+    assert!(
+        seen.len() > 10,
+        "the reader read throughout ({} reads)",
+        seen.len()
+    );
+    for snapshot in &seen {
+        let Some(&top) = snapshot.last() else {
+            continue;
+        };
+        let missing: Vec<i64> = last
+            .range(..top)
+            .filter(|s| !snapshot.contains(s))
+            .copied()
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "a read that saw seq {top} missed {missing:?}, committed later"
+        );
+    }
 }
