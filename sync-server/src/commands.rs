@@ -188,24 +188,16 @@ fn invalid_screenshot(why: &str) -> AppError {
 
 /// Checks that `bytes` are a whole PNG of sane dimensions by decoding it (within limits).
 pub fn check_png(bytes: &[u8]) -> AppResult<(u32, u32)> {
-    use image::{ImageDecoder, ImageFormat, ImageReader, Limits};
     if bytes.len() > MAX_SCREENSHOT_BYTES {
         return Err(too_large());
     }
-    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), ImageFormat::Png);
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SCREENSHOT_SIDE);
-    limits.max_image_height = Some(MAX_SCREENSHOT_SIDE);
-    limits.max_alloc = Some(u64::from(MAX_SCREENSHOT_SIDE).pow(2) * 8);
-    reader.limits(limits);
-    let decoder = reader
-        .into_decoder()
-        .map_err(|_| invalid_screenshot("不是 PNG 图片，或尺寸超出范围"))?;
-    let (w, h) = decoder.dimensions();
+    let (w, h) = imaging::png_dimensions(bytes, MAX_SCREENSHOT_SIDE).map_err(|e| match e {
+        imaging::PngError::NotPngOrTooLarge => invalid_screenshot("不是 PNG 图片，或尺寸超出范围"),
+        imaging::PngError::Broken => invalid_screenshot("PNG 图片已损坏"),
+    })?;
     if w < MIN_SCREENSHOT_SIDE || h < MIN_SCREENSHOT_SIDE {
         return Err(invalid_screenshot("尺寸太小"));
     }
-    image::DynamicImage::from_decoder(decoder).map_err(|_| invalid_screenshot("PNG 图片已损坏"))?;
     Ok((w, h))
 }
 

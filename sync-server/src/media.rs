@@ -6,11 +6,9 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::{OptionalExtension, params};
 use axum::http::StatusCode;
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use protocol::staff::{MediaInfo, MediaUploaded};
 use protocol::{ErrorCode, MediaHash};
 use sha2::{Digest, Sha256};
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use tokio::sync::Semaphore;
 
@@ -102,40 +100,21 @@ fn not_an_image() -> AppError {
     )
 }
 
-fn decode(bytes: &[u8], max_edge: u32) -> AppResult<DynamicImage> {
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| not_an_image())?;
-    if reader.format().is_none() {
-        return Err(not_an_image());
-    }
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(max_edge);
-    limits.max_image_height = Some(max_edge);
-    limits.max_alloc = Some(MAX_DECODE_ALLOC);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|e| decode_error(&e))?;
-    let (width, height) = decoder.dimensions();
-    if u64::from(width) * u64::from(height) > MAX_SOURCE_PIXELS {
-        return Err(too_large());
-    }
-    let orientation = decoder.orientation().ok();
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(&e))?;
-    if let Some(o) = orientation {
-        image.apply_orientation(o);
-    }
-    Ok(image)
-}
-
-fn decode_error(e: &image::ImageError) -> AppError {
-    match e {
-        image::ImageError::Limits(_) => too_large(),
-        _ => AppError::new(
+fn decode(bytes: &[u8], max_edge: u32) -> AppResult<imaging::Decoded> {
+    let limits = imaging::Limits {
+        max_edge,
+        max_pixels: MAX_SOURCE_PIXELS,
+        max_alloc: MAX_DECODE_ALLOC,
+    };
+    imaging::decode(bytes, &limits).map_err(|e| match e {
+        imaging::DecodeError::NotAnImage => not_an_image(),
+        imaging::DecodeError::TooLarge => too_large(),
+        imaging::DecodeError::Broken => AppError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::BrokenImage,
             "图片文件已损坏或不完整，无法读取",
         ),
-    }
+    })
 }
 
 struct Rendition {
@@ -148,29 +127,16 @@ struct Rendition {
 
 impl Rendition {
     /// Scales `image` so its long edge is at most `max_edge`; JPEG, or PNG when it has alpha.
-    fn make(image: &DynamicImage, max_edge: u32) -> AppResult<Rendition> {
-        let scaled = if image.width().max(image.height()) > max_edge {
-            image.resize(max_edge, max_edge, image::imageops::FilterType::CatmullRom)
-        } else {
-            image.clone()
-        };
-        let png = scaled.color().has_alpha();
-        let mut out = Cursor::new(Vec::new());
-        let encoded = if png {
-            scaled.write_to(&mut out, ImageFormat::Png)
-        } else {
-            let rgb = DynamicImage::ImageRgb8(scaled.to_rgb8());
-            let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85);
-            rgb.write_with_encoder(encoder)
-        };
-        encoded.map_err(|e| AppError::internal("image encoding failed", e))?;
-        let bytes = out.into_inner();
+    fn make(image: &imaging::Decoded, max_edge: u32) -> AppResult<Rendition> {
+        let encoded = image
+            .rendition(max_edge)
+            .map_err(|e| AppError::internal("image encoding failed", e))?;
         Ok(Rendition {
-            hash: MediaHash::from_digest(Sha256::digest(&bytes).into()),
-            width: scaled.width(),
-            height: scaled.height(),
-            bytes,
-            png,
+            hash: MediaHash::from_digest(Sha256::digest(&encoded.bytes).into()),
+            width: encoded.width,
+            height: encoded.height,
+            bytes: encoded.bytes,
+            png: encoded.png,
         })
     }
 
@@ -225,6 +191,8 @@ pub async fn locate(state: &AppState, hash: MediaHash) -> AppResult<(PathBuf, St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::{DynamicImage, ImageFormat};
+    use std::io::Cursor;
 
     fn png(width: u32, height: u32) -> Vec<u8> {
         let img = DynamicImage::ImageRgb8(image::RgbImage::from_fn(width, height, |x, y| {

@@ -2,7 +2,6 @@
 //! published with `cover = true`). Deterministic: the same seed gives the same bytes, so
 //! re-publishing stores nothing new and changes nothing on the kiosks.
 
-use image::{Rgb, RgbImage};
 use protocol::content::NewsCategory;
 use sha2::{Digest, Sha256};
 
@@ -20,41 +19,11 @@ fn palette(category: Option<NewsCategory>) -> ([u8; 3], [u8; 3]) {
     }
 }
 
-fn mix(a: [u8; 3], b: [u8; 3], t: f32) -> [f32; 3] {
-    [0, 1, 2].map(|i| f32::from(a[i]) * (1.0 - t) + f32::from(b[i]) * t)
-}
-
-/// A `width`×`height` PNG: a diagonal gradient with soft light circles placed by `seed`.
+/// A `width`×`height` PNG: a diagonal gradient in the category's colours with soft light
+/// circles placed by `seed`.
 pub fn generate(seed: &str, category: Option<NewsCategory>, width: u32, height: u32) -> Vec<u8> {
     let (from, to) = palette(category);
-    let digest = Sha256::digest(seed.as_bytes());
-    let circles: Vec<(f32, f32, f32)> = digest
-        .chunks(3)
-        .take(4)
-        .map(|c| {
-            let x = f32::from(c[0]) / 255.0 * width as f32;
-            let y = f32::from(c[1]) / 255.0 * height as f32;
-            let r = (0.15 + f32::from(c[2]) / 255.0 * 0.35) * height as f32;
-            (x, y, r)
-        })
-        .collect();
-    let diagonal = (width + height) as f32;
-    let img = RgbImage::from_fn(width, height, |x, y| {
-        let (fx, fy) = (x as f32, y as f32);
-        let mut c = mix(from, to, (fx + fy) / diagonal);
-        for &(cx, cy, r) in &circles {
-            let d = ((fx - cx).powi(2) + (fy - cy).powi(2)).sqrt();
-            if d < r {
-                let glow = 0.10 * (1.0 - d / r);
-                c = c.map(|v| v + (255.0 - v) * glow);
-            }
-        }
-        Rgb(c.map(|v| v.round().clamp(0.0, 255.0) as u8))
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .expect("encoding a PNG into memory cannot fail");
-    out.into_inner()
+    imaging::cover(&Sha256::digest(seed.as_bytes()), from, to, width, height)
 }
 
 #[cfg(test)]
