@@ -9,8 +9,8 @@
 //! once (which installs Debian's `postgresql`).
 //!
 //! The `postgres` client is synchronous and runs its own runtime, which must not be entered
-//! from inside a tokio runtime: [`TestDb`] does its work on a thread of its own, so async tests
-//! may use it too.
+//! from inside a tokio runtime: [`TestDb`] creates and drops its database from a thread of its
+//! own, so async tests may use it too.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -85,20 +85,6 @@ impl TestDb {
     /// The database's URL, for `postgres::Client::connect` or a server's configuration.
     pub fn url(&self) -> &str {
         &self.url
-    }
-
-    /// The database's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Runs `work` with a connection to this database, on a thread of its own (so also from
-    /// inside a tokio runtime).
-    pub fn with_client<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send + 'static,
-    ) -> Result<T, postgres::Error> {
-        on_own_thread(&self.url, work)
     }
 }
 
