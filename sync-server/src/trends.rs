@@ -38,7 +38,7 @@ pub fn note_online<'a>(
     let mut count = tx.prepare_cached(
         "INSERT INTO org_hours (hour, org_id, kiosks)
          SELECT ?1, org_id, 1 FROM kiosks WHERE id = ?2
-         ON CONFLICT (hour, org_id) DO UPDATE SET kiosks = kiosks + 1",
+         ON CONFLICT (hour, org_id) DO UPDATE SET kiosks = org_hours.kiosks + 1",
     )?;
     let mut latest = 0;
     for (kiosk, at) in beats {

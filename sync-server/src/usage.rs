@@ -78,7 +78,7 @@ pub fn record(
                        WHERE hour = ?1 AND org_id = ?2 AND kind = ?3 AND key = ?4)
             OR (SELECT COUNT(*) FROM usage_hours
                 WHERE hour = ?1 AND org_id = ?2 AND kind = ?3) < ?6
-         ON CONFLICT (hour, org_id, kind, key) DO UPDATE SET n = n + excluded.n",
+         ON CONFLICT (hour, org_id, kind, key) DO UPDATE SET n = usage_hours.n + excluded.n",
     )?;
     for c in &usage.counts {
         add.execute(params![

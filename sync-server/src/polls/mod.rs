@@ -176,7 +176,7 @@ pub(crate) fn vote(
         .execute(params![poll_id, who])?;
     let mut add = tx.prepare_cached(
         "INSERT INTO poll_tallies (poll_id, question, bucket, votes) VALUES (?1, ?2, ?3, 1)
-         ON CONFLICT (poll_id, question, bucket) DO UPDATE SET votes = votes + 1",
+         ON CONFLICT (poll_id, question, bucket) DO UPDATE SET votes = poll_tallies.votes + 1",
     )?;
     for (q, buckets) in chosen.iter().enumerate() {
         for b in buckets {
