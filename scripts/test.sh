@@ -57,4 +57,8 @@ else
     if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
     cargo clippy --workspace --all-targets --locked -- -D warnings
 fi
+# Four tests at a time on two cores: the end-to-end tests spend much of their time waiting (for
+# a server, a browser, a timer), so with one test per core the machine sat half idle; with four
+# the end-to-end binary took 195 s instead of 295 s (BENCHMARKS.md, "Test suite").
+export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
 cargo test --workspace --locked
