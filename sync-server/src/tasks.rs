@@ -171,7 +171,7 @@ fn receipts(tx: &Tx<'_>, task: i64, only: Option<OrgId>) -> AppResult<Vec<Receip
                     g.done_at, COALESCE(d.display_name, '')
              FROM org_task_targets g JOIN orgs o ON o.id = g.org_id
              LEFT JOIN staff a ON a.id = g.acknowledged_by LEFT JOIN staff d ON d.id = g.done_by
-             WHERE g.task_id = ?1 AND (?2 IS NULL OR g.org_id = ?2) ORDER BY o.name",
+             WHERE g.task_id = ?1 AND (CAST(?2 AS bigint) IS NULL OR g.org_id = ?2) ORDER BY o.name",
         )?
         .query_map(params![task, only.map(|o| o.0)], |r| {
             let at = |i: usize, who: String| -> crate::store::Result<_> {

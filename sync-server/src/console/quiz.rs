@@ -50,7 +50,7 @@ fn shown(
     let rows: Vec<(String, String, String)> = tx
         .prepare(
             "SELECT c.id, o.name, c.body FROM content c JOIN orgs o ON o.id = c.org_id
-             WHERE c.kind = 'quiz' AND (?2 IS NULL OR c.id = ?2)
+             WHERE c.kind = 'quiz' AND (CAST(?2 AS text) IS NULL OR c.id = ?2)
                AND (substr(o.path, 1, length(?1)) = ?1
                     OR (c.live = 1 AND substr(?1, 1, length(o.path)) = o.path))
              ORDER BY c.created_at DESC",

@@ -365,7 +365,7 @@ impl<'a> ContentTx<'a> {
             .tx
             .prepare_cached(
                 "SELECT id FROM content WHERE kind = ?1 AND external_key = ?2
-                     AND (?3 IS NULL OR org_id = ?3) LIMIT 1",
+                     AND (CAST(?3 AS bigint) IS NULL OR org_id = ?3) LIMIT 1",
             )?
             .query_row(
                 params![w.body.kind().as_str(), key, within_org.map(|o| o.0)],
@@ -612,7 +612,8 @@ pub async fn list(state: &AppState, actor: Actor, q: ListQuery) -> AppResult<Vec
             let (cond, path) = actor.subtree_filter("org_id");
             let sql = format!(
                 "SELECT {} FROM content
-                 WHERE {cond} AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR org_id = ?3)
+                 WHERE {cond} AND (CAST(?2 AS text) IS NULL OR kind = ?2)
+                   AND (CAST(?3 AS bigint) IS NULL OR org_id = ?3)
                  ORDER BY updated_at DESC, id LIMIT ?4 OFFSET ?5",
                 row::COLUMNS
             );

@@ -280,7 +280,8 @@ pub async fn list(
                     "SELECT {COLUMNS} FROM proposals p
                      LEFT JOIN submissions s ON s.id = p.submission_id JOIN orgs o ON o.id = p.org_id
                      WHERE substr(o.path, 1, length(?1)) = ?1
-                       AND (?2 IS NULL OR p.call_id = ?2) AND (?3 IS NULL OR p.status = ?3)
+                       AND (CAST(?2 AS text) IS NULL OR p.call_id = ?2)
+                       AND (CAST(?3 AS text) IS NULL OR p.status = ?3)
                      ORDER BY p.call_id, p.number"
                 ))?
                 .query_map(

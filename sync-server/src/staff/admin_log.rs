@@ -160,7 +160,7 @@ pub async fn list(
                             a.detail
                      FROM admin_log a LEFT JOIN staff s ON s.id = a.staff_id
                      LEFT JOIN orgs o ON o.id = a.org_id LEFT JOIN staff t ON t.id = a.target_staff
-                     WHERE ?1 IS NULL OR a.id < ?1
+                     WHERE CAST(?1 AS bigint) IS NULL OR a.id < ?1
                      ORDER BY a.id DESC LIMIT ?2",
                 )?
                 .query_map(params![before, limit], |r| {

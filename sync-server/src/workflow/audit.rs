@@ -121,7 +121,7 @@ pub async fn list(
                             COALESCE(s.display_name || '（' || s.username || '）', '系统'),
                             a.action, a.kiosk_id
                      FROM audit_log a LEFT JOIN staff s ON s.id = a.staff_id
-                     WHERE ?1 IS NULL OR a.id < ?1
+                     WHERE CAST(?1 AS bigint) IS NULL OR a.id < ?1
                      ORDER BY a.id DESC LIMIT ?2",
                 )?
                 .query_map(params![before, limit], |r| {

@@ -198,7 +198,7 @@ fn filtered(
     };
     let open = "s.status IN ('received', 'processing')";
     let due_cond = match due {
-        None => "1".to_owned(),
+        None => "TRUE".to_owned(),
         Some(Due::Overdue) => format!("{open} AND s.due_at <= ?9"),
         Some(Due::Today) => format!("{open} AND s.due_at > ?9 AND s.due_at <= ?10"),
         Some(Due::Soon) => format!("{open} AND s.due_at > ?10 AND s.due_at <= ?11"),
@@ -227,14 +227,14 @@ fn filtered(
          FROM submissions s
          {SUMMARY_JOINS}
          WHERE {cond}
-           AND (?2 IS NULL OR s.form_id = ?2)
-           AND (?3 IS NULL OR s.status = ?3)
-           AND (?4 IS NULL OR s.org_id IN
+           AND (CAST(?2 AS text) IS NULL OR s.form_id = ?2)
+           AND (CAST(?3 AS text) IS NULL OR s.status = ?3)
+           AND (CAST(?4 AS bigint) IS NULL OR s.org_id IN
                 (SELECT id FROM orgs WHERE substr(path, 1, length((SELECT path FROM orgs WHERE id = ?4)))
                                          = (SELECT path FROM orgs WHERE id = ?4)))
-           AND (?5 IS NULL OR s.received_at >= ?5)
-           AND (?6 IS NULL OR s.received_at < ?6)
-           AND (?14 IS NULL OR s.id IN (SELECT value FROM json_each(?14)))
+           AND (CAST(?5 AS bigint) IS NULL OR s.received_at >= ?5)
+           AND (CAST(?6 AS bigint) IS NULL OR s.received_at < ?6)
+           AND (CAST(?14 AS text) IS NULL OR s.id IN (SELECT value FROM json_each(?14)))
            AND {due_cond}
          ORDER BY {order}
          LIMIT ?7 OFFSET ?8"
