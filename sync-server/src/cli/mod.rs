@@ -16,6 +16,7 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+mod migrate;
 mod operator;
 use operator::{ProgressBar, run_operator};
 
@@ -127,6 +128,13 @@ enum Command {
         count: u64,
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+    },
+    /// Copy the data dir's database into an empty PostgreSQL database (stop the server first):
+    /// every row, id and feed seq, then a count and checksum check (docs/scale-out.md).
+    Migrate {
+        /// The PostgreSQL database: postgres://user[:password]@host[:port]/dbname.
+        #[arg(long)]
+        to: String,
     },
     /// Load the demo pack and a generated catalogue into the data dir, then serve.
     Demo {
@@ -306,6 +314,7 @@ impl Cli {
                 }
                 return Ok(());
             }
+            Command::Migrate { to } => return migrate::run(&config.data_dir()?, &to),
             Command::GenCatalog { out, count, seed } => {
                 let file = std::fs::File::create(&out)
                     .with_context(|| format!("cannot create {}", out.display()))?;

@@ -199,6 +199,7 @@ pub(super) async fn run_operator(state: &AppState, command: Command) -> anyhow::
         Command::GenCatalog { .. } => unreachable!("handled by Cli::run"),
         Command::Demo { .. } => unreachable!("handled by Cli::run"),
         Command::Tls(_) => unreachable!("handled by Cli::run"),
+        Command::Migrate { .. } => unreachable!("handled by Cli::run"),
     }
     Ok(())
 }

@@ -34,6 +34,7 @@ mod org_admin;
 mod outbox;
 mod packaging;
 mod pg_cluster;
+mod pg_migrate;
 mod places;
 mod polls;
 mod privacy;

@@ -1,0 +1,382 @@
+//! `sync-server migrate --to postgres://…` (issue 20, part 5): copies a SQLite data dir's
+//! database into an empty PostgreSQL database, so that a province moving to several instances
+//! keeps its kiosks enrolled and their cursors good.
+//!
+//! The SQLite file is opened read-only (the server must be stopped). In ONE PostgreSQL
+//! transaction: the PostgreSQL migrations (`db/pg/`), every table in foreign-key order with
+//! every column and every id and seq as they are (the feed's seq trigger is disabled for the
+//! copy and enabled again), each identity and `feed_seq` set past the highest value copied, then
+//! a count per table and a SHA-256 of the feed's rows and of the content's bodies compared on
+//! both sides. Any mismatch rolls everything back. Keys stay files in the data dir.
+
+use anyhow::{Context, bail};
+use postgres::types::ToSql;
+use rusqlite::types::Value;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// PostgreSQL's migrations, paired by number and name with SQLite's (`db.rs`); e2e
+/// `pg_cluster` checks the pairing and that both give the same schema.
+const PG_MIGRATIONS: &[&str] = &[
+    include_str!("../db/pg/001_schema.sql"),
+    include_str!("../db/pg/002_external_key.sql"),
+    include_str!("../db/pg/003_submissions.sql"),
+    include_str!("../db/pg/004_workflow.sql"),
+    include_str!("../db/pg/005_staff_accounts.sql"),
+    include_str!("../db/pg/006_privacy.sql"),
+    include_str!("../db/pg/007_opening_hours.sql"),
+    include_str!("../db/pg/008_kiosk_commands.sql"),
+    include_str!("../db/pg/009_roles.sql"),
+    include_str!("../db/pg/010_revisions.sql"),
+    include_str!("../db/pg/011_revision_bodies.sql"),
+    include_str!("../db/pg/013_places.sql"),
+    include_str!("../db/pg/014_org_admin.sql"),
+    include_str!("../db/pg/015_org_tasks.sql"),
+    include_str!("../db/pg/016_import_jobs.sql"),
+    include_str!("../db/pg/017_deadlines.sql"),
+    include_str!("../db/pg/018_kiosk_hours.sql"),
+    include_str!("../db/pg/019_org_hours.sql"),
+    include_str!("../db/pg/020_branch_page.sql"),
+    include_str!("../db/pg/021_usage.sql"),
+    include_str!("../db/pg/023_quiz.sql"),
+    include_str!("../db/pg/024_polls.sql"),
+    include_str!("../db/pg/025_proposals.sql"),
+    include_str!("../db/pg/026_poll_changed.sql"),
+];
+
+/// Every table, each after the tables its foreign keys point at, with the order its rows are
+/// copied in (orgs parents first: a parent's path is a prefix of its children's).
+const TABLES: &[(&str, &str)] = &[
+    ("orgs", "length(path), id"),
+    ("staff", "id"),
+    ("staff_sessions", "token_hash"),
+    ("content", "id"),
+    ("form_versions", "form_id, version"),
+    ("feed", "seq"),
+    ("media", "sha256"),
+    ("enrollment_tokens", "token_hash"),
+    ("kiosks", "id"),
+    ("submissions", "id"),
+    ("submission_history", "id"),
+    ("audit_log", "id"),
+    ("audit_submissions", "audit_id, submission_id"),
+    ("kiosk_commands", "id"),
+    ("revisions", "content_id, version"),
+    ("bookings", "id"),
+    ("closed_sessions", "offering_id, session_key"),
+    ("admin_log", "id"),
+    ("org_tasks", "id"),
+    ("org_task_targets", "task_id, org_id"),
+    ("import_jobs", "id"),
+    ("form_deadlines", "form_id"),
+    ("case_events", "id"),
+    ("closing_days", "org_id, day"),
+    ("digest_sent", "staff_id, day"),
+    ("kiosk_hours", "hour, kiosk_id"),
+    ("org_hours", "hour, org_id"),
+    ("usage_hours", "hour, org_id, kind, key"),
+    ("usage_batches", "kiosk_id"),
+    ("quiz_rounds", "id"),
+    ("quiz_answers", "round_id, question_key"),
+    ("poll_voters", "poll_id, voter"),
+    ("poll_tallies", "poll_id, question, bucket"),
+    ("poll_ballots", "submission_id"),
+    ("proposals", "submission_id"),
+];
+
+/// Rows per INSERT statement.
+const BATCH: usize = 200;
+
+/// Runs the migration from the database in `data_dir` to `url`, printing what it copied.
+pub fn run(data_dir: &Path, url: &str) -> anyhow::Result<()> {
+    let path = data_dir.join("server.db");
+    if !path.exists() {
+        bail!("no database at {}: is --data-dir right?", path.display());
+    }
+    let url = url.to_owned();
+    // The `postgres` client runs a runtime of its own, which must not start inside the CLI's.
+    let report = std::thread::spawn(move || copy(&path, &url))
+        .join()
+        .map_err(|_| anyhow::anyhow!("the migration thread panicked"))??;
+    println!("{:<20} {:>10} {:>10}", "table", "sqlite", "postgres");
+    for (table, n) in &report.counts {
+        println!("{table:<20} {n:>10} {n:>10}");
+    }
+    println!("feed rows SHA-256, both: {}", report.feed_sha);
+    println!("content bodies SHA-256, both: {}", report.content_sha);
+    println!("next feed seq: above {}", report.feed_seq);
+    println!(
+        "copied and checked. The keys are files, not in the database: copy the data dir's \
+         submission.key and tls/ (cert.pem, key.pem, and next-*.pem when a rotation is \
+         prepared) to every instance, and the media directory to the shared media store."
+    );
+    Ok(())
+}
+
+struct Report {
+    counts: Vec<(&'static str, i64)>,
+    feed_sha: String,
+    content_sha: String,
+    feed_seq: i64,
+}
+
+fn copy(path: &Path, url: &str) -> anyhow::Result<Report> {
+    let sqlite = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("opening {} read-only", path.display()))?;
+    let version: i64 = sqlite.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version != PG_MIGRATIONS.len() as i64 {
+        bail!(
+            "the SQLite database is at schema version {version}, this build at {}: start this \
+             version of the server on it once (it migrates it), stop it, then migrate",
+            PG_MIGRATIONS.len()
+        );
+    }
+    let mut pg = postgres::Client::connect(url, postgres::NoTls)
+        .with_context(|| "connecting to the PostgreSQL database given by --to")?;
+    let tables: i64 = pg
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+            &[],
+        )?
+        .get(0);
+    if tables > 0 {
+        bail!(
+            "the PostgreSQL database is not empty ({tables} tables): migrate copies into an \
+             empty database only (create one with CREATE DATABASE)"
+        );
+    }
+    let mut tx = pg.transaction()?;
+    for sql in PG_MIGRATIONS {
+        tx.batch_execute(sql)?;
+    }
+    let mut present: Vec<String> = tx
+        .query(
+            "SELECT table_name::text FROM information_schema.tables
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    present.sort();
+    let mut listed: Vec<String> = TABLES.iter().map(|(t, _)| (*t).to_owned()).collect();
+    listed.sort();
+    if present != listed {
+        bail!("this build's table list does not match its schema: {present:?}");
+    }
+    tx.batch_execute("ALTER TABLE feed DISABLE TRIGGER feed_seq_in_commit_order")?;
+    let mut counts = Vec::new();
+    for (table, order) in TABLES {
+        let copied = copy_table(&sqlite, &mut tx, table, order)
+            .with_context(|| format!("copying table {table}"))?;
+        let theirs: i64 =
+            sqlite.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        let ours: i64 = tx
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])?
+            .get(0);
+        if theirs != ours || copied != ours {
+            bail!("table {table}: {theirs} rows in SQLite, {ours} in PostgreSQL");
+        }
+        counts.push((*table, ours));
+    }
+    tx.batch_execute("ALTER TABLE feed ENABLE TRIGGER feed_seq_in_commit_order")?;
+
+    // Sequences past what was copied. The feed's also past SQLite's own counter, which the feed
+    // head is read from (a kiosk's cursor may be there).
+    let sqlite_seq = |name: &str| -> anyhow::Result<i64> {
+        let mut stmt = sqlite.prepare("SELECT seq FROM sqlite_sequence WHERE name = ?1")?;
+        let mut rows = stmt.query([name])?;
+        Ok(match rows.next()? {
+            Some(row) => row.get(0)?,
+            None => 0,
+        })
+    };
+    let feed_max: i64 = tx
+        .query_one("SELECT coalesce(max(seq), 0) FROM feed", &[])?
+        .get(0);
+    let feed_seq = feed_max.max(sqlite_seq("feed")?);
+    if feed_seq > 0 {
+        tx.execute("SELECT setval('feed_seq', $1)", &[&feed_seq])?;
+    }
+    let identities: Vec<(String, String)> = tx
+        .query(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns
+             WHERE table_schema = 'public' AND is_identity = 'YES'",
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for (table, column) in identities {
+        let top: i64 = tx
+            .query_one(
+                &format!("SELECT coalesce(max({column}), 0) FROM {table}"),
+                &[],
+            )?
+            .get(0);
+        let top = top.max(sqlite_seq(&table)?);
+        if top > 0 {
+            tx.execute(
+                "SELECT setval(pg_get_serial_sequence($1, $2), $3)",
+                &[&table, &column, &top],
+            )?;
+        }
+    }
+
+    let feed_sql = "SELECT seq, content_id, org_id, kind, item FROM feed ORDER BY seq";
+    let content_sql = "SELECT id, version, body FROM content ORDER BY id";
+    let feed_sha = sha_of_sqlite(&sqlite, feed_sql)?;
+    let content_sha = sha_of_sqlite(&sqlite, content_sql)?;
+    if sha_of_pg(&mut tx, feed_sql)? != feed_sha {
+        bail!("the feed's rows differ after the copy");
+    }
+    if sha_of_pg(
+        &mut tx,
+        &content_sql.replace("ORDER BY id", "ORDER BY id COLLATE \"C\""),
+    )? != content_sha
+    {
+        bail!("the content's bodies differ after the copy");
+    }
+    tx.commit()?;
+    Ok(Report {
+        counts,
+        feed_sha,
+        content_sha,
+        feed_seq,
+    })
+}
+
+/// Copies one table's rows, column by column as PostgreSQL names them; returns how many.
+fn copy_table(
+    sqlite: &rusqlite::Connection,
+    tx: &mut postgres::Transaction<'_>,
+    table: &str,
+    order: &str,
+) -> anyhow::Result<i64> {
+    let columns: Vec<(String, String)> = tx
+        .query(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns
+             WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
+            &[&table],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+    let list = names.join(", ");
+    let mut stmt = sqlite.prepare(&format!("SELECT {list} FROM {table} ORDER BY {order}"))?;
+    let mut rows = stmt.query([])?;
+    let mut batch: Vec<Box<dyn ToSql + Sync>> = Vec::new();
+    let mut in_batch = 0;
+    let mut copied = 0;
+    loop {
+        let row = rows.next()?;
+        if let Some(row) = row {
+            for (i, (name, ty)) in columns.iter().enumerate() {
+                let value: Value = row.get(i)?;
+                batch.push(
+                    to_pg(value, ty)
+                        .with_context(|| format!("column {name} of a row of {table}"))?,
+                );
+            }
+            in_batch += 1;
+        }
+        if in_batch == BATCH || (row.is_none() && in_batch > 0) {
+            let width = columns.len();
+            let values: Vec<String> = (0..in_batch)
+                .map(|r| {
+                    let params: Vec<String> =
+                        (1..=width).map(|c| format!("${}", r * width + c)).collect();
+                    format!("({})", params.join(", "))
+                })
+                .collect();
+            let sql = format!("INSERT INTO {table} ({list}) VALUES {}", values.join(", "));
+            let params: Vec<&(dyn ToSql + Sync)> = batch.iter().map(|b| b.as_ref()).collect();
+            tx.execute(&sql, &params)?;
+            copied += in_batch as i64;
+            batch.clear();
+            in_batch = 0;
+        }
+        if row.is_none() {
+            return Ok(copied);
+        }
+    }
+}
+
+/// A SQLite value as the PostgreSQL column of type `ty` takes it (a NULL typed as the column).
+fn to_pg(value: Value, ty: &str) -> anyhow::Result<Box<dyn ToSql + Sync>> {
+    Ok(match (ty, value) {
+        ("bigint", Value::Integer(i)) => Box::new(i),
+        ("bigint", Value::Null) => Box::new(None::<i64>),
+        ("text", Value::Text(s)) => Box::new(s),
+        ("text", Value::Null) => Box::new(None::<String>),
+        ("bytea", Value::Blob(b)) => Box::new(b),
+        ("bytea", Value::Null) => Box::new(None::<Vec<u8>>),
+        ("double precision", Value::Real(f)) => Box::new(f),
+        ("double precision", Value::Integer(i)) => Box::new(i as f64),
+        ("double precision", Value::Null) => Box::new(None::<f64>),
+        (ty, value) => bail!("a {} value where PostgreSQL has {ty}", kind(&value)),
+    })
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "NULL",
+        Value::Integer(_) => "integer",
+        Value::Real(_) => "real",
+        Value::Text(_) => "text",
+        Value::Blob(_) => "blob",
+    }
+}
+
+/// Feeds one column's value into a hash, the same for both databases: a tag, then its bytes.
+fn hash_value(hash: &mut Sha256, value: Option<Vec<u8>>) {
+    match value {
+        None => hash.update([0u8]),
+        Some(bytes) => {
+            hash.update([1u8]);
+            hash.update((bytes.len() as u64).to_be_bytes());
+            hash.update(bytes);
+        }
+    }
+}
+
+fn sha_of_sqlite(sqlite: &rusqlite::Connection, sql: &str) -> anyhow::Result<String> {
+    let mut stmt = sqlite.prepare(sql)?;
+    let width = stmt.column_count();
+    let mut rows = stmt.query([])?;
+    let mut hash = Sha256::new();
+    while let Some(row) = rows.next()? {
+        for i in 0..width {
+            let bytes = match row.get::<_, Value>(i)? {
+                Value::Null => None,
+                Value::Integer(n) => Some(n.to_string().into_bytes()),
+                Value::Text(s) => Some(s.into_bytes()),
+                other => bail!("hashing a {} value", kind(&other)),
+            };
+            hash_value(&mut hash, bytes);
+        }
+    }
+    Ok(hex::encode(hash.finalize()))
+}
+
+fn sha_of_pg(tx: &mut postgres::Transaction<'_>, sql: &str) -> anyhow::Result<String> {
+    // Every column as text, as SQLite's integers and texts are hashed.
+    let rows = tx.query(sql, &[])?;
+    let mut hash = Sha256::new();
+    for row in rows {
+        for i in 0..row.len() {
+            let bytes = match row.columns()[i].type_() {
+                &postgres::types::Type::INT8 => row
+                    .get::<_, Option<i64>>(i)
+                    .map(|n| n.to_string().into_bytes()),
+                _ => row.get::<_, Option<String>>(i).map(String::into_bytes),
+            };
+            hash_value(&mut hash, bytes);
+        }
+    }
+    Ok(hex::encode(hash.finalize()))
+}

@@ -1,0 +1,140 @@
+//! Moving up (issue 20, part 5): `sync-server migrate --to postgres://…`, run as the binary
+//! runs it, copies a stopped server's data dir (the demo, and an enrolled kiosk) into an empty
+//! database on the test cluster: every table's count, the feed's rows byte for byte and its
+//! seqs, the next seq and id above the highest copied; the SQLite file untouched; a second run
+//! into the same database and a wrong URL refused with a sentence.
+
+use clap::Parser;
+use kiosk::sync::SyncConfig;
+use postgres::{Client, NoTls};
+use sha2::{Digest, Sha256};
+use sync_server::cli::Cli;
+use tests::pg::TestDb;
+use tests::{EnrolledKiosk, TestServer};
+
+type FeedRow = (i64, String, i64, String, Option<String>);
+
+async fn migrate(data_dir: &std::path::Path, url: &str) -> anyhow::Result<()> {
+    let dir = data_dir.to_str().expect("a UTF-8 path");
+    Cli::try_parse_from(["sync-server", "--data-dir", dir, "migrate", "--to", url])
+        .expect("the command line parses")
+        .run()
+        .await
+}
+
+#[tokio::test]
+async fn a_data_dir_moves_to_postgres_with_its_ids_and_seqs() {
+    let (server, staff, loaded) = TestServer::demo().await;
+    let _kiosk = EnrolledKiosk::enroll(&staff, loaded.branch, SyncConfig::default()).await;
+    let stopped = server.stop_keeping_data().await;
+    let dir = stopped.data_dir().to_path_buf();
+    let file = dir.join("server.db");
+    let before = Sha256::digest(std::fs::read(&file).expect("the database file"));
+
+    let sqlite = rusqlite::Connection::open(&file).expect("SQLite");
+    let tables: Vec<String> = sqlite
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+             ORDER BY name",
+        )
+        .expect("tables")
+        .query_map([], |r| r.get(0))
+        .expect("tables")
+        .collect::<Result<_, _>>()
+        .expect("tables");
+    let counts: Vec<(String, i64)> = tables
+        .iter()
+        .map(|t| {
+            let n = sqlite
+                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))
+                .expect("a count");
+            (t.clone(), n)
+        })
+        .collect();
+    let feed: Vec<FeedRow> = sqlite
+        .prepare("SELECT seq, content_id, org_id, kind, item FROM feed ORDER BY seq")
+        .expect("the feed")
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .expect("the feed")
+        .collect::<Result<_, _>>()
+        .expect("the feed");
+    drop(sqlite);
+    let by_count = |t: &str| counts.iter().find(|(n, _)| n == t).expect("a table").1;
+    assert!(by_count("kiosks") == 1 && by_count("content") > 300 && feed.len() > 300);
+
+    let db = TestDb::create();
+    migrate(&dir, db.url()).await.expect("the migration");
+    assert_eq!(
+        Sha256::digest(std::fs::read(&file).expect("the database file")),
+        before,
+        "the SQLite file is not touched"
+    );
+
+    let url = db.url().to_owned();
+    let (pg_counts, pg_feed, next_seq, next_org) = std::thread::spawn(move || {
+        let mut pg = Client::connect(&url, NoTls).expect("connecting");
+        let pg_counts: Vec<(String, i64)> = tables
+            .iter()
+            .map(|t| {
+                let n: i64 = pg
+                    .query_one(&format!("SELECT count(*) FROM {t}"), &[])
+                    .expect("a count")
+                    .get(0);
+                (t.clone(), n)
+            })
+            .collect();
+        let pg_feed: Vec<FeedRow> = pg
+            .query(
+                "SELECT seq, content_id, org_id, kind, item FROM feed ORDER BY seq",
+                &[],
+            )
+            .expect("the feed")
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+            .collect();
+        let next_seq: i64 = pg
+            .query_one(
+                "INSERT INTO feed (content_id, org_id, kind, item) VALUES ('new', 1, 'news', '{}')
+                 RETURNING seq",
+                &[],
+            )
+            .expect("a feed write")
+            .get(0);
+        let next_org: i64 = pg
+            .query_one(
+                "INSERT INTO orgs (name, path, created_at) VALUES ('新', '/', 0) RETURNING id",
+                &[],
+            )
+            .expect("an org")
+            .get(0);
+        (pg_counts, pg_feed, next_seq, next_org)
+    })
+    .join()
+    .expect("the PostgreSQL checks");
+    assert_eq!(pg_counts, counts, "every table's rows");
+    assert_eq!(
+        pg_feed, feed,
+        "the feed's rows, seqs and items as they were"
+    );
+    let top_seq = feed.last().expect("a feed row").0;
+    assert!(
+        next_seq > top_seq,
+        "the next seq ({next_seq}) is above {top_seq}"
+    );
+    assert!(
+        next_org > by_count("orgs"),
+        "the next org id ({next_org}) is above the copied ones"
+    );
+
+    let again = migrate(&dir, db.url()).await.expect_err("a second copy");
+    assert!(format!("{again:#}").contains("not empty"), "{again:#}");
+    let nowhere = migrate(&dir, "postgres://nobody@127.0.0.1:1/none")
+        .await
+        .expect_err("no database there");
+    assert!(
+        format!("{nowhere:#}").contains("connecting to the PostgreSQL database"),
+        "{nowhere:#}"
+    );
+}
