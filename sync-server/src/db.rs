@@ -52,6 +52,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/024_polls.sql")),
     M::up(include_str!("db/025_proposals.sql")),
     M::up(include_str!("db/026_poll_changed.sql")),
+    M::up(include_str!("db/027_orgs_parent_name.sql")),
 ];
 
 #[derive(Clone)]

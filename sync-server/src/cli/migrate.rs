@@ -42,6 +42,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../db/pg/024_polls.sql"),
     include_str!("../db/pg/025_proposals.sql"),
     include_str!("../db/pg/026_poll_changed.sql"),
+    include_str!("../db/pg/027_orgs_parent_name.sql"),
 ];
 
 /// Every table, each after the tables its foreign keys point at, with the order its rows are
