@@ -2,8 +2,11 @@
 //! database into an empty PostgreSQL database, so that a province moving to several instances
 //! keeps its kiosks enrolled and their cursors good.
 //!
-//! The SQLite file is opened read-only (the server must be stopped). In ONE PostgreSQL
-//! transaction: the PostgreSQL migrations (`db/pg/`), every table in foreign-key order with
+//! The SQLite file is opened read-only (the server must be stopped: a non-empty `-wal` file
+//! beside it is refused) and read in ONE read transaction, so every row, count and hash comes
+//! from one state of it. Its tables and each table's columns must be PostgreSQL's, by name
+//! (anything SQLite has that PostgreSQL lacks would be lost: refused, naming it). In ONE
+//! PostgreSQL transaction: the PostgreSQL migrations (`db/pg/`), every table in foreign-key order with
 //! every column and every id and seq as they are (the feed's seq trigger is disabled for the
 //! copy and enabled again), each identity and `feed_seq` set past the highest value copied, then
 //! a count per table and a SHA-256 of the feed's rows and of the content's bodies compared on
@@ -48,41 +51,41 @@ const PG_MIGRATIONS: &[&str] = &[
 /// Every table, each after the tables its foreign keys point at, with the order its rows are
 /// copied in (orgs parents first: a parent's path is a prefix of its children's).
 const TABLES: &[(&str, &str)] = &[
-    ("orgs", "length(path), id"),
-    ("staff", "id"),
-    ("staff_sessions", "token_hash"),
-    ("content", "id"),
-    ("form_versions", "form_id, version"),
-    ("feed", "seq"),
-    ("media", "sha256"),
-    ("enrollment_tokens", "token_hash"),
-    ("kiosks", "id"),
-    ("submissions", "id"),
-    ("submission_history", "id"),
-    ("audit_log", "id"),
-    ("audit_submissions", "audit_id, submission_id"),
-    ("kiosk_commands", "id"),
-    ("revisions", "content_id, version"),
-    ("bookings", "id"),
-    ("closed_sessions", "offering_id, session_key"),
-    ("admin_log", "id"),
-    ("org_tasks", "id"),
-    ("org_task_targets", "task_id, org_id"),
-    ("import_jobs", "id"),
-    ("form_deadlines", "form_id"),
-    ("case_events", "id"),
-    ("closing_days", "org_id, day"),
-    ("digest_sent", "staff_id, day"),
-    ("kiosk_hours", "hour, kiosk_id"),
-    ("org_hours", "hour, org_id"),
-    ("usage_hours", "hour, org_id, kind, key"),
-    ("usage_batches", "kiosk_id"),
-    ("quiz_rounds", "id"),
-    ("quiz_answers", "round_id, question_key"),
-    ("poll_voters", "poll_id, voter"),
-    ("poll_tallies", "poll_id, question, bucket"),
-    ("poll_ballots", "submission_id"),
-    ("proposals", "submission_id"),
+    ("orgs", r#"length("path"), "id""#),
+    ("staff", r#""id""#),
+    ("staff_sessions", r#""token_hash""#),
+    ("content", r#""id""#),
+    ("form_versions", r#""form_id", "version""#),
+    ("feed", r#""seq""#),
+    ("media", r#""sha256""#),
+    ("enrollment_tokens", r#""token_hash""#),
+    ("kiosks", r#""id""#),
+    ("submissions", r#""id""#),
+    ("submission_history", r#""id""#),
+    ("audit_log", r#""id""#),
+    ("audit_submissions", r#""audit_id", "submission_id""#),
+    ("kiosk_commands", r#""id""#),
+    ("revisions", r#""content_id", "version""#),
+    ("bookings", r#""id""#),
+    ("closed_sessions", r#""offering_id", "session_key""#),
+    ("admin_log", r#""id""#),
+    ("org_tasks", r#""id""#),
+    ("org_task_targets", r#""task_id", "org_id""#),
+    ("import_jobs", r#""id""#),
+    ("form_deadlines", r#""form_id""#),
+    ("case_events", r#""id""#),
+    ("closing_days", r#""org_id", "day""#),
+    ("digest_sent", r#""staff_id", "day""#),
+    ("kiosk_hours", r#""hour", "kiosk_id""#),
+    ("org_hours", r#""hour", "org_id""#),
+    ("usage_hours", r#""hour", "org_id", "kind", "key""#),
+    ("usage_batches", r#""kiosk_id""#),
+    ("quiz_rounds", r#""id""#),
+    ("quiz_answers", r#""round_id", "question_key""#),
+    ("poll_voters", r#""poll_id", "voter""#),
+    ("poll_tallies", r#""poll_id", "question", "bucket""#),
+    ("poll_ballots", r#""submission_id""#),
+    ("proposals", r#""submission_id""#),
 ];
 
 /// Rows per INSERT statement.
@@ -94,9 +97,26 @@ pub fn run(data_dir: &Path, url: &str) -> anyhow::Result<()> {
     if !path.exists() {
         bail!("no database at {}: is --data-dir right?", path.display());
     }
-    let url = url.to_owned();
+    // A running server keeps its write-ahead log beside the database; stopping it checkpoints
+    // the log and removes it.
+    let wal = data_dir.join("server.db-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        bail!(
+            "{} is not empty: the server may be running. Stop the server first (after a crash, \
+             start it once and stop it), then migrate",
+            wal.display()
+        );
+    }
+    let mut config: postgres::Config = url
+        .parse()
+        .context("--to is not a PostgreSQL URL (postgres://user@host[:port]/dbname)")?;
+    if config.get_password().is_none()
+        && let Ok(password) = std::env::var("PGPASSWORD")
+    {
+        config.password(password);
+    }
     // The `postgres` client runs a runtime of its own, which must not start inside the CLI's.
-    let report = std::thread::spawn(move || copy(&path, &url))
+    let report = std::thread::spawn(move || copy(&path, &config))
         .join()
         .map_err(|_| anyhow::anyhow!("the migration thread panicked"))??;
     println!("{:<20} {:>10} {:>10}", "table", "sqlite", "postgres");
@@ -121,12 +141,14 @@ struct Report {
     feed_seq: i64,
 }
 
-fn copy(path: &Path, url: &str) -> anyhow::Result<Report> {
-    let sqlite = rusqlite::Connection::open_with_flags(
+fn copy(path: &Path, config: &postgres::Config) -> anyhow::Result<Report> {
+    let connection = rusqlite::Connection::open_with_flags(
         path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .with_context(|| format!("opening {} read-only", path.display()))?;
+    // One read transaction from the first read to the last hash: one state of the database.
+    let sqlite = connection.unchecked_transaction()?;
     let version: i64 = sqlite.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version != PG_MIGRATIONS.len() as i64 {
         bail!(
@@ -135,7 +157,8 @@ fn copy(path: &Path, url: &str) -> anyhow::Result<Report> {
             PG_MIGRATIONS.len()
         );
     }
-    let mut pg = postgres::Client::connect(url, postgres::NoTls)
+    let mut pg = config
+        .connect(postgres::NoTls)
         .with_context(|| "connecting to the PostgreSQL database given by --to")?;
     let tables: i64 = pg
         .query_one(
@@ -168,22 +191,26 @@ fn copy(path: &Path, url: &str) -> anyhow::Result<Report> {
     if present != listed {
         bail!("this build's table list does not match its schema: {present:?}");
     }
-    tx.batch_execute("ALTER TABLE feed DISABLE TRIGGER feed_seq_in_commit_order")?;
+    same_tables_and_columns(&sqlite, &mut tx)?;
+    tx.batch_execute(r#"ALTER TABLE "feed" DISABLE TRIGGER "feed_seq_in_commit_order""#)?;
     let mut counts = Vec::new();
     for (table, order) in TABLES {
         let copied = copy_table(&sqlite, &mut tx, table, order)
             .with_context(|| format!("copying table {table}"))?;
-        let theirs: i64 =
-            sqlite.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        let theirs: i64 = sqlite.query_row(
+            &format!("SELECT count(*) FROM {}", quoted(table)),
+            [],
+            |r| r.get(0),
+        )?;
         let ours: i64 = tx
-            .query_one(&format!("SELECT count(*) FROM {table}"), &[])?
+            .query_one(&format!("SELECT count(*) FROM {}", quoted(table)), &[])?
             .get(0);
         if theirs != ours || copied != ours {
             bail!("table {table}: {theirs} rows in SQLite, {ours} in PostgreSQL");
         }
         counts.push((*table, ours));
     }
-    tx.batch_execute("ALTER TABLE feed ENABLE TRIGGER feed_seq_in_commit_order")?;
+    tx.batch_execute(r#"ALTER TABLE "feed" ENABLE TRIGGER "feed_seq_in_commit_order""#)?;
 
     // Sequences past what was copied. The feed's also past SQLite's own counter, which the feed
     // head is read from (a kiosk's cursor may be there).
@@ -214,7 +241,11 @@ fn copy(path: &Path, url: &str) -> anyhow::Result<Report> {
     for (table, column) in identities {
         let top: i64 = tx
             .query_one(
-                &format!("SELECT coalesce(max({column}), 0) FROM {table}"),
+                &format!(
+                    "SELECT coalesce(max({}), 0) FROM {}",
+                    quoted(&column),
+                    quoted(&table)
+                ),
                 &[],
             )?
             .get(0);
@@ -227,27 +258,85 @@ fn copy(path: &Path, url: &str) -> anyhow::Result<Report> {
         }
     }
 
-    let feed_sql = "SELECT seq, content_id, org_id, kind, item FROM feed ORDER BY seq";
-    let content_sql = "SELECT id, version, body FROM content ORDER BY id";
+    let feed_sql =
+        r#"SELECT "seq", "content_id", "org_id", "kind", "item" FROM "feed" ORDER BY "seq""#;
+    let content_sql = r#"SELECT "id", "version", "body" FROM "content" ORDER BY "id""#;
     let feed_sha = sha_of_sqlite(&sqlite, feed_sql)?;
     let content_sha = sha_of_sqlite(&sqlite, content_sql)?;
     if sha_of_pg(&mut tx, feed_sql)? != feed_sha {
         bail!("the feed's rows differ after the copy");
     }
-    if sha_of_pg(
-        &mut tx,
-        &content_sql.replace("ORDER BY id", "ORDER BY id COLLATE \"C\""),
-    )? != content_sha
-    {
+    if sha_of_pg(&mut tx, &format!(r#"{content_sql} COLLATE "C""#))? != content_sha {
         bail!("the content's bodies differ after the copy");
     }
     tx.commit()?;
+    sqlite.finish()?;
     Ok(Report {
         counts,
         feed_sha,
         content_sha,
         feed_seq,
     })
+}
+
+/// An identifier quoted for SQL (both databases): in double quotes, any inner one doubled.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Refuses when SQLite has a table or a column PostgreSQL lacks, or the other way round: the
+/// copy takes PostgreSQL's columns, so anything more in SQLite would be lost without a word.
+fn same_tables_and_columns(
+    sqlite: &rusqlite::Connection,
+    tx: &mut postgres::Transaction<'_>,
+) -> anyhow::Result<()> {
+    let mut theirs: Vec<String> = sqlite
+        .prepare(
+            r"SELECT name FROM sqlite_master
+              WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    theirs.sort();
+    let ours: Vec<&str> = TABLES.iter().map(|(t, _)| *t).collect();
+    for table in &theirs {
+        if !ours.contains(&table.as_str()) {
+            bail!(
+                "the SQLite database has a table PostgreSQL lacks, {table}: it would be lost, so \
+                 nothing was copied (is this database from a newer or a changed build?)"
+            );
+        }
+    }
+    for table in &ours {
+        if !theirs.iter().any(|t| t == table) {
+            bail!("the SQLite database lacks the table {table}: nothing was copied");
+        }
+        let mut sqlite_columns: Vec<String> = sqlite
+            .prepare("SELECT name FROM pragma_table_info(?1)")?
+            .query_map([table], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        sqlite_columns.sort();
+        let mut pg_columns: Vec<String> = tx
+            .query(
+                "SELECT column_name::text FROM information_schema.columns
+                 WHERE table_schema = 'public' AND table_name = $1",
+                &[table],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        pg_columns.sort();
+        if let Some(extra) = sqlite_columns.iter().find(|c| !pg_columns.contains(c)) {
+            bail!(
+                "the SQLite table {table} has a column PostgreSQL lacks, {extra}: it would be \
+                 lost, so nothing was copied (is this database from a newer or a changed build?)"
+            );
+        }
+        if let Some(missing) = pg_columns.iter().find(|c| !sqlite_columns.contains(c)) {
+            bail!("the SQLite table {table} lacks the column {missing}: nothing was copied");
+        }
+    }
+    Ok(())
 }
 
 /// Copies one table's rows, column by column as PostgreSQL names them; returns how many.
@@ -266,8 +355,9 @@ fn copy_table(
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<String> = columns.iter().map(|(n, _)| quoted(n)).collect();
     let list = names.join(", ");
+    let table = quoted(table);
     let mut stmt = sqlite.prepare(&format!("SELECT {list} FROM {table} ORDER BY {order}"))?;
     let mut rows = stmt.query([])?;
     let mut batch: Vec<Box<dyn ToSql + Sync>> = Vec::new();

@@ -132,7 +132,8 @@ enum Command {
     /// Copy the data dir's database into an empty PostgreSQL database (stop the server first):
     /// every row, id and feed seq, then a count and checksum check (docs/scale-out.md).
     Migrate {
-        /// The PostgreSQL database: postgres://user[:password]@host[:port]/dbname.
+        /// The PostgreSQL database: postgres://user@host[:port]/dbname. Its password from the
+        /// environment variable PGPASSWORD (a password in the URL would show in `ps`).
         #[arg(long)]
         to: String,
     },

@@ -2,7 +2,9 @@
 //! runs it, copies a stopped server's data dir (the demo, and an enrolled kiosk) into an empty
 //! database on the test cluster: every table's count, the feed's rows byte for byte and its
 //! seqs, the next seq and id above the highest copied; the SQLite file untouched; a second run
-//! into the same database and a wrong URL refused with a sentence.
+//! into the same database and a wrong URL refused with a sentence; and a copy of the database
+//! refused while a connection writes to it (its `-wal` file not empty) and when it has a column
+//! PostgreSQL lacks, the PostgreSQL database left empty.
 
 use clap::Parser;
 use kiosk::sync::SyncConfig;
@@ -137,4 +139,44 @@ async fn a_data_dir_moves_to_postgres_with_its_ids_and_seqs() {
         format!("{nowhere:#}").contains("connecting to the PostgreSQL database"),
         "{nowhere:#}"
     );
+
+    // A copy of the database that a changed build gave one more column, still open for writing
+    // (as a running server keeps it).
+    let changed = tempfile::tempdir().expect("a temp dir");
+    let copy = changed.path().join("server.db");
+    std::fs::copy(&file, &copy).expect("copying the database");
+    let writer = rusqlite::Connection::open(&copy).expect("SQLite");
+    writer
+        .execute_batch("ALTER TABLE kiosks ADD COLUMN nickname TEXT")
+        .expect("a new column");
+    let empty = TestDb::create();
+    let running = migrate(changed.path(), empty.url())
+        .await
+        .expect_err("a database being written");
+    assert!(
+        format!("{running:#}").contains("Stop the server first"),
+        "{running:#}"
+    );
+    drop(writer);
+    let extra = migrate(changed.path(), empty.url())
+        .await
+        .expect_err("a column PostgreSQL lacks");
+    assert!(
+        format!("{extra:#}").contains("kiosks has a column PostgreSQL lacks, nickname"),
+        "{extra:#}"
+    );
+    let url = empty.url().to_owned();
+    let tables: i64 = std::thread::spawn(move || {
+        Client::connect(&url, NoTls)
+            .expect("connecting")
+            .query_one(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+                &[],
+            )
+            .expect("the tables")
+            .get(0)
+    })
+    .join()
+    .expect("the PostgreSQL check");
+    assert_eq!(tables, 0, "nothing copied, not even the schema");
 }
