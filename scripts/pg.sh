@@ -9,7 +9,9 @@
 # The cluster lives in one temp dir per checkout (UNION_PG_DIR, default
 # ${TMPDIR:-/tmp}/union-test-pg-<checksum of this checkout's path>): data, unix socket, log and
 # the file `url`. It listens on 127.0.0.1 only, on a free port, trusts loopback connections (no
-# password: test data only) and runs with fsync off. A second `start` reuses a live cluster.
+# password: test data only) and runs with fsync off. A second `start` reuses a live cluster; a
+# directory whose postmaster is alive but not answering is stopped before it is made again, and
+# `stop` removes the directory only once its postmaster is gone.
 # PostgreSQL refuses to run as root, so as root (CI) the cluster runs as the system user
 # `unionpg`, created when missing. UNION_PG_NO_INSTALL=1 makes `start` fail instead of
 # installing (the tests set it: they never run apt-get themselves).
@@ -36,7 +38,16 @@ install_postgresql() {
     local sudo_cmd=""
     if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq postgresql > /dev/null
+    # sudo drops the environment, so the variable goes through env.
+    $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null
+    # Debian's package creates and starts a cluster of its own (`main`, port 5432). Nothing ran
+    # one before (the server was not installed), so this install started it: stop it.
+    local cluster
+    for cluster in $(pg_lsclusters --no-header 2> /dev/null | awk '$4 == "online" { print $1 "/" $2 }'); do
+        echo "stopping Debian's own PostgreSQL cluster $cluster, which installing postgresql" \
+            "started (the tests use a cluster of their own; it may start again at boot)" >&2
+        $sudo_cmd pg_ctlcluster "${cluster%/*}" "${cluster#*/}" stop || true
+    done
 }
 
 # Runs a command as the cluster's owner: this user, or `unionpg` when this is root.
@@ -69,7 +80,9 @@ start() {
         cat "$url_file"
         return
     fi
-    rm -rf "$dir"
+    # A cluster that is not answering (a start cut short, its url file gone) is stopped, never
+    # removed under a live postmaster.
+    stop
     if [ "$(id -u)" = 0 ] && ! id unionpg > /dev/null 2>&1; then
         useradd --system --no-create-home --shell /usr/sbin/nologin unionpg
     fi
@@ -112,11 +125,41 @@ start() {
     exit 1
 }
 
+# The postmaster's pid from postmaster.pid, when that process is a live postgres (not a reused
+# pid).
+postmaster_pid() {
+    local pid
+    pid=$(head -n 1 "$data/postmaster.pid" 2> /dev/null || true)
+    if [ -n "$pid" ] && alive "$pid"; then echo "$pid"; fi
+}
+
+# A zombie (exited, not yet reaped by its parent) is not alive.
+alive() {
+    local state
+    state=$(ps -o stat=,comm= -p "$1" 2> /dev/null || true)
+    [ "${state##* }" = postgres ] && [ "${state:0:1}" != Z ]
+}
+
 stop() {
-    local bin
+    local bin pid waited
     bin=$(pg_bin)
-    if [ -n "$bin" ] && [ -f "$data/postmaster.pid" ]; then
+    pid=$(postmaster_pid)
+    if [ -n "$bin" ] && [ -n "$pid" ]; then
         as_owner "$bin/pg_ctl" -D "$data" -m immediate -w stop > /dev/null 2>&1 || true
+    fi
+    # pg_ctl may have failed, or the postmaster may still be exiting: the directory goes only
+    # once it is gone (SIGQUIT, an immediate shutdown, after 1 s; SIGKILL after 5 s; 10 s in all).
+    if [ -n "$pid" ]; then
+        for waited in $(seq 1 100); do
+            if ! alive "$pid"; then break; fi
+            if [ "$waited" = 10 ]; then kill -QUIT "$pid" 2> /dev/null || true; fi
+            if [ "$waited" = 50 ]; then kill -KILL "$pid" 2> /dev/null || true; fi
+            sleep 0.1
+        done
+        if alive "$pid"; then
+            echo "the postmaster $pid of $data is still running: $dir not removed" >&2
+            exit 1
+        fi
     fi
     rm -rf "$dir"
 }
