@@ -35,9 +35,12 @@ if [ "$(cargo-deb --version 2> /dev/null)" != "cargo-deb 3.8.0" ]; then
 fi
 
 # The PostgreSQL tests (issue 20) run on a throwaway cluster: scripts/pg.sh installs Debian's
-# postgresql when missing, starts the cluster in a temp dir (as the user `unionpg` when this is
-# root) and prints its URL; it is stopped and removed when this script exits.
-trap 'bash scripts/pg.sh stop' EXIT
+# postgresql when missing, starts the cluster in a temp dir of this run's own (as the user
+# `unionpg` when this is root) and prints its URL; it is stopped and removed when this script
+# exits. A developer's cluster for this checkout (`bash scripts/pg.sh start`) is left alone.
+UNION_PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/union-test-pg-run.XXXXXX")
+export UNION_PG_DIR
+trap 'bash scripts/pg.sh stop; rm -f "$UNION_PG_DIR.lock"' EXIT
 UNION_TEST_PG=$(bash scripts/pg.sh start)
 export UNION_TEST_PG
 
