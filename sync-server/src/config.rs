@@ -19,6 +19,10 @@ pub struct Config {
     pub public_url: Option<Url>,
     /// Where the database, media and generated certificate live. Default: the platform data dir.
     pub data_dir: Option<PathBuf>,
+    /// The database: unset, the SQLite file `server.db` in the data dir; `"postgres://…"`, a
+    /// PostgreSQL database shared by every instance (issue 20; docs/scale-out.md). Media and
+    /// keys stay in the data dir.
+    pub database: Option<String>,
     /// A connection that has not sent a whole request header this long after it began one (or
     /// after the TLS handshake) is closed, so slow or stalled clients cannot hold connections.
     pub header_read_timeout_seconds: u64,
@@ -186,6 +190,7 @@ impl Default for Config {
             listen: SocketAddr::from(([0, 0, 0, 0], 8443)),
             public_url: None,
             data_dir: None,
+            database: None,
             header_read_timeout_seconds: 10,
             metrics_listen: None,
             load: LoadConfig {

@@ -1,5 +1,8 @@
 //! The server database: one SQLite file in WAL mode, one writer connection and a small pool of
-//! readers. All access runs on the blocking thread pool, never on the async workers.
+//! readers; or, with `database = "postgres://…"` (issue 20, docs/scale-out.md), a PostgreSQL
+//! database shared by several instances, where each write first takes one advisory lock (one
+//! writer at a time, as SQLite) and each read is one read-only REPEATABLE READ snapshot. All
+//! access runs on the blocking thread pool, never on the async workers.
 //!
 //! Within the server process every write goes through the single writer, so feed sequence numbers
 //! commit in order: a reader that sees seq N has also seen every seq below it. The feed's no-gap
@@ -55,14 +58,39 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/027_orgs_parent_name.sql")),
 ];
 
+/// PostgreSQL's migrations, paired by number and name with SQLite's (`MIGRATIONS`); e2e
+/// `pg_cluster` checks the pairing and that both give the same schema.
+pub const PG_MIGRATIONS: &[&str] = &[
+    include_str!("db/pg/001_schema.sql"),
+    include_str!("db/pg/002_external_key.sql"),
+    include_str!("db/pg/003_submissions.sql"),
+    include_str!("db/pg/004_workflow.sql"),
+    include_str!("db/pg/005_staff_accounts.sql"),
+    include_str!("db/pg/006_privacy.sql"),
+    include_str!("db/pg/007_opening_hours.sql"),
+    include_str!("db/pg/008_kiosk_commands.sql"),
+    include_str!("db/pg/009_roles.sql"),
+    include_str!("db/pg/010_revisions.sql"),
+    include_str!("db/pg/011_revision_bodies.sql"),
+    include_str!("db/pg/013_places.sql"),
+    include_str!("db/pg/014_org_admin.sql"),
+    include_str!("db/pg/015_org_tasks.sql"),
+    include_str!("db/pg/016_import_jobs.sql"),
+    include_str!("db/pg/017_deadlines.sql"),
+    include_str!("db/pg/018_kiosk_hours.sql"),
+    include_str!("db/pg/019_org_hours.sql"),
+    include_str!("db/pg/020_branch_page.sql"),
+    include_str!("db/pg/021_usage.sql"),
+    include_str!("db/pg/023_quiz.sql"),
+    include_str!("db/pg/024_polls.sql"),
+    include_str!("db/pg/025_proposals.sql"),
+    include_str!("db/pg/026_poll_changed.sql"),
+    include_str!("db/pg/027_orgs_parent_name.sql"),
+];
+
 #[derive(Clone)]
 pub struct Db {
-    writer: Arc<Mutex<Connection>>,
-    readers: r2d2::Pool<SqliteConnectionManager>,
-    /// Kiosks' reads (authentication, the delta feed) have readers of their own, and at most as
-    /// many of them wait on the blocking pool as there are readers, so that a herd of kiosks
-    /// pulling after a publish never queues a staff request behind it.
-    kiosk_readers: r2d2::Pool<SqliteConnectionManager>,
+    conns: Conns,
     kiosk_turns: Arc<tokio::sync::Semaphore>,
     /// Where a write's wait for the writer is recorded (the server's metrics; none for the CLI).
     write_wait: metrics::Histogram,
@@ -71,10 +99,84 @@ pub struct Db {
     checkpoint_wanted: Arc<AtomicBool>,
 }
 
+/// The database's connections: SQLite's one writer and readers, or PostgreSQL's pools.
+#[derive(Clone)]
+enum Conns {
+    Sqlite {
+        writer: Arc<Mutex<Connection>>,
+        readers: r2d2::Pool<SqliteConnectionManager>,
+        /// Kiosks' reads (authentication, the delta feed) have readers of their own, and at
+        /// most as many of them wait on the blocking pool as there are readers, so that a herd
+        /// of kiosks pulling after a publish never queues a staff request behind it.
+        kiosk_readers: r2d2::Pool<SqliteConnectionManager>,
+    },
+    Postgres(Arc<PgPools>),
+}
+
+type PgPool = r2d2::Pool<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>;
+
+/// Writes and staff reads, then kiosks' reads (as on SQLite); `None` only while dropped.
+struct PgPools(Option<(PgPool, PgPool)>);
+
+impl PgPools {
+    fn get(&self, kiosk: bool) -> PgPool {
+        let (pool, kiosk_pool) = self.0.as_ref().expect("the pools are there until dropped");
+        if kiosk { kiosk_pool } else { pool }.clone()
+    }
+}
+
+/// A `postgres` client blocks on a runtime of its own to close, which must not happen on the
+/// server's async workers (where the last `Db` is dropped): the pools close on a thread.
+impl Drop for PgPools {
+    fn drop(&mut self) {
+        if let Some(pools) = self.0.take() {
+            drop(std::thread::spawn(move || drop(pools)));
+        }
+    }
+}
+
+/// The advisory lock every PostgreSQL write transaction takes first, so writes from every
+/// instance run one at a time as SQLite's do, and each module's read-then-write stays correct.
+const PG_WRITE_LOCK: i64 = 0x756e_696f_6e01;
+/// The advisory lock migrations run under, so instances starting together migrate once.
+const PG_MIGRATE_LOCK: i64 = 0x756e_696f_6e02;
+
 /// Whether the schema is at this build's version (every migration applied).
 pub fn schema_current(tx: &Tx<'_>) -> AppResult<bool> {
-    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    Ok(version == MIGRATIONS.len() as i64)
+    let (sql, wanted) = if tx.is_postgres() {
+        ("SELECT version FROM schema_version", PG_MIGRATIONS.len())
+    } else {
+        ("PRAGMA user_version", MIGRATIONS.len())
+    };
+    let version: i64 = tx.query_row(sql, [], |r| r.get(0))?;
+    Ok(version == wanted as i64)
+}
+
+/// Applies the PostgreSQL migrations `tx`'s database lacks, in order, and records the version
+/// in `schema_version`; under an advisory lock held to the end of `tx`.
+/// A database a newer build migrated is refused.
+pub fn pg_migrate(tx: &mut postgres::Transaction<'_>) -> anyhow::Result<()> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PG_MIGRATE_LOCK])?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version bigint NOT NULL)")?;
+    let applied: Option<i64> = tx
+        .query_opt("SELECT version FROM schema_version", &[])?
+        .map(|r| r.get(0));
+    if applied.is_none() {
+        tx.execute("INSERT INTO schema_version (version) VALUES (0)", &[])?;
+    }
+    let applied = usize::try_from(applied.unwrap_or(0))?;
+    if applied > PG_MIGRATIONS.len() {
+        anyhow::bail!(
+            "the PostgreSQL database is at schema version {applied}, newer than this build's {}",
+            PG_MIGRATIONS.len()
+        );
+    }
+    for sql in PG_MIGRATIONS.iter().skip(applied) {
+        tx.batch_execute(sql)?;
+    }
+    let version = PG_MIGRATIONS.len() as i64;
+    tx.execute("UPDATE schema_version SET version = $1", &[&version])?;
+    Ok(())
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -137,13 +239,44 @@ impl Db {
         };
         let (kiosk_readers, readers) = (readers(KIOSK_READERS)?, readers(READERS)?);
         Ok(Db {
-            writer: Arc::new(Mutex::new(writer)),
-            readers,
-            kiosk_readers,
+            conns: Conns::Sqlite {
+                writer: Arc::new(Mutex::new(writer)),
+                readers,
+                kiosk_readers,
+            },
             kiosk_turns: Arc::new(tokio::sync::Semaphore::new(KIOSK_READERS as usize)),
             write_wait: metrics::Histogram::noop(),
             checkpoint_wanted: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// Opens the PostgreSQL database at `url` (`postgres://…`) and applies pending migrations.
+    /// Runs on a thread of its own: the `postgres` client must not block inside the server's
+    /// async runtime.
+    pub fn open_postgres(url: &str) -> anyhow::Result<Db> {
+        let config: postgres::Config = url.parse()?;
+        std::thread::spawn(move || -> anyhow::Result<Db> {
+            let mut client = config.connect(postgres::NoTls)?;
+            let mut tx = client.transaction()?;
+            pg_migrate(&mut tx)?;
+            tx.commit()?;
+            let pool = |size| {
+                let manager =
+                    r2d2_postgres::PostgresConnectionManager::new(config.clone(), postgres::NoTls);
+                r2d2::Pool::builder().max_size(size).build(manager)
+            };
+            Ok(Db {
+                conns: Conns::Postgres(Arc::new(PgPools(Some((
+                    pool(READERS + 1)?,
+                    pool(KIOSK_READERS)?,
+                ))))),
+                kiosk_turns: Arc::new(tokio::sync::Semaphore::new(KIOSK_READERS as usize)),
+                write_wait: metrics::Histogram::noop(),
+                checkpoint_wanted: Arc::new(AtomicBool::new(false)),
+            })
+        })
+        .join()
+        .map_err(|_| anyhow::anyhow!("opening the PostgreSQL database panicked"))?
     }
 
     /// Asks for [`Db::checkpoint_if_wanted`]'s next run to empty the WAL. Called inside the
@@ -157,10 +290,13 @@ impl Db {
     /// from it. A reader in the way (waited for at most a second) leaves the request standing
     /// for the next run. Returns whether the WAL was emptied.
     pub async fn checkpoint_if_wanted(&self) -> AppResult<bool> {
+        let Conns::Sqlite { writer, .. } = &self.conns else {
+            return Ok(false);
+        };
         if !self.checkpoint_wanted.swap(false, Ordering::SeqCst) {
             return Ok(false);
         }
-        let (writer, wanted) = (self.writer.clone(), self.checkpoint_wanted.clone());
+        let (writer, wanted) = (writer.clone(), self.checkpoint_wanted.clone());
         let done = blocking(move || {
             let conn = writer
                 .lock()
@@ -190,8 +326,29 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Tx<'_>) -> AppResult<T> + Send + 'static,
     {
-        let writer = self.writer.clone();
         let (queued, wait) = (std::time::Instant::now(), self.write_wait.clone());
+        let writer = match &self.conns {
+            Conns::Sqlite { writer, .. } => writer.clone(),
+            Conns::Postgres(pools) => {
+                let pool = pools.get(false);
+                return blocking(move || {
+                    let mut conn = pool.get()?;
+                    let mut tx = conn.transaction().map_err(crate::store::Error::from)?;
+                    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PG_WRITE_LOCK])
+                        .map_err(crate::store::Error::from)?;
+                    let waited = queued.elapsed();
+                    wait.record(waited.as_secs_f64());
+                    tracing::debug!(wait_ms = waited.as_millis() as u64, "database write");
+                    let tx = crate::store::PgTx::new(tx);
+                    let out = f(&Tx::postgres(&tx))?;
+                    tx.into_inner()
+                        .commit()
+                        .map_err(crate::store::Error::from)?;
+                    Ok(out)
+                })
+                .await;
+            }
+        };
         blocking(move || {
             let mut conn = writer
                 .lock()
@@ -213,7 +370,10 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Tx<'_>) -> AppResult<T> + Send + 'static,
     {
-        read_on(self.readers.clone(), f).await
+        match &self.conns {
+            Conns::Sqlite { readers, .. } => read_on(readers.clone(), f).await,
+            Conns::Postgres(pools) => read_pg(pools.get(false), f).await,
+        }
     }
 
     /// [`Db::read`] for a kiosk's request, on the kiosks' own readers: it waits its turn here,
@@ -229,7 +389,10 @@ impl Db {
             .acquire()
             .await
             .map_err(|e| AppError::internal("kiosk readers", e))?;
-        read_on(self.kiosk_readers.clone(), f).await
+        match &self.conns {
+            Conns::Sqlite { kiosk_readers, .. } => read_on(kiosk_readers.clone(), f).await,
+            Conns::Postgres(pools) => read_pg(pools.get(true), f).await,
+        }
     }
 }
 
@@ -247,6 +410,26 @@ where
         let mut conn = pool.get()?;
         let tx = conn.transaction()?;
         f(&Tx::sqlite(&tx))
+    })
+    .await
+}
+
+/// A read on PostgreSQL: one snapshot for the whole closure, read-only.
+async fn read_pg<T, F>(pool: PgPool, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Tx<'_>) -> AppResult<T> + Send + 'static,
+{
+    blocking(move || {
+        let mut conn = pool.get()?;
+        let tx = conn
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(crate::store::Error::from)?;
+        let tx = crate::store::PgTx::new(tx);
+        f(&Tx::postgres(&tx))
     })
     .await
 }

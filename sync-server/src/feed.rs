@@ -344,10 +344,15 @@ pub(crate) fn put(
     kind: ContentKind,
     item: Option<&str>,
 ) -> AppResult<()> {
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![id.0, org.0, kind.as_str(), item])?;
+    // PostgreSQL updates the row in place; its trigger gives the row the next seq there too.
+    let sql = if tx.is_postgres() {
+        "INSERT INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (content_id, org_id) DO UPDATE SET kind = excluded.kind, item = excluded.item"
+    } else {
+        "INSERT OR REPLACE INTO feed (content_id, org_id, kind, item) VALUES (?1, ?2, ?3, ?4)"
+    };
+    tx.prepare_cached(sql)?
+        .execute(params![id.0, org.0, kind.as_str(), item])?;
     Ok(())
 }
 

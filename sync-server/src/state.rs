@@ -59,9 +59,12 @@ impl AppState {
             .with_context(|| format!("cannot create data dir {}", dir.display()))?;
         crate::secrets::refuse_lost_keys(&dir, &config.tls)?;
         let metrics = Arc::new(crate::metrics::Metrics::default());
-        let db = Db::open(&dir.join("server.db"))
-            .with_context(|| format!("cannot open the database in {}", dir.display()))?
-            .with_write_wait(metrics.db_write_wait());
+        let db = match &config.database {
+            Some(url) => Db::open_postgres(url).context("cannot open the PostgreSQL database")?,
+            None => Db::open(&dir.join("server.db"))
+                .with_context(|| format!("cannot open the database in {}", dir.display()))?,
+        }
+        .with_write_wait(metrics.db_write_wait());
         let identity = Identity::load_or_create(&config.tls, &dir)?;
         let submission_key = Arc::new(crate::submissions::load_or_create_key(&dir)?);
         let (shutdown, shutdown_rx) = watch::channel(false);

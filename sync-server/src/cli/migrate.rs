@@ -12,41 +12,12 @@
 //! a count per table and a SHA-256 of the feed's rows and of the content's bodies compared on
 //! both sides. Any mismatch rolls everything back. Keys stay files in the data dir.
 
+use crate::db::PG_MIGRATIONS;
 use anyhow::{Context, bail};
 use postgres::types::ToSql;
 use rusqlite::types::Value;
 use sha2::{Digest, Sha256};
 use std::path::Path;
-
-/// PostgreSQL's migrations, paired by number and name with SQLite's (`db.rs`); e2e
-/// `pg_cluster` checks the pairing and that both give the same schema.
-const PG_MIGRATIONS: &[&str] = &[
-    include_str!("../db/pg/001_schema.sql"),
-    include_str!("../db/pg/002_external_key.sql"),
-    include_str!("../db/pg/003_submissions.sql"),
-    include_str!("../db/pg/004_workflow.sql"),
-    include_str!("../db/pg/005_staff_accounts.sql"),
-    include_str!("../db/pg/006_privacy.sql"),
-    include_str!("../db/pg/007_opening_hours.sql"),
-    include_str!("../db/pg/008_kiosk_commands.sql"),
-    include_str!("../db/pg/009_roles.sql"),
-    include_str!("../db/pg/010_revisions.sql"),
-    include_str!("../db/pg/011_revision_bodies.sql"),
-    include_str!("../db/pg/013_places.sql"),
-    include_str!("../db/pg/014_org_admin.sql"),
-    include_str!("../db/pg/015_org_tasks.sql"),
-    include_str!("../db/pg/016_import_jobs.sql"),
-    include_str!("../db/pg/017_deadlines.sql"),
-    include_str!("../db/pg/018_kiosk_hours.sql"),
-    include_str!("../db/pg/019_org_hours.sql"),
-    include_str!("../db/pg/020_branch_page.sql"),
-    include_str!("../db/pg/021_usage.sql"),
-    include_str!("../db/pg/023_quiz.sql"),
-    include_str!("../db/pg/024_polls.sql"),
-    include_str!("../db/pg/025_proposals.sql"),
-    include_str!("../db/pg/026_poll_changed.sql"),
-    include_str!("../db/pg/027_orgs_parent_name.sql"),
-];
 
 /// Every table, each after the tables its foreign keys point at, with the order its rows are
 /// copied in (orgs parents first: a parent's path is a prefix of its children's).
@@ -173,13 +144,12 @@ fn copy(path: &Path, config: &postgres::Config) -> anyhow::Result<Report> {
         );
     }
     let mut tx = pg.transaction()?;
-    for sql in PG_MIGRATIONS {
-        tx.batch_execute(sql)?;
-    }
+    crate::db::pg_migrate(&mut tx)?;
     let mut present: Vec<String> = tx
         .query(
             "SELECT table_name::text FROM information_schema.tables
-             WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+               AND table_name <> 'schema_version'",
             &[],
         )?
         .iter()

@@ -107,7 +107,12 @@ where
 /// The newest feed seq, for notices.
 pub fn feed_head(tx: &Tx<'_>) -> AppResult<u64> {
     let seq: Option<i64> = tx
-        .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'feed'")?
+        .prepare_cached(if tx.is_postgres() {
+            // Rows are updated in place there, never deleted, so the highest is the last taken.
+            "SELECT max(seq) FROM feed"
+        } else {
+            "SELECT seq FROM sqlite_sequence WHERE name = 'feed'"
+        })?
         .query_row([], |r| r.get(0))
         .optional()?;
     Ok(seq.unwrap_or(0).max(0) as u64)

@@ -152,8 +152,14 @@ pub fn due_date(due_at: i64) -> Date {
 pub fn closing_days(tx: &Tx<'_>, org_path: &str) -> AppResult<BTreeSet<Date>> {
     let ids: Vec<i64> = ids_in_path(org_path).into_iter().map(|o| o.0).collect();
     let ids = serde_json::to_string(&ids)?;
+    let sql = if tx.is_postgres() {
+        "SELECT day FROM closing_days
+         WHERE org_id IN (SELECT value::bigint FROM jsonb_array_elements_text(?1::jsonb))"
+    } else {
+        "SELECT day FROM closing_days WHERE org_id IN (SELECT value FROM json_each(?1))"
+    };
     let days = tx
-        .prepare("SELECT day FROM closing_days WHERE org_id IN (SELECT value FROM json_each(?1))")?
+        .prepare(sql)?
         .query_map([ids], |r| r.get::<_, String>(0))?
         .filter_map(|d| d.ok()?.parse::<Date>().ok())
         .collect();
@@ -199,14 +205,19 @@ pub const OPEN: [&str; 2] = ["received", "processing"];
 /// Gives every open form case without a due time (cases from before deadlines) one, counted
 /// from when it was received. Returns how many.
 pub fn fill_in(tx: &Tx<'_>, calendar: &Calendar) -> AppResult<usize> {
+    let kind = if tx.is_postgres() {
+        "fv.body::jsonb ->> 'kind'"
+    } else {
+        "json_extract(fv.body, '$.kind')"
+    };
     let waiting: Vec<(String, String, String, i64)> = tx
-        .prepare(
+        .prepare(&format!(
             "SELECT s.id, s.form_id, o.path, s.received_at FROM submissions s
              JOIN orgs o ON o.id = s.org_id
              JOIN form_versions fv ON fv.form_id = s.form_id AND fv.version = s.form_version
              WHERE s.due_at IS NULL AND s.status IN ('received', 'processing')
-               AND json_extract(fv.body, '$.kind') = 'form'",
-        )?
+               AND {kind} = 'form'"
+        ))?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<Result<Vec<_>, _>>()?;
     for (id, form, path, received) in &waiting {

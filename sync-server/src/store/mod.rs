@@ -4,15 +4,20 @@
 //! `Db::read_kiosk` hand their closure, with an API shaped like rusqlite's (`execute`,
 //! `query_row`, `prepare_cached` and a [`Statement`]'s `query_map`, a [`Row`]'s `get`, the
 //! [`params!`] macro, [`OptionalExtension`]), so the SQL and the control flow of each module are
-//! what they were. No rusqlite type crosses this API: the backend is a private enum, today
-//! SQLite only; a PostgreSQL variant is added here and in the files beside it, not in the
-//! modules (ARCHITECTURE.md, "Database").
+//! what they were. No rusqlite or postgres type crosses this API: the backend is a private enum,
+//! SQLite or PostgreSQL (ARCHITECTURE.md, "Database"; docs/scale-out.md).
 //!
 //! On SQLite a call goes straight to rusqlite: parameters are bound from the Rust values in
 //! place and a column's text or blob is lent to [`FromSql`] as rusqlite lends it, so reading
 //! copies only what the target type owns.
+//!
+//! On PostgreSQL the statement's `?N` become `$N`, it is prepared with the types of the values
+//! bound (so a parameter PostgreSQL cannot type from its place still binds), run, and its rows
+//! fetched at once; a column reads by its type (integers, booleans as 0/1, floats, a whole
+//! `numeric` as an integer, bytea as a blob, the rest as text).
 
 mod error;
+mod postgres;
 mod sqlite;
 mod value;
 
@@ -37,7 +42,11 @@ pub struct Tx<'a>(Backend<'a>);
 
 enum Backend<'a> {
     Sqlite(&'a rusqlite::Transaction<'a>),
+    Postgres(&'a dyn postgres::Conn),
 }
+
+/// A PostgreSQL transaction the store's [`Tx`] runs on, opened and committed by `db`.
+pub(crate) type PgTx<'a> = std::cell::RefCell<::postgres::Transaction<'a>>;
 
 impl<'a> Tx<'a> {
     /// The store's view of a SQLite transaction (for `db`, which opens it).
@@ -45,10 +54,22 @@ impl<'a> Tx<'a> {
         Tx(Backend::Sqlite(tx))
     }
 
+    /// The store's view of a PostgreSQL transaction (for `db`, which opens it).
+    pub(crate) fn postgres(tx: &'a PgTx<'_>) -> Tx<'a> {
+        Tx(Backend::Postgres(tx))
+    }
+
+    /// Whether the database is PostgreSQL, for the few statements written differently there
+    /// (docs/scale-out.md, "Statements still SQLite-only").
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.0, Backend::Postgres(_))
+    }
+
     /// Runs one statement; the number of rows it changed.
     pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
         match &self.0 {
             Backend::Sqlite(tx) => Ok(tx.execute(sql, sqlite::params(&params))?),
+            Backend::Postgres(_) => self.prepare(sql)?.execute(params),
         }
     }
 
@@ -56,6 +77,7 @@ impl<'a> Tx<'a> {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.0 {
             Backend::Sqlite(tx) => Ok(tx.execute_batch(sql)?),
+            Backend::Postgres(tx) => tx.batch(sql),
         }
     }
 
@@ -72,6 +94,10 @@ impl<'a> Tx<'a> {
     pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
         match &self.0 {
             Backend::Sqlite(tx) => Ok(Statement(Stmt::Sqlite(tx.prepare(sql)?))),
+            Backend::Postgres(tx) => Ok(Statement(Stmt::Postgres {
+                tx: *tx,
+                sql: postgres::placeholders(sql),
+            })),
         }
     }
 
@@ -79,6 +105,7 @@ impl<'a> Tx<'a> {
     pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {
         match &self.0 {
             Backend::Sqlite(tx) => Ok(Statement(Stmt::SqliteCached(tx.prepare_cached(sql)?))),
+            Backend::Postgres(_) => self.prepare(sql),
         }
     }
 }
@@ -89,26 +116,33 @@ pub struct Statement<'a>(Stmt<'a>);
 enum Stmt<'a> {
     Sqlite(rusqlite::Statement<'a>),
     SqliteCached(rusqlite::CachedStatement<'a>),
+    /// Prepared when run, with the types of the values it is run with.
+    Postgres {
+        tx: &'a dyn postgres::Conn,
+        sql: String,
+    },
 }
 
-impl<'a> Statement<'a> {
-    fn sqlite(&mut self) -> &mut rusqlite::Statement<'a> {
-        match &mut self.0 {
-            Stmt::Sqlite(s) => s,
-            Stmt::SqliteCached(s) => s,
-        }
-    }
-
+impl Statement<'_> {
     /// Runs the statement; the number of rows it changed.
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
-        Ok(self.sqlite().execute(sqlite::params(&params))?)
+        match &mut self.0 {
+            Stmt::Sqlite(s) => Ok(s.execute(sqlite::params(&params))?),
+            Stmt::SqliteCached(s) => Ok(s.execute(sqlite::params(&params))?),
+            Stmt::Postgres { tx, sql } => tx.execute(sql, &params),
+        }
     }
 
     /// The rows the statement returns, read one at a time with [`Rows::next`].
     pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
-        Ok(Rows(RowsOf::Sqlite(
-            self.sqlite().query(sqlite::params(&params))?,
-        )))
+        match &mut self.0 {
+            Stmt::Sqlite(s) => Ok(Rows(RowsOf::Sqlite(s.query(sqlite::params(&params))?))),
+            Stmt::SqliteCached(s) => Ok(Rows(RowsOf::Sqlite(s.query(sqlite::params(&params))?))),
+            Stmt::Postgres { tx, sql } => Ok(Rows(RowsOf::Postgres {
+                rows: tx.query(sql, &params)?,
+                next: 0,
+            })),
+        }
     }
 
     /// The rows the statement returns, each through `f`.
@@ -146,6 +180,11 @@ pub struct Rows<'s>(RowsOf<'s>);
 
 enum RowsOf<'s> {
     Sqlite(rusqlite::Rows<'s>),
+    /// Fetched whole; `next` is the row to hand out next.
+    Postgres {
+        rows: Vec<::postgres::Row>,
+        next: usize,
+    },
 }
 
 impl Rows<'_> {
@@ -154,6 +193,11 @@ impl Rows<'_> {
     pub fn next(&mut self) -> Result<Option<Row<'_>>> {
         match &mut self.0 {
             RowsOf::Sqlite(rows) => Ok(rows.next()?.map(|r| Row(RowOf::Sqlite(r)))),
+            RowsOf::Postgres { rows, next } => {
+                let row = rows.get(*next).map(|r| Row(RowOf::Postgres(r)));
+                *next += 1;
+                Ok(row)
+            }
         }
     }
 }
@@ -184,6 +228,7 @@ pub struct Row<'r>(RowOf<'r>);
 
 enum RowOf<'r> {
     Sqlite(&'r rusqlite::Row<'r>),
+    Postgres(&'r ::postgres::Row),
 }
 
 /// How a column is named in [`Row::get`]: by position, the first 0.
@@ -203,6 +248,7 @@ impl Row<'_> {
         let idx = idx.index();
         let value = match &self.0 {
             RowOf::Sqlite(row) => sqlite::value(row, idx)?,
+            RowOf::Postgres(row) => postgres::value(row, idx)?,
         };
         T::column_result(value).map_err(|source| {
             Error::conversion(

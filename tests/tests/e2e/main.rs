@@ -35,6 +35,7 @@ mod outbox;
 mod packaging;
 mod pg_cluster;
 mod pg_migrate;
+mod pg_server;
 mod places;
 mod polls;
 mod privacy;

@@ -1,0 +1,76 @@
+//! The server on PostgreSQL (issue 20): a real server whose `database` is a fresh database on
+//! the test cluster, migrated on open. Staff sign in and build orgs, publish news and a form; a
+//! kiosk enrolls, pages the changes to the head and holds the news; a second publish reaches it;
+//! a submission from its outbox is stored once, and the rows are PostgreSQL's.
+
+use kiosk::sync::SyncConfig;
+use protocol::ContentBody;
+use protocol::submission::FormAnswers;
+use tests::pg::TestDb;
+use tests::{EnrolledKiosk, TestServer};
+
+fn news(title: &str) -> ContentBody {
+    serde_json::from_value(serde_json::json!({
+        "kind": "news", "title": title, "body_markdown": "正文", "category": "policy"
+    }))
+    .expect("news body")
+}
+
+#[tokio::test]
+async fn a_server_on_postgres_syncs_a_kiosk_and_stores_its_submission_once() {
+    let db = TestDb::create();
+    let url = db.url().to_owned();
+    let server = TestServer::start_with(|c| c.database = Some(url.clone())).await;
+    let tree = server.org_tree().await;
+    tree.admin
+        .publish(tree.province, news("省工会通知"))
+        .await
+        .expect("news published");
+    let form: ContentBody = serde_json::from_value(serde_json::json!({
+        "kind": "form", "title": "入会申请",
+        "fields": [{"key": "name", "label": "姓名", "type": "text", "required": true}]
+    }))
+    .expect("form body");
+    let form = tree
+        .admin
+        .publish(tree.branch_a, form)
+        .await
+        .expect("form published");
+
+    let kiosk = EnrolledKiosk::enroll(&tree.admin, tree.branch_a, SyncConfig::default()).await;
+    let first = kiosk.engine.sync_now().await.expect("first sync");
+    assert!(first.upserts >= 2, "{first:?}");
+    assert_eq!(kiosk.news_titles(), ["省工会通知"]);
+
+    tree.city_staff
+        .publish(tree.city_a, news("市工会活动"))
+        .await
+        .expect("second news");
+    kiosk.engine.sync_now().await.expect("second sync");
+    assert_eq!(kiosk.news_titles(), ["市工会活动", "省工会通知"]);
+
+    let answers = FormAnswers {
+        answers: [("name".to_owned(), serde_json::json!("张三"))].into(),
+    };
+    let saved = kiosk
+        .engine
+        .submit(form.item.id.clone(), 1, answers)
+        .await
+        .expect("saved in the outbox");
+    let sent = kiosk.engine.sync_now().await.expect("sent");
+    assert_eq!(sent.delivered, 1, "{sent:?}");
+    assert_eq!(kiosk.engine.sync_now().await.expect("again").delivered, 0);
+
+    let receipts = std::thread::spawn(move || {
+        let mut pg = postgres::Client::connect(&url, postgres::NoTls).expect("connecting");
+        pg.query("SELECT receipt FROM submissions", &[])
+            .expect("submissions")
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>()
+    })
+    .join()
+    .expect("the query thread");
+    assert_eq!(receipts, [saved.receipt], "stored once, in PostgreSQL");
+    server.stop().await.expect("stops");
+}
