@@ -68,14 +68,20 @@ pub fn run(data_dir: &Path, url: &str) -> anyhow::Result<()> {
     if !path.exists() {
         bail!("no database at {}: is --data-dir right?", path.display());
     }
-    // A running server keeps its write-ahead log beside the database; stopping it checkpoints
-    // the log and removes it.
+    // A running server keeps its write-ahead log beside the database (stopping it checkpoints
+    // the log and removes it) and, while open, a lock on its shared memory.
     let wal = data_dir.join("server.db-wal");
-    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+    let in_use = if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        Some(format!("{} is not empty", wal.display()))
+    } else if locked(&data_dir.join("server.db-shm")) {
+        Some("a process has it open".to_owned())
+    } else {
+        None
+    };
+    if let Some(why) = in_use {
         bail!(
-            "{} is not empty: the server may be running. Stop the server first (after a crash, \
-             start it once and stop it), then migrate",
-            wal.display()
+            "the database is in use ({why}): the server may be running. Stop the server first \
+             (after a crash, start it once and stop it), then migrate"
         );
     }
     let mut config: postgres::Config = url
@@ -247,6 +253,27 @@ fn copy(path: &Path, config: &postgres::Config) -> anyhow::Result<Report> {
         content_sha,
         feed_seq,
     })
+}
+
+/// Whether any process, this one too, holds a POSIX lock on `shm`: every SQLite connection
+/// with the database open in WAL mode holds one on its shared-memory file. Linux lists such
+/// locks in /proc/locks by device and inode; where that cannot be read this says no, and the
+/// `-wal` check stands alone.
+fn locked(shm: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(meta), Ok(locks)) = (
+        std::fs::metadata(shm),
+        std::fs::read_to_string("/proc/locks"),
+    ) else {
+        return false;
+    };
+    let dev = meta.dev();
+    let major = ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0x0fff);
+    let minor = ((dev >> 12) & 0xffff_ff00) | (dev & 0xff);
+    let id = format!("{major:02x}:{minor:02x}:{}", meta.ino());
+    locks
+        .lines()
+        .any(|line| line.split_whitespace().any(|field| field == id))
 }
 
 /// An identifier quoted for SQL (both databases): in double quotes, any inner one doubled.

@@ -3,8 +3,8 @@
 //! database on the test cluster: every table's count, the feed's rows byte for byte and its
 //! seqs, the next seq and id above the highest copied; the SQLite file untouched; a second run
 //! into the same database and a wrong URL refused with a sentence; and a copy of the database
-//! refused while a connection writes to it (its `-wal` file not empty) and when it has a column
-//! PostgreSQL lacks, the PostgreSQL database left empty.
+//! refused while a connection writes to it (its `-wal` file not empty), while one only has it
+//! open, and when it has a column PostgreSQL lacks, the PostgreSQL database left empty.
 
 use clap::Parser;
 use kiosk::sync::SyncConfig;
@@ -158,6 +158,20 @@ async fn a_data_dir_moves_to_postgres_with_its_ids_and_seqs() {
         "{running:#}"
     );
     drop(writer);
+    // Only open (as an idle server keeps it after a checkpoint): its `-wal` file empty.
+    let reader = rusqlite::Connection::open(&copy).expect("SQLite");
+    let n: i64 = reader
+        .query_row("SELECT count(*) FROM kiosks", [], |r| r.get(0))
+        .expect("a read");
+    assert_eq!(n, 1);
+    let open = migrate(changed.path(), empty.url())
+        .await
+        .expect_err("a database kept open");
+    assert!(
+        format!("{open:#}").contains("a process has it open"),
+        "{open:#}"
+    );
+    drop(reader);
     let extra = migrate(changed.path(), empty.url())
         .await
         .expect_err("a column PostgreSQL lacks");
