@@ -378,10 +378,10 @@ struct Fleet {
 fn fleet_health(tx: &crate::store::Tx<'_>) -> AppResult<Fleet> {
     let now = now_ms();
     let mut fleet = Fleet::default();
-    let mut stmt = tx.prepare(
-        "SELECT heartbeat_at, json_extract(heartbeat, '$.last_sync_at') FROM kiosks
-         WHERE revoked_at IS NULL",
-    )?;
+    let mut stmt = tx.prepare(&format!(
+        "SELECT heartbeat_at, {} FROM kiosks WHERE revoked_at IS NULL",
+        tx.json_text("heartbeat", "last_sync_at")
+    ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let beat_at: Option<i64> = r.get(0)?;

@@ -347,9 +347,14 @@ pub fn figures(tx: &Tx<'_>, quiz: &Quiz, quiz_id: &str, subtree: &str) -> AppRes
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     // China time (UTC+8): played_at is in milliseconds.
+    let day = if tx.is_postgres() {
+        "to_char(to_timestamp(r.played_at / 1000 + 8 * 3600) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    } else {
+        "date((r.played_at / 1000) + 8 * 3600, 'unixepoch')"
+    };
     let per_day = tx
         .prepare(&format!(
-            "SELECT date((r.played_at / 1000) + 8 * 3600, 'unixepoch') AS day, count(*)
+            "SELECT {day} AS day, count(*)
              FROM quiz_rounds r WHERE r.quiz_id = ?1 AND {IN_SUBTREE}
              GROUP BY day ORDER BY day"
         ))?

@@ -26,11 +26,12 @@ pub async fn between(
         .db
         .read(move |tx| {
             let (cond, path) = actor.subtree_filter("org_id");
+            let least = if tx.is_postgres() { "least" } else { "min" };
             let sql = format!(
                 "SELECT {} FROM content
                  WHERE {cond}
                    AND ((publish_at >= ?2 AND publish_at < ?3) OR (expire_at >= ?2 AND expire_at < ?3))
-                 ORDER BY min(coalesce(publish_at, expire_at), coalesce(expire_at, publish_at)), id
+                 ORDER BY {least}(coalesce(publish_at, expire_at), coalesce(expire_at, publish_at)), id
                  LIMIT ?4",
                 row::COLUMNS
             );

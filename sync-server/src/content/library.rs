@@ -20,13 +20,20 @@ pub async fn search(
         .db
         .read(move |tx| {
             let (cond, path) = actor.subtree_filter("org_id");
+            // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does too.
+            let like = if tx.is_postgres() { "ILIKE" } else { "LIKE" };
+            let (title, author, isbn) = (
+                tx.json_text("body", "title"),
+                tx.json_text("body", "author"),
+                tx.json_text("body", "isbn"),
+            );
             let sql = format!(
                 "SELECT id, body FROM content
                  WHERE kind = 'library_item' AND state = 'published' AND {cond}
-                   AND (?2 = '' OR json_extract(body, '$.title') LIKE '%' || ?2 || '%'
-                        OR json_extract(body, '$.author') LIKE '%' || ?2 || '%'
-                        OR json_extract(body, '$.isbn') = ?2)
-                 ORDER BY json_extract(body, '$.title') LIMIT ?3"
+                   AND (?2 = '' OR {title} {like} '%' || ?2 || '%'
+                        OR {author} {like} '%' || ?2 || '%'
+                        OR {isbn} = ?2)
+                 ORDER BY {title} LIMIT ?3"
             );
             let rows = tx
                 .prepare(&sql)?

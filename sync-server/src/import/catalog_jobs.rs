@@ -474,8 +474,10 @@ pub async fn recent(state: &AppState, actor: Actor, limit: u32) -> AppResult<Vec
         .db
         .read(move |tx| {
             let (scope, path) = actor.subtree_filter("j.org_id");
+            // No rowid on PostgreSQL: jobs started in the same millisecond order by id there.
+            let tie = if tx.is_postgres() { "j.id" } else { "j.rowid" };
             let mut stmt = tx.prepare(&format!(
-                "{SELECT} WHERE {scope} ORDER BY j.started_at DESC, j.rowid DESC LIMIT ?2"
+                "{SELECT} WHERE {scope} ORDER BY j.started_at DESC, {tie} DESC LIMIT ?2"
             ))?;
             let rows = stmt
                 .query_map(params![path, limit], |r| job_of(&jobs, r))?

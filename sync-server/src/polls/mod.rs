@@ -251,6 +251,15 @@ pub(crate) fn written(
     poll: &Poll,
     at: i64,
 ) -> AppResult<Vec<OrgId>> {
+    // PostgreSQL keeps old row versions and the order of writes where SQLite's secure delete
+    // and WAL checkpoint do not (docs/scale-out.md): a ballot could be linked to its voter.
+    if poll.anonymous && tx.is_postgres() {
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidContent,
+            "本服务器使用 PostgreSQL 数据库，暂不支持匿名投票（无法保证选票与投票人不被关联）；             请改为实名投票 / Anonymous polls are not available on a PostgreSQL database yet",
+        ));
+    }
     let now = Current {
         org,
         live,

@@ -65,6 +65,16 @@ impl<'a> Tx<'a> {
         matches!(self.0, Backend::Postgres(_))
     }
 
+    /// SQL for the text at top-level `key` of the JSON text in column `col` (`key` and `col` are
+    /// the caller's constants, never input).
+    pub fn json_text(&self, col: &str, key: &str) -> String {
+        if self.is_postgres() {
+            format!("({col}::jsonb ->> '{key}')")
+        } else {
+            format!("json_extract({col}, '$.{key}')")
+        }
+    }
+
     /// Runs one statement; the number of rows it changed.
     pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
         match &self.0 {

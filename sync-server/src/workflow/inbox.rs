@@ -221,6 +221,11 @@ fn filtered(
         ),
         _ => "s.received_at DESC, s.id".to_owned(),
     };
+    let ids_of = if tx.is_postgres() {
+        "SELECT jsonb_array_elements_text(CAST(?14 AS jsonb))"
+    } else {
+        "SELECT value FROM json_each(?14)"
+    };
     let (cond, path) = actor.subtree_filter("s.org_id");
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, s.answers
@@ -234,7 +239,7 @@ fn filtered(
                                          = (SELECT path FROM orgs WHERE id = ?4)))
            AND (CAST(?5 AS bigint) IS NULL OR s.received_at >= ?5)
            AND (CAST(?6 AS bigint) IS NULL OR s.received_at < ?6)
-           AND (CAST(?14 AS text) IS NULL OR s.id IN (SELECT value FROM json_each(?14)))
+           AND (CAST(?14 AS text) IS NULL OR s.id IN ({ids_of}))
            AND {due_cond}
          ORDER BY {order}
          LIMIT ?7 OFFSET ?8"

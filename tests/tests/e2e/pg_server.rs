@@ -1,7 +1,8 @@
 //! The server on PostgreSQL (issue 20): a real server whose `database` is a fresh database on
 //! the test cluster, migrated on open. Staff sign in and build orgs, publish news and a form; a
 //! kiosk enrolls, pages the changes to the head and holds the news; a second publish reaches it;
-//! a submission from its outbox is stored once, and the rows are PostgreSQL's.
+//! a submission from its outbox is stored once, in PostgreSQL, and listed in the inbox; an
+//! anonymous poll is refused (PostgreSQL cannot keep it anonymous yet).
 
 use kiosk::sync::SyncConfig;
 use protocol::ContentBody;
@@ -72,5 +73,28 @@ async fn a_server_on_postgres_syncs_a_kiosk_and_stores_its_submission_once() {
     .join()
     .expect("the query thread");
     assert_eq!(receipts, [saved.receipt], "stored once, in PostgreSQL");
+    // The inbox's query: fourteen parameters, some of which its text leaves untyped.
+    let inbox: Vec<protocol::workflow::SubmissionSummary> = tree
+        .admin
+        .get("/v1/staff/submissions")
+        .await
+        .expect("the inbox");
+    assert_eq!(inbox.len(), 1);
+
+    // An anonymous poll cannot be kept anonymous on PostgreSQL yet: refused, nothing written.
+    let anonymous: ContentBody = serde_json::from_value(serde_json::json!({
+        "kind": "poll", "title": "年度疗休养目的地投票", "anonymous": true,
+        "closes_at": jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24),
+        "questions": [{"text": "您希望去哪里？", "type": "single",
+                       "choices": [{"label": "黄山"}, {"label": "千岛湖"}]}]
+    }))
+    .expect("poll body");
+    let refused = tree
+        .admin
+        .publish(tree.province, anonymous)
+        .await
+        .expect_err("refused on PostgreSQL");
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.message.contains("匿名"), "{refused:?}");
     server.stop().await.expect("stops");
 }
