@@ -3,14 +3,15 @@
 //! keeps its kiosks enrolled and their cursors good.
 //!
 //! The SQLite file is opened read-only (the server must be stopped: a non-empty `-wal` file
-//! beside it is refused) and read in ONE read transaction, so every row, count and hash comes
-//! from one state of it. Its tables and each table's columns must be PostgreSQL's, by name
-//! (anything SQLite has that PostgreSQL lacks would be lost: refused, naming it). In ONE
-//! PostgreSQL transaction: the PostgreSQL migrations (`db/pg/`), every table in foreign-key order with
-//! every column and every id and seq as they are (the feed's seq trigger is disabled for the
-//! copy and enabled again), each identity and `feed_seq` set past the highest value copied, then
-//! a count per table and a SHA-256 of the feed's rows and of the content's bodies compared on
-//! both sides. Any mismatch rolls everything back. Keys stay files in the data dir.
+//! beside it, or a lock any process holds on its `-shm` file, is refused) and read in ONE read
+//! transaction, so every row, count and hash comes from one state of it. Its tables and each
+//! table's columns must be PostgreSQL's, by name (anything SQLite has that PostgreSQL lacks
+//! would be lost: refused, naming it). In ONE PostgreSQL transaction: the PostgreSQL migrations
+//! (`db/pg/`), every table in foreign-key order with every column and every id and seq as they
+//! are (the feed's seq trigger is disabled for the copy and enabled again), each identity and
+//! `feed_seq` set past the highest value copied, then a count per table and a SHA-256 of the
+//! feed's rows and of the content's bodies compared on both sides. Any mismatch rolls
+//! everything back. Keys stay files in the data dir.
 
 use crate::db::PG_MIGRATIONS;
 use anyhow::{Context, bail};
