@@ -273,3 +273,44 @@ impl From<postgres::Error> for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_rewritten_outside_quotes_only() {
+        assert_eq!(
+            placeholders(
+                "SELECT '?1', \"?2\" FROM t WHERE a = ?1 AND b IN (?10, ?2) AND c = 'it''s ?3'"
+            ),
+            "SELECT '?1', \"?2\" FROM t WHERE a = $1 AND b IN ($10, $2) AND c = 'it''s ?3'"
+        );
+        assert_eq!(placeholders("SELECT ? FROM t"), "SELECT ? FROM t");
+    }
+
+    /// PostgreSQL's binary numeric: ndigits, weight, sign, dscale, then base-10000 digits.
+    fn numeric(weight: i16, sign: u16, scale: i16, digits: &[i16]) -> ValueRef<'static> {
+        let mut raw = Vec::new();
+        for w in [digits.len() as i16, weight, sign as i16, scale]
+            .into_iter()
+            .chain(digits.iter().copied())
+        {
+            raw.extend_from_slice(&w.to_be_bytes());
+        }
+        Numeric::from_sql(&Type::NUMERIC, &raw).expect("decodes").0
+    }
+
+    #[test]
+    fn a_whole_numeric_reads_as_an_integer_and_a_fraction_as_a_float() {
+        assert_eq!(numeric(0, 0, 0, &[]), ValueRef::Integer(0));
+        assert_eq!(numeric(1, 0, 0, &[1, 2345]), ValueRef::Integer(12_345));
+        assert_eq!(
+            numeric(1, 0x4000, 0, &[1, 2345]),
+            ValueRef::Integer(-12_345)
+        );
+        assert_eq!(numeric(2, 0, 0, &[7]), ValueRef::Integer(700_000_000));
+        assert_eq!(numeric(0, 0x4000, 1, &[1, 5000]), ValueRef::Real(-1.5));
+        assert_eq!(numeric(0, 0, 2, &[2, 5000]), ValueRef::Real(2.5));
+    }
+}
