@@ -106,28 +106,34 @@ impl ToSql for Bind {
         ty: &Type,
         out: &mut bytes::BytesMut,
     ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        let text_like = [
+            Type::TEXT,
+            Type::VARCHAR,
+            Type::BPCHAR,
+            Type::NAME,
+            Type::UNKNOWN,
+        ];
         match &self.0 {
             Value::Null => Ok(IsNull::Yes),
-            // A column PostgreSQL typed narrower than the value (an int4 in a comparison).
+            Value::Integer(i) if *ty == Type::INT8 => i.to_sql(ty, out),
+            // A place PostgreSQL typed narrower or otherwise (an int4 column, `NOT ?3`).
             Value::Integer(i) if *ty == Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
             Value::Integer(i) if *ty == Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
             Value::Integer(i) if *ty == Type::BOOL => (*i != 0).to_sql(ty, out),
             Value::Integer(i) if *ty == Type::FLOAT8 => (*i as f64).to_sql(ty, out),
-            Value::Integer(i) => i.to_sql(ty, out),
+            Value::Integer(i) if text_like.contains(ty) => text(out, &i.to_string()),
+            Value::Real(f) if *ty == Type::FLOAT8 => f.to_sql(ty, out),
             Value::Real(f) if *ty == Type::FLOAT4 => (*f as f32).to_sql(ty, out),
-            Value::Real(f) => f.to_sql(ty, out),
+            Value::Real(f) if text_like.contains(ty) => text(out, &f.to_string()),
+            Value::Text(s) if text_like.contains(ty) || *ty == Type::JSON => text(out, s),
             Value::Text(s) if *ty == Type::JSONB => {
                 // jsonb's binary form: a version byte, then the text.
                 out.extend_from_slice(&[1]);
-                out.extend_from_slice(s.as_bytes());
-                Ok(IsNull::No)
+                text(out, s)
             }
-            Value::Text(s) if *ty == Type::JSON => {
-                out.extend_from_slice(s.as_bytes());
-                Ok(IsNull::No)
-            }
-            Value::Text(s) => s.to_sql(ty, out),
-            Value::Blob(b) => b.to_sql(ty, out),
+            Value::Blob(b) if *ty == Type::BYTEA => b.to_sql(ty, out),
+            // Never bytes of one type read as another (the value itself is not named: logs).
+            v => Err(format!("{} cannot be bound where PostgreSQL expects {ty}", kind(v)).into()),
         }
     }
 
@@ -136,6 +142,26 @@ impl ToSql for Bind {
     }
 
     to_sql_checked!();
+}
+
+/// A text parameter's bytes (PostgreSQL's binary form of text is its UTF-8).
+fn text(
+    out: &mut bytes::BytesMut,
+    s: &str,
+) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    out.extend_from_slice(s.as_bytes());
+    Ok(IsNull::No)
+}
+
+/// A value's type, as an error names it.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "a null",
+        Value::Integer(_) => "an integer",
+        Value::Real(_) => "a float",
+        Value::Text(_) => "a text",
+        Value::Blob(_) => "a blob",
+    }
 }
 
 /// The store's parameters, owned for the call.
@@ -287,6 +313,37 @@ mod tests {
             "SELECT '?1', \"?2\" FROM t WHERE a = $1 AND b IN ($10, $2) AND c = 'it''s ?3'"
         );
         assert_eq!(placeholders("SELECT ? FROM t"), "SELECT ? FROM t");
+    }
+
+    fn bound(value: Value, ty: &Type) -> Option<Vec<u8>> {
+        let mut out = bytes::BytesMut::new();
+        match Bind(value).to_sql(ty, &mut out).ok()? {
+            IsNull::Yes => Some(Vec::new()),
+            IsNull::No => Some(out.to_vec()),
+        }
+    }
+
+    #[test]
+    fn a_value_binds_as_the_type_postgresql_gave_its_place() {
+        assert_eq!(
+            bound(Value::Integer(7), &Type::INT8),
+            Some(7i64.to_be_bytes().to_vec())
+        );
+        assert_eq!(
+            bound(Value::Integer(7), &Type::INT4),
+            Some(7i32.to_be_bytes().to_vec())
+        );
+        assert_eq!(bound(Value::Integer(1), &Type::BOOL), Some(vec![1]));
+        assert_eq!(bound(Value::Integer(42), &Type::TEXT), Some(b"42".to_vec()));
+        assert_eq!(
+            bound(Value::Text("{}".into()), &Type::JSONB),
+            Some(b"\x01{}".to_vec())
+        );
+        assert_eq!(bound(Value::Null, &Type::INT8), Some(Vec::new()));
+        // Refused rather than bytes of one type read as another.
+        assert_eq!(bound(Value::Integer(1 << 40), &Type::INT4), None);
+        assert_eq!(bound(Value::Blob(vec![1; 8]), &Type::INT8), None);
+        assert_eq!(bound(Value::Text("7".into()), &Type::INT8), None);
     }
 
     /// PostgreSQL's binary numeric: ndigits, weight, sign, dscale, then base-10000 digits.
