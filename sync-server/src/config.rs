@@ -22,7 +22,7 @@ pub struct Config {
     /// The database: unset, the SQLite file `server.db` in the data dir; `"postgres://…"`, a
     /// PostgreSQL database shared by every instance (issue 20; docs/scale-out.md). Media and
     /// keys stay in the data dir.
-    pub database: Option<String>,
+    pub database: Option<DatabaseUrl>,
     /// A connection that has not sent a whole request header this long after it began one (or
     /// after the TLS handshake) is closed, so slow or stalled clients cannot hold connections.
     pub header_read_timeout_seconds: u64,
@@ -101,6 +101,38 @@ pub struct MailConfig {
     /// The hour (China time, 0-23) after which each day's digest is sent.
     #[serde(default = "default_mail_hour")]
     pub send_after_hour: u8,
+}
+
+/// A PostgreSQL connection URL (`postgres://user:password@host/db`). Its `Debug` hides the
+/// password, so a configuration printed to a log never carries it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(pub String);
+
+impl DatabaseUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(url: String) -> DatabaseUrl {
+        DatabaseUrl(url)
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match Url::parse(&self.0) {
+            Ok(mut url) if url.password().is_some() => {
+                url.set_password(Some("<redacted>"))
+                    .map_err(|()| std::fmt::Error)?;
+                write!(f, "{:?}", url.as_str())
+            }
+            Ok(url) => write!(f, "{:?}", url.as_str()),
+            Err(_) => f.write_str("\"<not a URL: redacted>\""),
+        }
+    }
 }
 
 impl std::fmt::Debug for MailConfig {
@@ -303,6 +335,27 @@ mod tests {
             assert_eq!(c.media.display_max_edge, 1920);
             Ok(())
         });
+    }
+
+    /// The database URL's password never reaches a printed configuration.
+    #[test]
+    fn a_printed_config_hides_the_database_password() {
+        let config = Config {
+            database: Some(
+                "postgres://union:s3cret-pw@db.example:5432/union"
+                    .to_owned()
+                    .into(),
+            ),
+            ..Config::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("s3cret-pw"), "{printed}");
+        assert!(
+            printed.contains("postgres://union:%3Credacted%3E@db.example:5432/union"),
+            "{printed}"
+        );
+        let bare = DatabaseUrl("not a url s3cret-pw".to_owned());
+        assert!(!format!("{bare:?}").contains("s3cret-pw"));
     }
 
     #[test]

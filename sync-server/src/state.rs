@@ -60,7 +60,9 @@ impl AppState {
         crate::secrets::refuse_lost_keys(&dir, &config.tls)?;
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let db = match &config.database {
-            Some(url) => Db::open_postgres(url).context("cannot open the PostgreSQL database")?,
+            Some(url) => {
+                Db::open_postgres(url.as_str()).context("cannot open the PostgreSQL database")?
+            }
             None => Db::open(&dir.join("server.db"))
                 .with_context(|| format!("cannot open the database in {}", dir.display()))?,
         }

@@ -21,7 +21,7 @@ fn news(title: &str) -> ContentBody {
 async fn a_server_on_postgres_syncs_a_kiosk_and_stores_its_submission_once() {
     let db = TestDb::create();
     let url = db.url().to_owned();
-    let server = TestServer::start_with(|c| c.database = Some(url.clone())).await;
+    let server = TestServer::start_with(|c| c.database = Some(url.clone().into())).await;
     let tree = server.org_tree().await;
     tree.admin
         .publish(tree.province, news("省工会通知"))
