@@ -79,14 +79,6 @@ fn decode_error(e: &image::ImageError) -> DecodeError {
 }
 
 impl Decoded {
-    pub fn width(&self) -> u32 {
-        self.0.width()
-    }
-
-    pub fn height(&self) -> u32 {
-        self.0.height()
-    }
-
     /// Scaled so its long edge is at most `max_edge` (never enlarged); JPEG at quality 85, or PNG
     /// when it has alpha.
     pub fn rendition(&self, max_edge: u32) -> Result<Encoded, image::ImageError> {
