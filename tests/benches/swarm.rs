@@ -8,6 +8,13 @@
 //! below the file-descriptor limit; their stores live on /dev/shm (each real kiosk writes to its
 //! own disk, not to this machine's one).
 //!
+//! Scale-out (issue 20): with `SWARM_INSTANCES=<n>` (n ≥ 2) the server is n instance processes
+//! (this binary again, `tests::swarm::instances`) on one fresh database in the PostgreSQL test
+//! cluster (`UNION_TEST_PG`, or the one `scripts/pg.sh` runs); kiosks are spread over the
+//! instances, publishes alternate between them, and each instance's CPU and memory and the
+//! database's CPU and connections are reported apart. The import measurement needs the server
+//! in this process and is left out then.
+//!
 //! Run: `SWARM_KIOSKS=1000 cargo bench -p tests --bench swarm`. Knobs (environment):
 //! `SWARM_KIOSKS` (1000), `SWARM_PROCS` (one per 2,500 kiosks), `SWARM_CITIES` (20),
 //! `SWARM_BRANCHES` per city (5), `SWARM_RUNS` of each measurement (3), `SWARM_BURST` items
@@ -19,8 +26,9 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
-use tests::swarm::{self, Fleet, Outcome, now_nanos, quantile};
-use tests::{ADMIN, PASSWORD, TestServer};
+use tests::swarm::instances::{self, Instance};
+use tests::swarm::{self, Fleet, Outcome, cpu_seconds_of, now_nanos, quantile};
+use tests::{ADMIN, PASSWORD, Staff, TestServer};
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -30,7 +38,9 @@ fn env(name: &str, default: u64) -> u64 {
 }
 
 fn main() {
-    if let Ok(file) = std::env::var("SWARM_WORKER_FILE") {
+    if let Ok(db) = std::env::var(instances::DB_VAR) {
+        instances::serve(&db);
+    } else if let Ok(file) = std::env::var("SWARM_WORKER_FILE") {
         worker(&file);
     } else {
         coordinator();
@@ -116,30 +126,126 @@ impl Worker {
     }
 }
 
-/// A process's CPU time (user + system) in seconds: `self` or a pid.
-fn cpu_seconds_of(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/<pid>/stat");
-    let after = &stat[stat.rfind(')').expect("the command name ends") + 2..];
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 Hz).
-    let ticks: f64 =
-        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
-    ticks / 100.0
+/// The server side of a run: one server in this process on SQLite (the default), or
+/// `SWARM_INSTANCES` instance processes on one PostgreSQL database.
+enum Servers {
+    Local(Box<TestServer>),
+    Instances {
+        list: Vec<Instance>,
+        db: tests::pg::TestDb,
+    },
 }
 
-/// CPU time spent so far: by the server (this process), by the kiosks (the worker processes),
-/// and by the whole machine (busy and all jiffies of /proc/stat's `cpu` line, at 100 Hz), so a
-/// herd's share of each can be told apart.
-#[derive(Clone, Copy)]
+impl Servers {
+    fn start(runtime: &tokio::runtime::Runtime, count: usize) -> Servers {
+        if count < 2 {
+            return Servers::Local(Box::new(runtime.block_on(TestServer::start())));
+        }
+        let db = tests::pg::TestDb::create();
+        let exe = std::env::current_exe().expect("own path");
+        // The first one migrates the empty database and makes the root org and the admin.
+        let mut list = vec![Instance::start(&exe, db.url(), true)];
+        list.extend((1..count).map(|_| Instance::start(&exe, db.url(), false)));
+        Servers::Instances { list, db }
+    }
+
+    fn count(&self) -> usize {
+        match self {
+            Servers::Local(_) => 1,
+            Servers::Instances { list, .. } => list.len(),
+        }
+    }
+
+    /// The root org, made as `sync-server init` does.
+    fn init(&self, runtime: &tokio::runtime::Runtime) -> OrgId {
+        match self {
+            Servers::Local(server) => runtime.block_on(server.init()),
+            Servers::Instances { list, .. } => list[0].root.expect("the first instance made it"),
+        }
+    }
+
+    /// The admin signed in on each server.
+    fn admins(&self, runtime: &tokio::runtime::Runtime) -> Vec<Staff> {
+        match self {
+            Servers::Local(server) => vec![runtime.block_on(server.login(ADMIN, PASSWORD))],
+            Servers::Instances { list, .. } => list
+                .iter()
+                .map(|i| runtime.block_on(i.login(ADMIN)))
+                .collect(),
+        }
+    }
+
+    /// Each server process, as `/proc/<this>`.
+    fn procs(&self) -> Vec<String> {
+        match self {
+            Servers::Local(_) => vec!["self".to_owned()],
+            Servers::Instances { list, .. } => list.iter().map(|i| i.pid().to_string()).collect(),
+        }
+    }
+
+    /// The feed's newest position.
+    fn head(&self) -> u64 {
+        match self {
+            Servers::Local(server) => server.state.hub.announced(),
+            Servers::Instances { db, .. } => instances::feed_head(db.url()),
+        }
+    }
+
+    /// The database server's CPU seconds so far (SQLite's are the server's own).
+    fn db_cpu(&self) -> f64 {
+        match self {
+            Servers::Local(_) => 0.0,
+            Servers::Instances { .. } => instances::postgres_cpu_seconds(),
+        }
+    }
+
+    /// A field of each server process's /proc status, in MiB (VmRSS, VmHWM).
+    fn mib(&self, field: &str) -> Vec<u64> {
+        self.procs()
+            .iter()
+            .map(|p| status_kb(p, field) / 1024)
+            .collect()
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Servers::Local(_) => "one server in this process on SQLite".to_owned(),
+            Servers::Instances { list, db } => format!(
+                "{} instance processes on one PostgreSQL database ({} connections open to it)",
+                list.len(),
+                instances::connections(db.url())
+            ),
+        }
+    }
+
+    fn stop(self, runtime: &tokio::runtime::Runtime) {
+        match self {
+            Servers::Local(server) => runtime.block_on(server.stop()).expect("server stops"),
+            Servers::Instances { list, db } => {
+                for instance in list {
+                    instance.stop();
+                }
+                drop(db);
+            }
+        }
+    }
+}
+
+/// CPU time spent so far: by each server process, by the database server (PostgreSQL's
+/// processes; nothing apart for SQLite), by the kiosks (the worker processes), and by the whole
+/// machine (busy and all jiffies of /proc/stat's `cpu` line, at 100 Hz), so a herd's share of
+/// each can be told apart.
+#[derive(Clone)]
 struct Cpu {
-    server: f64,
+    servers: Vec<f64>,
+    db: f64,
     kiosks: f64,
     busy: f64,
     all: f64,
 }
 
 impl Cpu {
-    fn now(workers: &[Worker]) -> Cpu {
+    fn now(servers: &Servers, workers: &[Worker]) -> Cpu {
         let stat = std::fs::read_to_string("/proc/stat").expect("/proc/stat");
         let jiffies: Vec<f64> = stat
             .lines()
@@ -153,7 +259,8 @@ impl Cpu {
         let all: f64 = jiffies.iter().take(8).sum();
         let busy = all - jiffies[3] - jiffies[4];
         Cpu {
-            server: cpu_seconds_of("self"),
+            servers: servers.procs().iter().map(|p| cpu_seconds_of(p)).collect(),
+            db: servers.db_cpu(),
             kiosks: workers
                 .iter()
                 .map(|w| cpu_seconds_of(&w.child.id().to_string()))
@@ -165,18 +272,41 @@ impl Cpu {
 
     fn since(self, before: Cpu) -> Cpu {
         Cpu {
-            server: self.server - before.server,
+            servers: self
+                .servers
+                .iter()
+                .zip(&before.servers)
+                .map(|(a, b)| a - b)
+                .collect(),
+            db: self.db - before.db,
             kiosks: self.kiosks - before.kiosks,
             busy: self.busy - before.busy,
             all: self.all - before.all,
         }
     }
+
+    fn server(&self) -> f64 {
+        self.servers.iter().sum()
+    }
+
+    /// Each instance's and the database's share, when there are instances.
+    fn split(&self) -> String {
+        if self.servers.len() < 2 {
+            return String::new();
+        }
+        let each: Vec<String> = self.servers.iter().map(|s| format!("{s:.2}")).collect();
+        format!(
+            " (instances {} s; PostgreSQL {:.2} s)",
+            each.join(" + "),
+            self.db
+        )
+    }
 }
 
-/// A field of /proc/self/status in kB (VmRSS, VmHWM).
-fn status_kb(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .expect("/proc/self/status")
+/// A field of /proc/<pid>/status in kB (VmRSS, VmHWM); `pid` may be `self`.
+fn status_kb(pid: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .expect("/proc/<pid>/status")
         .lines()
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
@@ -199,7 +329,7 @@ fn summary(label: &str, o: &mut Outcome, cpu: Cpu, extra: &str) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     println!(
         "{label}: kiosks {} | heard {}/{} p50 {:.0} p99 {:.0} max {:.0} ms | stored {}/{} p50 {:.0} p99 {:.0} max {:.0} ms | \
-         failures {} polled {} | notices {} | pages {} ({:.0}/s over the herd) | server CPU {:.2} s ({:.0} % of one core over {:.2} s) | \
+         failures {} polled {} | notices {} | pages {} ({:.0}/s over the herd) | server CPU {:.2} s{} ({:.0} % of one core over {:.2} s) | \
          kiosks' CPU {:.2} s | machine {:.0} % busy of {cores} cores{extra} | load {}",
         o.kiosks,
         o.heard_ms.len(),
@@ -217,8 +347,9 @@ fn summary(label: &str, o: &mut Outcome, cpu: Cpu, extra: &str) {
         o.notices,
         o.pages,
         o.pages as f64 / herd,
-        cpu.server,
-        100.0 * cpu.server / herd,
+        cpu.server(),
+        cpu.split(),
+        100.0 * cpu.server() / herd,
         herd,
         cpu.kiosks,
         100.0 * cpu.busy / cpu.all,
@@ -298,19 +429,28 @@ fn coordinator() {
     let import_rows = env("SWARM_IMPORT", 10_000);
     let timeout = env("SWARM_TIMEOUT", 60);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let server = runtime.block_on(TestServer::start());
-    let province = runtime.block_on(server.init());
-    let admin = runtime.block_on(server.login(ADMIN, PASSWORD));
-    let orgs = runtime.block_on(swarm::org_tree(&admin, province, cities, branches));
+    let servers = Servers::start(&runtime, env("SWARM_INSTANCES", 1) as usize);
+    let n = servers.count();
+    let province = servers.init(&runtime);
+    // The admin signed in on each server: kiosk `k` enrolls through (and so talks to) server
+    // `k % n`, and publishes alternate between the servers.
+    let admins = servers.admins(&runtime);
+    let admin = &admins[0];
+    let orgs = runtime.block_on(swarm::org_tree(admin, province, cities, branches));
     let t = Instant::now();
-    let strings = runtime.block_on(swarm::enrollments(&admin, &orgs.branches(), kiosks, 16));
+    let mut strings = Vec::with_capacity(kiosks);
+    for (i, admin) in admins.iter().enumerate() {
+        let count = (kiosks + n - 1 - i) / n;
+        strings.extend(runtime.block_on(swarm::enrollments(admin, &orgs.branches(), count, 16)));
+    }
     println!(
-        "{kiosks} kiosks over {cities} cities × {branches} branches, {procs} worker processes; \
-         {kiosks} enrollment tokens in {:.1} s",
+        "{kiosks} kiosks over {cities} cities × {branches} branches, {procs} worker processes, \
+         {}; {kiosks} enrollment tokens in {:.1} s",
+        servers.describe(),
         t.elapsed().as_secs_f64()
     );
     let files = tempfile::tempdir().expect("dir");
-    let rss_before = status_kb("VmRSS");
+    let rss_before = servers.mib("VmRSS");
     let t = Instant::now();
     let mut workers: Vec<Worker> = (0..procs)
         .map(|p| {
@@ -344,36 +484,42 @@ fn coordinator() {
         t.elapsed().as_secs_f64()
     );
     std::thread::sleep(Duration::from_secs(5));
-    let rss_idle = status_kb("VmRSS");
+    let rss_idle = servers.mib("VmRSS");
+    let (before, idle): (u64, u64) = (rss_before.iter().sum(), rss_idle.iter().sum());
     println!(
-        "server RSS: {} MiB before the kiosks, {} MiB with {kiosks} idle streams: {:.1} KiB per kiosk | load {}",
-        rss_before / 1024,
-        rss_idle / 1024,
-        (rss_idle.saturating_sub(rss_before)) as f64 / kiosks as f64,
+        "server RSS: {before} MiB before the kiosks ({rss_before:?} per process), {idle} MiB with \
+         {kiosks} idle streams ({rss_idle:?}): {:.1} KiB per kiosk | {} | load {}",
+        (idle.saturating_sub(before) * 1024) as f64 / kiosks as f64,
+        servers.describe(),
         load()
     );
 
     // A staff member at work while the kiosks pull: an org with no kiosk to publish at, so that
     // their publishes start no herd of their own.
-    let staff = std::sync::Arc::new(runtime.block_on(server.login(ADMIN, PASSWORD)));
+    let staff: Vec<std::sync::Arc<Staff>> = servers
+        .admins(&runtime)
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect();
     let quiet = runtime.block_on(admin.create_org(province, "无终端的部门"));
     for run in 1..=runs {
-        let cpu = Cpu::now(&workers);
+        let cpu = Cpu::now(&servers, &workers);
         let t0 = now_nanos();
+        let on = run as usize % n;
         runtime
-            .block_on(admin.publish(province, tests::news(&format!("集群测试 {run}"))))
+            .block_on(admins[on].publish(province, tests::news(&format!("集群测试 {run}"))))
             .expect("published");
-        let seq = server.state.hub.announced();
-        let (done, at_work) = staff_at_work(&runtime, staff.clone(), quiet);
+        let seq = servers.head();
+        let (done, at_work) = staff_at_work(&runtime, staff[on].clone(), quiet);
         let mut o = measure(&mut workers, seq, t0, timeout, None);
         let _ = done.send(true);
         let (mut lists, mut publishes) = runtime.block_on(at_work).expect("staff task");
         lists.sort_by(f64::total_cmp);
         publishes.sort_by(f64::total_cmp);
         summary(
-            &format!("one publish, run {run}"),
+            &format!("one publish on server {on}, run {run}"),
             &mut o,
-            Cpu::now(&workers).since(cpu),
+            Cpu::now(&servers, &workers).since(cpu),
             &format!(
                 " | staff in the herd: content list p50 {:.0} max {:.0} ms, publish p50 {:.0} max {:.0} ms ({} each)",
                 quantile(&lists, 0.5),
@@ -387,28 +533,37 @@ fn coordinator() {
     }
 
     for run in 1..=runs {
-        let cpu = Cpu::now(&workers);
+        let cpu = Cpu::now(&servers, &workers);
         let t0 = now_nanos();
         let t = Instant::now();
         for i in 0..burst {
+            let admin = &admins[i as usize % n];
             runtime
                 .block_on(admin.publish(province, tests::news(&format!("成批 {run}-{i}"))))
                 .expect("published");
         }
         let published = t.elapsed().as_secs_f64();
-        let seq = server.state.hub.announced();
+        let seq = servers.head();
         let mut o = measure(&mut workers, seq, t0, timeout, None);
         summary(
-            &format!("burst of {burst}, run {run}"),
+            &format!("burst of {burst} over {n} server(s), run {run}"),
             &mut o,
-            Cpu::now(&workers).since(cpu),
+            Cpu::now(&servers, &workers).since(cpu),
             &format!(" | publishing took {published:.2} s"),
         );
         std::thread::sleep(Duration::from_secs(3));
     }
 
     let (city, city_branches) = orgs.cities[0].clone();
-    for run in 1..=runs {
+    let local = match &servers {
+        Servers::Local(server) => Some(server),
+        Servers::Instances { .. } => {
+            println!("import measurement left out: the instances run in processes of their own");
+            None
+        }
+    };
+    for run in (1..=runs).filter(|_| local.is_some()) {
+        let server = local.expect("filtered to a local server");
         let csv = files.path().join(format!("import{run}.csv"));
         sync_server::demo::catalog_gen::write_csv(
             std::fs::File::create(&csv).expect("csv"),
@@ -417,7 +572,7 @@ fn coordinator() {
             &HashSet::new(),
         )
         .expect("csv written");
-        let cpu = Cpu::now(&workers);
+        let cpu = Cpu::now(&servers, &workers);
         let t0 = now_nanos();
         let t = Instant::now();
         let report = runtime
@@ -439,12 +594,12 @@ fn coordinator() {
             .expect("import");
         assert!(report.imported, "the generated catalogue imports");
         let imported = t.elapsed().as_secs_f64();
-        let seq = server.state.hub.announced();
+        let seq = servers.head();
         let mut o = measure(&mut workers, seq, t0, timeout, Some(&city_branches));
         summary(
             &format!("import of {import_rows} rows to a city, run {run}"),
             &mut o,
-            Cpu::now(&workers).since(cpu),
+            Cpu::now(&servers, &workers).since(cpu),
             &format!(" | the import took {imported:.2} s (latency counts from its start)"),
         );
         std::thread::sleep(Duration::from_secs(3));
@@ -456,6 +611,10 @@ fn coordinator() {
     for mut w in workers {
         let _ = w.child.wait();
     }
-    println!("server peak RSS {} MiB", status_kb("VmHWM") / 1024);
-    runtime.block_on(server.stop()).expect("server stops");
+    println!(
+        "server peak RSS {:?} MiB per process | {}",
+        servers.mib("VmHWM"),
+        servers.describe()
+    );
+    servers.stop(&runtime);
 }

@@ -17,12 +17,29 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 
+pub mod instances;
+
 /// Nanoseconds since the Unix epoch: the clock every process of the swarm shares.
 pub fn now_nanos() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("the clock is after 1970")
         .as_nanos()
+}
+
+/// A process's CPU time (user + system) in seconds so far: `self` or a pid.
+pub fn cpu_seconds_of(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/<pid>/stat");
+    cpu_seconds_in(&stat[stat.rfind(')').expect("the command name ends") + 2..])
+}
+
+/// CPU seconds from the fields of a `/proc/<pid>/stat` line after the command name: utime and
+/// stime (fields 14 and 15 of the whole line), in clock ticks (100 Hz).
+pub fn cpu_seconds_in(after_name: &str) -> f64 {
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: f64 =
+        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
+    ticks / 100.0
 }
 
 /// A temporary directory for kiosk stores: on /dev/shm when there is one (each real kiosk
