@@ -108,8 +108,9 @@ where
 pub fn feed_head(tx: &Tx<'_>) -> AppResult<u64> {
     let seq: Option<i64> = tx
         .prepare_cached(if tx.is_postgres() {
-            // Rows are updated in place there, never deleted, so the highest is the last taken.
-            "SELECT max(seq) FROM feed"
+            // Rows are updated in place there, never deleted, so the highest is the last taken
+            // (an empty feed has none: 0, as SQLite's missing sequence row gives).
+            "SELECT coalesce(max(seq), 0) FROM feed"
         } else {
             "SELECT seq FROM sqlite_sequence WHERE name = 'feed'"
         })?
