@@ -85,6 +85,15 @@ impl Application {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let handle = axum_server::Handle::new();
+        // On PostgreSQL, the other instances' hubs hear what this one hears, and this one theirs.
+        let _relay = match &self.state.config.database {
+            Some(url) => Some(crate::relay::start(
+                &url.as_str().parse().context("the database URL")?,
+                &self.state.hub,
+                &self.state.pages,
+            )),
+            None => None,
+        };
         let router = api::router(self.state.clone());
         let scheduler = tokio::spawn(run_scheduler(self.state.clone()));
         let watcher = tokio::spawn(watch_other_writers(self.state.clone()));
@@ -204,27 +213,41 @@ async fn run_scheduler(state: AppState) {
     }
 }
 
-/// The CLI writes to the same database while the server runs (`content put`, imports). Their
-/// changes reach the feed but not this process's hub, so once a second the feed head is compared
-/// with what was announced, and the orgs of anything newer are woken.
+/// Others write to the same database while the server runs: the CLI (`content put`, imports)
+/// and, on PostgreSQL, the other instances. What they write reaches the feed but not always this
+/// process's hub (the CLI never tells it; another instance's note can be lost with the relay's
+/// connection, or with an instance that died between its commit and its note), so once a second,
+/// and at once when the relay asks ([`crate::hub::Hub::rescan`]), the feed is read past the
+/// position this watcher read up to last time, and the orgs of every row found are announced.
+/// Its own position, not the hub's announced head: a later write announced first (this
+/// process's, or another instance's note) must not hide an earlier row nobody announced. Feed
+/// seqs commit in order (`docs/scale-out.md`), so every row up to the head read is visible in
+/// the same snapshot, and each is found once.
 async fn watch_other_writers(state: AppState) {
-    if let Ok(head) = state.db.read(feed_head).await {
-        state.hub.content_changed(&[], head);
-    }
+    let mut read_to = match state.db.read(feed_head).await {
+        Ok(head) => {
+            state.hub.content_changed(&[], head);
+            head
+        }
+        Err(_) => 0,
+    };
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
-        tick.tick().await;
-        let announced = state.hub.announced();
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = state.hub.rescan.notified() => {}
+        }
+        let from = read_to;
         let found = state
             .db
             .read(move |tx| {
                 let head = feed_head(tx)?;
-                if head <= announced {
+                if head <= from {
                     return Ok(None);
                 }
                 let orgs = tx
                     .prepare("SELECT DISTINCT org_id FROM feed WHERE seq > ?1 AND seq <= ?2")?
-                    .query_map([announced as i64, head as i64], |r| {
+                    .query_map([from as i64, head as i64], |r| {
                         r.get(0).map(protocol::OrgId)
                     })?
                     .collect::<Result<Vec<_>, _>>()?;
@@ -233,8 +256,15 @@ async fn watch_other_writers(state: AppState) {
             .await;
         match found {
             Ok(Some((orgs, head))) => {
-                state.hub.content_changed(&orgs, head);
-                state.schedule_changed.notify_one();
+                read_to = head;
+                let unheard = head > state.hub.announced();
+                // Applied here only: every instance reads the feed for itself.
+                state
+                    .hub
+                    .heard(crate::hub::Note::Content { orgs, seq: head });
+                if unheard {
+                    state.schedule_changed.notify_one();
+                }
             }
             Ok(None) => {}
             Err(e) => {

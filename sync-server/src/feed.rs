@@ -254,6 +254,15 @@ impl PageCache {
             .bytes += bytes;
     }
 
+    /// Forgets every page: the hub may have missed changes (`relay`, after its connection to
+    /// the other instances dropped), so no kept page can be trusted to be the latest.
+    pub fn clear(&self) {
+        *self
+            .inner
+            .lock()
+            .expect("the page cache lock is never held across a panic") = Pages::default();
+    }
+
     /// How many pages were made for the cache since the server started: the kiosks that got one
     /// without a query of their own are the difference from the pulls.
     pub fn made(&self) -> u64 {

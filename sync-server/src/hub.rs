@@ -2,12 +2,28 @@
 //! without touching the database: each org has a `watch` channel holding the newest feed seq,
 //! and a stream subscribes to the channels of its kiosk's org and ancestors (a handful).
 //! One publish is therefore one `send` per affected org, however many kiosks listen.
+//!
+//! On PostgreSQL every instance's hub also hears what the others' hubs heard: what this
+//! process's modules tell it goes out as a [`Note`] to `relay` (NOTIFY, after the commit), and
+//! what the other instances' relays sent comes back in through [`Hub::heard`], which applies it
+//! here without sending it on.
 
 use protocol::{KioskId, OrgId};
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::watch;
+use std::sync::{Mutex, OnceLock, mpsc};
+use tokio::sync::{Notify, watch};
+
+/// What one hub tells the others (`relay`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// Content in `orgs` changed; the feed reaches `seq` (committed).
+    Content { orgs: Vec<OrgId>, seq: u64 },
+    /// The kiosk was moved or revoked, or its org renamed, moved or disabled.
+    Kiosk(KioskId),
+    /// Staff queued a command for the kiosk.
+    Command(KioskId),
+}
 
 #[derive(Default)]
 pub struct Hub {
@@ -22,6 +38,12 @@ pub struct Hub {
     announced: AtomicU64,
     /// When recent feed positions were announced (the publish → event metric).
     pub published: crate::metrics::PublishClock,
+    /// Where this process's notes go for the other instances (PostgreSQL's `relay`; unset on
+    /// SQLite, where there are none).
+    relay: OnceLock<mpsc::Sender<Note>>,
+    /// Poked when the feed must be read again past what this instance last read from it
+    /// (`app::watch_other_writers`): a note too long to send, or notes that may have been lost.
+    pub rescan: Notify,
 }
 
 impl Hub {
@@ -29,10 +51,61 @@ impl Hub {
         self.announced.load(Ordering::SeqCst)
     }
 
+    /// From now on, what this process's modules tell the hub is also sent to `relay`.
+    pub fn relay_to(&self, relay: mpsc::Sender<Note>) {
+        if self.relay.set(relay).is_err() {
+            tracing::warn!("the hub already had a relay; the second is ignored");
+        }
+    }
+
+    /// Tells the other instances (a no-op without a relay). A closed relay (the server is
+    /// stopping) drops the note.
+    fn tell(&self, note: Note) {
+        if let Some(relay) = self.relay.get() {
+            let _ = relay.send(note);
+        }
+    }
+
+    /// Applies what another instance's hub heard, without sending it on.
+    pub fn heard(&self, note: Note) {
+        match note {
+            Note::Content { orgs, seq } => self.apply_content(&orgs, seq),
+            Note::Kiosk(kiosk) => self.apply_kiosk(&kiosk),
+            Note::Command(kiosk) => self.apply_command(&kiosk),
+        }
+    }
+
+    /// Notes may have been lost (the relay's connection dropped): every stream of a kiosk ends
+    /// with `reset` (so a kiosk moved or revoked meanwhile is not left listening), and every
+    /// stream that takes commands reads its open ones again. Content is not guessed here: the
+    /// feed is read again past what this instance last read ([`Hub::rescan`]).
+    pub fn wake_everything(&self) {
+        for map in [&self.kiosks, &self.commands] {
+            for tx in map
+                .lock()
+                .expect("hub lock is never held across a panic")
+                .values()
+            {
+                tx.send_modify(|v| *v += 1);
+            }
+        }
+        self.rescan.notify_one();
+    }
+
     /// Content in `orgs` changed; the feed now reaches `seq`. The orgs' change is recorded
     /// before the seq is announced and before any stream is woken: a pull that either caused
     /// sees it.
     pub fn content_changed(&self, orgs: &[OrgId], seq: u64) {
+        self.apply_content(orgs, seq);
+        if !orgs.is_empty() {
+            self.tell(Note::Content {
+                orgs: orgs.to_vec(),
+                seq,
+            });
+        }
+    }
+
+    fn apply_content(&self, orgs: &[OrgId], seq: u64) {
         {
             let mut changed = self
                 .changed
@@ -74,6 +147,11 @@ impl Hub {
 
     /// The kiosk was moved or revoked: its open stream must end so it reconnects and re-reads.
     pub fn kiosk_changed(&self, kiosk: &KioskId) {
+        self.apply_kiosk(kiosk);
+        self.tell(Note::Kiosk(kiosk.clone()));
+    }
+
+    fn apply_kiosk(&self, kiosk: &KioskId) {
         let map = self
             .kiosks
             .lock()
@@ -105,6 +183,11 @@ impl Hub {
 
     /// Staff queued a command for the kiosk: its open stream (if any) sends it.
     pub fn command_queued(&self, kiosk: &KioskId) {
+        self.apply_command(kiosk);
+        self.tell(Note::Command(kiosk.clone()));
+    }
+
+    fn apply_command(&self, kiosk: &KioskId) {
         let map = self
             .commands
             .lock()
@@ -182,5 +265,52 @@ mod tests {
         hub.prune();
         assert_eq!(hub.orgs.lock().expect("lock").len(), 1);
         drop(kept);
+    }
+
+    /// What this process's modules tell the hub goes to the relay; what another instance's
+    /// relay sent is applied here and never sent on (no echo between instances).
+    #[tokio::test]
+    async fn local_changes_are_told_and_heard_ones_are_not() {
+        let hub = Hub::default();
+        let (tx, rx) = mpsc::channel();
+        hub.relay_to(tx);
+        let kiosk = KioskId("k-1".to_owned());
+        let mut stream = hub.subscribe_kiosk(&kiosk);
+        let mut commands = hub.subscribe_commands(&kiosk);
+        hub.content_changed(&[OrgId(4)], 9);
+        hub.content_changed(&[], 10);
+        hub.kiosk_changed(&kiosk);
+        hub.command_queued(&kiosk);
+        let told: Vec<Note> = rx.try_iter().collect();
+        assert_eq!(
+            told,
+            vec![
+                Note::Content {
+                    orgs: vec![OrgId(4)],
+                    seq: 9
+                },
+                Note::Kiosk(kiosk.clone()),
+                Note::Command(kiosk.clone()),
+            ],
+            "an announcement without orgs tells nobody"
+        );
+        stream.changed().await.expect("sender alive");
+        commands.changed().await.expect("sender alive");
+        hub.heard(Note::Content {
+            orgs: vec![OrgId(5)],
+            seq: 12,
+        });
+        hub.heard(Note::Kiosk(kiosk.clone()));
+        hub.heard(Note::Command(kiosk.clone()));
+        assert_eq!(rx.try_iter().count(), 0, "heard notes are not sent on");
+        assert!(hub.changed_after(&[OrgId(5)], 11));
+        assert_eq!(hub.announced(), 12);
+        assert!(stream.has_changed().expect("sender alive"));
+        assert!(commands.has_changed().expect("sender alive"));
+        stream.borrow_and_update();
+        commands.borrow_and_update();
+        hub.wake_everything();
+        assert!(stream.has_changed().expect("sender alive"));
+        assert!(commands.has_changed().expect("sender alive"));
     }
 }

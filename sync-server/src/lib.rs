@@ -27,6 +27,7 @@ pub mod places;
 pub mod polls;
 pub mod proposals;
 pub mod quiz;
+pub mod relay;
 pub mod secrets;
 pub mod staff;
 pub mod state;

@@ -47,6 +47,7 @@ mod remote_window;
 mod revisions;
 mod roles;
 mod rotation;
+mod scale_out;
 mod scope;
 mod submissions;
 mod swarm;

@@ -1,0 +1,125 @@
+//! Two instances on one PostgreSQL database (issue 20): two real servers over real TLS, with the
+//! same keys, on a fresh database of the test cluster. A publish on one wakes a kiosk's stream
+//! held by the other, and a revoke there ends it (`relay`: LISTEN/NOTIFY).
+
+use kiosk::net::Notice;
+use std::time::{Duration, Instant};
+use tests::pg::TestDb;
+use tests::{TestServer, news, next_notice};
+
+/// A second instance on `first`'s database, presenting the same TLS key and submission key:
+/// the key files of `first`'s data dir are copied into its own before it starts.
+async fn second_instance(
+    first: &TestServer,
+    url: &str,
+    tweak: impl FnOnce(&mut sync_server::Config),
+) -> TestServer {
+    let from = first.state.config.data_dir().expect("a data dir");
+    let url = url.to_owned();
+    TestServer::start_with(move |c| {
+        c.database = Some(url.into());
+        let to = c.data_dir().expect("a data dir");
+        for file in ["submission.key", "tls/cert.pem", "tls/key.pem"] {
+            let target = to.join(file);
+            std::fs::create_dir_all(target.parent().expect("a parent")).expect("key dir");
+            std::fs::copy(from.join(file), target).expect("key file copied");
+        }
+        tweak(c);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_publish_on_one_instance_wakes_a_stream_on_the_other() {
+    let db = TestDb::create();
+    let a = TestServer::start_with(|c| c.database = Some(db.url().to_owned().into())).await;
+    let b = second_instance(&a, db.url(), |_| {}).await;
+    assert_eq!(a.fingerprint, b.fingerprint, "one key for both");
+    let tree = a.org_tree().await;
+    let kiosk = a.kiosk_at(&tree.admin, tree.branch_a).await;
+    let mut events = Box::pin(kiosk.events().await.expect("stream opens on A"));
+    let Notice::Changes(head) = next_notice(&mut events).await else {
+        panic!("the first notice is the current head");
+    };
+    let mut cursor = kiosk.changes(None, None).await.expect("caught up").cursor;
+    assert_eq!(cursor.seq, head);
+    // Staff signed in on A are known on B: sessions are in the database.
+    let on_b = tests::Staff {
+        http: tree.admin.http.clone(),
+        base: b.url.clone(),
+        token: tree.admin.token.clone(),
+        org: tree.admin.org,
+    };
+    // A's stream is woken by each publish on B, and A serves the item.
+    for title in ["乙机发布一", "乙机发布二"] {
+        on_b.publish(tree.province, news(title))
+            .await
+            .expect("published on B");
+        let notice = tokio::time::timeout(Duration::from_secs(10), next_notice(&mut events))
+            .await
+            .expect("A's stream is woken within 10 s");
+        let Notice::Changes(seq) = notice else {
+            panic!("a changes notice, not {notice:?}");
+        };
+        assert!(seq > cursor.seq, "{seq} after {}", cursor.seq);
+        let page = kiosk
+            .changes(Some(cursor), None)
+            .await
+            .expect("pulled from A");
+        assert_eq!(page.cursor.seq, seq, "A serves up to the seq it announced");
+        let titles: Vec<String> = page
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                protocol::Change::Upsert { item, .. } => match &item.body {
+                    protocol::ContentBody::News(n) => Some(n.title.clone()),
+                    _ => None,
+                },
+                protocol::Change::Delete { .. } => None,
+            })
+            .collect();
+        assert_eq!(titles, [title], "the item B published is on A's page");
+        cursor = page.cursor;
+    }
+    // The figure: from sending a publish to B until A's hub announces its seq, beside the
+    // publish's own answer (a stream then sends its notice at once, or after the gap it keeps
+    // between two notices).
+    let (mut heard, mut answered) = (Vec::new(), Vec::new());
+    for i in 0..10 {
+        let sent = Instant::now();
+        on_b.publish(tree.city_a, news(&format!("计时{i}")))
+            .await
+            .expect("published on B");
+        answered.push(sent.elapsed());
+        let seq = b.state.hub.announced();
+        while a.state.hub.announced() < seq {
+            assert!(
+                sent.elapsed() < Duration::from_secs(10),
+                "A hears within 10 s"
+            );
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        heard.push(sent.elapsed());
+    }
+    heard.sort();
+    answered.sort();
+    eprintln!(
+        "scale_out, 10 publishes sent to B: announced on A after min {:?} median {:?} max {:?}; \
+         B answered after min {:?} median {:?} max {:?}",
+        heard[0], heard[5], heard[9], answered[0], answered[5], answered[9]
+    );
+
+    // A revoke on B ends the stream on A.
+    let me = kiosk.me().await.expect("the kiosk");
+    let (): () = on_b
+        .post(&format!("v1/staff/kiosks/{}/revoke", me.kiosk_id), &())
+        .await
+        .expect("revoked on B");
+    let ended = tokio::time::timeout(Duration::from_secs(10), next_notice(&mut events))
+        .await
+        .expect("A's stream hears the revoke within 10 s");
+    assert!(matches!(ended, Notice::Reset(_)), "{ended:?}");
+
+    b.stop().await.expect("B stops");
+    a.stop().await.expect("A stops");
+}
