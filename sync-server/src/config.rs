@@ -20,9 +20,12 @@ pub struct Config {
     /// Where the database, media and generated certificate live. Default: the platform data dir.
     pub data_dir: Option<PathBuf>,
     /// The database: unset, the SQLite file `server.db` in the data dir; `"postgres://…"`, a
-    /// PostgreSQL database shared by every instance (issue 20; docs/scale-out.md). Media and
-    /// keys stay in the data dir.
+    /// PostgreSQL database shared by every instance (issue 20; docs/scale-out.md).
     pub database: Option<DatabaseUrl>,
+    /// Where the generated TLS pair (`tls/`) and the submission key (`submission.key`) are.
+    /// Default: the data dir. Every instance on one PostgreSQL database must have the same keys:
+    /// point this at a directory they share, or copy the files to each (`secrets`).
+    pub keys_dir: Option<PathBuf>,
     /// A connection that has not sent a whole request header this long after it began one (or
     /// after the TLS handshake) is closed, so slow or stalled clients cannot hold connections.
     pub header_read_timeout_seconds: u64,
@@ -223,6 +226,7 @@ impl Default for Config {
             public_url: None,
             data_dir: None,
             database: None,
+            keys_dir: None,
             header_read_timeout_seconds: 10,
             metrics_listen: None,
             load: LoadConfig {
@@ -290,6 +294,14 @@ impl Config {
         let dirs = directories::ProjectDirs::from("cn", "UnionKiosk", "sync-server")
             .context("no home directory to put the data in; pass --data-dir")?;
         Ok(dirs.data_dir().to_path_buf())
+    }
+
+    /// Where the keys are: `keys_dir`, or the data dir.
+    pub fn keys_dir(&self) -> anyhow::Result<PathBuf> {
+        match &self.keys_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => self.data_dir(),
+        }
     }
 
     /// `public_url`, or one made from the bound address.

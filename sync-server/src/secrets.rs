@@ -1,14 +1,19 @@
 //! Random tokens and how they are stored. Tokens are 256-bit random values, so a plain SHA-256
 //! is a sound way to keep them at rest (unlike passwords, which get argon2 in `staff`). And the
-//! keys enrolled kiosks depend on, which must never be silently replaced.
+//! keys enrolled kiosks depend on, which must never be silently replaced, nor differ between
+//! the instances of one PostgreSQL database ([`shared`]).
 
-use crate::config::TlsConfig;
+use crate::config::{Config, TlsConfig};
 use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+mod shared;
+
+pub(crate) use shared::public_halves;
 
 /// A fresh random token of `bytes` bytes, URL-safe base64 without padding.
 pub fn random_token(bytes: usize) -> String {
@@ -27,36 +32,74 @@ pub fn hashes_equal(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Refuses to go on when enrolled kiosks depend on a key that has vanished from the data dir:
-/// the generated TLS pair (kiosks pin its public key) or the submission key (kiosks seal
-/// answers to it). Regenerating either would cut off every kiosk until each is enrolled again,
-/// and strand what their outboxes hold; a restore from backup is almost always what is wanted.
-/// A data dir with no enrolled kiosk generates what is missing, as on first start.
-pub fn refuse_lost_keys(data_dir: &Path, tls: &TlsConfig) -> anyhow::Result<()> {
-    let kiosks = enrolled_kiosks(data_dir)?;
+/// The keys an instance serves with: its TLS identity and the submission key.
+pub struct Keys {
+    pub identity: crate::tls::Identity,
+    pub submission: crypto_box::SecretKey,
+}
+
+/// Loads the keys from the keys dir (`keys_dir`, by default the data dir), making what is
+/// missing on a first start, after refusing to go on when a key that kiosks depend on has
+/// vanished ([`refuse_lost_keys`]). On PostgreSQL, where several instances must present the
+/// same keys, also checks them against the public halves the database records ([`shared`]).
+/// Call it once the database is open (and migrated).
+pub fn load_keys(config: &Config, data_dir: &Path) -> anyhow::Result<Keys> {
+    let keys_dir = config.keys_dir()?;
+    crate::db::create_private_dir(&keys_dir)
+        .with_context(|| format!("cannot create the keys dir {}", keys_dir.display()))?;
+    if let Some(url) = &config.database {
+        return shared::load(url, &keys_dir, &config.tls);
+    }
+    refuse_lost_keys(&keys_dir, enrolled_kiosks(data_dir)?, &config.tls)?;
+    Ok(Keys {
+        identity: crate::tls::Identity::load_or_create(&config.tls, &keys_dir)?,
+        submission: crate::submissions::load_or_create_key(&keys_dir)?,
+    })
+}
+
+/// The key files in `keys_dir` that kiosks depend on, with what each is and the name its public
+/// half is recorded under: the submission key, and the generated TLS pair unless `tls`
+/// configures a certificate of its own.
+fn key_files(keys_dir: &Path, tls: &TlsConfig) -> Vec<(PathBuf, &'static str, &'static str)> {
+    let [cert, key, ..] = crate::tls::generated_paths(keys_dir);
+    let mut files = vec![(
+        keys_dir.join("submission.key"),
+        "the submission key that kiosks seal employees' answers to",
+        shared::SUBMISSION,
+    )];
+    if tls.cert.is_none() && tls.key.is_none() {
+        files.push((
+            key,
+            "the TLS private key whose public key kiosks pin",
+            shared::TLS_PIN,
+        ));
+        files.push((
+            cert,
+            "the TLS certificate kiosks connect to",
+            shared::TLS_PIN,
+        ));
+    }
+    files
+}
+
+/// Refuses to go on when `kiosks` enrolled kiosks depend on a key that has vanished from
+/// `keys_dir`: the generated TLS pair (kiosks pin its public key) or the submission key (kiosks
+/// seal answers to it). Regenerating either would cut off every kiosk until each is enrolled
+/// again, and strand what their outboxes hold; a restore from backup is almost always what is
+/// wanted. With no enrolled kiosk what is missing is generated, as on first start.
+fn refuse_lost_keys(keys_dir: &Path, kiosks: u64, tls: &TlsConfig) -> anyhow::Result<()> {
     if kiosks == 0 {
         return Ok(());
     }
-    let [cert, key, ..] = crate::tls::generated_paths(data_dir);
-    let generated_tls = tls.cert.is_none() && tls.key.is_none();
-    let mut needed = vec![(
-        data_dir.join("submission.key"),
-        "the submission key that kiosks seal employees' answers to",
-    )];
-    if generated_tls {
-        needed.push((key, "the TLS private key whose public key kiosks pin"));
-        needed.push((cert, "the TLS certificate kiosks connect to"));
-    }
-    for (path, what) in needed {
+    for (path, what, _) in key_files(keys_dir, tls) {
         if !path.exists() {
             anyhow::bail!(
                 "{} is missing: it is {what}, and {kiosks} enrolled kiosk(s) depend on it. \
-                 Restore it from a backup of the data dir {} and start again; a new key would \
-                 cut off every kiosk until each is enrolled again and strand the submissions \
-                 waiting on them. Without a backup, see \"Keys the kiosks depend on\" in the \
-                 README.",
+                 Restore it from a backup of {} and start again; a new key would cut off every \
+                 kiosk until each is enrolled again and strand the submissions waiting on them. \
+                 Without a backup, see \"Keys the kiosks depend on\" in the README.",
                 path.display(),
-                data_dir.display()
+                keys_dir.display()
             );
         }
     }
@@ -96,7 +139,6 @@ fn enrolled_kiosks(data_dir: &Path) -> anyhow::Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use std::net::SocketAddr;
 
     #[test]

@@ -57,7 +57,6 @@ impl AppState {
         let dir = config.data_dir()?;
         crate::db::create_private_dir(&dir)
             .with_context(|| format!("cannot create data dir {}", dir.display()))?;
-        crate::secrets::refuse_lost_keys(&dir, &config.tls)?;
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let db = match &config.database {
             Some(url) => {
@@ -67,8 +66,11 @@ impl AppState {
                 .with_context(|| format!("cannot open the database in {}", dir.display()))?,
         }
         .with_write_wait(metrics.db_write_wait());
-        let identity = Identity::load_or_create(&config.tls, &dir)?;
-        let submission_key = Arc::new(crate::submissions::load_or_create_key(&dir)?);
+        let crate::secrets::Keys {
+            identity,
+            submission,
+        } = crate::secrets::load_keys(&config, &dir)?;
+        let submission_key = Arc::new(submission);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let logins = Arc::new(crate::staff::guard::LoginGuard::new(&config.staff));
         let calendar = Arc::new(crate::deadlines::load_calendar(&config.deadlines)?);

@@ -21,7 +21,10 @@ use protocol::submission::{FormAnswers, SubmissionStored, SubmissionUpload, rece
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
-/// The server's submission key, kept in `<data dir>/submission.key` (created on first start).
+/// The server's submission key, kept in `<keys dir>/submission.key` (created on first start).
+/// Made at most once even when instances sharing the keys dir start together: the new key is
+/// hard-linked into place, which fails if another instance's is there already (then that one
+/// is read).
 pub fn load_or_create_key(dir: &Path) -> anyhow::Result<crypto_box::SecretKey> {
     let path = dir.join("submission.key");
     if path.exists() {
@@ -33,7 +36,10 @@ pub fn load_or_create_key(dir: &Path) -> anyhow::Result<crypto_box::SecretKey> {
         return Ok(crypto_box::SecretKey::from_bytes(key));
     }
     let key = crypto_box::SecretKey::generate(&mut crypto_box::aead::OsRng);
-    let tmp = dir.join("submission.key.tmp");
+    let tmp = dir.join(format!(
+        "submission.key.{}.tmp",
+        crate::secrets::random_token(9)
+    ));
     {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
@@ -47,8 +53,13 @@ pub fn load_or_create_key(dir: &Path) -> anyhow::Result<crypto_box::SecretKey> {
         f.write_all(&key.to_bytes())?;
         f.sync_all()?;
     }
-    std::fs::rename(&tmp, &path)?;
-    Ok(key)
+    let linked = std::fs::hard_link(&tmp, &path);
+    std::fs::remove_file(&tmp).with_context(|| format!("cannot remove {}", tmp.display()))?;
+    match linked {
+        Ok(()) => Ok(key),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create_key(dir),
+        Err(e) => Err(e).with_context(|| format!("cannot write {}", path.display())),
+    }
 }
 
 pub fn public_key_base64(key: &crypto_box::SecretKey) -> String {
@@ -323,6 +334,24 @@ pub async fn store(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Instances starting together on one shared keys dir all load one submission key.
+    #[test]
+    fn instances_sharing_a_keys_dir_make_one_key() {
+        let dir = tempfile::tempdir().expect("dir");
+        let keys: Vec<[u8; 32]> = std::thread::scope(|s| {
+            let starts: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| load_or_create_key(dir.path()).expect("loads").to_bytes()))
+                .collect();
+            starts
+                .into_iter()
+                .map(|t| t.join().expect("joins"))
+                .collect()
+        });
+        assert!(keys.iter().all(|k| *k == keys[0]));
+        let files = std::fs::read_dir(dir.path()).expect("dir").count();
+        assert_eq!(files, 1, "only submission.key is left");
+    }
 
     #[test]
     fn the_key_is_kept_and_opens_what_is_sealed_to_it() {

@@ -48,6 +48,17 @@ impl Identity {
     /// Loads the configured certificate, or the generated one from `data_dir/tls/`, creating it
     /// if it does not exist yet; and the next pair, when one is prepared.
     pub fn load_or_create(config: &TlsConfig, data_dir: &Path) -> anyhow::Result<Identity> {
+        Identity::load(config, data_dir, false)
+    }
+
+    /// [`Identity::load_or_create`] for a keys dir several instances may share and start on at
+    /// once: the generated pair is made only if no instance has made it yet, and an instance
+    /// that lost the race loads the winner's (see [`generate_once`]).
+    pub fn load_or_create_shared(config: &TlsConfig, keys_dir: &Path) -> anyhow::Result<Identity> {
+        Identity::load(config, keys_dir, true)
+    }
+
+    fn load(config: &TlsConfig, data_dir: &Path, shared: bool) -> anyhow::Result<Identity> {
         let [gen_cert, gen_key, gen_next_cert, gen_next_key] = generated_paths(data_dir);
         let current = match (&config.cert, &config.key) {
             (Some(cert), Some(key)) => Pair {
@@ -55,7 +66,9 @@ impl Identity {
                 key: key.clone(),
             },
             (None, None) => {
-                if !gen_cert.exists() || !gen_key.exists() {
+                if shared {
+                    generate_once(&gen_cert, &gen_key, &config.extra_names)?;
+                } else if !gen_cert.exists() || !gen_key.exists() {
                     generate(&gen_cert, &gen_key, &config.extra_names)?;
                 }
                 Pair {
@@ -168,6 +181,16 @@ pub fn prepare_rotation(data_dir: &Path, extra_names: &[String]) -> anyhow::Resu
     .2)
 }
 
+/// The pin of the pair [`finish_rotation`] moved aside (`tls/previous-*.pem`), if there is one.
+pub fn previous_pin(data_dir: &Path) -> Option<Fingerprint> {
+    let dir = data_dir.join("tls");
+    let pair = Pair {
+        cert: dir.join("previous-cert.pem"),
+        key: dir.join("previous-key.pem"),
+    };
+    load_pair(&pair).ok().map(|(_, _, pin)| pin)
+}
+
 /// Makes the prepared next pair the current one; the old pair is kept as `previous-*.pem`.
 pub fn finish_rotation(data_dir: &Path) -> anyhow::Result<Fingerprint> {
     let [cert, key, next_cert, next_key] = generated_paths(data_dir);
@@ -198,6 +221,61 @@ pub fn finish_rotation(data_dir: &Path) -> anyhow::Result<Fingerprint> {
 }
 
 fn generate(cert_path: &Path, key_path: &Path, extra: &[String]) -> anyhow::Result<()> {
+    let (cert, key) = self_signed(cert_path, extra)?;
+    write_private(key_path, key.as_bytes())?;
+    std::fs::write(cert_path, cert)
+        .with_context(|| format!("cannot write {}", cert_path.display()))?;
+    tracing::info!(cert = %cert_path.display(), "generated a self-signed certificate");
+    Ok(())
+}
+
+/// Makes the generated pair unless another process (an instance on a shared keys dir) has:
+/// the key is written to a file of this process's own and hard-linked to `key.pem`, which
+/// fails if `key.pem` exists, also on NFS; the winner then moves its certificate in. A loser
+/// waits for the winner's certificate. Both files already there: nothing to do.
+fn generate_once(cert_path: &Path, key_path: &Path, extra: &[String]) -> anyhow::Result<()> {
+    if !key_path.exists() {
+        let (cert, key) = self_signed(cert_path, extra)?;
+        let suffix = crate::secrets::random_token(9);
+        let tmp_key = key_path.with_extension(format!("pem.{suffix}.tmp"));
+        let tmp_cert = cert_path.with_extension(format!("pem.{suffix}.tmp"));
+        write_private(&tmp_key, key.as_bytes())?;
+        let linked = std::fs::hard_link(&tmp_key, key_path);
+        std::fs::remove_file(&tmp_key)
+            .with_context(|| format!("cannot remove {}", tmp_key.display()))?;
+        match linked {
+            Ok(()) => {
+                std::fs::write(&tmp_cert, cert)
+                    .with_context(|| format!("cannot write {}", tmp_cert.display()))?;
+                std::fs::rename(&tmp_cert, cert_path)
+                    .with_context(|| format!("cannot write {}", cert_path.display()))?;
+                tracing::info!(cert = %cert_path.display(), "generated a self-signed certificate");
+                return Ok(());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot write {}", key_path.display()));
+            }
+        }
+    }
+    for _ in 0..100 {
+        if cert_path.exists() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    anyhow::bail!(
+        "{} is there but {} is not (another instance did not finish making them within 5 s): \
+         if no kiosk has been enrolled yet, remove {} and start again",
+        key_path.display(),
+        cert_path.display(),
+        key_path.display()
+    )
+}
+
+/// A fresh self-signed certificate and its key (both PEM), for the host names this server
+/// answers to.
+fn self_signed(cert_path: &Path, extra: &[String]) -> anyhow::Result<(String, String)> {
     let dir = cert_path
         .parent()
         .expect("a generated certificate's path has a folder");
@@ -217,11 +295,7 @@ fn generate(cert_path: &Path, key_path: &Path, extra: &[String]) -> anyhow::Resu
     params.not_after = rcgen::date_time_ymd(2074, 1, 1);
     let key = rcgen::KeyPair::generate()?;
     let cert = params.self_signed(&key)?;
-    write_private(key_path, key.serialize_pem().as_bytes())?;
-    std::fs::write(cert_path, cert.pem())
-        .with_context(|| format!("cannot write {}", cert_path.display()))?;
-    tracing::info!(cert = %cert_path.display(), "generated a self-signed certificate");
-    Ok(())
+    Ok((cert.pem(), key.serialize_pem()))
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

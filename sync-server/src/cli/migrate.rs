@@ -11,7 +11,8 @@
 //! are (the feed's seq trigger is disabled for the copy and enabled again), each identity and
 //! `feed_seq` set past the highest value copied, then a count per table and a SHA-256 of the
 //! feed's rows and of the content's bodies compared on both sides. Any mismatch rolls
-//! everything back. Keys stay files in the data dir.
+//! everything back. Keys stay files (the keys dir); their public halves are recorded in
+//! `server_keys`, which the instances check theirs against.
 
 use crate::db::PG_MIGRATIONS;
 use anyhow::{Context, bail};
@@ -58,13 +59,16 @@ const TABLES: &[(&str, &str)] = &[
     ("poll_tallies", r#""poll_id", "question", "bucket""#),
     ("poll_ballots", r#""submission_id""#),
     ("proposals", r#""submission_id""#),
+    ("server_keys", r#""name""#),
 ];
 
 /// Rows per INSERT statement.
 const BATCH: usize = 200;
 
-/// Runs the migration from the database in `data_dir` to `url`, printing what it copied.
-pub fn run(data_dir: &Path, url: &str) -> anyhow::Result<()> {
+/// Runs the migration from the database in `data_dir` to `url`, printing what it copied, and
+/// records the public halves of the keys in `keys_dir` (`secrets`), so that every instance on
+/// PostgreSQL must present the keys the kiosks already trust.
+pub fn run(data_dir: &Path, keys_dir: &Path, url: &str) -> anyhow::Result<()> {
     let path = data_dir.join("server.db");
     if !path.exists() {
         bail!("no database at {}: is --data-dir right?", path.display());
@@ -93,8 +97,9 @@ pub fn run(data_dir: &Path, url: &str) -> anyhow::Result<()> {
     {
         config.password(password);
     }
+    let keys = crate::secrets::public_halves(keys_dir)?;
     // The `postgres` client runs a runtime of its own, which must not start inside the CLI's.
-    let report = std::thread::spawn(move || copy(&path, &config))
+    let report = std::thread::spawn(move || copy(&path, &config, &keys))
         .join()
         .map_err(|_| anyhow::anyhow!("the migration thread panicked"))??;
     println!("{:<20} {:>10} {:>10}", "table", "sqlite", "postgres");
@@ -104,22 +109,32 @@ pub fn run(data_dir: &Path, url: &str) -> anyhow::Result<()> {
     println!("feed rows SHA-256, both: {}", report.feed_sha);
     println!("content bodies SHA-256, both: {}", report.content_sha);
     println!("next feed seq: above {}", report.feed_seq);
+    println!("keys recorded (public halves): {}", report.keys.join(", "));
     println!(
-        "copied and checked. The keys are files, not in the database: copy the data dir's \
+        "copied and checked. The keys stay files, not in the database, which records only their \
+         public halves: an instance whose keys differ refuses to start. Copy {}'s \
          submission.key and tls/ (cert.pem, key.pem, and next-*.pem when a rotation is \
-         prepared) to every instance, and the media directory to the shared media store."
+         prepared) to every instance's keys dir (or give them one shared keys_dir), and the \
+         media directory to the shared media store.",
+        keys_dir.display()
     );
     Ok(())
 }
 
 struct Report {
     counts: Vec<(&'static str, i64)>,
+    /// The names of the keys whose public halves were recorded.
+    keys: Vec<&'static str>,
     feed_sha: String,
     content_sha: String,
     feed_seq: i64,
 }
 
-fn copy(path: &Path, config: &postgres::Config) -> anyhow::Result<Report> {
+fn copy(
+    path: &Path,
+    config: &postgres::Config,
+    keys: &[(&'static str, Vec<u8>)],
+) -> anyhow::Result<Report> {
     let connection = rusqlite::Connection::open_with_flags(
         path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -246,10 +261,18 @@ fn copy(path: &Path, config: &postgres::Config) -> anyhow::Result<Report> {
     if sha_of_pg(&mut tx, &format!(r#"{content_sql} COLLATE "C""#))? != content_sha {
         bail!("the content's bodies differ after the copy");
     }
+    let now = crate::db::now_ms();
+    for (name, public) in keys {
+        tx.execute(
+            "INSERT INTO server_keys (name, public, recorded_at) VALUES ($1, $2, $3)",
+            &[name, public, &now],
+        )?;
+    }
     tx.commit()?;
     sqlite.finish()?;
     Ok(Report {
         counts,
+        keys: keys.iter().map(|(name, _)| *name).collect(),
         feed_sha,
         content_sha,
         feed_seq,

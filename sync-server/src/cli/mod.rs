@@ -293,7 +293,7 @@ impl Cli {
                 return app.run_until(stop).await;
             }
             Command::Tls(command) => {
-                let dir = config.data_dir()?;
+                let dir = config.keys_dir()?;
                 if config.tls.cert.is_some() || config.tls.next_cert.is_some() {
                     anyhow::bail!(
                         "this server uses configured certificates: rotate by setting tls.next_cert and tls.next_key, restarting, and once every kiosk has synced, moving them to tls.cert and tls.key"
@@ -315,7 +315,9 @@ impl Cli {
                 }
                 return Ok(());
             }
-            Command::Migrate { to } => return migrate::run(&config.data_dir()?, &to),
+            Command::Migrate { to } => {
+                return migrate::run(&config.data_dir()?, &config.keys_dir()?, &to);
+            }
             Command::GenCatalog { out, count, seed } => {
                 let file = std::fs::File::create(&out)
                     .with_context(|| format!("cannot create {}", out.display()))?;

@@ -125,3 +125,33 @@ fn configured_next_pair_is_announced() {
         .expect("a next certificate without its key is refused");
     assert!(format!("{err:#}").contains("next certificate"), "{err:#}");
 }
+
+/// Instances starting together on one shared keys dir make one pair between them: each loads
+/// the same key, and no temporary file is left behind.
+#[test]
+fn instances_sharing_a_keys_dir_make_one_pair() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pins: Vec<Fingerprint> = std::thread::scope(|s| {
+        let starts: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    Identity::load_or_create_shared(&TlsConfig::default(), dir.path())
+                        .expect("loads")
+                        .fingerprint
+                })
+            })
+            .collect();
+        starts
+            .into_iter()
+            .map(|t| t.join().expect("joins"))
+            .collect()
+    });
+    assert!(pins.iter().all(|pin| *pin == pins[0]), "{pins:?}");
+    let mut files: Vec<String> = std::fs::read_dir(dir.path().join("tls"))
+        .expect("tls dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["cert.pem", "key.pem"]);
+    assert_eq!(generated(dir.path()).fingerprint, pins[0]);
+}

@@ -49,6 +49,7 @@ mod roles;
 mod rotation;
 mod scale_out;
 mod scope;
+mod shared_storage;
 mod submissions;
 mod swarm;
 mod tasks;

@@ -27,8 +27,10 @@ async fn migrate(data_dir: &std::path::Path, url: &str) -> anyhow::Result<()> {
 #[tokio::test]
 async fn a_data_dir_moves_to_postgres_with_its_ids_and_seqs() {
     let (server, staff, loaded) = TestServer::demo().await;
-    let _kiosk = EnrolledKiosk::enroll(&staff, loaded.branch, SyncConfig::default()).await;
+    let kiosk = EnrolledKiosk::enroll(&staff, loaded.branch, SyncConfig::default()).await;
+    let pin = server.fingerprint;
     let stopped = server.stop_keeping_data().await;
+    let address = stopped.config().listen;
     let dir = stopped.data_dir().to_path_buf();
     let file = dir.join("server.db");
     let before = Sha256::digest(std::fs::read(&file).expect("the database file"));
@@ -75,10 +77,18 @@ async fn a_data_dir_moves_to_postgres_with_its_ids_and_seqs() {
     );
 
     let url = db.url().to_owned();
-    let (pg_counts, pg_feed, next_seq, next_org) = std::thread::spawn(move || {
+    let (pg_counts, pg_feed, next_seq, next_org, keys) = std::thread::spawn(move || {
         let mut pg = Client::connect(&url, NoTls).expect("connecting");
+        // SQLite's server_keys is empty; the migration records the data dir's keys there.
+        let keys: Vec<String> = pg
+            .query("SELECT name FROM server_keys ORDER BY name", &[])
+            .expect("the keys")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
         let pg_counts: Vec<(String, i64)> = tables
             .iter()
+            .filter(|t| *t != "server_keys")
             .map(|t| {
                 let n: i64 = pg
                     .query_one(&format!("SELECT count(*) FROM {t}"), &[])
@@ -111,11 +121,17 @@ async fn a_data_dir_moves_to_postgres_with_its_ids_and_seqs() {
             )
             .expect("an org")
             .get(0);
-        (pg_counts, pg_feed, next_seq, next_org)
+        (pg_counts, pg_feed, next_seq, next_org, keys)
     })
     .join()
     .expect("the PostgreSQL checks");
-    assert_eq!(pg_counts, counts, "every table's rows");
+    let copied: Vec<(String, i64)> = counts
+        .iter()
+        .filter(|(t, _)| t != "server_keys")
+        .cloned()
+        .collect();
+    assert_eq!(pg_counts, copied, "every table's rows");
+    assert_eq!(keys, ["submission", "tls_pin"], "the keys' public halves");
     assert_eq!(
         pg_feed, feed,
         "the feed's rows, seqs and items as they were"
@@ -129,6 +145,23 @@ async fn a_data_dir_moves_to_postgres_with_its_ids_and_seqs() {
         next_org > by_count("orgs"),
         "the next org id ({next_org}) is above the copied ones"
     );
+
+    // The kiosk keeps working: an instance on PostgreSQL with the data dir's keys, on the old
+    // address, answers it (its pin, and the key its answers are sealed to, are the same); an
+    // instance with keys of its own would be refused (e2e `shared_storage`).
+    let moved = TestServer::start_with(|c| {
+        c.listen = address;
+        c.database = Some(db.url().to_owned().into());
+        c.keys_dir = Some(dir.clone());
+    })
+    .await;
+    assert_eq!(moved.fingerprint, pin);
+    kiosk
+        .engine
+        .sync_now()
+        .await
+        .expect("the kiosk syncs on PostgreSQL");
+    moved.stop().await.expect("stops");
 
     let again = migrate(&dir, db.url()).await.expect_err("a second copy");
     assert!(format!("{again:#}").contains("not empty"), "{again:#}");

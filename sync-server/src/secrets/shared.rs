@@ -1,0 +1,147 @@
+//! The keys of several instances on one PostgreSQL database (issue 20). Every instance must
+//! present the same TLS key (kiosks pin it, and a load balancer sends them to any instance) and
+//! open answers sealed to the same submission key. The secret halves stay files in each
+//! instance's keys dir, never in the database, so a copy of the database (a backup, a replica)
+//! can neither pose as the server nor test a phone number against a keyed HMAC; instances share
+//! them by sharing the keys dir (NFS) or by a copy of its files.
+//!
+//! The database records the public halves (`server_keys`: the TLS key's pin, the submission
+//! key's public key), written by the first instance to start (`ON CONFLICT DO NOTHING`, then
+//! read back, so instances starting together agree on one). An instance whose keys differ from
+//! the record refuses to start, naming the file and what to do: no instance ever serves a key
+//! the others do not. The one change accepted is a finished rotation: an instance whose current
+//! TLS key replaced the recorded one (`tls/previous-cert.pem` has the recorded pin) records the
+//! new pin. A key file missing while kiosks are enrolled is refused as on SQLite; missing while
+//! another instance recorded it, it is refused too (copy it), never made anew.
+
+use super::Keys;
+use crate::config::{DatabaseUrl, TlsConfig};
+use crate::tls::Identity;
+use anyhow::Context;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// `server_keys.name` of the submission key's public key.
+pub(super) const SUBMISSION: &str = "submission";
+/// `server_keys.name` of the generated TLS key's pin (SHA-256 of its SubjectPublicKeyInfo).
+pub(super) const TLS_PIN: &str = "tls_pin";
+
+/// [`super::load_keys`] on PostgreSQL: on a thread of its own, since the `postgres` client
+/// blocks on a runtime of its own, which must not start inside the server's.
+pub(super) fn load(url: &DatabaseUrl, keys_dir: &Path, tls: &TlsConfig) -> anyhow::Result<Keys> {
+    let config: postgres::Config = url
+        .as_str()
+        .parse()
+        .context("the database is not a PostgreSQL URL")?;
+    let (keys_dir, tls) = (keys_dir.to_owned(), tls.clone());
+    std::thread::spawn(move || {
+        let mut client = config
+            .connect(postgres::NoTls)
+            .context("cannot connect to the PostgreSQL database to check the keys")?;
+        load_checked(&mut client, &keys_dir, &tls)
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("loading the keys panicked"))?
+}
+
+fn load_checked(
+    client: &mut postgres::Client,
+    keys_dir: &Path,
+    tls: &TlsConfig,
+) -> anyhow::Result<Keys> {
+    let kiosks: i64 = client
+        .query_one("SELECT count(*) FROM kiosks WHERE revoked_at IS NULL", &[])?
+        .get(0);
+    let recorded: HashMap<String, Vec<u8>> = client
+        .query("SELECT name, public FROM server_keys", &[])?
+        .into_iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    super::refuse_lost_keys(keys_dir, kiosks.max(0) as u64, tls)?;
+    for (path, what, name) in super::key_files(keys_dir, tls) {
+        if !path.exists() && recorded.contains_key(name) {
+            anyhow::bail!(
+                "{} is missing: it is {what}, and the other instances on this database use it \
+                 (the database records its public half). Every instance must have the same \
+                 keys: copy tls/ and submission.key from another instance's keys dir to {}, or \
+                 set keys_dir to a directory the instances share, and start again.",
+                path.display(),
+                keys_dir.display()
+            );
+        }
+    }
+    let identity = Identity::load_or_create_shared(tls, keys_dir)?;
+    let submission = crate::submissions::load_or_create_key(keys_dir)?;
+    let mut ours = vec![(
+        SUBMISSION,
+        submission.public_key().as_bytes().to_vec(),
+        keys_dir.join("submission.key"),
+    )];
+    if tls.cert.is_none() && tls.key.is_none() {
+        ours.push((
+            TLS_PIN,
+            identity.fingerprint.0.to_vec(),
+            crate::tls::generated_paths(keys_dir)[1].clone(),
+        ));
+    }
+    for (name, public, path) in ours {
+        let now = crate::db::now_ms();
+        client.execute(
+            "INSERT INTO server_keys (name, public, recorded_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+            &[&name, &public, &now],
+        )?;
+        let mut agreed = recorded_public(client, name)?;
+        let rotated = name == TLS_PIN
+            && agreed != public
+            && crate::tls::previous_pin(keys_dir).is_some_and(|pin| pin.0[..] == agreed[..]);
+        if rotated {
+            client.execute(
+                "UPDATE server_keys SET public = $2, recorded_at = $3 \
+                 WHERE name = $1 AND public = $4",
+                &[&name, &public, &now, &agreed],
+            )?;
+            tracing::info!(pin = %identity.fingerprint, "a finished TLS rotation: recorded the new key's pin");
+            agreed = recorded_public(client, name)?;
+        }
+        if agreed == public {
+            continue;
+        }
+        anyhow::bail!(
+            "{} is not the key the other instances on this database use (the database records \
+             the public half of theirs, made by the first instance to start). Every instance \
+             must present the same keys: copy tls/ and submission.key from another instance's \
+             keys dir to {}, or set keys_dir to a directory the instances share, and start \
+             again. If no instance has those keys any more and no kiosk is enrolled, `DELETE \
+             FROM server_keys` lets the next instance to start record its own.",
+            path.display(),
+            keys_dir.display()
+        );
+    }
+    Ok(Keys {
+        identity,
+        submission,
+    })
+}
+
+/// The public halves of the key files in `keys_dir`, by `server_keys` name, making none: what
+/// `migrate --to` records for the instances on PostgreSQL to check theirs against.
+pub(crate) fn public_halves(keys_dir: &Path) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut halves = Vec::new();
+    if keys_dir.join("submission.key").exists() {
+        let key = crate::submissions::load_or_create_key(keys_dir)?;
+        halves.push((SUBMISSION, key.public_key().as_bytes().to_vec()));
+    }
+    let [cert, key, ..] = crate::tls::generated_paths(keys_dir);
+    if cert.exists() && key.exists() {
+        let identity = Identity::load_or_create(&TlsConfig::default(), keys_dir)?;
+        halves.push((TLS_PIN, identity.fingerprint.0.to_vec()));
+    }
+    Ok(halves)
+}
+
+fn recorded_public(client: &mut postgres::Client, name: &str) -> anyhow::Result<Vec<u8>> {
+    Ok(client
+        .query_one("SELECT public FROM server_keys WHERE name = $1", &[&name])?
+        .get(0))
+}
