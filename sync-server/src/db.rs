@@ -56,7 +56,6 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/025_proposals.sql")),
     M::up(include_str!("db/026_poll_changed.sql")),
     M::up(include_str!("db/027_orgs_parent_name.sql")),
-    M::up(include_str!("db/028_shared_limits.sql")),
     M::up(include_str!("db/030_server_keys.sql")),
 ];
 
@@ -88,7 +87,6 @@ pub const PG_MIGRATIONS: &[&str] = &[
     include_str!("db/pg/025_proposals.sql"),
     include_str!("db/pg/026_poll_changed.sql"),
     include_str!("db/pg/027_orgs_parent_name.sql"),
-    include_str!("db/pg/028_shared_limits.sql"),
     include_str!("db/pg/030_server_keys.sql"),
 ];
 
@@ -281,6 +279,11 @@ impl Db {
         })
         .join()
         .map_err(|_| anyhow::anyhow!("opening the PostgreSQL database panicked"))?
+    }
+
+    /// Whether this is a PostgreSQL database (`database = "postgres://…"`).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.conns, Conns::Postgres(_))
     }
 
     /// Asks for [`Db::checkpoint_if_wanted`]'s next run to empty the WAL. Called inside the

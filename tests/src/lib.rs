@@ -1,6 +1,11 @@
 //! Helpers for the end-to-end tests: start the real sync server (the same `Application` the
 //! binary runs) over real TLS on 127.0.0.1:0 in a fresh temporary directory, and talk to it with
 //! the real kiosk client and a pinned staff client.
+//!
+//! With `UNION_TEST_BACKEND=postgres` every server runs on a fresh PostgreSQL database of the
+//! test cluster ([`pg::TestDb`], dropped with the server) instead of the SQLite file in its
+//! data dir; the data dir still holds its keys and media. A test about the SQLite file itself
+//! starts its server with [`TestServer::start_on_sqlite_with`].
 
 pub mod catalog_files;
 pub mod console;
@@ -36,6 +41,8 @@ pub struct TestServer {
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL database it runs on, when `UNION_TEST_BACKEND=postgres`.
+    db: Option<pg::TestDb>,
 }
 
 pub const ADMIN: &str = "admin";
@@ -55,11 +62,29 @@ impl TestServer {
             ..Config::default()
         };
         tweak(&mut config);
-        Self::launch(config, dir).await
+        let db = if pg::servers_on_postgres() {
+            database_for(&mut config)
+        } else {
+            None
+        };
+        Self::launch(config, dir, db).await
+    }
+
+    /// [`TestServer::start_with`] on the SQLite file in its data dir whatever
+    /// `UNION_TEST_BACKEND` says: for the tests about that file.
+    pub async fn start_on_sqlite_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().expect("valid address"),
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Config::default()
+        };
+        tweak(&mut config);
+        Self::launch(config, dir, None).await
     }
 
     /// Builds and runs the server as the binary does, and waits until it answers.
-    async fn launch(config: Config, dir: tempfile::TempDir) -> TestServer {
+    async fn launch(config: Config, dir: tempfile::TempDir, db: Option<pg::TestDb>) -> TestServer {
         let app = Application::build(config).await.expect("server builds");
         let url = app.public_url().clone();
         let fingerprint = app.fingerprint();
@@ -77,6 +102,7 @@ impl TestServer {
             stop: Some(stop),
             task: Some(task),
             _dir: dir,
+            db,
         };
         server.client().health().await.expect("server answers");
         server
@@ -227,15 +253,31 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         // Swap a fresh (unused) temp dir in, so dropping `self` does not delete the data.
         let data = std::mem::replace(&mut self._dir, dir);
-        StoppedServer { data, config, addr }
+        StoppedServer {
+            data,
+            config,
+            addr,
+            db: self.db.take(),
+        }
     }
 }
 
-/// A stopped server's data dir and address.
+/// A config's `database` made a fresh test database, unless the test named one itself.
+fn database_for(config: &mut Config) -> Option<pg::TestDb> {
+    if config.database.is_some() {
+        return None;
+    }
+    let db = pg::TestDb::create();
+    config.database = Some(db.url().to_owned().into());
+    Some(db)
+}
+
+/// A stopped server's data dir, address and (on PostgreSQL) database.
 pub struct StoppedServer {
     data: tempfile::TempDir,
     config: Config,
     addr: std::net::SocketAddr,
+    db: Option<pg::TestDb>,
 }
 
 impl StoppedServer {
@@ -263,7 +305,7 @@ impl StoppedServer {
     pub async fn start(self) -> TestServer {
         let mut config = self.config.clone();
         config.listen = self.addr;
-        TestServer::launch(config, self.data).await
+        TestServer::launch(config, self.data, self.db).await
     }
 }
 

@@ -18,6 +18,23 @@ use std::sync::OnceLock;
 /// The variable `scripts/test.sh` sets to the cluster's URL.
 pub const URL_VAR: &str = "UNION_TEST_PG";
 
+/// The variable that picks the test servers' database: `postgres` runs every [`TestServer`]
+/// on a fresh [`TestDb`]; unset or `sqlite`, on the SQLite file in its data dir.
+///
+/// [`TestServer`]: crate::TestServer
+pub const BACKEND_VAR: &str = "UNION_TEST_BACKEND";
+
+/// Whether `UNION_TEST_BACKEND=postgres` asks for test servers on PostgreSQL. Any value but
+/// `postgres`, `sqlite` or none is refused, so a typo never silently tests SQLite.
+pub fn servers_on_postgres() -> bool {
+    match std::env::var(BACKEND_VAR).as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite" | "") | Err(std::env::VarError::NotPresent) => false,
+        Ok(other) => panic!("{BACKEND_VAR}={other:?}: expected `postgres` or `sqlite`"),
+        Err(e) => panic!("{BACKEND_VAR}: {e}"),
+    }
+}
+
 /// The cluster's URL (`postgres://<user>@127.0.0.1:<port>/postgres`) from `UNION_TEST_PG`.
 pub fn url() -> Option<String> {
     std::env::var(URL_VAR).ok().filter(|u| !u.is_empty())
@@ -70,16 +87,63 @@ pub struct TestDb {
 impl TestDb {
     /// Creates `t_<random>` in the cluster. Panics when there is no cluster or it refuses.
     pub fn create() -> TestDb {
-        let cluster = cluster_url();
+        let db = TestDb::named(&cluster_url());
+        let statement = format!("CREATE DATABASE {}", db.name);
+        on_own_thread(&db.cluster, move |client| client.batch_execute(&statement))
+            .unwrap_or_else(|e| panic!("creating database {} in the test cluster: {e}", db.name));
+        db
+    }
+
+    /// A new name `t_<random>` in `cluster`, not created yet.
+    fn named(cluster: &str) -> TestDb {
         let name = format!("t_{:016x}", rand::random::<u64>());
         let (base, _) = cluster
             .rsplit_once('/')
             .expect("the cluster URL ends in /<database>");
-        let url = format!("{base}/{name}");
-        let statement = format!("CREATE DATABASE {name}");
-        on_own_thread(&cluster, move |client| client.batch_execute(&statement))
-            .unwrap_or_else(|e| panic!("creating database {name} in the test cluster: {e}"));
-        TestDb { cluster, name, url }
+        TestDb {
+            url: format!("{base}/{name}"),
+            cluster: cluster.to_owned(),
+            name,
+        }
+    }
+
+    /// A copy of `template` (`CREATE DATABASE … TEMPLATE`), made in the cluster without reading
+    /// it through a connection. Nobody may be connected to `template` ([`TestDb::disconnect`]).
+    pub fn copy_of(template: &TestDb) -> TestDb {
+        let copy = TestDb::named(&template.cluster);
+        let statement = format!("CREATE DATABASE {} TEMPLATE {}", copy.name, template.name);
+        on_own_thread(&copy.cluster, move |client| {
+            client.batch_execute(&statement)
+        })
+        .unwrap_or_else(|e| panic!("copying database {}: {e}", template.name));
+        copy
+    }
+
+    /// Ends every connection to the database and waits until they are gone (a stopped server
+    /// closes its pools on a thread of its own, so they may outlive it for a moment).
+    pub fn disconnect(&self) {
+        let name = self.name.clone();
+        let ended = on_own_thread(&self.cluster, move |client| {
+            for _ in 0..100 {
+                let left: i64 = client
+                    .query_one(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                         WHERE datname = $1 AND pid <> pg_backend_pid()",
+                        &[&name],
+                    )?
+                    .get(0);
+                if left == 0 {
+                    return Ok(true);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Ok(false)
+        });
+        match ended {
+            Ok(true) => {}
+            Ok(false) => panic!("connections to {} did not end within 2 s", self.name),
+            Err(e) => panic!("ending connections to {}: {e}", self.name),
+        }
     }
 
     /// The database's URL, for `postgres::Client::connect` or a server's configuration.

@@ -257,7 +257,8 @@ pub(crate) fn written(
         return Err(AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::InvalidContent,
-            "本服务器使用 PostgreSQL 数据库，暂不支持匿名投票（无法保证选票与投票人不被关联）；             请改为实名投票 / Anonymous polls are not available on a PostgreSQL database yet",
+            "本服务器使用 PostgreSQL 数据库，暂不支持匿名投票（无法保证选票与投票人不被关联）；请改为实名投票 / \
+             Anonymous polls are not available on a PostgreSQL database yet",
         ));
     }
     let now = Current {

@@ -517,9 +517,9 @@ async fn deadlines_order_the_inbox_and_an_overdue_case_goes_one_org_up() {
         .db
         .write(move |tx| {
             tx.execute(
-                "UPDATE submissions SET received_at = ?2, due_at = ?2 + 86400000,
-                     next_escalation_at = ?2 + 86400000 WHERE id = ?1",
-                (id, weeks_ago),
+                "UPDATE submissions SET received_at = ?2, due_at = ?3,
+                     next_escalation_at = ?3 WHERE id = ?1",
+                (id, weeks_ago, weeks_ago + 86_400_000),
             )?;
             Ok(())
         })

@@ -26,7 +26,8 @@ async fn migrate(data_dir: &std::path::Path, url: &str) -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn a_data_dir_moves_to_postgres_with_its_ids_and_seqs() {
-    let (server, staff, loaded) = TestServer::demo().await;
+    // SQLite whatever UNION_TEST_BACKEND says: the SQLite data dir is what moves.
+    let (server, staff, loaded) = TestServer::demo_on_sqlite().await;
     let kiosk = EnrolledKiosk::enroll(&staff, loaded.branch, SyncConfig::default()).await;
     let pin = server.fingerprint;
     let stopped = server.stop_keeping_data().await;

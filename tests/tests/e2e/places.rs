@@ -487,11 +487,11 @@ async fn offering_id(server: &TestServer, title: &str) -> ContentId {
         .state
         .db
         .read(move |tx| {
-            Ok(tx.query_row(
-                "SELECT id FROM content WHERE kind = 'offering' AND json_extract(body, '$.title') = ?1",
-                [title],
-                |r| r.get::<_, String>(0),
-            )?)
+            let sql = format!(
+                "SELECT id FROM content WHERE kind = 'offering' AND {} = ?1",
+                tx.json_text("body", "title")
+            );
+            Ok(tx.query_row(&sql, [title], |r| r.get::<_, String>(0))?)
         })
         .await
         .map(ContentId)

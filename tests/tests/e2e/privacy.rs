@@ -62,8 +62,11 @@ async fn the_csv_export_carries_no_formula_into_excel() {
 async fn the_data_dir_and_the_database_are_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     // A data dir the server creates itself (the test's temp dir is made 0700 by tempfile).
-    let server =
-        TestServer::start_with(|c| c.data_dir = c.data_dir.take().map(|d| d.join("data"))).await;
+    // SQLite only: the database files checked are SQLite's, in the data dir.
+    let server = TestServer::start_on_sqlite_with(|c| {
+        c.data_dir = c.data_dir.take().map(|d| d.join("data"))
+    })
+    .await;
     server.init().await;
     let dir = server
         .state

@@ -48,12 +48,20 @@ async fn kiosk_counts_reach_the_console_once_and_only_for_their_org() {
 
     // The first sync's heartbeat carries them, but the server fails to store it: the kiosk
     // keeps the batch, and what it counts meanwhile waits for the next one.
-    let fail = "CREATE TRIGGER fail_usage BEFORE INSERT ON usage_batches
-                BEGIN SELECT RAISE(ABORT, 'the disk is full'); END";
     server
         .state
         .db
-        .write(move |tx| Ok(tx.execute_batch(fail)?))
+        .write(|tx| {
+            Ok(tx.execute_batch(if tx.is_postgres() {
+                "CREATE FUNCTION fail_usage() RETURNS trigger LANGUAGE plpgsql
+                     AS $$ BEGIN RAISE EXCEPTION 'the disk is full'; END $$;
+                 CREATE TRIGGER fail_usage BEFORE INSERT ON usage_batches
+                     FOR EACH ROW EXECUTE FUNCTION fail_usage()"
+            } else {
+                "CREATE TRIGGER fail_usage BEFORE INSERT ON usage_batches
+                     BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
+            })?)
+        })
         .await
         .expect("trigger");
     kiosk.engine.sync_once().await.expect("syncs");
@@ -76,7 +84,13 @@ async fn kiosk_counts_reach_the_console_once_and_only_for_their_org() {
     server
         .state
         .db
-        .write(|tx| Ok(tx.execute_batch("DROP TRIGGER fail_usage")?))
+        .write(|tx| {
+            Ok(tx.execute_batch(if tx.is_postgres() {
+                "DROP TRIGGER fail_usage ON usage_batches; DROP FUNCTION fail_usage()"
+            } else {
+                "DROP TRIGGER fail_usage"
+            })?)
+        })
         .await
         .expect("trigger dropped");
 
@@ -237,7 +251,7 @@ async fn kiosk_counts_reach_the_console_once_and_only_for_their_org() {
         .db
         .read(|tx| {
             Ok(
-                tx.query_row("SELECT group_concat(heartbeat) FROM kiosks", [], |r| {
+                tx.query_row("SELECT string_agg(heartbeat, ',') FROM kiosks", [], |r| {
                     r.get(0)
                 })?,
             )

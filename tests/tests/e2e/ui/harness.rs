@@ -55,6 +55,14 @@ impl Harness {
         h
     }
 
+    /// [`Harness::demo`] on SQLite whatever `UNION_TEST_BACKEND` says.
+    pub async fn demo_on_sqlite() -> Harness {
+        let (server, admin, loaded) = TestServer::demo_on_sqlite().await;
+        let mut h = Harness::at(&admin, loaded.branch).await;
+        h.server = Some(server);
+        h
+    }
+
     /// Another kiosk's app, enrolled at the same org of the same server (which stays with
     /// `self`), synced once, at 1920×1080.
     pub async fn another(&self) -> Harness {
