@@ -85,22 +85,32 @@ impl Application {
         signal: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let handle = axum_server::Handle::new();
-        // On PostgreSQL, the other instances' hubs hear what this one hears, and this one theirs.
-        let _relay = match &self.state.config.database {
-            Some(url) => Some(crate::relay::start(
-                &url.as_str().parse().context("the database URL")?,
-                &self.state.hub,
-                &self.state.pages,
-            )),
-            None => None,
+        // On PostgreSQL, the other instances' hubs hear what this one hears, and this one theirs;
+        // and one instance runs the periodic jobs.
+        let (_relay, leader) = match &self.state.config.database {
+            Some(url) => {
+                let pg: postgres::Config = url.as_str().parse().context("the database URL")?;
+                (
+                    Some(crate::relay::start(&pg, &self.state.hub, &self.state.pages)),
+                    crate::leader::Leader::start(&pg),
+                )
+            }
+            None => (None, crate::leader::Leader::alone()),
         };
         let router = api::router(self.state.clone());
         let scheduler = tokio::spawn(run_scheduler(self.state.clone()));
         let watcher = tokio::spawn(watch_other_writers(self.state.clone()));
-        let retention = tokio::spawn(crate::workflow::retention::run_periodically(
-            self.state.clone(),
-        ));
-        let deadlines = tokio::spawn(crate::deadlines::run_periodically(self.state.clone()));
+        // Publish-at and expiry run on every instance: each run is one write transaction,
+        // and writes run one at a time (the write lock on PostgreSQL), so a second finds
+        // nothing left due. Retention and deadlines (which mails) run on the leader only.
+        let retention = tokio::spawn(leader.lead({
+            let state = self.state.clone();
+            move || crate::workflow::retention::run_periodically(state.clone())
+        }));
+        let deadlines = tokio::spawn(leader.lead({
+            let state = self.state.clone();
+            move || crate::deadlines::run_periodically(state.clone())
+        }));
         let upkeep = tokio::spawn(metrics_upkeep(self.state.clone()));
         let checkpoints = tokio::spawn(checkpoint_when_wanted(self.state.clone()));
         let metrics = match self.metrics_listener {

@@ -56,6 +56,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/025_proposals.sql")),
     M::up(include_str!("db/026_poll_changed.sql")),
     M::up(include_str!("db/027_orgs_parent_name.sql")),
+    M::up(include_str!("db/028_shared_limits.sql")),
     M::up(include_str!("db/030_server_keys.sql")),
 ];
 
@@ -87,6 +88,7 @@ pub const PG_MIGRATIONS: &[&str] = &[
     include_str!("db/pg/025_proposals.sql"),
     include_str!("db/pg/026_poll_changed.sql"),
     include_str!("db/pg/027_orgs_parent_name.sql"),
+    include_str!("db/pg/028_shared_limits.sql"),
     include_str!("db/pg/030_server_keys.sql"),
 ];
 

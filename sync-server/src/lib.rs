@@ -18,6 +18,7 @@ pub mod feed;
 pub mod hub;
 pub mod import;
 pub mod kiosks;
+pub mod leader;
 pub mod media;
 pub mod metrics;
 pub mod multipart;

@@ -193,7 +193,7 @@ pub async fn login(
     password: String,
     ip: Option<IpAddr>,
 ) -> AppResult<LoginResponse> {
-    let attempt = state.logins.begin(&username, ip)?;
+    let attempt = state.logins.begin(&state.db, &username, ip).await?;
     let hours = state.config.staff.session_hours;
     let idle_ms = idle_ms(state);
     let user = username.clone();
@@ -235,7 +235,7 @@ pub async fn login(
             "用户名或密码不正确",
         ));
     };
-    attempt.succeeded();
+    attempt.succeeded().await;
     // Said only to someone who knows the password, so it tells a guesser nothing.
     if disabled {
         return Err(AppError::new(

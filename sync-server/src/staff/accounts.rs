@@ -250,7 +250,7 @@ pub async fn change_own_password(
             )?)
         })
         .await?;
-    let attempt = state.logins.begin(&username, ip)?;
+    let attempt = state.logins.begin(&state.db, &username, ip).await?;
     if !verify(state, current, stored).await? {
         return Err(AppError::new(
             StatusCode::FORBIDDEN,
@@ -258,7 +258,7 @@ pub async fn change_own_password(
             "当前密码不正确",
         ));
     }
-    attempt.succeeded();
+    attempt.succeeded().await;
     let hashed = hash(state, new_password).await?;
     let keep = token_hash(token);
     state

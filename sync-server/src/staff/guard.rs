@@ -3,68 +3,67 @@
 //!
 //! An attempt is counted before its password is checked, so parallel requests cannot all slip
 //! under the limit while the slow argon2 check runs; an attempt that succeeds is given back.
-//! The table of recent attempts holds at most [`MAX_KEYS`] usernames and addresses: a client
-//! posting endless made-up usernames cannot grow it, it only pushes out the stalest entries.
-//! Argon2 checks run on the blocking pool behind a semaphore, so a flood of sign-ins waits its
-//! turn instead of taking every blocking thread from the database.
+//! Attempts are counted in the database (`login_attempts`, migration 028), so that on
+//! PostgreSQL every instance counts the same ones (issue 20): the count and the new attempt are
+//! one write transaction, which runs alone (one writer on SQLite, the write lock on
+//! PostgreSQL). Only a SHA-256 of what is counted is stored (the username as typed, the
+//! address). Attempts older than the window are deleted as new ones are counted, and at most
+//! [`MAX_ROWS`] of them are kept: a client posting endless made-up usernames cannot grow the
+//! table, it only pushes out the oldest attempts.
+//! Argon2 checks run on the blocking pool behind a semaphore (this instance's CPU), so a flood
+//! of sign-ins waits its turn instead of taking every blocking thread from the database.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use protocol::ErrorCode;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::StaffConfig;
-use crate::error::AppError;
+use crate::db::{Db, now_ms};
+use crate::error::{AppError, AppResult};
+use crate::store::{Tx, params};
 
-/// The most usernames and addresses remembered at once.
-pub const MAX_KEYS: usize = 10_000;
+/// The most attempts remembered at once (two rows each: the username's and the address's).
+pub const MAX_ROWS: i64 = 20_000;
 
-/// Usernames longer than any real one are cut to this many characters before they are counted,
-/// so a key's size is bounded too.
+/// Usernames longer than any real one are cut to this many characters before they are counted.
 const MAX_KEY_CHARS: usize = 64;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Kind {
-    User,
-    Address,
-}
-
-type Key = (Kind, String);
 
 #[derive(Debug)]
 pub struct LoginGuard {
-    attempts: Mutex<HashMap<Key, VecDeque<Instant>>>,
     verifications: Arc<Semaphore>,
     per_user: usize,
     per_address: usize,
     window: Duration,
+    max_rows: i64,
 }
 
 /// An attempt that was counted; [`Attempt::succeeded`] gives it back.
 #[must_use = "an attempt that succeeded must be given back"]
-pub struct Attempt<'a> {
-    guard: &'a LoginGuard,
-    keys: [Key; 2],
-    at: Instant,
+pub struct Attempt {
+    db: Db,
+    ids: Vec<i64>,
 }
 
-impl Attempt<'_> {
+impl Attempt {
     /// The password was right: the attempt does not count against the user or the address.
-    pub fn succeeded(self) {
-        let mut table = self.guard.table();
-        for key in &self.keys {
-            if let Some(list) = table.get_mut(key)
-                && let Some(i) = list.iter().position(|t| *t == self.at)
-            {
-                list.remove(i);
-                if list.is_empty() {
-                    table.remove(key);
+    /// Should that fail, the attempt stays counted until its window passes (logged).
+    pub async fn succeeded(self) {
+        let ids = self.ids;
+        let given_back = self
+            .db
+            .write(move |tx| {
+                for id in ids {
+                    tx.execute("DELETE FROM login_attempts WHERE id = ?1", [id])?;
                 }
-            }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = given_back {
+            e.log_cause();
         }
     }
 }
@@ -72,21 +71,17 @@ impl Attempt<'_> {
 impl LoginGuard {
     pub fn new(config: &StaffConfig) -> LoginGuard {
         LoginGuard {
-            attempts: Mutex::new(HashMap::new()),
             verifications: Arc::new(Semaphore::new(config.max_concurrent_password_checks.max(1))),
             per_user: config.login_attempts_per_user.max(1),
             per_address: config.login_attempts_per_address.max(1),
             window: Duration::from_secs(config.login_window_seconds),
+            max_rows: MAX_ROWS,
         }
     }
 
-    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<Key, VecDeque<Instant>>> {
-        self.attempts
-            .lock()
-            .expect("the attempts lock is never held across a panic")
-    }
-
-    fn keys(user: &str, ip: Option<IpAddr>) -> [Key; 2] {
+    /// What an attempt is counted by: the username (trimmed, lower case, cut short) and the
+    /// address, each hashed with what it is, with the limit of each.
+    fn keys(&self, user: &str, ip: Option<IpAddr>) -> [(Vec<u8>, usize); 2] {
         let user: String = user
             .trim()
             .to_lowercase()
@@ -94,58 +89,45 @@ impl LoginGuard {
             .take(MAX_KEY_CHARS)
             .collect();
         let address = ip.map(|i| i.to_string()).unwrap_or_default();
-        [(Kind::User, user), (Kind::Address, address)]
-    }
-
-    fn limit(&self, kind: Kind) -> usize {
-        match kind {
-            Kind::User => self.per_user,
-            Kind::Address => self.per_address,
-        }
+        [
+            (
+                crate::secrets::token_hash(&format!("user:{user}")),
+                self.per_user,
+            ),
+            (
+                crate::secrets::token_hash(&format!("address:{address}")),
+                self.per_address,
+            ),
+        ]
     }
 
     /// Counts an attempt to sign in as `user` from `ip`, or refuses it when either has used up
     /// its attempts in the window.
-    pub fn begin(&self, user: &str, ip: Option<IpAddr>) -> Result<Attempt<'_>, AppError> {
-        self.begin_at(user, ip, Instant::now())
-    }
-
-    fn begin_at(
-        &self,
-        user: &str,
-        ip: Option<IpAddr>,
-        now: Instant,
-    ) -> Result<Attempt<'_>, AppError> {
-        let keys = Self::keys(user, ip);
-        let mut table = self.table();
-        let window = self.window;
-        let recent = |list: &mut VecDeque<Instant>| {
-            while list
-                .front()
-                .is_some_and(|t| now.duration_since(*t) >= window)
-            {
-                list.pop_front();
-            }
-            list.len()
-        };
-        for key in &keys {
-            if let Some(list) = table.get_mut(key)
-                && recent(list) >= self.limit(key.0)
-            {
-                return Err(self.refusal());
-            }
+    pub async fn begin(&self, db: &Db, user: &str, ip: Option<IpAddr>) -> AppResult<Attempt> {
+        let (keys, window_ms, max_rows) = (
+            self.keys(user, ip),
+            self.window.as_millis() as i64,
+            self.max_rows,
+        );
+        // Refused at a read when the limit is already used up, so a flood of refused attempts
+        // never takes the writer; the write counts again, with the attempts that came between.
+        let checked = keys.clone();
+        let used_up = db
+            .read(move |tx| used_up(tx, &checked, now_ms() - window_ms))
+            .await?;
+        if used_up {
+            return Err(self.refusal());
         }
-        for key in &keys {
-            if !table.contains_key(key) && table.len() >= MAX_KEYS {
-                make_room(&mut table, now, window);
-            }
-            table.entry(key.clone()).or_default().push_back(now);
+        let counted = db
+            .write(move |tx| count(tx, &keys, now_ms(), window_ms, max_rows))
+            .await?;
+        match counted {
+            Some(ids) => Ok(Attempt {
+                db: db.clone(),
+                ids,
+            }),
+            None => Err(self.refusal()),
         }
-        Ok(Attempt {
-            guard: self,
-            keys,
-            at: now,
-        })
     }
 
     fn refusal(&self) -> AppError {
@@ -165,29 +147,55 @@ impl LoginGuard {
             .await
             .expect("the verification semaphore is never closed")
     }
-
-    /// How many usernames and addresses are remembered now.
-    pub fn remembered(&self) -> usize {
-        self.table().len()
-    }
 }
 
-/// Drops every entry whose attempts are all outside the window; if the table is still full,
-/// drops the tenth of it whose last attempts are the oldest (a tenth at once, so a flood of new
-/// names sorts the table once per thousand names, not once per name).
-fn make_room(table: &mut HashMap<Key, VecDeque<Instant>>, now: Instant, window: Duration) {
-    table.retain(|_, list| list.back().is_some_and(|t| now.duration_since(*t) < window));
-    if table.len() < MAX_KEYS {
-        return;
+/// Whether any key has as many attempts after `since` as its limit.
+fn used_up(tx: &Tx<'_>, keys: &[(Vec<u8>, usize)], since: i64) -> AppResult<bool> {
+    for (key, limit) in keys {
+        let recent: i64 = tx.query_row(
+            "SELECT count(*) FROM login_attempts WHERE key_hash = ?1 AND at > ?2",
+            params![key, since],
+            |r| r.get(0),
+        )?;
+        if recent >= *limit as i64 {
+            return Ok(true);
+        }
     }
-    let mut by_age: Vec<(Instant, Key)> = table
-        .iter()
-        .filter_map(|(key, list)| Some((*list.back()?, key.clone())))
-        .collect();
-    by_age.sort_unstable_by_key(|(last, _)| *last);
-    for (_, key) in by_age.into_iter().take(MAX_KEYS / 10) {
-        table.remove(&key);
+    Ok(false)
+}
+
+/// In one write transaction: deletes attempts older than the window (and beyond the newest
+/// `max_rows`), then refuses (`None`) when any key has used up its limit in the window, else
+/// records the attempt under each key and returns their ids.
+fn count(
+    tx: &Tx<'_>,
+    keys: &[(Vec<u8>, usize)],
+    now: i64,
+    window_ms: i64,
+    max_rows: i64,
+) -> AppResult<Option<Vec<i64>>> {
+    tx.execute(
+        "DELETE FROM login_attempts WHERE at <= ?1",
+        [now - window_ms],
+    )?;
+    if used_up(tx, keys, now - window_ms)? {
+        return Ok(None);
     }
+    let mut ids = Vec::with_capacity(keys.len());
+    for (key, _) in keys {
+        ids.push(tx.query_row(
+            "INSERT INTO login_attempts (key_hash, at) VALUES (?1, ?2) RETURNING id",
+            params![key, now],
+            |r| r.get(0),
+        )?);
+    }
+    if let Some(last) = ids.last() {
+        tx.execute(
+            "DELETE FROM login_attempts WHERE id <= ?1",
+            [last - max_rows],
+        )?;
+    }
+    Ok(Some(ids))
 }
 
 #[cfg(test)]

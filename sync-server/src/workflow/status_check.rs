@@ -4,13 +4,13 @@
 //! kiosk may ask only so often; each receipt code may be tried wrongly only a few times, then it
 //! is locked for a while whichever kiosk asks (so enrolling more kiosks buys no more tries); and
 //! the whole fleet has a ceiling. Receipt codes themselves are unguessable (see
-//! `protocol::submission::receipt`).
+//! `protocol::submission::receipt`). The counts are in the database (`status_checks`,
+//! `receipt_tries`, migration 028), so that on PostgreSQL every instance counts the same
+//! checks (issue 20); a receipt code is kept there only as its SHA-256.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::store::OptionalExtension;
+use crate::store::{OptionalExtension, Tx, params};
 use axum::http::StatusCode;
 use protocol::submission::receipt;
 use protocol::workflow::{Status, StatusAnswer, StatusQuery};
@@ -56,89 +56,83 @@ pub enum Refusal {
 
 /// Recent checks per kiosk and fleet-wide (sliding minute), and wrong tries per receipt code.
 /// A try counts as wrong from the moment it is asked and is forgiven only when it succeeds, so
-/// parallel requests cannot slip past the count. The fleet ceiling bounds how many receipts can
-/// be remembered at once.
+/// parallel requests cannot slip past the count (each count is one write transaction, which
+/// runs alone). The fleet ceiling bounds how many checks and receipts are remembered at once.
 #[derive(Debug, Default)]
 pub struct CheckLimiter {
     limits: CheckLimits,
-    state: Mutex<Windows>,
 }
 
-#[derive(Debug, Default)]
-struct Windows {
-    kiosks: HashMap<String, VecDeque<Instant>>,
-    fleet: VecDeque<Instant>,
-    receipts: HashMap<String, Tries>,
-}
-
-#[derive(Debug)]
-struct Tries {
-    wrong: u32,
-    last: Instant,
-}
-
-const MINUTE: Duration = Duration::from_secs(60);
-
-fn within_minute(times: &mut VecDeque<Instant>, now: Instant, limit: usize) -> bool {
-    while times
-        .front()
-        .is_some_and(|t| now.saturating_duration_since(*t) >= MINUTE)
-    {
-        times.pop_front();
-    }
-    times.len() < limit
-}
+const MINUTE_MS: i64 = 60_000;
 
 impl CheckLimiter {
     pub fn new(limits: CheckLimits) -> Self {
-        CheckLimiter {
-            limits,
-            state: Mutex::default(),
-        }
+        CheckLimiter { limits }
     }
 
-    /// Counts a check of `receipt` from `kiosk` at `now` as a wrong try, or refuses it.
-    pub fn begin(&self, kiosk: &KioskId, receipt: &str, now: Instant) -> Result<(), Refusal> {
+    /// Counts a check of `receipt` from `kiosk` at `now` (ms) as a wrong try, or refuses it;
+    /// inside a write transaction.
+    fn begin(
+        &self,
+        tx: &Tx<'_>,
+        kiosk: &KioskId,
+        receipt: &str,
+        now: i64,
+    ) -> AppResult<Result<(), Refusal>> {
         let limits = self.limits;
-        let mut w = self
-            .state
-            .lock()
-            .expect("the limiter lock is never held across a panic");
-        w.receipts
-            .retain(|_, t| now.saturating_duration_since(t.last) < limits.receipt_lock);
-        w.kiosks.retain(|_, times| {
-            times
-                .back()
-                .is_some_and(|t| now.saturating_duration_since(*t) < MINUTE)
-        });
-        let kiosk_times = w.kiosks.entry(kiosk.0.clone()).or_default();
-        if !within_minute(kiosk_times, now, limits.per_kiosk_per_minute) {
-            return Err(Refusal::Kiosk);
+        let lock_ms = limits.receipt_lock.as_millis() as i64;
+        tx.execute(
+            "DELETE FROM receipt_tries WHERE last_at <= ?1",
+            [now - lock_ms],
+        )?;
+        tx.execute(
+            "DELETE FROM status_checks WHERE at <= ?1",
+            [now - MINUTE_MS],
+        )?;
+        let by_kiosk: i64 = tx.query_row(
+            "SELECT count(*) FROM status_checks WHERE kiosk_id = ?1",
+            [&kiosk.0],
+            |r| r.get(0),
+        )?;
+        if by_kiosk >= limits.per_kiosk_per_minute as i64 {
+            return Ok(Err(Refusal::Kiosk));
         }
-        if !within_minute(&mut w.fleet, now, limits.fleet_per_minute) {
-            return Err(Refusal::Fleet);
+        let fleet: i64 = tx.query_row("SELECT count(*) FROM status_checks", [], |r| r.get(0))?;
+        if fleet >= limits.fleet_per_minute as i64 {
+            return Ok(Err(Refusal::Fleet));
         }
-        let tries = w.receipts.entry(receipt.to_owned()).or_insert(Tries {
-            wrong: 0,
-            last: now,
-        });
-        if tries.wrong >= limits.tries_per_receipt {
-            return Err(Refusal::ReceiptLocked);
+        let hash = crate::secrets::token_hash(receipt);
+        let wrong: i64 = tx
+            .query_row(
+                "SELECT wrong FROM receipt_tries WHERE receipt_hash = ?1",
+                [&hash],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        if wrong >= i64::from(limits.tries_per_receipt) {
+            return Ok(Err(Refusal::ReceiptLocked));
         }
-        tries.wrong += 1;
-        tries.last = now;
-        w.kiosks.entry(kiosk.0.clone()).or_default().push_back(now);
-        w.fleet.push_back(now);
-        Ok(())
+        tx.execute(
+            "INSERT INTO receipt_tries (receipt_hash, wrong, last_at) VALUES (?1, 1, ?2)
+             ON CONFLICT (receipt_hash) DO UPDATE SET wrong = receipt_tries.wrong + 1,
+                 last_at = excluded.last_at",
+            params![hash, now],
+        )?;
+        tx.execute(
+            "INSERT INTO status_checks (kiosk_id, at) VALUES (?1, ?2)",
+            params![kiosk.0, now],
+        )?;
+        Ok(Ok(()))
     }
 
     /// The check of `receipt` found its submission: its wrong tries are forgotten.
-    pub fn succeeded(&self, receipt: &str) {
-        self.state
-            .lock()
-            .expect("the limiter lock is never held across a panic")
-            .receipts
-            .remove(receipt);
+    fn succeeded(tx: &Tx<'_>, receipt: &str) -> AppResult<()> {
+        tx.execute(
+            "DELETE FROM receipt_tries WHERE receipt_hash = ?1",
+            [crate::secrets::token_hash(receipt)],
+        )?;
+        Ok(())
     }
 }
 
@@ -170,9 +164,11 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
             message,
         )
     };
+    let (checks, id, tried) = (state.checks.clone(), kiosk.id.clone(), receipt.clone());
     state
-        .checks
-        .begin(&kiosk.id, &receipt, Instant::now())
+        .db
+        .write(move |tx| checks.begin(tx, &id, &tried, now_ms()))
+        .await?
         .map_err(|refusal| match refusal {
             Refusal::Kiosk => busy("查询太频繁了，请一分钟后再试。"),
             Refusal::Fleet => busy("现在查询的人太多了，请稍后再试。"),
@@ -188,8 +184,7 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
     if last4.len() != 4 {
         return Err(not_found());
     }
-    let checks = state.checks.clone();
-    state.db.read(move |tx| {
+    let answer = state.db.read(move |tx| {
         let found = tx
             .query_row(
                 "SELECT s.receipt, fv.body, s.status, s.reply, s.submitted_at,
@@ -217,7 +212,6 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
             Some((receipt, body, status, reply, submitted, updated, Some(phone), id, due))
                 if crate::secrets::hashes_equal(phone.as_bytes(), last4.as_bytes()) =>
             {
-                checks.succeeded(&receipt);
                 let status = Status::parse(&status).unwrap_or(Status::Received);
                 // The day promised, while it is still ahead: a passed deadline is not repeated
                 // to the employee as a promise.
@@ -255,7 +249,13 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
             _ => Err(not_found()),
         }
     })
-    .await
+    .await?;
+    let found = answer.receipt.clone();
+    state
+        .db
+        .write(move |tx| CheckLimiter::succeeded(tx, &found))
+        .await?;
+    Ok(answer)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use kiosk::net::Notice;
 use std::time::{Duration, Instant};
 use tests::pg::TestDb;
-use tests::{TestServer, news, next_notice};
+use tests::{ADMIN, PASSWORD, TestServer, news, next_notice};
 
 /// A second instance on `first`'s database, presenting the same TLS key and submission key:
 /// the key files of `first`'s data dir are copied into its own before it starts.
@@ -122,4 +122,113 @@ async fn a_publish_on_one_instance_wakes_a_stream_on_the_other() {
 
     b.stop().await.expect("B stops");
     a.stop().await.expect("A stops");
+}
+
+/// `POST /v1/staff/login` on `server` as `user`: the status and the error code, if any.
+async fn sign_in(
+    server: &TestServer,
+    user: &str,
+    password: &str,
+) -> (u16, Option<protocol::ErrorCode>) {
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured(kiosk::net::pinned_tls_config(server.fingerprint))
+        .build()
+        .expect("client builds");
+    let resp = http
+        .post(server.url.join("v1/staff/login").expect("url"))
+        .json(&serde_json::json!({ "username": user, "password": password }))
+        .send()
+        .await
+        .expect("the server answers");
+    let status = resp.status().as_u16();
+    let code = resp
+        .json::<protocol::ApiErrorBody>()
+        .await
+        .ok()
+        .map(|b| b.error);
+    (status, code)
+}
+
+#[tokio::test]
+async fn sign_in_failures_on_one_instance_count_on_the_other() {
+    let db = TestDb::create();
+    let a = TestServer::start_with(|c| c.database = Some(db.url().to_owned().into())).await;
+    let b = second_instance(&a, db.url(), |_| {}).await;
+    a.init().await;
+    let allowed = a.state.config.staff.login_attempts_per_user;
+    for i in 0..allowed {
+        let (status, _) = sign_in(&a, ADMIN, &format!("guess-{i}")).await;
+        assert_eq!(status, 401, "guess {i} is checked on A");
+    }
+    let (status, code) = sign_in(&b, ADMIN, "one-more-guess").await;
+    assert_eq!(
+        (status, code),
+        (429, Some(protocol::ErrorCode::TooManyLogins)),
+        "B counts A's failures"
+    );
+    let (status, _) = sign_in(&b, ADMIN, PASSWORD).await;
+    assert_eq!(
+        status, 429,
+        "even the right password waits out the window on B"
+    );
+    b.stop().await.expect("B stops");
+    a.stop().await.expect("A stops");
+}
+
+/// The sessions holding the periodic jobs' leader lock on `url`'s database.
+fn leaders(url: &str) -> Vec<i32> {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let mut pg = postgres::Client::connect(&url, postgres::NoTls).expect("connecting");
+        pg.query(
+            "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = $1
+               AND a.datname = current_database()",
+            &[&sync_server::leader::CONNECTION_NAME],
+        )
+        .expect("pg_locks")
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+    })
+    .join()
+    .expect("the query thread")
+}
+
+/// Waits up to 10 s for exactly one leader other than `not`, and returns it.
+async fn one_leader(url: &str, not: Option<i32>) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = leaders(url);
+        if let [one] = found[..]
+            && Some(one) != not
+        {
+            return one;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "one leader within 10 s: {found:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Retention and deadlines run on the instance holding the leader lock, and when it stops
+/// another instance takes the lock over.
+#[tokio::test]
+async fn one_instance_leads_and_another_takes_over_when_it_stops() {
+    let db = TestDb::create();
+    let a = TestServer::start_with(|c| c.database = Some(db.url().to_owned().into())).await;
+    let first = one_leader(db.url(), None).await;
+    let b = second_instance(&a, db.url(), |_| {}).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(leaders(db.url()), [first], "A still leads, alone");
+    a.stop().await.expect("A stops");
+    let stopped = Instant::now();
+    one_leader(db.url(), Some(first)).await;
+    eprintln!(
+        "scale_out: B took the lead {:?} after A stopped",
+        stopped.elapsed()
+    );
+    b.stop().await.expect("B stops");
 }
