@@ -185,6 +185,34 @@ pub struct MediaConfig {
     pub thumbnail_max_edge: u32,
     /// Decoding refuses images wider or taller than this (decompression bombs).
     pub max_source_edge: u32,
+    /// The directory media files are kept in, by hash. Default: `<data dir>/media`. Several
+    /// instances on one database share one (NFS, …) or a bucket (`s3`).
+    pub dir: Option<PathBuf>,
+    /// An S3-compatible bucket instead of a directory (`media::storage`).
+    pub s3: Option<S3Config>,
+}
+
+/// Where media is kept in an S3-compatible store. Credentials come from the environment only
+/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), never from this file:
+/// a key named here is refused as unknown.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    pub bucket: String,
+    /// The store's region, e.g. `"cn-north-1"`; for a store that has none, any name it accepts.
+    pub region: String,
+    /// The store's address, for one that is not AWS itself (MinIO, Ceph, a cloud's S3-compatible
+    /// service), e.g. `"https://s3.example.cn"`. `http://` is allowed (a store on a private
+    /// network). Unset: AWS.
+    #[serde(default)]
+    pub endpoint: Option<Url>,
+    /// Objects are named `<prefix>/<sha256>.<ext>`; empty: `<sha256>.<ext>`.
+    #[serde(default)]
+    pub prefix: String,
+    /// Address the bucket as `https://<bucket>.<endpoint host>/` rather than
+    /// `https://<endpoint host>/<bucket>/`, for stores that want it.
+    #[serde(default)]
+    pub virtual_hosted_style: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -240,6 +268,8 @@ impl Default for Config {
                 display_max_edge: 1920,
                 thumbnail_max_edge: 480,
                 max_source_edge: 12_000,
+                dir: None,
+                s3: None,
             },
             staff: StaffConfig {
                 session_hours: 12,

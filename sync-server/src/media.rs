@@ -1,5 +1,6 @@
 //! Images: uploads are decoded (so only real images are kept), scaled to a display rendition
-//! (long edge ≤ 1920 px) and a thumbnail, re-encoded, and stored by the SHA-256 of their bytes.
+//! (long edge ≤ 1920 px) and a thumbnail, re-encoded, and stored by the SHA-256 of their bytes
+//! in the media store ([`MediaStore`]: a directory, or an S3-compatible bucket).
 
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
@@ -9,22 +10,24 @@ use axum::http::StatusCode;
 use protocol::staff::{MediaInfo, MediaUploaded};
 use protocol::{ErrorCode, MediaHash};
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
 use tokio::sync::Semaphore;
+
+mod storage;
+pub use storage::MediaStore;
 
 /// Decodes, scales and stores an uploaded image. Nothing is stored unless both renditions are.
 pub async fn store_upload(state: &AppState, bytes: Vec<u8>) -> AppResult<MediaUploaded> {
     let config = state.config.media.clone();
-    let dir = state.media_dir.clone();
     let (display, thumb) = on_decode_slot(&DECODE_SLOTS, move || {
         let image = decode(&bytes, config.max_source_edge)?;
         let display = Rendition::make(&image, config.display_max_edge)?;
         let thumb = Rendition::make(&image, config.thumbnail_max_edge)?;
-        display.write(&dir)?;
-        thumb.write(&dir)?;
         Ok((display, thumb))
     })
     .await?;
+    for r in [&display, &thumb] {
+        state.media.put(r.file_name(), r.bytes.clone()).await?;
+    }
     let (d, t) = (display.info(), thumb.info());
     let (d2, t2) = (d.clone(), t.clone());
     state
@@ -153,25 +156,10 @@ impl Rendition {
             bytes: self.bytes.len() as u64,
         }
     }
-
-    /// Writes the file under its hash, atomically: a reader never sees half a file.
-    fn write(&self, dir: &Path) -> AppResult<()> {
-        let path = dir.join(self.file_name());
-        if path.exists() {
-            return Ok(());
-        }
-        std::fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!(".{}.tmp", self.file_name()));
-        std::fs::write(&tmp, &self.bytes)?;
-        std::fs::File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, &path)?;
-        Ok(())
-    }
 }
 
-/// Where a stored media file is, and its type.
-pub async fn locate(state: &AppState, hash: MediaHash) -> AppResult<(PathBuf, String)> {
-    let dir = state.media_dir.clone();
+/// The name of a stored media file in the media store, and its type.
+pub async fn locate(state: &AppState, hash: MediaHash) -> AppResult<(String, String)> {
     state
         .db
         .read(move |tx| {
@@ -182,8 +170,7 @@ pub async fn locate(state: &AppState, hash: MediaHash) -> AppResult<(PathBuf, St
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let (file, mime) = row.ok_or_else(|| AppError::not_found(&format!("图片 {hash}")))?;
-            Ok((dir.join(file), mime))
+            row.ok_or_else(|| AppError::not_found(&format!("图片 {hash}")))
         })
         .await
 }

@@ -7,7 +7,6 @@ use crate::tls::Identity;
 use anyhow::Context;
 use protocol::Fingerprint;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 use url::Url;
@@ -24,7 +23,8 @@ pub struct AppState {
     pub fingerprint: Fingerprint,
     /// The key pins announced to kiosks: the current key's, then the next one's when prepared.
     pub tls_pins: Arc<[Fingerprint]>,
-    pub media_dir: PathBuf,
+    /// Where media files are kept: a directory, or an S3-compatible bucket.
+    pub media: Arc<crate::media::MediaStore>,
     /// Turns true when the server is shutting down; long-lived streams end on it.
     pub shutdown: watch::Receiver<bool>,
     /// Opens the sealed boxes kiosks put submissions in.
@@ -80,7 +80,7 @@ impl AppState {
             public_url: config.public_url_for(bound),
             fingerprint: identity.fingerprint,
             tls_pins: identity.pins().into(),
-            media_dir: dir.join("media"),
+            media: Arc::new(crate::media::MediaStore::open(&config.media, &dir)?),
             config: Arc::new(config),
             schedule_changed: Arc::new(Notify::new()),
             shutdown: shutdown_rx,

@@ -17,7 +17,6 @@ use protocol::{Cursor, ErrorCode, FeedNotice, KioskInfo, MediaHash};
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::watch;
-use tower::ServiceExt;
 
 pub async fn health() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
@@ -315,7 +314,7 @@ pub async fn media(
         )
     })?;
     let etag = format!("\"{hash}\"");
-    let (path, mime) = media::locate(&state, hash).await?;
+    let (file, mime) = media::locate(&state, hash).await?;
     let unchanged = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -327,32 +326,7 @@ pub async fn media(
         let mime: mime::Mime = mime
             .parse()
             .map_err(|e| AppError::internal("stored media type", e))?;
-        let served = tower_http::services::ServeFile::new_with_mime(&path, &mime)
-            .oneshot(req)
-            .await
-            .map_err(|e| AppError::internal("serving media", e))?;
-        if served.status() == StatusCode::NOT_FOUND {
-            return Err(AppError::internal(
-                "media file missing",
-                path.display().to_string(),
-            ));
-        }
-        if served.status() == StatusCode::RANGE_NOT_SATISFIABLE {
-            // The standard body, keeping `Content-Range: bytes */<length>`.
-            let mut refused = AppError::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                ErrorCode::RangeNotSatisfiable,
-                "请求的范围（Range）超出了文件大小：请从头下载",
-            )
-            .into_response();
-            if let Some(range) = served.headers().get(header::CONTENT_RANGE) {
-                refused
-                    .headers_mut()
-                    .insert(header::CONTENT_RANGE, range.clone());
-            }
-            return Ok(refused);
-        }
-        served.map(axum::body::Body::new)
+        state.media.serve(&file, &mime, req).await?
     };
     let headers = resp.headers_mut();
     headers.insert(

@@ -45,9 +45,9 @@ pub async fn media(State(state): State<AppState>, s: Viewer, Path(hash): Path<St
         )
     };
     let hash: MediaHash = hash.parse().map_err(|_| no_such_image())?;
-    let (path, mime) = media::locate(&state, hash)
+    let (file, mime) = media::locate(&state, hash)
         .await
         .map_err(|e| app_error(s.lang, e))?;
-    let bytes = tokio::fs::read(&path).await.map_err(|_| no_such_image())?;
+    let bytes = state.media.read(&file).await.map_err(|_| no_such_image())?;
     Ok(([(header::CONTENT_TYPE, mime)], bytes).into_response())
 }

@@ -180,7 +180,9 @@ async fn tampered_media_is_not_cached() {
     // Someone (or a disk fault) changes the stored file on the server.
     let file = server
         .state
-        .media_dir
+        .media
+        .dir()
+        .expect("media in a directory")
         .join(format!("{}.jpg", up.display.sha256));
     std::fs::write(&file, tests::png(10, 10)).expect("tamper");
 

@@ -134,9 +134,8 @@ async fn non_images_broken_images_and_oversized_uploads_are_refused() {
         .await
         .expect("count");
     assert_eq!(count, 0, "nothing stored half-way");
-    let files = std::fs::read_dir(&server.state.media_dir)
-        .map(|d| d.count())
-        .unwrap_or(0);
+    let dir = server.state.media.dir().expect("media in a directory");
+    let files = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
     assert_eq!(files, 0);
 }
 

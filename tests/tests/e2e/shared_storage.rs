@@ -1,6 +1,9 @@
 //! Several instances on one PostgreSQL database (issue 20): they present one TLS identity and
 //! open answers sealed to one submission key, kept in a keys dir they share; the database
-//! records the public halves, and an instance whose keys differ refuses to start.
+//! records the public halves, and an instance whose keys differ refuses to start. They keep
+//! media in one place: an image uploaded on one is served by the other, from a shared directory
+//! or from an S3-compatible bucket (a throwaway moto server, the `sync-server` binary run with
+//! the bucket's credentials in its environment).
 
 use kiosk::sync::SyncConfig;
 use protocol::ContentBody;
@@ -142,4 +145,296 @@ async fn instances_on_one_database_present_one_identity_and_open_each_others_ans
     assert!(message.contains("Restore"), "{message}");
     b.stop().await.expect("b stops");
     c.stop().await.expect("c stops");
+}
+
+/// An instance's `/v1/media/{hash}` with `range`: status, `Content-Range`, body.
+async fn get_media(
+    server: &url::Url,
+    pin: protocol::Fingerprint,
+    hash: &str,
+    range: Option<&str>,
+) -> (u16, Option<String>, Vec<u8>) {
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured(kiosk::net::pinned_tls_config(pin))
+        .build()
+        .expect("a client");
+    let mut req = http.get(server.join(&format!("v1/media/{hash}")).expect("a URL"));
+    if let Some(range) = range {
+        req = req.header("range", range);
+    }
+    let resp = req.send().await.expect("the server answers");
+    let status = resp.status().as_u16();
+    let content_range = resp
+        .headers()
+        .get("content-range")
+        .map(|v| v.to_str().expect("ASCII").to_owned());
+    (
+        status,
+        content_range,
+        resp.bytes().await.expect("a body").to_vec(),
+    )
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[tokio::test]
+async fn an_image_uploaded_on_one_instance_is_served_by_the_other_from_a_shared_dir() {
+    let db = TestDb::create();
+    let url = db.url().to_owned();
+    let (keys, media) = (
+        tempfile::tempdir().expect("temp dir"),
+        tempfile::tempdir().expect("temp dir"),
+    );
+    let instance = |c: &mut Config| {
+        on(c, &url, keys.path());
+        c.media.dir = Some(media.path().to_path_buf());
+    };
+    let a = TestServer::start_with(instance).await;
+    let b = TestServer::start_with(instance).await;
+    a.init().await;
+    let admin = a.login(tests::ADMIN, tests::PASSWORD).await;
+    let up = admin
+        .upload(tests::png(1200, 800), "photo.png")
+        .await
+        .expect("uploaded on A");
+    let hash = up.display.sha256.to_string();
+    let (status, _, bytes) = get_media(&b.url, b.fingerprint, &hash, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(sha256_hex(&bytes), hash, "B serves A's image");
+    let thumb = up.thumbnail.sha256.to_string();
+    let (status, _, bytes) = get_media(&b.url, b.fingerprint, &thumb, None).await;
+    assert_eq!((status, sha256_hex(&bytes)), (200, thumb.clone()));
+    // In the shared dir, not in either instance's data dir.
+    assert!(media.path().join(format!("{hash}.jpg")).exists());
+    for server in [&a, &b] {
+        let own = server.state.config.data_dir().expect("a data dir");
+        assert!(!own.join("media").exists(), "nothing in {}", own.display());
+    }
+    // The same image uploaded on B: the same file, written once, no temporary left.
+    let admin_b = b.login(tests::ADMIN, tests::PASSWORD).await;
+    let again = admin_b
+        .upload(tests::png(1200, 800), "photo.png")
+        .await
+        .expect("uploaded on B");
+    assert_eq!(again.display.sha256, up.display.sha256);
+    let mut files: Vec<String> = std::fs::read_dir(media.path())
+        .expect("the media dir")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.sort();
+    let mut expected = vec![format!("{hash}.jpg"), format!("{thumb}.jpg")];
+    expected.sort();
+    assert_eq!(files, expected);
+    a.stop().await.expect("a stops");
+    b.stop().await.expect("b stops");
+}
+
+/// A throwaway S3-compatible server: moto (Python, `python3 -m moto.server`) on a free port,
+/// with one empty bucket; ended when dropped.
+struct Moto {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+const BUCKET: &str = "union-media";
+
+impl Moto {
+    async fn start() -> Moto {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 runs");
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let http = plain_http();
+        for _ in 0..300 {
+            // moto takes requests unsigned: this makes the bucket.
+            let made = http.put(format!("{}/{BUCKET}", moto.endpoint)).send().await;
+            if made.is_ok_and(|r| r.status().is_success()) {
+                return moto;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("moto did not start in 30 s (pip install 'moto[server]')");
+    }
+
+    /// The bucket's listing (moto lists a bucket made unsigned to anyone; its objects, written
+    /// with credentials, it keeps private).
+    async fn listing(&self) -> String {
+        plain_http()
+            .get(format!("{}/{BUCKET}", self.endpoint))
+            .send()
+            .await
+            .expect("moto answers")
+            .text()
+            .await
+            .expect("a listing")
+    }
+}
+
+/// A client for moto's plain HTTP (reqwest wants a TLS provider all the same: ring's).
+fn plain_http() -> reqwest::Client {
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS versions")
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .build()
+        .expect("a client")
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `sync-server` binary beside the test binary (`cargo test --all-targets`, or
+/// `cargo build -p sync-server`, builds it).
+fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test executable is in target/<profile>/deps")
+        .join("sync-server");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p sync-server`",
+        bin.display()
+    );
+    bin
+}
+
+/// `sync-server` with its data dir, on the database `url`, keys in `keys`, media in moto's
+/// bucket, and the bucket's credentials in its environment (where only they may come from).
+fn server_command(data: &Path, url: &str, keys: &Path, moto: &Moto) -> std::process::Command {
+    let mut command = std::process::Command::new(server_binary());
+    command
+        .arg("--data-dir")
+        .arg(data)
+        .env("SYNC_SERVER_DATABASE", url)
+        .env("SYNC_SERVER_KEYS_DIR", keys)
+        .env("SYNC_SERVER_MEDIA__S3__BUCKET", BUCKET)
+        .env("SYNC_SERVER_MEDIA__S3__REGION", "us-east-1")
+        .env("SYNC_SERVER_MEDIA__S3__ENDPOINT", &moto.endpoint)
+        .env("SYNC_SERVER_MEDIA__S3__PREFIX", "media")
+        .env("AWS_ACCESS_KEY_ID", "union-test")
+        .env("AWS_SECRET_ACCESS_KEY", "union-test-secret")
+        .stdin(std::process::Stdio::null());
+    command
+}
+
+/// A child process, killed when dropped.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn an_image_added_by_one_process_is_served_by_another_from_an_s3_bucket() {
+    let moto = Moto::start().await;
+    let db = TestDb::create();
+    let url = db.url().to_owned();
+    let (keys, one, two) = (
+        tempfile::tempdir().expect("temp dir"),
+        tempfile::tempdir().expect("temp dir"),
+        tempfile::tempdir().expect("temp dir"),
+    );
+    let image = one.path().join("photo.png");
+    std::fs::write(&image, tests::png(640, 480)).expect("an image file");
+    let added = server_command(one.path(), &url, keys.path(), &moto)
+        .arg("media-add")
+        .arg(&image)
+        .output()
+        .expect("sync-server media-add runs");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let stored: protocol::staff::MediaUploaded =
+        serde_json::from_slice(&added.stdout).expect("the hashes, as JSON");
+    let hash = stored.display.sha256.to_string();
+    let listing = moto.listing().await;
+    for rendition in [&stored.display, &stored.thumbnail] {
+        let key = format!("<Key>media/{}.jpg</Key>", rendition.sha256);
+        assert!(listing.contains(&key), "{key} in {listing}");
+    }
+    assert!(!one.path().join("media").exists(), "nothing on local disk");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let _serving = Running(
+        server_command(two.path(), &url, keys.path(), &moto)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("sync-server serve starts"),
+    );
+    let pin = sync_server::tls::Identity::load_or_create(&Default::default(), keys.path())
+        .expect("the shared keys")
+        .fingerprint;
+    let base: url::Url = format!("https://127.0.0.1:{port}/").parse().expect("a URL");
+    let client = kiosk::net::ServerClient::new(base.clone(), pin).expect("a client");
+    for _ in 0..300 {
+        if client.health().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (status, _, whole) = get_media(&base, pin, &hash, None).await;
+    assert_eq!(
+        (status, sha256_hex(&whole)),
+        (200, hash.clone()),
+        "streamed whole"
+    );
+    let (status, range, part) = get_media(&base, pin, &hash, Some("bytes=10-109")).await;
+    assert_eq!(status, 206);
+    assert_eq!(
+        range.as_deref(),
+        Some(format!("bytes 10-109/{}", whole.len()).as_str())
+    );
+    assert_eq!(part, whole[10..110]);
+    let (status, _, tail) = get_media(&base, pin, &hash, Some("bytes=-7")).await;
+    assert_eq!((status, tail.as_slice()), (206, &whole[whole.len() - 7..]));
+    let past = format!("bytes={}-", whole.len());
+    let (status, range, _) = get_media(&base, pin, &hash, Some(&past)).await;
+    assert_eq!(status, 416);
+    assert_eq!(range, Some(format!("bytes */{}", whole.len())));
 }
