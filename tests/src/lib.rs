@@ -7,6 +7,7 @@
 //! data dir; the data dir still holds its keys and media. A test about the SQLite file itself
 //! starts its server with [`TestServer::start_on_sqlite_with`].
 
+pub mod balancer;
 pub mod catalog_files;
 pub mod console;
 pub mod demo;

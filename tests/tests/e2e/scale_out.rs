@@ -232,3 +232,136 @@ async fn one_instance_leads_and_another_takes_over_when_it_stops() {
     );
     b.stop().await.expect("B stops");
 }
+
+/// Waits up to 20 s for `done`.
+async fn wait_for(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} within 20 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A kiosk reaches the instances through a TCP balancer (TLS end to end). Its instance stops:
+/// it reconnects through the balancer to the other, and loses nothing: what was published on
+/// the other during the outage arrives, and a submission saved while its instance was stopping
+/// is stored exactly once.
+#[tokio::test]
+async fn a_kiosk_behind_a_balancer_moves_to_the_other_instance_and_loses_nothing() {
+    let db = TestDb::create();
+    let a = TestServer::start_with(|c| c.database = Some(db.url().to_owned().into())).await;
+    let b = second_instance(&a, db.url(), |_| {}).await;
+    let balancer = tests::balancer::Balancer::start().await;
+    let backend = |s: &TestServer| {
+        std::net::SocketAddr::from(([127, 0, 0, 1], s.url.port().expect("a port")))
+    };
+    balancer.set_backends(vec![backend(&a), backend(&b)]);
+    let tree = a.org_tree().await;
+    let on_b = tests::Staff {
+        http: tree.admin.http.clone(),
+        base: b.url.clone(),
+        token: tree.admin.token.clone(),
+        org: tree.admin.org,
+    };
+    let form: protocol::ContentBody = serde_json::from_value(serde_json::json!({
+        "kind": "form", "title": "入会申请",
+        "fields": [{"key": "name", "label": "姓名", "type": "text", "required": true}]
+    }))
+    .expect("form body");
+    let form = tree
+        .admin
+        .publish(tree.branch_a, form)
+        .await
+        .expect("form published");
+
+    // Enrolled through the balancer: the enrollment string names it, not an instance.
+    let created = tree.admin.enrollment_token(tree.branch_a).await;
+    let mut string: protocol::enroll::EnrollmentString =
+        created.enrollment_string.parse().expect("parses");
+    string.server = format!("https://{}/", balancer.addr())
+        .parse()
+        .expect("url");
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = kiosk::store::Store::open(dir.path()).expect("store opens");
+    kiosk::admin::enroll(&mut store, &string.to_string(), "一楼大厅")
+        .await
+        .expect("enrolls through the balancer");
+    let store = std::sync::Arc::new(std::sync::Mutex::new(store));
+    let engine = kiosk::sync::Engine::new(
+        store.clone(),
+        kiosk::sync::SyncConfig {
+            poll_interval: Duration::from_secs(2),
+            ..kiosk::sync::SyncConfig::default()
+        },
+    )
+    .expect("engine");
+    let titles = || -> Vec<String> {
+        let items = store
+            .lock()
+            .expect("lock")
+            .items(protocol::ContentKind::News)
+            .expect("news");
+        let mut titles: Vec<String> = items
+            .into_iter()
+            .filter_map(|i| match i.body {
+                protocol::ContentBody::News(n) => Some(n.title),
+                _ => None,
+            })
+            .collect();
+        titles.sort();
+        titles
+    };
+    let heard = engine.heard();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.run(stopped).await }
+    });
+    on_b.publish(tree.province, news("停机前"))
+        .await
+        .expect("published on B");
+    wait_for("the first item, through A", || titles() == ["停机前"]).await;
+    assert_eq!(heard.borrow().streams, 1, "one stream, on A");
+
+    // A stops while the kiosk saves a submission; B publishes during the outage.
+    let stopping = tokio::spawn(a.stop());
+    let answers = protocol::submission::FormAnswers {
+        answers: [("name".to_owned(), serde_json::json!("李四"))].into(),
+    };
+    let saved = engine
+        .submit(form.item.id.clone(), 1, answers)
+        .await
+        .expect("saved in the outbox");
+    on_b.publish(tree.province, news("停机中"))
+        .await
+        .expect("published on B during the outage");
+    stopping.await.expect("joins").expect("A stops");
+    on_b.publish(tree.city_a, news("停机后"))
+        .await
+        .expect("published on B after A stopped");
+    let depth = || store.lock().expect("lock").outbox_depth().expect("depth");
+    wait_for("every item, through B", || {
+        titles() == ["停机中", "停机前", "停机后"]
+    })
+    .await;
+    wait_for("the submission delivered", || depth() == 0).await;
+    wait_for("the stream reopened, on B", || heard.borrow().streams >= 2).await;
+    let url = db.url().to_owned();
+    let receipts = std::thread::spawn(move || {
+        let mut pg = postgres::Client::connect(&url, postgres::NoTls).expect("connecting");
+        pg.query("SELECT receipt FROM submissions", &[])
+            .expect("submissions")
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>()
+    })
+    .join()
+    .expect("the query thread");
+    assert_eq!(receipts, [saved.receipt], "stored exactly once");
+    stop.send(true).expect("engine running");
+    tokio::time::timeout(Duration::from_secs(10), running)
+        .await
+        .expect("the engine stops")
+        .expect("joins");
+    b.stop().await.expect("B stops");
+}
