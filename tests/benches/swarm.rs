@@ -133,6 +133,7 @@ enum Servers {
     Instances {
         list: Vec<Instance>,
         db: tests::pg::TestDb,
+        _keys: tempfile::TempDir,
     },
 }
 
@@ -142,11 +143,16 @@ impl Servers {
             return Servers::Local(Box::new(runtime.block_on(TestServer::start())));
         }
         let db = tests::pg::TestDb::create();
+        let keys = tempfile::tempdir().expect("keys dir");
         let exe = std::env::current_exe().expect("own path");
-        // The first one migrates the empty database and makes the root org and the admin.
-        let mut list = vec![Instance::start(&exe, db.url(), true)];
-        list.extend((1..count).map(|_| Instance::start(&exe, db.url(), false)));
-        Servers::Instances { list, db }
+        // The first one migrates the empty database, makes the keys, the root org and the admin.
+        let mut list = vec![Instance::start(&exe, db.url(), keys.path(), true)];
+        list.extend((1..count).map(|_| Instance::start(&exe, db.url(), keys.path(), false)));
+        Servers::Instances {
+            list,
+            db,
+            _keys: keys,
+        }
     }
 
     fn count(&self) -> usize {
@@ -210,7 +216,7 @@ impl Servers {
     fn describe(&self) -> String {
         match self {
             Servers::Local(_) => "one server in this process on SQLite".to_owned(),
-            Servers::Instances { list, db } => format!(
+            Servers::Instances { list, db, .. } => format!(
                 "{} instance processes on one PostgreSQL database ({} connections open to it)",
                 list.len(),
                 instances::connections(db.url())
@@ -221,7 +227,7 @@ impl Servers {
     fn stop(self, runtime: &tokio::runtime::Runtime) {
         match self {
             Servers::Local(server) => runtime.block_on(server.stop()).expect("server stops"),
-            Servers::Instances { list, db } => {
+            Servers::Instances { list, db, .. } => {
                 for instance in list {
                     instance.stop();
                 }

@@ -8,11 +8,14 @@ use crate::{PASSWORD, Staff, TestServer};
 use protocol::OrgId;
 use protocol::enroll::Fingerprint;
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use url::Url;
 
 /// Set in an instance process: the database URL it serves from.
 pub const DB_VAR: &str = "SWARM_INSTANCE_DB";
+/// Set in an instance process: the keys dir every instance shares (docs/scale-out.md).
+const KEYS_VAR: &str = "SWARM_INSTANCE_KEYS";
 /// Set in the first instance process: it creates the root org and the admin before it is ready.
 const INIT_VAR: &str = "SWARM_INSTANCE_INIT";
 
@@ -22,7 +25,12 @@ const INIT_VAR: &str = "SWARM_INSTANCE_INIT";
 pub fn serve(db: &str) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let server = TestServer::start_with(|c| c.database = Some(db.to_owned().into())).await;
+        let keys = std::env::var_os(KEYS_VAR).expect("the coordinator sets the keys dir");
+        let server = TestServer::start_with(|c| {
+            c.database = Some(db.to_owned().into());
+            c.keys_dir = Some(keys.into());
+        })
+        .await;
         let root = if std::env::var_os(INIT_VAR).is_some() {
             server.init().await.0
         } else {
@@ -53,11 +61,11 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// Starts `exe` (the bench binary) as an instance on `db`; the first one (`init`) creates
-    /// the root org and the admin. Returns once it answers.
-    pub fn start(exe: &std::path::Path, db: &str, init: bool) -> Instance {
+    /// Starts `exe` (the bench binary) as an instance on `db` with the shared `keys` dir; the
+    /// first one (`init`) creates the root org and the admin. Returns once it answers.
+    pub fn start(exe: &Path, db: &str, keys: &Path, init: bool) -> Instance {
         let mut command = Command::new(exe);
-        command.env(DB_VAR, db);
+        command.env(DB_VAR, db).env(KEYS_VAR, keys);
         if init {
             command.env(INIT_VAR, "1");
         }
