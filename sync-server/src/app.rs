@@ -100,6 +100,12 @@ impl Application {
         let router = api::router(self.state.clone());
         let scheduler = tokio::spawn(run_scheduler(self.state.clone()));
         let watcher = tokio::spawn(watch_other_writers(self.state.clone()));
+        let commands = self
+            .state
+            .config
+            .database
+            .is_some()
+            .then(|| tokio::spawn(watch_commands(self.state.clone())));
         // Publish-at and expiry run on every instance: each run is one write transaction,
         // and writes run one at a time (the write lock on PostgreSQL), so a second finds
         // nothing left due. Retention and deadlines (which mails) run on the leader only.
@@ -147,6 +153,9 @@ impl Application {
             .context("server failed")?;
         scheduler.abort();
         watcher.abort();
+        if let Some(task) = commands {
+            task.abort();
+        }
         retention.abort();
         deadlines.abort();
         upkeep.abort();
@@ -280,6 +289,52 @@ async fn watch_other_writers(state: AppState) {
             Err(e) => {
                 tracing::warn!(error = %e.chain(), "cannot check for changes by other writers")
             }
+        }
+    }
+}
+
+/// On PostgreSQL, commands another instance queued reach this one's hub by its note; should the
+/// note be lost (that instance died between its commit and the note, or a relay connection
+/// dropped), this finds them: once a second, the commands queued past the highest id read last
+/// time wake their kiosks' streams. Ids are taken inside write transactions, which run one at a
+/// time (the write lock), so they become visible in id order and each is found once.
+async fn watch_commands(state: AppState) {
+    let highest = |tx: &crate::store::Tx<'_>| -> crate::error::AppResult<i64> {
+        Ok(
+            tx.query_row("SELECT coalesce(max(id), 0) FROM kiosk_commands", [], |r| {
+                r.get(0)
+            })?,
+        )
+    };
+    let mut read_to = state.db.read(highest).await.unwrap_or(0);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let from = read_to;
+        let found = state
+            .db
+            .read(move |tx| {
+                let to = highest(tx)?;
+                if to <= from {
+                    return Ok((Vec::new(), to));
+                }
+                let kiosks = tx
+                    .prepare(
+                        "SELECT DISTINCT kiosk_id FROM kiosk_commands WHERE id > ?1 AND id <= ?2",
+                    )?
+                    .query_map([from, to], |r| r.get(0).map(protocol::KioskId))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((kiosks, to))
+            })
+            .await;
+        match found {
+            Ok((kiosks, to)) => {
+                read_to = read_to.max(to);
+                for kiosk in kiosks {
+                    state.hub.heard(crate::hub::Note::Command(kiosk));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e.chain(), "cannot check for queued commands"),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! held by the other, and a revoke there ends it (`relay`: LISTEN/NOTIFY).
 
 use kiosk::net::Notice;
+use protocol::command::CommandKind;
 use std::time::{Duration, Instant};
 use tests::pg::TestDb;
 use tests::{ADMIN, PASSWORD, TestServer, news, next_notice};
@@ -27,6 +28,23 @@ async fn second_instance(
         tweak(c);
     })
     .await
+}
+
+/// The stream's next notice that is not `changes` (those of the publishes before may still
+/// come), within 10 s.
+async fn next_other_than_changes(
+    events: &mut (impl futures_util::Stream<Item = Result<Notice, kiosk::net::ClientError>> + Unpin),
+) -> Notice {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match next_notice(events).await {
+                Notice::Changes(_) => {}
+                other => return other,
+            }
+        }
+    })
+    .await
+    .expect("A's stream hears it within 10 s")
 }
 
 #[tokio::test]
@@ -109,15 +127,19 @@ async fn a_publish_on_one_instance_wakes_a_stream_on_the_other() {
         heard[0], heard[5], heard[9], answered[0], answered[5], answered[9]
     );
 
-    // A revoke on B ends the stream on A.
+    // A command queued on B is sent on A's stream; a revoke on B ends it.
     let me = kiosk.me().await.expect("the kiosk");
+    let mut console = crate::remote::signed_in(&b, ADMIN, PASSWORD).await;
+    let id = crate::remote::ask(&mut console, &b, &me.kiosk_id, CommandKind::SyncNow).await;
+    match next_other_than_changes(&mut events).await {
+        Notice::Command(command) => assert_eq!(command.id, id),
+        other => panic!("the command, not {other:?}"),
+    }
     let (): () = on_b
         .post(&format!("v1/staff/kiosks/{}/revoke", me.kiosk_id), &())
         .await
         .expect("revoked on B");
-    let ended = tokio::time::timeout(Duration::from_secs(10), next_notice(&mut events))
-        .await
-        .expect("A's stream hears the revoke within 10 s");
+    let ended = next_other_than_changes(&mut events).await;
     assert!(matches!(ended, Notice::Reset(_)), "{ended:?}");
 
     b.stop().await.expect("B stops");
