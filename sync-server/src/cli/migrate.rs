@@ -60,6 +60,9 @@ const TABLES: &[(&str, &str)] = &[
     ("poll_ballots", r#""submission_id""#),
     ("proposals", r#""submission_id""#),
     ("server_keys", r#""name""#),
+    ("login_attempts", r#""id""#),
+    ("status_checks", r#""id""#),
+    ("receipt_tries", r#""receipt_hash""#),
 ];
 
 /// Rows per INSERT statement.
