@@ -9,7 +9,10 @@
 # The cluster lives in one temp dir per checkout (UNION_PG_DIR, default
 # ${TMPDIR:-/tmp}/union-test-pg-<checksum of this checkout's path>): data, unix socket, log and
 # the file `url`. It listens on 127.0.0.1 only, on a free port, trusts loopback connections (no
-# password: test data only) and runs with fsync off. A second `start` reuses a live cluster; a
+# password: test data only) and runs with fsync off. It serves TLS too, with a certificate for
+# IP 127.0.0.1 from a certificate authority of its own made by openssl at start (tls/ca.crt
+# beside the server's; tls/other-ca.crt is an authority that signed nothing, for the tests that
+# a wrong one is refused): `SHOW ssl_cert_file` says where. A second `start` reuses a live cluster; a
 # directory whose postmaster is alive but not answering is stopped before it is made again, and
 # `stop` removes the directory only once its postmaster is gone.
 # PostgreSQL refuses to run as root, so as root (CI) the cluster runs as the system user
@@ -94,6 +97,7 @@ start() {
     as_owner "$bin/initdb" --pgdata="$data" --username="$user" --auth=trust --encoding=UTF8 \
         --locale=C.UTF-8 --no-sync > "$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
+    make_tls "$dir/tls"
     # Only local connections, and only from this machine's loopback, are let in.
     printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' \
         | as_owner tee "$data/pg_hba.conf" > /dev/null
@@ -105,6 +109,9 @@ start() {
         echo "full_page_writes = off"
         echo "max_connections = 200"
         echo "shared_buffers = 32MB"
+        echo "ssl = on"
+        echo "ssl_cert_file = '$dir/tls/server.crt'"
+        echo "ssl_key_file = '$dir/tls/server.key'"
     } | as_owner tee -a "$data/postgresql.conf" > /dev/null
     # A free port: one nothing answers on, then PostgreSQL's own bind is the proof (another
     # process may take it in between: then the next one is tried).
@@ -123,6 +130,31 @@ start() {
     echo "PostgreSQL would not start; its log:" >&2
     cat "$dir/server.log" >&2
     exit 1
+}
+
+# The cluster's TLS: a certificate authority, the server's key and certificate (IP 127.0.0.1
+# only, so that a check of the name against `localhost` fails), and a second authority.
+make_tls() {
+    local tls="$1" ext
+    as_owner mkdir -m 700 "$tls"
+    ext=$(mktemp)
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' > "$ext"
+    chmod 644 "$ext"
+    local ca
+    for ca in ca other-ca; do
+        as_owner openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout "$tls/$ca.key" -out "$tls/$ca.crt" -days 30 \
+            -subj "/CN=union test PostgreSQL $ca" \
+            -addext basicConstraints=critical,CA:TRUE \
+            -addext keyUsage=critical,keyCertSign,cRLSign > /dev/null 2>&1
+    done
+    as_owner openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$tls/server.key" -out "$tls/server.csr" -subj "/CN=127.0.0.1" > /dev/null 2>&1
+    as_owner openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" \
+        -CAcreateserial -out "$tls/server.crt" -days 30 -extfile "$ext" > /dev/null 2>&1
+    rm -f "$ext"
+    as_owner chmod 600 "$tls/server.key"
+    as_owner chmod 644 "$tls/ca.crt" "$tls/other-ca.crt" "$tls/server.crt"
 }
 
 # The postmaster's pid from postmaster.pid, when that process is a live postgres (not a reused

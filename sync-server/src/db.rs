@@ -29,6 +29,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/001_schema.sql")),
@@ -117,7 +118,7 @@ enum Conns {
     Postgres(Arc<PgPools>),
 }
 
-type PgPool = r2d2::Pool<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>;
+type PgPool = r2d2::Pool<r2d2_postgres::PostgresConnectionManager<MakeRustlsConnect>>;
 
 /// Writes and staff reads, then kiosks' reads (as on SQLite); `None` only while dropped.
 struct PgPools(Option<(PgPool, PgPool)>);
@@ -258,15 +259,17 @@ impl Db {
     /// Runs on a thread of its own: the `postgres` client must not block inside the server's
     /// async runtime.
     pub fn open_postgres(url: &str) -> anyhow::Result<Db> {
-        let config: postgres::Config = url.parse()?;
+        let target = crate::pg_tls::Target::from_url(url)?;
         std::thread::spawn(move || -> anyhow::Result<Db> {
-            let mut client = config.connect(postgres::NoTls)?;
+            let mut client = target.connect()?;
             let mut tx = client.transaction()?;
             pg_migrate(&mut tx)?;
             tx.commit()?;
             let pool = |size| {
-                let manager =
-                    r2d2_postgres::PostgresConnectionManager::new(config.clone(), postgres::NoTls);
+                let manager = r2d2_postgres::PostgresConnectionManager::new(
+                    target.config.clone(),
+                    target.tls.clone(),
+                );
                 r2d2::Pool::builder().max_size(size).build(manager)
             };
             Ok(Db {

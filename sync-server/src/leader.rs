@@ -48,9 +48,9 @@ impl Leader {
     }
 
     /// Competes for the lock on the database at `config`.
-    pub fn start(config: &postgres::Config) -> Leader {
+    pub fn start(config: &crate::pg_tls::Target) -> Leader {
         let mut config = config.clone();
-        config.application_name(CONNECTION_NAME);
+        config.config.application_name(CONNECTION_NAME);
         let (tx, leads) = watch::channel(false);
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
@@ -91,13 +91,13 @@ impl Leader {
 /// The thread: connect, ask for the lock until it is granted, then check the connection every
 /// tick; on any failure stop leading and start again. Ends when `stop` is set or nobody
 /// watches any more.
-fn compete(config: &postgres::Config, leads: &watch::Sender<bool>, stop: &AtomicBool) {
+fn compete(config: &crate::pg_tls::Target, leads: &watch::Sender<bool>, stop: &AtomicBool) {
     let mut client: Option<postgres::Client> = None;
     let mut warned = false;
     while !stop.load(Ordering::SeqCst) && !leads.is_closed() {
         let asked = match client.as_mut() {
             Some(c) => Ok(c),
-            None => config.connect(postgres::NoTls).map(|c| client.insert(c)),
+            None => config.connect().map(|c| client.insert(c)),
         }
         .and_then(|c| {
             if *leads.borrow() {

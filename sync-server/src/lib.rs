@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod multipart;
 pub mod obs;
 pub mod orgs;
+pub mod pg_tls;
 pub mod places;
 pub mod polls;
 pub mod proposals;

@@ -50,15 +50,15 @@ impl Drop for Relay {
 
 /// Starts relaying `hub`'s notes through the database at `config`, and emptying `pages` when
 /// notes may have been lost.
-pub fn start(config: &postgres::Config, hub: &Arc<Hub>, pages: &Arc<PageCache>) -> Relay {
+pub fn start(config: &crate::pg_tls::Target, hub: &Arc<Hub>, pages: &Arc<PageCache>) -> Relay {
     let instance = format!("{:016x}", rand::random::<u64>());
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = mpsc::channel();
     hub.relay_to(tx);
     let mut publisher = config.clone();
-    publisher.application_name(PUBLISHER_NAME);
+    publisher.config.application_name(PUBLISHER_NAME);
     let mut listener = config.clone();
-    listener.application_name(LISTENER_NAME);
+    listener.config.application_name(LISTENER_NAME);
     let (id, flag) = (instance.clone(), stop.clone());
     std::thread::Builder::new()
         .name("relay-publish".into())
@@ -144,7 +144,7 @@ fn decode(instance: &str, payload: &str) -> Heard {
 
 /// The publisher's loop: until the hub (the sender) is gone or the relay stopped.
 fn publish(
-    config: &postgres::Config,
+    config: &crate::pg_tls::Target,
     notes: &mpsc::Receiver<Note>,
     instance: &str,
     stop: &AtomicBool,
@@ -164,7 +164,7 @@ fn publish(
         }
         let sent = match client.as_mut() {
             Some(c) => Ok(c),
-            None => config.connect(postgres::NoTls).map(|c| client.insert(c)),
+            None => config.connect().map(|c| client.insert(c)),
         }
         .and_then(|c| {
             c.execute(
@@ -189,7 +189,7 @@ fn publish(
 
 /// The listener's loop: until the hub is gone or the relay stopped.
 fn listen(
-    config: &postgres::Config,
+    config: &crate::pg_tls::Target,
     hub: &Weak<Hub>,
     pages: &Weak<PageCache>,
     instance: &str,
@@ -200,7 +200,7 @@ fn listen(
         if stop.load(Ordering::SeqCst) || hub.strong_count() == 0 {
             return;
         }
-        let connected = config.connect(postgres::NoTls).and_then(|mut c| {
+        let connected = config.connect().and_then(|mut c| {
             c.batch_execute(&format!("LISTEN {CHANNEL}"))?;
             Ok(c)
         });
@@ -264,7 +264,8 @@ fn follow(
                     hub.wake_everything();
                 }
             },
-            None if probed.elapsed() >= PROBE_EVERY => {
+            // A connection the server closed ends the wait quietly: the probe says why.
+            None if client.is_closed() || probed.elapsed() >= PROBE_EVERY => {
                 client.is_valid(PROBE_EVERY)?;
                 probed = std::time::Instant::now();
             }

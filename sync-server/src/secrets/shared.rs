@@ -29,14 +29,12 @@ pub(super) const TLS_PIN: &str = "tls_pin";
 /// [`super::load_keys`] on PostgreSQL: on a thread of its own, since the `postgres` client
 /// blocks on a runtime of its own, which must not start inside the server's.
 pub(super) fn load(url: &DatabaseUrl, keys_dir: &Path, tls: &TlsConfig) -> anyhow::Result<Keys> {
-    let config: postgres::Config = url
-        .as_str()
-        .parse()
+    let target = crate::pg_tls::Target::from_url(url.as_str())
         .context("the database is not a PostgreSQL URL")?;
     let (keys_dir, tls) = (keys_dir.to_owned(), tls.clone());
     std::thread::spawn(move || {
-        let mut client = config
-            .connect(postgres::NoTls)
+        let mut client = target
+            .connect()
             .context("cannot connect to the PostgreSQL database to check the keys")?;
         load_checked(&mut client, &keys_dir, &tls)
     })

@@ -36,6 +36,7 @@ mod packaging;
 mod pg_cluster;
 mod pg_migrate;
 mod pg_server;
+mod pg_tls;
 mod pg_writers;
 mod places;
 mod polls;
