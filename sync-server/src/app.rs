@@ -89,7 +89,8 @@ impl Application {
         // and one instance runs the periodic jobs.
         let (_relay, leader) = match &self.state.config.database {
             Some(url) => {
-                let pg = crate::pg_tls::Target::from_url(url.as_str()).context("the database URL")?;
+                let pg =
+                    crate::pg_tls::Target::from_url(url.as_str()).context("the database URL")?;
                 (
                     Some(crate::relay::start(&pg, &self.state.hub, &self.state.pages)),
                     crate::leader::Leader::start(&pg),
