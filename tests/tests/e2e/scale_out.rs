@@ -387,3 +387,61 @@ async fn a_kiosk_behind_a_balancer_moves_to_the_other_instance_and_loses_nothing
         .expect("joins");
     b.stop().await.expect("B stops");
 }
+
+/// Ends the sessions on `url`'s database whose `application_name` is `name`; how many.
+fn terminate(url: &str, name: &'static str) -> usize {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let mut pg = postgres::Client::connect(&url, postgres::NoTls).expect("connecting");
+        pg.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE application_name = $1 AND datname = current_database()",
+            &[&name],
+        )
+        .expect("terminated")
+        .len()
+    })
+    .join()
+    .expect("the query thread")
+}
+
+/// An instance whose listening connection is cut listens again, and since it may have missed
+/// notes meanwhile, ends every kiosk stream it holds (the kiosk reconnects and pulls); a
+/// publish on the other instance then wakes the new stream.
+#[tokio::test]
+async fn a_cut_listener_listens_again_and_ends_its_streams() {
+    let db = TestDb::create();
+    let a = TestServer::start_with(|c| c.database = Some(db.url().to_owned().into())).await;
+    let b = second_instance(&a, db.url(), |_| {}).await;
+    let tree = a.org_tree().await;
+    let kiosk = a.kiosk_at(&tree.admin, tree.branch_a).await;
+    let mut events = Box::pin(kiosk.events().await.expect("stream opens on A"));
+    next_notice(&mut events).await;
+    let listeners = terminate(db.url(), sync_server::relay::LISTENER_NAME);
+    assert_eq!(listeners, 2, "A's and B's listeners");
+    let ended = next_other_than_changes(&mut events).await;
+    assert!(matches!(ended, Notice::Reset(_)), "{ended:?}");
+
+    let mut events = Box::pin(kiosk.events().await.expect("the stream opens again"));
+    let Notice::Changes(head) = next_notice(&mut events).await else {
+        panic!("the first notice is the current head");
+    };
+    let on_b = tests::Staff {
+        http: tree.admin.http.clone(),
+        base: b.url.clone(),
+        token: tree.admin.token.clone(),
+        org: tree.admin.org,
+    };
+    on_b.publish(tree.province, news("重连之后"))
+        .await
+        .expect("published on B");
+    let notice = tokio::time::timeout(Duration::from_secs(10), next_notice(&mut events))
+        .await
+        .expect("A's new stream is woken within 10 s");
+    assert!(
+        matches!(notice, Notice::Changes(seq) if seq > head),
+        "{notice:?} after {head}"
+    );
+    b.stop().await.expect("B stops");
+    a.stop().await.expect("A stops");
+}
