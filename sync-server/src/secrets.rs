@@ -22,6 +22,21 @@ pub fn random_token(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// Moves the finished file `tmp` to `path` unless `path` exists; false when another process
+/// (an instance on a shared keys dir) put its own there first, and `tmp` is removed. A hard link
+/// fails when the name is taken, also on NFS; on a filesystem without hard links it falls back
+/// to a rename, as before shared keys dirs (which replaces a file made at the same moment).
+pub(crate) fn place_once(tmp: &Path, path: &Path) -> std::io::Result<bool> {
+    let linked = std::fs::hard_link(tmp, path);
+    let placed = match linked {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+        Err(_) => return std::fs::rename(tmp, path).map(|()| true),
+    };
+    std::fs::remove_file(tmp)?;
+    Ok(placed)
+}
+
 /// What the database keeps of a token.
 pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
@@ -149,6 +164,19 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert!(hashes_equal(&token_hash(&a), &token_hash(&a)));
         assert!(!hashes_equal(&token_hash(&a), &token_hash(&b)));
+    }
+
+    /// A file is put in place only where none is; the temporary file never stays.
+    #[test]
+    fn a_file_is_placed_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (tmp, path) = (dir.path().join("a.tmp"), dir.path().join("a"));
+        std::fs::write(&tmp, "first").expect("write");
+        assert!(place_once(&tmp, &path).expect("placed"));
+        std::fs::write(&tmp, "second").expect("write");
+        assert!(!place_once(&tmp, &path).expect("not placed"));
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "first");
+        assert!(!tmp.exists());
     }
 
     fn open(dir: &Path) -> anyhow::Result<crate::AppState> {

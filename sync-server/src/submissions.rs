@@ -23,8 +23,7 @@ use std::path::Path;
 
 /// The server's submission key, kept in `<keys dir>/submission.key` (created on first start).
 /// Made at most once even when instances sharing the keys dir start together: the new key is
-/// hard-linked into place, which fails if another instance's is there already (then that one
-/// is read).
+/// put in place only if no other instance's is there already (then that one is read).
 pub fn load_or_create_key(dir: &Path) -> anyhow::Result<crypto_box::SecretKey> {
     let path = dir.join("submission.key");
     if path.exists() {
@@ -53,12 +52,12 @@ pub fn load_or_create_key(dir: &Path) -> anyhow::Result<crypto_box::SecretKey> {
         f.write_all(&key.to_bytes())?;
         f.sync_all()?;
     }
-    let linked = std::fs::hard_link(&tmp, &path);
-    std::fs::remove_file(&tmp).with_context(|| format!("cannot remove {}", tmp.display()))?;
-    match linked {
-        Ok(()) => Ok(key),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create_key(dir),
-        Err(e) => Err(e).with_context(|| format!("cannot write {}", path.display())),
+    if crate::secrets::place_once(&tmp, &path)
+        .with_context(|| format!("cannot write {}", path.display()))?
+    {
+        Ok(key)
+    } else {
+        load_or_create_key(dir)
     }
 }
 

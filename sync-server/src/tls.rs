@@ -230,9 +230,9 @@ fn generate(cert_path: &Path, key_path: &Path, extra: &[String]) -> anyhow::Resu
 }
 
 /// Makes the generated pair unless another process (an instance on a shared keys dir) has:
-/// the key is written to a file of this process's own and hard-linked to `key.pem`, which
-/// fails if `key.pem` exists, also on NFS; the winner then moves its certificate in. A loser
-/// waits for the winner's certificate. Both files already there: nothing to do.
+/// the key is written to a file of this process's own and put in place as `key.pem` only if
+/// there is none ([`crate::secrets::place_once`]); the winner then moves its certificate in. A
+/// loser waits for the winner's certificate. Both files already there: nothing to do.
 fn generate_once(cert_path: &Path, key_path: &Path, extra: &[String]) -> anyhow::Result<()> {
     if !key_path.exists() {
         let (cert, key) = self_signed(cert_path, extra)?;
@@ -240,22 +240,15 @@ fn generate_once(cert_path: &Path, key_path: &Path, extra: &[String]) -> anyhow:
         let tmp_key = key_path.with_extension(format!("pem.{suffix}.tmp"));
         let tmp_cert = cert_path.with_extension(format!("pem.{suffix}.tmp"));
         write_private(&tmp_key, key.as_bytes())?;
-        let linked = std::fs::hard_link(&tmp_key, key_path);
-        std::fs::remove_file(&tmp_key)
-            .with_context(|| format!("cannot remove {}", tmp_key.display()))?;
-        match linked {
-            Ok(()) => {
-                std::fs::write(&tmp_cert, cert)
-                    .with_context(|| format!("cannot write {}", tmp_cert.display()))?;
-                std::fs::rename(&tmp_cert, cert_path)
-                    .with_context(|| format!("cannot write {}", cert_path.display()))?;
-                tracing::info!(cert = %cert_path.display(), "generated a self-signed certificate");
-                return Ok(());
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot write {}", key_path.display()));
-            }
+        let placed = crate::secrets::place_once(&tmp_key, key_path)
+            .with_context(|| format!("cannot write {}", key_path.display()))?;
+        if placed {
+            std::fs::write(&tmp_cert, cert)
+                .with_context(|| format!("cannot write {}", tmp_cert.display()))?;
+            std::fs::rename(&tmp_cert, cert_path)
+                .with_context(|| format!("cannot write {}", cert_path.display()))?;
+            tracing::info!(cert = %cert_path.display(), "generated a self-signed certificate");
+            return Ok(());
         }
     }
     for _ in 0..100 {
