@@ -29,7 +29,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio_postgres_rustls::MakeRustlsConnect;
 
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("db/001_schema.sql")),
@@ -118,7 +117,7 @@ enum Conns {
     Postgres(Arc<PgPools>),
 }
 
-type PgPool = r2d2::Pool<r2d2_postgres::PostgresConnectionManager<MakeRustlsConnect>>;
+type PgPool = r2d2::Pool<crate::store::PgManager>;
 
 /// Writes and staff reads, then kiosks' reads (as on SQLite); `None` only while dropped.
 struct PgPools(Option<(PgPool, PgPool)>);
@@ -266,10 +265,8 @@ impl Db {
             pg_migrate(&mut tx)?;
             tx.commit()?;
             let pool = |size| {
-                let manager = r2d2_postgres::PostgresConnectionManager::new(
-                    target.config.clone(),
-                    target.tls.clone(),
-                );
+                let manager =
+                    crate::store::PgManager::new(target.config.clone(), target.tls.clone());
                 r2d2::Pool::builder().max_size(size).build(manager)
             };
             Ok(Db {
@@ -345,17 +342,14 @@ impl Db {
                 let pool = pools.get(false);
                 return blocking(move || {
                     let mut conn = pool.get()?;
-                    let mut tx = conn.transaction().map_err(crate::store::Error::from)?;
-                    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PG_WRITE_LOCK])
-                        .map_err(crate::store::Error::from)?;
+                    let tx = conn.write()?;
+                    Tx::postgres(&tx)
+                        .execute("SELECT pg_advisory_xact_lock(?1)", [PG_WRITE_LOCK])?;
                     let waited = queued.elapsed();
                     wait.record(waited.as_secs_f64());
                     tracing::debug!(wait_ms = waited.as_millis() as u64, "database write");
-                    let tx = crate::store::PgTx::new(tx);
                     let out = f(&Tx::postgres(&tx))?;
-                    tx.into_inner()
-                        .commit()
-                        .map_err(crate::store::Error::from)?;
+                    tx.commit()?;
                     Ok(out)
                 })
                 .await;
@@ -434,13 +428,7 @@ where
 {
     blocking(move || {
         let mut conn = pool.get()?;
-        let tx = conn
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(crate::store::Error::from)?;
-        let tx = crate::store::PgTx::new(tx);
+        let tx = conn.read()?;
         f(&Tx::postgres(&tx))
     })
     .await

@@ -11,10 +11,11 @@
 //! place and a column's text or blob is lent to [`FromSql`] as rusqlite lends it, so reading
 //! copies only what the target type owns.
 //!
-//! On PostgreSQL the statement's `?N` become `$N`, it is prepared with the types of the values
-//! bound (so a parameter PostgreSQL cannot type from its place still binds), run, and its rows
-//! fetched at once; a column reads by its type (integers, booleans as 0/1, floats, a whole
-//! `numeric` as an integer, bytea as a blob, the rest as text).
+//! On PostgreSQL the statement's `?N` become `$N`, it is prepared on the connection once and
+//! kept there (as long as the pool keeps the connection) with the types PostgreSQL infers, or,
+//! where it cannot type a parameter from its place, with the types of the values bound; it is
+//! run and its rows fetched at once; a column reads by its type (integers, booleans as 0/1,
+//! floats, a whole `numeric` as an integer, bytea as a blob, the rest as text).
 
 mod error;
 mod postgres;
@@ -22,6 +23,7 @@ mod sqlite;
 mod value;
 
 pub use error::{Error, OptionalExtension, Result};
+pub(crate) use postgres::{PgManager, PgTx};
 pub use value::{
     FromSql, FromSqlError, FromSqlResult, Params, ToSql, ToSqlOutput, Value, ValueRef,
 };
@@ -44,9 +46,6 @@ enum Backend<'a> {
     Sqlite(&'a rusqlite::Transaction<'a>),
     Postgres(&'a dyn postgres::Conn),
 }
-
-/// A PostgreSQL transaction the store's [`Tx`] runs on, opened and committed by `db`.
-pub(crate) type PgTx<'a> = std::cell::RefCell<::postgres::Transaction<'a>>;
 
 impl<'a> Tx<'a> {
     /// The store's view of a SQLite transaction (for `db`, which opens it).
@@ -126,7 +125,8 @@ pub struct Statement<'a>(Stmt<'a>);
 enum Stmt<'a> {
     Sqlite(rusqlite::Statement<'a>),
     SqliteCached(rusqlite::CachedStatement<'a>),
-    /// Prepared when run, with the types of the values it is run with.
+    /// Prepared when run (or taken from the connection's statements), by its text and, where
+    /// PostgreSQL needs them, the types of the values it is run with.
     Postgres {
         tx: &'a dyn postgres::Conn,
         sql: String,

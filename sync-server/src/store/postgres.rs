@@ -1,10 +1,100 @@
-//! The PostgreSQL side of the seam: the modules' `?N` placeholders as `$N`, the store's values
-//! bound with the types they carry, columns read by their type into the store's values, and
+//! The PostgreSQL side of the seam: the pool's connections (each with its prepared statements
+//! and a statement timeout), the modules' `?N` placeholders as `$N`, the store's values bound
+//! with the types they carry, columns read by their type into the store's values, and
 //! PostgreSQL's errors as the store's.
 
 use super::{Error, Params, Result, ToSqlOutput, Value, ValueRef};
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+/// How long one statement may run before PostgreSQL cancels it (a wait for a lock included):
+/// a stuck statement fails its request instead of holding a pooled connection for ever.
+const STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The most statements one connection keeps prepared; past it, it starts again (a bound on
+/// what texts built with a varying number of placeholders can cost the server).
+const KEPT_STATEMENTS: usize = 512;
+
+/// An r2d2 manager of [`PgConnection`]s: `r2d2_postgres`' connections, each set up with
+/// [`STATEMENT_TIMEOUT`] and given a cache of prepared statements.
+pub struct PgManager(r2d2_postgres::PostgresConnectionManager<MakeRustlsConnect>);
+
+impl PgManager {
+    /// Connections to `config`'s database over `tls` (`pg_tls`: none where the URL says so).
+    pub fn new(config: postgres::Config, tls: MakeRustlsConnect) -> PgManager {
+        PgManager(r2d2_postgres::PostgresConnectionManager::new(config, tls))
+    }
+}
+
+impl r2d2::ManageConnection for PgManager {
+    type Connection = PgConnection;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> std::result::Result<PgConnection, postgres::Error> {
+        let mut client = self.0.connect()?;
+        let ms = STATEMENT_TIMEOUT.as_millis();
+        client.batch_execute(&format!("SET statement_timeout = {ms}"))?;
+        Ok(PgConnection {
+            client,
+            statements: Statements::default(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PgConnection) -> std::result::Result<(), postgres::Error> {
+        self.0.is_valid(&mut conn.client)
+    }
+
+    fn has_broken(&self, conn: &mut PgConnection) -> bool {
+        self.0.has_broken(&mut conn.client)
+    }
+}
+
+/// A pooled connection and the statements prepared on it, which live as long as it does.
+pub struct PgConnection {
+    client: postgres::Client,
+    statements: Statements,
+}
+
+impl PgConnection {
+    /// Begins a write transaction (READ COMMITTED).
+    pub fn write(&mut self) -> Result<PgTx<'_>> {
+        let tx = self.client.transaction()?;
+        Ok(PgTx::new(tx, &mut self.statements))
+    }
+
+    /// Begins a read: one read-only REPEATABLE READ snapshot.
+    pub fn read(&mut self) -> Result<PgTx<'_>> {
+        let tx = self
+            .client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        Ok(PgTx::new(tx, &mut self.statements))
+    }
+}
+
+/// A PostgreSQL transaction the store's `Tx` runs on, with its connection's statements.
+pub struct PgTx<'a> {
+    tx: RefCell<postgres::Transaction<'a>>,
+    statements: RefCell<&'a mut Statements>,
+}
+
+impl<'a> PgTx<'a> {
+    fn new(tx: postgres::Transaction<'a>, statements: &'a mut Statements) -> PgTx<'a> {
+        PgTx {
+            tx: RefCell::new(tx),
+            statements: RefCell::new(statements),
+        }
+    }
+
+    pub fn commit(self) -> Result<()> {
+        Ok(self.tx.into_inner().commit()?)
+    }
+}
 
 /// A transaction the store runs statements on (object-safe, so a statement can borrow it without
 /// naming the transaction's own lifetime). `sql` has its placeholders written `$N` already.
@@ -17,11 +107,11 @@ pub(super) trait Conn {
     fn batch(&self, sql: &str) -> Result<()>;
 }
 
-impl Conn for RefCell<postgres::Transaction<'_>> {
+impl Conn for PgTx<'_> {
     fn execute(&self, sql: &str, params: &dyn Params) -> Result<usize> {
         let binds = bind(params)?;
-        let mut tx = self.borrow_mut();
-        let stmt = prepare(&mut tx, sql, &binds)?;
+        let mut tx = self.tx.borrow_mut();
+        let stmt = prepare(&mut tx, &mut self.statements.borrow_mut(), sql, &binds)?;
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
         let n = tx.execute(&stmt, &refs)?;
         usize::try_from(n).map_err(|e| Error::Other(Box::new(e)))
@@ -29,38 +119,102 @@ impl Conn for RefCell<postgres::Transaction<'_>> {
 
     fn query(&self, sql: &str, params: &dyn Params) -> Result<Vec<postgres::Row>> {
         let binds = bind(params)?;
-        let mut tx = self.borrow_mut();
-        let stmt = prepare(&mut tx, sql, &binds)?;
+        let mut tx = self.tx.borrow_mut();
+        let stmt = prepare(&mut tx, &mut self.statements.borrow_mut(), sql, &binds)?;
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
         Ok(tx.query(&stmt, &refs)?)
     }
 
     fn batch(&self, sql: &str) -> Result<()> {
-        Ok(self.borrow_mut().batch_execute(sql)?)
+        Ok(self.tx.borrow_mut().batch_execute(sql)?)
     }
 }
 
-/// `sql` prepared with the parameter types PostgreSQL infers from their places; where it cannot
-/// infer one (`?9` named nowhere in the text, say), with the types of the values bound. Inside a
-/// transaction the failed attempt would abort it, so it runs under a savepoint.
+/// The statements prepared on one connection: by text where PostgreSQL typed every parameter
+/// from its place, by text and the bound values' types where it could not.
+#[derive(Default)]
+struct Statements {
+    inferred: HashMap<String, postgres::Statement>,
+    typed: HashMap<(String, Vec<Type>), postgres::Statement>,
+}
+
+impl Statements {
+    /// Makes room for one more (all are dropped, and closed on the server, when full).
+    fn room(&mut self) {
+        if self.inferred.len() + self.typed.len() >= KEPT_STATEMENTS {
+            self.inferred.clear();
+            self.typed.clear();
+        }
+    }
+}
+
+/// Whether PostgreSQL can type every parameter of a text from its place (`true`) or needs the
+/// values' types (`false`), learned once per process for every connection: only a text never
+/// prepared before in this process is tried under a savepoint.
+fn typable() -> &'static Mutex<HashMap<String, bool>> {
+    static TYPABLE: OnceLock<Mutex<HashMap<String, bool>>> = OnceLock::new();
+    TYPABLE.get_or_init(Default::default)
+}
+
+/// `sql` prepared on this connection, or taken from its cache: with the parameter types
+/// PostgreSQL infers from their places; where it cannot infer one (`?9` named nowhere in the
+/// text, say), with the types of the values bound. Only the first prepare of a text in this
+/// process, which may fail and would abort the transaction, runs under a savepoint.
 fn prepare(
     tx: &mut postgres::Transaction<'_>,
+    statements: &mut Statements,
     sql: &str,
     binds: &[Bind],
 ) -> Result<postgres::Statement> {
-    let mut attempt = tx.savepoint("store_prepare")?;
-    match attempt.prepare(sql) {
-        Ok(stmt) => {
-            attempt.commit()?;
-            Ok(stmt)
-        }
-        Err(e) if e.code() == Some(&postgres::error::SqlState::INDETERMINATE_DATATYPE) => {
-            attempt.rollback()?;
-            let types: Vec<Type> = binds.iter().map(Bind::ty).collect();
-            Ok(tx.prepare_typed(sql, &types)?)
-        }
-        Err(e) => Err(e.into()),
+    if let Some(stmt) = statements.inferred.get(sql) {
+        return Ok(stmt.clone());
     }
+    let known = typable()
+        .lock()
+        .map_err(|_| Error::Other("the statement shapes' lock is poisoned".into()))?
+        .get(sql)
+        .copied();
+    let inferred = match known {
+        Some(true) => Some(tx.prepare(sql)?),
+        Some(false) => None,
+        None => {
+            let mut attempt = tx.savepoint("store_prepare")?;
+            let prepared = match attempt.prepare(sql) {
+                Ok(stmt) => {
+                    attempt.commit()?;
+                    Some(stmt)
+                }
+                Err(e) if e.code() == Some(&postgres::error::SqlState::INDETERMINATE_DATATYPE) => {
+                    attempt.rollback()?;
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let mut shapes = typable()
+                .lock()
+                .map_err(|_| Error::Other("the statement shapes' lock is poisoned".into()))?;
+            if shapes.len() >= 4 * KEPT_STATEMENTS {
+                shapes.clear();
+            }
+            shapes.insert(sql.to_owned(), prepared.is_some());
+            prepared
+        }
+    };
+    statements.room();
+    if let Some(stmt) = inferred {
+        statements.inferred.insert(sql.to_owned(), stmt.clone());
+        return Ok(stmt);
+    }
+    let key = (
+        sql.to_owned(),
+        binds.iter().map(Bind::ty).collect::<Vec<_>>(),
+    );
+    if let Some(stmt) = statements.typed.get(&key) {
+        return Ok(stmt.clone());
+    }
+    let stmt = tx.prepare_typed(sql, &key.1)?;
+    statements.typed.insert(key, stmt.clone());
+    Ok(stmt)
 }
 
 /// `sql` with each `?N` outside quotes written `$N`, PostgreSQL's placeholder.

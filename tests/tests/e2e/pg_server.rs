@@ -2,7 +2,8 @@
 //! the test cluster, migrated on open. Staff sign in and build orgs, publish news and a form; a
 //! kiosk enrolls, pages the changes to the head and holds the news; a second publish reaches it;
 //! a submission from its outbox is stored once, in PostgreSQL, and listed in the inbox; an
-//! anonymous poll is refused (PostgreSQL cannot keep it anonymous yet).
+//! anonymous poll is refused (PostgreSQL cannot keep it anonymous yet); the pools' connections
+//! carry the statement timeout.
 
 use kiosk::sync::SyncConfig;
 use protocol::ContentBody;
@@ -96,5 +97,22 @@ async fn a_server_on_postgres_syncs_a_kiosk_and_stores_its_submission_once() {
         .expect_err("refused on PostgreSQL");
     assert_eq!(refused.status, 422);
     assert!(refused.body.message.contains("匿名"), "{refused:?}");
+
+    // Every pooled connection cancels a statement that runs past 30 s.
+    for kiosk_side in [false, true] {
+        let read = |tx: &sync_server::store::Tx<'_>| -> sync_server::error::AppResult<String> {
+            Ok(
+                tx.query_row("SELECT current_setting('statement_timeout')", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        };
+        let timeout = if kiosk_side {
+            server.state.db.read_kiosk(read).await
+        } else {
+            server.state.db.write(read).await
+        };
+        assert_eq!(timeout.expect("the setting"), "30s");
+    }
     server.stop().await.expect("stops");
 }
