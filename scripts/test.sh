@@ -34,6 +34,12 @@ if [ "$(cargo-deb --version 2> /dev/null)" != "cargo-deb 3.8.0" ]; then
     cargo install cargo-deb --locked --version 3.8.0
 fi
 
+# The shared-storage test's S3 bucket is a throwaway moto server (Python; pip's moto[server]).
+if ! python3 -c 'import moto.server' 2> /dev/null; then
+    echo "installing moto[server] for the S3 media test…"
+    python3 -m pip install -q 'moto[server]==5.2.1'
+fi
+
 # The PostgreSQL tests (issue 20) run on a throwaway cluster: scripts/pg.sh installs Debian's
 # postgresql when missing, starts the cluster in a temp dir of this run's own (as the user
 # `unionpg` when this is root) and prints its URL; it is stopped and removed when this script
