@@ -30,6 +30,9 @@ pub const CONNECTION_NAME: &str = "union-sync leader";
 pub struct Leader {
     leads: watch::Receiver<bool>,
     stop: Arc<AtomicBool>,
+    /// The lone instance's "leading" (SQLite), kept for as long as this `Leader` lives: a
+    /// channel whose sender is gone is closed, and `lead` ends its job on a closed channel.
+    _alone: Option<watch::Sender<bool>>,
 }
 
 impl Drop for Leader {
@@ -41,9 +44,11 @@ impl Drop for Leader {
 impl Leader {
     /// The one instance on SQLite (`None`): it always leads.
     pub fn alone() -> Leader {
+        let (tx, leads) = watch::channel(true);
         Leader {
-            leads: watch::channel(true).1,
+            leads,
             stop: Arc::new(AtomicBool::new(false)),
+            _alone: Some(tx),
         }
     }
 
@@ -58,7 +63,11 @@ impl Leader {
             .name("leader".into())
             .spawn(move || compete(&config, &tx, &flag))
             .expect("a thread can be started");
-        Leader { leads, stop }
+        Leader {
+            leads,
+            stop,
+            _alone: None,
+        }
     }
 
     /// Runs `job` (a job that loops for ever) while this instance leads: started when it
@@ -136,5 +145,47 @@ fn pause(stop: &AtomicBool) {
     while slept < TICK && !stop.load(Ordering::SeqCst) {
         std::thread::sleep(slice);
         slept += slice;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU32;
+
+    /// The lone instance (SQLite) runs its jobs for as long as its `Leader` lives, and stops them
+    /// when it is dropped (a bug once closed its channel at once, so retention and the
+    /// deadlines' run never ran on SQLite).
+    #[tokio::test]
+    async fn the_lone_instance_runs_its_jobs_until_its_leader_is_dropped() {
+        let leader = Leader::alone();
+        let ticks = Arc::new(AtomicU32::new(0));
+        let job = {
+            let ticks = ticks.clone();
+            move || {
+                let ticks = ticks.clone();
+                async move {
+                    loop {
+                        ticks.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }
+            }
+        };
+        let running = tokio::spawn(leader.lead(job));
+        let until = tokio::time::Instant::now() + Duration::from_secs(10);
+        while ticks.load(Ordering::SeqCst) < 5 && tokio::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(ticks.load(Ordering::SeqCst) >= 5, "the job stopped");
+        assert!(
+            !running.is_finished(),
+            "the job ended while its leader lives"
+        );
+        drop(leader);
+        tokio::time::timeout(Duration::from_secs(10), running)
+            .await
+            .expect("the job ends with its leader")
+            .expect("the job's task does not panic");
     }
 }
