@@ -47,9 +47,9 @@ impl Proxy {
 
     /// Starts a proxy in front of `server`.
     pub async fn start(server: &crate::TestServer) -> Proxy {
-        let data_dir = server.state.config.data_dir().expect("data dir");
+        let keys_dir = server.state.config.keys_dir().expect("keys dir");
         let identity =
-            sync_server::tls::Identity::load_or_create(&server.state.config.tls, &data_dir)
+            sync_server::tls::Identity::load_or_create(&server.state.config.tls, &keys_dir)
                 .expect("server identity");
         let mut config = (*identity.server_config().expect("tls config")).clone();
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
