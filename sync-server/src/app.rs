@@ -265,10 +265,15 @@ async fn watch_other_writers(state: AppState) {
                 if head <= from {
                     return Ok(None);
                 }
+                // Each org at its own newest row: announced at the head, an org whose rows this
+                // process announced already would wake its streams again for nothing.
                 let orgs = tx
-                    .prepare("SELECT DISTINCT org_id FROM feed WHERE seq > ?1 AND seq <= ?2")?
+                    .prepare(
+                        "SELECT org_id, max(seq) FROM feed WHERE seq > ?1 AND seq <= ?2
+                         GROUP BY org_id ORDER BY 2",
+                    )?
                     .query_map([from as i64, head as i64], |r| {
-                        r.get(0).map(protocol::OrgId)
+                        Ok((protocol::OrgId(r.get(0)?), r.get::<_, i64>(1)? as u64))
                     })?
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(Some((orgs, head)))
@@ -278,10 +283,18 @@ async fn watch_other_writers(state: AppState) {
             Ok(Some((orgs, head))) => {
                 read_to = head;
                 let unheard = head > state.hub.announced();
-                // Applied here only: every instance reads the feed for itself.
-                state
-                    .hub
-                    .heard(crate::hub::Note::Content { orgs, seq: head });
+                // Applied here only: every instance reads the feed for itself. Each org's
+                // change is recorded before the head is announced.
+                for (org, seq) in orgs {
+                    state.hub.heard(crate::hub::Note::Content {
+                        orgs: vec![org],
+                        seq,
+                    });
+                }
+                state.hub.heard(crate::hub::Note::Content {
+                    orgs: Vec::new(),
+                    seq: head,
+                });
                 if unheard {
                     state.schedule_changed.notify_one();
                 }

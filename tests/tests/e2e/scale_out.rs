@@ -405,8 +405,9 @@ fn terminate(url: &str, name: &'static str) -> usize {
     .expect("the query thread")
 }
 
-/// An instance whose listening connection is cut listens again, and since it may have missed
-/// notes meanwhile, ends every kiosk stream it holds (the kiosk reconnects and pulls); a
+/// A stream is woken by what is in its scope only, whichever instance wrote it and however many
+/// times it is heard of. An instance whose listening connection is cut listens again, and since
+/// it may have missed notes meanwhile, ends every kiosk stream it holds (the kiosk reconnects and pulls); a
 /// publish on the other instance then wakes the new stream.
 #[tokio::test]
 async fn a_cut_listener_listens_again_and_ends_its_streams() {
@@ -417,6 +418,29 @@ async fn a_cut_listener_listens_again_and_ends_its_streams() {
     let kiosk = a.kiosk_at(&tree.admin, tree.branch_a).await;
     let mut events = Box::pin(kiosk.events().await.expect("stream opens on A"));
     next_notice(&mut events).await;
+    let on_b = tests::Staff {
+        http: tree.admin.http.clone(),
+        base: b.url.clone(),
+        token: tree.admin.token.clone(),
+        org: tree.admin.org,
+    };
+    // A write in scope on A wakes the stream with its seq, once; a write beside it on B, read
+    // back from the feed by both instances' watchers (each second) with A's, wakes it no more.
+    tree.admin
+        .publish(tree.branch_a, news("本支行"))
+        .await
+        .expect("published on A");
+    let mine = a.state.hub.announced();
+    on_b.publish(tree.branch_b, news("别的支行"))
+        .await
+        .expect("published on B");
+    assert_eq!(next_notice(&mut events).await, Notice::Changes(mine));
+    let quiet = tokio::time::timeout(Duration::from_millis(2500), next_notice(&mut events)).await;
+    assert!(
+        quiet.is_err(),
+        "no notice for a write out of scope: {quiet:?}"
+    );
+
     let listeners = terminate(db.url(), sync_server::relay::LISTENER_NAME);
     assert_eq!(listeners, 2, "A's and B's listeners");
     let ended = next_other_than_changes(&mut events).await;
@@ -425,12 +449,6 @@ async fn a_cut_listener_listens_again_and_ends_its_streams() {
     let mut events = Box::pin(kiosk.events().await.expect("the stream opens again"));
     let Notice::Changes(head) = next_notice(&mut events).await else {
         panic!("the first notice is the current head");
-    };
-    let on_b = tests::Staff {
-        http: tree.admin.http.clone(),
-        base: b.url.clone(),
-        token: tree.admin.token.clone(),
-        org: tree.admin.org,
     };
     on_b.publish(tree.province, news("重连之后"))
         .await
