@@ -71,3 +71,7 @@ fi
 # the end-to-end binary took 195 s instead of 295 s (BENCHMARKS.md, "Test suite").
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-4}"
 cargo test --workspace --locked
+# The end-to-end suite a second time with every test server on PostgreSQL (issue 20): the same
+# test binary, nothing rebuilt (`--workspace`, as above, so the features and flags are the same);
+# the few tests that are about SQLite itself run on SQLite in both passes and say so.
+UNION_TEST_BACKEND=postgres cargo test --workspace --locked --test e2e

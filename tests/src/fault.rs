@@ -685,6 +685,7 @@ impl World {
         let upstream = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         let proxy = NetProxy::start(upstream).await;
         let config = root.path().join("server.toml");
+        // SQLite whatever UNION_TEST_BACKEND says: the harness fills the database's own disk.
         std::fs::write(
             &config,
             format!(
