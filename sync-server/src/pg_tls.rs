@@ -16,6 +16,12 @@
 //! `sslrootcert=<file>` names the PEM file of the certificate authorities to trust. libpq's
 //! default file (`~/.postgresql/root.crt`) is not read: `verify-ca` and `verify-full` need the
 //! parameter.
+//!
+//! A dead link is noticed on both sides, unless the URL says otherwise: connecting gives up
+//! after [`CONNECT_TIMEOUT`], the client sends TCP keepalives, and the server is asked (through
+//! `options`) to probe its side too, so that a session whose instance vanished behind a network
+//! partition ends within about a minute and the locks it held (the leader's) are released,
+//! rather than after the kernel's two hours.
 
 use anyhow::{Context, bail};
 use rustls::DigitallySignedStruct;
@@ -25,7 +31,15 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_postgres_rustls::MakeRustlsConnect;
+
+/// How long connecting may take unless the URL's `connect_timeout` says.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The server's side of the keepalives, unless the URL passes `options` of its own: idle
+/// seconds before the first probe, seconds between probes, probes lost before it gives up.
+const SERVER_KEEPALIVES: &str =
+    "-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3";
 
 /// A database to connect to: the client's configuration and the TLS to use.
 #[derive(Clone)]
@@ -42,23 +56,30 @@ impl Target {
             url::Url::parse(url).context("the database URL is not a URL (postgres://…)")?;
         let mut mode = Mode::Prefer;
         let mut root = None;
+        // The other parameters go on byte for byte (re-encoding would turn `%20` into `+`).
         let mut rest = Vec::new();
-        for (key, value) in parsed.query_pairs() {
+        for segment in parsed.query().unwrap_or("").split('&') {
+            let Some((key, value)) = url::form_urlencoded::parse(segment.as_bytes()).next() else {
+                continue;
+            };
             match &*key {
                 "sslmode" => mode = Mode::parse(&value)?,
                 "sslrootcert" => root = Some(value.into_owned()),
-                _ => rest.push((key.into_owned(), value.into_owned())),
+                _ => rest.push(segment.to_owned()),
             }
         }
-        if rest.is_empty() {
-            parsed.set_query(None);
-        } else {
-            parsed.query_pairs_mut().clear().extend_pairs(&rest);
-        }
+        parsed.set_query((!rest.is_empty()).then(|| rest.join("&")).as_deref());
         let mut config: postgres::Config = parsed
             .as_str()
             .parse()
             .context("the database URL is not one PostgreSQL accepts")?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        config.keepalives(true);
+        if config.get_options().is_none() {
+            config.options(SERVER_KEEPALIVES);
+        }
         config.ssl_mode(match mode {
             Mode::Disable => postgres::config::SslMode::Disable,
             Mode::Prefer => postgres::config::SslMode::Prefer,
@@ -288,6 +309,18 @@ mod tests {
         assert_eq!(t.config.get_ssl_mode(), postgres::config::SslMode::Require);
         assert_eq!(t.config.get_dbname(), Some("union"));
         assert_eq!(t.config.get_application_name(), Some("kiosk"));
+        assert_eq!(t.config.get_connect_timeout(), Some(&CONNECT_TIMEOUT));
+        assert!(t.config.get_keepalives());
+        assert_eq!(t.config.get_options(), Some(SERVER_KEEPALIVES));
+        let own = Target::from_url(
+            "postgres://u@h/d?options=-c%20search_path%3Dunion&sslmode=require&connect_timeout=3",
+        )
+        .expect("a valid URL");
+        assert_eq!(own.config.get_options(), Some("-c search_path=union"));
+        assert_eq!(
+            own.config.get_connect_timeout(),
+            Some(&Duration::from_secs(3))
+        );
         let plain = Target::from_url("postgres://u@h/d").expect("a valid URL");
         assert_eq!(
             plain.config.get_ssl_mode(),

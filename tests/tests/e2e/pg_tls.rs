@@ -3,7 +3,8 @@
 //! own (`scripts/pg.sh`): with `sslmode=verify-full` and that authority a real server starts and
 //! every connection it holds is encrypted; with another authority, or the right one but another
 //! host name, it is refused with an error that names the certificate and not the password;
-//! `verify-ca` takes the right authority whatever the name; `disable` stays plain.
+//! `verify-ca` takes the right authority whatever the name; `disable` stays plain; the server
+//! is asked to probe a silent link.
 
 use std::path::PathBuf;
 use sync_server::app::Application;
@@ -136,6 +137,15 @@ async fn the_server_reaches_postgresql_over_verified_tls_and_refuses_a_wrong_cer
         on_thread(Target::from_url(&by_name("verify-ca")), encrypted).expect("chain only"),
         "verify-ca is encrypted"
     );
+    // The server side probes the link too, so a vanished instance's session (and the leader's
+    // lock it held) ends within about a minute.
+    let idle: String = on_thread(Target::from_url(db.url()), |c| {
+        c.query_one("SHOW tcp_keepalives_idle", &[])
+            .expect("tcp_keepalives_idle")
+            .get(0)
+    })
+    .expect("keepalives");
+    assert_eq!(idle, "30");
     // libpq's defaults: prefer takes TLS when offered, disable never does.
     assert!(
         on_thread(Target::from_url(db.url()), encrypted).expect("prefer"),
