@@ -92,17 +92,17 @@ pub fn run(data_dir: &Path, keys_dir: &Path, url: &str) -> anyhow::Result<()> {
              (after a crash, start it once and stop it), then migrate"
         );
     }
-    let mut config: postgres::Config = url
-        .parse()
+    // TLS as the instances reach the database (`sslmode`, `sslrootcert`: `pg_tls`).
+    let mut target = crate::pg_tls::Target::from_url(url)
         .context("--to is not a PostgreSQL URL (postgres://user@host[:port]/dbname)")?;
-    if config.get_password().is_none()
+    if target.config.get_password().is_none()
         && let Ok(password) = std::env::var("PGPASSWORD")
     {
-        config.password(password);
+        target.config.password(password);
     }
     let keys = crate::secrets::public_halves(keys_dir)?;
     // The `postgres` client runs a runtime of its own, which must not start inside the CLI's.
-    let report = std::thread::spawn(move || copy(&path, &config, &keys))
+    let report = std::thread::spawn(move || copy(&path, &target, &keys))
         .join()
         .map_err(|_| anyhow::anyhow!("the migration thread panicked"))??;
     println!("{:<20} {:>10} {:>10}", "table", "sqlite", "postgres");
@@ -135,7 +135,7 @@ struct Report {
 
 fn copy(
     path: &Path,
-    config: &postgres::Config,
+    target: &crate::pg_tls::Target,
     keys: &[(&'static str, Vec<u8>)],
 ) -> anyhow::Result<Report> {
     let connection = rusqlite::Connection::open_with_flags(
@@ -153,8 +153,8 @@ fn copy(
             PG_MIGRATIONS.len()
         );
     }
-    let mut pg = config
-        .connect(postgres::NoTls)
+    let mut pg = target
+        .connect()
         .with_context(|| "connecting to the PostgreSQL database given by --to")?;
     let tables: i64 = pg
         .query_one(

@@ -4,10 +4,12 @@
 //! every connection it holds is encrypted; with another authority, or the right one but another
 //! host name, it is refused with an error that names the certificate and not the password;
 //! `verify-ca` takes the right authority whatever the name; `disable` stays plain; the server
-//! is asked to probe a silent link.
+//! is asked to probe a silent link. `migrate --to` reaches it the same way.
 
+use clap::Parser;
 use std::path::PathBuf;
 use sync_server::app::Application;
+use sync_server::cli::Cli;
 use sync_server::config::Config;
 use sync_server::pg_tls::Target;
 use tests::TestServer;
@@ -159,4 +161,55 @@ async fn the_server_reaches_postgresql_over_verified_tls_and_refuses_a_wrong_cer
         .expect("disable"),
         "disable is plain"
     );
+}
+
+/// `sync-server migrate --to` on the URL the instances use: verified TLS, or refused.
+#[tokio::test]
+async fn migrate_reaches_postgresql_over_verified_tls() {
+    let server = TestServer::start_on_sqlite_with(|_| {}).await;
+    server.init().await;
+    let stopped = server.stop_keeping_data().await;
+    let dir = stopped
+        .data_dir()
+        .to_str()
+        .expect("a UTF-8 path")
+        .to_owned();
+    let migrate = |url: String| {
+        let dir = dir.clone();
+        async move {
+            Cli::try_parse_from(["sync-server", "--data-dir", &dir, "migrate", "--to", &url])
+                .expect("the command line parses")
+                .run()
+                .await
+        }
+    };
+    let db = TestDb::create();
+    let tls = tls_dir(&db);
+    let other = tls.join("other-ca.crt").display().to_string();
+    let refused = migrate(with(
+        &db,
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={other}"),
+    ))
+    .await
+    .expect_err("another authority is refused");
+    assert!(
+        format!("{refused:#}").contains("certificate"),
+        "{refused:#}"
+    );
+    let ca = tls.join("ca.crt").display().to_string();
+    migrate(with(
+        &db,
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ))
+    .await
+    .expect("copied over verified TLS");
+    let orgs: i64 = on_thread(Target::from_url(db.url()), |c| {
+        c.query_one("SELECT count(*) FROM orgs", &[])
+            .expect("orgs")
+            .get(0)
+    })
+    .expect("the copy is there");
+    assert_eq!(orgs, 1);
 }
