@@ -116,7 +116,25 @@ impl MediaStore {
     }
 }
 
+/// Refuses a bucket on a store other than AWS itself (an `endpoint`) without a key pair in the
+/// environment (`set` says whether a variable is set): object_store would otherwise ask AWS's
+/// instance metadata service for credentials on every request, and every upload would fail,
+/// slowly. On AWS itself an instance role may stand in for the pair.
+fn check_credentials(s3: &S3Config, set: impl Fn(&str) -> bool) -> anyhow::Result<()> {
+    if s3.endpoint.is_some() && !(set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")) {
+        anyhow::bail!(
+            "media.s3 (bucket {}) needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the \
+             server's environment (never in the config file)",
+            s3.bucket
+        );
+    }
+    Ok(())
+}
+
 fn open_s3(s3: &S3Config) -> anyhow::Result<MediaStore> {
+    check_credentials(s3, |name| {
+        std::env::var_os(name).is_some_and(|value| !value.is_empty())
+    })?;
     // reqwest runs without a crypto provider of its own (the workspace picks ring).
     let _already = rustls::crypto::ring::default_provider().install_default();
     let mut builder = object_store::aws::AmazonS3Builder::from_env()
@@ -319,6 +337,25 @@ mod tests {
             assert_eq!(wanted(Some(&header(ignored))), None, "{ignored}");
         }
         assert_eq!(wanted(None), None);
+    }
+
+    #[test]
+    fn a_bucket_elsewhere_than_aws_needs_a_key_pair_in_the_environment() {
+        let mut s3 = S3Config {
+            bucket: "union-media".to_owned(),
+            region: "cn-north-1".to_owned(),
+            endpoint: Some("https://s3.example.cn".parse().expect("a URL")),
+            prefix: String::new(),
+            virtual_hosted_style: false,
+        };
+        let none = |_: &str| false;
+        let err = check_credentials(&s3, none).expect_err("refused");
+        assert!(format!("{err}").contains("AWS_SECRET_ACCESS_KEY"), "{err}");
+        let only_id = |name: &str| name == "AWS_ACCESS_KEY_ID";
+        assert!(check_credentials(&s3, only_id).is_err());
+        check_credentials(&s3, |_| true).expect("a key pair");
+        s3.endpoint = None;
+        check_credentials(&s3, none).expect("AWS itself: an instance role may do");
     }
 
     #[test]
