@@ -71,7 +71,7 @@ impl CheckLimiter {
     }
 
     /// Counts a check of `receipt` from `kiosk` at `now` (ms) as a wrong try, or refuses it;
-    /// inside a write transaction.
+    /// inside a write transaction, after deleting what is past its window.
     fn begin(
         &self,
         tx: &Tx<'_>,
@@ -79,8 +79,7 @@ impl CheckLimiter {
         receipt: &str,
         now: i64,
     ) -> AppResult<Result<(), Refusal>> {
-        let limits = self.limits;
-        let lock_ms = limits.receipt_lock.as_millis() as i64;
+        let lock_ms = self.limits.receipt_lock.as_millis() as i64;
         tx.execute(
             "DELETE FROM receipt_tries WHERE last_at <= ?1",
             [now - lock_ms],
@@ -89,30 +88,10 @@ impl CheckLimiter {
             "DELETE FROM status_checks WHERE at <= ?1",
             [now - MINUTE_MS],
         )?;
-        let by_kiosk: i64 = tx.query_row(
-            "SELECT count(*) FROM status_checks WHERE kiosk_id = ?1",
-            [&kiosk.0],
-            |r| r.get(0),
-        )?;
-        if by_kiosk >= limits.per_kiosk_per_minute as i64 {
-            return Ok(Err(Refusal::Kiosk));
-        }
-        let fleet: i64 = tx.query_row("SELECT count(*) FROM status_checks", [], |r| r.get(0))?;
-        if fleet >= limits.fleet_per_minute as i64 {
-            return Ok(Err(Refusal::Fleet));
+        if let Some(refusal) = self.refusal(tx, kiosk, receipt, now)? {
+            return Ok(Err(refusal));
         }
         let hash = crate::secrets::token_hash(receipt);
-        let wrong: i64 = tx
-            .query_row(
-                "SELECT wrong FROM receipt_tries WHERE receipt_hash = ?1",
-                [&hash],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0);
-        if wrong >= i64::from(limits.tries_per_receipt) {
-            return Ok(Err(Refusal::ReceiptLocked));
-        }
         tx.execute(
             "INSERT INTO receipt_tries (receipt_hash, wrong, last_at) VALUES (?1, 1, ?2)
              ON CONFLICT (receipt_hash) DO UPDATE SET wrong = receipt_tries.wrong + 1,
@@ -124,6 +103,46 @@ impl CheckLimiter {
             params![kiosk.0, now],
         )?;
         Ok(Ok(()))
+    }
+
+    /// Why a check of `receipt` from `kiosk` at `now` would be refused, if it would; reads
+    /// only, so a flood of refused checks is refused at a read and never takes the writer.
+    fn refusal(
+        &self,
+        tx: &Tx<'_>,
+        kiosk: &KioskId,
+        receipt: &str,
+        now: i64,
+    ) -> AppResult<Option<Refusal>> {
+        let limits = self.limits;
+        let by_kiosk: i64 = tx.query_row(
+            "SELECT count(*) FROM status_checks WHERE kiosk_id = ?1 AND at > ?2",
+            params![kiosk.0, now - MINUTE_MS],
+            |r| r.get(0),
+        )?;
+        if by_kiosk >= limits.per_kiosk_per_minute as i64 {
+            return Ok(Some(Refusal::Kiosk));
+        }
+        let fleet: i64 = tx.query_row(
+            "SELECT count(*) FROM status_checks WHERE at > ?1",
+            [now - MINUTE_MS],
+            |r| r.get(0),
+        )?;
+        if fleet >= limits.fleet_per_minute as i64 {
+            return Ok(Some(Refusal::Fleet));
+        }
+        let wrong: i64 = tx
+            .query_row(
+                "SELECT wrong FROM receipt_tries WHERE receipt_hash = ?1 AND last_at > ?2",
+                params![
+                    crate::secrets::token_hash(receipt),
+                    now - limits.receipt_lock.as_millis() as i64
+                ],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        Ok((wrong >= i64::from(limits.tries_per_receipt)).then_some(Refusal::ReceiptLocked))
     }
 
     /// The check of `receipt` found its submission: its wrong tries are forgotten.
@@ -165,17 +184,25 @@ pub async fn check(state: &AppState, kiosk: Kiosk, query: StatusQuery) -> AppRes
         )
     };
     let (checks, id, tried) = (state.checks.clone(), kiosk.id.clone(), receipt.clone());
-    state
+    let refused = state
         .db
-        .write(move |tx| checks.begin(tx, &id, &tried, now_ms()))
-        .await?
-        .map_err(|refusal| match refusal {
-            Refusal::Kiosk => busy("查询太频繁了，请一分钟后再试。"),
-            Refusal::Fleet => busy("现在查询的人太多了，请稍后再试。"),
-            Refusal::ReceiptLocked => {
-                busy("这个回执编号输错的次数太多，已暂时锁定，请一小时后再试。")
-            }
-        })?;
+        .read(move |tx| checks.refusal(tx, &id, &tried, now_ms()))
+        .await?;
+    let counted = match refused {
+        Some(refusal) => Err(refusal),
+        None => {
+            let (checks, id, tried) = (state.checks.clone(), kiosk.id.clone(), receipt.clone());
+            state
+                .db
+                .write(move |tx| checks.begin(tx, &id, &tried, now_ms()))
+                .await?
+        }
+    };
+    counted.map_err(|refusal| match refusal {
+        Refusal::Kiosk => busy("查询太频繁了，请一分钟后再试。"),
+        Refusal::Fleet => busy("现在查询的人太多了，请稍后再试。"),
+        Refusal::ReceiptLocked => busy("这个回执编号输错的次数太多，已暂时锁定，请一小时后再试。"),
+    })?;
     let last4: String = query
         .phone_last4
         .chars()

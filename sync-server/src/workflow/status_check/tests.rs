@@ -32,12 +32,27 @@ fn fixture() -> Fixture {
 const START: i64 = 1_700_000_000_000;
 
 impl Fixture {
+    /// A check counted in a write; the read that refuses first must say the same.
     async fn begin(&self, k: u32, receipt: &str, secs: i64) -> Result<(), Refusal> {
-        let (limiter, receipt) = (self.limiter.clone(), receipt.to_owned());
-        self.db
-            .write(move |tx| limiter.begin(tx, &kiosk(k), &receipt, START + secs * 1000))
+        let now = START + secs * 1000;
+        let (limiter, tried) = (self.limiter.clone(), receipt.to_owned());
+        let read = self
+            .db
+            .read(move |tx| limiter.refusal(tx, &kiosk(k), &tried, now))
             .await
-            .expect("counted")
+            .expect("read");
+        let (limiter, tried) = (self.limiter.clone(), receipt.to_owned());
+        let counted = self
+            .db
+            .write(move |tx| limiter.begin(tx, &kiosk(k), &tried, now))
+            .await
+            .expect("counted");
+        assert_eq!(
+            counted,
+            read.map_or(Ok(()), Err),
+            "the read and the write agree"
+        );
+        counted
     }
 
     async fn succeeded(&self, receipt: &str) {
