@@ -9,11 +9,14 @@
 //! one compression per encoding) and hands the same bytes to every request for it. A cached page
 //! is bounded by a feed position the hub has announced ([`crate::hub::Hub::announced`]), not by
 //! whatever the database holds at that moment: every seq up to an announced one is committed
-//! (the hub hears of a write only after its commit, and seqs commit in order), so a page that
-//! holds everything in scope up to that seq, with that seq as its cursor, misses nothing. It is
-//! made again once the hub hears of a change in one of its scope's orgs after it
-//! ([`crate::hub::Hub::changed_after`]); the hub records the change before it announces it or
-//! wakes a stream, so a pull that a notice caused never gets a page from before that notice.
+//! (the hub hears of a write only after its commit, also another instance's through `relay`,
+//! and seqs commit in order), so a page that holds everything in scope up to that seq, with
+//! that seq as its cursor, misses nothing. It is made again once the hub hears of a change in
+//! one of its scope's orgs after it ([`crate::hub::Hub::changed_after`]); the hub records the
+//! change before it announces it or wakes a stream, so a pull that a notice caused never gets a
+//! page from before that notice. A change whose note never came is read back from the feed
+//! within a second (`app`'s watcher), so a page stays stale for that long at most, and the
+//! kiosks it held back are woken then.
 
 use crate::content::feed_head;
 use crate::error::{AppError, AppResult};

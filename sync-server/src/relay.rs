@@ -195,7 +195,7 @@ fn listen(
     instance: &str,
     stop: &AtomicBool,
 ) {
-    let mut failures = 0u32;
+    let (mut failures, mut listened) = (0u32, false);
     loop {
         if stop.load(Ordering::SeqCst) || hub.strong_count() == 0 {
             return;
@@ -219,12 +219,20 @@ fn listen(
             tracing::info!("listening to the other instances again");
         }
         failures = 0;
-        // Whatever was sent before this LISTEN (the last connection's end, or this instance's
-        // start) is lost to it.
+        // Whatever was sent since the last connection ended is lost to this one: everything is
+        // woken. Before the first, this instance was starting: the feed is read again (and the
+        // queued commands are read each second anyway), but its streams are not ended: only
+        // one opened in the moment before this LISTEN could have missed a move or revoke, and
+        // a revoked kiosk is refused at its next request.
         if let (Some(hub), Some(pages)) = (hub.upgrade(), pages.upgrade()) {
-            pages.clear();
-            hub.wake_everything();
+            if listened {
+                pages.clear();
+                hub.wake_everything();
+            } else {
+                hub.rescan.notify_one();
+            }
         }
+        listened = true;
         let ended = follow(&mut client, hub, pages, instance, stop);
         if let Err(e) = ended {
             tracing::warn!(error = %e, "lost the connection listening to the other instances");
