@@ -94,6 +94,18 @@ impl<'a> PgTx<'a> {
     pub fn commit(self) -> Result<()> {
         Ok(self.tx.into_inner().commit()?)
     }
+
+    /// `e` as the store's error, the connection's statements forgotten when it says a kept one
+    /// is stale ("cached plan must not change result type": a migration changed what it
+    /// returns), so that they are prepared again.
+    fn stale(&self, e: postgres::Error) -> Error {
+        if e.code() == Some(&postgres::error::SqlState::FEATURE_NOT_SUPPORTED) {
+            let mut statements = self.statements.borrow_mut();
+            statements.inferred.clear();
+            statements.typed.clear();
+        }
+        e.into()
+    }
 }
 
 /// A transaction the store runs statements on (object-safe, so a statement can borrow it without
@@ -113,7 +125,7 @@ impl Conn for PgTx<'_> {
         let mut tx = self.tx.borrow_mut();
         let stmt = prepare(&mut tx, &mut self.statements.borrow_mut(), sql, &binds)?;
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
-        let n = tx.execute(&stmt, &refs)?;
+        let n = tx.execute(&stmt, &refs).map_err(|e| self.stale(e))?;
         usize::try_from(n).map_err(|e| Error::Other(Box::new(e)))
     }
 
@@ -122,7 +134,7 @@ impl Conn for PgTx<'_> {
         let mut tx = self.tx.borrow_mut();
         let stmt = prepare(&mut tx, &mut self.statements.borrow_mut(), sql, &binds)?;
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
-        Ok(tx.query(&stmt, &refs)?)
+        tx.query(&stmt, &refs).map_err(|e| self.stale(e))
     }
 
     fn batch(&self, sql: &str) -> Result<()> {

@@ -3,7 +3,7 @@
 //! kiosk enrolls, pages the changes to the head and holds the news; a second publish reaches it;
 //! a submission from its outbox is stored once, in PostgreSQL, and listed in the inbox; an
 //! anonymous poll is refused (PostgreSQL cannot keep it anonymous yet); the pools' connections
-//! carry the statement timeout.
+//! carry the statement timeout; a kept statement a schema change made stale is prepared again.
 
 use kiosk::sync::SyncConfig;
 use protocol::ContentBody;
@@ -114,5 +114,67 @@ async fn a_server_on_postgres_syncs_a_kiosk_and_stores_its_submission_once() {
         };
         assert_eq!(timeout.expect("the setting"), "30s");
     }
+    server.stop().await.expect("stops");
+}
+
+/// A statement a connection keeps prepared, whose result a schema change then alters
+/// ("cached plan must not change result type"), fails once on that connection and is prepared
+/// again: the next reads answer, with the new column.
+#[tokio::test]
+async fn a_kept_statement_is_prepared_again_after_a_schema_change() {
+    let db = TestDb::create();
+    let url = db.url().to_owned();
+    let server = TestServer::start_with(|c| c.database = Some(url.clone().into())).await;
+    let root = server.init().await;
+    // The root org's id and, when asked, column `col` as text.
+    let read = |col: Option<usize>| {
+        server.state.db.read(move |tx| {
+            let mut stmt = tx.prepare("SELECT * FROM orgs ORDER BY id LIMIT 1")?;
+            let mut rows = stmt.query([])?;
+            let row = rows.next()?.expect("the root org");
+            let text = match col {
+                Some(c) => row.get::<_, Option<String>>(c)?,
+                None => None,
+            };
+            Ok((row.get::<_, i64>(0)?, text))
+        })
+    };
+    for _ in 0..10 {
+        read(None).await.expect("read before the change");
+    }
+    let columns: i64 = server
+        .state
+        .db
+        .read(|tx| {
+            Ok(tx.query_row(
+                "SELECT count(*) FROM information_schema.columns
+                     WHERE table_name = 'orgs' AND table_schema = current_schema()",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .expect("the columns");
+    std::thread::spawn(move || {
+        let mut pg = postgres::Client::connect(&url, postgres::NoTls).expect("connecting");
+        pg.batch_execute("ALTER TABLE orgs ADD COLUMN note text")
+            .expect("the column added");
+    })
+    .join()
+    .expect("the schema thread");
+    let note = usize::try_from(columns).expect("a count");
+    let mut outcomes = Vec::new();
+    for _ in 0..20 {
+        outcomes.push(read(Some(note)).await.ok());
+    }
+    let failed = outcomes.iter().filter(|o| o.is_none()).count();
+    assert!(
+        failed <= 5,
+        "at most once per staff connection: {outcomes:?}"
+    );
+    assert!(
+        outcomes[10..].iter().all(|o| *o == Some((root.0, None))),
+        "prepared again, with the new column: {outcomes:?}"
+    );
     server.stop().await.expect("stops");
 }
