@@ -132,8 +132,7 @@ async fn the_server_reaches_postgresql_over_verified_tls_and_refuses_a_wrong_cer
         )
     };
     let e = on_thread(Target::from_url(&by_name("verify-full")), encrypted)
-        .err()
-        .expect("the name is checked");
+        .expect_err("the name is checked");
     assert!(format!("{e:#}").contains("certificate"), "{e:#}");
     assert!(
         on_thread(Target::from_url(&by_name("verify-ca")), encrypted).expect("chain only"),
