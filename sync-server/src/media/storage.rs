@@ -249,7 +249,7 @@ fn wanted(range: Option<&HeaderValue>) -> Option<Wanted> {
 fn satisfied(wanted: &Wanted, size: u64) -> Option<std::ops::Range<u64>> {
     match *wanted {
         Wanted::From(first, _) if first >= size => None,
-        Wanted::From(first, last) => Some(first..last.map_or(size, |l| (l + 1).min(size))),
+        Wanted::From(first, last) => Some(first..last.map_or(size, |l| l.saturating_add(1).min(size))),
         Wanted::Last(0) => None,
         Wanted::Last(n) => Some(size.saturating_sub(n)..size),
     }
@@ -367,5 +367,10 @@ mod tests {
         assert_eq!(satisfied(&Wanted::Last(5), 50), Some(45..50));
         assert_eq!(satisfied(&Wanted::Last(500), 50), Some(0..50));
         assert_eq!(satisfied(&Wanted::Last(0), 50), None);
+        // The largest last byte a header can name: `last + 1` would overflow.
+        let widest = wanted(Some(&header("bytes=0-18446744073709551615"))).expect("a range");
+        assert_eq!(widest, Wanted::From(0, Some(u64::MAX)));
+        assert_eq!(satisfied(&widest, 50), Some(0..50));
+        assert_eq!(satisfied(&Wanted::From(7, Some(u64::MAX)), 50), Some(7..50));
     }
 }
