@@ -3,7 +3,7 @@
 //! dev profile; a copy of the stopped server's data dir costs milliseconds, and each test still
 //! gets a server and a database of its own. On PostgreSQL (`UNION_TEST_BACKEND=postgres`) the
 //! template's database is copied too, by the cluster (`CREATE DATABASE … TEMPLATE`); it stays in
-//! the cluster until the cluster stops.
+//! the cluster as long as the test process runs (the next one drops it: `pg::TestDb`).
 
 use crate::pg::TestDb;
 use crate::{Staff, TestServer};

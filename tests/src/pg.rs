@@ -77,7 +77,8 @@ fn start_cluster() -> Result<String, String> {
 }
 
 /// A fresh, empty database in the test cluster, dropped with this value (any connections
-/// still open to it are ended). Stopping the cluster removes any a test left behind.
+/// still open to it are ended). What a killed test process left is dropped by the next one
+/// (`sweep`), and stopping the cluster removes everything.
 pub struct TestDb {
     cluster: String,
     name: String,
@@ -85,7 +86,7 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// Creates `t_<random>` in the cluster. Panics when there is no cluster or it refuses.
+    /// Creates `t_<pid>_<random>` in the cluster. Panics when there is no cluster or it refuses.
     pub fn create() -> TestDb {
         let db = TestDb::named(&cluster_url());
         let statement = format!("CREATE DATABASE {}", db.name);
@@ -94,9 +95,12 @@ impl TestDb {
         db
     }
 
-    /// A new name `t_<random>` in `cluster`, not created yet.
+    /// A new name `t_<this process's id>_<random>` in `cluster`, not created yet. The first in
+    /// a process first drops what test processes that are gone left in the cluster.
     fn named(cluster: &str) -> TestDb {
-        let name = format!("t_{:016x}", rand::random::<u64>());
+        static SWEPT: OnceLock<()> = OnceLock::new();
+        SWEPT.get_or_init(|| sweep(cluster));
+        let name = format!("t_{}_{:016x}", std::process::id(), rand::random::<u64>());
         let (base, _) = cluster
             .rsplit_once('/')
             .expect("the cluster URL ends in /<database>");
@@ -160,6 +164,39 @@ impl Drop for TestDb {
         if let Err(e) = on_own_thread(&self.cluster, move |c| c.batch_execute(&statement)) {
             eprintln!("dropping test database {}: {e}", self.name);
         }
+    }
+}
+
+/// Drops the test databases (`t_<pid>_<random>`) whose process is no longer running: a test
+/// process that was killed, or a demo template, which lives as long as its process (a
+/// developer's cluster keeps running between runs). The cluster is on this machine, so a
+/// process id is this machine's.
+fn sweep(cluster: &str) {
+    let left = on_own_thread(cluster, |client| {
+        let names: Vec<String> = client
+            .query(
+                "SELECT datname::text FROM pg_database WHERE datname LIKE 't\\_%'",
+                &[],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let gone = names
+            .into_iter()
+            .filter(|name| match name.split('_').collect::<Vec<_>>()[..] {
+                ["t", pid, _] => pid
+                    .parse::<u32>()
+                    .is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()),
+                _ => false,
+            });
+        for name in gone {
+            client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+        }
+        Ok(())
+    });
+    // What is left costs only disk until the next sweep: not worth failing a test for.
+    if let Err(e) = left {
+        eprintln!("dropping test databases left by earlier runs: {e}");
     }
 }
 
