@@ -98,7 +98,10 @@ impl Application {
             }
             None => (None, crate::leader::Leader::alone()),
         };
-        let router = api::router(self.state.clone());
+        // Behind a balancer that sends PROXY headers, the client it names is the request's.
+        let router = api::router(self.state.clone()).layer(axum::middleware::map_request(
+            crate::proxy_protocol::client_as_connect_info,
+        ));
         let scheduler = tokio::spawn(run_scheduler(self.state.clone()));
         let watcher = tokio::spawn(watch_other_writers(self.state.clone()));
         let commands = self
@@ -133,10 +136,13 @@ impl Application {
             stopper.graceful_shutdown(Some(Duration::from_secs(10)));
         });
         let config = axum_server::tls_rustls::RustlsConfig::from_config(self.tls);
-        // TCP_NODELAY: without it a feed page waits on delayed ACKs (~40 ms a request).
+        // TCP_NODELAY (without it a feed page waits on delayed ACKs, ~40 ms a request) and the
+        // listed balancers' PROXY headers, before the TLS handshake.
         let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
             .handshake_timeout(Duration::from_secs(10))
-            .acceptor(axum_server::accept::NoDelayAcceptor::new());
+            .acceptor(crate::proxy_protocol::Acceptor::new(
+                &self.state.config.proxy_protocol_from,
+            ));
         let mut server = axum_server::from_tcp(self.listener)?
             .acceptor(acceptor)
             .handle(handle);

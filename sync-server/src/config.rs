@@ -29,6 +29,11 @@ pub struct Config {
     /// A connection that has not sent a whole request header this long after it began one (or
     /// after the TLS handshake) is closed, so slow or stalled clients cannot hold connections.
     pub header_read_timeout_seconds: u64,
+    /// Addresses of load balancers that pass TLS through and send a PROXY protocol header
+    /// (HAProxy's, v1 or v2: nginx stream's `proxy_protocol on`). A connection from one of them
+    /// must begin with one, and the client address it names is the client's (sign-in limits);
+    /// a connection from any other address is taken as it is. Empty (default): none.
+    pub proxy_protocol_from: Vec<std::net::IpAddr>,
     /// Where to serve `/metrics` (Prometheus), `/healthz` and `/readyz` over plain HTTP, apart
     /// from the TLS port; e.g. `"127.0.0.1:9464"`. Unset: no metrics listener. Anyone who can
     /// reach it can read the metrics (counts, no personal data), so keep it on loopback or a
@@ -256,6 +261,7 @@ impl Default for Config {
             database: None,
             keys_dir: None,
             header_read_timeout_seconds: 10,
+            proxy_protocol_from: Vec::new(),
             metrics_listen: None,
             load: LoadConfig {
                 max_requests_in_flight: 0,

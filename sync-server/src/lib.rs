@@ -27,6 +27,7 @@ pub mod orgs;
 pub mod pg_tls;
 pub mod places;
 pub mod polls;
+pub mod proxy_protocol;
 pub mod proposals;
 pub mod quiz;
 pub mod relay;

@@ -41,6 +41,7 @@ mod pg_writers;
 mod places;
 mod polls;
 mod privacy;
+mod proxy_protocol;
 mod proposals;
 mod quiz;
 mod refused;
