@@ -53,22 +53,58 @@ pub struct Keys {
     pub submission: crypto_box::SecretKey,
 }
 
+/// What a process does with the deployment's keys. On SQLite every use is [`KeyUse::Serve`]:
+/// the operator's commands run beside the server's data dir and share its keys. On PostgreSQL
+/// only a serving instance may make keys or record them: an operator's command may run on an
+/// admin workstation, whose keys must never become the deployment's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUse {
+    /// An instance: loads the keys, makes what is missing, records them on PostgreSQL.
+    Serve,
+    /// A command that hands out the keys' pins (an enrollment string, `fingerprint`): on
+    /// PostgreSQL the keys dir's keys, read only, refused unless the database records the same.
+    Read,
+    /// A command that uses no key: on PostgreSQL, keys of this process alone, made in memory
+    /// for the state it builds, never written to the keys dir nor recorded.
+    None,
+}
+
 /// Loads the keys from the keys dir (`keys_dir`, by default the data dir), making what is
 /// missing on a first start, after refusing to go on when a key that kiosks depend on has
 /// vanished ([`refuse_lost_keys`]). On PostgreSQL, where several instances must present the
-/// same keys, also checks them against the public halves the database records ([`shared`]).
-/// Call it once the database is open (and migrated).
-pub fn load_keys(config: &Config, data_dir: &Path) -> anyhow::Result<Keys> {
+/// same keys, also checks them against the public halves the database records ([`shared`]),
+/// and only [`KeyUse::Serve`] makes or records any. Call it once the database is open (and
+/// migrated).
+pub fn load_keys(config: &Config, data_dir: &Path, used: KeyUse) -> anyhow::Result<Keys> {
     let keys_dir = config.keys_dir()?;
+    if let Some(url) = &config.database {
+        return match used {
+            KeyUse::Serve => {
+                crate::db::create_private_dir(&keys_dir).with_context(|| {
+                    format!("cannot create the keys dir {}", keys_dir.display())
+                })?;
+                shared::load(url, &keys_dir, &config.tls)
+            }
+            KeyUse::Read => shared::read(url, &keys_dir, &config.tls),
+            KeyUse::None => throwaway_keys(),
+        };
+    }
     crate::db::create_private_dir(&keys_dir)
         .with_context(|| format!("cannot create the keys dir {}", keys_dir.display()))?;
-    if let Some(url) = &config.database {
-        return shared::load(url, &keys_dir, &config.tls);
-    }
     refuse_lost_keys(&keys_dir, enrolled_kiosks(data_dir)?, &config.tls)?;
     Ok(Keys {
         identity: crate::tls::Identity::load_or_create(&config.tls, &keys_dir)?,
         submission: crate::submissions::load_or_create_key(&keys_dir)?,
+    })
+}
+
+/// Keys for a process that uses none: made in a temporary directory removed at once, so
+/// nothing reaches the keys dir or the database.
+fn throwaway_keys() -> anyhow::Result<Keys> {
+    let dir = tempfile::tempdir().context("cannot make a temporary directory")?;
+    Ok(Keys {
+        identity: crate::tls::Identity::load_or_create(&TlsConfig::default(), dir.path())?,
+        submission: crate::submissions::load_or_create_key(dir.path())?,
     })
 }
 

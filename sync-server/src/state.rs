@@ -48,11 +48,21 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the data dir (creating it), its database and TLS identity. `bound` is the address
-    /// the server listens on, for the default public URL. The sender turns shutdown on.
+    /// Opens the data dir (creating it), its database and TLS identity, for a serving
+    /// instance. `bound` is the address the server listens on, for the default public URL. The
+    /// sender turns shutdown on.
     pub fn open(
         config: Config,
         bound: SocketAddr,
+    ) -> anyhow::Result<(AppState, Identity, watch::Sender<bool>)> {
+        AppState::open_for(config, bound, crate::secrets::KeyUse::Serve)
+    }
+
+    /// [`AppState::open`] with the keys loaded for `keys` (an operator's command).
+    pub fn open_for(
+        config: Config,
+        bound: SocketAddr,
+        keys: crate::secrets::KeyUse,
     ) -> anyhow::Result<(AppState, Identity, watch::Sender<bool>)> {
         let dir = config.data_dir()?;
         crate::db::create_private_dir(&dir)
@@ -69,7 +79,7 @@ impl AppState {
         let crate::secrets::Keys {
             identity,
             submission,
-        } = crate::secrets::load_keys(&config, &dir)?;
+        } = crate::secrets::load_keys(&config, &dir, keys)?;
         let submission_key = Arc::new(submission);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let logins = Arc::new(crate::staff::guard::LoginGuard::new(&config.staff));

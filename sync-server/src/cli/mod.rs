@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::demo;
 use crate::kiosks;
 use crate::orgs::Actor;
+use crate::secrets::KeyUse;
 use crate::state::AppState;
 use crate::watchdog;
 use anyhow::Context;
@@ -333,7 +334,11 @@ impl Cli {
             _ => {}
         }
         let listen = config.listen;
-        let (state, _identity, _shutdown) = AppState::open(config, listen)?;
+        let keys = match self.command {
+            Command::EnrollToken { .. } | Command::Fingerprint => KeyUse::Read,
+            _ => KeyUse::None,
+        };
+        let (state, _identity, _shutdown) = AppState::open_for(config, listen, keys)?;
         run_operator(&state, self.command).await
     }
 }

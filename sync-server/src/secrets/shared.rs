@@ -42,6 +42,94 @@ pub(super) fn load(url: &DatabaseUrl, keys_dir: &Path, tls: &TlsConfig) -> anyho
     .map_err(|_| anyhow::anyhow!("loading the keys panicked"))?
 }
 
+/// [`super::load_keys`] for an operator's command that hands out the pins: the keys dir's
+/// keys as they are, refused unless the database records the same public halves; nothing is
+/// made or recorded, so a command run from a host without the instances' keys (or before any
+/// instance started) is refused instead of making that host's keys the deployment's.
+pub(super) fn read(url: &DatabaseUrl, keys_dir: &Path, tls: &TlsConfig) -> anyhow::Result<Keys> {
+    let target = crate::pg_tls::Target::from_url(url.as_str())
+        .context("the database is not a PostgreSQL URL")?;
+    let (keys_dir, tls) = (keys_dir.to_owned(), tls.clone());
+    std::thread::spawn(move || {
+        let mut client = target
+            .connect()
+            .context("cannot connect to the PostgreSQL database to check the keys")?;
+        read_checked(&mut client, &keys_dir, &tls)
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("reading the keys panicked"))?
+}
+
+fn read_checked(
+    client: &mut postgres::Client,
+    keys_dir: &Path,
+    tls: &TlsConfig,
+) -> anyhow::Result<Keys> {
+    let recorded = recorded_keys(client)?;
+    for (path, what, name) in super::key_files(keys_dir, tls) {
+        if !recorded.contains_key(name) {
+            anyhow::bail!(
+                "no instance has recorded its keys on this database yet: start the server \
+                 (`sync-server serve`) first; this command only reads the keys the instances use"
+            );
+        }
+        if !path.exists() {
+            anyhow::bail!(
+                "{} is missing: it is {what}, which the instances on this database use. This \
+                 command reads their keys and never makes any: run it on an instance's host, or \
+                 with keys_dir set to their keys dir",
+                path.display()
+            );
+        }
+    }
+    let identity = Identity::load_or_create_shared(tls, keys_dir)?;
+    let submission = crate::submissions::load_or_create_key(keys_dir)?;
+    for (name, public, path) in ours(keys_dir, tls, &identity, &submission) {
+        if recorded.get(name) != Some(&public) {
+            anyhow::bail!(
+                "{} is not the key the instances on this database use (the database records \
+                 the public half of theirs): run this command on an instance's host, or with \
+                 keys_dir set to their keys dir",
+                path.display()
+            );
+        }
+    }
+    Ok(Keys {
+        identity,
+        submission,
+    })
+}
+
+/// This instance's public halves, by `server_keys` name, with the file each comes from.
+fn ours(
+    keys_dir: &Path,
+    tls: &TlsConfig,
+    identity: &Identity,
+    submission: &crypto_box::SecretKey,
+) -> Vec<(&'static str, Vec<u8>, std::path::PathBuf)> {
+    let mut ours = vec![(
+        SUBMISSION,
+        submission.public_key().as_bytes().to_vec(),
+        keys_dir.join("submission.key"),
+    )];
+    if tls.cert.is_none() && tls.key.is_none() {
+        ours.push((
+            TLS_PIN,
+            identity.fingerprint.0.to_vec(),
+            crate::tls::generated_paths(keys_dir)[1].clone(),
+        ));
+    }
+    ours
+}
+
+fn recorded_keys(client: &mut postgres::Client) -> anyhow::Result<HashMap<String, Vec<u8>>> {
+    Ok(client
+        .query("SELECT name, public FROM server_keys", &[])?
+        .into_iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect())
+}
+
 fn load_checked(
     client: &mut postgres::Client,
     keys_dir: &Path,
@@ -50,11 +138,7 @@ fn load_checked(
     let kiosks: i64 = client
         .query_one("SELECT count(*) FROM kiosks WHERE revoked_at IS NULL", &[])?
         .get(0);
-    let recorded: HashMap<String, Vec<u8>> = client
-        .query("SELECT name, public FROM server_keys", &[])?
-        .into_iter()
-        .map(|row| (row.get(0), row.get(1)))
-        .collect();
+    let recorded = recorded_keys(client)?;
     super::refuse_lost_keys(keys_dir, kiosks.max(0) as u64, tls)?;
     for (path, what, name) in super::key_files(keys_dir, tls) {
         if !path.exists() && recorded.contains_key(name) {
@@ -70,19 +154,7 @@ fn load_checked(
     }
     let identity = Identity::load_or_create_shared(tls, keys_dir)?;
     let submission = crate::submissions::load_or_create_key(keys_dir)?;
-    let mut ours = vec![(
-        SUBMISSION,
-        submission.public_key().as_bytes().to_vec(),
-        keys_dir.join("submission.key"),
-    )];
-    if tls.cert.is_none() && tls.key.is_none() {
-        ours.push((
-            TLS_PIN,
-            identity.fingerprint.0.to_vec(),
-            crate::tls::generated_paths(keys_dir)[1].clone(),
-        ));
-    }
-    for (name, public, path) in ours {
+    for (name, public, path) in ours(keys_dir, tls, &identity, &submission) {
         let now = crate::db::now_ms();
         client.execute(
             "INSERT INTO server_keys (name, public, recorded_at) VALUES ($1, $2, $3) \

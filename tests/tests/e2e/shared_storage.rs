@@ -147,6 +147,106 @@ async fn instances_on_one_database_present_one_identity_and_open_each_others_ans
     c.stop().await.expect("c stops");
 }
 
+/// `sync-server <args>` as an operator runs it on a host of its own: its data dir `data`, the
+/// database `url`, its keys dir `keys`. The output, and whether it succeeded.
+fn operator(data: &Path, url: &str, keys: &Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(server_binary())
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("SYNC_SERVER_DATABASE", url)
+        .env("SYNC_SERVER_KEYS_DIR", keys)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("sync-server runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// The files in `dir`, recursively.
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("a readable dir") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            found.extend(files_in(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// The operator's commands on PostgreSQL never make or record keys (review #13): `init` from a
+/// workstation on a fresh database leaves its keys dir empty and the database's record too, so
+/// the first instance's keys become the deployment's; `fingerprint` hands out a pin only from
+/// keys the database records, refused elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_commands_on_postgresql_neither_make_nor_record_keys() {
+    let db = TestDb::create();
+    let url = db.url().to_owned();
+    let (workstation, data, keys) = (
+        tempfile::tempdir().expect("temp dir"),
+        tempfile::tempdir().expect("temp dir"),
+        tempfile::tempdir().expect("temp dir"),
+    );
+    let (ok, out) = operator(
+        data.path(),
+        &url,
+        workstation.path(),
+        &[
+            "init",
+            "--org",
+            "工会",
+            "--admin",
+            "admin",
+            "--password",
+            "pw-12345678",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert_eq!(
+        files_in(workstation.path()),
+        Vec::<PathBuf>::new(),
+        "no key made"
+    );
+    assert_eq!(recorded(&url), vec![], "no key recorded");
+    let (ok, out) = operator(data.path(), &url, workstation.path(), &["fingerprint"]);
+    assert!(!ok && out.contains("no instance has recorded"), "{out}");
+
+    let instance = TestServer::start_with(|c| on(c, &url, keys.path())).await;
+    let record = recorded(&url);
+    assert_eq!(record.len(), 2, "the instance records its keys");
+    let (ok, out) = operator(data.path(), &url, workstation.path(), &["org", "list"]);
+    assert!(ok && out.contains("工会"), "{out}");
+    assert_eq!(
+        files_in(workstation.path()),
+        Vec::<PathBuf>::new(),
+        "no key made"
+    );
+    let (ok, out) = operator(data.path(), &url, workstation.path(), &["fingerprint"]);
+    assert!(!ok && out.contains("is missing"), "{out}");
+    let (ok, out) = operator(data.path(), &url, keys.path(), &["fingerprint"]);
+    assert!(ok, "{out}");
+    let printed = out
+        .lines()
+        .next()
+        .expect("the pin, on standard output first");
+    assert_eq!(printed, instance.fingerprint.to_string());
+    // A workstation with keys of its own: refused, and the record stays the instance's.
+    sync_server::submissions::load_or_create_key(workstation.path()).expect("a key of its own");
+    sync_server::tls::Identity::load_or_create(&Default::default(), workstation.path())
+        .expect("a pair of its own");
+    let (ok, out) = operator(data.path(), &url, workstation.path(), &["fingerprint"]);
+    assert!(!ok && out.contains("is not the key"), "{out}");
+    assert_eq!(recorded(&url), record, "the record is unchanged");
+    instance.stop().await.expect("the instance stops");
+}
+
 /// An instance's `/v1/media/{hash}` with `range`: status, `Content-Range`, body.
 async fn get_media(
     server: &url::Url,
