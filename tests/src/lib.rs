@@ -141,19 +141,7 @@ impl TestServer {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Staff {
-        let http = staff_http(self.fingerprint);
-        let resp: LoginResponse = Staff::call(
-            http.post(self.url.join("v1/staff/login").expect("url"))
-                .json(&serde_json::json!({ "username": username, "password": password })),
-        )
-        .await
-        .expect("login succeeds");
-        Staff {
-            http,
-            base: self.url.clone(),
-            token: resp.token,
-            org: resp.staff.org_id,
-        }
+        Staff::sign_in(&self.url, self.fingerprint, username, password).await
     }
 
     /// A staff account made by `admin` at `org` with `roles`, signed in.
@@ -351,6 +339,23 @@ pub struct Refused {
 }
 
 impl Staff {
+    /// Signs `username` in at the server at `base` whose key is `pin`.
+    pub async fn sign_in(base: &Url, pin: Fingerprint, username: &str, password: &str) -> Staff {
+        let http = staff_http(pin);
+        let resp: LoginResponse = Staff::call(
+            http.post(base.join("v1/staff/login").expect("url"))
+                .json(&serde_json::json!({ "username": username, "password": password })),
+        )
+        .await
+        .expect("login succeeds");
+        Staff {
+            http,
+            base: base.clone(),
+            token: resp.token,
+            org: resp.staff.org_id,
+        }
+    }
+
     async fn call<T: DeserializeOwned>(req: reqwest::RequestBuilder) -> Result<T, Refused> {
         let resp = req.send().await.expect("request reaches the server");
         let status = resp.status();

@@ -202,7 +202,7 @@ fn sweep(cluster: &str) {
 
 /// Connects to `url` and runs `work` on a new thread (the `postgres` client blocks on a runtime
 /// of its own, which panics inside another one).
-fn on_own_thread<T: Send + 'static>(
+pub(crate) fn on_own_thread<T: Send + 'static>(
     url: &str,
     work: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send + 'static,
 ) -> Result<T, postgres::Error> {

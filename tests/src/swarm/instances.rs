@@ -99,19 +99,7 @@ impl Instance {
 
     /// Signs `username` in on this instance.
     pub async fn login(&self, username: &str) -> Staff {
-        let http = crate::staff_http(self.fingerprint);
-        let resp: protocol::staff::LoginResponse = Staff::call(
-            http.post(self.url.join("v1/staff/login").expect("url"))
-                .json(&serde_json::json!({ "username": username, "password": PASSWORD })),
-        )
-        .await
-        .expect("login succeeds");
-        Staff {
-            http,
-            base: self.url.clone(),
-            token: resp.token,
-            org: resp.staff.org_id,
-        }
+        Staff::sign_in(&self.url, self.fingerprint, username, PASSWORD).await
     }
 
     /// Asks the instance to stop and waits for it.
@@ -162,12 +150,5 @@ fn on_own_thread<T: Send + 'static>(
     db: &str,
     work: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send + 'static,
 ) -> T {
-    let db = db.to_owned();
-    std::thread::spawn(move || {
-        let mut client = postgres::Client::connect(&db, postgres::NoTls)?;
-        work(&mut client)
-    })
-    .join()
-    .expect("the database thread does not panic")
-    .expect("the database answers")
+    crate::pg::on_own_thread(db, work).expect("the database answers")
 }
