@@ -5,8 +5,8 @@
 //!
 //! On PostgreSQL every instance's hub also hears what the others' hubs heard: what this
 //! process's modules tell it goes out as a [`Note`] to `relay` (NOTIFY, after the commit), and
-//! what the other instances' relays sent comes back in through [`Hub::heard`], which applies it
-//! here without sending it on.
+//! what the other instances' relays sent comes back in through [`Hub::heard_through_relay`],
+//! which applies it here without sending it on.
 
 use protocol::{KioskId, OrgId};
 use std::collections::HashMap;
@@ -44,6 +44,17 @@ pub struct Hub {
     /// Poked when the feed must be read again past what this instance last read from it
     /// (`app::watch_other_writers`): a note too long to send, or notes that may have been lost.
     pub rescan: Notify,
+    /// Notes heard from the other instances through the relay, by kind (content, kiosk,
+    /// command): what tells a note that came by NOTIFY from one the watchers read back.
+    relayed: [AtomicU64; 3],
+}
+
+/// How many notes of each kind this hub heard through the relay ([`Hub::relayed`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Relayed {
+    pub content: u64,
+    pub kiosk: u64,
+    pub command: u64,
 }
 
 impl Hub {
@@ -66,7 +77,30 @@ impl Hub {
         }
     }
 
-    /// Applies what another instance's hub heard, without sending it on.
+    /// Applies a note another instance's relay sent (counted in [`Hub::relayed`]), without
+    /// sending it on.
+    pub fn heard_through_relay(&self, note: Note) {
+        let kind = match note {
+            Note::Content { .. } => 0,
+            Note::Kiosk(_) => 1,
+            Note::Command(_) => 2,
+        };
+        self.relayed[kind].fetch_add(1, Ordering::SeqCst);
+        self.heard(note);
+    }
+
+    /// The notes heard through the relay so far.
+    pub fn relayed(&self) -> Relayed {
+        let [content, kiosk, command] = &self.relayed;
+        Relayed {
+            content: content.load(Ordering::SeqCst),
+            kiosk: kiosk.load(Ordering::SeqCst),
+            command: command.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Applies what another instance's hub heard (read back from the database, or through the
+    /// relay), without sending it on.
     pub fn heard(&self, note: Note) {
         match note {
             Note::Content { orgs, seq } => self.apply_content(&orgs, seq),
@@ -296,13 +330,22 @@ mod tests {
         );
         stream.changed().await.expect("sender alive");
         commands.changed().await.expect("sender alive");
-        hub.heard(Note::Content {
+        hub.heard_through_relay(Note::Content {
             orgs: vec![OrgId(5)],
             seq: 12,
         });
-        hub.heard(Note::Kiosk(kiosk.clone()));
+        hub.heard_through_relay(Note::Kiosk(kiosk.clone()));
         hub.heard(Note::Command(kiosk.clone()));
         assert_eq!(rx.try_iter().count(), 0, "heard notes are not sent on");
+        assert_eq!(
+            hub.relayed(),
+            Relayed {
+                content: 1,
+                kiosk: 1,
+                command: 0
+            },
+            "only what came through the relay is counted as relayed"
+        );
         assert!(hub.changed_after(&[OrgId(5)], 11));
         assert_eq!(hub.announced(), 12);
         assert!(stream.has_changed().expect("sender alive"));

@@ -9,7 +9,7 @@
 //!   publish to many orgs) is sent as "read the feed again", never refused. If sending fails, the
 //!   notes are lost: once connected again it sends "everything" (below) first.
 //! - the **listener** `LISTEN`s and hands each other instance's note to its hub
-//!   ([`Hub::heard`], never sent on). A connection that drops (or stops answering the probe
+//!   ([`Hub::heard_through_relay`], never sent on; counted in [`Hub::relayed`]). A connection that drops (or stops answering the probe
 //!   every few seconds) is opened again with backoff; whatever was sent meanwhile is lost, so
 //!   after every reconnect it does "everything": every kiosk's stream ends with `reset` (the
 //!   kiosk reads its org again and reconnects), every command stream reads its open commands,
@@ -263,7 +263,7 @@ fn follow(
         match next {
             Some(n) => match decode(instance, n.payload()) {
                 Heard::Nothing => {}
-                Heard::Note(note) => hub.heard(note),
+                Heard::Note(note) => hub.heard_through_relay(note),
                 Heard::Rescan => hub.rescan.notify_one(),
                 Heard::Everything => {
                     if let Some(pages) = pages.upgrade() {

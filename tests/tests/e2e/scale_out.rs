@@ -47,6 +47,23 @@ async fn next_other_than_changes(
     .expect("A's stream hears it within 10 s")
 }
 
+/// Waits up to 10 s for `server`'s hub to have heard `what` through the relay.
+async fn relayed_to(
+    server: &TestServer,
+    what: &str,
+    heard: impl Fn(sync_server::hub::Relayed) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !heard(server.state.hub.relayed()) {
+        assert!(
+            Instant::now() < deadline,
+            "{what} heard through the relay within 10 s: {:?}",
+            server.state.hub.relayed()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_publish_on_one_instance_wakes_a_stream_on_the_other() {
     let db = TestDb::create();
@@ -68,11 +85,14 @@ async fn a_publish_on_one_instance_wakes_a_stream_on_the_other() {
         token: tree.admin.token.clone(),
         org: tree.admin.org,
     };
-    // A's stream is woken by each publish on B, and A serves the item.
+    // A's stream is woken by each publish on B, and A serves the item. The note came through
+    // the relay (the watchers, which read the feed each second, would wake the stream too).
     for title in ["乙机发布一", "乙机发布二"] {
+        let before = a.state.hub.relayed();
         on_b.publish(tree.province, news(title))
             .await
             .expect("published on B");
+        relayed_to(&a, "the publish's note", |r| r.content > before.content).await;
         let notice = tokio::time::timeout(Duration::from_secs(10), next_notice(&mut events))
             .await
             .expect("A's stream is woken within 10 s");
@@ -130,15 +150,18 @@ async fn a_publish_on_one_instance_wakes_a_stream_on_the_other() {
     // A command queued on B is sent on A's stream; a revoke on B ends it.
     let me = kiosk.me().await.expect("the kiosk");
     let mut console = crate::remote::signed_in(&b, ADMIN, PASSWORD).await;
+    let before = a.state.hub.relayed();
     let id = crate::remote::ask(&mut console, &b, &me.kiosk_id, CommandKind::SyncNow).await;
     match next_other_than_changes(&mut events).await {
         Notice::Command(command) => assert_eq!(command.id, id),
         other => panic!("the command, not {other:?}"),
     }
+    relayed_to(&a, "the command's note", |r| r.command > before.command).await;
     let (): () = on_b
         .post(&format!("v1/staff/kiosks/{}/revoke", me.kiosk_id), &())
         .await
         .expect("revoked on B");
+    relayed_to(&a, "the revoke's note", |r| r.kiosk > before.kiosk).await;
     let ended = next_other_than_changes(&mut events).await;
     assert!(matches!(ended, Notice::Reset(_)), "{ended:?}");
 
