@@ -182,15 +182,21 @@ fn client_config(check: Check) -> anyhow::Result<rustls::ClientConfig> {
         .with_safe_default_protocol_versions()
         .context("TLS versions for the database")?;
     let verifier: Arc<dyn ServerCertVerifier> = match check {
-        Check::None => Arc::new(EncryptOnly(provider())),
+        Check::None => Arc::new(Relaxed {
+            chain: None,
+            provider: provider(),
+        }),
         Check::Full(roots) => WebPkiServerVerifier::builder_with_provider(roots, provider())
             .build()
             .context("the database's certificate check")?,
-        Check::Chain(roots) => Arc::new(AnyName(
-            WebPkiServerVerifier::builder_with_provider(roots, provider())
-                .build()
-                .context("the database's certificate check")?,
-        )),
+        Check::Chain(roots) => Arc::new(Relaxed {
+            chain: Some(
+                WebPkiServerVerifier::builder_with_provider(roots, provider())
+                    .build()
+                    .context("the database's certificate check")?,
+            ),
+            provider: provider(),
+        }),
     };
     Ok(builder
         .dangerous()
@@ -198,61 +204,17 @@ fn client_config(check: Check) -> anyhow::Result<rustls::ClientConfig> {
         .with_no_client_auth())
 }
 
-/// libpq's `prefer`/`require`: any certificate is taken, the handshake's signatures are still
-/// checked (so the session is encrypted to whoever holds the presented key).
+/// libpq's `prefer`/`require` without a root file (`chain: None`: any certificate is taken) and
+/// `verify-ca` (the chain is checked, the name in the certificate is not). Either way the
+/// handshake's signatures are checked, so the session is encrypted to whoever holds the
+/// presented key.
 #[derive(Debug)]
-struct EncryptOnly(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for EncryptOnly {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+struct Relaxed {
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
 }
 
-/// libpq's `verify-ca`: the chain is checked, the name in the certificate is not.
-#[derive(Debug)]
-struct AnyName(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for AnyName {
+impl ServerCertVerifier for Relaxed {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -261,10 +223,10 @@ impl ServerCertVerifier for AnyName {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::NotValidForName
                 | rustls::CertificateError::NotValidForNameContext { .. },
@@ -279,7 +241,8 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        rustls::crypto::verify_tls12_signature(message, cert, dss, algorithms)
     }
 
     fn verify_tls13_signature(
@@ -288,11 +251,14 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        rustls::crypto::verify_tls13_signature(message, cert, dss, algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
