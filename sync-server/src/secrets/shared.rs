@@ -23,8 +23,12 @@ use std::path::Path;
 
 /// `server_keys.name` of the submission key's public key.
 pub(super) const SUBMISSION: &str = "submission";
-/// `server_keys.name` of the generated TLS key's pin (SHA-256 of its SubjectPublicKeyInfo).
+/// `server_keys.name` of the TLS key's pin (SHA-256 of its SubjectPublicKeyInfo), generated or
+/// configured (`tls.cert`).
 pub(super) const TLS_PIN: &str = "tls_pin";
+/// `server_keys.name` of the pin of the next TLS key, announced to kiosks from `tls
+/// prepare-rotation` (or `tls.next_cert`) until the rotation is finished.
+const TLS_NEXT_PIN: &str = "tls_next_pin";
 
 /// [`super::load_keys`] on PostgreSQL: on a thread of its own, since the `postgres` client
 /// blocks on a runtime of its own, which must not start inside the server's.
@@ -112,13 +116,11 @@ fn ours(
         submission.public_key().as_bytes().to_vec(),
         keys_dir.join("submission.key"),
     )];
-    if tls.cert.is_none() && tls.key.is_none() {
-        ours.push((
-            TLS_PIN,
-            identity.fingerprint.0.to_vec(),
-            crate::tls::generated_paths(keys_dir)[1].clone(),
-        ));
-    }
+    let cert = match &tls.cert {
+        Some(configured) => configured.clone(),
+        None => crate::tls::generated_paths(keys_dir)[1].clone(),
+    };
+    ours.push((TLS_PIN, identity.fingerprint.0.to_vec(), cert));
     ours
 }
 
@@ -164,7 +166,8 @@ fn load_checked(
         let mut agreed = recorded_public(client, name)?;
         let rotated = name == TLS_PIN
             && agreed != public
-            && crate::tls::previous_pin(keys_dir).is_some_and(|pin| pin.0[..] == agreed[..]);
+            && (crate::tls::previous_pin(keys_dir).is_some_and(|pin| pin.0[..] == agreed[..])
+                || recorded.get(TLS_NEXT_PIN) == Some(&public));
         if rotated {
             client.execute(
                 "UPDATE server_keys SET public = $2, recorded_at = $3 \
@@ -188,10 +191,66 @@ fn load_checked(
             keys_dir.display()
         );
     }
+    agree_on_next_pin(client, &identity, keys_dir)?;
     Ok(Keys {
         identity,
         submission,
     })
+}
+
+/// Every instance announces the same pins to kiosks (review #6): a kiosk keeps the pins the
+/// last instance it met announced, so one announcing the next key and another not would make it
+/// learn the next pin and forget it again, then reject the new key once the rotation finishes.
+/// The first instance with a next key records its pin; one with another next key, or none while
+/// one is recorded, is refused. A finished rotation (the recorded next pin is now the current
+/// one) drops the record.
+fn agree_on_next_pin(
+    client: &mut postgres::Client,
+    identity: &Identity,
+    keys_dir: &Path,
+) -> anyhow::Result<()> {
+    let next_files = "tls/next-cert.pem and tls/next-key.pem (or tls.next_cert and tls.next_key)";
+    let Some(next) = identity.next else {
+        let recorded = client
+            .query_opt(
+                "SELECT public FROM server_keys WHERE name = $1",
+                &[&TLS_NEXT_PIN],
+            )?
+            .map(|row| row.get::<_, Vec<u8>>(0));
+        return match recorded {
+            None => Ok(()),
+            Some(pin) if pin[..] == identity.fingerprint.0[..] => {
+                client.execute(
+                    "DELETE FROM server_keys WHERE name = $1 AND public = $2",
+                    &[&TLS_NEXT_PIN, &pin],
+                )?;
+                Ok(())
+            }
+            Some(_) => anyhow::bail!(
+                "the other instances on this database announce a next TLS key to the kiosks \
+                 (`tls prepare-rotation` was run), and this one has none: copy {next_files} \
+                 from another instance's keys dir to {}, or set keys_dir to a directory the \
+                 instances share, and start again. Every instance must announce the same pins.",
+                keys_dir.display()
+            ),
+        };
+    };
+    let public = next.0.to_vec();
+    client.execute(
+        "INSERT INTO server_keys (name, public, recorded_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO NOTHING",
+        &[&TLS_NEXT_PIN, &public, &crate::db::now_ms()],
+    )?;
+    if recorded_public(client, TLS_NEXT_PIN)? == public {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "this instance's next TLS key ({next_files}) is not the one the other instances on this \
+         database announce to the kiosks: copy those files from another instance's keys dir to \
+         {}, or set keys_dir to a directory the instances share, and start again. Every \
+         instance must announce the same pins.",
+        keys_dir.display()
+    )
 }
 
 /// The public halves of the key files in `keys_dir`, by `server_keys` name, making none: what

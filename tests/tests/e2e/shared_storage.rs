@@ -247,6 +247,66 @@ async fn operator_commands_on_postgresql_neither_make_nor_record_keys() {
     instance.stop().await.expect("the instance stops");
 }
 
+/// Copies the key files of `from` to `to`.
+fn copy_keys(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.join("tls")).expect("tls dir");
+    for file in ["submission.key", "tls/cert.pem", "tls/key.pem"] {
+        std::fs::copy(from.join(file), to.join(file)).expect("a key file copied");
+    }
+}
+
+/// After `tls prepare-rotation` every instance announces the same pins (review #6): the first
+/// with the next key records its pin, one without it or with another next key is refused, and
+/// the finished rotation records the new pin and drops the next one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_agree_on_the_next_key_of_a_prepared_rotation() {
+    let db = TestDb::create();
+    let url = db.url().to_owned();
+    let (keys, copied) = (
+        tempfile::tempdir().expect("temp dir"),
+        tempfile::tempdir().expect("temp dir"),
+    );
+    let first = TestServer::start_with(|c| on(c, &url, keys.path())).await;
+    let current = first.fingerprint;
+    copy_keys(keys.path(), copied.path());
+    let next = sync_server::tls::prepare_rotation(keys.path(), &[]).expect("prepared");
+    let second = TestServer::start_with(|c| on(c, &url, keys.path())).await;
+    assert_eq!(second.state.tls_pins.to_vec(), vec![current, next]);
+    let names = |record: Vec<(String, Vec<u8>)>| -> Vec<(String, Vec<u8>)> {
+        record
+            .into_iter()
+            .filter(|(n, _)| n != "submission")
+            .collect()
+    };
+    assert_eq!(
+        names(recorded(&url)),
+        vec![
+            ("tls_next_pin".to_owned(), next.0.to_vec()),
+            ("tls_pin".to_owned(), current.0.to_vec()),
+        ]
+    );
+
+    // A copy of the keys made before the rotation was prepared: refused.
+    let message = refused(&url, Some(copied.path().to_path_buf())).await;
+    assert!(message.contains("announce a next TLS key"), "{message}");
+    // The same keys with a next key of their own: refused.
+    sync_server::tls::prepare_rotation(copied.path(), &[]).expect("another next key");
+    let message = refused(&url, Some(copied.path().to_path_buf())).await;
+    assert!(message.contains("is not the one"), "{message}");
+
+    // The rotation finished: the new key's pin is recorded and the next one dropped.
+    first.stop().await.expect("first stops");
+    second.stop().await.expect("second stops");
+    sync_server::tls::finish_rotation(keys.path()).expect("finished");
+    let third = TestServer::start_with(|c| on(c, &url, keys.path())).await;
+    assert_eq!(third.state.tls_pins.to_vec(), vec![next]);
+    assert_eq!(
+        names(recorded(&url)),
+        vec![("tls_pin".to_owned(), next.0.to_vec())]
+    );
+    third.stop().await.expect("third stops");
+}
+
 /// An instance's `/v1/media/{hash}` with `range`: status, `Content-Range`, body.
 async fn get_media(
     server: &url::Url,
