@@ -113,13 +113,26 @@ impl Application {
         // Publish-at and expiry run on every instance: each run is one write transaction,
         // and writes run one at a time (the write lock on PostgreSQL), so a second finds
         // nothing left due. Retention and deadlines (which mails) run on the leader only.
+        // Each counts itself in the metrics while it runs.
         let retention = tokio::spawn(leader.lead({
             let state = self.state.clone();
-            move || crate::workflow::retention::run_periodically(state.clone())
+            move || {
+                let state = state.clone();
+                async move {
+                    let _running = state.metrics.periodic_job_started();
+                    crate::workflow::retention::run_periodically(state).await;
+                }
+            }
         }));
         let deadlines = tokio::spawn(leader.lead({
             let state = self.state.clone();
-            move || crate::deadlines::run_periodically(state.clone())
+            move || {
+                let state = state.clone();
+                async move {
+                    let _running = state.metrics.periodic_job_started();
+                    crate::deadlines::run_periodically(state).await;
+                }
+            }
         }));
         let upkeep = tokio::spawn(metrics_upkeep(self.state.clone()));
         let checkpoints = tokio::spawn(checkpoint_when_wanted(self.state.clone()));

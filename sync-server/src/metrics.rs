@@ -50,6 +50,7 @@ pub const SUBMISSIONS_REFUSED: &str = "union_sync_submissions_refused_total";
 pub const HEARTBEATS: &str = "union_sync_heartbeats_total";
 pub const KIOSKS: &str = "union_sync_kiosks";
 pub const DB_WRITE_WAIT: &str = "union_sync_db_write_wait_seconds";
+pub const PERIODIC_JOBS: &str = "union_sync_periodic_jobs_running";
 
 /// Every metric with its help line.
 const DESCRIPTIONS: &[(&str, &str)] = &[
@@ -96,6 +97,10 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
         "Enrolled, unrevoked kiosks by health (online, stale, offline), at scrape time.",
     ),
     (
+        PERIODIC_JOBS,
+        "Periodic jobs (retention, deadlines) running on this instance: 2 on the instance that leads (PostgreSQL's leader lock, or the lone SQLite server), 0 elsewhere.",
+    ),
+    (
         DB_WRITE_WAIT,
         "Time a write transaction waited for the database writer.",
     ),
@@ -114,6 +119,7 @@ pub struct Metrics {
     handle: PrometheusHandle,
     open_streams: AtomicUsize,
     in_flight: AtomicUsize,
+    periodic_jobs: AtomicUsize,
     publish_to_event: Histogram,
     db_write_wait: Histogram,
     /// A readiness check is waiting for the database writer (`watchdog::ready`).
@@ -140,6 +146,7 @@ impl Default for Metrics {
             handle,
             open_streams: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
+            periodic_jobs: AtomicUsize::new(0),
             publish_to_event,
             db_write_wait,
             readiness_pending: Arc::default(),
@@ -241,6 +248,19 @@ impl Metrics {
         }
     }
 
+    /// A periodic job started running here (`leader::Leader::lead`); the guard counts it until
+    /// the job is dropped (this instance no longer leads, or stops).
+    pub fn periodic_job_started(self: &Arc<Self>) -> JobGuard {
+        let now = self.periodic_jobs.fetch_add(1, Ordering::SeqCst) + 1;
+        self.gauge(PERIODIC_JOBS, &[]).set(now as f64);
+        JobGuard(self.clone())
+    }
+
+    /// Periodic jobs running here now.
+    pub fn periodic_jobs(&self) -> usize {
+        self.periodic_jobs.load(Ordering::SeqCst)
+    }
+
     /// An event stream opened for a kiosk at `org`; the guard counts it until the stream ends.
     pub fn stream_opened(self: &Arc<Self>, org: OrgId) -> StreamGuard {
         self.open_streams.fetch_add(1, Ordering::Relaxed);
@@ -289,6 +309,16 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         let now = self.0.in_flight.fetch_sub(1, Ordering::Relaxed) - 1;
         self.0.gauge(IN_FLIGHT, &[]).set(now as f64);
+    }
+}
+
+/// Counts one running periodic job until dropped.
+pub struct JobGuard(Arc<Metrics>);
+
+impl Drop for JobGuard {
+    fn drop(&mut self) {
+        let now = self.0.periodic_jobs.fetch_sub(1, Ordering::SeqCst) - 1;
+        self.0.gauge(PERIODIC_JOBS, &[]).set(now as f64);
     }
 }
 

@@ -258,6 +258,19 @@ async fn one_leader(url: &str, not: Option<i32>) -> i32 {
     }
 }
 
+/// Waits up to 10 s for `server` to run `jobs` periodic jobs.
+async fn jobs_running(server: &TestServer, jobs: usize) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.state.metrics.periodic_jobs() != jobs {
+        assert!(
+            Instant::now() < deadline,
+            "{jobs} periodic jobs running within 10 s, not {}",
+            server.state.metrics.periodic_jobs()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Retention and deadlines run on the instance holding the leader lock, and when it stops
 /// another instance takes the lock over.
 #[tokio::test]
@@ -266,11 +279,19 @@ async fn one_instance_leads_and_another_takes_over_when_it_stops() {
     let a = TestServer::start_with(|c| c.database = Some(db.url().to_owned().into())).await;
     let first = one_leader(db.url(), None).await;
     let b = second_instance(&a, db.url(), |_| {}).await;
+    jobs_running(&a, 2).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(leaders(db.url()), [first], "A still leads, alone");
+    assert_eq!(
+        a.state.metrics.periodic_jobs(),
+        2,
+        "A runs retention and deadlines"
+    );
+    assert_eq!(b.state.metrics.periodic_jobs(), 0, "B runs neither");
     a.stop().await.expect("A stops");
     let stopped = Instant::now();
     one_leader(db.url(), Some(first)).await;
+    jobs_running(&b, 2).await;
     eprintln!(
         "scale_out: B took the lead {:?} after A stopped",
         stopped.elapsed()
@@ -485,4 +506,19 @@ async fn a_cut_listener_listens_again_and_ends_its_streams() {
     );
     b.stop().await.expect("B stops");
     a.stop().await.expect("A stops");
+}
+
+/// A server alone (SQLite, or the only instance on PostgreSQL) leads: it runs retention and the
+/// deadlines' run (once, a closed channel ended both at once on SQLite).
+#[tokio::test]
+async fn a_lone_server_runs_the_periodic_jobs() {
+    let server = TestServer::start().await;
+    jobs_running(&server, 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        server.state.metrics.periodic_jobs(),
+        2,
+        "both jobs still run"
+    );
+    server.stop().await.expect("stops");
 }
