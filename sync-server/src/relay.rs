@@ -9,13 +9,14 @@
 //!   publish to many orgs) is sent as "read the feed again", never refused. If sending fails, the
 //!   notes are lost: once connected again it sends "everything" (below) first.
 //! - the **listener** `LISTEN`s and hands each other instance's note to its hub
-//!   ([`Hub::heard_through_relay`], never sent on; counted in [`Hub::relayed`]). A connection that drops (or stops answering the probe
-//!   every few seconds) is opened again with backoff; whatever was sent meanwhile is lost, so
-//!   after every reconnect it does "everything": every kiosk's stream ends with `reset` (the
-//!   kiosk reads its org again and reconnects), every command stream reads its open commands,
-//!   the page cache is emptied and the feed is read again past this instance's own position
-//!   (`app::watch_other_writers`, which also does that once a second whatever happens, so a
-//!   committed feed row reaches every instance's hub even when its note never came).
+//!   ([`Hub::heard_through_relay`], never sent on; counted in [`Hub::relayed`]). A connection
+//!   that drops (or stops answering the probe every few seconds) is opened again with backoff;
+//!   whatever was sent meanwhile is lost, so after every reconnect it does "everything": every
+//!   kiosk's stream ends with `reset` (the kiosk reads its org again and reconnects), every
+//!   command stream reads its open commands, the page cache is emptied and the feed is read
+//!   again past this instance's own position (`app::watch_other_writers`, which also does that
+//!   once a second whatever happens, so a committed feed row reaches every instance's hub even
+//!   when its note never came).
 
 use crate::feed::PageCache;
 use crate::hub::{Hub, Note};
