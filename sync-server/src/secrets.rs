@@ -24,17 +24,33 @@ pub fn random_token(bytes: usize) -> String {
 
 /// Moves the finished file `tmp` to `path` unless `path` exists; false when another process
 /// (an instance on a shared keys dir) put its own there first, and `tmp` is removed. A hard link
-/// fails when the name is taken, also on NFS; on a filesystem without hard links it falls back
-/// to a rename, as before shared keys dirs (which replaces a file made at the same moment).
+/// fails when the name is taken, also on NFS; only on a filesystem without hard links
+/// ([`no_hard_links`]) does it fall back to a rename, as before shared keys dirs (which replaces
+/// a file made at the same moment). Any other error (EIO, ESTALE, ENOSPC, EACCES…) is returned:
+/// a rename then could replace the key another instance is serving.
 pub(crate) fn place_once(tmp: &Path, path: &Path) -> std::io::Result<bool> {
     let linked = std::fs::hard_link(tmp, path);
     let placed = match linked {
         Ok(()) => true,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
-        Err(_) => return std::fs::rename(tmp, path).map(|()| true),
+        Err(e) if no_hard_links(&e) => return std::fs::rename(tmp, path).map(|()| true),
+        Err(e) => {
+            // The link failed for another reason: the temporary file is not wanted either way.
+            let _ = std::fs::remove_file(tmp);
+            return Err(e);
+        }
     };
     std::fs::remove_file(tmp)?;
     Ok(placed)
+}
+
+/// Whether a failed `link(2)` says the filesystem has no hard links: EPERM ("does not support
+/// the creation of hard links"), EOPNOTSUPP, or what std calls unsupported (ENOSYS).
+fn no_hard_links(e: &std::io::Error) -> bool {
+    const EPERM: i32 = 1;
+    const EOPNOTSUPP: i32 = 95;
+    e.kind() == std::io::ErrorKind::Unsupported
+        || matches!(e.raw_os_error(), Some(EPERM | EOPNOTSUPP))
 }
 
 /// What the database keeps of a token.
@@ -212,6 +228,32 @@ mod tests {
         std::fs::write(&tmp, "second").expect("write");
         assert!(!place_once(&tmp, &path).expect("not placed"));
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "first");
+        assert!(!tmp.exists());
+    }
+
+    /// Only a filesystem without hard links falls back to a rename (review #15): an I/O error,
+    /// a stale NFS handle, a full disk or a refused access is returned instead.
+    #[test]
+    fn only_a_filesystem_without_hard_links_falls_back_to_a_rename() {
+        const EIO: i32 = 5;
+        const EACCES: i32 = 13;
+        const ENOSPC: i32 = 28;
+        const ESTALE: i32 = 116;
+        for errno in [EIO, EACCES, ENOSPC, ESTALE] {
+            let e = std::io::Error::from_raw_os_error(errno);
+            assert!(!no_hard_links(&e), "{e}");
+        }
+        for errno in [1, 95] {
+            let e = std::io::Error::from_raw_os_error(errno);
+            assert!(no_hard_links(&e), "{e}");
+        }
+        assert!(no_hard_links(&std::io::ErrorKind::Unsupported.into()));
+        // A link that fails for another reason (here, no such directory) leaves no file behind.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tmp = dir.path().join("a.tmp");
+        std::fs::write(&tmp, "key").expect("write");
+        let missing = dir.path().join("missing/a");
+        assert!(place_once(&tmp, &missing).is_err());
         assert!(!tmp.exists());
     }
 

@@ -27,12 +27,7 @@ use std::path::Path;
 pub fn load_or_create_key(dir: &Path) -> anyhow::Result<crypto_box::SecretKey> {
     let path = dir.join("submission.key");
     if path.exists() {
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("{} is not a 32-byte key", path.display()))?;
-        return Ok(crypto_box::SecretKey::from_bytes(key));
+        return read_key(&path);
     }
     let key = crypto_box::SecretKey::generate(&mut crypto_box::aead::OsRng);
     let tmp = dir.join(format!(
@@ -55,10 +50,31 @@ pub fn load_or_create_key(dir: &Path) -> anyhow::Result<crypto_box::SecretKey> {
     if crate::secrets::place_once(&tmp, &path)
         .with_context(|| format!("cannot write {}", path.display()))?
     {
-        Ok(key)
-    } else {
-        load_or_create_key(dir)
+        return Ok(key);
     }
+    // Another instance's key is there (its link refused ours): read it, opening the file
+    // itself, for a while, since NFS may keep saying the name is missing from a cached lookup.
+    for _ in 0..300 {
+        match std::fs::File::open(&path) {
+            Ok(_) => return read_key(&path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+    anyhow::bail!(
+        "{} was made by another instance but cannot be read after 30 s",
+        path.display()
+    )
+}
+
+fn read_key(path: &Path) -> anyhow::Result<crypto_box::SecretKey> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let key: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("{} is not a 32-byte key", path.display()))?;
+    Ok(crypto_box::SecretKey::from_bytes(key))
 }
 
 pub fn public_key_base64(key: &crypto_box::SecretKey) -> String {

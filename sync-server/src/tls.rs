@@ -251,14 +251,15 @@ fn generate_once(cert_path: &Path, key_path: &Path, extra: &[String]) -> anyhow:
             return Ok(());
         }
     }
-    for _ in 0..100 {
+    // Up to 30 s: NFS may keep saying the name is missing from a cached lookup for that long.
+    for _ in 0..600 {
         if cert_path.exists() {
             return Ok(());
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     anyhow::bail!(
-        "{} is there but {} is not (another instance did not finish making them within 5 s): \
+        "{} is there but {} is not (another instance did not finish making them within 30 s): \
          if no kiosk has been enrolled yet, remove {} and start again",
         key_path.display(),
         cert_path.display(),
