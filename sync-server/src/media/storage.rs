@@ -249,7 +249,9 @@ fn wanted(range: Option<&HeaderValue>) -> Option<Wanted> {
 fn satisfied(wanted: &Wanted, size: u64) -> Option<std::ops::Range<u64>> {
     match *wanted {
         Wanted::From(first, _) if first >= size => None,
-        Wanted::From(first, last) => Some(first..last.map_or(size, |l| l.saturating_add(1).min(size))),
+        Wanted::From(first, last) => {
+            Some(first..last.map_or(size, |l| l.saturating_add(1).min(size)))
+        }
         Wanted::Last(0) => None,
         Wanted::Last(n) => Some(size.saturating_sub(n)..size),
     }
