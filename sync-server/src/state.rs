@@ -80,9 +80,12 @@ impl AppState {
             identity,
             submission,
         } = crate::secrets::load_keys(&config, &dir, keys)?;
+        let logins = Arc::new(crate::staff::guard::LoginGuard::new(
+            &config.staff,
+            &submission.to_bytes(),
+        ));
         let submission_key = Arc::new(submission);
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let logins = Arc::new(crate::staff::guard::LoginGuard::new(&config.staff));
         let calendar = Arc::new(crate::deadlines::load_calendar(&config.deadlines)?);
         let state = AppState {
             db,

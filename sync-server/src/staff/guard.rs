@@ -6,8 +6,10 @@
 //! Attempts are counted in the database (`login_attempts`, migration 028), so that on
 //! PostgreSQL every instance counts the same ones (issue 20): the count and the new attempt are
 //! one write transaction, which runs alone (one writer on SQLite, the write lock on
-//! PostgreSQL). Only a SHA-256 of what is counted is stored (the username as typed, the
-//! address). Attempts older than the window are deleted as new ones are counted, and at most
+//! PostgreSQL). Only an HMAC-SHA256 of what is counted is stored (the username as typed, which
+//! is sometimes a password typed into the wrong box, and the address), keyed by a secret derived
+//! from the submission key: the instances share it, a copy of the database does not have it, so
+//! the rows cannot be tested against guesses. Attempts older than the window are deleted as new ones are counted, and at most
 //! [`MAX_ROWS`] of them are kept: a client posting endless made-up usernames cannot grow the
 //! table, it only pushes out the oldest attempts.
 //! Argon2 checks run on the blocking pool behind a semaphore (this instance's CPU), so a flood
@@ -34,6 +36,8 @@ const MAX_KEY_CHARS: usize = 64;
 
 #[derive(Debug)]
 pub struct LoginGuard {
+    /// What the counted keys are signed with (module docs).
+    key: ring::hmac::Key,
     verifications: Arc<Semaphore>,
     per_user: usize,
     per_address: usize,
@@ -69,8 +73,13 @@ impl Attempt {
 }
 
 impl LoginGuard {
-    pub fn new(config: &StaffConfig) -> LoginGuard {
+    /// `secret`: the submission key's secret bytes, from which the key of the counted rows is
+    /// derived.
+    pub fn new(config: &StaffConfig, secret: &[u8]) -> LoginGuard {
+        let root = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
+        let derived = ring::hmac::sign(&root, b"union-kiosk sign-in attempts");
         LoginGuard {
+            key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, derived.as_ref()),
             verifications: Arc::new(Semaphore::new(config.max_concurrent_password_checks.max(1))),
             per_user: config.login_attempts_per_user.max(1),
             per_address: config.login_attempts_per_address.max(1),
@@ -80,7 +89,7 @@ impl LoginGuard {
     }
 
     /// What an attempt is counted by: the username (trimmed, lower case, cut short) and the
-    /// address, each hashed with what it is, with the limit of each.
+    /// address, each signed with what it is, with the limit of each.
     fn keys(&self, user: &str, ip: Option<IpAddr>) -> [(Vec<u8>, usize); 2] {
         let user: String = user
             .trim()
@@ -89,15 +98,14 @@ impl LoginGuard {
             .take(MAX_KEY_CHARS)
             .collect();
         let address = ip.map(|i| i.to_string()).unwrap_or_default();
+        let sign = |what: String| {
+            ring::hmac::sign(&self.key, what.as_bytes())
+                .as_ref()
+                .to_vec()
+        };
         [
-            (
-                crate::secrets::token_hash(&format!("user:{user}")),
-                self.per_user,
-            ),
-            (
-                crate::secrets::token_hash(&format!("address:{address}")),
-                self.per_address,
-            ),
+            (sign(format!("user:{user}")), self.per_user),
+            (sign(format!("address:{address}")), self.per_address),
         ]
     }
 

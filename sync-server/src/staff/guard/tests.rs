@@ -21,7 +21,7 @@ fn fixture(per_user: usize, per_address: usize, checks: usize) -> Fixture {
     Fixture {
         _dir: dir,
         db,
-        guard: LoginGuard::new(&config),
+        guard: LoginGuard::new(&config, b"a test secret"),
     }
 }
 
@@ -127,7 +127,26 @@ async fn made_up_usernames_cannot_grow_the_table_and_nothing_is_kept_in_clear() 
         })
         .await
         .expect("read");
-    assert!(stored.iter().all(|k| k.len() == 32), "SHA-256 hashes only");
+    assert!(stored.iter().all(|k| k.len() == 32), "32-byte HMACs only");
+}
+
+/// What is typed into the username box (sometimes a password) cannot be tested against the
+/// rows without the server's secret: they are not its bare SHA-256, and another secret signs
+/// them differently.
+#[test]
+fn counted_keys_are_keyed_by_the_servers_secret() {
+    let config = crate::config::Config::default().staff;
+    let typed = "my-Secret-passw0rd";
+    let ours = LoginGuard::new(&config, b"one secret").keys(typed, ip(1));
+    let theirs = LoginGuard::new(&config, b"another secret").keys(typed, ip(1));
+    let bare = crate::secrets::token_hash(&format!("user:{}", typed.to_lowercase()));
+    assert_ne!(ours[0].0, bare);
+    assert_ne!(ours[0].0, theirs[0].0);
+    assert_ne!(ours[1].0, theirs[1].0);
+    assert_eq!(
+        ours[0].0,
+        LoginGuard::new(&config, b"one secret").keys(typed, ip(1))[0].0
+    );
 }
 
 #[test]
