@@ -97,6 +97,17 @@ start() {
     as_owner "$bin/initdb" --pgdata="$data" --username="$user" --auth=trust --encoding=UTF8 \
         --locale=C.UTF-8 --no-sync > "$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
+    if ! command -v openssl > /dev/null; then
+        if [ "${UNION_PG_NO_INSTALL:-}" = 1 ]; then
+            echo "openssl is not installed; run: bash scripts/pg.sh start" >&2
+            exit 1
+        fi
+        echo "installing openssl for the test cluster's TLS…" >&2
+        local sudo_cmd=""
+        if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
+        $sudo_cmd apt-get update -qq
+        $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl > /dev/null
+    fi
     make_tls "$dir/tls"
     # Only local connections, and only from this machine's loopback, are let in.
     printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' \
